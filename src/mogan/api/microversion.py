@@ -1,0 +1,80 @@
+"""Microversions: ``OpenStack-API-Version: baremetal-compute X.Y``.
+
+1.0 is the Mogan v1 wire format. Each later version adds one behaviour and
+is listed in ``HISTORY`` with what it changed; routes compare the request's
+version with ``request_version() >= Version(1, 1)``.
+"""
+
+import functools
+from typing import NamedTuple
+
+import flask
+import microversion_parse
+
+from mogan import exception
+
+SERVICE_TYPE = "baremetal-compute"
+HEADER = "OpenStack-API-Version"
+
+
+class Version(NamedTuple):
+    """A microversion, ordered numerically (1.10 > 1.9)."""
+
+    major: int
+    minor: int
+
+    def __str__(self) -> str:
+        """``X.Y``."""
+        return f"{self.major}.{self.minor}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Version":
+        """Parse ``X.Y``.
+
+        Raises:
+            InvalidVersion: not two dot-separated integers.
+        """
+        major, dot, minor = text.strip().partition(".")
+        if not (dot and major.isdigit() and minor.isdigit()):
+            raise exception.InvalidVersion(reason=f"{text!r} is not of the form X.Y")
+        return cls(int(major), int(minor))
+
+
+HISTORY: dict[Version, str] = {
+    Version(1, 0): "Mogan v1 wire format.",
+    Version(1, 1): "Flavors accept and show resource_traits (required/forbidden).",
+}
+MIN_VERSION = min(HISTORY)
+MAX_VERSION = max(HISTORY)
+
+
+def negotiate(headers: dict[str, str]) -> Version:
+    """The version a request asks for: absent → minimum, ``latest`` → maximum.
+
+    Raises:
+        InvalidVersion: the header value is malformed.
+        VersionNotSupported: the version is outside [MIN_VERSION, MAX_VERSION].
+    """
+    requested = microversion_parse.get_version(headers, service_type=SERVICE_TYPE)
+    if requested is None:
+        return MIN_VERSION
+    if requested.strip().lower() == "latest":
+        return MAX_VERSION
+    version = Version.parse(requested)
+    if not MIN_VERSION <= version <= MAX_VERSION:
+        raise exception.VersionNotSupported(
+            version=version, min_version=MIN_VERSION, max_version=MAX_VERSION
+        )
+    return version
+
+
+def request_version() -> Version:
+    """The negotiated version of the current request."""
+    version: Version = flask.g.get("microversion", MIN_VERSION)
+    return version
+
+
+@functools.cache
+def header_value(version: Version) -> str:
+    """The response header value for ``version``."""
+    return f"{SERVICE_TYPE} {version}"

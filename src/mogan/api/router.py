@@ -1,0 +1,199 @@
+"""Route declarations: the whole URL surface, described once.
+
+A view is a plain function whose *signature* declares its inputs: ``ctx``
+(the caller), ``body`` (a request model), ``query`` (a query model), and path
+parameters by name, each with its type; the return annotation is the
+response model. ``route`` records a ``Route`` for every view; ``register``
+binds them to a Flask app with one generic wrapper that validates inputs,
+serializes the result, and checks the view authorized the caller. The
+OpenAPI document and the policy persona tests are generated from
+``ROUTES``; nothing else lists endpoints.
+"""
+
+import dataclasses
+import inspect
+import json
+import re
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import flask
+import pydantic
+
+from mogan import exception
+from mogan.api import errors, state
+
+ROUTES: list["Route"] = []
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """One endpoint: method, path and what it takes and returns."""
+
+    method: str
+    path: str
+    view: Callable[..., Any]
+    status: int
+    policy: str | None
+    body: type[pydantic.BaseModel] | None
+    query: type[pydantic.BaseModel] | None
+    path_params: dict[str, Any]
+    response: Any
+    tag: str
+
+    @property
+    def public(self) -> bool:
+        """Whether the route needs no authentication."""
+        return self.policy is None
+
+    @property
+    def flask_path(self) -> str:
+        """The path with Flask placeholders (``<name>``)."""
+        return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
+
+    @property
+    def summary(self) -> str:
+        """First line of the view's docstring."""
+        return (inspect.getdoc(self.view) or "").split("\n", 1)[0]
+
+
+def route(
+    method: str,
+    path: str,
+    *,
+    status: int = 200,
+    policy: str | None,
+    tag: str,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare ``view`` as the handler of ``method path``.
+
+    Args:
+        method: HTTP method.
+        path: path with ``{name}`` placeholders, e.g. ``/v1/flavors/{flavor_uuid}``.
+        status: the success status code.
+        policy: the policy rule the view checks, or None for a public route.
+        tag: the OpenAPI tag (resource name).
+    """
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        hints = typing.get_type_hints(view, include_extras=True)
+        params = inspect.signature(view).parameters
+        path_names = re.findall(r"\{(\w+)\}", path)
+        unknown = set(params) - {"ctx", "body", "query", *path_names}
+        if unknown:
+            msg = f"{view.__qualname__} takes undeclared parameters {unknown}"
+            raise TypeError(msg)
+        ROUTES.append(
+            Route(
+                method=method.upper(),
+                path=path,
+                view=view,
+                status=status,
+                policy=policy,
+                body=hints.get("body"),
+                query=hints.get("query"),
+                path_params={name: hints[name] for name in path_names},
+                response=hints.get("return"),
+                tag=tag,
+            )
+        )
+        return view
+
+    return decorator
+
+
+def _validate_path(r: Route, values: dict[str, str]) -> dict[str, Any]:
+    out = {}
+    for name, annotation in r.path_params.items():
+        try:
+            out[name] = pydantic.TypeAdapter(annotation).validate_python(values[name])
+        except pydantic.ValidationError as err:
+            _, reason = errors.describe_validation_error(err)
+            raise exception.InvalidParameter(field=name, reason=reason) from err
+    return out
+
+
+def _validate_query(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
+    args = flask.request.args
+    repeated = [key for key in args if len(args.getlist(key)) > 1]
+    if repeated:
+        raise exception.InvalidParameter(
+            field=repeated[0], reason="may be given only once"
+        )
+    try:
+        return model.model_validate(args.to_dict())
+    except pydantic.ValidationError as err:
+        field, reason = errors.describe_validation_error(err)
+        raise exception.InvalidParameter(field=field, reason=reason) from err
+
+
+def _validate_body(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
+    raw = flask.request.get_data(cache=False)
+    if not raw:
+        raise exception.InvalidParameter(field="body", reason="a JSON body is required")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise exception.InvalidParameter(
+            field="body", reason=f"malformed JSON: {err}"
+        ) from err
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as err:
+        field, reason = errors.describe_validation_error(err)
+        raise exception.InvalidParameter(field=field, reason=reason) from err
+
+
+def _serialize(result: Any) -> Any:
+    if isinstance(result, pydantic.BaseModel):
+        return result.model_dump(mode="json", exclude_unset=True)
+    return result
+
+
+def _make_handler(r: Route) -> Callable[..., flask.Response]:
+    def handler(**path_values: str) -> flask.Response:
+        ctx = state.context_from_environ(flask.request.environ, r.public)
+        kwargs: dict[str, Any] = _validate_path(r, path_values)
+        params = inspect.signature(r.view).parameters
+        if "ctx" in params:
+            kwargs["ctx"] = ctx
+        if r.query is not None:
+            kwargs["query"] = _validate_query(r.query)
+        if r.body is not None:
+            kwargs["body"] = _validate_body(r.body)
+        result = r.view(**kwargs)
+        if not r.public and not flask.g.get("authorized"):
+            # NOTE: a view that forgot its policy check must never serve.
+            msg = f"{r.method} {r.path} returned without a policy check"
+            raise RuntimeError(msg)
+        if result is None:
+            resp = flask.Response(status=r.status)
+        else:
+            resp = flask.jsonify(_serialize(result))
+            resp.status_code = r.status
+        if flask.g.get("location"):
+            resp.headers["Location"] = flask.g.location
+        return resp
+
+    handler.__name__ = f"{r.view.__module__}.{r.view.__name__}"
+    return handler
+
+
+def register(app: flask.Flask) -> None:
+    """Bind every declared route to ``app``."""
+    for r in ROUTES:
+        handler = _make_handler(r)
+        paths = [r.flask_path]
+        # NOTE: v1 served every resource with and without the /v1 prefix
+        # (``/flavors`` == ``/v1/flavors``); clients rely on it.
+        if r.flask_path.startswith("/v1/"):
+            paths.append(r.flask_path.removeprefix("/v1"))
+        for path in paths:
+            app.add_url_rule(
+                path,
+                endpoint=f"{r.method} {path}",
+                view_func=handler,
+                methods=[r.method],
+                strict_slashes=False,
+            )

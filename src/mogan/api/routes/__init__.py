@@ -1,0 +1,5 @@
+"""Route modules, one per resource; importing this package declares them all."""
+
+from mogan.api.routes import availability_zone, flavor, keypair, openapi, root
+
+__all__ = ["availability_zone", "flavor", "keypair", "openapi", "root"]

@@ -1,0 +1,159 @@
+"""Flavor routes: CRUD and private-flavor access lists (v1 section 1.7)."""
+
+from mogan import context as mogan_context
+from mogan.api import microversion, patch, router, state
+from mogan.api.schemas import common
+from mogan.api.schemas import flavor as schema
+from mogan.db import models
+from mogan.services import flavor as flavor_svc
+
+TAG = "flavors"
+TRAITS_VERSION = microversion.Version(1, 1)
+
+
+def _view(ctx: mogan_context.RequestContext, flavor: models.Flavor) -> schema.Flavor:
+    fields: dict[str, object] = {
+        "uuid": flavor.uuid,
+        "name": flavor.name,
+        "description": flavor.description,
+        "is_public": flavor.is_public,
+        "links": state.links("flavors", flavor.uuid),
+    }
+    if ctx.is_admin:
+        fields.update(
+            disabled=flavor.disabled,
+            resources=flavor.resources,
+            resource_aggregates=flavor.resource_aggregates,
+            created_at=flavor.created_at.isoformat(),
+            updated_at=flavor.updated_at.isoformat() if flavor.updated_at else None,
+        )
+        if microversion.request_version() >= TRAITS_VERSION:
+            fields["resource_traits"] = flavor.resource_traits
+    return schema.Flavor.model_validate(fields)
+
+
+@router.route("GET", "/v1/flavors", policy="mogan:flavor:get_all", tag=TAG)
+def list_flavors(
+    ctx: mogan_context.RequestContext, query: schema.FlavorListQuery
+) -> schema.FlavorList:
+    """List the flavors the caller may use."""
+    state.authorize(ctx, "mogan:flavor:get_all")
+    limit = min(query.limit, state.conf().api.max_limit) if query.limit is not None else state.conf().api.max_limit
+    flavors = flavor_svc.get_all(
+        ctx,
+        sort_key=query.sort_key,
+        sort_dir=query.sort_dir,
+        limit=limit,
+        marker=query.marker,
+    )
+    return schema.FlavorList(flavors=[_view(ctx, f) for f in flavors])
+
+
+@router.route("POST", "/v1/flavors", status=201, policy="mogan:flavor:create", tag=TAG)
+def create_flavor(
+    ctx: mogan_context.RequestContext, body: schema.FlavorCreate
+) -> schema.Flavor:
+    """Create a flavor."""
+    state.authorize(ctx, "mogan:flavor:create")
+    values = body.model_dump()
+    if microversion.request_version() < TRAITS_VERSION and body.resource_traits:
+        values["resource_traits"] = {}
+    flavor = flavor_svc.create(ctx, values)
+    state.set_location(state.links("flavors", flavor.uuid)[0]["href"])
+    return _view(ctx, flavor)
+
+
+@router.route("GET", "/v1/flavors/{flavor_uuid}", policy="mogan:flavor:get", tag=TAG)
+def show_flavor(
+    ctx: mogan_context.RequestContext, flavor_uuid: common.UUID
+) -> schema.Flavor:
+    """Show a flavor."""
+    state.authorize(ctx, "mogan:flavor:get")
+    return _view(ctx, flavor_svc.get(ctx, flavor_uuid))
+
+
+@router.route(
+    "PATCH", "/v1/flavors/{flavor_uuid}", policy="mogan:flavor:update", tag=TAG
+)
+def update_flavor(
+    ctx: mogan_context.RequestContext,
+    flavor_uuid: common.UUID,
+    body: patch.PatchDocument,
+) -> schema.Flavor:
+    """Change a flavor's name, description, visibility or disabled flag."""
+    state.authorize(ctx, "mogan:flavor:update")
+
+    def change(current: dict[str, object]) -> dict[str, object]:
+        patched = patch.apply(
+            current,
+            body.root,
+            patchable=set(flavor_svc.MUTABLE_FIELDS),
+            internal={
+                "uuid", "id", "links", "created_at", "updated_at",
+                "resources", "resource_traits", "resource_aggregates",
+            },
+        )
+        return patch.validated(schema.FlavorUpdate, patched)
+
+    return _view(ctx, flavor_svc.update(ctx, flavor_uuid, change))
+
+
+@router.route(
+    "DELETE",
+    "/v1/flavors/{flavor_uuid}",
+    status=204,
+    policy="mogan:flavor:delete",
+    tag=TAG,
+)
+def delete_flavor(ctx: mogan_context.RequestContext, flavor_uuid: common.UUID) -> None:
+    """Delete a flavor."""
+    state.authorize(ctx, "mogan:flavor:delete")
+    flavor_svc.delete(ctx, flavor_uuid)
+
+
+@router.route(
+    "GET",
+    "/v1/flavors/{flavor_uuid}/access",
+    policy="mogan:flavor_access:get_all",
+    tag=TAG,
+)
+def list_flavor_access(
+    ctx: mogan_context.RequestContext, flavor_uuid: common.UUID
+) -> schema.FlavorAccess:
+    """List the projects a private flavor is shared with."""
+    state.authorize(ctx, "mogan:flavor_access:get_all")
+    return schema.FlavorAccess(flavor_access=flavor_svc.get_access(ctx, flavor_uuid))
+
+
+@router.route(
+    "POST",
+    "/v1/flavors/{flavor_uuid}/access",
+    status=204,
+    policy="mogan:flavor_access:add_tenant_access",
+    tag=TAG,
+)
+def add_flavor_access(
+    ctx: mogan_context.RequestContext,
+    flavor_uuid: common.UUID,
+    body: schema.FlavorAccessAdd,
+) -> None:
+    """Share a private flavor with a project."""
+    state.authorize(ctx, "mogan:flavor_access:add_tenant_access")
+    flavor_svc.add_access(ctx, flavor_uuid, body.tenant_id)
+
+
+@router.route(
+    "DELETE",
+    "/v1/flavors/{flavor_uuid}/access/{tenant_id}",
+    status=204,
+    policy="mogan:flavor_access:remove_tenant_access",
+    tag=TAG,
+)
+def remove_flavor_access(
+    ctx: mogan_context.RequestContext,
+    flavor_uuid: common.UUID,
+    tenant_id: common.ProjectId,
+) -> None:
+    """Stop sharing a private flavor with a project."""
+    state.authorize(ctx, "mogan:flavor_access:remove_tenant_access")
+    flavor_svc.remove_access(ctx, flavor_uuid, tenant_id)

@@ -1,0 +1,112 @@
+"""Flavor request and response bodies (v1 section 1.7, bugs fixed).
+
+Fixed from v1: boolean strings such as ``"false"`` mean false (bug 7);
+``resource_traits`` is accepted and shown from microversion 1.1; duplicate
+names on update are a 409, not a 500.
+"""
+
+from typing import Annotated, Literal
+
+import pydantic
+
+from mogan.api.schemas import common
+
+_TRUE = {"true", "1", "on", "yes"}
+_FALSE = {"false", "0", "off", "no"}
+
+
+def _bool_from_string(value: object) -> object:
+    """Accept the boolean strings v1 clients send (``--disabled false``)."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        msg = f"{value!r} is not a boolean"
+        raise ValueError(msg)
+    return value
+
+
+Boolean = Annotated[bool, pydantic.BeforeValidator(_bool_from_string)]
+Resources = dict[common.ResourceClass, Annotated[int, pydantic.Field(ge=1)]]
+TraitRequirement = Literal["required", "forbidden"]
+ResourceTraits = dict[common.Trait, TraitRequirement]
+
+
+class FlavorCreate(common.Request):
+    """``POST /v1/flavors``."""
+
+    name: common.Name
+    description: common.Description | None = None
+    resources: Resources
+    resource_traits: ResourceTraits = pydantic.Field(
+        default_factory=dict,
+        description="Microversion 1.1: trait name -> required or forbidden.",
+    )
+    resource_aggregates: common.Metadata = pydantic.Field(default_factory=dict)
+    is_public: Boolean = True
+    disabled: Boolean = False
+
+    @pydantic.field_validator("resources", mode="before")
+    @classmethod
+    def _digit_strings(cls, value: object) -> object:
+        # NOTE: v1's positive_integer also took digit strings ("1").
+        if isinstance(value, dict):
+            return {
+                k: int(v) if isinstance(v, str) and v.isdigit() else v
+                for k, v in value.items()
+            }
+        return value
+
+
+class FlavorUpdate(common.Request):
+    """The patchable part of a flavor, re-validated after a JSON patch."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", strict=True)
+
+    name: common.Name
+    description: common.Description | None = None
+    is_public: Boolean
+    disabled: Boolean
+
+
+class Flavor(common.Response):
+    """A flavor. Non-admins see only uuid, name, description, is_public, links."""
+
+    uuid: str
+    name: str
+    description: str | None = None
+    is_public: bool
+    disabled: bool | None = None
+    resources: dict[str, int] | None = None
+    resource_traits: dict[str, str] | None = None
+    resource_aggregates: dict[str, str] | None = None
+    links: list[common.Link]
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class FlavorList(common.Response):
+    """``GET /v1/flavors``."""
+
+    flavors: list[Flavor]
+
+
+class FlavorListQuery(common.PageQuery):
+    """Sorting and paging of the flavor list."""
+
+    sort_key: Literal["name", "created_at", "updated_at", "uuid"] = "name"
+    sort_dir: Literal["asc", "desc"] = "asc"
+
+
+class FlavorAccess(common.Response):
+    """``GET /v1/flavors/{uuid}/access``."""
+
+    flavor_access: list[str]
+
+
+class FlavorAccessAdd(common.Request):
+    """``POST /v1/flavors/{uuid}/access``."""
+
+    tenant_id: common.ProjectId

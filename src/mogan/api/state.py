@@ -1,0 +1,96 @@
+"""Per-app state and per-request helpers used by routes.
+
+``AppState`` holds what ``create_app`` was given (configuration, database,
+policy enforcer). Routes reach it, the caller's context and the link builder
+through the functions here rather than through Flask globals directly.
+"""
+
+import dataclasses
+from typing import Any
+
+import flask
+from oslo_config import cfg
+from oslo_policy import policy as oslo_policy
+
+from mogan import context as mogan_context
+from mogan import exception, policy
+from mogan.db import session as db_session
+
+
+@dataclasses.dataclass
+class AppState:
+    """What one API app serves with."""
+
+    conf: cfg.ConfigOpts
+    database: db_session.Database
+    enforcer: oslo_policy.Enforcer
+
+
+def app_state() -> AppState:
+    """The state of the app serving the current request."""
+    state: AppState = flask.current_app.extensions["mogan"]
+    return state
+
+
+def conf() -> cfg.ConfigOpts:
+    """The configuration of the app serving the current request."""
+    return app_state().conf
+
+
+def _roles(raw: str) -> list[str]:
+    return sorted({r.strip().lower() for r in raw.split(",") if r.strip()})
+
+
+def context_from_environ(environ: dict[str, Any], public: bool) -> mogan_context.RequestContext:
+    """The caller's context from identity headers the auth middleware set.
+
+    Raises:
+        NotAuthenticated: a non-public route without a confirmed identity.
+    """
+    if not public and environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
+        raise exception.NotAuthenticated
+    return mogan_context.RequestContext(
+        user_id=environ.get("HTTP_X_USER_ID"),
+        project_id=environ.get("HTTP_X_PROJECT_ID") or environ.get("HTTP_X_TENANT_ID"),
+        roles=_roles(environ.get("HTTP_X_ROLES", "")),
+        user_name=environ.get("HTTP_X_USER_NAME"),
+        project_name=environ.get("HTTP_X_PROJECT_NAME"),
+        auth_token=environ.get("HTTP_X_AUTH_TOKEN"),
+        system_scope=environ.get("HTTP_OPENSTACK_SYSTEM_SCOPE"),
+        request_id=environ.get("openstack.request_id")
+        or mogan_context.RequestContext().request_id,
+        db=app_state().database,
+    )
+
+
+def authorize(
+    ctx: mogan_context.RequestContext, rule: str, target: dict[str, Any] | None = None
+) -> None:
+    """Check ``rule`` for the caller and record that the route did so.
+
+    Raises:
+        Forbidden: the rule does not pass.
+    """
+    flask.g.authorized = True
+    policy.authorize(app_state().enforcer, rule, ctx, target)
+
+
+def base_url() -> str:
+    """The API's public base URL, without a trailing slash."""
+    endpoint = conf().api.public_endpoint
+    base = endpoint if endpoint else flask.request.host_url
+    return str(base).rstrip("/")
+
+
+def links(collection: str, ident: str) -> list[dict[str, str]]:
+    """``self`` and ``bookmark`` links of one resource (v1 shape)."""
+    base = base_url()
+    return [
+        {"href": f"{base}/v1/{collection}/{ident}", "rel": "self"},
+        {"href": f"{base}/{collection}/{ident}", "rel": "bookmark"},
+    ]
+
+
+def set_location(url: str) -> None:
+    """Send ``Location: url`` with the response."""
+    flask.g.location = url

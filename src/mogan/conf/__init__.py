@@ -1,0 +1,49 @@
+"""Configuration: one module per option group, registered on a given ConfigOpts.
+
+Nothing reads configuration at import time. A process builds its own
+``cfg.ConfigOpts`` with :func:`make_conf` (or registers onto one it was
+given with :func:`register_opts`) and passes it down explicitly.
+"""
+
+from oslo_config import cfg
+
+from mogan.conf import api, database, default, quota
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    """Register every Mogan option group on ``conf``."""
+    default.register_opts(conf)
+    api.register_opts(conf)
+    database.register_opts(conf)
+    quota.register_opts(conf)
+
+
+def make_conf(
+    args: list[str] | None = None,
+    default_config_files: list[str] | None = None,
+    overrides: dict[str, dict[str, object]] | None = None,
+) -> cfg.ConfigOpts:
+    """Build a fresh, parsed ConfigOpts holding Mogan's options.
+
+    Args:
+        args: command-line arguments for oslo.config (``--config-file`` ...).
+        default_config_files: files read when none are given on the command
+            line; an empty list means "no file at all" (the embedded default).
+        overrides: ``{group: {option: value}}`` applied after parsing;
+            ``DEFAULT`` names the default group.
+
+    Returns:
+        The parsed configuration.
+    """
+    conf = cfg.ConfigOpts()
+    register_opts(conf)
+    conf(
+        args=args or [],
+        project="mogan",
+        default_config_files=default_config_files or [],
+        default_config_dirs=[],
+    )
+    for group, values in (overrides or {}).items():
+        for name, value in values.items():
+            conf.set_override(name, value, None if group == "DEFAULT" else group)
+    return conf

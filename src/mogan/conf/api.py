@@ -1,0 +1,109 @@
+"""Options of the ``[api]`` group: the REST API listener and its auth."""
+
+from oslo_config import cfg
+
+group = cfg.OptGroup("api", title="REST API options")
+
+opts = [
+    cfg.HostAddressOpt(
+        "host_ip", default="0.0.0.0", help="Address the API listens on."
+    ),
+    cfg.PortOpt("port", default=6688, help="Port the API listens on."),
+    cfg.IntOpt(
+        "api_workers",
+        default=8,
+        min=1,
+        help="Number of threads serving API requests in mogan-api.",
+    ),
+    cfg.IntOpt(
+        "max_limit",
+        default=1000,
+        min=1,
+        help=(
+            "The most items a collection returns in one response, whatever "
+            "``limit`` the client asked for."
+        ),
+    ),
+    cfg.URIOpt(
+        "public_endpoint",
+        help=(
+            "Public URL of this API (e.g. https://cloud.example.com/baremetal_"
+            "compute) used in resource links. When unset, links are built from "
+            "the request's host URL."
+        ),
+    ),
+    cfg.StrOpt(
+        "auth_strategy",
+        default="keystone",
+        choices=[
+            ("keystone", "Validate Keystone tokens with keystonemiddleware."),
+            (
+                "noauth",
+                "Trust X-User-Id, X-Project-Id and X-Roles headers; a request "
+                "without them acts as the admin identity below. For tests and "
+                "the all-in-one only.",
+            ),
+            (
+                "http_basic",
+                "HTTP Basic authentication against an htpasswd file with "
+                "bcrypt hashes.",
+            ),
+        ],
+        help="How API requests are authenticated.",
+    ),
+    cfg.StrOpt(
+        "http_basic_auth_user_file",
+        default="/etc/mogan/htpasswd",
+        help=(
+            "htpasswd file for ``auth_strategy = http_basic``; entries must "
+            "use bcrypt hashes (``htpasswd -B``)."
+        ),
+    ),
+    cfg.DictOpt(
+        "http_basic_user_roles",
+        default={},
+        help=(
+            "Roles of http_basic users, as ``user:role1+role2`` pairs. Users "
+            "not listed get ``http_basic_default_roles``."
+        ),
+    ),
+    cfg.ListOpt(
+        "http_basic_default_roles",
+        default=["member", "reader"],
+        help="Roles of an http_basic user not listed in http_basic_user_roles.",
+    ),
+    cfg.DictOpt(
+        "http_basic_user_projects",
+        default={},
+        help=(
+            "Project of each http_basic user, as ``user:project`` pairs. Users "
+            "not listed belong to ``http_basic_default_project``."
+        ),
+    ),
+    cfg.StrOpt(
+        "http_basic_default_project",
+        default="default",
+        help="Project of an http_basic user not listed in http_basic_user_projects.",
+    ),
+    cfg.StrOpt(
+        "noauth_default_user_id",
+        default="admin",
+        help="User id of a noauth request that sends no X-User-Id header.",
+    ),
+    cfg.StrOpt(
+        "noauth_default_project_id",
+        default="admin",
+        help="Project id of a noauth request that sends no X-Project-Id header.",
+    ),
+    cfg.ListOpt(
+        "noauth_default_roles",
+        default=["admin", "member", "reader"],
+        help="Roles of a noauth request that sends no X-Roles header.",
+    ),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    """Register the ``[api]`` options."""
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)

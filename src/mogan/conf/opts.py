@@ -1,0 +1,15 @@
+"""Option discovery for ``oslo-config-generator`` (entry point ``mogan``)."""
+
+from oslo_config import cfg
+
+from mogan.conf import api, database, default, quota
+
+
+def list_opts() -> list[tuple[str | cfg.OptGroup | None, list[cfg.Opt]]]:
+    """Every Mogan option group, in sample-file order."""
+    return [
+        (None, default.opts),
+        (api.group, api.opts),
+        (database.group, database.opts),
+        (quota.group, quota.opts),
+    ]

@@ -1,0 +1,68 @@
+"""Engines, sessions and the transaction boundary.
+
+A ``Database`` wraps one SQLAlchemy engine and a session factory. Callers
+write ``with database.transaction() as session:``; the block commits on
+success and rolls back on error. Query functions never commit.
+"""
+
+import contextlib
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, orm
+
+
+def url_from_conf(connection: str | None, state_path: str) -> str:
+    """The database URL: the configured one, or SQLite in the state dir."""
+    if connection:
+        return connection
+    return f"sqlite:///{pathlib.Path(state_path) / 'mogan.sqlite'}"
+
+
+def _enable_sqlite_foreign_keys(dbapi_conn: Any, _record: Any) -> None:
+    # NOTE: SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked,
+    # per connection; the other backends always enforce them.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str, echo: bool = False) -> sa.Engine:
+    """An engine for ``url`` with the per-backend settings Mogan relies on."""
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if url.startswith("sqlite"):
+        # NOTE: API threads share the file; WAL lets readers run beside a
+        # writer and the timeout waits out short write locks.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = sa.create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+class Database:
+    """One database: its engine and the transaction boundary."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        """Wrap ``engine``; sessions keep objects usable after commit."""
+        self.engine = engine
+        self._sessionmaker = orm.sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, echo: bool = False) -> "Database":
+        """Open the database at ``url``."""
+        return cls(make_engine(url, echo=echo))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[orm.Session]:
+        """A session inside one transaction: commit on success, else roll back."""
+        with self._sessionmaker() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,163 @@
+"""Domain exceptions shared by every layer.
+
+Nothing here knows about HTTP: the API maps exception *classes* to status
+codes in ``mogan.api.errors``. Each exception carries a stable, dotted error
+``code`` (``mogan.<area>.<reason>``) that clients may match on, and a message
+formatted from keyword arguments so the raise site stays short.
+
+Hierarchy::
+
+    MoganError
+    ├── Invalid            (bad input; the request can be fixed by the caller)
+    │   └── InvalidParameter (names the offending field)
+    ├── NotFound           (the named thing does not exist or is not visible)
+    ├── Conflict           (the request clashes with current state)
+    ├── Forbidden          (policy or ownership refused it)
+    └── OverQuota
+"""
+
+from typing import Any, ClassVar
+
+
+class MoganError(Exception):
+    """Base of every error Mogan raises on purpose."""
+
+    msg_fmt: ClassVar[str] = "An unknown error occurred."
+    code: ClassVar[str] = "mogan.error"
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        """Format ``msg_fmt`` with ``kwargs`` unless a message is given."""
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt.format(**kwargs)
+        self.message = message
+        super().__init__(message)
+
+
+class Invalid(MoganError):
+    """The request is malformed or asks for something impossible."""
+
+    msg_fmt = "Invalid request: {reason}"
+    code = "mogan.invalid"
+
+
+class InvalidParameter(Invalid):
+    """One named field of the request has a bad value."""
+
+    msg_fmt = "Invalid input for field '{field}': {reason}"
+    code = "mogan.invalid_parameter"
+
+
+class PatchError(Invalid):
+    """A JSON-patch document cannot be applied."""
+
+    msg_fmt = "Invalid patch: {reason}"
+    code = "mogan.invalid_patch"
+
+
+class InvalidVersion(Invalid):
+    """The requested API microversion is malformed."""
+
+    msg_fmt = "Invalid microversion: {reason}"
+    code = "mogan.invalid_microversion"
+
+
+class VersionNotSupported(MoganError):
+    """The requested API microversion is outside the supported range."""
+
+    msg_fmt = (
+        "Version {version} is not supported by the API. "
+        "Minimum is {min_version} and maximum is {max_version}."
+    )
+    code = "mogan.microversion_unsupported"
+
+
+class NotFound(MoganError):
+    """The named resource does not exist or is hidden from the caller."""
+
+    msg_fmt = "Resource could not be found."
+    code = "mogan.not_found"
+
+
+class FlavorNotFound(NotFound):
+    """No flavor with that id is visible."""
+
+    msg_fmt = "Flavor {flavor} could not be found."
+    code = "mogan.flavor.not_found"
+
+
+class FlavorAccessNotFound(NotFound):
+    """The project is not on the flavor's access list."""
+
+    msg_fmt = "Flavor access not found for {flavor} / {project} combination."
+    code = "mogan.flavor_access.not_found"
+
+
+class FlavorAccessPublic(NotFound):
+    """Public flavors have no access list."""
+
+    msg_fmt = "Access list not available for public flavors."
+    code = "mogan.flavor_access.public_flavor"
+
+
+class KeypairNotFound(NotFound):
+    """No keypair of that name for that user."""
+
+    msg_fmt = "Keypair {name} not found for user {user_id}."
+    code = "mogan.keypair.not_found"
+
+
+class Conflict(MoganError):
+    """The request conflicts with the current state of a resource."""
+
+    msg_fmt = "Conflict: {reason}"
+    code = "mogan.conflict"
+
+
+class FlavorExists(Conflict):
+    """Flavor names are unique."""
+
+    msg_fmt = "Flavor with name {name} already exists."
+    code = "mogan.flavor.exists"
+
+
+class FlavorInUse(Conflict):
+    """A flavor referenced by servers cannot be deleted."""
+
+    msg_fmt = "Flavor {flavor} is still in use, you can disable it instead."
+    code = "mogan.flavor.in_use"
+
+
+class FlavorAccessPublicConflict(Conflict):
+    """Access lists apply only to private flavors."""
+
+    msg_fmt = "Can not add access to a public flavor."
+    code = "mogan.flavor_access.public_flavor"
+
+
+class KeypairExists(Conflict):
+    """Keypair names are unique per user."""
+
+    msg_fmt = "Keypair with key name {name} already exists."
+    code = "mogan.keypair.exists"
+
+
+class Forbidden(MoganError):
+    """Policy or ownership refuses the request."""
+
+    msg_fmt = "Access was denied to the following resource: {rule}"
+    code = "mogan.forbidden"
+
+
+class OverQuota(Forbidden):
+    """The project would exceed a quota."""
+
+    msg_fmt = "Quota exceeded for resources: {resources}."
+    code = "mogan.over_quota"
+
+
+class NotAuthenticated(MoganError):
+    """The request carries no valid credentials."""
+
+    msg_fmt = "Authentication required."
+    code = "mogan.unauthenticated"

@@ -1,0 +1,21 @@
+"""Policy-in-code defaults, one module per resource (Placement's layout).
+
+The personas are Keystone's secure-RBAC defaults: ``admin``, a ``member`` of
+a project and a ``reader`` of a project. Role implication (admin ⊃ member ⊃
+reader) is Keystone's job with real tokens; the noauth and http_basic modes
+expand roles the same way before policy runs, so one rule set serves all.
+"""
+
+from oslo_policy import policy
+
+from mogan.policies import availability_zone, base, flavor, keypair
+
+
+def list_rules() -> list[policy.RuleDefault]:
+    """Every default rule, for the enforcer and the sample generator."""
+    return [
+        *base.rules,
+        *flavor.rules,
+        *keypair.rules,
+        *availability_zone.rules,
+    ]

@@ -1,0 +1,153 @@
+"""Flavors: create, read, update, delete, and private-flavor access lists.
+
+Admins see every flavor; other callers see enabled flavors that are public or
+shared with their project, and anything else is "not found" to them.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from oslo_utils import uuidutils
+
+from mogan import context as mogan_context
+from mogan import exception
+from mogan.db import models
+from mogan.db.api import flavor as flavor_db
+
+# NOTE: changing resources, traits or aggregates under existing servers would
+# desynchronise them from their nodes, so only these can change after create.
+MUTABLE_FIELDS = ("name", "description", "is_public", "disabled")
+
+
+def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
+    return {"visible_to": ctx.project_id, "all_visible": ctx.is_admin}
+
+
+def get(ctx: mogan_context.RequestContext, flavor_uuid: str) -> models.Flavor:
+    """The flavor, as the caller may see it.
+
+    Raises:
+        FlavorNotFound: no such flavor or hidden from the caller.
+    """
+    with ctx.database.transaction() as session:
+        return flavor_db.get(session, flavor_uuid, **_visibility(ctx))
+
+
+def get_all(
+    ctx: mogan_context.RequestContext,
+    sort_key: str = "name",
+    sort_dir: str = "asc",
+    limit: int | None = None,
+    marker: str | None = None,
+) -> Sequence[models.Flavor]:
+    """Flavors the caller may see, one page of them.
+
+    Raises:
+        FlavorNotFound: the marker names no visible flavor.
+    """
+    with ctx.database.transaction() as session:
+        marker_row = (
+            flavor_db.get(session, marker, **_visibility(ctx)) if marker else None
+        )
+        return flavor_db.get_all(
+            session,
+            sort_key=sort_key,
+            sort_dir=sort_dir,
+            limit=limit,
+            marker=marker_row,
+            **_visibility(ctx),
+        )
+
+
+def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.Flavor:
+    """Create a flavor from validated values.
+
+    Raises:
+        FlavorExists: the name is taken.
+    """
+    values = {**values, "uuid": uuidutils.generate_uuid()}
+    with ctx.database.transaction() as session:
+        return flavor_db.create(session, values)
+
+
+def update(
+    ctx: mogan_context.RequestContext,
+    flavor_uuid: str,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> models.Flavor:
+    """Apply ``change`` to the flavor's mutable fields, atomically.
+
+    Args:
+        ctx: the caller.
+        flavor_uuid: the flavor to change.
+        change: maps the current mutable fields to the new ones (the API
+            applies a JSON patch and validates the result here); it runs
+            inside the transaction so concurrent updates do not interleave.
+
+    Raises:
+        FlavorNotFound: no such flavor.
+        FlavorExists: the new name is taken.
+    """
+    with ctx.database.transaction() as session:
+        flavor = flavor_db.get(session, flavor_uuid)
+        current = {field: getattr(flavor, field) for field in MUTABLE_FIELDS}
+        new = change(current)
+        changed = {k: v for k, v in new.items() if current.get(k) != v}
+        if changed:
+            flavor_db.update(session, flavor, changed)
+        return flavor
+
+
+def delete(ctx: mogan_context.RequestContext, flavor_uuid: str) -> None:
+    """Delete a flavor and its access list.
+
+    Raises:
+        FlavorNotFound: no such flavor.
+    """
+    # TODO(#3): refuse with FlavorInUse while servers reference the flavor.
+    with ctx.database.transaction() as session:
+        flavor_db.destroy(session, flavor_db.get(session, flavor_uuid))
+
+
+def get_access(ctx: mogan_context.RequestContext, flavor_uuid: str) -> list[str]:
+    """Projects a private flavor is shared with.
+
+    Raises:
+        FlavorNotFound: no such flavor.
+        FlavorAccessPublic: public flavors have no access list.
+    """
+    with ctx.database.transaction() as session:
+        flavor = flavor_db.get(session, flavor_uuid)
+        if flavor.is_public:
+            raise exception.FlavorAccessPublic
+        return [row.project_id for row in flavor.projects]
+
+
+def add_access(
+    ctx: mogan_context.RequestContext, flavor_uuid: str, project_id: str
+) -> None:
+    """Share a private flavor with a project (idempotent).
+
+    Raises:
+        FlavorNotFound: no such flavor.
+        FlavorAccessPublicConflict: the flavor is public.
+    """
+    with ctx.database.transaction() as session:
+        flavor = flavor_db.get(session, flavor_uuid)
+        if flavor.is_public:
+            raise exception.FlavorAccessPublicConflict
+        flavor_db.add_project(session, flavor, project_id)
+
+
+def remove_access(
+    ctx: mogan_context.RequestContext, flavor_uuid: str, project_id: str
+) -> None:
+    """Stop sharing a private flavor with a project.
+
+    Raises:
+        FlavorNotFound: no such flavor.
+        FlavorAccessNotFound: the project was not on the list.
+    """
+    with ctx.database.transaction() as session:
+        flavor = flavor_db.get(session, flavor_uuid)
+        flavor_db.remove_project(session, flavor, project_id)

@@ -1,0 +1,96 @@
+"""Keypairs: generate or import, list, show, delete, always per user.
+
+The user acted on is the caller unless an admin names another; policy
+(``mogan.policies.keypair``) enforces that, so a user never sees or deletes
+another user's keys.
+"""
+
+from collections.abc import Sequence
+
+from oslo_config import cfg
+
+from mogan import context as mogan_context
+from mogan import exception
+from mogan.db import models
+from mogan.db.api import keypair as keypair_db
+from mogan.services import keypair_crypto
+
+
+def get(
+    ctx: mogan_context.RequestContext, user_id: str, name: str
+) -> models.KeyPair:
+    """The user's keypair.
+
+    Raises:
+        KeypairNotFound: the user has no such keypair.
+    """
+    with ctx.database.transaction() as session:
+        return keypair_db.get(session, user_id, name)
+
+
+def get_all(
+    ctx: mogan_context.RequestContext,
+    user_id: str,
+    limit: int | None = None,
+    marker: str | None = None,
+) -> Sequence[models.KeyPair]:
+    """One page of the user's keypairs.
+
+    Raises:
+        KeypairNotFound: the marker names none of the user's keypairs.
+    """
+    with ctx.database.transaction() as session:
+        marker_row = keypair_db.get(session, user_id, marker) if marker else None
+        return keypair_db.get_all(session, user_id, limit=limit, marker=marker_row)
+
+
+def create(
+    ctx: mogan_context.RequestContext,
+    conf: cfg.ConfigOpts,
+    user_id: str,
+    name: str,
+    key_type: str,
+    public_key: str | None,
+) -> tuple[models.KeyPair, str | None]:
+    """Import ``public_key`` or generate a keypair for ``user_id``.
+
+    Returns:
+        The stored keypair and, when generated, the private key (never stored).
+
+    Raises:
+        InvalidParameter: the public key cannot be parsed.
+        OverQuota: the user holds the most keypairs allowed.
+        KeypairExists: the user has a keypair of that name.
+    """
+    if public_key is not None:
+        material = keypair_crypto.import_key(key_type, public_key)
+    elif key_type == "x509":
+        material = keypair_crypto.generate_x509(user_id)
+    else:
+        material = keypair_crypto.generate_ssh()
+    limit = conf.quota.keypairs_hard_limit
+    with ctx.database.transaction() as session:
+        if limit >= 0 and keypair_db.count(session, user_id) >= limit:
+            raise exception.OverQuota(resources="keypairs")
+        keypair = keypair_db.create(
+            session,
+            {
+                "name": name,
+                "user_id": user_id,
+                "project_id": ctx.project_id or "",
+                "type": key_type,
+                "public_key": material.public_key,
+                "fingerprint": material.fingerprint,
+            },
+        )
+    return keypair, material.private_key
+
+
+def delete(ctx: mogan_context.RequestContext, user_id: str, name: str) -> None:
+    """Delete the user's keypair.
+
+    Raises:
+        KeypairNotFound: the user has no such keypair.
+    """
+    with ctx.database.transaction() as session:
+        keypair_db.destroy(session, keypair_db.get(session, user_id, name))
