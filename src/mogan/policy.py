@@ -48,8 +48,6 @@ def authorize(
     """
     if target is None:
         target = {"project_id": ctx.project_id, "user_id": ctx.user_id}
-    allowed = enforcer.authorize(
-        rule, target, ctx.policy_credentials(), do_raise=False
-    )
+    allowed = enforcer.authorize(rule, target, ctx.policy_credentials(), do_raise=False)
     if not allowed:
         raise exception.Forbidden(rule=rule)

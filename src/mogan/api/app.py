@@ -36,7 +36,9 @@ def _add_version_headers(resp: flask.Response) -> flask.Response:
     return resp
 
 
-def create_flask_app(conf: cfg.ConfigOpts, database: db_session.Database) -> flask.Flask:
+def create_flask_app(
+    conf: cfg.ConfigOpts, database: db_session.Database
+) -> flask.Flask:
     """The bare Flask app (no middleware), for tests that need Flask itself."""
     app = flask.Flask("mogan.api")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -72,7 +74,9 @@ class _HealthcheckAt:
         return self.app(environ, start_response)
 
 
-def create_app(conf: cfg.ConfigOpts, database: db_session.Database | None = None) -> Any:
+def create_app(
+    conf: cfg.ConfigOpts, database: db_session.Database | None = None
+) -> Any:
     """The full WSGI application for ``conf``.
 
     Args:

@@ -54,12 +54,17 @@ def expand_roles(roles: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def _unauthorized(start_response: Callable[..., Any], message: str, basic: bool) -> list[bytes]:
+def _unauthorized(
+    start_response: Callable[..., Any], message: str, basic: bool
+) -> list[bytes]:
     fault = {"faultcode": "Client", "faultstring": message, "debuginfo": None}
     payload = json.dumps(
         {"error_message": json.dumps(fault), "code": "mogan.unauthenticated"}
     ).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(payload))),
+    ]
     if basic:
         headers.append(("WWW-Authenticate", 'Basic realm="mogan"'))
     start_response("401 Unauthorized", headers)
@@ -74,7 +79,9 @@ class PublicPathSplitter:
         self.app = app
         self.authed = authed
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         """Dispatch on the request path."""
         if PUBLIC_PATHS.match(environ.get("PATH_INFO", "") or "/"):
             for header in IDENTITY_HEADERS:
@@ -91,11 +98,14 @@ class NoAuth:
         self.app = app
         self.conf = conf
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         """Fill in the identity headers."""
         api = self.conf.api
         sent = any(
-            environ.get(h) for h in ("HTTP_X_USER_ID", "HTTP_X_PROJECT_ID", "HTTP_X_ROLES")
+            environ.get(h)
+            for h in ("HTTP_X_USER_ID", "HTTP_X_PROJECT_ID", "HTTP_X_ROLES")
         )
         if not sent:
             environ["HTTP_X_USER_ID"] = api.noauth_default_user_id
@@ -153,13 +163,17 @@ class HTTPBasic:
             return None
         return user
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         """Check the credentials and set the user's identity headers."""
         for header in IDENTITY_HEADERS:
             environ.pop(header, None)
         user = self._check(environ.get("HTTP_AUTHORIZATION", ""))
         if user is None:
-            return _unauthorized(start_response, "Invalid or missing HTTP Basic credentials.", basic=True)
+            return _unauthorized(
+                start_response, "Invalid or missing HTTP Basic credentials.", basic=True
+            )
         api = self.conf.api
         roles = api.http_basic_user_roles.get(user)
         role_list = roles.split("+") if roles else api.http_basic_default_roles

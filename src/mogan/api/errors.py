@@ -19,6 +19,8 @@ from mogan import exception
 
 LOG = logging.getLogger(__name__)
 
+SERVER_ERROR = 500
+
 # NOTE: most specific first; the first match wins.
 STATUS_BY_EXCEPTION: list[tuple[type[exception.MoganError], int]] = [
     (exception.VersionNotSupported, 406),
@@ -39,10 +41,12 @@ def status_for(err: exception.MoganError) -> int:
     return 500  # pragma: no cover - MoganError is the last row
 
 
-def body(status: int, message: str, code: str, debuginfo: str | None = None) -> dict[str, Any]:
+def body(
+    status: int, message: str, code: str, debuginfo: str | None = None
+) -> dict[str, Any]:
     """The v1 error body plus the stable error code."""
     fault = {
-        "faultcode": "Client" if status < 500 else "Server",
+        "faultcode": "Client" if status < SERVER_ERROR else "Server",
         "faultstring": message,
         "debuginfo": debuginfo,
     }
@@ -85,7 +89,7 @@ def describe_validation_error(
 def handle_mogan_error(err: exception.MoganError) -> flask.Response:
     """Render a domain exception."""
     status = status_for(err)
-    if status >= 500:
+    if status >= SERVER_ERROR:
         LOG.error("Unexpected domain error: %s", err, exc_info=err)
     return response(status, err.message, err.code)
 
@@ -104,7 +108,12 @@ def handle_http_exception(err: wz_exc.HTTPException) -> flask.Response:
 
 def handle_unexpected(err: Exception) -> flask.Response:
     """Render a bug as a 500 without leaking internals (unless configured)."""
-    LOG.exception("Unhandled error serving %s %s", flask.request.method, flask.request.path)
+    LOG.error(
+        "Unhandled error serving %s %s",
+        flask.request.method,
+        flask.request.path,
+        exc_info=err,
+    )
     debug = flask.current_app.config.get("MOGAN_TRACEBACKS", False)
     return response(
         500,

@@ -89,13 +89,17 @@ def _operation(r: router.Route) -> dict[str, Any]:
         op["requestBody"] = {
             "required": True,
             "content": {
-                "application/json": {"schema": {"$ref": REF.format(model=r.body.__name__)}}
+                "application/json": {
+                    "schema": {"$ref": REF.format(model=r.body.__name__)}
+                }
             },
         }
     success: dict[str, Any] = {"description": "Success"}
     if isinstance(r.response, type) and issubclass(r.response, pydantic.BaseModel):
         success["content"] = {
-            "application/json": {"schema": {"$ref": REF.format(model=r.response.__name__)}}
+            "application/json": {
+                "schema": {"$ref": REF.format(model=r.response.__name__)}
+            }
         }
     error = {
         "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}

@@ -88,9 +88,7 @@ def apply(
     return result
 
 
-def validated(
-    model: type[pydantic.BaseModel], doc: dict[str, Any]
-) -> dict[str, Any]:
+def validated(model: type[pydantic.BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` checked against ``model``, as a plain dict.
 
     Raises:

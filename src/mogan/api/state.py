@@ -41,7 +41,9 @@ def _roles(raw: str) -> list[str]:
     return sorted({r.strip().lower() for r in raw.split(",") if r.strip()})
 
 
-def context_from_environ(environ: dict[str, Any], public: bool) -> mogan_context.RequestContext:
+def context_from_environ(
+    environ: dict[str, Any], public: bool
+) -> mogan_context.RequestContext:
     """The caller's context from identity headers the auth middleware set.
 
     Raises:
@@ -78,7 +80,7 @@ def authorize(
 def base_url() -> str:
     """The API's public base URL, without a trailing slash."""
     endpoint = conf().api.public_endpoint
-    base = endpoint if endpoint else flask.request.host_url
+    base = endpoint or flask.request.host_url
     return str(base).rstrip("/")
 
 

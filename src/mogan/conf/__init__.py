@@ -6,12 +6,20 @@ given with :func:`register_opts`) and passes it down explicitly.
 """
 
 from oslo_config import cfg
+from oslo_messaging import opts as messaging_opts
 
 from mogan.conf import api, database, default, quota
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
-    """Register every Mogan option group on ``conf``."""
+    """Register every Mogan option group on ``conf``.
+
+    oslo.messaging's ``[DEFAULT]`` options (``transport_url`` ...) are
+    registered too, so a process can default them before parsing.
+    """
+    for group, opts in messaging_opts.list_opts():
+        if group is None:
+            conf.register_opts(opts)
     default.register_opts(conf)
     api.register_opts(conf)
     database.register_opts(conf)

@@ -6,7 +6,9 @@ group = cfg.OptGroup("api", title="REST API options")
 
 opts = [
     cfg.HostAddressOpt(
-        "host_ip", default="0.0.0.0", help="Address the API listens on."
+        "host_ip",
+        default="0.0.0.0",  # noqa: S104 - a service listens on every interface by default
+        help="Address the API listens on.",
     ),
     cfg.PortOpt("port", default=6688, help="Port the API listens on."),
     cfg.IntOpt(
@@ -39,14 +41,18 @@ opts = [
             ("keystone", "Validate Keystone tokens with keystonemiddleware."),
             (
                 "noauth",
-                "Trust X-User-Id, X-Project-Id and X-Roles headers; a request "
-                "without them acts as the admin identity below. For tests and "
-                "the all-in-one only.",
+                (
+                    "Trust X-User-Id, X-Project-Id and X-Roles headers; a "
+                    "request without them acts as the default identity below. "
+                    "For tests and the all-in-one only."
+                ),
             ),
             (
                 "http_basic",
-                "HTTP Basic authentication against an htpasswd file with "
-                "bcrypt hashes.",
+                (
+                    "HTTP Basic authentication against an htpasswd file with "
+                    "bcrypt hashes."
+                ),
             ),
         ],
         help="How API requests are authenticated.",

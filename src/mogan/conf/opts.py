@@ -1,11 +1,13 @@
 """Option discovery for ``oslo-config-generator`` (entry point ``mogan``)."""
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 from mogan.conf import api, database, default, quota
 
 
-def list_opts() -> list[tuple[str | cfg.OptGroup | None, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
     """Every Mogan option group, in sample-file order."""
     return [
         (None, default.opts),

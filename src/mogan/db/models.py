@@ -38,9 +38,7 @@ class Base(orm.DeclarativeBase):
 class TimestampMixin:
     """``created_at`` / ``updated_at`` kept by the ORM."""
 
-    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        default=_utcnow
-    )
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
     updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         onupdate=_utcnow
     )
@@ -57,9 +55,7 @@ class Flavor(TimestampMixin, Base):
     description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     resources: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     resource_traits: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
-    resource_aggregates: orm.Mapped[dict[str, Any]] = orm.mapped_column(
-        default=dict
-    )
+    resource_aggregates: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     is_public: orm.Mapped[bool] = orm.mapped_column(default=True)
     disabled: orm.Mapped[bool] = orm.mapped_column(default=False)
 
@@ -81,9 +77,7 @@ class FlavorProject(Base):
         sa.ForeignKey("flavors.id", ondelete="CASCADE"), index=True
     )
     project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        default=_utcnow
-    )
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
 
     flavor: orm.Mapped[Flavor] = orm.relationship(back_populates="projects")
 

@@ -16,9 +16,7 @@ from mogan.db.api import keypair as keypair_db
 from mogan.services import keypair_crypto
 
 
-def get(
-    ctx: mogan_context.RequestContext, user_id: str, name: str
-) -> models.KeyPair:
+def get(ctx: mogan_context.RequestContext, user_id: str, name: str) -> models.KeyPair:
     """The user's keypair.
 
     Raises:
@@ -47,6 +45,7 @@ def get_all(
 def create(
     ctx: mogan_context.RequestContext,
     conf: cfg.ConfigOpts,
+    *,
     user_id: str,
     name: str,
     key_type: str,

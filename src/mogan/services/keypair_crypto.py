@@ -7,9 +7,9 @@ fingerprints are the SHA-1 of the DER certificate, likewise formatted.
 
 import base64
 import binascii
+import dataclasses
 import datetime
 import hashlib
-import dataclasses
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -79,9 +79,13 @@ def generate_ssh() -> KeyMaterial:
         serialization.PrivateFormat.OpenSSH,
         serialization.NoEncryption(),
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        )
+        .decode()
+    )
     public = f"{public} Generated-by-Mogan"
     return KeyMaterial(public, ssh_fingerprint(public), private)
 

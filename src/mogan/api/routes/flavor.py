@@ -38,7 +38,11 @@ def list_flavors(
 ) -> schema.FlavorList:
     """List the flavors the caller may use."""
     state.authorize(ctx, "mogan:flavor:get_all")
-    limit = min(query.limit, state.conf().api.max_limit) if query.limit is not None else state.conf().api.max_limit
+    limit = (
+        min(query.limit, state.conf().api.max_limit)
+        if query.limit is not None
+        else state.conf().api.max_limit
+    )
     flavors = flavor_svc.get_all(
         ctx,
         sort_key=query.sort_key,
@@ -89,8 +93,14 @@ def update_flavor(
             body.root,
             patchable=set(flavor_svc.MUTABLE_FIELDS),
             internal={
-                "uuid", "id", "links", "created_at", "updated_at",
-                "resources", "resource_traits", "resource_aggregates",
+                "uuid",
+                "id",
+                "links",
+                "created_at",
+                "updated_at",
+                "resources",
+                "resource_traits",
+                "resource_aggregates",
             },
         )
         return patch.validated(schema.FlavorUpdate, patched)

@@ -5,8 +5,7 @@ target carries that user, so only admins can name someone else.
 """
 
 from mogan import context as mogan_context
-from mogan.api import state
-from mogan.api import router
+from mogan.api import router, state
 from mogan.api.schemas import keypair as schema
 from mogan.db import models
 from mogan.services import keypair as keypair_svc
@@ -14,9 +13,7 @@ from mogan.services import keypair as keypair_svc
 TAG = "keypairs"
 
 
-def _owner(
-    ctx: mogan_context.RequestContext, rule: str, user_id: str | None
-) -> str:
+def _owner(ctx: mogan_context.RequestContext, rule: str, user_id: str | None) -> str:
     """The user acted on, after checking the caller may act for them."""
     target_user = user_id or ctx.user_id or ""
     state.authorize(ctx, rule, {"user_id": target_user, "project_id": ctx.project_id})
@@ -51,14 +48,21 @@ def list_keypairs(
     return schema.KeypairList(keypairs=[_view(k) for k in keypairs])
 
 
-@router.route("POST", "/v1/keypairs", status=201, policy="mogan:keypair:create", tag=TAG)
+@router.route(
+    "POST", "/v1/keypairs", status=201, policy="mogan:keypair:create", tag=TAG
+)
 def create_keypair(
     ctx: mogan_context.RequestContext, body: schema.KeypairCreate
 ) -> schema.Keypair:
     """Import a public key, or generate a keypair and return its private key once."""
     user_id = _owner(ctx, "mogan:keypair:create", body.user_id)
     keypair, private_key = keypair_svc.create(
-        ctx, state.conf(), user_id, body.name, body.type, body.public_key
+        ctx,
+        state.conf(),
+        user_id=user_id,
+        name=body.name,
+        key_type=body.type,
+        public_key=body.public_key,
     )
     state.set_location(state.links("keypairs", keypair.name)[0]["href"])
     return _view(keypair, private_key)
@@ -66,7 +70,9 @@ def create_keypair(
 
 @router.route("GET", "/v1/keypairs/{key_name}", policy="mogan:keypair:get", tag=TAG)
 def show_keypair(
-    ctx: mogan_context.RequestContext, key_name: schema.KeypairName, query: schema.KeypairQuery
+    ctx: mogan_context.RequestContext,
+    key_name: schema.KeypairName,
+    query: schema.KeypairQuery,
 ) -> schema.Keypair:
     """Show one of a user's keypairs."""
     user_id = _owner(ctx, "mogan:keypair:get", query.user_id)
@@ -74,10 +80,16 @@ def show_keypair(
 
 
 @router.route(
-    "DELETE", "/v1/keypairs/{key_name}", status=204, policy="mogan:keypair:delete", tag=TAG
+    "DELETE",
+    "/v1/keypairs/{key_name}",
+    status=204,
+    policy="mogan:keypair:delete",
+    tag=TAG,
 )
 def delete_keypair(
-    ctx: mogan_context.RequestContext, key_name: schema.KeypairName, query: schema.KeypairQuery
+    ctx: mogan_context.RequestContext,
+    key_name: schema.KeypairName,
+    query: schema.KeypairQuery,
 ) -> None:
     """Delete one of a user's keypairs."""
     user_id = _owner(ctx, "mogan:keypair:delete", query.user_id)

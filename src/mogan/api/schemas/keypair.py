@@ -8,7 +8,9 @@ from mogan.api.schemas import common
 
 KeypairName = Annotated[
     str,
-    pydantic.StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_\- ]+$"),
+    pydantic.StringConstraints(
+        min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_\- ]+$"
+    ),
 ]
 UserId = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=255)]
 
@@ -21,9 +23,10 @@ class KeypairCreate(common.Request):
         default=None, description="Admin only: create the keypair for this user."
     )
     type: Literal["ssh", "x509"] = "ssh"
-    public_key: Annotated[
-        str, pydantic.StringConstraints(min_length=1, max_length=65535)
-    ] | None = None
+    public_key: (
+        Annotated[str, pydantic.StringConstraints(min_length=1, max_length=65535)]
+        | None
+    ) = None
 
 
 class Keypair(common.Response):

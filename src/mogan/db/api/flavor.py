@@ -29,6 +29,7 @@ def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
 def get(
     session: orm.Session,
     flavor_uuid: str,
+    *,
     visible_to: str | None = None,
     all_visible: bool = True,
 ) -> models.Flavor:
@@ -54,6 +55,7 @@ def get(
 
 def get_all(
     session: orm.Session,
+    *,
     visible_to: str | None = None,
     all_visible: bool = True,
     sort_key: str = "name",
@@ -65,7 +67,14 @@ def get_all(
     stmt = sa.select(models.Flavor)
     if not all_visible:
         stmt = _visible(stmt, visible_to)
-    stmt = pagination.paginate(stmt, models.Flavor, sort_key, sort_dir, limit, marker)
+    stmt = pagination.paginate(
+        stmt,
+        models.Flavor,
+        sort_key=sort_key,
+        sort_dir=sort_dir,
+        limit=limit,
+        marker=marker,
+    )
     return session.scalars(stmt).all()
 
 

@@ -37,7 +37,14 @@ def get_all(
 ) -> Sequence[models.KeyPair]:
     """The user's keypairs, by name."""
     stmt = sa.select(models.KeyPair).where(models.KeyPair.user_id == user_id)
-    stmt = pagination.paginate(stmt, models.KeyPair, "name", "asc", limit, marker)
+    stmt = pagination.paginate(
+        stmt,
+        models.KeyPair,
+        sort_key="name",
+        sort_dir="asc",
+        limit=limit,
+        marker=marker,
+    )
     return session.scalars(stmt).all()
 
 

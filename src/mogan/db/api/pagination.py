@@ -4,21 +4,20 @@ Sorting is on a whitelisted column plus ``id`` as a tie-breaker, so a page
 boundary is stable even when many rows share the sort value.
 """
 
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 
-T = TypeVar("T")
-
 
 def paginate(
-    stmt: sa.Select[tuple[T]],
+    stmt: sa.Select[Any],
     model: Any,
+    *,
     sort_key: str,
     sort_dir: str,
     limit: int | None,
     marker: Any | None,
-) -> sa.Select[tuple[T]]:
+) -> sa.Select[Any]:
     """Apply order, the marker boundary and the limit to ``stmt``.
 
     Args:

@@ -1,0 +1,69 @@
+"""Start-up helpers shared by the process entry points."""
+
+import logging
+import sys
+
+from oslo_config import cfg
+
+from mogan import conf as mogan_conf
+from mogan.db import session as db_session
+
+
+def parse(
+    argv: list[str] | None,
+    cli_opts: list[cfg.Opt] | None = None,
+    overrides: dict[str, dict[str, object]] | None = None,
+) -> cfg.ConfigOpts:
+    """Parse ``argv`` (default: ``sys.argv[1:]``) into Mogan's configuration.
+
+    Files given with ``--config-file`` are read; with none, the defaults
+    (``/etc/mogan/mogan.conf`` when it exists) apply. ``overrides`` change
+    option *defaults*, so a configuration file still wins over them.
+    """
+    conf = cfg.ConfigOpts()
+    mogan_conf.register_opts(conf)
+    if cli_opts:
+        conf.register_cli_opts(cli_opts)
+    for group, values in (overrides or {}).items():
+        for name, value in values.items():
+            conf.set_default(name, value, None if group == "DEFAULT" else group)
+    conf(
+        args=sys.argv[1:] if argv is None else argv,
+        project="mogan",
+    )
+    return conf
+
+
+def setup_logging(debug: bool = False) -> None:
+    """Log to stderr at INFO (DEBUG with ``debug``)."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def database(conf: cfg.ConfigOpts) -> db_session.Database:
+    """The database configured in ``conf``."""
+    return db_session.Database.from_url(
+        db_session.url_from_conf(conf.database.connection, conf.state_path),
+        echo=conf.database.connection_debug,
+    )
+
+
+def run_rpc_server(conf: cfg.ConfigOpts, topic: str, endpoints: list[object]) -> None:
+    """Serve ``topic`` with ``endpoints`` until interrupted."""
+    # NOTE: imported here so processes that serve no RPC never load the bus.
+    import threading  # noqa: PLC0415
+
+    from mogan import rpc  # noqa: PLC0415
+
+    server = rpc.server(conf, topic, endpoints)
+    server.start()
+    logging.getLogger(__name__).info("%s serving topic %s", conf.host, topic)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        server.wait()

@@ -1,0 +1,19 @@
+"""``mogan-engine``: serve the engine's RPC topic."""
+
+import sys
+
+from mogan import rpc
+from mogan.cmd import common
+from mogan.engine import manager
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGINT/SIGTERM."""
+    conf = common.parse(argv)
+    common.setup_logging()
+    common.run_rpc_server(conf, rpc.ENGINE_TOPIC, [manager.EngineManager(conf)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The engine: runs workflows through drivers; others import only ``rpcapi``."""

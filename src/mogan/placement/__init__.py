@@ -1,0 +1,1 @@
+"""The Placement client and the embedded Placement app (issue #3)."""

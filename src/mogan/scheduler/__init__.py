@@ -1,0 +1,1 @@
+"""The scheduler: picks nodes and claims them in Placement; others import ``rpcapi``."""
