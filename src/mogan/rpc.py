@@ -25,7 +25,10 @@ def server(conf: cfg.ConfigOpts, topic: str, endpoints: Sequence[object]) -> Any
     """An RPC server for ``topic`` on this host, dispatching to ``endpoints``."""
     target = messaging.Target(topic=topic, server=conf.host)
     return messaging.get_rpc_server(
-        transport(conf), target, list(endpoints), executor="threading"
+        transport(conf),
+        target,
+        list(endpoints),
+        access_policy=messaging.DefaultRPCAccessPolicy,
     )
 
 

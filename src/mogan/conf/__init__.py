@@ -20,10 +20,22 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     for group, opts in messaging_opts.list_opts():
         if group is None:
             conf.register_opts(opts)
+    _register_messaging_tracing(conf)
     default.register_opts(conf)
     api.register_opts(conf)
     database.register_opts(conf)
     quota.register_opts(conf)
+
+
+def _register_messaging_tracing(conf: cfg.ConfigOpts) -> None:
+    # NOTE: oslo.messaging 18 registers its tracing and metrics options only
+    # on the global cfg.CONF yet reads them from the ConfigOpts it is handed,
+    # so an RPC call on a private ConfigOpts fails without this.
+    from oslo_messaging._metrics import client as metrics  # noqa: PLC0415
+    from oslo_messaging._tracing import client as tracing  # noqa: PLC0415
+
+    conf.register_opts(tracing.oslo_messaging_tracing, group="oslo_messaging_tracing")
+    conf.register_opts(metrics.oslo_messaging_metrics, group="oslo_messaging_metrics")
 
 
 def make_conf(

@@ -1,0 +1,101 @@
+"""``mogan-all-in-one`` as a real process: no config file, --demo, clean stop."""
+
+import json
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+READY_TIMEOUT = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(state_dir: pathlib.Path, port: int) -> tuple[subprocess.Popen[str], str]:
+    script = pathlib.Path(sys.executable).parent / "mogan-all-in-one"
+    proc = subprocess.Popen(
+        [str(script), "--demo", "--port", str(port), "--state-dir", str(state_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + READY_TIMEOUT
+    banner = []
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        banner.append(line)
+        if "mogan flavor show" in line:
+            return proc, "".join(banner)
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    pytest.fail(f"all-in-one did not become ready: {''.join(banner)}")
+
+
+def _stop(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+    if proc.stdout is not None:
+        proc.stdout.close()
+    return code
+
+
+@pytest.fixture
+def state_dir(tmp_path):
+    """An empty state directory."""
+    return tmp_path / "state"
+
+
+class TestAllInOne:
+    def test_demo_serves_flavors_and_fleet(self, state_dir):
+        """--demo enrolls 8 fake nodes in two classes and serves their flavors."""
+        port = _free_port()
+        proc, banner = _start(state_dir, port)
+        try:
+            assert f"http://127.0.0.1:{port}" in banner
+            assert "export OS_ENDPOINT=" in banner
+            resp = httpx.get(f"http://127.0.0.1:{port}/v1/flavors", timeout=10)
+            names = sorted(f["name"] for f in resp.json()["flavors"])
+            assert names == ["bm.gold", "bm.silver"]
+            root = httpx.get(f"http://127.0.0.1:{port}/", timeout=10).json()
+            assert root["versions"][0]["id"] == "v1"
+        finally:
+            assert _stop(proc) == 0
+        fleet = json.loads((state_dir / "fake-fleet.json").read_text())
+        classes = {n["resource_class"] for n in fleet.values()}
+        assert len(fleet) >= 8
+        assert len(classes) == 2
+
+    def test_restart_keeps_state_and_demo_is_idempotent(self, state_dir):
+        """A second start finds the same flavors and enrolls nothing new."""
+        port = _free_port()
+        proc, _ = _start(state_dir, port)
+        httpx.post(
+            f"http://127.0.0.1:{port}/v1/keypairs", json={"name": "kept"}, timeout=10
+        )
+        assert _stop(proc) == 0
+        proc, banner = _start(state_dir, port)
+        try:
+            assert "Demo: 0 new fake nodes" in banner
+            flavors = httpx.get(
+                f"http://127.0.0.1:{port}/v1/flavors", timeout=10
+            ).json()
+            assert len(flavors["flavors"]) == 2
+            keypairs = httpx.get(
+                f"http://127.0.0.1:{port}/v1/keypairs", timeout=10
+            ).json()
+            assert [k["name"] for k in keypairs["keypairs"]] == ["kept"]
+        finally:
+            assert _stop(proc) == 0
