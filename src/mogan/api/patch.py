@@ -15,7 +15,7 @@ from mogan import exception
 from mogan.api import errors
 from mogan.api.schemas import common
 
-PATH_RE = r"^(/[\w\-.: ]+)+$"
+PATH_RE = r"^(/[\w\-.: ~]+)+$"
 
 
 class PatchOp(common.Request):
