@@ -22,9 +22,15 @@ def make_enforcer(conf: cfg.ConfigOpts) -> policy.Enforcer:
 
 
 def get_enforcer() -> policy.Enforcer:
-    """Enforcer for oslopolicy-* tools (entry point ``oslo.policy.enforcer``)."""
+    """Enforcer for oslopolicy-* tools (entry point ``oslo.policy.enforcer``).
+
+    ``oslopolicy-policy-generator`` and ``oslopolicy-policy-upgrade`` call
+    this. It reads the usual ``mogan.conf`` (``/etc/mogan/mogan.conf`` ...)
+    so an ``[oslo_policy] policy_file`` set there is the one they merge.
+    """
     conf = cfg.ConfigOpts()
-    conf([], project="mogan", default_config_files=[], default_config_dirs=[])
+    # NOTE: no command-line arguments: the calling tool owns sys.argv.
+    conf([], project="mogan")
     return make_enforcer(conf)
 
 

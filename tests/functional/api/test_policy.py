@@ -1,0 +1,307 @@
+"""Every protected route by every persona, through the real app and real policy.
+
+``EXPECTED`` is the persona table: for each route in ``router.ROUTES`` that
+is not public, the status each persona gets. A route missing from it fails
+``test_table_covers_every_route``, so a new endpoint cannot ship without
+stating who may call it.
+
+The requests act on resources set up per test: a public flavor, a private
+flavor shared with ``project-a`` (the project of ``member`` and ``reader``),
+and a keypair of ``member``. Keypair requests name ``member`` as the owner
+(``user_id``), so the table also says who may act on someone else's keys.
+"""
+
+import dataclasses
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from mogan import conf as mogan_conf
+from mogan.api import app as api_app
+from mogan.api import router
+from tests.conftest import ADMIN, MEMBER, OTHER, PERSONAS, READER
+from tests.factories import make_flavor
+
+PERSONA_NAMES = ("admin", "member", "reader", "other")
+KEY_NAME = "member-key"
+
+
+def ssh_public_key() -> str:
+    """A fresh OpenSSH ed25519 public key line (cheap to make, unlike RSA)."""
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    return key.public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    ).decode()
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """How to call one route, and the status each persona must get."""
+
+    url: str
+    expected: dict[str, int]
+    body: Any = None
+
+
+def statuses(admin: int, member: int, reader: int, other: int) -> dict[str, int]:
+    """Expected status per persona, in PERSONA_NAMES order."""
+    return dict(zip(PERSONA_NAMES, (admin, member, reader, other), strict=True))
+
+
+# NOTE: {public}, {private} and {member} are filled from the per-test
+# resources; the private flavor is shared with project-a, so "other"
+# (project-b) is told it does not exist (404) rather than refused.
+EXPECTED: dict[tuple[str, str], Case] = {
+    ("GET", "/v1/flavors"): Case("/v1/flavors", statuses(200, 200, 200, 200)),
+    ("POST", "/v1/flavors"): Case(
+        "/v1/flavors",
+        statuses(201, 403, 403, 403),
+        {"name": "new", "resources": {"CUSTOM_GOLD": 1}},
+    ),
+    ("GET", "/v1/flavors/{flavor_uuid}"): Case(
+        "/v1/flavors/{private}", statuses(200, 200, 200, 404)
+    ),
+    ("PATCH", "/v1/flavors/{flavor_uuid}"): Case(
+        "/v1/flavors/{private}",
+        statuses(200, 403, 403, 403),
+        [{"op": "replace", "path": "/description", "value": "changed"}],
+    ),
+    ("DELETE", "/v1/flavors/{flavor_uuid}"): Case(
+        "/v1/flavors/{public}", statuses(204, 403, 403, 403)
+    ),
+    ("GET", "/v1/flavors/{flavor_uuid}/access"): Case(
+        "/v1/flavors/{private}/access", statuses(200, 403, 403, 403)
+    ),
+    ("POST", "/v1/flavors/{flavor_uuid}/access"): Case(
+        "/v1/flavors/{private}/access",
+        statuses(204, 403, 403, 403),
+        {"tenant_id": "project-b"},
+    ),
+    ("DELETE", "/v1/flavors/{flavor_uuid}/access/{tenant_id}"): Case(
+        "/v1/flavors/{private}/access/project-a", statuses(204, 403, 403, 403)
+    ),
+    ("GET", "/v1/keypairs"): Case(
+        "/v1/keypairs?user_id={member}", statuses(200, 200, 403, 403)
+    ),
+    ("POST", "/v1/keypairs"): Case(
+        "/v1/keypairs",
+        statuses(201, 201, 403, 403),
+        {"name": "new-key", "user_id": "{member}", "public_key": "{public_key}"},
+    ),
+    ("GET", "/v1/keypairs/{key_name}"): Case(
+        f"/v1/keypairs/{KEY_NAME}?user_id={{member}}", statuses(200, 200, 403, 403)
+    ),
+    ("DELETE", "/v1/keypairs/{key_name}"): Case(
+        f"/v1/keypairs/{KEY_NAME}?user_id={{member}}", statuses(204, 204, 403, 403)
+    ),
+    ("GET", "/v1/availability_zones"): Case(
+        "/v1/availability_zones", statuses(200, 200, 200, 200)
+    ),
+}
+
+
+def protected_routes() -> set[tuple[str, str]]:
+    """(method, path) of every route that needs authentication."""
+    return {(r.method, r.path) for r in router.ROUTES if not r.public}
+
+
+def fill(value: Any, resources: dict[str, str]) -> Any:
+    """``value`` with ``{name}`` placeholders in its strings filled in."""
+    if isinstance(value, str):
+        return value.format(**resources)
+    if isinstance(value, list):
+        return [fill(v, resources) for v in value]
+    if isinstance(value, dict):
+        return {k: fill(v, resources) for k, v in value.items()}
+    return value
+
+
+def make_keypair(client: httpx.Client, persona, name: str) -> None:
+    """Import a keypair called ``name`` for ``persona``."""
+    resp = client.post(
+        "/v1/keypairs",
+        json={"name": name, "public_key": ssh_public_key()},
+        headers=persona.headers,
+    )
+    assert resp.status_code == 201, resp.text
+
+
+@pytest.fixture
+def resources(client) -> dict[str, str]:
+    """The flavors and keypair the persona table acts on."""
+    public = make_flavor(client, name="bm.public")
+    private = make_flavor(client, name="bm.private", is_public=False)
+    resp = client.post(
+        f"/v1/flavors/{private['uuid']}/access",
+        json={"tenant_id": MEMBER.project_id},
+        headers=ADMIN.headers,
+    )
+    assert resp.status_code == 204, resp.text
+    make_keypair(client, MEMBER, KEY_NAME)
+    return {
+        "public": public["uuid"],
+        "private": private["uuid"],
+        "member": MEMBER.user_id,
+        "public_key": ssh_public_key(),
+    }
+
+
+class TestPersonaTable:
+    def test_table_covers_every_route(self):
+        """Every protected route in ROUTES has persona expectations, and no more."""
+        routes = protected_routes()
+        missing = sorted(routes - EXPECTED.keys())
+        stale = sorted(EXPECTED.keys() - routes)
+        assert not missing, f"add these routes to EXPECTED in {__file__}: {missing}"
+        assert not stale, f"these EXPECTED entries match no route: {stale}"
+
+    def test_table_names_every_persona(self):
+        """Each row gives a status for every persona in the conftest."""
+        assert set(PERSONAS) == set(PERSONA_NAMES)
+        for key, case in EXPECTED.items():
+            assert set(case.expected) == set(PERSONAS), key
+
+    @pytest.mark.parametrize("persona", PERSONA_NAMES)
+    @pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+    def test_persona_gets_expected_status(self, client, resources, route, persona):
+        """The persona gets exactly the status the table states for the route."""
+        method, _ = route
+        case = EXPECTED[route]
+        resp = client.request(
+            method,
+            fill(case.url, resources),
+            json=fill(case.body, resources),
+            headers=PERSONAS[persona].headers,
+        )
+        assert resp.status_code == case.expected[persona], resp.text
+        if resp.status_code == 403:
+            assert resp.json()["code"] == "mogan.forbidden"
+
+
+@pytest.fixture
+def keys(client) -> None:
+    """The member and another project's member each own one keypair."""
+    make_keypair(client, MEMBER, "alice-key")
+    make_keypair(client, OTHER, "bob-key")
+
+
+@pytest.mark.usefixtures("keys")
+class TestKeypairIsolation:
+    """v1 bug 3: ``?user_id=`` let anyone act on anyone's keypairs."""
+
+    @pytest.mark.parametrize(
+        ("method", "url"),
+        [
+            ("GET", "/v1/keypairs?user_id=bob"),
+            ("GET", "/v1/keypairs/bob-key?user_id=bob"),
+            ("DELETE", "/v1/keypairs/bob-key?user_id=bob"),
+            ("GET", "/keypairs/bob-key?user_id=bob"),
+        ],
+    )
+    def test_member_cannot_reach_another_users_keys(self, client, method, url):
+        """Naming another user with ?user_id= is refused with 403."""
+        resp = client.request(method, url, headers=MEMBER.headers)
+        assert resp.status_code == 403
+        still_there = client.get(
+            "/v1/keypairs/bob-key?user_id=bob", headers=OTHER.headers
+        )
+        assert still_there.status_code == 200
+
+    def test_member_cannot_create_for_another_user(self, client):
+        """A member cannot plant a keypair in another user's account."""
+        resp = client.post(
+            "/v1/keypairs",
+            json={"name": "planted", "user_id": "bob", "public_key": ssh_public_key()},
+            headers=MEMBER.headers,
+        )
+        assert resp.status_code == 403
+        names = client.get("/v1/keypairs", headers=OTHER.headers).json()["keypairs"]
+        assert [k["name"] for k in names] == ["bob-key"]
+
+    def test_same_project_reader_cannot_reach_members_keys(self, client):
+        """Sharing a project does not share keypairs."""
+        resp = client.get("/v1/keypairs?user_id=alice", headers=READER.headers)
+        assert resp.status_code == 403
+
+    def test_without_user_id_callers_see_only_their_own(self, client):
+        """A listing without user_id holds only the caller's keys."""
+        listed = client.get("/v1/keypairs", headers=MEMBER.headers).json()
+        assert [k["name"] for k in listed["keypairs"]] == ["alice-key"]
+        shown = client.get("/v1/keypairs/bob-key", headers=MEMBER.headers)
+        assert shown.status_code == 404
+
+    def test_naming_yourself_is_allowed(self, client):
+        """A member may pass their own user_id."""
+        resp = client.get("/v1/keypairs?user_id=alice", headers=MEMBER.headers)
+        assert resp.status_code == 200
+        assert [k["name"] for k in resp.json()["keypairs"]] == ["alice-key"]
+
+    def test_admin_can_act_on_any_users_keys(self, client):
+        """An admin lists, shows and deletes another user's keys with ?user_id=."""
+        listed = client.get("/v1/keypairs?user_id=bob", headers=ADMIN.headers)
+        assert [k["name"] for k in listed.json()["keypairs"]] == ["bob-key"]
+        shown = client.get("/v1/keypairs/bob-key?user_id=bob", headers=ADMIN.headers)
+        assert shown.status_code == 200
+        assert shown.json()["user_id"] == "bob"
+        deleted = client.delete(
+            "/v1/keypairs/bob-key?user_id=bob", headers=ADMIN.headers
+        )
+        assert deleted.status_code == 204
+        gone = client.get("/v1/keypairs/bob-key", headers=OTHER.headers)
+        assert gone.status_code == 404
+
+
+class TestPolicyFile:
+    """Operators override defaults with ``[oslo_policy] policy_file``."""
+
+    @pytest.fixture
+    def client_with_policy(self, tmp_path, database):
+        """A client for an app whose policy.yaml lets members create flavors."""
+        policy_file = tmp_path / "policy.yaml"
+        policy_file.write_text(
+            '"mogan:flavor:create": "rule:context_is_admin or role:member"\n'
+            '"mogan:availability_zone:get_all": "rule:context_is_admin"\n'
+        )
+        conf_file = tmp_path / "mogan.conf"
+        conf_file.write_text(f"[oslo_policy]\npolicy_file = {policy_file}\n")
+        conf = mogan_conf.make_conf(
+            default_config_files=[str(conf_file)],
+            overrides={
+                "DEFAULT": {"state_path": str(tmp_path), "transport_url": "fake://"},
+                "api": {"auth_strategy": "noauth"},
+            },
+        )
+        app = api_app.create_app(conf, database)
+        with httpx.Client(
+            transport=httpx.WSGITransport(app=app), base_url="http://mogan.test"
+        ) as c:
+            yield c
+
+    def test_override_loosens_a_rule(self, client_with_policy):
+        """The overridden rule lets a member create a flavor; a reader still cannot."""
+        body = {"name": "by-member", "resources": {"CUSTOM_GOLD": 1}}
+        member = client_with_policy.post(
+            "/v1/flavors", json=body, headers=MEMBER.headers
+        )
+        assert member.status_code == 201, member.text
+        reader = client_with_policy.post(
+            "/v1/flavors", json={**body, "name": "r"}, headers=READER.headers
+        )
+        assert reader.status_code == 403
+
+    def test_override_tightens_a_rule(self, client_with_policy):
+        """The overridden rule refuses members what the default allows."""
+        url = "/v1/availability_zones"
+        assert client_with_policy.get(url, headers=MEMBER.headers).status_code == 403
+        assert client_with_policy.get(url, headers=ADMIN.headers).status_code == 200
+
+    def test_rules_not_overridden_keep_their_defaults(self, client_with_policy):
+        """Rules absent from the file keep their in-code defaults."""
+        flavor = make_flavor(client_with_policy)
+        resp = client_with_policy.delete(
+            f"/v1/flavors/{flavor['uuid']}", headers=MEMBER.headers
+        )
+        assert resp.status_code == 403
