@@ -1,0 +1,1 @@
+"""The cliff commands, one module per resource; ``shell`` registers them."""

@@ -1,0 +1,96 @@
+"""What the client library raises; every message is one line for the CLI.
+
+::
+
+    ClientError
+    ├── ConfigError          no endpoint, bad option, unreadable clouds.yaml
+    ├── AuthError            Keystone refused us or has no Mogan endpoint
+    ├── ConnectionFailed     nothing answered at the endpoint
+    ├── CommandError         a name resolved to nothing, or to several things
+    └── HttpError            the API answered with an error status
+"""
+
+import json
+from typing import Any
+
+import httpx
+
+
+def one_line(text: str) -> str:
+    """``text`` with its whitespace runs (newlines included) folded to one space."""
+    return " ".join(text.split())
+
+
+class ClientError(Exception):
+    """Base of everything the client library raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        """Keep ``message`` on one line, because the CLI prints it as it is."""
+        self.message = one_line(message)
+        super().__init__(self.message)
+
+
+class ConfigError(ClientError):
+    """The endpoint or credentials are missing or contradictory."""
+
+
+class AuthError(ClientError):
+    """Authentication with Keystone failed, or its catalog has no Mogan."""
+
+
+class ConnectionFailed(ClientError):
+    """Nothing answered at the API endpoint (refused, unresolvable, timed out)."""
+
+
+class CommandError(ClientError):
+    """A command could not do what it was asked (e.g. an unknown flavor name)."""
+
+
+class HttpError(ClientError):
+    """The API answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        code: the server's stable error code (``mogan.flavor.not_found``), or
+            ``None`` when the body carried none.
+        fault: the human-readable reason (the v1 ``faultstring``).
+    """
+
+    def __init__(self, status: int, code: str | None, fault: str) -> None:
+        """Describe an error answer; see the class attributes."""
+        self.status = status
+        self.code = code
+        self.fault = one_line(fault)
+        where = f"HTTP {status}, {code}" if code else f"HTTP {status}"
+        super().__init__(f"Error ({where}): {self.fault}")
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> "HttpError":
+        """Parse Mogan's error body (``error_message`` holds a JSON string).
+
+        Bodies that are not Mogan's (a proxy's HTML page) fall back to the
+        status line, so the CLI still prints one readable line.
+        """
+        code: str | None = None
+        fault = response.reason_phrase or "request failed"
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            code = body.get("code") if isinstance(body.get("code"), str) else None
+            fault = _faultstring(body.get("error_message")) or fault
+        return cls(response.status_code, code, fault)
+
+
+def _faultstring(error_message: Any) -> str | None:
+    """The ``faultstring`` of a v1 ``error_message`` (a JSON string or a dict)."""
+    if isinstance(error_message, str):
+        try:
+            error_message = json.loads(error_message)
+        except ValueError:
+            return error_message or None
+    if isinstance(error_message, dict):
+        fault = error_message.get("faultstring")
+        return str(fault) if fault else None
+    return None

@@ -1,0 +1,1 @@
+"""The v1 API library: one manager per resource, and the ``Client`` holding them."""

@@ -1,0 +1,34 @@
+"""The v1 library entry point: one object holding a manager per resource.
+
+Example::
+
+    from mogan_cli import http
+    from mogan_cli.v1 import client
+
+    mogan = client.Client(http.HTTPClient("http://127.0.0.1:6688"))
+    for flavor in mogan.flavors.list():
+        print(flavor["name"])
+"""
+
+from mogan_cli import http
+from mogan_cli.v1 import availability_zone, flavor, keypair
+
+
+class Client:
+    """Managers for every v1 resource, sharing one HTTP client.
+
+    Args:
+        api: the (already authenticated) HTTP client.
+    """
+
+    def __init__(self, api: http.HTTPClient) -> None:
+        """Build the managers over ``api``."""
+        self.api = api
+        self.flavors = flavor.FlavorManager(api)
+        self.flavor_access = flavor.FlavorAccessManager(api)
+        self.keypairs = keypair.KeypairManager(api)
+        self.availability_zones = availability_zone.AvailabilityZoneManager(api)
+
+    def close(self) -> None:
+        """Release the HTTP client's connections."""
+        self.api.close()
