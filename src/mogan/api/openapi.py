@@ -1,10 +1,18 @@
 """The OpenAPI 3.1 document, generated from ``router.ROUTES`` and the models.
 
-Never written by hand: ``python -m mogan.api.openapi`` prints it, and a test
-fails when the checked-in ``docs/api/openapi.json`` differs.
+Never written by hand: ``python -m mogan.api.openapi`` prints it,
+``tools/regenerate`` writes it to ``docs/api/openapi.json``, and a test fails
+when that checked-in copy differs. The output must be deterministic (sorted
+paths, schemas and tags; no timestamps), or that test would flap.
+
+What the document promises is checked by a schemathesis fuzz of the running
+app, so every status code a route can answer must be listed here.
 """
 
+import http
+import inspect
 import json
+import re
 import sys
 from typing import Any
 
@@ -15,6 +23,9 @@ from mogan.api import microversion, router
 from mogan.api import routes as _routes  # noqa: F401 - declares every route
 
 REF = "#/components/schemas/{model}"
+_SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+ModelNames = dict[type[Any], str]
+"""Component schema name of each request and response model."""
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -27,9 +38,31 @@ ERROR_SCHEMA = {
                 "faultstring (the message) and debuginfo (Mogan v1 shape)."
             ),
         },
-        "code": {"type": "string", "description": "Stable error code."},
+        "code": {
+            "type": "string",
+            "description": "Stable error code, e.g. mogan.keypair.not_found.",
+        },
     },
 }
+
+TAGS = {
+    "availability_zones": "Availability zones that nodes are grouped into.",
+    "flavors": "Kinds of bare-metal server a user can ask for.",
+    "keypairs": "SSH and x509 keys, owned by one user.",
+    "version": "API versions and this document (no authentication).",
+}
+
+_ERROR_CONTENT = {
+    "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
+}
+_VERSION_HEADER = {
+    "description": "The microversion that served the request.",
+    "schema": {"type": "string", "examples": ["baremetal-compute 1.0"]},
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, **_ERROR_CONTENT}
 
 
 def _models() -> list[type[pydantic.BaseModel]]:
@@ -41,18 +74,98 @@ def _models() -> list[type[pydantic.BaseModel]]:
     return [found[name] for name in sorted(found)]
 
 
+def _public_name(model: type[Any]) -> str | None:
+    """The name a generic model (``RootModel[...]``) is published under.
+
+    Pydantic names a parametrized model after its parameters, which makes an
+    unreadable schema name; the module-level alias it was assigned to (e.g.
+    ``PatchDocument``) is what a reader knows it by.
+    """
+    if _SAFE_NAME.match(model.__name__):
+        return None
+    module = sys.modules.get(model.__module__)
+    aliases = sorted(
+        name
+        for name, value in inspect.getmembers(module)
+        if value is model and _SAFE_NAME.match(name)
+    )
+    return aliases[0] if aliases else None
+
+
+def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
+    """``node`` with every ``$ref`` to a renamed schema pointed at its new name."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                name = value.removeprefix(REF.format(model=""))
+                out[key] = REF.format(model=renames.get(name, name))
+            else:
+                out[key] = _rename_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(item, renames) for item in node]
+    return node
+
+
+def _schemas() -> tuple[dict[str, Any], ModelNames]:
+    """Component schemas and each route model's component name."""
+    requests = {r.body for r in router.ROUTES if r.body is not None}
+    refs, defs = json_schema.models_json_schema(
+        [(m, "validation" if m in requests else "serialization") for m in _models()],
+        ref_template=REF,
+    )
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    names = {
+        model: ref["$ref"].removeprefix(REF.format(model=""))
+        for (model, _), ref in refs.items()
+    }
+    renames = {}
+    for model, name in names.items():
+        public = _public_name(model)
+        if public is not None and public not in schemas:
+            renames[name] = public
+    for old, new in renames.items():
+        schemas[new] = {**schemas.pop(old), "title": new}
+    schemas = _rename_refs(schemas, renames)
+    names = {model: renames.get(name, name) for model, name in names.items()}
+    schemas["Error"] = ERROR_SCHEMA
+    return dict(sorted(schemas.items())), names
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema without the ``null`` branch of ``X | None``.
+
+    A query string cannot carry JSON null: an optional parameter is simply
+    left out, which the ``required: false`` already says.
+    """
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list):
+        return schema
+    kept = [b for b in branches if b != {"type": "null"}]
+    if len(kept) != 1 or len(kept) == len(branches):
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in {"anyOf", "default"}}
+    if schema.get("default") is not None:
+        rest["default"] = schema["default"]
+    return {**kept[0], **rest}
+
+
 def _query_parameters(model: type[pydantic.BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema()
     required = set(schema.get("required", []))
-    return [
-        {
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        param: dict[str, Any] = {
             "name": name,
             "in": "query",
             "required": name in required,
-            "schema": prop,
+            "schema": _without_null(prop),
         }
-        for name, prop in schema.get("properties", {}).items()
-    ]
+        if "description" in prop:
+            param["description"] = prop["description"]
+        params.append(param)
+    return params
 
 
 def _path_parameters(r: router.Route) -> list[dict[str, Any]]:
@@ -67,12 +180,7 @@ def _path_parameters(r: router.Route) -> list[dict[str, Any]]:
     ]
 
 
-def _operation(r: router.Route) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "operationId": f"{r.view.__module__.rsplit('.', 1)[-1]}.{r.view.__name__}",
-        "summary": r.summary,
-        "tags": [r.tag],
-    }
+def _parameters(r: router.Route) -> list[dict[str, Any]]:
     params = _path_parameters(r)
     if r.query is not None:
         params += _query_parameters(r.query)
@@ -81,44 +189,77 @@ def _operation(r: router.Route) -> dict[str, Any]:
             "name": microversion.HEADER,
             "in": "header",
             "required": False,
-            "schema": {"type": "string", "example": "baremetal-compute 1.1"},
+            "description": (
+                f"'{microversion.SERVICE_TYPE} X.Y' or "
+                f"'{microversion.SERVICE_TYPE} latest'; absent means "
+                f"{microversion.MIN_VERSION}."
+            ),
+            "schema": {
+                "type": "string",
+                "examples": [microversion.header_value(microversion.MAX_VERSION)],
+            },
         }
     )
-    op["parameters"] = params
+    return params
+
+
+def _success(r: router.Route, names: ModelNames) -> Any:
+    no_content = r.status == http.HTTPStatus.NO_CONTENT
+    headers: dict[str, Any] = {microversion.HEADER: _VERSION_HEADER}
+    if r.status == http.HTTPStatus.CREATED:
+        headers["Location"] = {
+            "description": "URL of the created resource.",
+            "schema": {"type": "string", "format": "uri"},
+        }
+    success: dict[str, Any] = {
+        "description": "No content" if no_content else "Success",
+        "headers": headers,
+    }
+    if isinstance(r.response, type) and issubclass(r.response, pydantic.BaseModel):
+        ref = {"$ref": REF.format(model=names[r.response])}
+        success["content"] = {"application/json": {"schema": ref}}
+    elif not no_content:
+        success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    return success
+
+
+def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
+    responses = {
+        str(r.status): _success(r, names),
+        "400": _error("Invalid input, or a malformed microversion header"),
+    }
+    if not r.public:
+        responses["401"] = _error("Not authenticated")
+        responses["403"] = _error("Refused by policy, or over quota")
+    query_fields = r.query.model_fields if r.query is not None else {}
+    if r.path_params or "marker" in query_fields:
+        responses["404"] = _error("Not found (or the page marker names nothing)")
+    responses["406"] = _error("Microversion outside the supported range")
+    if r.method in {"POST", "PATCH"} and not r.public:
+        responses["409"] = _error("Conflict with the current state")
+    return dict(sorted(responses.items()))
+
+
+def _operation(r: router.Route, names: ModelNames) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": f"{r.view.__module__.rsplit('.', 1)[-1]}.{r.view.__name__}",
+        "summary": r.summary,
+        "tags": [r.tag],
+    }
+    details = (inspect.getdoc(r.view) or "").partition("\n")[2].strip()
+    if details:
+        op["description"] = details
+    op["parameters"] = _parameters(r)
     if r.body is not None:
         op["requestBody"] = {
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"$ref": REF.format(model=r.body.__name__)}
+                    "schema": {"$ref": REF.format(model=names[r.body])}
                 }
             },
         }
-    success: dict[str, Any] = {"description": "Success"}
-    if isinstance(r.response, type) and issubclass(r.response, pydantic.BaseModel):
-        success["content"] = {
-            "application/json": {
-                "schema": {"$ref": REF.format(model=r.response.__name__)}
-            }
-        }
-    error = {
-        "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
-    }
-    op["responses"] = {
-        str(r.status): success,
-        "400": {"description": "Invalid input", **error},
-        **(
-            {}
-            if r.public
-            else {
-                "401": {"description": "Not authenticated", **error},
-                "403": {"description": "Refused by policy", **error},
-            }
-        ),
-        **({"404": {"description": "Not found", **error}} if r.path_params else {}),
-    }
-    if r.method in {"POST", "PATCH"} and not r.public:
-        op["responses"]["409"] = {"description": "Conflict", **error}
+    op["responses"] = _responses(r, names)
     if not r.public:
         op["security"] = [{"keystone": []}, {"http_basic": []}]
     return op
@@ -126,41 +267,34 @@ def _operation(r: router.Route) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The OpenAPI document for every declared route."""
-    requests = _request_names()
-    _, defs = json_schema.models_json_schema(
-        [
-            (m, "validation" if m.__name__ in requests else "serialization")
-            for m in _models()
-        ],
-        ref_template=REF,
-    )
-    schemas = dict(defs.get("$defs", {}))
-    schemas["Error"] = ERROR_SCHEMA
+    schemas, names = _schemas()
     paths: dict[str, dict[str, Any]] = {}
     for r in sorted(router.ROUTES, key=lambda r: (r.path, r.method)):
-        paths.setdefault(r.path, {})[r.method.lower()] = _operation(r)
+        paths.setdefault(r.path, {})[r.method.lower()] = _operation(r, names)
+    used_tags = sorted({r.tag for r in router.ROUTES})
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Mogan bare-metal compute API",
             "version": str(microversion.MAX_VERSION),
-            "description": "\n".join(
+            "description": "Microversions:\n\n"
+            + "\n".join(
                 f"- {v}: {text}" for v, text in sorted(microversion.HISTORY.items())
             ),
         },
+        "tags": [
+            {"name": tag, "description": TAGS[tag]} if tag in TAGS else {"name": tag}
+            for tag in used_tags
+        ],
         "paths": paths,
         "components": {
-            "schemas": dict(sorted(schemas.items())),
+            "schemas": schemas,
             "securitySchemes": {
                 "keystone": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
                 "http_basic": {"type": "http", "scheme": "basic"},
             },
         },
     }
-
-
-def _request_names() -> set[str]:
-    return {r.body.__name__ for r in router.ROUTES if r.body is not None}
 
 
 def render() -> str:

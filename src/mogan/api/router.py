@@ -103,9 +103,30 @@ def route(
     return decorator
 
 
+def _reject_nul(value: Any, field: str) -> None:
+    """Refuse NUL characters anywhere in the input.
+
+    No resource name or id may hold one, and PostgreSQL cannot store them in
+    text columns at all, so they are a 400 here rather than a 500 there.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise exception.InvalidParameter(
+                field=field, reason="NUL characters are not allowed"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(key, field)
+            _reject_nul(item, f"{field}.{key}" if field != "body" else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_nul(item, f"{field}[{index}]")
+
+
 def _validate_path(r: Route, values: dict[str, str]) -> dict[str, Any]:
     out = {}
     for name, annotation in r.path_params.items():
+        _reject_nul(values[name], name)
         try:
             out[name] = pydantic.TypeAdapter(annotation).validate_python(values[name])
         except pydantic.ValidationError as err:
@@ -121,6 +142,9 @@ def _validate_query(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
         raise exception.InvalidParameter(
             field=repeated[0], reason="may be given only once"
         )
+    for key, value in args.items():
+        _reject_nul(key, "query")
+        _reject_nul(value, key)
     try:
         return model.model_validate(args.to_dict())
     except pydantic.ValidationError as err:
@@ -138,6 +162,7 @@ def _validate_body(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
         raise exception.InvalidParameter(
             field="body", reason=f"malformed JSON: {err}"
         ) from err
+    _reject_nul(data, "body")
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as err:

@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import hashlib
 
+from cryptography import exceptions as crypto_exc
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -42,7 +43,13 @@ def ssh_fingerprint(public_key: str) -> str:
     try:
         serialization.load_ssh_public_key(public_key.strip().encode())
         blob = base64.b64decode(public_key.split()[1], validate=True)
-    except (ValueError, IndexError, binascii.Error, TypeError) as err:
+    except (
+        ValueError,
+        IndexError,
+        binascii.Error,
+        TypeError,
+        crypto_exc.UnsupportedAlgorithm,
+    ) as err:
         raise exception.InvalidParameter(
             field="public_key", reason="not a valid OpenSSH public key"
         ) from err

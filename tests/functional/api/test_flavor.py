@@ -200,3 +200,40 @@ class TestDelete:
             ).status_code
             == 404
         )
+
+
+class TestNulCharacters:
+    @pytest.mark.parametrize(
+        ("method", "path", "body", "field"),
+        [
+            ("POST", "/v1/flavors", {"name": "a\u0000b", "resources": {}}, "name"),
+            (
+                "POST",
+                "/v1/flavors",
+                {"name": "ok", "description": "\u0000", "resources": {}},
+                "description",
+            ),
+            ("GET", "/v1/flavors?marker=a%00b", None, "marker"),
+        ],
+    )
+    def test_nul_is_400_naming_the_field(self, client, method, path, body, field):
+        """NUL characters are refused at the boundary, naming the field."""
+        resp = client.request(method, path, json=body, headers=ADMIN.headers)
+        assert resp.status_code == 400
+        assert f"'{field}'" in fault(resp)
+
+    def test_nul_in_patch_and_access_is_400(self, client):
+        """NUL in a patch value or an access tenant id is a 400."""
+        flavor = make_flavor(client, is_public=False)
+        patched = client.patch(
+            f"/v1/flavors/{flavor['uuid']}",
+            json=[{"op": "replace", "path": "/name", "value": "a\u0000b"}],
+            headers=ADMIN.headers,
+        )
+        assert patched.status_code == 400
+        access = client.post(
+            f"/v1/flavors/{flavor['uuid']}/access",
+            json={"tenant_id": "a\u0000b"},
+            headers=ADMIN.headers,
+        )
+        assert access.status_code == 400

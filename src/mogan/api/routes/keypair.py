@@ -4,6 +4,8 @@ The user is the caller unless the request names ``user_id``; the policy
 target carries that user, so only admins can name someone else.
 """
 
+import urllib.parse
+
 from mogan import context as mogan_context
 from mogan.api import router, state
 from mogan.api.schemas import keypair as schema
@@ -20,6 +22,12 @@ def _owner(ctx: mogan_context.RequestContext, rule: str, user_id: str | None) ->
     return target_user
 
 
+def _links(keypair: models.KeyPair) -> list[dict[str, str]]:
+    # NOTE: names may hold spaces, which a URL (and a Location header) must
+    # carry percent-encoded.
+    return state.links("keypairs", urllib.parse.quote(keypair.name, safe=""))
+
+
 def _view(keypair: models.KeyPair, private_key: str | None = None) -> schema.Keypair:
     fields: dict[str, object] = {
         "name": keypair.name,
@@ -27,7 +35,7 @@ def _view(keypair: models.KeyPair, private_key: str | None = None) -> schema.Key
         "type": keypair.type,
         "fingerprint": keypair.fingerprint,
         "public_key": keypair.public_key,
-        "links": state.links("keypairs", keypair.name),
+        "links": _links(keypair),
         "created_at": keypair.created_at.isoformat(),
         "updated_at": keypair.updated_at.isoformat() if keypair.updated_at else None,
     }
@@ -64,7 +72,7 @@ def create_keypair(
         key_type=body.type,
         public_key=body.public_key,
     )
-    state.set_location(state.links("keypairs", keypair.name)[0]["href"])
+    state.set_location(_links(keypair)[0]["href"])
     return _view(keypair, private_key)
 
 
