@@ -6,13 +6,16 @@ through httpx's WSGI transport (no sockets).
 
 Services tier (``@pytest.mark.services``): PostgreSQL and MariaDB on
 loopback. Unreachable services skip those tests, unless
-``MOGAN_REQUIRE_SERVICES=1``, when they fail instead.
+``MOGAN_REQUIRE_SERVICES=1``, when they fail instead: ``unavailable()`` fails
+them at the source, and a report hook turns any other skip of a services test
+into a failure too. The terminal summary says how many services tests ran.
 """
 
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Generator, Iterator
 
 import httpx
 import pytest
@@ -69,9 +72,18 @@ def database(sqlite_template: str, tmp_path) -> Iterator[db_session.Database]:
 
 
 def _fresh_server_database(admin_url: str, service: str) -> Iterator[str]:
+    """Create an empty database on a server, yield its URL, drop it after."""
     name = f"mogan_test_{uuid.uuid4().hex[:12]}"
+    is_postgres = admin_url.startswith("postgresql")
     try:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        # NOTE: a short connect timeout so a firewalled port skips (or fails)
+        # quickly instead of hanging until the test timeout.
+        admin = sa.create_engine(
+            admin_url,
+            isolation_level="AUTOCOMMIT",
+            poolclass=sa.NullPool,
+            connect_args={"connect_timeout": 5},
+        )
         with admin.connect() as conn:
             conn.execute(sa.text(f"CREATE DATABASE {name}"))
     except Exception as err:  # noqa: BLE001 - any connection failure means unreachable
@@ -80,8 +92,11 @@ def _fresh_server_database(admin_url: str, service: str) -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
+        # NOTE: FORCE ends sessions a failed test left open, which would
+        # otherwise make PostgreSQL refuse the drop.
+        force = " WITH (FORCE)" if is_postgres else ""
         with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE {name}"))
+            conn.execute(sa.text(f"DROP DATABASE {name}{force}"))
         admin.dispose()
 
 
@@ -97,13 +112,67 @@ def mysql_url() -> Iterator[str]:
     yield from _fresh_server_database(MYSQL_ADMIN_URL.rstrip("/") + "/mysql", "MariaDB")
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+BACKENDS = ["sqlite", "postgresql", "mysql"]
+"""Every database backend Mogan supports, as ``any_db_url`` parameters."""
+
+_SERVER_FIXTURE = {"postgresql": "postgres", "mysql": "mysql"}
+
+
+@pytest.fixture(params=BACKENDS)
 def any_db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """An empty database URL on each backend in turn (services tier for two)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'any.sqlite'}"
     request.applymarker(pytest.mark.services)
-    return str(request.getfixturevalue(f"{request.param}_url"))
+    return str(request.getfixturevalue(_SERVER_FIXTURE[request.param] + "_url"))
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated_url() -> Iterator[str]:
+    """URL of a PostgreSQL database migrated to head, shared by the session."""
+    yield from _migrated(_fresh_server_database(POSTGRES_ADMIN_URL, "PostgreSQL"))
+
+
+@pytest.fixture(scope="session")
+def mysql_migrated_url() -> Iterator[str]:
+    """URL of a MariaDB database migrated to head, shared by the session."""
+    admin_url = MYSQL_ADMIN_URL.rstrip("/") + "/mysql"
+    yield from _migrated(_fresh_server_database(admin_url, "MariaDB"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_migrated_url(
+    sqlite_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """URL of an SQLite file migrated to head, shared by the session."""
+    # NOTE: a copy, so a test that fails to roll back cannot spoil the
+    # template every API test starts from.
+    path = tmp_path_factory.mktemp("migrated") / "mogan.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def _migrated(urls: Iterator[str]) -> Iterator[str]:
+    """Migrate the database ``urls`` yields to head and pass its URL on."""
+    for url in urls:
+        engine = db_session.make_engine(url)
+        migration.upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def migrated_db_url(request: pytest.FixtureRequest) -> str:
+    """A database migrated to head on each backend in turn, shared by the session.
+
+    Tests must leave it as they found it (roll back); ``tests/db`` wraps each
+    test in a transaction for that.
+    """
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_migrated_url"))
+    request.applymarker(pytest.mark.services)
+    name = _SERVER_FIXTURE[request.param]
+    return str(request.getfixturevalue(f"{name}_migrated_url"))
 
 
 # ---------------------------------------------------------------- the API
@@ -150,3 +219,67 @@ MEMBER = Persona("alice", "project-a", "member")
 READER = Persona("rita", "project-a", "reader")
 OTHER = Persona("bob", "project-b", "member")
 PERSONAS = {"admin": ADMIN, "member": MEMBER, "reader": READER, "other": OTHER}
+
+
+# ---------------------------------------------------------------- services tier
+
+_SERVICES_OUTCOMES: Counter[str] = Counter()
+_REQUIRED_BUT_SKIPPED = "mogan_services_required_but_skipped"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Turn a skipped services test into a failure when services are required."""
+    report = yield
+    if (
+        report.skipped
+        and not hasattr(report, "wasxfail")
+        and services_required()
+        and item.get_closest_marker("services") is not None
+    ):
+        # NOTE: belt and braces beside unavailable(): a skipif, an importorskip
+        # or a fixture's own skip must not hide a services test in CI either.
+        reason = (
+            report.longrepr[2]
+            if isinstance(report.longrepr, tuple)
+            else str(report.longrepr)
+        )
+        report.outcome = "failed"
+        report.longrepr = (
+            f"services test skipped while MOGAN_REQUIRE_SERVICES=1 "
+            f"({call.when}): {reason}"
+        )
+        report.user_properties.append((_REQUIRED_BUT_SKIPPED, reason))
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count services-tier outcomes (on the controller, under xdist too)."""
+    if "services" not in report.keywords:
+        return
+    if any(name == _REQUIRED_BUT_SKIPPED for name, _ in report.user_properties):
+        _SERVICES_OUTCOMES["skipped"] += 1
+    elif hasattr(report, "wasxfail"):
+        _SERVICES_OUTCOMES["xfailed" if report.skipped else "xpassed"] += 1
+    elif report.when == "call":
+        _SERVICES_OUTCOMES[report.outcome] += 1
+    elif not report.passed:
+        _SERVICES_OUTCOMES["skipped" if report.skipped else "error"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many services-tier tests ran, so a silent skip is visible."""
+    outcomes = _SERVICES_OUTCOMES
+    ran = sum(outcomes[k] for k in ("passed", "failed", "xfailed", "xpassed"))
+    skipped = f"{outcomes['skipped']} skipped"
+    if services_required() and outcomes["skipped"]:
+        skipped += " (counted as failures: MOGAN_REQUIRE_SERVICES=1)"
+    terminalreporter.write_sep("-", "services tier")
+    terminalreporter.write_line(
+        f"services tier: {ran} ran ({outcomes['passed']} passed, "
+        f"{outcomes['failed']} failed, {outcomes['xfailed']} xfailed, "
+        f"{outcomes['xpassed']} xpassed), {skipped}, "
+        f"{outcomes['error']} errors outside the test body"
+    )

@@ -72,6 +72,13 @@ class VersionNotSupported(MoganError):
     code = "mogan.microversion_unsupported"
 
 
+class InvalidState(Invalid):
+    """The action is not allowed in the resource's current state."""
+
+    msg_fmt = "Cannot {action} while the server is {state}."
+    code = "mogan.invalid_state"
+
+
 class NotFound(MoganError):
     """The named resource does not exist or is hidden from the caller."""
 

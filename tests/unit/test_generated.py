@@ -37,9 +37,7 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
         "PATH": f"{pathlib.Path(sys.executable).parent}{os.pathsep}"
         + os.environ.get("PATH", ""),
     }
-    subprocess.run(
-        [str(SCRIPT), str(out)], check=True, env=env, capture_output=True
-    )
+    subprocess.run([str(SCRIPT), str(out)], check=True, env=env, capture_output=True)
     return out
 
 

@@ -6,6 +6,7 @@ installed Mogan can migrate its database with ``mogan-dbsync`` and no
 """
 
 import pathlib
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command, config, migration
@@ -47,10 +48,35 @@ def head() -> str | None:
     return alembic_script.ScriptDirectory.from_config(cfg).get_current_head()
 
 
+def compare_type(
+    context: migration.MigrationContext,
+    inspected_column: sa.Column[Any],
+    metadata_column: sa.Column[Any],
+    inspected_type: sa.types.TypeEngine[Any],
+    metadata_type: sa.types.TypeEngine[Any],
+) -> bool | None:
+    """Alembic's type comparison, made strict about precision and collation.
+
+    Returns:
+        True when the types differ, None to let Alembic's default decide.
+    """
+    # NOTE: Alembic ignores a type argument that only one side spells out, so
+    # DATETIME vs DATETIME(6) or a missing utf8mb4_bin collation on MariaDB
+    # would pass unseen; both change behaviour, so both count as drift.
+    del inspected_column, metadata_column
+    expected = metadata_type.dialect_impl(context.dialect)
+    for attribute in ("fsp", "collation"):
+        wanted = getattr(expected, attribute, None)
+        if wanted is not None and getattr(inspected_type, attribute, None) != wanted:
+            return True
+    return None
+
+
 def drift(engine: sa.Engine) -> list[object]:
     """Differences between the migrated schema and the models (empty = agree)."""
     with engine.connect() as conn:
         ctx = migration.MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": False}
+            conn,
+            opts={"compare_type": compare_type, "compare_server_default": False},
         )
         return list(compare_metadata(ctx, models.Base.metadata))

@@ -3,6 +3,16 @@
 The schema changes only through Alembic revisions in ``migrations/``; a test
 proves the two agree on SQLite, PostgreSQL and MariaDB. Constraint names come
 from the naming convention on ``Base.metadata`` so migrations are portable.
+No queries live here (they are in ``mogan.db.api``).
+
+Two column types smooth over backend differences, and every datetime or
+identifier column uses them:
+
+- ``UTCDateTime``: aware UTC datetimes in and out on every backend, with
+  microseconds kept on MariaDB.
+- ``identifier()``: a ``VARCHAR`` compared byte for byte, so names and owner ids
+  are case-sensitive (and unique case-sensitively) on MariaDB as they are on
+  SQLite and PostgreSQL.
 """
 
 import datetime
@@ -10,6 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import interfaces
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -20,8 +32,73 @@ NAMING_CONVENTION = {
 }
 
 
+MYSQL_DIALECTS = ("mysql", "mariadb")
+
+
 def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+def identifier(length: int) -> sa.types.TypeEngine[str]:
+    """The type of a name or id column: ``VARCHAR(length)``, compared exactly."""
+    # NOTE: MariaDB's default collation ignores case, so 'Alice' would match
+    # 'alice' in lookups and clash with it in unique indexes. utf8mb4_bin is
+    # exact (bar trailing spaces, which MariaDB's PAD SPACE rule ignores) and
+    # exists on MySQL too. 255 characters x 4 bytes fits InnoDB's index limit.
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"),
+        *MYSQL_DIALECTS,
+    )
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime.datetime]):
+    """Aware datetimes stored as UTC, returned aware in UTC on every backend.
+
+    SQLite and MariaDB keep no zone, so values are stored as naive UTC and the
+    zone is put back on the way out; PostgreSQL's ``timestamptz`` keeps it.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(
+        self, dialect: interfaces.Dialect
+    ) -> sa.types.TypeEngine[Any]:
+        """The backend type: ``DATETIME(6)`` on MariaDB, else the impl."""
+        # NOTE: MariaDB's DATETIME drops fractions of a second unless told to
+        # keep six digits; keyset pagination compares in-memory values with
+        # stored ones, so both must be exact.
+        if dialect.name in MYSQL_DIALECTS:
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(
+        self, value: datetime.datetime | None, dialect: interfaces.Dialect
+    ) -> datetime.datetime | None:
+        """Convert to UTC; refuse naive values, whose zone is unknowable.
+
+        Raises:
+            ValueError: ``value`` has no time zone.
+        """
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give it a time zone")
+        value = value.astimezone(datetime.UTC)
+        if dialect.name == "postgresql":
+            return value
+        return value.replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: datetime.datetime | None, dialect: interfaces.Dialect
+    ) -> datetime.datetime | None:
+        """Return an aware UTC datetime whatever the backend handed back."""
+        del dialect  # NOTE: the value alone says whether a zone came back.
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=datetime.UTC)
+        return value.astimezone(datetime.UTC)
 
 
 class Base(orm.DeclarativeBase):
@@ -31,7 +108,7 @@ class Base(orm.DeclarativeBase):
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
         dict[str, Any]: sa.JSON,
         list[str]: sa.JSON,
-        datetime.datetime: sa.DateTime(timezone=True),
+        datetime.datetime: UTCDateTime(),
     }
 
 
@@ -50,8 +127,8 @@ class Flavor(TimestampMixin, Base):
     __tablename__ = "flavors"
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(identifier(255), unique=True)
     description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     resources: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     resource_traits: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
@@ -76,7 +153,7 @@ class FlavorProject(Base):
     flavor_id: orm.Mapped[int] = orm.mapped_column(
         sa.ForeignKey("flavors.id", ondelete="CASCADE"), index=True
     )
-    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(identifier(255))
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
 
     flavor: orm.Mapped[Flavor] = orm.relationship(back_populates="projects")
@@ -89,9 +166,9 @@ class KeyPair(TimestampMixin, Base):
     __table_args__ = (sa.UniqueConstraint("user_id", "name"),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    user_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255), index=True)
+    name: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    user_id: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(identifier(255), index=True)
     fingerprint: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     public_key: orm.Mapped[str] = orm.mapped_column(sa.Text)
     type: orm.Mapped[str] = orm.mapped_column(sa.String(8), default="ssh")

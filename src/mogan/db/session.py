@@ -2,7 +2,13 @@
 
 A ``Database`` wraps one SQLAlchemy engine and a session factory. Callers
 write ``with database.transaction() as session:``; the block commits on
-success and rolls back on error. Query functions never commit.
+success and rolls back on error. Query functions never commit. No queries
+live here.
+
+SQLite needs two fixes to behave like the server backends: foreign keys are
+switched on per connection, and SQLAlchemy (not the ``sqlite3`` module) emits
+``BEGIN``, so a SAVEPOINT opened by a query function nests inside the
+caller's transaction instead of committing on its own.
 """
 
 import contextlib
@@ -21,12 +27,22 @@ def url_from_conf(connection: str | None, state_path: str) -> str:
     return f"sqlite:///{pathlib.Path(state_path) / 'mogan.sqlite'}"
 
 
-def _enable_sqlite_foreign_keys(dbapi_conn: Any, _record: Any) -> None:
+def _configure_sqlite_connection(dbapi_conn: Any, _record: Any) -> None:
     # NOTE: SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked,
     # per connection; the other backends always enforce them.
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+    # NOTE: the sqlite3 module opens a transaction only before DML, so a
+    # SAVEPOINT issued first (as query functions do) started a transaction of
+    # its own that its RELEASE committed, outside the caller's rollback.
+    # Taking BEGIN away from the driver (see _begin_sqlite) fixes that.
+    dbapi_conn.isolation_level = None
+
+
+def _begin_sqlite(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, echo: bool = False) -> sa.Engine:
@@ -40,7 +56,8 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
         kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite)
     return engine
 
 

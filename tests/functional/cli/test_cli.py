@@ -1011,7 +1011,7 @@ class TestShell:
             "import sys, mogan_cli.shell; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mogan'))"
         )
-        done = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments
+        done = subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True,
             text=True,
@@ -1028,7 +1028,7 @@ class TestShell:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-        done = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        done = subprocess.run(
             [script, "--os-endpoint", f"http://127.0.0.1:{port}", "flavor", "list"],
             capture_output=True,
             text=True,

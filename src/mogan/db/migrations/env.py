@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from mogan.db import models
+from mogan.db import migration, models
 
 engine = context.config.attributes["engine"]
 
@@ -11,6 +11,6 @@ with engine.begin() as connection:
         connection=connection,
         target_metadata=models.Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        compare_type=migration.compare_type,
     )
     context.run_migrations()
