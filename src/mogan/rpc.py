@@ -37,3 +37,39 @@ def client(conf: cfg.ConfigOpts, topic: str, version: str = "1.0") -> Any:
     return messaging.get_rpc_client(
         transport(conf), messaging.Target(topic=topic, version=version)
     )
+
+
+class RPCAPIBase:
+    """Client side shared by the engine and scheduler RPC APIs."""
+
+    TOPIC: str
+    VERSION = "1.0"
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        """Build a client on the subclass's topic."""
+        self._client = client(conf, self.TOPIC, self.VERSION)
+
+    def ping(self, ctx: dict[str, object], timeout: float = 10) -> str:
+        """Ask any server on the topic for its host name.
+
+        Raises:
+            oslo_messaging.MessagingTimeout: nobody answered in time.
+        """
+        host: str = self._client.prepare(timeout=timeout).call(ctx, "ping")
+        return host
+
+
+class ManagerBase:
+    """Server side shared by the engine and scheduler managers."""
+
+    target = messaging.Target(version="1.0")
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        """Serve for this host."""
+        self.conf = conf
+
+    def ping(self, ctx: dict[str, Any]) -> str:
+        """Answer with this host's name (liveness over the bus)."""
+        del ctx
+        host: str = self.conf.host
+        return host
