@@ -172,3 +172,193 @@ class KeyPair(TimestampMixin, Base):
     fingerprint: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     public_key: orm.Mapped[str] = orm.mapped_column(sa.Text)
     type: orm.Mapped[str] = orm.mapped_column(sa.String(8), default="ssh")
+
+
+class Node(TimestampMixin, Base):
+    """Mogan's indexed view of a node, kept in step with the driver and Placement.
+
+    ``reservation`` is the engine host holding the node lock (taken with a
+    conditional UPDATE); ``server_uuid`` the server deployed on it.
+    """
+
+    __tablename__ = "nodes"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    driver: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    resource_class: orm.Mapped[str] = orm.mapped_column(identifier(255), index=True)
+    traits: orm.Mapped[list[str]] = orm.mapped_column(default=list)
+    properties: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    ports: orm.Mapped[list[str]] = orm.mapped_column(default=list)
+    power_state: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    maintenance: orm.Mapped[bool] = orm.mapped_column(default=False)
+    consumable: orm.Mapped[bool] = orm.mapped_column(default=False, index=True)
+    why_not: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    server_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), unique=True)
+    reservation: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    provider_synced: orm.Mapped[bool] = orm.mapped_column(default=False)
+
+
+class Server(TimestampMixin, Base):
+    """A tenant's bare-metal server (v1 section 3.1)."""
+
+    __tablename__ = "servers"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(identifier(255), index=True)
+    user_id: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(32), index=True)
+    power_state: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    flavor_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), index=True)
+    image_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36))
+    availability_zone: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    node_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), index=True)
+    node: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    launched_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    extra: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    partitions: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    locked_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(8))
+    affinity_zone: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    key_name: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    system_metadata: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    request_id: orm.Mapped[str] = orm.mapped_column(identifier(36), index=True)
+
+    faults: orm.Mapped[list["ServerFault"]] = orm.relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ServerFault.id",
+    )
+    nics: orm.Mapped[list["ServerNic"]] = orm.relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ServerNic.port_id",
+    )
+
+
+class ServerFault(Base):
+    """Why an operation on a server failed."""
+
+    __tablename__ = "server_faults"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    server_uuid: orm.Mapped[str] = orm.mapped_column(
+        identifier(36),
+        sa.ForeignKey("servers.uuid", ondelete="CASCADE"),
+        index=True,
+    )
+    code: orm.Mapped[int] = orm.mapped_column()
+    message: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    detail: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
+
+
+class ServerNic(Base):
+    """A network port attached to a server."""
+
+    __tablename__ = "server_nics"
+
+    port_id: orm.Mapped[str] = orm.mapped_column(identifier(36), primary_key=True)
+    server_uuid: orm.Mapped[str] = orm.mapped_column(
+        identifier(36),
+        sa.ForeignKey("servers.uuid", ondelete="CASCADE"),
+        index=True,
+    )
+    mac_address: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    network_id: orm.Mapped[str] = orm.mapped_column(identifier(36))
+    fixed_ips: orm.Mapped[list[dict[str, Any]]] = orm.mapped_column(
+        sa.JSON, default=list
+    )
+    floating_ip: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    preserve_on_delete: orm.Mapped[bool] = orm.mapped_column(default=False)
+
+
+class Workflow(TimestampMixin, Base):
+    """A persisted, resumable operation: ordered steps with do and undo.
+
+    An engine takes a due workflow by setting ``owner`` and ``lease_until``
+    with a conditional UPDATE; a dead engine's lease runs out and another
+    engine resumes the workflow at ``step``.
+    """
+
+    __tablename__ = "workflows"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    server_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), index=True)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
+    reverting: orm.Mapped[bool] = orm.mapped_column(default=False)
+    step: orm.Mapped[int] = orm.mapped_column(default=0)
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    next_run_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        default=_utcnow, index=True
+    )
+    owner: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    lease_until: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    last_error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    args: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    state: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+
+
+class Engine(Base):
+    """A running engine, known by its host name and heartbeat."""
+
+    __tablename__ = "engines"
+
+    host: orm.Mapped[str] = orm.mapped_column(identifier(255), primary_key=True)
+    started_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
+    last_seen_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
+
+
+class Image(TimestampMixin, Base):
+    """An image in the embedded catalogue (used when there is no Glance)."""
+
+    __tablename__ = "images"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    url: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    checksum: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    disk_format: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    kernel_id: orm.Mapped[str | None] = orm.mapped_column(identifier(36))
+    ramdisk_id: orm.Mapped[str | None] = orm.mapped_column(identifier(36))
+    size: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
+    min_disk: orm.Mapped[int] = orm.mapped_column(default=0)
+    visibility: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="public")
+    owner: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="active")
+
+
+class Network(TimestampMixin, Base):
+    """A flat network of the embedded IPAM (used when there is no Neutron)."""
+
+    __tablename__ = "networks"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    cidr: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    gateway: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    shared: orm.Mapped[bool] = orm.mapped_column(default=True)
+    project_id: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+
+
+class Port(TimestampMixin, Base):
+    """An address on an embedded network, bound to a server's NIC."""
+
+    __tablename__ = "ports"
+    __table_args__ = (sa.UniqueConstraint("network_uuid", "fixed_ip"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    network_uuid: orm.Mapped[str] = orm.mapped_column(
+        identifier(36), sa.ForeignKey("networks.uuid", ondelete="RESTRICT"), index=True
+    )
+    mac_address: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    fixed_ip: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    server_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), index=True)

@@ -1,0 +1,108 @@
+"""Server states and the state machine that guards every action (v1 section 2.2).
+
+The table is data: ``TRANSITIONS[(state, event)] -> new state``. The API fires
+user events (``start``, ``stop``, ``delete`` ...) before casting to the engine;
+the engine fires ``done``, ``fail`` and ``error``. An event missing from the
+table is refused with ``InvalidState`` naming the state and the action.
+"""
+
+from mogan import exception
+
+# Stable states.
+ACTIVE = "active"
+STOPPED = "stopped"
+ERROR = "error"
+MAINTENANCE = "maintenance"
+DELETED = "deleted"
+# Unstable (transitional) states.
+BUILDING = "building"
+POWERING_ON = "powering-on"
+POWERING_OFF = "powering-off"
+SOFT_POWERING_OFF = "soft-powering-off"
+REBOOTING = "rebooting"
+SOFT_REBOOTING = "soft-rebooting"
+REBUILDING = "rebuilding"
+DELETING = "deleting"
+
+STABLE = frozenset({ACTIVE, STOPPED, ERROR, MAINTENANCE, DELETED})
+UNSTABLE = frozenset(
+    {
+        BUILDING,
+        POWERING_ON,
+        POWERING_OFF,
+        SOFT_POWERING_OFF,
+        REBOOTING,
+        SOFT_REBOOTING,
+        REBUILDING,
+        DELETING,
+    }
+)
+ALL = STABLE | UNSTABLE
+
+# Power states as reported by drivers.
+POWER_ON = "power on"
+POWER_OFF = "power off"
+
+# User events (fired by the API) and engine events.
+START = "start"
+STOP = "stop"
+SOFT_STOP = "soft_stop"
+REBOOT = "reboot"
+SOFT_REBOOT = "soft_reboot"
+REBUILD = "rebuild"
+DELETE = "delete"
+DONE = "done"
+FAIL = "fail"
+ERROR_EVENT = "error"
+
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (ACTIVE, REBUILD): REBUILDING,
+    (ACTIVE, STOP): POWERING_OFF,
+    (ACTIVE, SOFT_STOP): SOFT_POWERING_OFF,
+    (ACTIVE, REBOOT): REBOOTING,
+    (ACTIVE, SOFT_REBOOT): SOFT_REBOOTING,
+    (STOPPED, START): POWERING_ON,
+    (STOPPED, REBUILD): REBUILDING,
+    (BUILDING, DONE): ACTIVE,
+    (REBUILDING, DONE): ACTIVE,
+    (POWERING_ON, DONE): ACTIVE,
+    (REBOOTING, DONE): ACTIVE,
+    (SOFT_REBOOTING, DONE): ACTIVE,
+    (POWERING_OFF, DONE): STOPPED,
+    (SOFT_POWERING_OFF, DONE): STOPPED,
+    (DELETING, DONE): DELETED,
+    (POWERING_ON, FAIL): STOPPED,
+    (POWERING_OFF, FAIL): ACTIVE,
+    (SOFT_POWERING_OFF, FAIL): ACTIVE,
+    (REBOOTING, FAIL): ACTIVE,
+    (SOFT_REBOOTING, FAIL): ACTIVE,
+    **{(state, ERROR_EVENT): ERROR for state in UNSTABLE},
+    # NOTE: delete is allowed from everywhere but deleted, including unstable
+    # states: the engine serialises it after any running workflow.
+    **{(state, DELETE): DELETING for state in ALL - {DELETED}},
+}
+
+POWER_EVENTS = {
+    "on": START,
+    "off": STOP,
+    "soft_off": SOFT_STOP,
+    "reboot": REBOOT,
+    "soft_reboot": SOFT_REBOOT,
+}
+
+
+def next_state(state: str, event: str) -> str:
+    """The state after ``event`` fires in ``state``.
+
+    Raises:
+        InvalidState: the event is not allowed in that state.
+    """
+    try:
+        return TRANSITIONS[(state, event)]
+    except KeyError:
+        raise exception.InvalidState(state=state, action=event) from None
+
+
+def allowed_events(state: str) -> list[str]:
+    """Events that may fire in ``state``, sorted."""
+    return sorted(event for (src, event) in TRANSITIONS if src == state)
