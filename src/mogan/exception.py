@@ -149,6 +149,34 @@ class KeypairExists(Conflict):
     code = "mogan.keypair.exists"
 
 
+class ServerNotFound(NotFound):
+    """No server with that id is visible."""
+
+    msg_fmt = "Server {server} could not be found."
+    code = "mogan.server.not_found"
+
+
+class ImageNotFound(NotFound):
+    """No image with that id is visible."""
+
+    msg_fmt = "Image {image} could not be found."
+    code = "mogan.image.not_found"
+
+
+class NetworkNotFound(NotFound):
+    """No network with that id is visible."""
+
+    msg_fmt = "Network {network} could not be found."
+    code = "mogan.network.not_found"
+
+
+class NoValidNode(Conflict):
+    """Scheduling found no node (or not enough nodes) for a request."""
+
+    msg_fmt = "No valid node was found: {reason}"
+    code = "mogan.scheduler.no_valid_node"
+
+
 class Forbidden(MoganError):
     """Policy or ownership refuses the request."""
 

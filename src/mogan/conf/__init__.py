@@ -8,7 +8,7 @@ given with :func:`register_opts`) and passes it down explicitly.
 from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
 
-from mogan.conf import api, database, default, quota
+from mogan.conf import api, database, default, engine, placement, quota, scheduler
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
@@ -24,7 +24,10 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     default.register_opts(conf)
     api.register_opts(conf)
     database.register_opts(conf)
+    engine.register_opts(conf)
+    placement.register_opts(conf)
     quota.register_opts(conf)
+    scheduler.register_opts(conf)
 
 
 def _register_messaging_tracing(conf: cfg.ConfigOpts) -> None:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 
-from mogan.conf import api, database, default, quota
+from mogan.conf import api, database, default, engine, placement, quota, scheduler
 
 
 def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
@@ -13,5 +13,8 @@ def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
         (None, default.opts),
         (api.group, api.opts),
         (database.group, database.opts),
+        (engine.group, engine.opts),
+        (placement.group, placement.list_opts()),
         (quota.group, quota.opts),
+        (scheduler.group, scheduler.opts),
     ]

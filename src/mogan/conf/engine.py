@@ -1,0 +1,94 @@
+"""Options of the ``[engine]`` group: workflows, drivers and periodic syncs."""
+
+from oslo_config import cfg
+
+group = cfg.OptGroup("engine", title="Engine options")
+
+opts = [
+    cfg.StrOpt(
+        "driver",
+        default="fake",
+        help="Bare-metal driver, by entry-point name in ``mogan.drivers``.",
+    ),
+    cfg.FloatOpt(
+        "poll_interval",
+        default=1.0,
+        min=0.01,
+        help=(
+            "Seconds between an engine's scans for due workflows. RPC nudges "
+            "wake it earlier; the scan catches lost messages and dead engines."
+        ),
+    ),
+    cfg.IntOpt(
+        "workers",
+        default=16,
+        min=1,
+        help="Workflow steps an engine runs concurrently.",
+    ),
+    cfg.IntOpt(
+        "lease_seconds",
+        default=30,
+        min=5,
+        help=(
+            "How long an engine owns a workflow it took without renewing; "
+            "after that (a dead engine) another engine resumes it."
+        ),
+    ),
+    cfg.FloatOpt(
+        "hardware_poll_interval",
+        default=2.0,
+        min=0.01,
+        help="Seconds between polls of a running deploy, power or clean.",
+    ),
+    cfg.IntOpt(
+        "deploy_timeout",
+        default=1800,
+        min=1,
+        help="Seconds a deploy may take before the build fails (v1 had none).",
+    ),
+    cfg.IntOpt(
+        "power_timeout",
+        default=300,
+        min=1,
+        help="Seconds a power action may take before it fails.",
+    ),
+    cfg.IntOpt(
+        "clean_timeout",
+        default=3600,
+        min=1,
+        help="Seconds cleaning may take before the node goes to maintenance.",
+    ),
+    cfg.IntOpt(
+        "build_attempts",
+        default=3,
+        min=1,
+        help=(
+            "Nodes a server is tried on before its build fails; each failed "
+            "node is excluded from the next attempt."
+        ),
+    ),
+    cfg.IntOpt(
+        "sync_nodes_interval",
+        default=10,
+        min=1,
+        help="Seconds between syncs of driver nodes into Mogan and Placement.",
+    ),
+    cfg.IntOpt(
+        "sync_power_state_interval",
+        default=60,
+        min=1,
+        help="Seconds between syncs of power states from the driver.",
+    ),
+    cfg.IntOpt(
+        "heartbeat_interval",
+        default=10,
+        min=1,
+        help="Seconds between an engine's heartbeats in the engines table.",
+    ),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    """Register the ``[engine]`` options."""
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
