@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from mogan.db import session as db_session
 
 
+def new_request_id() -> str:
+    """A fresh request id, ``req-<uuid>``."""
+    return _request_id()
+
+
 def _request_id() -> str:
     return f"req-{uuid.uuid4()}"
 
@@ -31,10 +36,18 @@ class RequestContext:
     request_id: str = dataclasses.field(default_factory=_request_id)
     system_scope: str | None = None
     db: "db_session.Database | None" = None
+    admin: bool | None = None
 
     @property
     def is_admin(self) -> bool:
-        """Whether the caller holds an admin role."""
+        """Whether the caller is an administrator.
+
+        The API sets ``admin`` from the ``context_is_admin`` policy rule, so an
+        operator's override of that rule decides; contexts a process builds
+        for itself fall back to the admin role names.
+        """
+        if self.admin is not None:
+            return self.admin
         return "admin" in self.roles or "administrator" in self.roles
 
     def policy_credentials(self) -> dict[str, Any]:

@@ -5,15 +5,18 @@ codes in ``mogan.api.errors``. Each exception carries a stable, dotted error
 ``code`` (``mogan.<area>.<reason>``) that clients may match on, and a message
 formatted from keyword arguments so the raise site stays short.
 
-Hierarchy::
+Hierarchy (the API's status in brackets)::
 
-    MoganError
-    ├── Invalid            (bad input; the request can be fixed by the caller)
-    │   └── InvalidParameter (names the offending field)
-    ├── NotFound           (the named thing does not exist or is not visible)
-    ├── Conflict           (the request clashes with current state)
-    ├── Forbidden          (policy or ownership refused it)
-    └── OverQuota
+    MoganError                 [500]
+    ├── Invalid                [400] bad input the caller can fix
+    │   ├── InvalidParameter         names the offending field
+    │   ├── PatchError, InvalidVersion, InvalidState
+    ├── VersionNotSupported    [406]
+    ├── NotAuthenticated       [401]
+    ├── Forbidden              [403] policy or ownership refused it
+    │   └── OverQuota
+    ├── NotFound               [404] absent or not visible to the caller
+    └── Conflict               [409] clashes with the current state
 """
 
 from typing import Any, ClassVar
@@ -139,7 +142,7 @@ class FlavorAccessPublicConflict(Conflict):
     """Access lists apply only to private flavors."""
 
     msg_fmt = "Can not add access to a public flavor."
-    code = "mogan.flavor_access.public_flavor"
+    code = "mogan.flavor_access.public_flavor_conflict"
 
 
 class KeypairExists(Conflict):

@@ -34,6 +34,20 @@ def get_enforcer() -> policy.Enforcer:
     return make_enforcer(conf)
 
 
+def check(
+    enforcer: policy.Enforcer,
+    rule: str,
+    ctx: mogan_context.RequestContext,
+    target: dict[str, Any] | None = None,
+) -> bool:
+    """Whether ``rule`` passes for ``ctx`` on ``target`` (no exception)."""
+    if target is None:
+        target = {"project_id": ctx.project_id, "user_id": ctx.user_id}
+    return bool(
+        enforcer.authorize(rule, target, ctx.policy_credentials(), do_raise=False)
+    )
+
+
 def authorize(
     enforcer: policy.Enforcer,
     rule: str,
@@ -52,8 +66,5 @@ def authorize(
     Raises:
         Forbidden: the rule does not pass.
     """
-    if target is None:
-        target = {"project_id": ctx.project_id, "user_id": ctx.user_id}
-    allowed = enforcer.authorize(rule, target, ctx.policy_credentials(), do_raise=False)
-    if not allowed:
+    if not check(enforcer, rule, ctx, target):
         raise exception.Forbidden(rule=rule)

@@ -1,6 +1,5 @@
 """``mogan-all-in-one`` as a real process: no config file, --demo, clean stop."""
 
-import json
 import pathlib
 import signal
 import socket
@@ -10,6 +9,8 @@ import time
 
 import httpx
 import pytest
+
+from mogan.drivers import fake
 
 READY_TIMEOUT = 60
 
@@ -73,8 +74,8 @@ class TestAllInOne:
             assert root["versions"][0]["id"] == "v1"
         finally:
             assert _stop(proc) == 0
-        fleet = json.loads((state_dir / "fake-fleet.json").read_text())
-        classes = {n["resource_class"] for n in fleet.values()}
+        fleet = fake.FakeDriver(str(state_dir)).list_nodes()
+        classes = {n.resource_class for n in fleet}
         assert len(fleet) >= 8
         assert len(classes) == 2
 

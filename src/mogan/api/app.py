@@ -43,6 +43,7 @@ def create_flask_app(
     app = flask.Flask("mogan.api")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MOGAN_TRACEBACKS"] = conf.debug_tracebacks_in_api
+    app.config["MAX_CONTENT_LENGTH"] = conf.api.max_request_body_size
     app.extensions["mogan"] = state.AppState(
         conf=conf, database=database, enforcer=policy.make_enforcer(conf)
     )
@@ -88,10 +89,7 @@ def create_app(
         A WSGI callable.
     """
     if database is None:
-        database = db_session.Database.from_url(
-            db_session.url_from_conf(conf.database.connection, conf.state_path),
-            echo=conf.database.connection_debug,
-        )
+        database = db_session.Database.from_conf(conf)
     app: Any = create_flask_app(conf, database).wsgi_app
     app = auth.wrap(app, conf)
     app = _HealthcheckAt("/healthcheck", app, healthcheck.Healthcheck(None, conf))

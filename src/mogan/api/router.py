@@ -41,6 +41,7 @@ class Route:
     path_params: dict[str, Any]
     response: Any
     tag: str
+    takes_ctx: bool
 
     @property
     def public(self) -> bool:
@@ -96,6 +97,7 @@ def route(
                 path_params={name: hints[name] for name in path_names},
                 response=hints.get("return"),
                 tag=tag,
+                takes_ctx="ctx" in params,
             )
         )
         return view
@@ -180,17 +182,17 @@ def _make_handler(r: Route) -> Callable[..., flask.Response]:
     def handler(**path_values: str) -> flask.Response:
         ctx = state.context_from_environ(flask.request.environ, r.public)
         kwargs: dict[str, Any] = _validate_path(r, path_values)
-        params = inspect.signature(r.view).parameters
-        if "ctx" in params:
+        if r.takes_ctx:
             kwargs["ctx"] = ctx
         if r.query is not None:
             kwargs["query"] = _validate_query(r.query)
         if r.body is not None:
             kwargs["body"] = _validate_body(r.body)
         result = r.view(**kwargs)
-        if not r.public and not flask.g.get("authorized"):
-            # NOTE: a view that forgot its policy check must never serve.
-            msg = f"{r.method} {r.path} returned without a policy check"
+        if not r.public and flask.g.get("authorized_rule") != r.policy:
+            # NOTE: a view that skipped (or mis-named) its policy check must
+            # never serve; the persona tests catch it before release.
+            msg = f"{r.method} {r.path} did not check policy {r.policy}"
             raise RuntimeError(msg)
         if result is None:
             resp = flask.Response(status=r.status)

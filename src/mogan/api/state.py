@@ -51,7 +51,7 @@ def context_from_environ(
     """
     if not public and environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
         raise exception.NotAuthenticated
-    return mogan_context.RequestContext(
+    ctx = mogan_context.RequestContext(
         user_id=environ.get("HTTP_X_USER_ID"),
         project_id=environ.get("HTTP_X_PROJECT_ID") or environ.get("HTTP_X_TENANT_ID"),
         roles=_roles(environ.get("HTTP_X_ROLES", "")),
@@ -60,9 +60,11 @@ def context_from_environ(
         auth_token=environ.get("HTTP_X_AUTH_TOKEN"),
         system_scope=environ.get("HTTP_OPENSTACK_SYSTEM_SCOPE"),
         request_id=environ.get("openstack.request_id")
-        or mogan_context.RequestContext().request_id,
+        or mogan_context.new_request_id(),
         db=app_state().database,
     )
+    ctx.admin = policy.check(app_state().enforcer, "context_is_admin", ctx)
+    return ctx
 
 
 def authorize(
@@ -73,7 +75,7 @@ def authorize(
     Raises:
         Forbidden: the rule does not pass.
     """
-    flask.g.authorized = True
+    flask.g.authorized_rule = rule
     policy.authorize(app_state().enforcer, rule, ctx, target)
 
 

@@ -44,10 +44,7 @@ def setup_logging(debug: bool = False) -> None:
 
 def database(conf: cfg.ConfigOpts) -> db_session.Database:
     """The database configured in ``conf``."""
-    return db_session.Database.from_url(
-        db_session.url_from_conf(conf.database.connection, conf.state_path),
-        echo=conf.database.connection_debug,
-    )
+    return db_session.Database.from_conf(conf)
 
 
 def run_rpc_server(conf: cfg.ConfigOpts, topic: str, endpoints: list[object]) -> None:

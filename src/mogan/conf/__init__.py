@@ -7,6 +7,7 @@ given with :func:`register_opts`) and passes it down explicitly.
 
 from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
+from oslo_policy import opts as policy_opts
 
 from mogan.conf import api, database, default, engine, placement, quota, scheduler
 
@@ -21,6 +22,9 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
         if group is None:
             conf.register_opts(opts)
     _register_messaging_tracing(conf)
+    # NOTE: registered here (not only when an Enforcer is built) so
+    # [oslo_policy] can be set, overridden and read before the enforcer exists.
+    policy_opts.set_defaults(conf)
     default.register_opts(conf)
     api.register_opts(conf)
     database.register_opts(conf)

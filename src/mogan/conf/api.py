@@ -26,6 +26,15 @@ opts = [
             "``limit`` the client asked for."
         ),
     ),
+    cfg.IntOpt(
+        "max_request_body_size",
+        default=1048576,
+        min=1024,
+        help=(
+            "Largest request body accepted, in bytes; larger ones get 413 "
+            "before they are read (user_data alone may be 64 KiB)."
+        ),
+    ),
     cfg.URIOpt(
         "public_endpoint",
         help=(

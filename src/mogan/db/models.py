@@ -362,3 +362,16 @@ class Port(TimestampMixin, Base):
     mac_address: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
     fixed_ip: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     server_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), index=True)
+
+
+class QuotaLock(Base):
+    """One row per (resource, owner) that quota checks lock to serialise.
+
+    Counting then inserting races under concurrency; taking this row's lock
+    first (SELECT ... FOR UPDATE) makes concurrent checks for one owner queue.
+    """
+
+    __tablename__ = "quota_locks"
+
+    resource: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    owner: orm.Mapped[str] = orm.mapped_column(identifier(255), primary_key=True)

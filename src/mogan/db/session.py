@@ -27,6 +27,9 @@ def url_from_conf(connection: str | None, state_path: str) -> str:
     return f"sqlite:///{pathlib.Path(state_path) / 'mogan.sqlite'}"
 
 
+READONLY_OPTION = "mogan_readonly"
+
+
 def _configure_sqlite_connection(dbapi_conn: Any, _record: Any) -> None:
     # NOTE: SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked,
     # per connection; the other backends always enforce them.
@@ -42,7 +45,12 @@ def _configure_sqlite_connection(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # NOTE: a deferred BEGIN that reads and later writes fails with
+    # SQLITE_BUSY_SNAPSHOT (no busy wait) when another writer committed in
+    # between, so writing transactions take the write lock up front and
+    # queue behind each other; read-only ones stay deferred and concurrent.
+    readonly = conn.get_execution_options().get(READONLY_OPTION, False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, echo: bool = False) -> sa.Engine:
@@ -68,16 +76,35 @@ class Database:
         """Wrap ``engine``; sessions keep objects usable after commit."""
         self.engine = engine
         self._sessionmaker = orm.sessionmaker(engine, expire_on_commit=False)
+        self._readonly_sessionmaker = orm.sessionmaker(
+            engine.execution_options(**{READONLY_OPTION: True}),
+            expire_on_commit=False,
+        )
 
     @classmethod
     def from_url(cls, url: str, echo: bool = False) -> "Database":
         """Open the database at ``url``."""
         return cls(make_engine(url, echo=echo))
 
+    @classmethod
+    def from_conf(cls, conf: Any) -> "Database":
+        """Open the database ``[database]`` names (default: SQLite in state_path)."""
+        return cls.from_url(
+            url_from_conf(conf.database.connection, conf.state_path),
+            echo=conf.database.connection_debug,
+        )
+
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[orm.Session]:
-        """A session inside one transaction: commit on success, else roll back."""
-        with self._sessionmaker() as session, session.begin():
+    def transaction(self, readonly: bool = False) -> Iterator[orm.Session]:
+        """A session inside one transaction: commit on success, else roll back.
+
+        Args:
+            readonly: the block only reads. On SQLite it then runs beside
+                writers instead of queueing for the write lock; writing in
+                such a block is a bug (it may fail under contention).
+        """
+        maker = self._readonly_sessionmaker if readonly else self._sessionmaker
+        with maker() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

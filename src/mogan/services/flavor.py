@@ -29,7 +29,7 @@ def get(ctx: mogan_context.RequestContext, flavor_uuid: str) -> models.Flavor:
     Raises:
         FlavorNotFound: no such flavor or hidden from the caller.
     """
-    with ctx.database.transaction() as session:
+    with ctx.database.transaction(readonly=True) as session:
         return flavor_db.get(session, flavor_uuid, **_visibility(ctx))
 
 
@@ -45,7 +45,7 @@ def get_all(
     Raises:
         FlavorNotFound: the marker names no visible flavor.
     """
-    with ctx.database.transaction() as session:
+    with ctx.database.transaction(readonly=True) as session:
         marker_row = (
             flavor_db.get(session, marker, **_visibility(ctx)) if marker else None
         )
@@ -116,7 +116,7 @@ def get_access(ctx: mogan_context.RequestContext, flavor_uuid: str) -> list[str]
         FlavorNotFound: no such flavor.
         FlavorAccessPublic: public flavors have no access list.
     """
-    with ctx.database.transaction() as session:
+    with ctx.database.transaction(readonly=True) as session:
         flavor = flavor_db.get(session, flavor_uuid)
         if flavor.is_public:
             raise exception.FlavorAccessPublic

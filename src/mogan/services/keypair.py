@@ -13,6 +13,7 @@ from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import keypair as keypair_db
+from mogan.db.api import quota as quota_db
 from mogan.services import keypair_crypto
 
 
@@ -22,7 +23,7 @@ def get(ctx: mogan_context.RequestContext, user_id: str, name: str) -> models.Ke
     Raises:
         KeypairNotFound: the user has no such keypair.
     """
-    with ctx.database.transaction() as session:
+    with ctx.database.transaction(readonly=True) as session:
         return keypair_db.get(session, user_id, name)
 
 
@@ -37,7 +38,7 @@ def get_all(
     Raises:
         KeypairNotFound: the marker names none of the user's keypairs.
     """
-    with ctx.database.transaction() as session:
+    with ctx.database.transaction(readonly=True) as session:
         marker_row = keypair_db.get(session, user_id, marker) if marker else None
         return keypair_db.get_all(session, user_id, limit=limit, marker=marker_row)
 
@@ -69,6 +70,7 @@ def create(
         material = keypair_crypto.generate_ssh()
     limit = conf.quota.keypairs_hard_limit
     with ctx.database.transaction() as session:
+        quota_db.lock(session, "keypairs", user_id)
         if limit >= 0 and keypair_db.count(session, user_id) >= limit:
             raise exception.OverQuota(resources="keypairs")
         keypair = keypair_db.create(

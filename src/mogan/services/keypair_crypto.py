@@ -10,6 +10,7 @@ import binascii
 import dataclasses
 import datetime
 import hashlib
+import urllib.parse
 
 from cryptography import exceptions as crypto_exc
 from cryptography import x509
@@ -100,7 +101,9 @@ def generate_ssh() -> KeyMaterial:
 def generate_x509(user_id: str) -> KeyMaterial:
     """A self-signed client certificate for ``user_id``; the private part is PKCS#12."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user_id)])
+    # NOTE: X.509 caps a common name at 64 characters; longer user ids
+    # (federated, http_basic) keep their first 64 there and whole in a SAN.
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user_id[:64])])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -110,6 +113,16 @@ def generate_x509(user_id: str) -> KeyMaterial:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.UniformResourceIdentifier(
+                        "urn:mogan:user:" + urllib.parse.quote(user_id, safe="")
+                    )
+                ]
+            ),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     pem = cert.public_bytes(serialization.Encoding.PEM).decode()

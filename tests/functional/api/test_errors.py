@@ -34,6 +34,7 @@ def flask_app(conf, database):
         path_params={},
         response=None,
         tag="test",
+        takes_ctx=False,
     )
     app.add_url_rule("/v1/forgot", "forgot", router._make_handler(route))
     return app

@@ -462,3 +462,16 @@ class TestPagination:
         resp = client.get("/v1/keypairs", params=params, headers=MEMBER.headers)
         assert resp.status_code == 400
         assert f"'{field}'" in fault(resp)
+
+
+class TestLongUserIds:
+    def test_x509_for_user_id_over_64_characters(self, client):
+        """x509 generation works for user ids longer than a certificate CN allows."""
+        long_user = "u" * 100
+        resp = client.post(
+            "/v1/keypairs",
+            json={"name": "cert", "type": "x509"},
+            headers={"X-User-Id": long_user, "X-Project-Id": "p", "X-Roles": "member"},
+        )
+        assert resp.status_code == 201
+        assert resp.json()["user_id"] == long_user

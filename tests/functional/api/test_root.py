@@ -2,8 +2,10 @@
 
 import json
 
+import httpx
 import pytest
 
+from mogan.api import app as api_app
 from tests.conftest import ADMIN
 
 
@@ -157,3 +159,37 @@ class TestCrossCutting:
         """No aggregates means no zones yet."""
         resp = client.get("/v1/availability_zones", headers=ADMIN.headers)
         assert resp.json() == {"availability_zones": []}
+
+
+class TestRequestLimits:
+    def test_oversized_body_is_413(self, conf, database):
+        """A body over [api] max_request_body_size is refused before it is read."""
+        conf.set_override("max_request_body_size", 2048, "api")
+        app = api_app.create_app(conf, database)
+        with httpx.Client(
+            transport=httpx.WSGITransport(app=app), base_url="http://mogan.test"
+        ) as small:
+            big = small.post(
+                "/v1/flavors",
+                content=b'{"name": "' + b"x" * 4096 + b'"}',
+                headers={**ADMIN.headers, "Content-Type": "application/json"},
+            )
+            fine = small.post(
+                "/v1/flavors",
+                json={"name": "ok", "resources": {"CUSTOM_X": 1}},
+                headers=ADMIN.headers,
+            )
+        assert (big.status_code, fine.status_code) == (413, 201)
+        assert big.json()["code"] == "mogan.http_413"
+
+    def test_resource_traits_below_1_1_is_400(self, client):
+        """resource_traits at microversion 1.0 is refused, not silently dropped."""
+        resp = client.post(
+            "/v1/flavors",
+            json={"name": "t", "resources": {"CUSTOM_X": 1}, "resource_traits": {}},
+            headers=ADMIN.headers,
+        )
+        assert resp.status_code == 400
+        assert (
+            "resource_traits" in json.loads(resp.json()["error_message"])["faultstring"]
+        )

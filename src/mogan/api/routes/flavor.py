@@ -1,6 +1,7 @@
 """Flavor routes: CRUD and private-flavor access lists (v1 section 1.7)."""
 
 from mogan import context as mogan_context
+from mogan import exception
 from mogan.api import microversion, patch, router, state
 from mogan.api.schemas import common
 from mogan.api.schemas import flavor as schema
@@ -59,10 +60,15 @@ def create_flavor(
 ) -> schema.Flavor:
     """Create a flavor."""
     state.authorize(ctx, "mogan:flavor:create")
-    values = body.model_dump()
-    if microversion.request_version() < TRAITS_VERSION and body.resource_traits:
-        values["resource_traits"] = {}
-    flavor = flavor_svc.create(ctx, values)
+    if (
+        "resource_traits" in body.model_fields_set
+        and microversion.request_version() < TRAITS_VERSION
+    ):
+        raise exception.InvalidParameter(
+            field="resource_traits",
+            reason=f"requires microversion {TRAITS_VERSION} or later",
+        )
+    flavor = flavor_svc.create(ctx, body.model_dump())
     state.set_location(state.links("flavors", flavor.uuid)[0]["href"])
     return _view(ctx, flavor)
 
@@ -92,16 +98,7 @@ def update_flavor(
             current,
             body.root,
             patchable=set(flavor_svc.MUTABLE_FIELDS),
-            internal={
-                "uuid",
-                "id",
-                "links",
-                "created_at",
-                "updated_at",
-                "resources",
-                "resource_traits",
-                "resource_aggregates",
-            },
+            internal=set(schema.Flavor.model_fields) - set(flavor_svc.MUTABLE_FIELDS),
         )
         return patch.validated(schema.FlavorUpdate, patched)
 

@@ -11,8 +11,6 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import pagination
 
-SORT_KEYS = ("name", "created_at", "updated_at", "uuid")
-
 
 def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
     """Restrict to enabled flavors that are public or shared with the project."""
@@ -117,11 +115,18 @@ def destroy(session: orm.Session, flavor: models.Flavor) -> None:
 
 
 def add_project(session: orm.Session, flavor: models.Flavor, project_id: str) -> None:
-    """Share ``flavor`` with a project; sharing twice is a no-op."""
+    """Share ``flavor`` with a project; sharing twice is a no-op, even concurrently."""
     if any(p.project_id == project_id for p in flavor.projects):
         return
-    flavor.projects.append(models.FlavorProject(project_id=project_id))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(
+                models.FlavorProject(flavor_id=flavor.id, project_id=project_id)
+            )
+    except sa_exc.IntegrityError:
+        # NOTE: a concurrent request shared it first: the outcome is the same.
+        return
+    session.expire(flavor, ["projects"])
 
 
 def remove_project(

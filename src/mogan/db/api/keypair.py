@@ -11,8 +11,6 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import pagination
 
-SORT_KEYS = ("name", "created_at")
-
 
 def get(session: orm.Session, user_id: str, name: str) -> models.KeyPair:
     """The user's keypair called ``name``.

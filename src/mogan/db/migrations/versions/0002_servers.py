@@ -1,4 +1,4 @@
-"""Servers, nodes, workflows, engines, images, networks and ports.
+"""Servers, nodes, workflows, engines, images, networks, ports, quota locks.
 
 Column types are spelled out here (not imported from the models), as in 0001.
 
@@ -32,6 +32,12 @@ def _identifier(length: int) -> sa.types.TypeEngine[str]:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "quota_locks",
+        sa.Column("resource", sa.String(length=64), nullable=False),
+        sa.Column("owner", _identifier(255), nullable=False),
+        sa.PrimaryKeyConstraint("resource", "owner", name=op.f("pk_quota_locks")),
+    )
     op.create_table(
         "engines",
         sa.Column("host", _identifier(255), nullable=False),
@@ -257,6 +263,7 @@ def downgrade() -> None:
     # NOTE: dropping a table drops its indexes; MariaDB refuses to drop an
     # index a foreign key still needs, so drop tables only, children first.
     for table in (
+        "quota_locks",
         "server_nics",
         "server_faults",
         "ports",
