@@ -18,7 +18,7 @@ import httpx
 from cliff import app, command, commandmanager
 
 from mogan_cli import __version__, auth, config
-from mogan_cli.commands import availability_zone, flavor, keypair
+from mogan_cli.commands import availability_zone, flavor, image, keypair, network
 from mogan_cli.v1 import client as v1_client
 
 LOG = logging.getLogger("mogan_cli")
@@ -42,6 +42,14 @@ COMMANDS: dict[str, type[command.Command]] = {
     "keypair show": keypair.ShowKeypair,
     "keypair delete": keypair.DeleteKeypair,
     "availability zone list": availability_zone.ListAvailabilityZone,
+    "image create": image.CreateImage,
+    "image list": image.ListImage,
+    "image show": image.ShowImage,
+    "image delete": image.DeleteImage,
+    "network create": network.CreateNetwork,
+    "network list": network.ListNetwork,
+    "network show": network.ShowNetwork,
+    "network delete": network.DeleteNetwork,
 }
 
 

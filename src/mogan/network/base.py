@@ -21,7 +21,12 @@ class NetworkInfo:
 
 @dataclasses.dataclass(frozen=True)
 class Nic:
-    """A port bound to a server: what ``addresses`` and the config drive show."""
+    """A port bound to a server: what ``addresses`` and the config drive show.
+
+    Each ``fixed_ips`` entry holds ``ip_address``, ``version`` (4 or 6),
+    ``cidr``, ``prefixlen``, ``netmask`` and ``gateway`` (or None): enough
+    to write the guest's ``network_data.json`` without asking again.
+    """
 
     port_id: str
     network_id: str

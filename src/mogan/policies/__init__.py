@@ -8,7 +8,7 @@ expand roles the same way before policy runs, so one rule set serves all.
 
 from oslo_policy import policy
 
-from mogan.policies import availability_zone, base, flavor, keypair
+from mogan.policies import availability_zone, base, flavor, image, keypair, network
 
 
 def list_rules() -> list[policy.RuleDefault]:
@@ -18,4 +18,6 @@ def list_rules() -> list[policy.RuleDefault]:
         *flavor.rules,
         *keypair.rules,
         *availability_zone.rules,
+        *image.rules,
+        *network.rules,
     ]

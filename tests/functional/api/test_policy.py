@@ -7,7 +7,8 @@ stating who may call it.
 
 The requests act on resources set up per test: a public flavor, a private
 flavor shared with ``project-a`` (the project of ``member`` and ``reader``),
-and a keypair of ``member``. Keypair requests name ``member`` as the owner
+a keypair of ``member``, and a private image and an unshared network of
+``project-a``. Keypair requests name ``member`` as the owner
 (``user_id``), so the table also says who may act on someone else's keys.
 """
 
@@ -100,6 +101,30 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/v1/availability_zones"): Case(
         "/v1/availability_zones", statuses(200, 200, 200, 200)
     ),
+    ("GET", "/v1/images"): Case("/v1/images", statuses(200, 200, 200, 200)),
+    ("POST", "/v1/images"): Case(
+        "/v1/images",
+        statuses(201, 403, 403, 403),
+        {"name": "new", "url": "http://images.test/new.raw", "disk_format": "raw"},
+    ),
+    ("GET", "/v1/images/{image_uuid}"): Case(
+        "/v1/images/{private_image}", statuses(200, 200, 200, 404)
+    ),
+    ("DELETE", "/v1/images/{image_uuid}"): Case(
+        "/v1/images/{private_image}", statuses(204, 403, 403, 403)
+    ),
+    ("GET", "/v1/networks"): Case("/v1/networks", statuses(200, 200, 200, 200)),
+    ("POST", "/v1/networks"): Case(
+        "/v1/networks",
+        statuses(201, 403, 403, 403),
+        {"name": "new", "cidr": "10.9.0.0/24"},
+    ),
+    ("GET", "/v1/networks/{network_uuid}"): Case(
+        "/v1/networks/{private_network}", statuses(200, 200, 200, 404)
+    ),
+    ("DELETE", "/v1/networks/{network_uuid}"): Case(
+        "/v1/networks/{private_network}", statuses(204, 403, 403, 403)
+    ),
 }
 
 
@@ -131,7 +156,7 @@ def make_keypair(client: httpx.Client, persona, name: str) -> None:
 
 @pytest.fixture
 def resources(client) -> dict[str, str]:
-    """The flavors and keypair the persona table acts on."""
+    """The flavors, keypair, image and network the persona table acts on."""
     public = make_flavor(client, name="bm.public")
     private = make_flavor(client, name="bm.private", is_public=False)
     resp = client.post(
@@ -141,7 +166,32 @@ def resources(client) -> dict[str, str]:
     )
     assert resp.status_code == 204, resp.text
     make_keypair(client, MEMBER, KEY_NAME)
+    image = client.post(
+        "/v1/images",
+        json={
+            "name": "project-a-image",
+            "url": "http://images.test/a.qcow2",
+            "disk_format": "qcow2",
+            "visibility": "private",
+            "owner": MEMBER.project_id,
+        },
+        headers=ADMIN.headers,
+    )
+    assert image.status_code == 201, image.text
+    network = client.post(
+        "/v1/networks",
+        json={
+            "name": "project-a-net",
+            "cidr": "10.8.0.0/24",
+            "shared": False,
+            "project_id": MEMBER.project_id,
+        },
+        headers=ADMIN.headers,
+    )
+    assert network.status_code == 201, network.text
     return {
+        "private_image": image.json()["uuid"],
+        "private_network": network.json()["uuid"],
         "public": public["uuid"],
         "private": private["uuid"],
         "member": MEMBER.user_id,

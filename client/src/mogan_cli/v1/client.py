@@ -11,7 +11,7 @@ Example::
 """
 
 from mogan_cli import http
-from mogan_cli.v1 import availability_zone, flavor, keypair
+from mogan_cli.v1 import availability_zone, flavor, image, keypair, network
 
 
 class Client:
@@ -28,6 +28,8 @@ class Client:
         self.flavor_access = flavor.FlavorAccessManager(api)
         self.keypairs = keypair.KeypairManager(api)
         self.availability_zones = availability_zone.AvailabilityZoneManager(api)
+        self.images = image.ImageManager(api)
+        self.networks = network.NetworkManager(api)
 
     def close(self) -> None:
         """Release the HTTP client's connections."""

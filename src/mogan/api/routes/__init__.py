@@ -1,5 +1,21 @@
 """Route modules, one per resource; importing this package declares them all."""
 
-from mogan.api.routes import availability_zone, flavor, keypair, openapi, root
+from mogan.api.routes import (
+    availability_zone,
+    flavor,
+    image,
+    keypair,
+    network,
+    openapi,
+    root,
+)
 
-__all__ = ["availability_zone", "flavor", "keypair", "openapi", "root"]
+__all__ = [
+    "availability_zone",
+    "flavor",
+    "image",
+    "keypair",
+    "network",
+    "openapi",
+    "root",
+]

@@ -1,0 +1,148 @@
+"""Embedded network queries: networks (with visibility) and their ports.
+
+Address *choice* is not here (``mogan.network.ipam`` and ``embedded``);
+these functions read and write rows, and ``add_port`` turns the unique
+(network, address) constraint into a plain ``False`` so the allocator can
+try the next address.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+from mogan import exception
+from mogan.db import models
+from mogan.db.api import pagination
+
+SORT_KEYS = ("name", "created_at", "updated_at", "uuid")
+
+
+def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
+    """Restrict to shared networks and those of the project."""
+    return stmt.where(
+        sa.or_(
+            models.Network.shared.is_(True),
+            models.Network.project_id == project_id,
+        )
+    )
+
+
+def get(
+    session: orm.Session,
+    network_uuid: str,
+    *,
+    visible_to: str | None = None,
+    all_visible: bool = True,
+) -> models.Network:
+    """The network with ``network_uuid``.
+
+    Args:
+        session: an open session.
+        network_uuid: the network's id.
+        visible_to: project whose view applies when ``all_visible`` is false.
+        all_visible: true for admins, who see every network.
+
+    Raises:
+        NetworkNotFound: no such network, or hidden from the project.
+    """
+    stmt = sa.select(models.Network).where(models.Network.uuid == network_uuid)
+    if not all_visible:
+        stmt = _visible(stmt, visible_to)
+    network = session.scalars(stmt).one_or_none()
+    if network is None:
+        raise exception.NetworkNotFound(network=network_uuid)
+    return network
+
+
+def get_all(
+    session: orm.Session,
+    *,
+    visible_to: str | None = None,
+    all_visible: bool = True,
+    sort_key: str = "name",
+    sort_dir: str = "asc",
+    limit: int | None = None,
+    marker: models.Network | None = None,
+) -> Sequence[models.Network]:
+    """Networks in order, optionally as the given project sees them."""
+    stmt = sa.select(models.Network)
+    if not all_visible:
+        stmt = _visible(stmt, visible_to)
+    stmt = pagination.paginate(
+        stmt,
+        models.Network,
+        sort_key=sort_key,
+        sort_dir=sort_dir,
+        limit=limit,
+        marker=marker,
+    )
+    return session.scalars(stmt).all()
+
+
+def create(session: orm.Session, values: dict[str, Any]) -> models.Network:
+    """Insert a network."""
+    network = models.Network(**values)
+    session.add(network)
+    session.flush()
+    return network
+
+
+def destroy(session: orm.Session, network: models.Network) -> None:
+    """Delete ``network`` (the caller checked it has no ports)."""
+    session.delete(network)
+    session.flush()
+
+
+def count_ports(session: orm.Session, network_uuid: str) -> int:
+    """How many ports the network has."""
+    stmt = sa.select(sa.func.count(models.Port.id)).where(
+        models.Port.network_uuid == network_uuid
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def taken_addresses(session: orm.Session, network_uuid: str) -> set[str]:
+    """Every address of the network held by a port."""
+    stmt = sa.select(models.Port.fixed_ip).where(
+        models.Port.network_uuid == network_uuid
+    )
+    return set(session.scalars(stmt).all())
+
+
+def get_port(
+    session: orm.Session, server_uuid: str, network_uuid: str, mac_address: str
+) -> models.Port | None:
+    """The port bound to the server's NIC on the network, if any."""
+    stmt = sa.select(models.Port).where(
+        models.Port.server_uuid == server_uuid,
+        models.Port.network_uuid == network_uuid,
+        models.Port.mac_address == mac_address,
+    )
+    return session.scalars(stmt).first()
+
+
+def add_port(session: orm.Session, values: dict[str, Any]) -> models.Port | None:
+    """Insert a port, or return None if its address was taken meanwhile.
+
+    The INSERT runs in a SAVEPOINT so a clash with a concurrent transaction
+    (the unique (network, address) constraint) leaves the caller's
+    transaction usable for the next try.
+    """
+    port = models.Port(**values)
+    try:
+        with session.begin_nested():
+            session.add(port)
+    except sa_exc.IntegrityError:
+        return None
+    return port
+
+
+def delete_ports(session: orm.Session, server_uuid: str) -> int:
+    """Delete every port of the server; return how many there were."""
+    result = session.execute(
+        sa.delete(models.Port).where(models.Port.server_uuid == server_uuid)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,38 @@
+"""Policy defaults for networks of the embedded backend.
+
+Admins manage them; anyone with read access lists and shows the ones
+visible to their project (the visibility filter is the service's job).
+"""
+
+from oslo_policy import policy
+
+from mogan.policies import base
+
+PREFIX = "mogan:network:%s"
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=PREFIX % "get_all",
+        check_str=base.ANY_READER,
+        description="List networks visible to the caller.",
+        operations=[{"path": "/v1/networks", "method": "GET"}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % "get",
+        check_str=base.ANY_READER,
+        description="Show a network visible to the caller.",
+        operations=[{"path": "/v1/networks/{network_uuid}", "method": "GET"}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % "create",
+        check_str=base.ADMIN,
+        description="Define a flat network.",
+        operations=[{"path": "/v1/networks", "method": "POST"}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % "delete",
+        check_str=base.ADMIN,
+        description="Delete a network.",
+        operations=[{"path": "/v1/networks/{network_uuid}", "method": "DELETE"}],
+    ),
+]

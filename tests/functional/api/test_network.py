@@ -1,0 +1,316 @@
+"""Embedded flat networks: the API (CRUD, visibility, input) and the IPAM backend.
+
+The backend tests bind servers to networks the way the engine does, on
+every database backend (``any_db_url``), including many threads binding at
+once: no address may ever be handed out twice.
+"""
+
+import concurrent.futures
+import ipaddress
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from mogan import context as mogan_context
+from mogan import exception
+from mogan import network as mogan_network
+from mogan.db import migration
+from mogan.db import session as db_session
+from mogan.services import network as network_svc
+from tests.conftest import ADMIN, MEMBER, OTHER, READER
+
+
+def fault(resp) -> str:
+    """The faultstring inside a v1 error body."""
+    return str(json.loads(resp.json()["error_message"])["faultstring"])
+
+
+def make_network(client, **overrides) -> dict:
+    """Define a network as admin and return its body."""
+    body = {"name": "flat", "cidr": "10.0.0.0/24", **overrides}
+    resp = client.post("/v1/networks", json=body, headers=ADMIN.headers)
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+def names(resp) -> list[str]:
+    """Network names of a list response."""
+    assert resp.status_code == 200, resp.text
+    return [n["name"] for n in resp.json()["networks"]]
+
+
+def admin_context(database: db_session.Database) -> mogan_context.RequestContext:
+    """An admin context on ``database`` (the engine acts with such a one)."""
+    return mogan_context.RequestContext(
+        user_id="engine", project_id="service", roles=["admin"], db=database
+    )
+
+
+def mac(index: int) -> str:
+    """A distinct MAC address per index."""
+    return f"52:54:00:00:{index // 256:02x}:{index % 256:02x}"
+
+
+class TestCreate:
+    def test_create_returns_201_with_default_gateway(self, client):
+        """A network without a gateway gets its first host address as gateway."""
+        resp = client.post(
+            "/v1/networks",
+            json={"name": "flat", "cidr": "10.0.0.0/24"},
+            headers=ADMIN.headers,
+        )
+        assert resp.status_code == 201, resp.text
+        body = resp.json()
+        assert resp.headers["Location"] == (
+            f"http://mogan.test/v1/networks/{body['uuid']}"
+        )
+        assert {
+            "name": "flat",
+            "cidr": "10.0.0.0/24",
+            "gateway": "10.0.0.1",
+            "shared": True,
+            "project_id": None,
+        }.items() <= body.items()
+
+    def test_ipv6_cidr_is_normalised(self, client):
+        """IPv6 networks are accepted and shown in canonical form."""
+        body = make_network(client, cidr="2001:DB8:0:0::/64", gateway="2001:db8::fe")
+        assert (body["cidr"], body["gateway"]) == ("2001:db8::/64", "2001:db8::fe")
+
+    def test_explicit_null_gateway_means_none(self, client):
+        """gateway: null defines a network without a gateway."""
+        assert make_network(client, gateway=None)["gateway"] is None
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "words"),
+        [
+            ({"cidr": "10.0.0.0/33"}, "cidr", "not a valid"),
+            ({"cidr": "banana"}, "cidr", "CIDR"),
+            ({"cidr": "10.0.0.1/24"}, "cidr", "host bits"),
+            ({"cidr": "10.0.0.0/31"}, "cidr", "too small"),
+            ({"gateway": "10.0.1.1"}, "gateway", "not inside"),
+            ({"gateway": "10.0.0.255"}, "gateway", "broadcast"),
+            ({"gateway": "2001:db8::1"}, "gateway", "not inside"),
+            ({"gateway": "ten"}, "gateway", "not a valid"),
+            ({"name": "x" * 256}, "name", "255"),
+            ({"shared": False}, "project_id", "project_id"),
+            ({"shared": "yes"}, "shared", "boolean"),
+            ({"vlan": 5}, "vlan", "unknown field"),
+        ],
+    )
+    def test_bad_bodies_are_400_naming_the_field(self, client, overrides, field, words):
+        """Invalid bodies are refused with 400, the field named and the reason given."""
+        body = {"name": "flat", "cidr": "10.0.0.0/24", **overrides}
+        resp = client.post("/v1/networks", json=body, headers=ADMIN.headers)
+        assert resp.status_code == 400, resp.text
+        assert f"'{field}'" in fault(resp)
+        assert words in fault(resp)
+
+    def test_members_cannot_define_networks(self, client):
+        """Only admins define networks."""
+        body = {"name": "mine", "cidr": "10.0.0.0/24"}
+        resp = client.post("/v1/networks", json=body, headers=MEMBER.headers)
+        assert resp.status_code == 403
+        assert names(client.get("/v1/networks", headers=ADMIN.headers)) == []
+
+
+@pytest.fixture
+def networks(client) -> dict[str, dict]:
+    """A shared network and unshared networks of project-a and project-b."""
+    return {
+        "shared": make_network(client, name="shared"),
+        "mine": make_network(
+            client, name="mine", shared=False, project_id=MEMBER.project_id
+        ),
+        "theirs": make_network(
+            client, name="theirs", shared=False, project_id=OTHER.project_id
+        ),
+    }
+
+
+@pytest.mark.usefixtures("networks")
+class TestVisibility:
+    def test_admin_sees_every_network(self, client):
+        """Admins list every network."""
+        assert names(client.get("/v1/networks", headers=ADMIN.headers)) == [
+            "mine",
+            "shared",
+            "theirs",
+        ]
+
+    @pytest.mark.parametrize("persona", [MEMBER, READER])
+    def test_project_sees_shared_and_its_own(self, client, persona):
+        """Members and readers see shared networks and their project's."""
+        assert names(client.get("/v1/networks", headers=persona.headers)) == [
+            "mine",
+            "shared",
+        ]
+
+    def test_other_projects_network_is_404(self, client, networks):
+        """Another project's network does not exist for the caller."""
+        theirs = networks["theirs"]["uuid"]
+        resp = client.get(f"/v1/networks/{theirs}", headers=MEMBER.headers)
+        assert resp.status_code == 404
+        assert resp.json()["code"] == "mogan.network.not_found"
+        assert client.get(f"/v1/networks/{theirs}", headers=OTHER.headers).is_success
+
+    def test_backend_hides_other_projects_networks(self, conf, database, networks):
+        """get_network applies the same visibility as the API."""
+        backend = mogan_network.get_backend(conf)
+        member = mogan_context.RequestContext(
+            user_id=MEMBER.user_id, project_id=MEMBER.project_id, db=database
+        )
+        assert backend.get_network(member, networks["mine"]["uuid"]).name == "mine"
+        with pytest.raises(exception.NetworkNotFound):
+            backend.get_network(member, networks["theirs"]["uuid"])
+
+
+class TestDelete:
+    def test_admin_deletes_unused_network(self, client):
+        """Deleting a network without ports answers 204 and it is gone."""
+        net = make_network(client)
+        resp = client.delete(f"/v1/networks/{net['uuid']}", headers=ADMIN.headers)
+        assert resp.status_code == 204
+        gone = client.get(f"/v1/networks/{net['uuid']}", headers=ADMIN.headers)
+        assert gone.status_code == 404
+
+    def test_network_with_ports_is_409_until_unbound(self, conf, client, database):
+        """A network is kept while a server holds an address on it."""
+        net = make_network(client)
+        backend = mogan_network.get_backend(conf)
+        ctx = admin_context(database)
+        server = str(uuid.uuid4())
+        backend.bind(ctx, server, net["uuid"], mac(1))
+        resp = client.delete(f"/v1/networks/{net['uuid']}", headers=ADMIN.headers)
+        assert resp.status_code == 409
+        assert "port" in fault(resp)
+        backend.unbind_all(ctx, server)
+        resp = client.delete(f"/v1/networks/{net['uuid']}", headers=ADMIN.headers)
+        assert resp.status_code == 204
+
+    def test_unknown_network_is_404(self, client):
+        """Deleting a network that does not exist answers 404."""
+        resp = client.delete(f"/v1/networks/{uuid.uuid4()}", headers=ADMIN.headers)
+        assert resp.status_code == 404
+
+
+@pytest.fixture
+def any_database(any_db_url: str) -> Iterator[db_session.Database]:
+    """A migrated database on each backend in turn."""
+    db = db_session.Database.from_url(any_db_url)
+    migration.upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+def define(database: db_session.Database, cidr: str, **values) -> str:
+    """Define a network through the service; return its uuid."""
+    ctx = admin_context(database)
+    return network_svc.create(ctx, {"name": "net", "cidr": cidr, **values}).uuid
+
+
+class TestBind:
+    def test_addresses_are_lowest_free_skipping_gateway(self, conf, any_database):
+        """Binds get .2, .3, ... (the gateway .1 skipped) and a freed one is reused."""
+        net = define(any_database, "192.168.1.0/24")
+        backend = mogan_network.get_backend(conf)
+        ctx = admin_context(any_database)
+        servers = [str(uuid.uuid4()) for _ in range(3)]
+        ips = [
+            backend.bind(ctx, s, net, mac(i)).fixed_ips[0]["ip_address"]
+            for i, s in enumerate(servers)
+        ]
+        assert ips == ["192.168.1.2", "192.168.1.3", "192.168.1.4"]
+        backend.unbind_all(ctx, servers[0])
+        again = backend.bind(ctx, str(uuid.uuid4()), net, mac(9))
+        assert again.fixed_ips[0]["ip_address"] == "192.168.1.2"
+
+    def test_bind_is_idempotent_per_server_network_mac(self, conf, database):
+        """Binding the same NIC again returns the same port and address."""
+        net = define(database, "10.1.0.0/24")
+        backend = mogan_network.get_backend(conf)
+        ctx = admin_context(database)
+        server = str(uuid.uuid4())
+        first = backend.bind(ctx, server, net, "52:54:00:AA:BB:CC")
+        second = backend.bind(ctx, server, net, "52:54:00:aa:bb:cc")
+        other_nic = backend.bind(ctx, server, net, mac(2))
+        assert first == second
+        assert other_nic.port_id != first.port_id
+
+    def test_nic_describes_the_subnet_for_network_data(self, conf, database):
+        """A NIC's fixed IP carries what network_data.json needs."""
+        net = define(database, "10.2.0.0/16", gateway="10.2.255.254")
+        nic = mogan_network.get_backend(conf).bind(
+            admin_context(database), str(uuid.uuid4()), net, mac(1)
+        )
+        assert nic.network_id == net
+        assert nic.mac_address == mac(1)
+        assert nic.fixed_ips == [
+            {
+                "ip_address": "10.2.0.1",
+                "version": 4,
+                "cidr": "10.2.0.0/16",
+                "prefixlen": 16,
+                "netmask": "255.255.0.0",
+                "gateway": "10.2.255.254",
+            }
+        ]
+
+    def test_ipv6_network_hands_out_addresses(self, conf, database):
+        """IPv6 networks skip the subnet-router address and the gateway."""
+        net = define(database, "2001:db8::/64")
+        nic = mogan_network.get_backend(conf).bind(
+            admin_context(database), str(uuid.uuid4()), net, mac(1)
+        )
+        assert nic.fixed_ips[0]["ip_address"] == "2001:db8::2"
+        assert nic.fixed_ips[0]["version"] == 6
+
+    def test_full_network_is_a_clear_conflict(self, conf, database):
+        """When every address is taken, bind raises Conflict naming the network."""
+        net = define(database, "10.3.0.0/29")
+        backend = mogan_network.get_backend(conf)
+        ctx = admin_context(database)
+        for index in range(5):
+            backend.bind(ctx, str(uuid.uuid4()), net, mac(index))
+        with pytest.raises(exception.Conflict, match="no free IP address"):
+            backend.bind(ctx, str(uuid.uuid4()), net, mac(99))
+
+    def test_unknown_network_raises_not_found(self, conf, database):
+        """Binding to a network that does not exist raises NetworkNotFound."""
+        with pytest.raises(exception.NetworkNotFound):
+            mogan_network.get_backend(conf).bind(
+                admin_context(database), str(uuid.uuid4()), str(uuid.uuid4()), mac(1)
+            )
+
+    def test_unbind_all_is_idempotent(self, conf, database):
+        """Unbinding a server with no ports does nothing and raises nothing."""
+        backend = mogan_network.get_backend(conf)
+        backend.unbind_all(admin_context(database), str(uuid.uuid4()))
+
+    def test_concurrent_binds_never_share_an_address(self, conf, any_database):
+        """Threads binding at once all get distinct addresses; the extra one fails."""
+        net = define(any_database, "10.4.0.0/27")
+        backend = mogan_network.get_backend(conf)
+        hosts = 30 - 1  # NOTE: a /27 has 30 hosts; the gateway takes one.
+        attempts = hosts + 3
+
+        def bind(index: int) -> str:
+            ctx = admin_context(any_database)
+            nic = backend.bind(ctx, str(uuid.uuid4()), net, mac(index))
+            return str(nic.fixed_ips[0]["ip_address"])
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(bind, i) for i in range(attempts)]
+            results = [f.exception() or f.result() for f in futures]
+        ips = [r for r in results if isinstance(r, str)]
+        errors = [r for r in results if not isinstance(r, str)]
+        assert len(ips) == hosts
+        assert len(set(ips)) == hosts
+        assert all(
+            ipaddress.ip_address(ip) in ipaddress.ip_network("10.4.0.0/27")
+            for ip in ips
+        )
+        assert len(errors) == attempts - hosts
+        assert all(isinstance(e, exception.Conflict) for e in errors), errors
