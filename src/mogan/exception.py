@@ -82,6 +82,13 @@ class InvalidState(Invalid):
     code = "mogan.invalid_state"
 
 
+class ServerLocked(Invalid):
+    """A locked server refuses state changes from non-admins (v1: 400)."""
+
+    msg_fmt = "Server {server} is locked."
+    code = "mogan.server.locked"
+
+
 class NotFound(MoganError):
     """The named resource does not exist or is hidden from the caller."""
 

@@ -18,7 +18,8 @@ EMBEDDED_TRANSPORT_URL = "fake://"
 
 def transport(conf: cfg.ConfigOpts) -> Any:
     """The RPC transport named by ``[DEFAULT] transport_url``."""
-    return messaging.get_rpc_transport(conf)
+    # NOTE: lets domain errors (NoValidNode ...) cross the bus as themselves.
+    return messaging.get_rpc_transport(conf, allowed_remote_exmods=["mogan.exception"])
 
 
 def server(conf: cfg.ConfigOpts, topic: str, endpoints: Sequence[object]) -> Any:

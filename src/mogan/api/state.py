@@ -14,7 +14,11 @@ from oslo_policy import policy as oslo_policy
 
 from mogan import context as mogan_context
 from mogan import exception, policy
+from mogan import image as image_backends
+from mogan import network as network_backends
 from mogan.db import session as db_session
+from mogan.engine import rpcapi as engine_rpcapi
+from mogan.services import server as server_svc
 
 
 @dataclasses.dataclass
@@ -77,6 +81,25 @@ def authorize(
     """
     flask.g.authorized_rule = rule
     policy.authorize(app_state().enforcer, rule, ctx, target)
+
+
+def page_limit(requested: int | None) -> int:
+    """The page size: what the client asked for, capped by ``[api] max_limit``."""
+    max_limit: int = conf().api.max_limit
+    return max_limit if requested is None else min(requested, max_limit)
+
+
+def server_backends() -> "server_svc.Backends":
+    """The engine client and image/network backends, built once per app."""
+    extensions = flask.current_app.extensions
+    if "mogan.server_backends" not in extensions:
+        extensions["mogan.server_backends"] = server_svc.Backends(
+            engine=engine_rpcapi.EngineAPI(conf()),
+            images=image_backends.get_backend(conf()),
+            networks=network_backends.get_backend(conf()),
+        )
+    backends: server_svc.Backends = extensions["mogan.server_backends"]
+    return backends
 
 
 def base_url() -> str:

@@ -29,8 +29,12 @@ opts = [
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     """Register ``[placement]`` and keystoneauth session, auth, adapter options."""
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
+    # NOTE: a fresh group per ConfigOpts: oslo.config copies a registered
+    # group shallowly, so the options keystoneauth adds would leak between
+    # configurations built in one process.
+    fresh = cfg.OptGroup(group.name, title=group.title)
+    conf.register_group(fresh)
+    conf.register_opts(opts, group=fresh)
     ks_loading.register_session_conf_options(conf, group.name)
     ks_loading.register_auth_conf_options(conf, group.name)
     ks_loading.register_adapter_conf_options(conf, group.name)

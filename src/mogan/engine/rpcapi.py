@@ -8,6 +8,15 @@ class EngineAPI(rpc.RPCAPIBase):
 
     Version history:
         1.0: ``ping``.
+        1.1: ``nudge``.
     """
 
     TOPIC = rpc.ENGINE_TOPIC
+    VERSION = "1.1"
+
+    def nudge(self, ctx: dict[str, object], workflow_uuid: str) -> None:
+        """Tell some engine that ``workflow_uuid`` is due (cast; may be lost).
+
+        A lost nudge only delays the workflow to the next poll.
+        """
+        self._client.cast(ctx, "nudge", workflow_uuid=workflow_uuid)

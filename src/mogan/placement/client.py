@@ -8,6 +8,7 @@ claims ledger: ``claim`` writes every consumer of a request in ONE
 """
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,17 @@ LOG = logging.getLogger(__name__)
 MICROVERSION = "placement 1.37"
 CONFLICT = 409
 NOT_FOUND = 404
+_NOT_RC_CHARS = re.compile(r"[^0-9A-Z]+")
+
+
+def resource_class_name(node_resource_class: str) -> str:
+    """Placement's name for a node's resource class.
+
+    ``baremetal-gold`` becomes ``CUSTOM_BAREMETAL_GOLD``: upper case, runs of
+    other characters to ``_``, prefixed ``CUSTOM_`` (Nova's rule for Ironic
+    nodes, so flavors written for Nova keep working).
+    """
+    return "CUSTOM_" + _NOT_RC_CHARS.sub("_", node_resource_class.upper())
 
 
 class PlacementError(exception.MoganError):
@@ -44,6 +56,13 @@ class PlacementClient:
     def __init__(self, http: httpx.Client) -> None:
         """Use ``http`` (base URL and auth already set) for every call."""
         self.http = http
+        # NOTE: custom classes and traits are never deleted by Mogan, so once
+        # seen they need no PUT again (each costs a Placement round trip).
+        self._known: set[str] = set()
+
+    def close(self) -> None:
+        """Close the underlying HTTP client."""
+        self.http.close()
 
     def _request(
         self, method: str, path: str, json: Any = None, ok: Iterable[int] = (200,)
@@ -64,12 +83,15 @@ class PlacementClient:
 
     def ensure_resource_class(self, name: str) -> None:
         """Create a custom resource class unless it exists."""
-        self._request("PUT", f"/resource_classes/{name}", ok=(201, 204))
+        if name.startswith("CUSTOM_") and name not in self._known:
+            self._request("PUT", f"/resource_classes/{name}", ok=(201, 204))
+            self._known.add(name)
 
     def ensure_trait(self, name: str) -> None:
         """Create a custom trait unless it exists (standard ones always do)."""
-        if name.startswith("CUSTOM_"):
+        if name.startswith("CUSTOM_") and f"trait:{name}" not in self._known:
             self._request("PUT", f"/traits/{name}", ok=(201, 204))
+            self._known.add(f"trait:{name}")
 
     # ------------------------------------------------------------ providers
 
@@ -81,11 +103,56 @@ class PlacementClient:
         provider: dict[str, Any] = resp.json()
         return provider
 
-    def create_provider(self, uuid: str, name: str) -> dict[str, Any]:
-        """Create a root provider."""
-        resp = self._request(
-            "POST", "/resource_providers", json={"uuid": uuid, "name": name}, ok=(200,)
+    def list_providers(
+        self, resources: dict[str, int] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Every provider (or those with free ``resources``), by uuid.
+
+        One request whatever the fleet size: the sync compares its nodes with
+        this instead of asking about each provider.
+        """
+        params = {}
+        if resources:
+            params["resources"] = _resources_param(resources)
+        resp = self.http.get(
+            "/resource_providers",
+            params=params,
+            headers={"OpenStack-API-Version": MICROVERSION},
         )
+        _check(resp, "GET", "/resource_providers")
+        return {rp["uuid"]: rp for rp in resp.json()["resource_providers"]}
+
+    def create_provider(self, uuid: str, name: str) -> dict[str, Any]:
+        """Create a root provider.
+
+        Raises:
+            ClaimConflict: a provider with this uuid or name exists.
+        """
+        resp = self._request(
+            "POST",
+            "/resource_providers",
+            json={"uuid": uuid, "name": name},
+            ok=(200, CONFLICT),
+        )
+        if resp.status_code == CONFLICT:
+            raise ClaimConflict(detail=resp.text[:300])
+        provider: dict[str, Any] = resp.json()
+        return provider
+
+    def rename_provider(self, uuid: str, name: str) -> dict[str, Any]:
+        """Give a provider a new name; returns the provider.
+
+        Raises:
+            ClaimConflict: another provider has the name.
+        """
+        resp = self._request(
+            "PUT",
+            f"/resource_providers/{uuid}",
+            json={"name": name},
+            ok=(200, CONFLICT),
+        )
+        if resp.status_code == CONFLICT:
+            raise ClaimConflict(detail=resp.text[:300])
         provider: dict[str, Any] = resp.json()
         return provider
 
@@ -96,6 +163,22 @@ class PlacementClient:
             PlacementError: it still has allocations (409) or Placement failed.
         """
         self._request("DELETE", f"/resource_providers/{uuid}", ok=(204, NOT_FOUND))
+
+    def get_inventory(self, uuid: str) -> dict[str, dict[str, Any]]:
+        """The provider's inventory, by resource class."""
+        resp = self._request("GET", f"/resource_providers/{uuid}/inventories")
+        inventories: dict[str, dict[str, Any]] = resp.json()["inventories"]
+        return inventories
+
+    def get_traits(self, uuid: str) -> list[str]:
+        """The provider's traits, sorted."""
+        resp = self._request("GET", f"/resource_providers/{uuid}/traits")
+        return sorted(resp.json()["traits"])
+
+    def get_aggregates(self, uuid: str) -> list[str]:
+        """The provider's aggregates, sorted."""
+        resp = self._request("GET", f"/resource_providers/{uuid}/aggregates")
+        return sorted(resp.json()["aggregates"])
 
     def set_inventory(
         self, uuid: str, generation: int, inventories: dict[str, dict[str, int]]
@@ -166,9 +249,7 @@ class PlacementClient:
         limit: int | None = None,
     ) -> list[str]:
         """Root providers that can satisfy ``resources`` (uuids, Placement's order)."""
-        params: dict[str, str] = {
-            "resources": ",".join(f"{rc}:{n}" for rc, n in sorted(resources.items()))
-        }
+        params: dict[str, str] = {"resources": _resources_param(resources)}
         traits = [*sorted(required), *(f"!{t}" for t in sorted(forbidden))]
         if traits:
             params["required"] = ",".join(traits)
@@ -182,13 +263,7 @@ class PlacementClient:
             params=params,
             headers={"OpenStack-API-Version": MICROVERSION},
         )
-        if resp.status_code != 200:  # noqa: PLR2004 - HTTP OK
-            raise PlacementError(
-                method="GET",
-                path="/allocation_candidates",
-                status=resp.status_code,
-                detail=resp.text[:500],
-            )
+        _check(resp, "GET", "/allocation_candidates")
         summaries = resp.json()["provider_summaries"]
         return [
             rp
@@ -250,3 +325,14 @@ class PlacementClient:
             consumer: dict(alloc["resources"])
             for consumer, alloc in resp.json()["allocations"].items()
         }
+
+
+def _resources_param(resources: dict[str, int]) -> str:
+    return ",".join(f"{rc}:{n}" for rc, n in sorted(resources.items()))
+
+
+def _check(resp: httpx.Response, method: str, path: str) -> None:
+    if resp.status_code != 200:  # noqa: PLR2004 - HTTP OK
+        raise PlacementError(
+            method=method, path=path, status=resp.status_code, detail=resp.text[:500]
+        )

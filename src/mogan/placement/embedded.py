@@ -5,12 +5,23 @@ dir) and runs with ``noauth2`` (the token ``admin`` acts as admin). The
 all-in-one and the tests reach it in-process; other processes reach it over
 HTTP where the all-in-one serves it (``/placement`` prefix is not used:
 it gets its own loopback port).
+
+Placement configures its database engine once per process (its
+``db_api.configure`` runs only once), so a process holds at most ONE embedded
+Placement: :func:`shared_app` builds it on first use and hands the same app
+to every later caller. What must not live here: HTTP clients (see
+``mogan.placement.factory``).
 """
 
 import pathlib
+import threading
 from typing import Any
 
 from oslo_config import cfg
+
+_LOCK = threading.Lock()
+# NOTE: a dict rather than a global statement: {"app": ..., "where": ...}.
+_SHARED: dict[str, Any] = {}
 
 
 def make_app(state_path: str, connection: str | None = None) -> Any:
@@ -35,5 +46,56 @@ def make_app(state_path: str, connection: str | None = None) -> Any:
     conf([], project="placement", default_config_files=[], default_config_dirs=[])
     conf.set_override("auth_strategy", "noauth2", group="api")
     conf.set_override("sync_on_startup", True, group="placement_database")
+    # NOTE: with a limit, Placement otherwise returns the same first
+    # candidates to every scheduler, which then race for the same nodes.
+    conf.set_override("randomize_allocation_candidates", True, group="placement")
     placement.db_api.configure(conf)
     return placement.deploy.loadapp(conf)
+
+
+def shared_app(state_path: str, connection: str | None = None) -> Any:
+    """The process's embedded Placement app, built on the first call.
+
+    Later calls get the same app whatever they pass: the first caller decides
+    where its database lives.
+
+    Args:
+        state_path: directory for ``placement.sqlite`` (first call only).
+        connection: a database URL instead of the SQLite file (first call only).
+
+    Returns:
+        The WSGI application.
+    """
+    with _LOCK:
+        if "app" not in _SHARED:
+            app = make_app(state_path, connection)
+            if connection is None or connection.startswith("sqlite"):
+                app = _OneAtATime(app)
+            _SHARED["app"] = app
+            _SHARED["where"] = connection or state_path
+        return _SHARED["app"]
+
+
+class _OneAtATime:
+    """Runs one request at a time through an app on SQLite.
+
+    SQLite has one writer; two Placement transactions that both read and
+    then write fail with "database is locked" (a 500) instead of waiting.
+    Claims stay optimistic (generations and 409s decide races); this only
+    queues requests at the door of the SQLite-backed embedded Placement.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """Run the request and read its whole body under the lock."""
+        with self._lock:
+            result = self._app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()

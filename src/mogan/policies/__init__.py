@@ -8,7 +8,15 @@ expand roles the same way before policy runs, so one rule set serves all.
 
 from oslo_policy import policy
 
-from mogan.policies import availability_zone, base, flavor, image, keypair, network
+from mogan.policies import (
+    availability_zone,
+    base,
+    flavor,
+    image,
+    keypair,
+    network,
+    server,
+)
 
 
 def list_rules() -> list[policy.RuleDefault]:
@@ -20,4 +28,5 @@ def list_rules() -> list[policy.RuleDefault]:
         *availability_zone.rules,
         *image.rules,
         *network.rules,
+        *server.rules,
     ]

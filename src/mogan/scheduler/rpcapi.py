@@ -1,6 +1,10 @@
 """Client side of the scheduler's RPC API: the only scheduler module others import."""
 
+from typing import Any
+
 from mogan import rpc
+
+SELECT_TIMEOUT = 120
 
 
 class SchedulerAPI(rpc.RPCAPIBase):
@@ -8,6 +12,42 @@ class SchedulerAPI(rpc.RPCAPIBase):
 
     Version history:
         1.0: ``ping``.
+        1.1: ``select_and_claim``.
     """
 
     TOPIC = rpc.SCHEDULER_TOPIC
+    VERSION = "1.1"
+
+    def select_and_claim(
+        self,
+        ctx: dict[str, Any],
+        request: dict[str, Any],
+        timeout: float = SELECT_TIMEOUT,
+    ) -> dict[str, str]:
+        """Pick nodes for the servers of ``request`` and claim them in Placement.
+
+        Args:
+            ctx: the caller's context, as a dict.
+            request: ``{"server_uuids": [...], "min_count": int,
+                "resources": {"CUSTOM_X": 1}, "required_traits": [...],
+                "forbidden_traits": [...], "member_of": [...],
+                "exclude_nodes": [...], "project_id": str, "user_id": str}``.
+            timeout: seconds to wait for the answer.
+
+        Returns:
+            ``{server_uuid: node_uuid}`` for at least ``min_count`` servers
+            (as many as fit, up to all), claimed in one ``POST /allocations``
+            (consumer = server, provider = node).
+
+        Raises:
+            NoValidNode: fewer than ``min_count`` fit; its ``message`` says
+                why, with counts. Nothing of the request is claimed. (It
+                crosses the bus only when the transport allows
+                ``mogan.exception``; use ``err.message``, as ``str(err)``
+                carries the remote traceback.)
+            oslo_messaging.MessagingTimeout: no scheduler answered in time.
+        """
+        placed: dict[str, str] = self._client.prepare(timeout=timeout).call(
+            ctx, "select_and_claim", request=request
+        )
+        return placed

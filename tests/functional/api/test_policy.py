@@ -17,12 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from mogan import conf as mogan_conf
 from mogan.api import app as api_app
 from mogan.api import router
+from mogan.db import models
 from tests.conftest import ADMIN, MEMBER, OTHER, PERSONAS, READER
 from tests.factories import make_flavor
 
@@ -125,6 +127,50 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("DELETE", "/v1/networks/{network_uuid}"): Case(
         "/v1/networks/{private_network}", statuses(204, 403, 403, 403)
     ),
+    # NOTE: {server} is an active server of project-a; another project is
+    # told it does not exist (404) rather than refused.
+    ("POST", "/v1/servers"): Case(
+        "/v1/servers",
+        statuses(201, 201, 403, 201),
+        {
+            "server": {
+                "name": "new",
+                "flavor_uuid": "{public}",
+                "image_uuid": "{public_image}",
+                "networks": [{"net_id": "{shared_network}"}],
+            }
+        },
+    ),
+    ("GET", "/v1/servers"): Case("/v1/servers", statuses(200, 200, 200, 200)),
+    ("GET", "/v1/servers/detail"): Case(
+        "/v1/servers/detail", statuses(200, 200, 200, 200)
+    ),
+    ("GET", "/v1/servers/{server_uuid}"): Case(
+        "/v1/servers/{server}", statuses(200, 200, 200, 404)
+    ),
+    ("PATCH", "/v1/servers/{server_uuid}"): Case(
+        "/v1/servers/{server}",
+        statuses(200, 200, 403, 404),
+        [{"op": "replace", "path": "/name", "value": "renamed"}],
+    ),
+    ("DELETE", "/v1/servers/{server_uuid}"): Case(
+        "/v1/servers/{server}", statuses(204, 204, 403, 404)
+    ),
+    ("PUT", "/v1/servers/{server_uuid}/states/power"): Case(
+        "/v1/servers/{server}/states/power",
+        statuses(202, 202, 403, 404),
+        {"target": "off"},
+    ),
+    ("PUT", "/v1/servers/{server_uuid}/states/lock"): Case(
+        "/v1/servers/{server}/states/lock",
+        statuses(202, 202, 403, 404),
+        {"target": True},
+    ),
+    ("PUT", "/v1/servers/{server_uuid}/states/provision"): Case(
+        "/v1/servers/{server}/states/provision",
+        statuses(202, 202, 403, 404),
+        {"target": "rebuild"},
+    ),
 }
 
 
@@ -155,7 +201,7 @@ def make_keypair(client: httpx.Client, persona, name: str) -> None:
 
 
 @pytest.fixture
-def resources(client) -> dict[str, str]:
+def resources(client, database) -> dict[str, str]:
     """The flavors, keypair, image and network the persona table acts on."""
     public = make_flavor(client, name="bm.public")
     private = make_flavor(client, name="bm.private", is_public=False)
@@ -189,7 +235,40 @@ def resources(client) -> dict[str, str]:
         headers=ADMIN.headers,
     )
     assert network.status_code == 201, network.text
+    public_image = client.post(
+        "/v1/images",
+        json={"name": "pub", "url": "http://images.test/p.raw", "disk_format": "raw"},
+        headers=ADMIN.headers,
+    )
+    shared = client.post(
+        "/v1/networks",
+        json={"name": "shared", "cidr": "10.7.0.0/24"},
+        headers=ADMIN.headers,
+    )
+    server = client.post(
+        "/v1/servers",
+        json={
+            "server": {
+                "name": "member-server",
+                "flavor_uuid": public["uuid"],
+                "image_uuid": public_image.json()["uuid"],
+                "networks": [{"net_id": shared.json()["uuid"]}],
+            }
+        },
+        headers=MEMBER.headers,
+    )
+    assert server.status_code == 201, server.text
+    # NOTE: no engine runs here; make the server active as a finished build would.
+    with database.transaction() as session:
+        session.execute(
+            sa.update(models.Server)
+            .where(models.Server.uuid == server.json()["uuid"])
+            .values(status="active", power_state="power on")
+        )
     return {
+        "server": server.json()["uuid"],
+        "public_image": public_image.json()["uuid"],
+        "shared_network": shared.json()["uuid"],
         "private_image": image.json()["uuid"],
         "private_network": network.json()["uuid"],
         "public": public["uuid"],

@@ -8,6 +8,7 @@ from mogan.api.routes import (
     network,
     openapi,
     root,
+    server,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "network",
     "openapi",
     "root",
+    "server",
 ]

@@ -39,11 +39,7 @@ def list_flavors(
 ) -> schema.FlavorList:
     """List the flavors the caller may use."""
     state.authorize(ctx, "mogan:flavor:get_all")
-    limit = (
-        min(query.limit, state.conf().api.max_limit)
-        if query.limit is not None
-        else state.conf().api.max_limit
-    )
+    limit = state.page_limit(query.limit)
     flavors = flavor_svc.get_all(
         ctx,
         sort_key=query.sort_key,

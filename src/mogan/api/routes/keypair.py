@@ -50,8 +50,7 @@ def list_keypairs(
 ) -> schema.KeypairList:
     """List a user's keypairs."""
     user_id = _owner(ctx, "mogan:keypair:get_all", query.user_id)
-    max_limit = state.conf().api.max_limit
-    limit = min(query.limit, max_limit) if query.limit is not None else max_limit
+    limit = state.page_limit(query.limit)
     keypairs = keypair_svc.get_all(ctx, user_id, limit=limit, marker=query.marker)
     return schema.KeypairList(keypairs=[_view(k) for k in keypairs])
 

@@ -1,0 +1,264 @@
+"""Server routes (v1 section 1.6): create, list, show, patch, delete, states.
+
+Every action is a service call; state checks, locks and workflows live in
+``mogan.services.server``.
+"""
+
+from typing import Any
+
+from mogan import context as mogan_context
+from mogan import exception, states
+from mogan.api import patch, router, state
+from mogan.api.schemas import common
+from mogan.api.schemas import server as schema
+from mogan.db import models
+from mogan.services import server as server_svc
+
+TAG = "servers"
+ADMIN_ONLY = ("node", "affinity_zone", "system_metadata")
+
+
+def _addresses(server: models.Server) -> dict[str, list[dict[str, str]]]:
+    addresses: dict[str, list[dict[str, str]]] = {}
+    for nic in server.nics:
+        entries = addresses.setdefault(nic.network_id, [])
+        entries.extend(
+            {"addr": ip["ip_address"], "type": "fixed"} for ip in nic.fixed_ips
+        )
+        if nic.floating_ip:
+            entries.append({"addr": nic.floating_ip, "type": "floating"})
+    return addresses
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def view(ctx: mogan_context.RequestContext, server: models.Server) -> schema.Server:
+    """The representation of ``server`` the caller may see (v1 section 1.5)."""
+    fields: dict[str, Any] = {
+        "uuid": server.uuid,
+        "name": server.name,
+        "description": server.description,
+        "project_id": server.project_id,
+        "user_id": server.user_id,
+        "status": server.status,
+        "power_state": server.power_state,
+        "availability_zone": server.availability_zone,
+        "flavor_uuid": server.flavor_uuid,
+        "image_uuid": server.image_uuid,
+        "addresses": _addresses(server),
+        "links": state.links("servers", server.uuid),
+        "launched_at": _iso(server.launched_at),
+        "metadata": dict(server.extra),
+        "key_name": server.key_name,
+        "partitions": dict(server.partitions),
+        "locked": server.locked_by is not None,
+        "created_at": _iso(server.created_at),
+        "updated_at": _iso(server.updated_at),
+    }
+    if server.status == states.ERROR:
+        latest = server.faults[-1] if server.faults else None
+        fields["fault"] = (
+            {"code": latest.code, "message": latest.message, "detail": latest.detail}
+            if latest
+            else {}
+        )
+    if ctx.is_admin:
+        fields.update(
+            node=server.node,
+            affinity_zone=server.affinity_zone,
+            system_metadata=dict(server.system_metadata),
+        )
+    return schema.Server.model_validate(fields)
+
+
+def _authorize(
+    ctx: mogan_context.RequestContext, rule: str, server_uuid: str
+) -> models.Server:
+    """Load the server and check ``rule`` against its owner.
+
+    Another project's server is "not found" to a non-admin, so ids of other
+    tenants' servers cannot be probed.
+    """
+    server = server_svc.get(ctx, server_uuid)
+    if not ctx.is_admin and server.project_id != ctx.project_id:
+        raise exception.ServerNotFound(server=server_uuid)
+    state.authorize(
+        ctx, rule, {"project_id": server.project_id, "user_id": server.user_id}
+    )
+    return server
+
+
+@router.route("POST", "/v1/servers", status=201, policy="mogan:server:create", tag=TAG)
+def create_server(
+    ctx: mogan_context.RequestContext, body: schema.ServerCreate
+) -> schema.Server:
+    """Create one or several servers; answers with the first."""
+    state.authorize(ctx, "mogan:server:create")
+    req = body.server
+    servers = server_svc.create(
+        ctx,
+        state.server_backends(),
+        server_svc.CreateRequest(
+            name=req.name,
+            description=req.description,
+            flavor_uuid=req.flavor_uuid,
+            image_uuid=req.image_uuid,
+            networks=[n.model_dump(exclude_none=True) for n in req.networks],
+            availability_zone=req.availability_zone,
+            metadata=dict(req.metadata),
+            user_data=req.user_data,
+            personality=[p.model_dump() for p in req.personality],
+            key_name=req.key_name,
+            admin_pass=req.adminPass,
+            min_count=req.min_count,
+            max_count=req.max_count,
+            partitions=req.partitions.model_dump() if req.partitions else {},
+            group=body.scheduler_hints.group if body.scheduler_hints else None,
+        ),
+    )
+    state.set_location(state.links("servers", servers[0].uuid)[0]["href"])
+    return view(ctx, servers[0])
+
+
+def _list(
+    ctx: mogan_context.RequestContext, query: schema.ServerListQuery
+) -> schema.ServerList:
+    state.authorize(ctx, "mogan:server:get_all")
+    filters = {
+        key: value
+        for key, value in query.model_dump(
+            include={"name", "status", "flavor_uuid", "image_uuid"}
+        ).items()
+        if value is not None
+    }
+    servers = server_svc.get_all(
+        ctx,
+        all_projects=query.all_tenants and ctx.is_admin,
+        filters=filters,
+        sort_key=query.sort_key,
+        sort_dir=query.sort_dir,
+        limit=state.page_limit(query.limit),
+        marker=query.marker,
+    )
+    return schema.ServerList(servers=[view(ctx, s) for s in servers])
+
+
+@router.route("GET", "/v1/servers", policy="mogan:server:get_all", tag=TAG)
+def list_servers(
+    ctx: mogan_context.RequestContext, query: schema.ServerListQuery
+) -> schema.ServerList:
+    """List the project's servers."""
+    return _list(ctx, query)
+
+
+@router.route("GET", "/v1/servers/detail", policy="mogan:server:get_all", tag=TAG)
+def list_servers_detail(
+    ctx: mogan_context.RequestContext, query: schema.ServerListQuery
+) -> schema.ServerList:
+    """List the project's servers with every field."""
+    return _list(ctx, query)
+
+
+@router.route("GET", "/v1/servers/{server_uuid}", policy="mogan:server:get", tag=TAG)
+def show_server(
+    ctx: mogan_context.RequestContext, server_uuid: common.UUID
+) -> schema.Server:
+    """Show a server."""
+    return view(ctx, _authorize(ctx, "mogan:server:get", server_uuid))
+
+
+@router.route(
+    "PATCH", "/v1/servers/{server_uuid}", policy="mogan:server:update", tag=TAG
+)
+def update_server(
+    ctx: mogan_context.RequestContext,
+    server_uuid: common.UUID,
+    body: patch.PatchDocument,
+) -> schema.Server:
+    """Change a server's name, description or metadata."""
+    _authorize(ctx, "mogan:server:update", server_uuid)
+
+    def change(current: dict[str, Any]) -> dict[str, Any]:
+        patched = patch.apply(
+            current,
+            body.root,
+            patchable=set(server_svc.MUTABLE_FIELDS),
+            internal=set(schema.Server.model_fields) - set(server_svc.MUTABLE_FIELDS),
+        )
+        return patch.validated(schema.ServerUpdate, patched)
+
+    return view(ctx, server_svc.update(ctx, server_uuid, change))
+
+
+@router.route(
+    "DELETE",
+    "/v1/servers/{server_uuid}",
+    status=204,
+    policy="mogan:server:delete",
+    tag=TAG,
+)
+def delete_server(ctx: mogan_context.RequestContext, server_uuid: common.UUID) -> None:
+    """Delete a server."""
+    _authorize(ctx, "mogan:server:delete", server_uuid)
+    server_svc.delete(ctx, state.server_backends(), server_uuid)
+
+
+@router.route(
+    "PUT",
+    "/v1/servers/{server_uuid}/states/power",
+    status=202,
+    policy="mogan:server:set_power_state",
+    tag=TAG,
+)
+def set_power_state(
+    ctx: mogan_context.RequestContext,
+    server_uuid: common.UUID,
+    body: schema.PowerState,
+) -> None:
+    """Power a server on or off, or reboot it."""
+    _authorize(ctx, "mogan:server:set_power_state", server_uuid)
+    server_svc.set_power_state(ctx, state.server_backends(), server_uuid, body.target)
+    state.set_location(state.links("servers", server_uuid)[0]["href"])
+
+
+@router.route(
+    "PUT",
+    "/v1/servers/{server_uuid}/states/lock",
+    status=202,
+    policy="mogan:server:set_lock_state",
+    tag=TAG,
+)
+def set_lock_state(
+    ctx: mogan_context.RequestContext,
+    server_uuid: common.UUID,
+    body: schema.LockState,
+) -> None:
+    """Lock or unlock a server."""
+    _authorize(ctx, "mogan:server:set_lock_state", server_uuid)
+    server_svc.set_lock(ctx, server_uuid, body.target)
+
+
+@router.route(
+    "PUT",
+    "/v1/servers/{server_uuid}/states/provision",
+    status=202,
+    policy="mogan:server:set_provision_state",
+    tag=TAG,
+)
+def set_provision_state(
+    ctx: mogan_context.RequestContext,
+    server_uuid: common.UUID,
+    body: schema.ProvisionState,
+) -> None:
+    """Rebuild a server, optionally with another image."""
+    _authorize(ctx, "mogan:server:set_provision_state", server_uuid)
+    server_svc.rebuild(
+        ctx,
+        state.server_backends(),
+        server_uuid,
+        image_uuid=body.image_uuid,
+        preserve_ephemeral=body.preserve_ephemeral,
+    )
+    state.set_location(state.links("servers", server_uuid)[0]["href"])

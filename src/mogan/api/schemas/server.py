@@ -1,0 +1,173 @@
+"""Server request and response bodies (v1 sections 1.5-1.6, bugs fixed).
+
+Fixed from v1: ``networks`` items take exactly one of ``net_id``/``port_id``
+and nothing else (bug 8); ids are validated as UUIDs; ``project_id`` and
+``user_id`` are any identity strings (bug 11); ``sort_dir`` is validated and
+``name`` filters by prefix (bug 5).
+"""
+
+from typing import Annotated, Literal
+
+import pydantic
+
+from mogan.api.schemas import common
+from mogan.api.schemas import flavor as flavor_schema
+
+PositiveInt = Annotated[int, pydantic.Field(ge=1)]
+NonNegativeInt = Annotated[int, pydantic.Field(ge=0)]
+
+
+class NetworkRequest(common.Request):
+    """One NIC of the new server: a network to put it on."""
+
+    net_id: common.UUID | None = None
+    port_id: common.UUID | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _exactly_one(self) -> "NetworkRequest":
+        if (self.net_id is None) == (self.port_id is None):
+            msg = "give exactly one of net_id and port_id"
+            raise ValueError(msg)
+        return self
+
+
+class Personality(common.Request):
+    """A file injected through the config drive."""
+
+    path: Annotated[str, pydantic.StringConstraints(min_length=1, max_length=255)]
+    contents: str
+
+
+class Partitions(common.Request):
+    """Partition sizes for partition images (v1 section 2.5)."""
+
+    root_gb: PositiveInt
+    ephemeral_gb: NonNegativeInt = 0
+    swap_mb: NonNegativeInt = 0
+
+
+class ServerCreateBody(common.Request):
+    """The ``server`` object of ``POST /v1/servers``."""
+
+    name: common.Name
+    description: common.Description | None = None
+    flavor_uuid: common.UUID
+    image_uuid: common.UUID
+    networks: Annotated[list[NetworkRequest], pydantic.Field(min_length=1)]
+    availability_zone: common.Name | None = None
+    metadata: common.Metadata = pydantic.Field(default_factory=dict)
+    user_data: str | None = None
+    personality: list[Personality] = pydantic.Field(default_factory=list)
+    key_name: common.Name | None = None
+    adminPass: str | None = None  # noqa: N815 - v1 wire name
+    min_count: PositiveInt = 1
+    max_count: PositiveInt | None = None
+    partitions: Partitions | None = None
+
+
+class SchedulerHints(common.Request):
+    """Placement hints: the server group to join."""
+
+    group: common.UUID | None = None
+
+
+class ServerCreate(common.Request):
+    """``POST /v1/servers``."""
+
+    server: ServerCreateBody
+    scheduler_hints: SchedulerHints | None = None
+
+
+class Fault(common.Response):
+    """Why the server is in error."""
+
+    code: int
+    message: str
+    detail: str | None = None
+
+
+class Address(common.Response):
+    """One address of a server on a network."""
+
+    addr: str
+    type: Literal["fixed", "floating"]
+
+
+class Server(common.Response):
+    """A server (admins also see node, affinity_zone, system_metadata)."""
+
+    uuid: str
+    name: str
+    description: str | None = None
+    project_id: str | None = None
+    user_id: str | None = None
+    status: str | None = None
+    power_state: str | None = None
+    availability_zone: str | None = None
+    flavor_uuid: str | None = None
+    image_uuid: str | None = None
+    addresses: dict[str, list[Address]] = pydantic.Field(default_factory=dict)
+    links: list[common.Link]
+    launched_at: str | None = None
+    metadata: dict[str, str] = pydantic.Field(default_factory=dict)
+    fault: Fault | dict[str, str] | None = None
+    node: str | None = None
+    affinity_zone: str | None = None
+    system_metadata: dict[str, str] | None = None
+    key_name: str | None = None
+    partitions: dict[str, int] = pydantic.Field(default_factory=dict)
+    locked: bool
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class ServerList(common.Response):
+    """``GET /v1/servers`` and ``/v1/servers/detail``."""
+
+    servers: list[Server]
+
+
+SORT_KEYS = Literal[
+    "name", "created_at", "updated_at", "status", "uuid", "launched_at", "id"
+]
+
+
+class ServerListQuery(common.PageQuery):
+    """Filters, sorting and paging of the server list (v1 section 1.6)."""
+
+    name: common.Name | None = None
+    status: str | None = None
+    flavor_uuid: common.UUID | None = None
+    image_uuid: common.UUID | None = None
+    sort_key: SORT_KEYS = "id"
+    sort_dir: Literal["asc", "desc"] = "asc"
+    all_tenants: flavor_schema.Boolean = False
+    marker: common.UUID | None = None
+
+
+class PowerState(common.Request):
+    """``PUT /v1/servers/{uuid}/states/power``."""
+
+    target: Literal["on", "off", "soft_off", "reboot", "soft_reboot"]
+
+
+class LockState(common.Request):
+    """``PUT /v1/servers/{uuid}/states/lock``."""
+
+    target: flavor_schema.Boolean
+
+
+class ProvisionState(common.Request):
+    """``PUT /v1/servers/{uuid}/states/provision``: only rebuild."""
+
+    target: Literal["rebuild"]
+    image_uuid: common.UUID | None = None
+    preserve_ephemeral: flavor_schema.Boolean = False
+
+
+class ServerUpdate(common.Request):
+    """The patchable part of a server, re-validated after a JSON patch."""
+
+    name: common.Name
+    description: common.Description | None = None
+    metadata: common.Metadata = pydantic.Field(default_factory=dict)

@@ -1,0 +1,373 @@
+"""The ``schedule`` and ``build`` flows: from a created server row to ACTIVE.
+
+``schedule`` asks the scheduler to place and claim the servers of a request
+(one Placement POST for all), points each placed server at its node and
+creates its ``build`` workflow in the same transaction. ``build`` locks the
+node, binds networks, builds the config drive, deploys and waits; on failure
+it undoes in reverse (teardown, unbind, release the claim, unlock), records a
+fault and reschedules on another node while attempts remain.
+"""
+
+from typing import Any
+
+import oslo_messaging as messaging
+from sqlalchemy import orm
+
+from mogan import exception, states
+from mogan.db.api import server_engine as server_db
+from mogan.db.api import workflow as workflow_db
+from mogan.drivers import base as driver_base
+from mogan.engine import steps, workflow
+
+SCHEDULE = "schedule"
+BUILD = "build"
+# NOTE: failures that another node would not fix: bad image, network,
+# keypair or input.
+NOT_RESCHEDULABLE = frozenset({400, 403, 404})
+
+
+def _traits(flavor_traits: dict[str, Any], value: str) -> list[str]:
+    return sorted(t for t, v in (flavor_traits or {}).items() if v == value)
+
+
+class SelectAndClaim(workflow.Step):
+    """Place and claim the request's servers, then start their builds."""
+
+    name = "select_and_claim"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """One scheduler call; the outcome is written in one transaction."""
+        args = ctx.args
+        with ctx.deps.db.transaction() as session:
+            pending = [
+                s.uuid
+                for s in server_db.get_servers(session, list(args["server_uuids"]))
+                if s.status == states.BUILDING and s.node_uuid is None
+            ]
+            flavor = server_db.get_flavor(session, args["flavor_uuid"])
+            if flavor is None:
+                raise exception.FlavorNotFound(flavor=args["flavor_uuid"])
+            resources = dict(flavor.resources)
+            flavor_traits = dict(flavor.resource_traits)
+        if not pending:
+            return workflow.DONE
+        if ctx.attempt > 1:
+            # NOTE: a previous run may have claimed before it died; servers
+            # without a node hold no claim we want, so drop any first.
+            for uuid in pending:
+                ctx.deps.placement.release(uuid)
+        build_args = dict(args.get("build_args") or {})
+        request = {
+            "server_uuids": pending,
+            "min_count": max(1, min(int(args.get("min_count", 1)), len(pending))),
+            "resources": resources,
+            "required_traits": _traits(flavor_traits, "required"),
+            "forbidden_traits": _traits(flavor_traits, "forbidden"),
+            "member_of": [],
+            "exclude_nodes": list(build_args.get("excluded_nodes") or []),
+            "project_id": args.get("project_id"),
+            "user_id": args.get("user_id"),
+        }
+        try:
+            placed = ctx.deps.scheduler.select_and_claim(ctx.rpc_context(), request)
+        except exception.NoValidNode as err:
+            self._fail_all(ctx, pending, err.message)
+            return workflow.DONE
+        except messaging.MessagingTimeout as err:
+            raise workflow.Retry(f"scheduler did not answer: {err}", 5.0) from err
+        except messaging.RemoteError as err:
+            # NOTE: a transport that does not allow mogan.exception delivers
+            # NoValidNode as a RemoteError naming it.
+            if err.exc_type != exception.NoValidNode.__name__:
+                raise
+            self._fail_all(ctx, pending, str(err.value))
+            return workflow.DONE
+        self._place(ctx, pending, placed, build_args)
+        return workflow.DONE
+
+    def _fail_all(
+        self, ctx: workflow.StepContext, pending: list[str], msg: str
+    ) -> None:
+        error = {
+            "code": 409,
+            "message": msg,
+            "detail": None,
+            "exception": "NoValidNode",
+        }
+        with ctx.deps.db.transaction() as session:
+            for server in server_db.get_servers(session, pending):
+                fail_server(ctx, session, server, error)
+
+    def _place(
+        self,
+        ctx: workflow.StepContext,
+        pending: list[str],
+        placed: dict[str, str],
+        build_args: dict[str, Any],
+    ) -> None:
+        orphans = []
+        total = len(ctx.args["server_uuids"])
+        missing = {
+            "code": 409,
+            "message": f"not enough nodes (placed {len(placed)} of {total})",
+            "detail": None,
+            "exception": "NoValidNode",
+        }
+        with ctx.deps.db.transaction() as session:
+            for uuid in pending:
+                node_uuid = placed.get(uuid)
+                if node_uuid is None:
+                    server = server_db.get_server(session, uuid)
+                    if server is not None:
+                        fail_server(ctx, session, server, missing)
+                    continue
+                node = server_db.get_node(session, node_uuid)
+                values = {"node_uuid": node_uuid, "node": node.name if node else None}
+                if not server_db.update_server(
+                    session, uuid, values, expect_status=states.BUILDING
+                ):
+                    orphans.append(uuid)
+                    continue
+                workflow_db.create(
+                    session,
+                    kind=BUILD,
+                    server_uuid=uuid,
+                    args={
+                        **build_args,
+                        "attempt": int(build_args.get("attempt", 1)),
+                        "excluded_nodes": list(build_args.get("excluded_nodes") or []),
+                    },
+                )
+            orphans.extend(uuid for uuid in placed if uuid not in pending)
+        # NOTE: servers deleted while they were being placed keep no claim.
+        for uuid in orphans:
+            ctx.deps.placement.release(uuid)
+        ctx.wake()
+
+
+def fail_server(
+    ctx: workflow.StepContext,
+    session: orm.Session,
+    server: Any,
+    error: dict[str, Any],
+) -> None:
+    """A build that will not be retried: fault, status error, create.error."""
+    if server.status != states.BUILDING:
+        return
+    steps.record_fault(session, server.uuid, error)
+    steps.fire(
+        session,
+        server,
+        states.ERROR_EVENT,
+        {"power_state": None, "node_uuid": None, "node": None},
+        only_from=states.BUILDING,
+    )
+    steps.notify(ctx, session, server, "server.create.error", error)
+
+
+class ScheduleFlow(workflow.Flow):
+    """Place a request's servers and start one build per placed server."""
+
+    kind = SCHEDULE
+    steps = (SelectAndClaim(),)
+
+    def on_failed(
+        self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
+    ) -> None:
+        """The scheduler could not be used: every unplaced server fails."""
+        servers = server_db.get_servers(session, list(ctx.args["server_uuids"]))
+        for server in servers:
+            if server.node_uuid is None:
+                ctx.deps.placement.release(server.uuid)
+                fail_server(ctx, session, server, error)
+
+
+# ---------------------------------------------------------------- build
+
+
+class BuildLock(steps.LockNode):
+    """Lock and take the node; its undo also releases the server's claim."""
+
+    def __init__(self) -> None:
+        """A build's lock: assigns the node and sends create.start."""
+        super().__init__(assign=True, start_event="server.create.start")
+
+    def start_event_for(self, ctx: workflow.StepContext) -> str | None:
+        """Only the first attempt of a server's build says it started."""
+        if int(ctx.args.get("attempt", 1)) == 1:
+            return self.start_event
+        return None
+
+    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Release the Placement claim, then the node."""
+        ctx.deps.placement.release(ctx.server_uuid)
+        return super().undo(ctx)
+
+
+class BindNetworks(workflow.Step):
+    """One NIC per requested network, matched in order to the node's ports."""
+
+    name = "bind_networks"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Bind every requested network (idempotent in the backend)."""
+        networks = list(ctx.args.get("networks") or [])
+        with ctx.deps.db.transaction() as session:
+            node = server_db.get_node(session, ctx.state["node_uuid"])
+            ports = list(node.ports) if node else []
+        if len(networks) > len(ports):
+            raise workflow.StepFailed(
+                reason=f"node has {len(ports)} ports for {len(networks)} networks"
+            )
+        rctx = ctx.request_context()
+        rows = []
+        for net, mac in zip(networks, ports, strict=False):
+            nic = ctx.deps.network.bind(rctx, ctx.server_uuid, net["net_id"], mac)
+            rows.append(
+                {
+                    "port_id": nic.port_id,
+                    "network_id": nic.network_id,
+                    "mac_address": nic.mac_address,
+                    "fixed_ips": nic.fixed_ips,
+                }
+            )
+        with ctx.deps.db.transaction() as session:
+            server_db.replace_nics(session, ctx.server_uuid, rows)
+        return workflow.DONE
+
+    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Release every port of the server and forget its NICs."""
+        ctx.deps.network.unbind_all(ctx.request_context(), ctx.server_uuid)
+        with ctx.deps.db.transaction() as session:
+            server_db.delete_nics(session, ctx.server_uuid)
+        return workflow.DONE
+
+
+def deploy_request(
+    ctx: workflow.StepContext,
+    image_uuid: str,
+    partitions: dict[str, Any],
+    preserve_ephemeral: bool = False,
+) -> driver_base.DeployRequest:
+    """What to put on the node: the image, partitions and the config drive."""
+    image = ctx.deps.image.get(ctx.request_context(), image_uuid)
+    return driver_base.DeployRequest(
+        server_uuid=ctx.server_uuid,
+        image_url=image.url,
+        image_checksum=image.checksum,
+        disk_format=image.disk_format,
+        kernel_url=image.kernel_url,
+        ramdisk_url=image.ramdisk_url,
+        partitions={k: int(v) for k, v in (partitions or {}).items()},
+        config_drive=ctx.state.get("config_drive"),
+        preserve_ephemeral=preserve_ephemeral,
+    )
+
+
+class StartDeploy(steps.Teardown):
+    """Start deploying the node; undone by tearing it down."""
+
+    name = "start_deploy"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Ask the driver to deploy (idempotent for the same server)."""
+        with ctx.deps.db.transaction() as session:
+            server = server_db.get_server(session, ctx.server_uuid)
+            partitions = dict(server.partitions or {}) if server else {}
+        if ctx.args.get("partitions"):
+            partitions = dict(ctx.args["partitions"])
+        request = deploy_request(ctx, ctx.args["image_uuid"], partitions)
+        ctx.deps.driver.start_deploy(ctx.state["node_uuid"], request)
+        steps.mark_started(ctx, "deploy_started_at")
+        return workflow.DONE
+
+    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Tear down what the deploy may have started."""
+        return self.run(ctx)
+
+
+class BuildFlow(workflow.Flow):
+    """Deploy a placed server's node and make the server ACTIVE."""
+
+    kind = BUILD
+    steps = (
+        BuildLock(),
+        BindNetworks(),
+        steps.BuildConfigDrive(),
+        StartDeploy(),
+        steps.WaitDeploy("deploy_started_at", "deploy"),
+    )
+
+    def check(self, ctx: workflow.StepContext) -> None:
+        """Stop building a server that is being deleted (or is gone)."""
+        with ctx.deps.db.transaction() as session:
+            server = server_db.get_server(session, ctx.server_uuid)
+            status = server.status if server else None
+        if status != states.BUILDING:
+            raise workflow.Aborted(reason=f"server is {status or 'gone'}")
+
+    def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
+        """ACTIVE with the node's power state and launch time; unlock."""
+        node_uuid = ctx.state["node_uuid"]
+        power = ctx.deps.driver.get_power_state(node_uuid)
+        server = server_db.get_server(session, ctx.server_uuid)
+        steps.unlock(ctx, session)
+        if server is None:
+            return
+        if steps.fire(
+            session,
+            server,
+            states.DONE,
+            {"power_state": power, "launched_at": ctx.now()},
+            only_from=states.BUILDING,
+        ):
+            steps.notify(ctx, session, server, "server.create.end")
+
+    def on_failed(
+        self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
+    ) -> None:
+        """Fault, then reschedule on another node or give up (status error)."""
+        server = server_db.get_server(session, ctx.server_uuid)
+        if server is None:
+            return
+        if error.get("aborted") or server.status != states.BUILDING:
+            # NOTE: deleted mid-build: the delete workflow finishes the job.
+            server_db.update_server(
+                session, server.uuid, {"node_uuid": None, "node": None}
+            )
+            return
+        attempt = int(ctx.args.get("attempt", 1))
+        failed_node = ctx.state.get("node_uuid") or server.node_uuid
+        can_retry = (
+            attempt < ctx.conf.engine.build_attempts
+            and int(error.get("code", 500)) not in NOT_RESCHEDULABLE
+        )
+        if not can_retry:
+            fail_server(ctx, session, server, error)
+            return
+        steps.record_fault(session, server.uuid, error)
+        server_db.update_server(
+            session, server.uuid, {"node_uuid": None, "node": None}, states.BUILDING
+        )
+        excluded = list(ctx.args.get("excluded_nodes") or [])
+        if failed_node and failed_node not in excluded:
+            excluded.append(failed_node)
+        workflow_db.create(
+            session,
+            kind=SCHEDULE,
+            server_uuid=server.uuid,
+            args={
+                "server_uuids": [server.uuid],
+                "min_count": 1,
+                "flavor_uuid": server.flavor_uuid,
+                "availability_zone": server.availability_zone,
+                "project_id": server.project_id,
+                "user_id": server.user_id,
+                "build_args": {
+                    **ctx.args,
+                    "attempt": attempt + 1,
+                    "excluded_nodes": excluded,
+                },
+            },
+        )
+        ctx.wake()

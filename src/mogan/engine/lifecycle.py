@@ -1,0 +1,343 @@
+"""The ``delete``, ``power`` and ``rebuild`` flows of a placed server.
+
+``delete`` waits for older work on the server (an aborting build reverts
+first), tears the node down, unbinds networks, releases the claim and
+removes the row; a node that fails cleaning goes to maintenance but the
+server is deleted all the same. ``power`` and ``rebuild`` lock the node,
+start the driver operation, poll it, and fire the FSM's ``done`` (or
+``fail``/``error``) when it ends.
+"""
+
+from typing import Any
+
+from sqlalchemy import orm
+
+from mogan import states
+from mogan.db.api import server_engine as server_db
+from mogan.db.api import workflow as workflow_db
+from mogan.engine import build, steps, workflow
+
+DELETE = "delete"
+POWER = "power"
+REBUILD = "rebuild"
+
+# The transitional status the API sets for each power target, and the
+# notification action named after it.
+POWER_STATUS = {
+    "on": states.POWERING_ON,
+    "off": states.POWERING_OFF,
+    "soft_off": states.SOFT_POWERING_OFF,
+    "reboot": states.REBOOTING,
+    "soft_reboot": states.SOFT_REBOOTING,
+}
+POWER_ACTION = {
+    "on": "power_on",
+    "off": "power_off",
+    "soft_off": "soft_off",
+    "reboot": "reboot",
+    "soft_reboot": "soft_reboot",
+}
+
+
+# ---------------------------------------------------------------- delete
+
+
+class WaitForOthers(workflow.Step):
+    """Let unfinished work on the server (a build reverting ...) end first."""
+
+    name = "wait_for_others"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Wait while another unfinished workflow holds the server."""
+        with ctx.deps.db.transaction() as session:
+            server = server_db.get_server(session, ctx.server_uuid)
+            if server is None:
+                return workflow.DONE
+            steps.notify_once(ctx, session, server, "server.delete.start")
+            others = workflow_db.others_active(
+                session, ctx.server_uuid, ctx.workflow.id, DELETE
+            )
+        if others:
+            return workflow.Wait(ctx.conf.engine.poll_interval)
+        return workflow.DONE
+
+
+class DeleteLock(steps.LockNode):
+    """Lock the server's node, if it has one that is still its own."""
+
+    def __init__(self) -> None:
+        """Deleting may lock a node the server half-holds (assign)."""
+        super().__init__(assign=True)
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Lock, or note that there is no node to tear down."""
+        with ctx.deps.db.transaction() as session:
+            server = server_db.get_server(session, ctx.server_uuid)
+            node_uuid = server.node_uuid if server else None
+        if node_uuid is None:
+            return workflow.DONE
+        try:
+            return super().do(ctx)
+        except workflow.StepFailed:
+            # NOTE: the node belongs to another server (or is unknown): it
+            # is not this server's to tear down.
+            ctx.state.pop("node_uuid", None)
+            return workflow.DONE
+
+    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Only drop the reservation: the server still owns the node."""
+        with ctx.deps.db.transaction() as session:
+            steps.unlock(ctx, session)
+        return workflow.DONE
+
+
+class DeleteTeardown(steps.Teardown):
+    """Tear down and clean the node."""
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Start (once) and poll the teardown."""
+        return self.run(ctx)
+
+
+class Unbind(workflow.Step):
+    """Release the server's ports."""
+
+    name = "unbind_networks"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Unbind every port of the server and forget its NICs."""
+        ctx.deps.network.unbind_all(ctx.request_context(), ctx.server_uuid)
+        with ctx.deps.db.transaction() as session:
+            server_db.delete_nics(session, ctx.server_uuid)
+        return workflow.DONE
+
+
+class Release(workflow.Step):
+    """Release the server's Placement allocation."""
+
+    name = "release_claim"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Drop the consumer's allocations (absent is fine)."""
+        ctx.deps.placement.release(ctx.server_uuid)
+        return workflow.DONE
+
+
+class DeleteFlow(workflow.Flow):
+    """Remove a server and free everything it held."""
+
+    kind = DELETE
+    steps = (WaitForOthers(), DeleteLock(), DeleteTeardown(), Unbind(), Release())
+
+    def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
+        """Delete the row, free the node, send delete.end."""
+        server = server_db.get_server(session, ctx.server_uuid)
+        node_uuid = ctx.state.get("node_uuid")
+        if node_uuid:
+            server_db.unlock_node(
+                session,
+                node_uuid,
+                ctx.deps.host,
+                steps.stale_before(ctx),
+                free_from=ctx.server_uuid,
+            )
+        if server is None:
+            return
+        server.status, server.power_state = states.DELETED, None
+        steps.notify(ctx, session, server, "server.delete.end")
+        server_db.delete_server(session, ctx.server_uuid)
+
+    def on_failed(
+        self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
+    ) -> None:
+        """The server stays, in error with the fault."""
+        steps.unlock(ctx, session)
+        server = server_db.get_server(session, ctx.server_uuid)
+        if server is None:
+            return
+        steps.record_fault(session, server.uuid, error)
+        steps.fire(session, server, states.ERROR_EVENT, only_from=states.DELETING)
+        steps.notify(ctx, session, server, "server.delete.error", error)
+
+
+# ---------------------------------------------------------------- power
+
+
+def _expect_status(ctx: workflow.StepContext, status: str) -> None:
+    with ctx.deps.db.transaction() as session:
+        server = server_db.get_server(session, ctx.server_uuid)
+        current = server.status if server else None
+    if current != status:
+        raise workflow.Aborted(reason=f"server is {current or 'gone'}")
+
+
+class PowerLock(steps.LockNode):
+    """Lock the node for a power action and send ``.start``."""
+
+    def __init__(self) -> None:
+        """The node must already be the server's."""
+        super().__init__(assign=False)
+
+    def start_event_for(self, ctx: workflow.StepContext) -> str | None:
+        """The action's own start event."""
+        return f"server.{POWER_ACTION[ctx.args['target']]}.start"
+
+
+class StartPower(workflow.Step):
+    """Ask the driver for the power action (once)."""
+
+    name = "start_power"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Start it unless this workflow already did."""
+        if "power_started_at" not in ctx.state:
+            ctx.deps.driver.start_power(ctx.state["node_uuid"], ctx.args["target"])
+            steps.mark_started(ctx, "power_started_at")
+        return workflow.DONE
+
+
+class WaitPower(workflow.Step):
+    """Poll the power action."""
+
+    name = "wait_power"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """One poll."""
+        status = ctx.deps.driver.poll_power(ctx.state["node_uuid"])
+        return steps.poll(
+            ctx,
+            status,
+            "power_started_at",
+            ctx.conf.engine.power_timeout,
+            f"power {ctx.args['target']}",
+        )
+
+
+class PowerFlow(workflow.Flow):
+    """Power a server on/off or reboot it."""
+
+    kind = POWER
+    steps = (PowerLock(), StartPower(), WaitPower())
+
+    def check(self, ctx: workflow.StepContext) -> None:
+        """Stop when the server left the action's status (being deleted)."""
+        _expect_status(ctx, POWER_STATUS[ctx.args["target"]])
+
+    def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
+        """Record the power state; done -> active or stopped."""
+        target = ctx.args["target"]
+        power = ctx.deps.driver.get_power_state(ctx.state["node_uuid"])
+        steps.unlock(ctx, session)
+        server = server_db.get_server(session, ctx.server_uuid)
+        if server is None:
+            return
+        if steps.fire(
+            session,
+            server,
+            states.DONE,
+            {"power_state": power},
+            only_from=POWER_STATUS[target],
+        ):
+            steps.notify(ctx, session, server, f"server.{POWER_ACTION[target]}.end")
+
+    def on_failed(
+        self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
+    ) -> None:
+        """Back to the previous stable state (a reboot left off: error)."""
+        target = ctx.args["target"]
+        steps.unlock(ctx, session)
+        server = server_db.get_server(session, ctx.server_uuid)
+        if server is None or server.status != POWER_STATUS[target]:
+            return
+        node_uuid = ctx.state.get("node_uuid") or server.node_uuid
+        power = server.power_state
+        if node_uuid:
+            try:
+                power = ctx.deps.driver.get_power_state(node_uuid)
+            except Exception:  # noqa: BLE001 - keep the last known state
+                power = server.power_state
+        event = states.FAIL
+        if target in {"reboot", "soft_reboot"} and power != states.POWER_ON:
+            event = states.ERROR_EVENT
+        steps.record_fault(session, server.uuid, error)
+        steps.fire(session, server, event, {"power_state": power})
+        steps.notify(
+            ctx, session, server, f"server.{POWER_ACTION[target]}.error", error
+        )
+
+
+# ---------------------------------------------------------------- rebuild
+
+
+class StartRebuild(workflow.Step):
+    """Ask the driver to re-deploy the node with the (new) image."""
+
+    name = "start_rebuild"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Start it with a fresh config drive and the server's partitions."""
+        with ctx.deps.db.transaction() as session:
+            server = server_db.get_server(session, ctx.server_uuid)
+            partitions = dict(server.partitions or {}) if server else {}
+        request = build.deploy_request(
+            ctx,
+            ctx.args["image_uuid"],
+            partitions,
+            preserve_ephemeral=bool(ctx.args.get("preserve_ephemeral")),
+        )
+        ctx.deps.driver.start_rebuild(ctx.state["node_uuid"], request)
+        steps.mark_started(ctx, "rebuild_started_at")
+        return workflow.DONE
+
+
+class RebuildFlow(workflow.Flow):
+    """Re-deploy a server's node with an image."""
+
+    kind = REBUILD
+    steps = (
+        steps.LockNode(assign=False, start_event="server.rebuild.start"),
+        steps.BuildConfigDrive(),
+        StartRebuild(),
+        steps.WaitDeploy("rebuild_started_at", "rebuild"),
+    )
+
+    def check(self, ctx: workflow.StepContext) -> None:
+        """Stop when the server left ``rebuilding`` (being deleted)."""
+        _expect_status(ctx, states.REBUILDING)
+
+    def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
+        """ACTIVE on the new image."""
+        power = ctx.deps.driver.get_power_state(ctx.state["node_uuid"])
+        steps.unlock(ctx, session)
+        server = server_db.get_server(session, ctx.server_uuid)
+        if server is None:
+            return
+        values = {"power_state": power, "image_uuid": ctx.args["image_uuid"]}
+        if steps.fire(
+            session, server, states.DONE, values, only_from=states.REBUILDING
+        ):
+            steps.notify(ctx, session, server, "server.rebuild.end")
+
+    def on_failed(
+        self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
+    ) -> None:
+        """Status error with the fault."""
+        steps.unlock(ctx, session)
+        server = server_db.get_server(session, ctx.server_uuid)
+        if server is None or server.status != states.REBUILDING:
+            return
+        steps.record_fault(session, server.uuid, error)
+        steps.fire(session, server, states.ERROR_EVENT)
+        steps.notify(ctx, session, server, "server.rebuild.error", error)
+
+
+def all_flows() -> dict[str, workflow.Flow]:
+    """Every flow the engine runs, by workflow kind."""
+    flows: list[workflow.Flow] = [
+        build.ScheduleFlow(),
+        build.BuildFlow(),
+        DeleteFlow(),
+        PowerFlow(),
+        RebuildFlow(),
+    ]
+    return {flow.kind: flow for flow in flows}

@@ -1,0 +1,274 @@
+"""Node sync: the driver's nodes into the ``nodes`` table and Placement.
+
+The engine calls :func:`sync` once at start and every ``[engine]
+sync_nodes_interval`` seconds::
+
+    node_sync.sync(database, driver, placement_client, conf.host)
+
+Every node becomes a root resource provider (uuid and name of the node) with
+inventory ``{CUSTOM_<RC>: total 1, max_unit 1}`` and the node's traits. A
+node that cannot take a server (not consumable) and holds no allocation gets
+``reserved = 1`` so no claim can land on it; a node holding an allocation
+keeps ``reserved = 0`` (the allocation already makes it full).
+
+It is idempotent and cheap when nothing changed: Placement is written only
+for nodes whose row differs from what the driver reports (or whose provider
+is missing, or which is not consumable yet has free capacity), and each run
+costs a few fleet-wide Placement reads (the provider list, and the free
+providers of each class with unconsumable nodes), never one per node. A
+node whose Placement update fails keeps its old row, so the next run tries
+again. Providers are deleted only when
+``provider_synced`` says Mogan created them and the node left the driver;
+a provider that existed before Mogan saw the node is updated but never
+deleted. What must not live here: the node lock and ``server_uuid`` (the
+workflows own them), and any scheduling.
+"""
+
+import dataclasses
+import logging
+from typing import Any
+
+from mogan.db import models
+from mogan.db import session as db_session
+from mogan.db.api import node as node_db
+from mogan.drivers import base
+from mogan.placement import client as placement_client
+
+LOG = logging.getLogger(__name__)
+GENERATION_RETRIES = 3
+
+
+@dataclasses.dataclass
+class SyncResult:
+    """What one run did, by node count."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+
+
+@dataclasses.dataclass
+class _Fleet:
+    """Placement's view, read once per run."""
+
+    providers: dict[str, dict[str, Any]]
+    free: set[str]
+
+
+def sync(
+    database: db_session.Database,
+    driver: base.Driver,
+    placement: placement_client.PlacementClient,
+    host: str,
+) -> SyncResult:
+    """Bring the ``nodes`` rows and Placement in step with ``driver.list_nodes()``.
+
+    Args:
+        database: Mogan's database.
+        driver: the engine's driver; only rows of ``driver.name`` are touched.
+        placement: a Placement client.
+        host: the engine's host name (for the log).
+
+    Returns:
+        Counts of created, updated, unchanged, removed and failed nodes.
+
+    Raises:
+        DriverError: the driver cannot list its nodes (nothing is changed).
+        PlacementError: Placement cannot be read (nothing is changed).
+    """
+    specs = driver.list_nodes()
+    with database.transaction() as session:
+        rows = {row.uuid: row for row in node_db.get_all(session, driver=driver.name)}
+    providers = placement.list_providers()
+    # NOTE: only nodes that must not be claimed care whether they are free;
+    # one query per class finds those an allocation release left claimable.
+    rcs = {
+        placement_client.resource_class_name(s.resource_class)
+        for s in specs
+        if not s.consumable
+    }
+    free: set[str] = set()
+    for rc in sorted(rcs):
+        placement.ensure_resource_class(rc)
+        free |= set(placement.list_providers(resources={rc: 1}))
+    fleet = _Fleet(providers, free)
+
+    result = SyncResult()
+    inserts: list[dict[str, Any]] = []
+    updates: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        row = rows.get(spec.uuid)
+        values = _driver_values(spec, driver.name)
+        if _needs_placement(spec, row, fleet):
+            try:
+                created = _apply(placement, spec, row, fleet)
+            except (
+                placement_client.PlacementError,
+                placement_client.ClaimConflict,
+            ) as err:
+                LOG.warning(
+                    "%s: node %s not synced to Placement: %s", host, spec.uuid, err
+                )
+                result.failed += 1
+                continue
+            if created:
+                values["provider_synced"] = True
+        if row is None:
+            inserts.append({"uuid": spec.uuid, **values})
+            result.created += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            updates[spec.uuid] = values
+            result.updated += 1
+        else:
+            result.unchanged += 1
+
+    seen = {spec.uuid for spec in specs}
+    gone = [row for uuid, row in rows.items() if uuid not in seen]
+    removed = [row.uuid for row in gone if _remove_provider(placement, row, host)]
+    result.removed = len(removed)
+    result.failed += len(gone) - len(removed)
+
+    with database.transaction() as session:
+        for values in inserts:
+            node_db.create(session, values)
+        for uuid, values in updates.items():
+            node_db.update(session, uuid, values)
+        for uuid in removed:
+            node_db.destroy(session, uuid)
+    LOG.debug("%s: node sync %s", host, result)
+    return result
+
+
+def _driver_values(spec: base.NodeSpec, driver_name: str) -> dict[str, Any]:
+    """The row's driver-owned columns as ``spec`` reports them."""
+    return {
+        "name": spec.name,
+        "driver": driver_name,
+        "resource_class": spec.resource_class,
+        "traits": sorted(spec.traits),
+        "properties": dict(spec.properties),
+        "ports": list(spec.ports),
+        "power_state": spec.power_state,
+        "maintenance": spec.maintenance,
+        "consumable": spec.consumable,
+        "why_not": spec.why_not[:255] if spec.why_not else None,
+    }
+
+
+def _needs_placement(
+    spec: base.NodeSpec, row: models.Node | None, fleet: _Fleet
+) -> bool:
+    """Whether Placement may differ from what ``spec`` asks for."""
+    provider = fleet.providers.get(spec.uuid)
+    if row is None or provider is None or provider["name"] != spec.name:
+        return True
+    if not spec.consumable and spec.uuid in fleet.free:
+        # NOTE: an allocation released since the last run (or a reserved
+        # flag lost) leaves a node that must not be claimed claimable.
+        return True
+    return (
+        row.resource_class != spec.resource_class
+        or sorted(row.traits) != sorted(spec.traits)
+        or row.consumable != spec.consumable
+    )
+
+
+def _apply(
+    placement: placement_client.PlacementClient,
+    spec: base.NodeSpec,
+    row: models.Node | None,
+    fleet: _Fleet,
+) -> bool:
+    """Make the node's provider match ``spec``; returns whether Mogan created it.
+
+    Only what differs is written: a node that merely became (un)consumable
+    costs one inventory PUT.
+
+    Raises:
+        PlacementError: Placement refused; the caller retries next run.
+        ClaimConflict: the provider kept changing underneath.
+    """
+    rc = placement_client.resource_class_name(spec.resource_class)
+    provider = fleet.providers.get(spec.uuid)
+    created = False
+    if provider is None:
+        try:
+            provider = placement.create_provider(spec.uuid, spec.name)
+            created = True
+        except placement_client.ClaimConflict:
+            # NOTE: another engine created it meanwhile (or the name is
+            # taken by another provider, which the rename below reports).
+            provider = placement.get_provider(spec.uuid)
+            if provider is None:
+                raise
+    if provider["name"] != spec.name:
+        provider = placement.rename_provider(spec.uuid, spec.name)
+    if created or row is None or spec.uuid not in fleet.providers:
+        write_inventory = write_traits = True
+    else:
+        write_inventory = (
+            row.resource_class != spec.resource_class
+            or row.consumable != spec.consumable
+            or (not spec.consumable and spec.uuid in fleet.free)
+        )
+        write_traits = sorted(row.traits) != sorted(spec.traits)
+    if not created and row is None:
+        # NOTE: a provider Mogan did not create may carry anything: check.
+        write_traits = placement.get_traits(spec.uuid) != sorted(spec.traits)
+    generation = int(provider["generation"])
+    for attempt in range(GENERATION_RETRIES):
+        try:
+            if write_inventory:
+                inventory = _inventory(placement, spec, rc, fleet, created)
+                generation = placement.set_inventory(spec.uuid, generation, inventory)
+            if write_traits and (spec.traits or not created):
+                generation = placement.set_traits(
+                    spec.uuid, generation, sorted(spec.traits)
+                )
+            break
+        except placement_client.ClaimConflict:
+            # NOTE: a claim bumped the generation between our read and write.
+            current = placement.get_provider(spec.uuid)
+            if current is None or attempt == GENERATION_RETRIES - 1:
+                raise
+            generation = int(current["generation"])
+    return created
+
+
+def _inventory(
+    placement: placement_client.PlacementClient,
+    spec: base.NodeSpec,
+    rc: str,
+    fleet: _Fleet,
+    created: bool,
+) -> dict[str, dict[str, int]]:
+    """One unit of the node's class, reserved when it must not be claimed."""
+    placement.ensure_resource_class(rc)
+    reserved = 0
+    if not spec.consumable and (
+        created
+        or spec.uuid in fleet.free
+        or not placement.provider_allocations(spec.uuid)
+    ):
+        reserved = 1
+    return {rc: {"total": 1, "reserved": reserved, "min_unit": 1, "max_unit": 1}}
+
+
+def _remove_provider(
+    placement: placement_client.PlacementClient, row: models.Node, host: str
+) -> bool:
+    """Delete the provider of a node the driver dropped, if Mogan created it.
+
+    Returns whether the row may go (False: the provider still has
+    allocations or Placement failed; the next run tries again).
+    """
+    if not row.provider_synced:
+        return True
+    try:
+        placement.delete_provider(row.uuid)
+    except placement_client.PlacementError as err:
+        LOG.warning("%s: provider of removed node %s kept: %s", host, row.uuid, err)
+        return False
+    return True

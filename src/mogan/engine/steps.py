@@ -1,0 +1,287 @@
+"""Steps and helpers shared by several flows: node locks, polling, faults."""
+
+import datetime
+from typing import Any
+
+from sqlalchemy import orm
+
+from mogan import states
+from mogan.db import models
+from mogan.db.api import server_engine as server_db
+from mogan.drivers import base as driver_base
+from mogan.engine import configdrive, notifications, workflow
+
+# NOTE: an engine missing this many heartbeats is dead: its node
+# reservations may be taken over.
+STALE_HEARTBEATS = 3
+
+
+def stale_before(ctx: workflow.StepContext) -> datetime.datetime:
+    """Reservations of engines silent since then are stale."""
+    seconds = STALE_HEARTBEATS * ctx.conf.engine.heartbeat_interval
+    return ctx.now() - datetime.timedelta(seconds=seconds)
+
+
+def notify(
+    ctx: workflow.StepContext,
+    session: orm.Session,
+    server: models.Server,
+    event_type: str,
+    error: dict[str, Any] | None = None,
+) -> None:
+    """Queue ``event_type`` about ``server`` (ERROR priority with ``error``)."""
+    payload = notifications.server_payload(
+        server, server_db.nics(session, server.uuid), error
+    )
+    ctx.notify(event_type, payload, error=error is not None)
+
+
+def notify_once(
+    ctx: workflow.StepContext, session: orm.Session, server: models.Server, event: str
+) -> None:
+    """Queue ``event`` unless this workflow already sent it."""
+    sent: list[str] = ctx.state.setdefault("notified", [])
+    if event not in sent:
+        sent.append(event)
+        notify(ctx, session, server, event)
+
+
+def record_fault(session: orm.Session, server_uuid: str, error: dict[str, Any]) -> None:
+    """Store the runner's description of a failure as a server fault."""
+    server_db.add_fault(
+        session,
+        server_uuid,
+        int(error.get("code", 500)),
+        str(error.get("message", "unknown error")),
+        error.get("detail"),
+    )
+
+
+def fire(
+    session: orm.Session,
+    server: models.Server,
+    event: str,
+    values: dict[str, Any] | None = None,
+    only_from: str | None = None,
+) -> bool:
+    """Move ``server`` on by FSM ``event`` if nobody changed its status meanwhile.
+
+    Args:
+        session: the caller's session.
+        server: the server as last read.
+        event: the FSM event.
+        values: other columns to set with the new status.
+        only_from: fire only when the server is in this status.
+
+    Returns:
+        False when the event does not apply or the status changed under us.
+    """
+    if only_from is not None and server.status != only_from:
+        return False
+    try:
+        new = states.next_state(server.status, event)
+    except Exception:  # noqa: BLE001 - InvalidState: the event no longer applies
+        return False
+    done = server_db.update_server(
+        session, server.uuid, {"status": new, **(values or {})}, server.status
+    )
+    if done:
+        server.status = new
+        for key, value in (values or {}).items():
+            setattr(server, key, value)
+    return done
+
+
+def poll(
+    ctx: workflow.StepContext,
+    status: driver_base.Status,
+    started_key: str,
+    timeout: float,
+    what: str,
+) -> workflow.Result:
+    """Turn a driver poll into Done, Wait, or a failure (also on timeout).
+
+    Raises:
+        StepFailed: the operation failed or took longer than ``timeout``.
+    """
+    if status.progress is driver_base.Progress.DONE:
+        return workflow.DONE
+    if status.progress is driver_base.Progress.FAILED:
+        raise workflow.StepFailed(reason=f"{what} failed: {status.error}")
+    started = ctx.state.get(started_key)
+    if started is not None:
+        elapsed = (ctx.now() - datetime.datetime.fromisoformat(started)).total_seconds()
+        if elapsed > timeout:
+            raise workflow.StepFailed(
+                reason=f"{what} timed out after {int(timeout)} seconds"
+            )
+    return workflow.Wait(ctx.conf.engine.hardware_poll_interval)
+
+
+def mark_started(ctx: workflow.StepContext, key: str) -> bool:
+    """Record that an operation started now; False if it already had."""
+    if key in ctx.state:
+        return False
+    ctx.state[key] = ctx.now().isoformat()
+    return True
+
+
+class LockNode(workflow.Step):
+    """Reserve the server's node for this engine (conditional UPDATE).
+
+    With ``assign`` the node also becomes the server's (a build); a node
+    reserved for another server fails the step, one busy with another live
+    engine retries.
+    """
+
+    name = "lock_node"
+
+    def __init__(self, assign: bool, start_event: str | None = None) -> None:
+        """Lock (and with ``assign``, take) the node; send ``start_event``."""
+        self.assign = assign
+        self.start_event = start_event
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Take the reservation."""
+        with ctx.deps.db.transaction() as session:
+            server = server_db.get_server(session, ctx.server_uuid)
+            if server is None:
+                raise workflow.Aborted(reason=f"server {ctx.server_uuid} is gone")
+            event = self.start_event_for(ctx)
+            if event:
+                notify_once(ctx, session, server, event)
+            node_uuid = server.node_uuid
+            if node_uuid is None:
+                raise workflow.StepFailed(reason="the server has no node")
+            result = server_db.lock_node(
+                session,
+                node_uuid=node_uuid,
+                host=ctx.deps.host,
+                stale_before=stale_before(ctx),
+                server_uuid=ctx.server_uuid,
+                assign=self.assign,
+            )
+        if result is server_db.LockResult.BUSY:
+            raise workflow.Retry(
+                f"node {node_uuid} is busy", ctx.conf.engine.hardware_poll_interval
+            )
+        if result is server_db.LockResult.TAKEN:
+            raise workflow.StepFailed(
+                reason=f"node {node_uuid} is in use by another server"
+            )
+        if result is server_db.LockResult.MISSING:
+            raise workflow.StepFailed(reason=f"node {node_uuid} is unknown")
+        ctx.state["node_uuid"] = node_uuid
+        return workflow.DONE
+
+    def start_event_for(self, ctx: workflow.StepContext) -> str | None:
+        """The ``.start`` notification this lock sends, if any."""
+        del ctx
+        return self.start_event
+
+    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Drop the reservation (and, with ``assign``, the node's server)."""
+        node_uuid = ctx.state.get("node_uuid")
+        if node_uuid:
+            with ctx.deps.db.transaction() as session:
+                server_db.unlock_node(
+                    session,
+                    node_uuid,
+                    ctx.deps.host,
+                    stale_before(ctx),
+                    free_from=ctx.server_uuid if self.assign else None,
+                )
+        return workflow.DONE
+
+
+def unlock(ctx: workflow.StepContext, session: orm.Session) -> None:
+    """Drop this engine's reservation of the workflow's node, if any."""
+    node_uuid = ctx.state.get("node_uuid")
+    if node_uuid:
+        server_db.unlock_node(session, node_uuid, ctx.deps.host, stale_before(ctx))
+
+
+class BuildConfigDrive(workflow.Step):
+    """Compute the config drive into the workflow state."""
+
+    name = "config_drive"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Build meta_data.json, user_data and network_data.json."""
+        args = ctx.args
+        with ctx.deps.db.transaction() as session:
+            server = server_db.get_server(session, ctx.server_uuid)
+            if server is None:
+                raise workflow.Aborted(reason=f"server {ctx.server_uuid} is gone")
+            public_key = args.get("public_key")
+            key_name = args.get("key_name") or server.key_name
+            if public_key is None and key_name:
+                public_key = server_db.public_key(session, server.user_id, key_name)
+            ctx.state["config_drive"] = configdrive.build(
+                server,
+                server_db.nics(session, server.uuid),
+                admin_pass=args.get("admin_pass"),
+                key_name=key_name,
+                public_key=public_key,
+                user_data=args.get("user_data"),
+                personality=args.get("personality") or [],
+            )
+        return workflow.DONE
+
+
+class WaitDeploy(workflow.Step):
+    """Poll a deploy (or rebuild) until it ends or times out."""
+
+    name = "wait_deploy"
+
+    def __init__(self, started_key: str, what: str) -> None:
+        """Poll the operation whose start time is in state ``started_key``."""
+        self.started_key = started_key
+        self.what = what
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """One poll."""
+        status = ctx.deps.driver.poll_deploy(ctx.state["node_uuid"])
+        return poll(
+            ctx, status, self.started_key, ctx.conf.engine.deploy_timeout, self.what
+        )
+
+
+class Teardown(workflow.Step):
+    """Tear the node down (poll until clean); a failed clean means maintenance.
+
+    Used as the undo of a deploy and as a step of delete. A node deployed for
+    another server is never touched.
+    """
+
+    name = "teardown"
+
+    def run(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Start (once) and poll the teardown of the workflow's node."""
+        node_uuid = ctx.state.get("node_uuid")
+        if not node_uuid:
+            return workflow.DONE
+        driver = ctx.deps.driver
+        if "teardown_started_at" not in ctx.state:
+            try:
+                spec = driver.get_node(node_uuid)
+            except driver_base.NodeNotFound:
+                return workflow.DONE
+            if spec.instance_uuid not in {None, ctx.server_uuid}:
+                return workflow.DONE
+            driver.start_teardown(node_uuid)
+            mark_started(ctx, "teardown_started_at")
+        try:
+            return poll(
+                ctx,
+                driver.poll_teardown(node_uuid),
+                "teardown_started_at",
+                ctx.conf.engine.clean_timeout,
+                "cleaning",
+            )
+        except workflow.StepFailed as err:
+            # NOTE: the server is gone from the node either way; the node
+            # must not take another server until an operator looks at it.
+            with ctx.deps.db.transaction() as session:
+                server_db.set_node_maintenance(session, node_uuid, err.message)
+            return workflow.DONE

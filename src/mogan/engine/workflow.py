@@ -1,0 +1,266 @@
+"""The workflow framework: steps with do and undo, flows, and what steps see.
+
+A ``Step`` does one idempotent piece of work and returns ``Done`` or
+``Wait(seconds)``: a step waiting on hardware returns ``Wait`` and the
+runner comes back later instead of a thread sleeping. Steps must be safe to
+run again, because an engine killed mid-step loses the step in flight and
+another engine re-runs it.
+
+A ``Flow`` is the ordered steps of one kind of workflow plus two hooks run
+in the same transaction that finishes the workflow: ``on_done`` after the
+last step, ``on_failed`` after the undos of a failure. Steps and hooks reach
+the world through a ``StepContext``; they queue notifications and wake-ups
+on it, which the runner sends only once the transaction committed.
+"""
+
+import dataclasses
+import datetime
+import traceback
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from oslo_config import cfg
+from sqlalchemy import orm
+
+from mogan import context as mogan_context
+from mogan import exception
+from mogan.db import session as db_session
+from mogan.drivers import base as driver_base
+from mogan.image import base as image_base
+from mogan.network import base as network_base
+from mogan.placement import client as placement_client
+
+
+@dataclasses.dataclass(frozen=True)
+class Done:
+    """The step finished; go on to the next one."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Wait:
+    """The step is not finished: run it again after ``seconds``."""
+
+    seconds: float
+
+
+Result = Done | Wait
+DONE = Done()
+
+
+class Aborted(exception.MoganError):
+    """The workflow's target changed under it (deleted); stop and undo."""
+
+    msg_fmt = "Aborted: {reason}"
+    code = "mogan.engine.aborted"
+
+
+class StepFailed(exception.MoganError):
+    """Hardware or a backend reported a failure the flow handles."""
+
+    msg_fmt = "{reason}"
+    code = "mogan.engine.step_failed"
+
+
+class Retry(exception.MoganError):
+    """A transient condition: run the step again after ``seconds``."""
+
+    msg_fmt = "Retry: {reason}"
+    code = "mogan.engine.retry"
+
+    def __init__(self, reason: str, seconds: float = 1.0) -> None:
+        """Retry after ``seconds`` because of ``reason``."""
+        super().__init__(reason=reason)
+        self.seconds = seconds
+
+
+class Scheduler(Protocol):
+    """What the engine needs of the scheduler (its RPC API)."""
+
+    def select_and_claim(
+        self, ctx: dict[str, Any], request: dict[str, Any]
+    ) -> dict[str, str]:
+        """Place and claim the servers of ``request`` (see SchedulerAPI)."""
+
+
+class Notifier(Protocol):
+    """What the engine needs to send versioned notifications."""
+
+    def info(self, ctxt: dict[str, Any], event_type: str, payload: Any) -> None:
+        """Send an INFO notification."""
+
+    def error(self, ctxt: dict[str, Any], event_type: str, payload: Any) -> None:
+        """Send an ERROR notification."""
+
+
+@dataclasses.dataclass
+class Deps:
+    """Everything workflows act through, built once per engine process."""
+
+    conf: cfg.ConfigOpts
+    db: db_session.Database
+    host: str
+    driver: driver_base.Driver
+    placement: placement_client.PlacementClient
+    network: network_base.NetworkBackend
+    image: image_base.ImageBackend
+    scheduler: Scheduler
+    notifier: Notifier | None = None
+    wake: Callable[[], None] = lambda: None
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """The workflow row as the step sees it (a copy, not an ORM object)."""
+
+    id: int
+    uuid: str
+    kind: str
+    server_uuid: str | None
+    step: int
+    reverting: bool
+    attempts: int
+    args: dict[str, Any]
+    state: dict[str, Any]
+    last_error: str | None
+
+
+@dataclasses.dataclass
+class Notification:
+    """A notification to send after commit."""
+
+    event_type: str
+    payload: dict[str, Any]
+    error: bool = False
+
+
+@dataclasses.dataclass
+class StepContext:
+    """What a step or hook works with: dependencies, its workflow, a queue."""
+
+    deps: Deps
+    workflow: Snapshot
+    notifications: list[Notification] = dataclasses.field(default_factory=list)
+    wake_after: bool = False
+
+    @property
+    def conf(self) -> cfg.ConfigOpts:
+        """The engine's configuration."""
+        return self.deps.conf
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The workflow's arguments (read only by convention)."""
+        return self.workflow.args
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The workflow's state, persisted after every step."""
+        return self.workflow.state
+
+    @property
+    def server_uuid(self) -> str:
+        """The server the workflow acts on (every kind but ``schedule``)."""
+        if self.workflow.server_uuid is None:
+            msg = f"workflow {self.workflow.uuid} has no server"
+            raise RuntimeError(msg)
+        return self.workflow.server_uuid
+
+    @property
+    def attempt(self) -> int:
+        """How many times the current step was started (1 on the first run)."""
+        return self.workflow.attempts
+
+    def request_context(self) -> mogan_context.RequestContext:
+        """An admin context for backends, acting on the engine's database."""
+        return mogan_context.RequestContext(
+            user_id="mogan-engine",
+            project_id=None,
+            roles=["admin"],
+            db=self.deps.db,
+        )
+
+    def rpc_context(self) -> dict[str, Any]:
+        """The context dict RPC calls carry."""
+        return {"request_id": f"req-{self.workflow.uuid}", "roles": ["admin"]}
+
+    def now(self) -> datetime.datetime:
+        """The current time (UTC)."""
+        return datetime.datetime.now(datetime.UTC)
+
+    def notify(
+        self, event_type: str, payload: dict[str, Any], error: bool = False
+    ) -> None:
+        """Queue a notification, sent once the current work is committed."""
+        self.notifications.append(Notification(event_type, payload, error))
+
+    def wake(self) -> None:
+        """Ask the runner to look for due workflows (new ones were written)."""
+        self.wake_after = True
+
+
+class Step:
+    """One idempotent unit of a flow: ``do`` and its ``undo``."""
+
+    name = "step"
+
+    def do(self, ctx: StepContext) -> Result:
+        """Do the work (again, if a previous run was interrupted)."""
+        raise NotImplementedError
+
+    def undo(self, ctx: StepContext) -> Result:
+        """Reverse ``do`` (also when ``do`` never ran or ran half way)."""
+        del ctx
+        return DONE
+
+
+class Flow:
+    """The ordered steps of one workflow kind and how it finishes."""
+
+    kind = "flow"
+    steps: tuple[Step, ...] = ()
+
+    def check(self, ctx: StepContext) -> None:
+        """Run before every ``do``: raise ``Aborted`` to stop and undo."""
+        del ctx
+
+    def on_done(self, ctx: StepContext, session: orm.Session) -> None:
+        """Finish after the last step, in the workflow's final transaction."""
+        del ctx, session
+
+    def on_failed(
+        self, ctx: StepContext, session: orm.Session, error: dict[str, Any]
+    ) -> None:
+        """Finish after the undos of a failure (fault, reschedule or error)."""
+        del ctx, session, error
+
+
+HTTP_CODES: tuple[tuple[type[exception.MoganError], int], ...] = (
+    (exception.Invalid, 400),
+    (exception.Forbidden, 403),
+    (exception.NotFound, 404),
+    (exception.Conflict, 409),
+)
+
+
+def describe_error(err: BaseException) -> dict[str, Any]:
+    """A failure as the flows record it: code, message, detail, exception name.
+
+    Mogan's own errors are expected: their HTTP-like code and no traceback.
+    Anything else is a bug somewhere: code 500 and the traceback as detail.
+    """
+    if isinstance(err, exception.MoganError):
+        code = next((c for cls, c in HTTP_CODES if isinstance(err, cls)), 500)
+        detail = None
+        message = err.message
+    else:
+        code = 500
+        detail = "".join(traceback.format_exception(err))
+        message = f"{type(err).__name__}: {err}"
+    return {
+        "code": code,
+        "message": message[:255],
+        "detail": detail,
+        "exception": type(err).__name__,
+        "module": type(err).__module__,
+        "aborted": isinstance(err, Aborted),
+    }

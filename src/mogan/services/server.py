@@ -1,0 +1,428 @@
+"""Servers: create (one or many), read, update, delete and state changes.
+
+The API side of every action: validate, check lock and state machine, write
+the new status and the workflow that carries the action out in ONE
+transaction, then nudge an engine. The engine does the work; a lost nudge
+only delays it to the engine's next poll.
+"""
+
+import base64
+import binascii
+import dataclasses
+import secrets
+import string
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from oslo_utils import uuidutils
+
+from mogan import context as mogan_context
+from mogan import exception, states
+from mogan.db import models
+from mogan.db.api import flavor as flavor_db
+from mogan.db.api import keypair as keypair_db
+from mogan.db.api import server as server_db
+from mogan.db.api import workflow as workflow_db
+from mogan.engine import rpcapi as engine_rpcapi
+from mogan.image import base as image_base
+from mogan.network import base as network_base
+
+MAX_USER_DATA = 65535
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+MUTABLE_FIELDS = ("name", "description", "metadata")
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateRequest:
+    """A validated ``POST /servers`` body."""
+
+    name: str
+    flavor_uuid: str
+    image_uuid: str
+    networks: list[dict[str, str]]
+    description: str | None = None
+    availability_zone: str | None = None
+    metadata: dict[str, str] = dataclasses.field(default_factory=dict)
+    user_data: str | None = None
+    personality: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    key_name: str | None = None
+    admin_pass: str | None = None
+    min_count: int = 1
+    max_count: int | None = None
+    partitions: dict[str, int] = dataclasses.field(default_factory=dict)
+    group: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Backends:
+    """What server actions reach beyond the database."""
+
+    engine: engine_rpcapi.EngineAPI
+    images: image_base.ImageBackend
+    networks: network_base.NetworkBackend
+
+
+def _rpc_ctx(ctx: mogan_context.RequestContext) -> dict[str, Any]:
+    return {
+        "request_id": ctx.request_id,
+        "user_id": ctx.user_id,
+        "project_id": ctx.project_id,
+        "roles": ctx.roles,
+    }
+
+
+def _check_user_data(user_data: str | None) -> None:
+    if user_data is None:
+        return
+    if len(user_data) > MAX_USER_DATA:
+        raise exception.InvalidParameter(
+            field="user_data", reason=f"longer than {MAX_USER_DATA} characters"
+        )
+    try:
+        base64.b64decode(user_data, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise exception.InvalidParameter(
+            field="user_data", reason="must be valid base64"
+        ) from err
+
+
+def _check_personality(files: list[dict[str, str]]) -> None:
+    for index, item in enumerate(files):
+        try:
+            base64.b64decode(item["contents"], validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise exception.InvalidParameter(
+                field=f"personality[{index}].contents",
+                reason=f"invalid base64 data for file {item['path']}",
+            ) from err
+
+
+def _partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str, int]:
+    """The partitions to deploy with, checked against the image (v1 section 2.5)."""
+    if not image.is_partition_image:
+        if request.partitions:
+            raise exception.InvalidParameter(
+                field="partitions",
+                reason=f"image {image.uuid} is whole-disk: it takes no partitions",
+            )
+        return {}
+    partitions = dict(request.partitions) or {"root_gb": 10}
+    root_gb = partitions["root_gb"]
+    if image.size is not None and image.size > root_gb * 1024**3:
+        raise exception.InvalidParameter(
+            field="partitions.root_gb",
+            reason=f"{root_gb} GiB is smaller than image {image.uuid}",
+        )
+    if image.min_disk > root_gb:
+        raise exception.InvalidParameter(
+            field="partitions.root_gb",
+            reason=f"image {image.uuid} needs at least {image.min_disk} GiB",
+        )
+    return partitions
+
+
+def _names(name: str, count: int, uuids: list[str]) -> list[str]:
+    if count == 1:
+        return [name]
+    return [f"{name}-{index}" for index in range(1, len(uuids) + 1)]
+
+
+def create(
+    ctx: mogan_context.RequestContext,
+    backends: Backends,
+    request: CreateRequest,
+) -> list[models.Server]:
+    """Create ``max_count`` servers (at least ``min_count`` will be built or none).
+
+    Returns:
+        The new servers, all ``building``; the first is the API's answer.
+
+    Raises:
+        InvalidParameter: counts, user data, personality or partitions are bad.
+        FlavorNotFound, ImageNotFound, NetworkNotFound, KeypairNotFound:
+            a referenced resource is missing or hidden.
+        NotFound: the availability zone does not exist.
+    """
+    max_count = request.max_count or request.min_count
+    if request.min_count > max_count:
+        raise exception.InvalidParameter(
+            field="min_count", reason="min_count must be <= max_count"
+        )
+    _check_user_data(request.user_data)
+    _check_personality(request.personality)
+    image = backends.images.get(ctx, request.image_uuid)
+    if image.status != "active":
+        raise exception.InvalidParameter(
+            field="image_uuid", reason=f"image {image.uuid} is not active"
+        )
+    partitions = _partitions(request, image)
+    for index, net in enumerate(request.networks):
+        if "net_id" not in net:
+            raise exception.InvalidParameter(
+                field=f"networks[{index}]",
+                reason="only net_id is supported by the embedded network backend",
+            )
+        backends.networks.get_network(ctx, net["net_id"])
+    if request.availability_zone is not None:
+        # TODO(#4): zones come from aggregates; until then none exists.
+        raise exception.NotFound(
+            f"Availability zone {request.availability_zone} could not be found."
+        )
+    request_id = uuidutils.generate_uuid()
+    uuids = [uuidutils.generate_uuid() for _ in range(max_count)]
+    names = _names(request.name, max_count, uuids)
+    admin_pass = request.admin_pass or "".join(
+        secrets.choice(PASSWORD_ALPHABET) for _ in range(12)
+    )
+    with ctx.database.transaction() as session:
+        flavor = flavor_db.get(
+            session,
+            request.flavor_uuid,
+            visible_to=ctx.project_id,
+            all_visible=ctx.is_admin,
+        )
+        if flavor.disabled:
+            raise exception.InvalidParameter(
+                field="flavor_uuid", reason=f"flavor {flavor.uuid} is disabled"
+            )
+        public_key = None
+        if request.key_name is not None:
+            public_key = keypair_db.get(
+                session, ctx.user_id or "", request.key_name
+            ).public_key
+        servers = [
+            server_db.create(
+                session,
+                {
+                    "uuid": server_uuid,
+                    "name": name,
+                    "description": request.description,
+                    "project_id": ctx.project_id or "",
+                    "user_id": ctx.user_id or "",
+                    "status": states.BUILDING,
+                    "flavor_uuid": flavor.uuid,
+                    "image_uuid": image.uuid,
+                    "availability_zone": request.availability_zone,
+                    "extra": dict(request.metadata),
+                    "partitions": partitions,
+                    "key_name": request.key_name,
+                    "system_metadata": {},
+                    "request_id": request_id,
+                },
+            )
+            for server_uuid, name in zip(uuids, names, strict=True)
+        ]
+        workflow = workflow_db.create(
+            session,
+            kind="schedule",
+            server_uuid=None,
+            args={
+                "server_uuids": uuids,
+                "min_count": request.min_count,
+                "flavor_uuid": flavor.uuid,
+                "availability_zone": request.availability_zone,
+                "project_id": ctx.project_id,
+                "user_id": ctx.user_id,
+                "build_args": {
+                    "image_uuid": image.uuid,
+                    "networks": request.networks,
+                    "user_data": request.user_data,
+                    "admin_pass": admin_pass,
+                    "key_name": request.key_name,
+                    "public_key": public_key,
+                    "personality": request.personality,
+                    "partitions": partitions,
+                    "attempt": 1,
+                    "excluded_nodes": [],
+                },
+            },
+        )
+        workflow_uuid = workflow.uuid
+    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
+    return servers
+
+
+def get(ctx: mogan_context.RequestContext, server_uuid: str) -> models.Server:
+    """The server.
+
+    Raises:
+        ServerNotFound: no such server.
+    """
+    with ctx.database.transaction(readonly=True) as session:
+        return server_db.get(session, server_uuid)
+
+
+def get_all(
+    ctx: mogan_context.RequestContext,
+    *,
+    all_projects: bool,
+    filters: dict[str, Any],
+    sort_key: str,
+    sort_dir: str,
+    limit: int | None,
+    marker: str | None,
+) -> Sequence[models.Server]:
+    """A page of servers of the caller's project (or every project).
+
+    Raises:
+        ServerNotFound: the marker names no server of the listing.
+    """
+    with ctx.database.transaction(readonly=True) as session:
+        marker_row = server_db.get(session, marker) if marker else None
+        project = None if all_projects else ctx.project_id
+        if marker_row is not None and project and marker_row.project_id != project:
+            raise exception.ServerNotFound(server=marker)
+        return server_db.get_all(
+            session,
+            project_id=project,
+            filters=filters,
+            sort_key=sort_key,
+            sort_dir=sort_dir,
+            limit=limit,
+            marker=marker_row,
+        )
+
+
+def update(
+    ctx: mogan_context.RequestContext,
+    server_uuid: str,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> models.Server:
+    """Apply ``change`` to name, description and metadata atomically.
+
+    Only those three fields are read and written, so admin-only fields are
+    never touched by a patch (fixes v1 bug 4).
+
+    Raises:
+        ServerNotFound: no such server.
+    """
+    with ctx.database.transaction() as session:
+        server = server_db.get(session, server_uuid, for_update=True)
+        current = {
+            "name": server.name,
+            "description": server.description,
+            "metadata": dict(server.extra),
+        }
+        new = change(current)
+        server.name = new["name"]
+        server.description = new.get("description")
+        server.extra = dict(new.get("metadata") or {})
+        session.flush()
+        return server
+
+
+def _check_lock(ctx: mogan_context.RequestContext, server: models.Server) -> None:
+    if server.locked_by is not None and not ctx.is_admin:
+        raise exception.ServerLocked(server=server.uuid)
+
+
+def _start(
+    ctx: mogan_context.RequestContext,
+    backends: Backends,
+    server_uuid: str,
+    *,
+    event: str,
+    kind: str,
+    args: dict[str, Any],
+) -> None:
+    """Fire ``event``, persist the new status and the workflow, nudge."""
+    with ctx.database.transaction() as session:
+        server = server_db.get(session, server_uuid, for_update=True)
+        _check_lock(ctx, server)
+        server.status = states.next_state(server.status, event)
+        workflow = workflow_db.create(
+            session, kind=kind, server_uuid=server.uuid, args=args
+        )
+        workflow_uuid = workflow.uuid
+    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
+
+
+def delete(
+    ctx: mogan_context.RequestContext, backends: Backends, server_uuid: str
+) -> None:
+    """Start deleting a server (allowed from every state but ``deleted``).
+
+    Raises:
+        ServerNotFound: no such server.
+        ServerLocked: locked, and the caller is not an admin.
+    """
+    _start(ctx, backends, server_uuid, event=states.DELETE, kind="delete", args={})
+
+
+def set_power_state(
+    ctx: mogan_context.RequestContext,
+    backends: Backends,
+    server_uuid: str,
+    target: str,
+) -> None:
+    """Start a power action: on, off, soft_off, reboot, soft_reboot.
+
+    Raises:
+        ServerNotFound: no such server.
+        ServerLocked: locked, and the caller is not an admin.
+        InvalidState: not allowed in the server's status (e.g. maintenance).
+    """
+    _start(
+        ctx,
+        backends,
+        server_uuid,
+        event=states.POWER_EVENTS[target],
+        kind="power",
+        args={"target": target},
+    )
+
+
+def rebuild(
+    ctx: mogan_context.RequestContext,
+    backends: Backends,
+    server_uuid: str,
+    *,
+    image_uuid: str | None,
+    preserve_ephemeral: bool,
+) -> None:
+    """Start re-deploying a server, with a new image when given.
+
+    Raises:
+        ServerNotFound: no such server.
+        ImageNotFound: the image is missing or hidden.
+        ServerLocked: locked, and the caller is not an admin.
+        InvalidState: not active or stopped.
+    """
+    if image_uuid is None:
+        image_uuid = get(ctx, server_uuid).image_uuid
+    image = backends.images.get(ctx, image_uuid or "")
+    with ctx.database.transaction() as session:
+        server = server_db.get(session, server_uuid, for_update=True)
+        _check_lock(ctx, server)
+        server.status = states.next_state(server.status, states.REBUILD)
+        server.image_uuid = image.uuid
+        workflow = workflow_db.create(
+            session,
+            kind="rebuild",
+            server_uuid=server.uuid,
+            args={"image_uuid": image.uuid, "preserve_ephemeral": preserve_ephemeral},
+        )
+        workflow_uuid = workflow.uuid
+    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
+
+
+def set_lock(ctx: mogan_context.RequestContext, server_uuid: str, locked: bool) -> None:
+    """Lock or unlock a server (v1 section 2.3; admins may lift any lock).
+
+    The owner's project locks as ``owner``; anyone else (an admin from
+    another project) as ``admin``. The owner cannot lift an admin lock.
+
+    Raises:
+        ServerNotFound: no such server.
+        Forbidden: the owner tried to lift an admin's lock.
+    """
+    with ctx.database.transaction() as session:
+        server = server_db.get(session, server_uuid, for_update=True)
+        side = "owner" if ctx.project_id == server.project_id else "admin"
+        if locked:
+            if server.locked_by is None or side == "admin":
+                server.locked_by = side
+            return
+        if server.locked_by == "admin" and not ctx.is_admin:
+            raise exception.Forbidden(rule="unlock of an admin lock")
+        server.locked_by = None

@@ -1,0 +1,141 @@
+"""select_and_claim over the in-process bus on the real embedded Placement."""
+
+import concurrent.futures
+import uuid
+
+import pytest
+
+from mogan import exception
+from mogan.placement import client as placement_client
+from tests.placement import support
+
+
+def request(node_rc: str, count: int = 1, **extra) -> dict:
+    """A request for ``count`` new servers on nodes of ``node_rc``."""
+    return {
+        "server_uuids": [str(uuid.uuid4()) for _ in range(count)],
+        "min_count": extra.pop("min_count", count),
+        "resources": {placement_client.resource_class_name(node_rc): 1},
+        "project_id": "project-a",
+        "user_id": "alice",
+        **extra,
+    }
+
+
+class TestConcurrency:
+    def test_twenty_one_concurrent_claims_on_twenty_nodes(
+        self, scheduler, driver, sync, placement_api, node_rc
+    ):
+        """21 concurrent one-server requests: 20 land on distinct nodes, one fails."""
+        nodes = support.enroll(driver, 20, node_rc)
+        sync()
+        requests = [request(node_rc) for _ in range(21)]
+        with concurrent.futures.ThreadPoolExecutor(21) as pool:
+            futures = [pool.submit(scheduler.select_and_claim, {}, r) for r in requests]
+            outcomes = [f.exception() or f.result() for f in futures]
+        placed = [o for o in outcomes if isinstance(o, dict)]
+        failed = [o for o in outcomes if not isinstance(o, dict)]
+        assert len(placed) == 20
+        assert {n for p in placed for n in p.values()} == set(nodes)
+        assert len(failed) == 1
+        assert isinstance(failed[0], exception.NoValidNode)
+        assert "20 nodes: 20 already allocated" in failed[0].message
+        for result in placed:
+            ((server, node),) = result.items()
+            assert placement_api.allocations_of(server) == {
+                node: {placement_client.resource_class_name(node_rc): 1}
+            }
+
+
+class TestMultiServer:
+    def test_all_servers_claimed_in_one_request(self, scheduler, driver, sync, node_rc):
+        """A request for three servers on three free nodes gets all three."""
+        support.enroll(driver, 3, node_rc)
+        sync()
+        req = request(node_rc, 3)
+        placed = scheduler.select_and_claim({}, req)
+        assert set(placed) == set(req["server_uuids"])
+        assert len(set(placed.values())) == 3
+
+    def test_as_many_as_fit_above_min_count(self, scheduler, driver, sync, node_rc):
+        """Five servers with min_count 2 on three nodes: three are placed."""
+        support.enroll(driver, 3, node_rc)
+        sync()
+        placed = scheduler.select_and_claim({}, request(node_rc, 5, min_count=2))
+        assert len(placed) == 3
+
+    def test_below_min_count_claims_nothing(
+        self, scheduler, driver, sync, placement_api, node_rc
+    ):
+        """Four servers, min_count 4, three nodes: NoValidNode, no allocation."""
+        support.enroll(driver, 3, node_rc)
+        sync()
+        req = request(node_rc, 4)
+        with pytest.raises(exception.NoValidNode) as err:
+            scheduler.select_and_claim({}, req)
+        assert "3 free nodes for 4 servers" in err.value.message
+        for server in req["server_uuids"]:
+            assert placement_api.allocations_of(server) == {}
+        rc = placement_client.resource_class_name(node_rc)
+        assert len(placement_api.allocation_candidates({rc: 1})) == 3
+
+
+class TestConstraints:
+    def test_excluded_nodes_are_never_chosen(self, scheduler, driver, sync, node_rc):
+        """Excluded nodes are skipped; excluding all of them fails."""
+        nodes = support.enroll(driver, 3, node_rc)
+        sync()
+        placed = scheduler.select_and_claim(
+            {}, request(node_rc, exclude_nodes=nodes[:2])
+        )
+        assert list(placed.values()) == [nodes[2]]
+        with pytest.raises(exception.NoValidNode) as err:
+            scheduler.select_and_claim({}, request(node_rc, exclude_nodes=nodes[:2]))
+        assert "2 excluded" in err.value.message
+        assert "1 already allocated" in err.value.message
+
+    def test_traits_select_nodes(self, scheduler, driver, sync, node_rc):
+        """Required and forbidden traits pick the one matching node."""
+        support.enroll(driver, 2, node_rc)
+        (gpu,) = support.enroll(driver, 1, node_rc, traits=("CUSTOM_GPU",))
+        (both,) = support.enroll(
+            driver, 1, node_rc, traits=("CUSTOM_GPU", "CUSTOM_SLOW")
+        )
+        sync()
+        placed = scheduler.select_and_claim(
+            {},
+            request(
+                node_rc,
+                required_traits=["CUSTOM_GPU"],
+                forbidden_traits=["CUSTOM_SLOW"],
+            ),
+        )
+        assert list(placed.values()) == [gpu]
+        assert both not in placed.values()
+
+    def test_member_of_restricts_to_aggregates(
+        self, scheduler, driver, sync, placement_api, node_rc
+    ):
+        """member_of keeps the claim inside the given aggregate."""
+        nodes = support.enroll(driver, 3, node_rc)
+        sync()
+        agg = str(uuid.uuid4())
+        generation = placement_api.get_provider(nodes[1])["generation"]
+        placement_api.set_aggregates(nodes[1], generation, [agg])
+        placed = scheduler.select_and_claim({}, request(node_rc, member_of=[agg]))
+        assert list(placed.values()) == [nodes[1]]
+
+
+class TestExplanation:
+    def test_counts_say_why_nodes_were_rejected(self, scheduler, driver, sync, node_rc):
+        """8 nodes: 4 of another class, 2 in maintenance, 2 taken -> counts of each."""
+        support.enroll(driver, 4, support.node_class())
+        support.enroll(driver, 2, node_rc, maintenance=True)
+        support.enroll(driver, 2, node_rc)
+        sync()
+        scheduler.select_and_claim({}, request(node_rc, 2))
+        with pytest.raises(exception.NoValidNode) as err:
+            scheduler.select_and_claim({}, request(node_rc))
+        assert err.value.message.endswith(
+            "8 nodes: 4 wrong resource class, 2 in maintenance, 2 already allocated"
+        )
