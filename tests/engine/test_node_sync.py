@@ -3,12 +3,12 @@
 import uuid
 
 import pytest
-from tests.placement import support
 
 from mogan.db.api import node as node_db
 from mogan.drivers import base, fake
 from mogan.engine import node_sync
 from mogan.placement import client as placement_client
+from tests.placement import support
 
 
 @pytest.fixture

@@ -76,7 +76,18 @@ class TestRabbitMQProcesses:
         except OSError as err:
             unavailable("RabbitMQ", err)
         host = f"ci-{uuid.uuid4().hex[:8]}"
-        cfg_file = _write_conf(tmp_path / "mogan.conf", host, RABBIT_URL)
+        cfg_file = _write_conf(
+            tmp_path / "mogan.conf",
+            host,
+            RABBIT_URL,
+            # NOTE: both processes open the same embedded Placement database.
+            "[placement]\nembedded = true\n",
+        )
+        subprocess.run(
+            [str(BIN / "mogan-dbsync"), "--config-file", cfg_file, "upgrade"],
+            check=True,
+            capture_output=True,
+        )
         procs = [
             subprocess.Popen(
                 [str(BIN / name), "--config-file", cfg_file],

@@ -16,7 +16,7 @@ from mogan import rpc
 from mogan.api import app as api_app
 from mogan.cmd import common, demo, wsgi_server
 from mogan.db import migration
-from mogan.engine import manager as engine_manager
+from mogan.engine import service as engine_service
 from mogan.scheduler import manager as scheduler_manager
 
 LOG = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ CLI_OPTS = [
 EMBEDDED_DEFAULTS: dict[str, dict[str, object]] = {
     "DEFAULT": {"transport_url": rpc.EMBEDDED_TRANSPORT_URL},
     "api": {"auth_strategy": "noauth"},
+    "placement": {"embedded": True},
 }
 
 
@@ -63,7 +64,9 @@ def _banner(endpoint: str, demo_flavors: list[str] | None, nodes: int) -> str:
     ]
     if demo_flavors:
         lines.insert(
-            1, f"Demo: {nodes} new fake nodes, flavors {', '.join(demo_flavors)}"
+            1,
+            f"Demo: {nodes} new fake nodes, flavors {', '.join(demo_flavors)}, "
+            f"image {demo.DEMO_IMAGE}, network {demo.DEMO_NETWORK}",
         )
         lines.append(f"  mogan flavor show {demo_flavors[0]}")
     return "\n".join(lines) + "\n"
@@ -86,14 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         new_nodes, flavors = demo.enroll(ctx, state_dir)
 
-    rpc_servers = [
-        rpc.server(conf, rpc.ENGINE_TOPIC, [engine_manager.EngineManager(conf)]),
-        rpc.server(
-            conf, rpc.SCHEDULER_TOPIC, [scheduler_manager.SchedulerManager(conf)]
-        ),
-    ]
-    for server in rpc_servers:
-        server.start()
+    scheduler = rpc.server(
+        conf,
+        rpc.SCHEDULER_TOPIC,
+        [scheduler_manager.SchedulerManager(conf, database=db)],
+    )
+    scheduler.start()
+    engine = engine_service.EngineService(conf, db)
+    engine.start()
     web = wsgi_server.make_server(
         api_app.create_app(conf, db),
         conf.listen_host,
@@ -108,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wsgi_server.serve_forever(web, prepared=True)
     finally:
-        for server in rpc_servers:
-            server.stop()
-            server.wait()
+        engine.stop()
+        scheduler.stop()
+        scheduler.wait()
         db.dispose()
     return 0
 

@@ -40,6 +40,10 @@ def setup_logging(debug: bool = False) -> None:
         level=logging.DEBUG if debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    if not debug:
+        # NOTE: one line per Placement request drowns what matters.
+        for chatty in ("httpx", "placement.requestlog", "alembic.runtime.migration"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def database(conf: cfg.ConfigOpts) -> db_session.Database:

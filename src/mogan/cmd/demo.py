@@ -11,6 +11,11 @@ from mogan import context as mogan_context
 from mogan import exception
 from mogan.drivers import base, fake
 from mogan.services import flavor as flavor_svc
+from mogan.services import image as image_svc
+from mogan.services import network as network_svc
+
+DEMO_IMAGE = "ubuntu-24.04"
+DEMO_NETWORK = "demo-net"
 
 # NOTE: fixed UUIDs so a restarted demo recognises its own nodes.
 _NAMESPACE = uuid.UUID("6f1c7c1e-5d7e-4c4b-9f0e-6d6f67616e00")
@@ -97,4 +102,20 @@ def enroll(ctx: mogan_context.RequestContext, state_path: str) -> tuple[int, lis
                     "disabled": False,
                 },
             )
+    if not any(i.name == DEMO_IMAGE for i in image_svc.get_all(ctx)):
+        image_svc.create(
+            ctx,
+            {
+                "name": DEMO_IMAGE,
+                "url": "http://images.example/ubuntu-24.04.qcow2",
+                "checksum": None,
+                "disk_format": "qcow2",
+                "visibility": "public",
+                "min_disk": 0,
+            },
+        )
+    if not any(n.name == DEMO_NETWORK for n in network_svc.get_all(ctx)):
+        network_svc.create(
+            ctx, {"name": DEMO_NETWORK, "cidr": "10.20.0.0/24", "shared": True}
+        )
     return added, [spec.flavor for spec in CLASSES]

@@ -1,17 +1,24 @@
 """``mogan-engine``: serve the engine's RPC topic."""
 
 import sys
+import threading
 
-from mogan import rpc
 from mogan.cmd import common
-from mogan.engine import manager
+from mogan.engine import service
 
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT/SIGTERM."""
     conf = common.parse(argv)
     common.setup_logging()
-    common.run_rpc_server(conf, rpc.ENGINE_TOPIC, [manager.EngineManager(conf)])
+    engine = service.EngineService(conf, common.database(conf))
+    engine.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.stop()
     return 0
 
 

@@ -11,7 +11,11 @@ def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT/SIGTERM."""
     conf = common.parse(argv)
     common.setup_logging()
-    common.run_rpc_server(conf, rpc.SCHEDULER_TOPIC, [manager.SchedulerManager(conf)])
+    common.run_rpc_server(
+        conf,
+        rpc.SCHEDULER_TOPIC,
+        [manager.SchedulerManager(conf, database=common.database(conf))],
+    )
     return 0
 
 
