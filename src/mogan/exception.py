@@ -180,6 +180,20 @@ class NetworkNotFound(NotFound):
     code = "mogan.network.not_found"
 
 
+class ServerGroupNotFound(NotFound):
+    """No server group with that id is visible."""
+
+    msg_fmt = "Server group {group} could not be found."
+    code = "mogan.server_group.not_found"
+
+
+class AvailabilityZoneNotFound(NotFound):
+    """No availability zone of that name has nodes."""
+
+    msg_fmt = "Availability zone {zone} could not be found."
+    code = "mogan.availability_zone.not_found"
+
+
 class NoValidNode(Conflict):
     """Scheduling found no node (or not enough nodes) for a request."""
 

@@ -165,9 +165,10 @@ def create(
         backends.networks.get_network(ctx, net["net_id"])
     if request.availability_zone is not None:
         # TODO(#4): zones come from aggregates; until then none exists.
-        raise exception.NotFound(
-            f"Availability zone {request.availability_zone} could not be found."
-        )
+        raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)
+    if request.group is not None:
+        # TODO(#4): server groups arrive with scheduling; none exists yet.
+        raise exception.ServerGroupNotFound(group=request.group)
     request_id = uuidutils.generate_uuid()
     uuids = [uuidutils.generate_uuid() for _ in range(max_count)]
     names = _names(request.name, max_count, uuids)
