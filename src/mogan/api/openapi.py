@@ -232,8 +232,12 @@ def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
         responses["401"] = _error("Not authenticated")
         responses["403"] = _error("Refused by policy, or over quota")
     query_fields = r.query.model_fields if r.query is not None else {}
-    if r.path_params or "marker" in query_fields:
-        responses["404"] = _error("Not found (or the page marker names nothing)")
+    # NOTE: a body can name other resources (a server's flavor, image,
+    # network), so any write may also answer 404.
+    if r.path_params or "marker" in query_fields or r.body is not None:
+        responses["404"] = _error(
+            "Not found: the resource, a resource the body names, or the marker"
+        )
     responses["406"] = _error("Microversion outside the supported range")
     if r.method in {"POST", "PATCH"} and not r.public:
         responses["409"] = _error("Conflict with the current state")

@@ -90,5 +90,8 @@ opts = [
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     """Register the ``[engine]`` options."""
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
+    # NOTE: a fresh group per ConfigOpts: oslo.config copies a registered
+    # group shallowly, so overrides would leak between configurations.
+    fresh = cfg.OptGroup(group.name, title=group.title)
+    conf.register_group(fresh)
+    conf.register_opts(opts, group=fresh)
