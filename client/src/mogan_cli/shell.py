@@ -18,7 +18,14 @@ import httpx
 from cliff import app, command, commandmanager
 
 from mogan_cli import __version__, auth, config
-from mogan_cli.commands import availability_zone, flavor, image, keypair, network
+from mogan_cli.commands import (
+    availability_zone,
+    flavor,
+    image,
+    keypair,
+    network,
+    server,
+)
 from mogan_cli.v1 import client as v1_client
 
 LOG = logging.getLogger("mogan_cli")
@@ -50,6 +57,18 @@ COMMANDS: dict[str, type[command.Command]] = {
     "network list": network.ListNetwork,
     "network show": network.ShowNetwork,
     "network delete": network.DeleteNetwork,
+    "server create": server.CreateServer,
+    "server list": server.ListServer,
+    "server show": server.ShowServer,
+    "server set": server.SetServer,
+    "server unset": server.UnsetServer,
+    "server delete": server.DeleteServer,
+    "server start": server.StartServer,
+    "server stop": server.StopServer,
+    "server reboot": server.RebootServer,
+    "server lock": server.LockServer,
+    "server unlock": server.UnlockServer,
+    "server rebuild": server.RebuildServer,
 }
 
 

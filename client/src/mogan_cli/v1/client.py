@@ -11,7 +11,7 @@ Example::
 """
 
 from mogan_cli import http
-from mogan_cli.v1 import availability_zone, flavor, image, keypair, network
+from mogan_cli.v1 import availability_zone, flavor, image, keypair, network, server
 
 
 class Client:
@@ -30,6 +30,7 @@ class Client:
         self.availability_zones = availability_zone.AvailabilityZoneManager(api)
         self.images = image.ImageManager(api)
         self.networks = network.NetworkManager(api)
+        self.servers = server.ServerManager(api)
 
     def close(self) -> None:
         """Release the HTTP client's connections."""

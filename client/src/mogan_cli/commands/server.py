@@ -1,0 +1,696 @@
+"""``mogan server ...``: create, list, show, change, power, lock, rebuild, delete.
+
+A ``<server>`` argument is a UUID or a name; so are ``--flavor``,
+``--image`` and ``--network`` (see the managers' ``find``). Commands that
+start engine work answer at once; ``--wait`` polls until the server
+settles, printing its status changes and the elapsed seconds on standard
+error, and fails (exit 1, with the server's fault message) when it ends
+in error or does not settle within ``--timeout`` seconds.
+"""
+
+import argparse
+import pathlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cliff import columns, command, lister, show
+
+from mogan_cli import exceptions
+from mogan_cli.commands import common
+from mogan_cli.v1 import base
+from mogan_cli.v1 import client as v1_client
+from mogan_cli.v1 import server as v1_server
+
+FIELDS = (
+    "uuid",
+    "name",
+    "description",
+    "status",
+    "power_state",
+    "locked",
+    "addresses",
+    "flavor_uuid",
+    "image_uuid",
+    "availability_zone",
+    "key_name",
+    "metadata",
+    "fault",
+    "partitions",
+    "project_id",
+    "user_id",
+    "node",
+    "affinity_zone",
+    "system_metadata",
+    "launched_at",
+    "created_at",
+    "updated_at",
+)
+LIST_COLUMNS = (
+    ("UUID", "uuid"),
+    ("Name", "name"),
+    ("Status", "status"),
+    ("Power State", "power_state"),
+    ("Networks", "addresses"),
+)
+LONG_COLUMNS = (
+    ("Flavor", "flavor_uuid"),
+    ("Image", "image_uuid"),
+    ("Availability Zone", "availability_zone"),
+    ("Locked", "locked"),
+    ("Properties", "metadata"),
+    ("Project", "project_id"),
+)
+DEFAULT_TIMEOUT = 1800.0
+SCHEDULER_HINTS = ("group",)
+
+
+class AddressesColumn(columns.FormattableColumn[dict[str, Any]]):
+    """Addresses per network: ``demo-net=10.0.0.3, 10.0.0.4; other=...``.
+
+    Tables name each network (when its name is known) and list its
+    addresses; JSON and YAML keep the API's mapping.
+    """
+
+    def __init__(self, value: dict[str, Any], names: dict[str, str]) -> None:
+        """Wrap ``value``; ``names`` maps network UUIDs to names."""
+        super().__init__(value)
+        self.names = names
+
+    def human_readable(self) -> str:
+        """``network=addr, addr`` per network, networks separated by ``;``."""
+        value = self.machine_readable() or {}
+        return "; ".join(
+            f"{self.names.get(net, net)}="
+            + ", ".join(str(entry.get("addr")) for entry in entries)
+            for net, entries in sorted(value.items())
+        )
+
+
+def _network_names(
+    mogan: v1_client.Client, servers: Sequence[base.Resource]
+) -> dict[str, str]:
+    """Network UUID -> name for the networks the servers have addresses on."""
+    if not any(s.get("addresses") for s in servers):
+        return {}
+    try:
+        return {n["uuid"]: n["name"] for n in mogan.networks.list() if n.get("name")}
+    except exceptions.ClientError:
+        # NOTE: the names only decorate the output; UUIDs will do.
+        return {}
+
+
+def _shape(server: base.Resource, names: dict[str, str]) -> base.Resource:
+    """``server`` with its addresses wrapped for display."""
+    shaped = dict(server)
+    if "addresses" in shaped:
+        shaped["addresses"] = AddressesColumn(shaped["addresses"] or {}, names)
+    return shaped
+
+
+def _show(
+    mogan: v1_client.Client, server: base.Resource
+) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """``ShowOne`` output of one server; ``fault`` only when it has one."""
+    shaped = _shape(server, _network_names(mogan, [server]))
+    if not shaped.get("fault"):
+        shaped.pop("fault", None)
+    present = tuple(f for f in FIELDS if f in shaped)
+    return present, tuple(common.cell(shaped[f]) for f in present)
+
+
+def _server_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("server", metavar="<server>", help=help_text)
+
+
+def _servers_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("servers", metavar="<server>", nargs="+", help=help_text)
+
+
+def _wait_options(parser: argparse.ArgumentParser, until: str) -> None:
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help=f"Wait until {until}; fail if it ends in error",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="<seconds>",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"With --wait, give up after this many seconds "
+        f"(default: {DEFAULT_TIMEOUT:g})",
+    )
+
+
+class Waiter:
+    """Shows a wait's progress on the command's standard error.
+
+    A terminal gets one line per server, rewritten in place with the
+    elapsed seconds; anything else (a log, a pipe) gets a line per status
+    change.
+
+    Args:
+        cmd: the command that waits.
+    """
+
+    def __init__(self, cmd: command.Command) -> None:
+        """Bind the display to ``cmd``'s app."""
+        self.cmd = cmd
+        self.stderr = cmd.app.stderr
+        isatty = getattr(self.stderr, "isatty", None)
+        self.tty = bool(isatty and isatty())
+
+    def wait(
+        self,
+        mogan: v1_client.Client,
+        server: base.Resource,
+        target: str,
+        timeout: float,
+    ) -> base.Resource:
+        """Wait for ``server`` to reach ``target``; see ``ServerManager.wait``.
+
+        Raises:
+            CommandError: the server ended in error, settled elsewhere or
+                timed out.
+        """
+        label = server.get("name") or server["uuid"]
+        last: list[str | None] = [None]
+
+        def progress(seen: base.Resource, elapsed: float) -> None:
+            status = str(seen.get("status"))
+            line = f"Server {label}: {status} ({elapsed:.0f}s)"
+            if self.tty:
+                self.stderr.write(f"\r{line}\x1b[K")
+            elif status != last[0]:
+                self.stderr.write(line + "\n")
+            last[0] = status
+            self.stderr.flush()
+
+        try:
+            return mogan.servers.wait(
+                server["uuid"], target, timeout=timeout, progress=progress
+            )
+        finally:
+            if self.tty:
+                self.stderr.write("\n")
+
+
+def _each(
+    cmd: command.Command,
+    verb: str,
+    names: Sequence[str],
+    action: Callable[[base.Resource], None],
+) -> list[base.Resource]:
+    """Find each server and run ``action`` on it, reporting failures on stderr.
+
+    Returns:
+        The servers the action succeeded on (see :func:`_check_all`).
+    """
+    mogan = common.client(cmd)
+    done: list[base.Resource] = []
+    for name in names:
+        try:
+            server = mogan.servers.find(name)
+            action(server)
+        except exceptions.ClientError as err:
+            cmd.app.stderr.write(f"Failed to {verb} server {name}: {err}\n")
+        else:
+            done.append(server)
+    return done
+
+
+def _check_all(verb: str, names: Sequence[str], done: Sequence[base.Resource]) -> None:
+    """Fail when :func:`_each` did not succeed on every server.
+
+    Raises:
+        CommandError: at least one server failed.
+    """
+    if len(done) < len(names):
+        raise exceptions.CommandError(
+            f"{len(names) - len(done)} of {len(names)} servers failed to {verb}."
+        )
+
+
+def _wait_all(
+    cmd: command.Command,
+    servers: Sequence[base.Resource],
+    target: str,
+    timeout: float,
+) -> list[base.Resource]:
+    """Wait for every one of ``servers`` to reach ``target``.
+
+    Raises:
+        CommandError: at least one failed (all were waited for).
+    """
+    mogan = common.client(cmd)
+    waiter = Waiter(cmd)
+    settled: list[base.Resource] = []
+    failed = 0
+    for server in servers:
+        try:
+            settled.append(waiter.wait(mogan, server, target, timeout))
+        except exceptions.CommandError as err:
+            if len(servers) == 1:
+                raise
+            failed += 1
+            cmd.app.stderr.write(f"{err}\n")
+    if failed:
+        raise exceptions.CommandError(f"{failed} of {len(servers)} servers failed.")
+    return settled
+
+
+class CreateServer(show.ShowOne):
+    """Create a server (or several with --min/--max)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """Name, flavor, image, networks and the optional extras."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<name>", help="New server name")
+        parser.add_argument(
+            "--flavor", metavar="<flavor>", required=True, help="Flavor (name or UUID)"
+        )
+        parser.add_argument(
+            "--image", metavar="<image>", required=True, help="Image (name or UUID)"
+        )
+        parser.add_argument(
+            "--network",
+            metavar="<network>",
+            dest="networks",
+            action="append",
+            required=True,
+            help="Network to attach a NIC to (name or UUID; repeat for more NICs)",
+        )
+        parser.add_argument("--key-name", metavar="<keypair>", help="Keypair to inject")
+        parser.add_argument(
+            "--user-data",
+            metavar="<file>",
+            type=pathlib.Path,
+            help="File handed to the server as user data (cloud-init)",
+        )
+        parser.add_argument(
+            "--property",
+            metavar="<key>=<value>",
+            dest="properties",
+            action="append",
+            type=common.key_value,
+            default=[],
+            help="Metadata to set on the server (repeatable)",
+        )
+        parser.add_argument(
+            "--description", metavar="<description>", help="Server description"
+        )
+        parser.add_argument(
+            "--availability-zone", metavar="<zone>", help="Availability zone"
+        )
+        parser.add_argument(
+            "--hint",
+            metavar="<key>=<value>",
+            dest="hints",
+            action="append",
+            type=common.key_value,
+            default=[],
+            help="Scheduler hint; group=<server-group-uuid> (repeatable)",
+        )
+        parser.add_argument(
+            "--min",
+            metavar="<count>",
+            dest="min_count",
+            type=int,
+            default=1,
+            help="Create at least this many servers or none (default: 1)",
+        )
+        parser.add_argument(
+            "--max",
+            metavar="<count>",
+            dest="max_count",
+            type=int,
+            help="Create up to this many servers (named <name>-1 ... <name>-N)",
+        )
+        _wait_options(parser, "the server is active")
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Resolve the names, create, optionally wait, and show the server.
+
+        Raises:
+            CommandError: an unknown hint or an unreadable user-data file.
+        """
+        hints = dict(parsed_args.hints)
+        unknown = sorted(set(hints) - set(SCHEDULER_HINTS))
+        if unknown:
+            raise exceptions.CommandError(
+                f"unknown scheduler hint {', '.join(unknown)}: "
+                f"only {', '.join(SCHEDULER_HINTS)} is supported"
+            )
+        user_data = None
+        if parsed_args.user_data is not None:
+            try:
+                user_data = parsed_args.user_data.read_bytes()
+            except OSError as err:
+                raise exceptions.CommandError(
+                    f"cannot read user data {parsed_args.user_data}: {err.strerror}"
+                ) from err
+        mogan = common.client(self)
+        count = max(parsed_args.max_count or 1, parsed_args.min_count)
+        before = self._namesakes(mogan, parsed_args.name) if count > 1 else set()
+        server = mogan.servers.create(
+            parsed_args.name,
+            mogan.flavors.find(parsed_args.flavor)["uuid"],
+            mogan.images.find(parsed_args.image)["uuid"],
+            [mogan.networks.find(n)["uuid"] for n in parsed_args.networks],
+            description=parsed_args.description,
+            availability_zone=parsed_args.availability_zone,
+            metadata=dict(parsed_args.properties),
+            user_data=user_data,
+            key_name=parsed_args.key_name,
+            min_count=parsed_args.min_count,
+            max_count=parsed_args.max_count,
+            group=hints.get("group"),
+        )
+        if parsed_args.wait:
+            created = [server]
+            if count > 1:
+                # NOTE: the API answers with the first server only; the
+                # others are the name-N servers that were not there before.
+                created = [
+                    s
+                    for s in mogan.servers.list(name=f"{parsed_args.name}-")
+                    if s["uuid"] not in before
+                    and s.get("name")
+                    in {f"{parsed_args.name}-{i}" for i in range(1, count + 1)}
+                ] or [server]
+            settled = _wait_all(self, created, "active", parsed_args.timeout)
+            server = next(
+                (s for s in settled if s["uuid"] == server["uuid"]), settled[0]
+            )
+        return _show(mogan, server)
+
+    @staticmethod
+    def _namesakes(mogan: v1_client.Client, name: str) -> set[str]:
+        """UUIDs of the servers already named ``name-...``."""
+        return {s["uuid"] for s in mogan.servers.list(name=f"{name}-")}
+
+
+class ListServer(lister.Lister):
+    """List servers."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """Filters, ``--long`` and paging options."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            "--long",
+            action="store_true",
+            help="Also list flavor, image, zone, lock, properties and project",
+        )
+        parser.add_argument(
+            "--all-projects",
+            action="store_true",
+            help="List the servers of every project (admin)",
+        )
+        parser.add_argument(
+            "--name", metavar="<prefix>", help="Only servers whose name starts so"
+        )
+        parser.add_argument(
+            "--status", metavar="<status>", help="Only servers in this status"
+        )
+        parser.add_argument(
+            "--flavor", metavar="<flavor>", help="Only servers of this flavor"
+        )
+        parser.add_argument(
+            "--image", metavar="<image>", help="Only servers with this image"
+        )
+        parser.add_argument(
+            "--limit", metavar="<n>", type=int, help="List at most <n> servers"
+        )
+        parser.add_argument(
+            "--marker", metavar="<server-uuid>", help="List servers after this one"
+        )
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Fetch the list."""
+        mogan = common.client(self)
+        flavor = mogan.flavors.find(parsed_args.flavor) if parsed_args.flavor else None
+        image = mogan.images.find(parsed_args.image) if parsed_args.image else None
+        servers = mogan.servers.list(
+            name=parsed_args.name,
+            status=parsed_args.status,
+            flavor_uuid=flavor["uuid"] if flavor else None,
+            image_uuid=image["uuid"] if image else None,
+            all_projects=parsed_args.all_projects,
+            limit=parsed_args.limit,
+            marker=parsed_args.marker,
+        )
+        names = _network_names(mogan, servers)
+        wanted = LIST_COLUMNS + (LONG_COLUMNS if parsed_args.long else ())
+        return common.rows([_shape(s, names) for s in servers], wanted)
+
+
+class ShowServer(show.ShowOne):
+    """Show a server (and its fault when it is in error)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """The server to show."""
+        parser = super().get_parser(prog_name)
+        _server_argument(parser, "Server to show (name or UUID)")
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Find the server and show it."""
+        mogan = common.client(self)
+        return _show(mogan, mogan.servers.find(parsed_args.server))
+
+
+class SetServer(command.Command):
+    """Set a server's name, description or properties."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """What to change."""
+        parser = super().get_parser(prog_name)
+        _server_argument(parser, "Server to modify (name or UUID)")
+        parser.add_argument("--name", metavar="<name>", help="New server name")
+        parser.add_argument(
+            "--description", metavar="<description>", help="New description"
+        )
+        parser.add_argument(
+            "--property",
+            metavar="<key>=<value>",
+            dest="properties",
+            action="append",
+            type=common.key_value,
+            default=[],
+            help="Metadata to add or change (repeatable)",
+        )
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Send one JSON patch with every change.
+
+        Raises:
+            CommandError: nothing to set was given.
+        """
+        if (
+            parsed_args.name is None
+            and parsed_args.description is None
+            and not parsed_args.properties
+        ):
+            raise exceptions.CommandError(
+                "nothing to set: give --name, --description or --property"
+            )
+        servers = common.client(self).servers
+        server = servers.find(parsed_args.server)
+        servers.update(
+            server["uuid"],
+            name=parsed_args.name,
+            description=parsed_args.description,
+            set_metadata=dict(parsed_args.properties),
+        )
+
+
+class UnsetServer(command.Command):
+    """Remove server properties."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """The server and the keys to remove."""
+        parser = super().get_parser(prog_name)
+        _server_argument(parser, "Server to modify (name or UUID)")
+        parser.add_argument(
+            "--property",
+            metavar="<key>",
+            dest="properties",
+            action="append",
+            required=True,
+            help="Metadata key to remove (repeatable)",
+        )
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Remove the keys in one JSON patch."""
+        servers = common.client(self).servers
+        server = servers.find(parsed_args.server)
+        servers.update(server["uuid"], unset_metadata=parsed_args.properties)
+
+
+class DeleteServer(command.Command):
+    """Delete servers."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """One or more servers, and whether to wait."""
+        parser = super().get_parser(prog_name)
+        _servers_argument(parser, "Server(s) to delete (name or UUID)")
+        _wait_options(parser, "the servers are gone")
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Delete each server, then wait for the accepted ones if asked."""
+        mogan = common.client(self)
+        done = _each(
+            self,
+            "delete",
+            parsed_args.servers,
+            lambda s: mogan.servers.delete(s["uuid"]),
+        )
+        if parsed_args.wait and done:
+            _wait_all(self, done, v1_server.GONE, parsed_args.timeout)
+        _check_all("delete", parsed_args.servers, done)
+
+
+class _PowerCommand(command.Command):
+    """Change the power of servers; subclasses set the targets."""
+
+    verb = "start"
+    target = "on"
+    soft_target: str | None = None
+    settles_in = "active"
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """One or more servers, ``--soft`` when supported, and whether to wait."""
+        parser = super().get_parser(prog_name)
+        if self.soft_target is not None:
+            parser.add_argument(
+                "--soft",
+                action="store_true",
+                help="Ask the operating system (ACPI) rather than cutting power",
+            )
+        _servers_argument(parser, "Server(s) (name or UUID)")
+        _wait_options(parser, f"the servers are {self.settles_in}")
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Send the power request to each server, then wait if asked."""
+        mogan = common.client(self)
+        target = (
+            self.soft_target
+            if self.soft_target and getattr(parsed_args, "soft", False)
+            else self.target
+        )
+        done = _each(
+            self,
+            self.verb,
+            parsed_args.servers,
+            lambda s: mogan.servers.set_power_state(s["uuid"], target),
+        )
+        if parsed_args.wait and done:
+            _wait_all(self, done, self.settles_in, parsed_args.timeout)
+        _check_all(self.verb, parsed_args.servers, done)
+
+
+class StartServer(_PowerCommand):
+    """Start (power on) servers."""
+
+    target = "on"
+    settles_in = "active"
+
+
+class StopServer(_PowerCommand):
+    """Stop (power off) servers."""
+
+    verb = "stop"
+    target = "off"
+    soft_target = "soft_off"
+    settles_in = "stopped"
+
+
+class RebootServer(_PowerCommand):
+    """Reboot servers."""
+
+    verb = "reboot"
+    target = "reboot"
+    soft_target = "soft_reboot"
+    settles_in = "active"
+
+
+class _LockCommand(command.Command):
+    """Lock or unlock servers; subclasses set ``locked``."""
+
+    locked = True
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """One or more servers."""
+        parser = super().get_parser(prog_name)
+        _servers_argument(parser, "Server(s) (name or UUID)")
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Send the lock state to each server."""
+        mogan = common.client(self)
+        verb = "lock" if self.locked else "unlock"
+        done = _each(
+            self,
+            verb,
+            parsed_args.servers,
+            lambda s: mogan.servers.set_lock(s["uuid"], self.locked),
+        )
+        _check_all(verb, parsed_args.servers, done)
+
+
+class LockServer(_LockCommand):
+    """Lock servers: only admins may then change them."""
+
+    locked = True
+
+
+class UnlockServer(_LockCommand):
+    """Unlock servers."""
+
+    locked = False
+
+
+class RebuildServer(command.Command):
+    """Rebuild a server: redeploy its node, with another image if given."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """The server, the image and whether to wait."""
+        parser = super().get_parser(prog_name)
+        _server_argument(parser, "Server to rebuild (name or UUID)")
+        parser.add_argument(
+            "--image",
+            metavar="<image>",
+            help="Image to deploy (name or UUID; default: the current one)",
+        )
+        parser.add_argument(
+            "--preserve-ephemeral",
+            action="store_true",
+            help="Keep the ephemeral partition (partition images)",
+        )
+        _wait_options(parser, "the server is active again")
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Ask for the rebuild, then wait if asked."""
+        mogan = common.client(self)
+        server = mogan.servers.find(parsed_args.server)
+        image = mogan.images.find(parsed_args.image) if parsed_args.image else None
+        mogan.servers.rebuild(
+            server["uuid"],
+            image_uuid=image["uuid"] if image else None,
+            preserve_ephemeral=parsed_args.preserve_ephemeral,
+        )
+        if parsed_args.wait:
+            _wait_all(self, [server], "active", parsed_args.timeout)
