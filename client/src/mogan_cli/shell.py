@@ -25,6 +25,7 @@ from mogan_cli.commands import (
     keypair,
     network,
     server,
+    server_action,
 )
 from mogan_cli.v1 import client as v1_client
 
@@ -63,12 +64,12 @@ COMMANDS: dict[str, type[command.Command]] = {
     "server set": server.SetServer,
     "server unset": server.UnsetServer,
     "server delete": server.DeleteServer,
-    "server start": server.StartServer,
-    "server stop": server.StopServer,
-    "server reboot": server.RebootServer,
-    "server lock": server.LockServer,
-    "server unlock": server.UnlockServer,
-    "server rebuild": server.RebuildServer,
+    "server start": server_action.StartServer,
+    "server stop": server_action.StopServer,
+    "server reboot": server_action.RebootServer,
+    "server lock": server_action.LockServer,
+    "server unlock": server_action.UnlockServer,
+    "server rebuild": server_action.RebuildServer,
 }
 
 

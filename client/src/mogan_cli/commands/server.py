@@ -1,22 +1,24 @@
-"""``mogan server ...``: create, list, show, change, power, lock, rebuild, delete.
+"""``mogan server ...``: create, list, show, set, unset, delete.
 
 A ``<server>`` argument is a UUID or a name; so are ``--flavor``,
 ``--image`` and ``--network`` (see the managers' ``find``). Commands that
 start engine work answer at once; ``--wait`` polls until the server
-settles, printing its status changes and the elapsed seconds on standard
-error, and fails (exit 1, with the server's fault message) when it ends
-in error or does not settle within ``--timeout`` seconds.
+settles (see ``server_wait``).
+
+What must not live here: the power, lock and rebuild commands
+(``server_action``) and the shared argument and ``--wait`` helpers
+(``server_wait``).
 """
 
 import argparse
 import pathlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from cliff import columns, command, lister, show
 
 from mogan_cli import exceptions
-from mogan_cli.commands import common
+from mogan_cli.commands import common, server_wait
 from mogan_cli.v1 import base
 from mogan_cli.v1 import client as v1_client
 from mogan_cli.v1 import server as v1_server
@@ -60,7 +62,6 @@ LONG_COLUMNS = (
     ("Properties", "metadata"),
     ("Project", "project_id"),
 )
-DEFAULT_TIMEOUT = 1800.0
 SCHEDULER_HINTS = ("group",)
 
 
@@ -116,147 +117,6 @@ def _show(
         shaped.pop("fault", None)
     present = tuple(f for f in FIELDS if f in shaped)
     return present, tuple(common.cell(shaped[f]) for f in present)
-
-
-def _server_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
-    parser.add_argument("server", metavar="<server>", help=help_text)
-
-
-def _servers_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
-    parser.add_argument("servers", metavar="<server>", nargs="+", help=help_text)
-
-
-def _wait_options(parser: argparse.ArgumentParser, until: str) -> None:
-    parser.add_argument(
-        "--wait",
-        action="store_true",
-        help=f"Wait until {until}; fail if it ends in error",
-    )
-    parser.add_argument(
-        "--timeout",
-        metavar="<seconds>",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"With --wait, give up after this many seconds "
-        f"(default: {DEFAULT_TIMEOUT:g})",
-    )
-
-
-class Waiter:
-    """Shows a wait's progress on the command's standard error.
-
-    A terminal gets one line per server, rewritten in place with the
-    elapsed seconds; anything else (a log, a pipe) gets a line per status
-    change.
-
-    Args:
-        cmd: the command that waits.
-    """
-
-    def __init__(self, cmd: command.Command) -> None:
-        """Bind the display to ``cmd``'s app."""
-        self.cmd = cmd
-        self.stderr = cmd.app.stderr
-        isatty = getattr(self.stderr, "isatty", None)
-        self.tty = bool(isatty and isatty())
-
-    def wait(
-        self,
-        mogan: v1_client.Client,
-        server: base.Resource,
-        target: str,
-        timeout: float,
-    ) -> base.Resource:
-        """Wait for ``server`` to reach ``target``; see ``ServerManager.wait``.
-
-        Raises:
-            CommandError: the server ended in error, settled elsewhere or
-                timed out.
-        """
-        label = server.get("name") or server["uuid"]
-        last: list[str | None] = [None]
-
-        def progress(seen: base.Resource, elapsed: float) -> None:
-            status = str(seen.get("status"))
-            line = f"Server {label}: {status} ({elapsed:.0f}s)"
-            if self.tty:
-                self.stderr.write(f"\r{line}\x1b[K")
-            elif status != last[0]:
-                self.stderr.write(line + "\n")
-            last[0] = status
-            self.stderr.flush()
-
-        try:
-            return mogan.servers.wait(
-                server["uuid"], target, timeout=timeout, progress=progress
-            )
-        finally:
-            if self.tty:
-                self.stderr.write("\n")
-
-
-def _each(
-    cmd: command.Command,
-    verb: str,
-    names: Sequence[str],
-    action: Callable[[base.Resource], None],
-) -> list[base.Resource]:
-    """Find each server and run ``action`` on it, reporting failures on stderr.
-
-    Returns:
-        The servers the action succeeded on (see :func:`_check_all`).
-    """
-    mogan = common.client(cmd)
-    done: list[base.Resource] = []
-    for name in names:
-        try:
-            server = mogan.servers.find(name)
-            action(server)
-        except exceptions.ClientError as err:
-            cmd.app.stderr.write(f"Failed to {verb} server {name}: {err}\n")
-        else:
-            done.append(server)
-    return done
-
-
-def _check_all(verb: str, names: Sequence[str], done: Sequence[base.Resource]) -> None:
-    """Fail when :func:`_each` did not succeed on every server.
-
-    Raises:
-        CommandError: at least one server failed.
-    """
-    if len(done) < len(names):
-        raise exceptions.CommandError(
-            f"{len(names) - len(done)} of {len(names)} servers failed to {verb}."
-        )
-
-
-def _wait_all(
-    cmd: command.Command,
-    servers: Sequence[base.Resource],
-    target: str,
-    timeout: float,
-) -> list[base.Resource]:
-    """Wait for every one of ``servers`` to reach ``target``.
-
-    Raises:
-        CommandError: at least one failed (all were waited for).
-    """
-    mogan = common.client(cmd)
-    waiter = Waiter(cmd)
-    settled: list[base.Resource] = []
-    failed = 0
-    for server in servers:
-        try:
-            settled.append(waiter.wait(mogan, server, target, timeout))
-        except exceptions.CommandError as err:
-            if len(servers) == 1:
-                raise
-            failed += 1
-            cmd.app.stderr.write(f"{err}\n")
-    if failed:
-        raise exceptions.CommandError(f"{failed} of {len(servers)} servers failed.")
-    return settled
 
 
 class CreateServer(show.ShowOne):
@@ -326,7 +186,7 @@ class CreateServer(show.ShowOne):
             type=int,
             help="Create up to this many servers (named <name>-1 ... <name>-N)",
         )
-        _wait_options(parser, "the server is active")
+        server_wait.wait_options(parser, "the server is active")
         return parser
 
     def take_action(
@@ -381,7 +241,7 @@ class CreateServer(show.ShowOne):
                     and s.get("name")
                     in {f"{parsed_args.name}-{i}" for i in range(1, count + 1)}
                 ] or [server]
-            settled = _wait_all(self, created, "active", parsed_args.timeout)
+            settled = server_wait.wait_all(self, created, "active", parsed_args.timeout)
             server = next(
                 (s for s in settled if s["uuid"] == server["uuid"]), settled[0]
             )
@@ -456,7 +316,7 @@ class ShowServer(show.ShowOne):
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         """The server to show."""
         parser = super().get_parser(prog_name)
-        _server_argument(parser, "Server to show (name or UUID)")
+        server_wait.server_argument(parser, "Server to show (name or UUID)")
         return parser
 
     def take_action(
@@ -473,7 +333,7 @@ class SetServer(command.Command):
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         """What to change."""
         parser = super().get_parser(prog_name)
-        _server_argument(parser, "Server to modify (name or UUID)")
+        server_wait.server_argument(parser, "Server to modify (name or UUID)")
         parser.add_argument("--name", metavar="<name>", help="New server name")
         parser.add_argument(
             "--description", metavar="<description>", help="New description"
@@ -519,7 +379,7 @@ class UnsetServer(command.Command):
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         """The server and the keys to remove."""
         parser = super().get_parser(prog_name)
-        _server_argument(parser, "Server to modify (name or UUID)")
+        server_wait.server_argument(parser, "Server to modify (name or UUID)")
         parser.add_argument(
             "--property",
             metavar="<key>",
@@ -543,154 +403,19 @@ class DeleteServer(command.Command):
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         """One or more servers, and whether to wait."""
         parser = super().get_parser(prog_name)
-        _servers_argument(parser, "Server(s) to delete (name or UUID)")
-        _wait_options(parser, "the servers are gone")
+        server_wait.servers_argument(parser, "Server(s) to delete (name or UUID)")
+        server_wait.wait_options(parser, "the servers are gone")
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Delete each server, then wait for the accepted ones if asked."""
         mogan = common.client(self)
-        done = _each(
+        done = server_wait.each(
             self,
             "delete",
             parsed_args.servers,
             lambda s: mogan.servers.delete(s["uuid"]),
         )
         if parsed_args.wait and done:
-            _wait_all(self, done, v1_server.GONE, parsed_args.timeout)
-        _check_all("delete", parsed_args.servers, done)
-
-
-class _PowerCommand(command.Command):
-    """Change the power of servers; subclasses set the targets."""
-
-    verb = "start"
-    target = "on"
-    soft_target: str | None = None
-    settles_in = "active"
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """One or more servers, ``--soft`` when supported, and whether to wait."""
-        parser = super().get_parser(prog_name)
-        if self.soft_target is not None:
-            parser.add_argument(
-                "--soft",
-                action="store_true",
-                help="Ask the operating system (ACPI) rather than cutting power",
-            )
-        _servers_argument(parser, "Server(s) (name or UUID)")
-        _wait_options(parser, f"the servers are {self.settles_in}")
-        return parser
-
-    def take_action(self, parsed_args: argparse.Namespace) -> None:
-        """Send the power request to each server, then wait if asked."""
-        mogan = common.client(self)
-        target = (
-            self.soft_target
-            if self.soft_target and getattr(parsed_args, "soft", False)
-            else self.target
-        )
-        done = _each(
-            self,
-            self.verb,
-            parsed_args.servers,
-            lambda s: mogan.servers.set_power_state(s["uuid"], target),
-        )
-        if parsed_args.wait and done:
-            _wait_all(self, done, self.settles_in, parsed_args.timeout)
-        _check_all(self.verb, parsed_args.servers, done)
-
-
-class StartServer(_PowerCommand):
-    """Start (power on) servers."""
-
-    target = "on"
-    settles_in = "active"
-
-
-class StopServer(_PowerCommand):
-    """Stop (power off) servers."""
-
-    verb = "stop"
-    target = "off"
-    soft_target = "soft_off"
-    settles_in = "stopped"
-
-
-class RebootServer(_PowerCommand):
-    """Reboot servers."""
-
-    verb = "reboot"
-    target = "reboot"
-    soft_target = "soft_reboot"
-    settles_in = "active"
-
-
-class _LockCommand(command.Command):
-    """Lock or unlock servers; subclasses set ``locked``."""
-
-    locked = True
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """One or more servers."""
-        parser = super().get_parser(prog_name)
-        _servers_argument(parser, "Server(s) (name or UUID)")
-        return parser
-
-    def take_action(self, parsed_args: argparse.Namespace) -> None:
-        """Send the lock state to each server."""
-        mogan = common.client(self)
-        verb = "lock" if self.locked else "unlock"
-        done = _each(
-            self,
-            verb,
-            parsed_args.servers,
-            lambda s: mogan.servers.set_lock(s["uuid"], self.locked),
-        )
-        _check_all(verb, parsed_args.servers, done)
-
-
-class LockServer(_LockCommand):
-    """Lock servers: only admins may then change them."""
-
-    locked = True
-
-
-class UnlockServer(_LockCommand):
-    """Unlock servers."""
-
-    locked = False
-
-
-class RebuildServer(command.Command):
-    """Rebuild a server: redeploy its node, with another image if given."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The server, the image and whether to wait."""
-        parser = super().get_parser(prog_name)
-        _server_argument(parser, "Server to rebuild (name or UUID)")
-        parser.add_argument(
-            "--image",
-            metavar="<image>",
-            help="Image to deploy (name or UUID; default: the current one)",
-        )
-        parser.add_argument(
-            "--preserve-ephemeral",
-            action="store_true",
-            help="Keep the ephemeral partition (partition images)",
-        )
-        _wait_options(parser, "the server is active again")
-        return parser
-
-    def take_action(self, parsed_args: argparse.Namespace) -> None:
-        """Ask for the rebuild, then wait if asked."""
-        mogan = common.client(self)
-        server = mogan.servers.find(parsed_args.server)
-        image = mogan.images.find(parsed_args.image) if parsed_args.image else None
-        mogan.servers.rebuild(
-            server["uuid"],
-            image_uuid=image["uuid"] if image else None,
-            preserve_ephemeral=parsed_args.preserve_ephemeral,
-        )
-        if parsed_args.wait:
-            _wait_all(self, [server], "active", parsed_args.timeout)
+            server_wait.wait_all(self, done, v1_server.GONE, parsed_args.timeout)
+        server_wait.check_all("delete", parsed_args.servers, done)
