@@ -1,5 +1,6 @@
 """``mogan-engine``: serve the engine's RPC topic."""
 
+import signal
 import sys
 import threading
 
@@ -11,6 +12,10 @@ def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT/SIGTERM."""
     conf = common.parse(argv)
     common.setup_logging()
+    # NOTE: SIGTERM (what service managers send) stops like Ctrl-C, so the
+    # engine hands its leases and node locks back instead of leaving them
+    # to run out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     engine = service.EngineService(conf, common.database(conf))
     engine.start()
     try:

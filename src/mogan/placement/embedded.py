@@ -11,17 +11,57 @@ Placement configures its database engine once per process (its
 Placement: :func:`shared_app` builds it on first use and hands the same app
 to every later caller. What must not live here: HTTP clients (see
 ``mogan.placement.factory``).
+
+On PostgreSQL through psycopg 3 (``postgresql+psycopg://``, the driver Mogan
+ships), Placement's database is opened with :class:`PlacementPsycopgDialect`:
+Placement reads ``lastrowid`` after an insert, which psycopg 2 cursors have
+and psycopg 3 cursors lack.
 """
 
 import pathlib
 import threading
 from typing import Any
 
+import sqlalchemy as sa
 from oslo_config import cfg
+from sqlalchemy.dialects.postgresql import psycopg as sa_psycopg
 
 _LOCK = threading.Lock()
 # NOTE: a dict rather than a global statement: {"app": ..., "where": ...}.
 _SHARED: dict[str, Any] = {}
+PSYCOPG_DRIVER = "psycopg"
+PLACEMENT_PSYCOPG_DRIVER = "mogan_placement_psycopg"
+
+
+class _PlacementPsycopgContext(sa_psycopg.PGExecutionContext_psycopg):
+    """psycopg 3 execution context with the ``lastrowid`` psycopg 2 gives."""
+
+    def get_lastrowid(self) -> Any:
+        """None, as a psycopg 2 cursor reports for a table without OIDs."""
+        # NOTE: Placement stores the value on an allocation object it then
+        # drops (allocation.py, _set_allocations); nothing reads it back.
+        return None
+
+
+class PlacementPsycopgDialect(sa_psycopg.PGDialect_psycopg):
+    """SQLAlchemy's psycopg 3 dialect, tolerating Placement's ``lastrowid``."""
+
+    execution_ctx_cls = _PlacementPsycopgContext
+
+
+sa.dialects.registry.register(
+    f"postgresql.{PLACEMENT_PSYCOPG_DRIVER}", __name__, "PlacementPsycopgDialect"
+)
+
+
+def _placement_url(connection: str) -> str:
+    """``connection`` with psycopg 3 swapped for the dialect Placement can use."""
+    url = sa.make_url(connection)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() == (
+        PSYCOPG_DRIVER
+    ):
+        url = url.set(drivername=f"postgresql+{PLACEMENT_PSYCOPG_DRIVER}")
+    return url.render_as_string(hide_password=False)
 
 
 def make_app(state_path: str, connection: str | None = None) -> Any:
@@ -39,7 +79,11 @@ def make_app(state_path: str, connection: str | None = None) -> Any:
     import placement.db_api  # noqa: PLC0415
     import placement.deploy  # noqa: PLC0415
 
-    url = connection or f"sqlite:///{pathlib.Path(state_path) / 'placement.sqlite'}"
+    url = (
+        _placement_url(connection)
+        if connection
+        else f"sqlite:///{pathlib.Path(state_path) / 'placement.sqlite'}"
+    )
     conf = cfg.ConfigOpts()
     placement.conf.register_opts(conf)
     conf.set_default("connection", url, group="placement_database")
