@@ -189,3 +189,32 @@ class TestConcurrentCreates:
             timeout=60,
         )
         assert all(world.allocations(u) == {} for u in uuids)
+
+
+class TestNodeReuse:
+    def test_freed_node_is_claimable_before_the_next_sync(
+        self, world, engine_factory, api
+    ):
+        """After a delete the node takes a new server without a periodic sync."""
+        world.enroll(1)
+        world.sync()
+        engine_factory()
+        first = api.post("/v1/servers", json=_body(world, "a"), headers=ADMIN.headers)
+        uuid = first.json()["uuid"]
+        wait_for(lambda: _show(api, uuid)["status"] == states.ACTIVE)
+        # NOTE: a periodic sync while deployed marks the node in use.
+        world.sync()
+        assert (
+            api.delete(f"/v1/servers/{uuid}", headers=ADMIN.headers).status_code == 204
+        )
+        wait_for(
+            lambda: (
+                api.get(f"/v1/servers/{uuid}", headers=ADMIN.headers).status_code == 404
+            )
+        )
+        second = api.post("/v1/servers", json=_body(world, "b"), headers=ADMIN.headers)
+        again = second.json()["uuid"]
+        wait_for(lambda: _show(api, again)["status"] in {states.ACTIVE, states.ERROR})
+        assert _show(api, again)["status"] == states.ACTIVE, _show(api, again).get(
+            "fault"
+        )

@@ -8,14 +8,16 @@ start the driver operation, poll it, and fire the FSM's ``done`` (or
 ``fail``/``error``) when it ends.
 """
 
+import logging
 from typing import Any
 
 from sqlalchemy import orm
 
-from mogan import states
+from mogan import exception, states
 from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
-from mogan.engine import build, steps, workflow
+from mogan.engine import build, node_sync, steps, workflow
+from mogan.placement import client as placement_client
 
 DELETE = "delete"
 POWER = "power"
@@ -37,6 +39,8 @@ POWER_ACTION = {
     "reboot": "reboot",
     "soft_reboot": "soft_reboot",
 }
+
+LOG = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- delete
@@ -123,11 +127,37 @@ class Release(workflow.Step):
         return workflow.DONE
 
 
+class RefreshNode(workflow.Step):
+    """Make the freed node claimable now, not at the next periodic sync."""
+
+    name = "refresh_node"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Re-sync the node's row and provider from the driver."""
+        node_uuid = ctx.state.get("node_uuid")
+        if node_uuid:
+            try:
+                node_sync.sync_node(
+                    ctx.deps.db, ctx.deps.driver, ctx.deps.placement, node_uuid
+                )
+            except (exception.MoganError, placement_client.PlacementError) as err:
+                # NOTE: only an optimisation: the periodic sync catches up.
+                LOG.warning("node %s not refreshed after delete: %s", node_uuid, err)
+        return workflow.DONE
+
+
 class DeleteFlow(workflow.Flow):
     """Remove a server and free everything it held."""
 
     kind = DELETE
-    steps = (WaitForOthers(), DeleteLock(), DeleteTeardown(), Unbind(), Release())
+    steps = (
+        WaitForOthers(),
+        DeleteLock(),
+        DeleteTeardown(),
+        Unbind(),
+        Release(),
+        RefreshNode(),
+    )
 
     def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
         """Delete the row, free the node, send delete.end."""

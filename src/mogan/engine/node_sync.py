@@ -28,6 +28,7 @@ import dataclasses
 import logging
 from typing import Any
 
+from mogan import exception
 from mogan.db import models
 from mogan.db import session as db_session
 from mogan.db.api import node as node_db
@@ -139,6 +140,40 @@ def sync(
             node_db.destroy(session, uuid)
     LOG.debug("%s: node sync %s", host, result)
     return result
+
+
+def sync_node(
+    database: db_session.Database,
+    driver: base.Driver,
+    placement: placement_client.PlacementClient,
+    node_uuid: str,
+) -> None:
+    """Bring one node's row and provider in step with the driver, now.
+
+    Called when a workflow changed the node (a teardown freed it), so the
+    node is claimable again at once instead of after the next periodic run.
+
+    Raises:
+        NodeNotFound: the driver no longer knows the node.
+        PlacementError: Placement refused; the periodic sync will retry.
+        ClaimConflict: the provider kept changing; the periodic sync will retry.
+    """
+    spec = driver.get_node(node_uuid)
+    with database.transaction(readonly=True) as session:
+        try:
+            row: models.Node | None = node_db.get(session, node_uuid)
+        except exception.NotFound:
+            row = None
+    provider = placement.get_provider(node_uuid)
+    fleet = _Fleet({node_uuid: provider} if provider else {}, set())
+    values = _driver_values(spec, driver.name)
+    if _needs_placement(spec, row, fleet) and _apply(placement, spec, row, fleet):
+        values["provider_synced"] = True
+    with database.transaction() as session:
+        if row is None:
+            node_db.create(session, {"uuid": node_uuid, **values})
+        else:
+            node_db.update(session, node_uuid, values)
 
 
 def _driver_values(spec: base.NodeSpec, driver_name: str) -> dict[str, Any]:
