@@ -239,7 +239,7 @@ def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
             "Not found: the resource, a resource the body names, or the marker"
         )
     responses["406"] = _error("Microversion outside the supported range")
-    if r.method in {"POST", "PATCH"} and not r.public:
+    if r.method in {"POST", "PATCH", "DELETE"} and not r.public:
         responses["409"] = _error("Conflict with the current state")
     return dict(sorted(responses.items()))
 

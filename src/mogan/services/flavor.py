@@ -103,10 +103,13 @@ def delete(ctx: mogan_context.RequestContext, flavor_uuid: str) -> None:
 
     Raises:
         FlavorNotFound: no such flavor.
+        FlavorInUse: servers still use it (disable it instead).
     """
-    # TODO(#3): refuse with FlavorInUse while servers reference the flavor.
     with ctx.database.transaction() as session:
-        flavor_db.destroy(session, flavor_db.get(session, flavor_uuid))
+        flavor = flavor_db.get(session, flavor_uuid)
+        if flavor_db.in_use(session, flavor.uuid):
+            raise exception.FlavorInUse(flavor=flavor.uuid)
+        flavor_db.destroy(session, flavor)
 
 
 def get_access(ctx: mogan_context.RequestContext, flavor_uuid: str) -> list[str]:

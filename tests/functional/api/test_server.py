@@ -316,3 +316,18 @@ class TestPatchAndLock:
         )
         assert resp.status_code == 400
         assert "building" in fault(resp)
+
+
+class TestFlavorInUse:
+    def test_flavor_used_by_a_server_cannot_be_deleted(self, client, refs):
+        """Deleting a flavor that servers use is a 409; disabling it still works."""
+        client.post("/v1/servers", json=body(refs), headers=MEMBER.headers)
+        resp = client.delete(f"/v1/flavors/{refs['flavor']}", headers=ADMIN.headers)
+        assert resp.status_code == 409
+        assert resp.json()["code"] == "mogan.flavor.in_use"
+        disabled = client.patch(
+            f"/v1/flavors/{refs['flavor']}",
+            json=[{"op": "replace", "path": "/disabled", "value": True}],
+            headers=ADMIN.headers,
+        )
+        assert disabled.status_code == 200

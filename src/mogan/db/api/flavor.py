@@ -108,6 +108,12 @@ def update(
     return flavor
 
 
+def in_use(session: orm.Session, flavor_uuid: str) -> bool:
+    """Whether any server references the flavor."""
+    stmt = sa.select(models.Server.id).where(models.Server.flavor_uuid == flavor_uuid)
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def destroy(session: orm.Session, flavor: models.Flavor) -> None:
     """Delete ``flavor`` and its access rows."""
     session.delete(flavor)
