@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 
-from mogan_cli import exceptions
 from mogan_cli.v1 import base
 
 # NOTE: resource_traits exists on the wire from microversion 1.1 on; an older
@@ -11,53 +10,11 @@ TRAITS_VERSION = "1.1"
 PATCHABLE = ("name", "description", "is_public", "disabled")
 
 
-class FlavorManager(base.Manager):
+class FlavorManager(base.CollectionManager):
     """Create, list, show, update and delete flavors."""
 
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        marker: str | None = None,
-        sort_key: str | None = None,
-        sort_dir: str | None = None,
-    ) -> list[base.Resource]:
-        """The flavors the caller may use (admins see every field)."""
-        query: base.Query = {
-            "limit": limit,
-            "marker": marker,
-            "sort_key": sort_key,
-            "sort_dir": sort_dir,
-        }
-        return list(self.api.get("/v1/flavors", query)["flavors"])
-
-    def get(self, flavor_uuid: str) -> base.Resource:
-        """One flavor by UUID."""
-        return dict(self.api.get(f"/v1/flavors/{flavor_uuid}"))
-
-    def find(self, name_or_uuid: str) -> base.Resource:
-        """One flavor by UUID or, failing that, by exact name.
-
-        Raises:
-            CommandError: no flavor has that UUID or name, or several share it.
-            HttpError: the API refused the lookup.
-        """
-        if base.is_uuid(name_or_uuid):
-            try:
-                return self.get(name_or_uuid)
-            except exceptions.HttpError as err:
-                if err.status != 404:  # noqa: PLR2004 - fall back to names on 404
-                    raise
-        matches = [f for f in self.list() if f.get("name") == name_or_uuid]
-        if not matches:
-            raise exceptions.CommandError(
-                f"No flavor with a name or UUID of '{name_or_uuid}' exists."
-            )
-        if len(matches) > 1:
-            raise exceptions.CommandError(
-                f"More than one flavor exists with the name '{name_or_uuid}'."
-            )
-        return matches[0]
+    collection = "flavors"
+    noun = "flavor"
 
     def create(
         self,
@@ -102,10 +59,6 @@ class FlavorManager(base.Manager):
             for field, value in changes.items()
         ]
         return dict(self.api.patch(f"/v1/flavors/{flavor_uuid}", ops))
-
-    def delete(self, flavor_uuid: str) -> None:
-        """Delete a flavor."""
-        self.api.delete(f"/v1/flavors/{flavor_uuid}")
 
 
 class FlavorAccessManager(base.Manager):
