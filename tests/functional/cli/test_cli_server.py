@@ -58,7 +58,18 @@ def attach(database, uuid: str, network_id: str, address: str) -> None:
 
 
 def purge(database, uuid: str) -> None:
-    """Delete the server row, as a finished delete workflow does."""
+    """Delete the server row once the API marked it deleting, as the engine would."""
+    # NOTE: waiting for "deleting" keeps a slow CLI start from racing the
+    # purge (the DELETE would then meet a server that is already gone).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with database.transaction(readonly=True) as session:
+            status = session.scalar(
+                sa.select(models.Server.status).where(models.Server.uuid == uuid)
+            )
+        if status == "deleting":
+            break
+        time.sleep(0.05)
     with database.transaction() as session:
         for model in (models.ServerNic, models.ServerFault):
             session.execute(sa.delete(model).where(model.server_uuid == uuid))

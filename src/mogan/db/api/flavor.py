@@ -9,7 +9,7 @@ from sqlalchemy import orm
 
 from mogan import exception
 from mogan.db import models
-from mogan.db.api import pagination
+from mogan.db.api import visibility
 
 
 def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
@@ -42,13 +42,16 @@ def get(
     Raises:
         FlavorNotFound: no such flavor, or hidden from the project.
     """
-    stmt = sa.select(models.Flavor).where(models.Flavor.uuid == flavor_uuid)
-    if not all_visible:
-        stmt = _visible(stmt, visible_to)
-    flavor = session.scalars(stmt).one_or_none()
-    if flavor is None:
-        raise exception.FlavorNotFound(flavor=flavor_uuid)
-    return flavor
+    row: models.Flavor = visibility.one(
+        session,
+        models.Flavor,
+        flavor_uuid,
+        _visible,
+        visible_to=visible_to,
+        all_visible=all_visible,
+        not_found=exception.FlavorNotFound(flavor=flavor_uuid),
+    )
+    return row
 
 
 def get_all(
@@ -62,18 +65,17 @@ def get_all(
     marker: models.Flavor | None = None,
 ) -> Sequence[models.Flavor]:
     """Flavors in order, optionally as the given project sees them."""
-    stmt = sa.select(models.Flavor)
-    if not all_visible:
-        stmt = _visible(stmt, visible_to)
-    stmt = pagination.paginate(
-        stmt,
+    return visibility.page(
+        session,
         models.Flavor,
+        _visible,
+        visible_to=visible_to,
+        all_visible=all_visible,
         sort_key=sort_key,
         sort_dir=sort_dir,
         limit=limit,
         marker=marker,
     )
-    return session.scalars(stmt).all()
 
 
 def create(session: orm.Session, values: dict[str, Any]) -> models.Flavor:

@@ -13,9 +13,7 @@ from sqlalchemy import orm
 
 from mogan import exception
 from mogan.db import models
-from mogan.db.api import pagination
-
-SORT_KEYS = ("name", "created_at", "updated_at", "uuid")
+from mogan.db.api import visibility
 
 
 def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
@@ -46,13 +44,16 @@ def get(
     Raises:
         ImageNotFound: no such image, or hidden from the project.
     """
-    stmt = sa.select(models.Image).where(models.Image.uuid == image_uuid)
-    if not all_visible:
-        stmt = _visible(stmt, visible_to)
-    image = session.scalars(stmt).one_or_none()
-    if image is None:
-        raise exception.ImageNotFound(image=image_uuid)
-    return image
+    row: models.Image = visibility.one(
+        session,
+        models.Image,
+        image_uuid,
+        _visible,
+        visible_to=visible_to,
+        all_visible=all_visible,
+        not_found=exception.ImageNotFound(image=image_uuid),
+    )
+    return row
 
 
 def get_all(
@@ -66,18 +67,17 @@ def get_all(
     marker: models.Image | None = None,
 ) -> Sequence[models.Image]:
     """Images in order, optionally as the given project sees them."""
-    stmt = sa.select(models.Image)
-    if not all_visible:
-        stmt = _visible(stmt, visible_to)
-    stmt = pagination.paginate(
-        stmt,
+    return visibility.page(
+        session,
         models.Image,
+        _visible,
+        visible_to=visible_to,
+        all_visible=all_visible,
         sort_key=sort_key,
         sort_dir=sort_dir,
         limit=limit,
         marker=marker,
     )
-    return session.scalars(stmt).all()
 
 
 def get_users(session: orm.Session, image_uuid: str) -> Sequence[models.Image]:

@@ -15,9 +15,7 @@ from sqlalchemy import orm
 
 from mogan import exception
 from mogan.db import models
-from mogan.db.api import pagination
-
-SORT_KEYS = ("name", "created_at", "updated_at", "uuid")
+from mogan.db.api import visibility
 
 
 def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
@@ -48,13 +46,16 @@ def get(
     Raises:
         NetworkNotFound: no such network, or hidden from the project.
     """
-    stmt = sa.select(models.Network).where(models.Network.uuid == network_uuid)
-    if not all_visible:
-        stmt = _visible(stmt, visible_to)
-    network = session.scalars(stmt).one_or_none()
-    if network is None:
-        raise exception.NetworkNotFound(network=network_uuid)
-    return network
+    row: models.Network = visibility.one(
+        session,
+        models.Network,
+        network_uuid,
+        _visible,
+        visible_to=visible_to,
+        all_visible=all_visible,
+        not_found=exception.NetworkNotFound(network=network_uuid),
+    )
+    return row
 
 
 def get_all(
@@ -68,18 +69,17 @@ def get_all(
     marker: models.Network | None = None,
 ) -> Sequence[models.Network]:
     """Networks in order, optionally as the given project sees them."""
-    stmt = sa.select(models.Network)
-    if not all_visible:
-        stmt = _visible(stmt, visible_to)
-    stmt = pagination.paginate(
-        stmt,
+    return visibility.page(
+        session,
         models.Network,
+        _visible,
+        visible_to=visible_to,
+        all_visible=all_visible,
         sort_key=sort_key,
         sort_dir=sort_dir,
         limit=limit,
         marker=marker,
     )
-    return session.scalars(stmt).all()
 
 
 def create(session: orm.Session, values: dict[str, Any]) -> models.Network:
