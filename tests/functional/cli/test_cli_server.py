@@ -36,6 +36,20 @@ def set_row(database, uuid: str, **fields: Any) -> None:
         )
 
 
+def when_status(database, uuid: str, awaited: str, **fields: Any) -> None:
+    """Once the API moved the server to ``awaited``, write ``fields`` (the engine)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with database.transaction(readonly=True) as session:
+            current = session.scalar(
+                sa.select(models.Server.status).where(models.Server.uuid == uuid)
+            )
+        if current == awaited:
+            break
+        time.sleep(0.05)
+    set_row(database, uuid, **fields)
+
+
 def fail(database, uuid: str, message: str) -> None:
     """Put the server in error with a fault, as a failed build would."""
     with database.transaction() as session:
@@ -78,13 +92,13 @@ def purge(database, uuid: str) -> None:
 
 @pytest.fixture
 def later() -> Iterator[Callable[..., None]]:
-    """Run ``work(*args)`` on another thread after a short delay."""
+    """Run ``work(*args, **kwargs)`` on another thread after a short delay."""
     threads: list[threading.Thread] = []
 
-    def later_(work: Callable[..., None], *args: Any) -> None:
+    def later_(work: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         def run() -> None:
             time.sleep(ENGINE_DELAY)
-            work(*args)
+            work(*args, **kwargs)
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
@@ -280,13 +294,17 @@ class TestCreateWait:
 
 
 def database_uuid(database, name: str) -> str:
-    """The UUID of the one server called ``name``."""
-    with database.transaction() as session:
-        return str(
-            session.scalars(
+    """The UUID of the one server called ``name``, once the CLI created it."""
+    # NOTE: the background "engine" may start before a slow CLI's POST lands.
+    deadline = time.monotonic() + 10
+    while True:
+        with database.transaction(readonly=True) as session:
+            found = session.scalars(
                 sa.select(models.Server.uuid).where(models.Server.name == name)
-            ).one()
-        )
+            ).one_or_none()
+        if found is not None or time.monotonic() > deadline:
+            return str(found)
+        time.sleep(0.05)
 
 
 class TestListShow:
@@ -381,11 +399,11 @@ class TestPower:
 
     def test_stop_wait_then_start_wait(self, web, database, later, mogan):
         """--wait follows stop to stopped and start back to active."""
-        later(lambda: set_row(database, web["uuid"], status="stopped"))
+        later(when_status, database, web["uuid"], "powering-off", status="stopped")
         stopped = mogan("server", "stop", "web", "--wait", "--timeout", "10")
         assert stopped.code == 0, stopped.err
         assert "Server web: stopped" in stopped.err
-        later(lambda: set_row(database, web["uuid"], status="active"))
+        later(when_status, database, web["uuid"], "powering-on", status="active")
         started = mogan("server", "start", "web", "--wait", "--timeout", "10")
         assert started.code == 0, started.err
         assert "Server web: active" in started.err
@@ -394,7 +412,7 @@ class TestPower:
         self, web, database, later, mogan
     ):
         """A stop that ends active again (power failed) exits 1."""
-        later(lambda: set_row(database, web["uuid"], status="active"))
+        later(when_status, database, web["uuid"], "powering-off", status="active")
         result = mogan("server", "stop", "web", "--wait", "--timeout", "10")
         assert result.code == 1
         assert "Server web is active, not stopped." in result.err
