@@ -69,6 +69,26 @@ class TestDeployFailure:
         fault = error["payload"]["mogan_object.data"]["fault"]
         assert fault["mogan_object.name"] == "ExceptionPayload"
 
+    def test_node_of_a_failed_build_is_claimable_before_the_next_sync(
+        self, world, engine_factory, econf
+    ):
+        """After a failed build's undo the node takes a new server without a sync."""
+        econf.set_override("build_attempts", 1, group="engine")
+        (node,) = world.enroll(1)
+        world.driver.set_behaviour(node, fail_deploy=1, deploy_seconds=0.5)
+        engine_factory()
+        (first,), _ = world.create()
+        wait_for(lambda: world.driver.provision_state(node) == "deploying")
+        # NOTE: a periodic sync mid-deploy marks the node in use.
+        world.sync()
+        assert not world.node(node).consumable
+        wait_for(lambda: _status(world, first) == states.ERROR)
+        wait_for(lambda: world.node(node).consumable)
+        (second,), _ = world.create()
+        wait_for(lambda: _status(world, second) in {states.ACTIVE, states.ERROR})
+        assert _status(world, second) == states.ACTIVE
+        assert world.server(second).node_uuid == node
+
     def test_unknown_image_fails_without_retrying(self, world, engine_factory):
         """A missing image is a 404 fault at once: no other node would help."""
         world.enroll(2)

@@ -46,6 +46,21 @@ class TestConcurrency:
                 node: {placement_client.resource_class_name(node_rc): 1}
             }
 
+    def test_concurrent_requests_in_one_process_do_not_race(
+        self, scheduler, sched_conf, driver, sync, node_rc
+    ):
+        """Requests served side by side pick different nodes: no retry needed."""
+        sched_conf.set_override("claim_retries", 0, group="scheduler")
+        nodes = support.enroll(driver, 40, node_rc)
+        sync()
+        requests = [request(node_rc, 5) for _ in range(8)]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(
+                pool.map(lambda r: scheduler.select_and_claim({}, r), requests)
+            )
+        assert [len(r) for r in results] == [5] * 8
+        assert {n for r in results for n in r.values()} == set(nodes)
+
 
 class TestMultiServer:
     def test_all_servers_claimed_in_one_request(self, scheduler, driver, sync, node_rc):

@@ -199,9 +199,11 @@ class BuildLock(steps.LockNode):
         return None
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Release the Placement claim, then the node."""
+        """Release the Placement claim, then the node, then re-sync it."""
         ctx.deps.placement.release(ctx.server_uuid)
-        return super().undo(ctx)
+        result = super().undo(ctx)
+        steps.refresh_node(ctx, "a failed build")
+        return result
 
 
 class BindNetworks(workflow.Step):

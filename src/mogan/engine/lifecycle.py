@@ -8,16 +8,14 @@ start the driver operation, poll it, and fire the FSM's ``done`` (or
 ``fail``/``error``) when it ends.
 """
 
-import logging
 from typing import Any
 
 from sqlalchemy import orm
 
-from mogan import exception, states
+from mogan import states
 from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
-from mogan.engine import build, node_sync, steps, workflow
-from mogan.placement import client as placement_client
+from mogan.engine import build, steps, workflow
 
 DELETE = "delete"
 POWER = "power"
@@ -39,8 +37,6 @@ POWER_ACTION = {
     "reboot": "reboot",
     "soft_reboot": "soft_reboot",
 }
-
-LOG = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- delete
@@ -134,15 +130,7 @@ class RefreshNode(workflow.Step):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Re-sync the node's row and provider from the driver."""
-        node_uuid = ctx.state.get("node_uuid")
-        if node_uuid:
-            try:
-                node_sync.sync_node(
-                    ctx.deps.db, ctx.deps.driver, ctx.deps.placement, node_uuid
-                )
-            except (exception.MoganError, placement_client.PlacementError) as err:
-                # NOTE: only an optimisation: the periodic sync catches up.
-                LOG.warning("node %s not refreshed after delete: %s", node_uuid, err)
+        steps.refresh_node(ctx, "delete")
         return workflow.DONE
 
 

@@ -76,6 +76,7 @@ def find(
     placement: placement_client.PlacementClient,
     request: Request,
     extra: int,
+    avoid: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Node uuids that can take a server of ``request`` now, in random order.
 
@@ -84,6 +85,7 @@ def find(
         placement: the Placement client.
         request: the request.
         extra: candidates asked for beyond one per server.
+        avoid: nodes other requests are claiming right now; left out.
 
     Returns:
         Candidate node uuids, shuffled so concurrent schedulers spread out.
@@ -96,11 +98,16 @@ def find(
         required=request.required_traits,
         forbidden=request.forbidden_traits,
         member_of=request.member_of,
-        # NOTE: excluded nodes may be among those Placement returns; ask for
-        # that many more so they do not crowd real candidates out.
-        limit=len(request.server_uuids) + extra + len(request.exclude_nodes),
+        # NOTE: excluded and avoided nodes may be among those Placement
+        # returns; ask for that many more so they do not crowd real
+        # candidates out.
+        limit=len(request.server_uuids)
+        + extra
+        + len(request.exclude_nodes)
+        + len(avoid),
     )
-    wanted = [uuid for uuid in offered if uuid not in request.exclude_nodes]
+    skip = request.exclude_nodes | avoid
+    wanted = [uuid for uuid in offered if uuid not in skip]
     usable = node_db.consumable_uuids(session, wanted)
     candidates = [uuid for uuid in wanted if uuid in usable]
     random.shuffle(candidates)

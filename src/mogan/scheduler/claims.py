@@ -3,15 +3,19 @@
 Placement is the claims ledger and applies a multi-consumer claim all or
 nothing, so a request never half-lands. Losing a race (another scheduler
 claimed a node first, or a provider changed) means: fresh candidates, a
-jittered pause, and another single claim, up to ``[scheduler]
-claim_retries`` times. No lock is taken, in or across processes. What must
-not live here: how candidates are found (see ``candidates``).
+jittered pause scaled to how long claims take, and another single claim, up
+to ``[scheduler] claim_retries`` times. No lock is held around a claim, in or
+across processes: requests served side by side in one process only note the
+nodes they are claiming (``InFlight``) so that they do not pick each other's
+nodes; across processes Placement alone arbitrates. What must not live here:
+how candidates are found (see ``candidates``).
 """
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from mogan import exception
 from mogan.db import session as db_session
@@ -22,6 +26,45 @@ from mogan.scheduler import candidates as candidates_mod
 LOG = logging.getLogger(__name__)
 BACKOFF_BASE = 0.02
 BACKOFF_CAP = 0.5
+# NOTE: longer than any one claim takes; only a bound in case one hangs.
+IN_FLIGHT_WAIT = 30.0
+
+
+class InFlight:
+    """Nodes that requests served by this process are claiming right now.
+
+    A node a request has chosen stays out of other requests' picks until its
+    claim is answered; once claimed, Placement no longer offers it. The
+    condition guards only the set, never a Placement call.
+    """
+
+    def __init__(self) -> None:
+        """Start with no node in flight."""
+        self._changed = threading.Condition()
+        self._nodes: set[str] = set()
+
+    def snapshot(self) -> frozenset[str]:
+        """The nodes in flight now."""
+        with self._changed:
+            return frozenset(self._nodes)
+
+    def take(self, candidates: list[str], count: int) -> list[str]:
+        """Up to ``count`` of ``candidates`` no other request holds, now held."""
+        with self._changed:
+            chosen = [node for node in candidates if node not in self._nodes][:count]
+            self._nodes.update(chosen)
+            return chosen
+
+    def release(self, nodes: Collection[str]) -> None:
+        """Forget ``nodes`` (their claim was answered, either way)."""
+        with self._changed:
+            self._nodes.difference_update(nodes)
+            self._changed.notify_all()
+
+    def wait_until_clear_of(self, nodes: frozenset[str], timeout: float) -> None:
+        """Wait until none of ``nodes`` is in flight (or ``timeout`` passed)."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._nodes & nodes, timeout)
 
 
 def select_and_claim(
@@ -31,6 +74,7 @@ def select_and_claim(
     *,
     retries: int,
     extra: int,
+    in_flight: InFlight | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
     """Claim a node for as many servers of ``request`` as fit (at least min_count).
@@ -41,6 +85,8 @@ def select_and_claim(
         request: the servers and what their nodes must offer.
         retries: claims retried after a lost race.
         extra: candidates asked for beyond one per server.
+        in_flight: nodes other requests of this process are claiming (a
+            private set when not given).
         sleep: the pause between retries (tests pass a faster one).
 
     Returns:
@@ -56,14 +102,29 @@ def select_and_claim(
         return {}
     if not request.resources:
         raise exception.NoValidNode(reason="the request names no resources")
+    in_flight = in_flight or InFlight()
     placed: dict[str, str] = {}
-    for attempt in range(retries + 1):
+    claim_time = 0.0
+    attempt = 0
+    while attempt <= retries:
         pending = [uuid for uuid in servers if uuid not in placed]
-        with database.transaction() as session:
-            found = candidates_mod.find(session, placement, request, extra)
-        if len(placed) + len(found) < request.min_count:
+        busy = in_flight.snapshot()
+        with database.transaction(readonly=True) as session:
+            found = candidates_mod.find(session, placement, request, extra, avoid=busy)
+        chosen_nodes = in_flight.take(found, len(pending))
+        if len(placed) + len(chosen_nodes) < request.min_count:
+            in_flight.release(chosen_nodes)
+            others = in_flight.snapshot()
+            if others:
+                # NOTE: nodes this process is claiming for other requests
+                # come free again if those claims fail: wait for their
+                # answers (bounded by Placement's timeout), then look again.
+                # Not a lost race, so no retry is spent.
+                in_flight.wait_until_clear_of(others, IN_FLIGHT_WAIT)
+                continue
             raise _no_valid_node(database, request, found, len(servers))
-        chosen = dict(zip(pending, found, strict=False))
+        chosen = dict(zip(pending, chosen_nodes, strict=False))
+        started = time.monotonic()
         try:
             placement.claim(
                 {server: {node: request.resources} for server, node in chosen.items()},
@@ -76,13 +137,27 @@ def select_and_claim(
                 # NOTE: a resumed request: some servers were claimed by an
                 # earlier call whose answer was lost; keep those claims.
                 placed.update(_held(placement, pending))
-            sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)))  # noqa: S311 - jitter, not crypto
+            claim_time = max(claim_time, time.monotonic() - started)
+            sleep(_backoff(attempt, claim_time))
+            attempt += 1
             continue
+        finally:
+            in_flight.release(chosen_nodes)
         placed.update(chosen)
         return placed
     raise exception.NoValidNode(
         reason=f"claims kept losing races with other requests ({retries} retries)"
     )
+
+
+def _backoff(attempt: int, claim_time: float) -> float:
+    """A jittered pause before retry ``attempt``, longer when claims are slow.
+
+    A claim that lost a race lost it to one that took about as long; waiting
+    less than that only meets the same race again.
+    """
+    cap = max(BACKOFF_CAP, 2 * claim_time)
+    return random.uniform(0, min(cap, BACKOFF_BASE * 2**attempt + claim_time))  # noqa: S311 - jitter, not crypto
 
 
 def _held(

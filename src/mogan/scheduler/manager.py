@@ -39,6 +39,7 @@ class SchedulerManager(rpc.ManagerBase):
         self._database = database
         self._placement = placement
         self._lock = threading.Lock()
+        self._in_flight = claims.InFlight()
 
     @property
     def database(self) -> db_session.Database:
@@ -73,4 +74,5 @@ class SchedulerManager(rpc.ManagerBase):
             candidates.Request.from_dict(request),
             retries=self.conf.scheduler.claim_retries,
             extra=self.conf.scheduler.candidate_limit,
+            in_flight=self._in_flight,
         )
