@@ -20,6 +20,43 @@ opts = [
         min=1,
         help="Extra candidates asked for beyond the servers of a request.",
     ),
+    cfg.ListOpt(
+        "failure_domain_hierarchy",
+        default=[],
+        help=(
+            "Nested failure-domain levels, outermost first (for example "
+            "'room,row,rack'). Each is an aggregate metadata key; a node's "
+            "domain at a level is the path of its values down to that level "
+            "(room-a/row-3/rack-12), so equal rack names in different rooms "
+            "are different racks. 'affinity_zone' is always a level of its own."
+        ),
+    ),
+    cfg.ListOpt(
+        "failure_domain_orthogonal",
+        default=[],
+        help=(
+            "Failure-domain levels outside the hierarchy (for example "
+            "'power_circuit'): aggregate metadata keys whose value alone is "
+            "the domain."
+        ),
+    ),
+    cfg.StrOpt(
+        "weigher",
+        default="spread",
+        choices=[
+            ("spread", "prefer failure domains with the fewest used nodes"),
+            ("pack", "prefer failure domains with the most used nodes"),
+        ],
+        help="How candidate nodes are ordered once every filter passed.",
+    ),
+    cfg.StrOpt(
+        "weigher_level",
+        default="affinity_zone",
+        help=(
+            "The failure-domain level (or 'aggregate') the weigher packs or "
+            "spreads over."
+        ),
+    ),
 ]
 
 

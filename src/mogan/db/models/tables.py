@@ -1,18 +1,6 @@
-"""SQLAlchemy 2 typed models: the tables Mogan owns.
+"""Tables of the tenant-facing resources and the engine: flavors, servers, nodes...
 
-The schema changes only through Alembic revisions in ``migrations/``; a test
-proves the two agree on SQLite, PostgreSQL and MariaDB. Constraint names come
-from the naming convention on ``Base.metadata`` so migrations are portable.
-No queries live here (they are in ``mogan.db.api``).
-
-Two column types smooth over backend differences, and every datetime or
-identifier column uses them:
-
-- ``UTCDateTime``: aware UTC datetimes in and out on every backend, with
-  microseconds kept on MariaDB.
-- ``identifier()``: a ``VARCHAR`` compared byte for byte, so names and owner ids
-  are case-sensitive (and unique case-sensitively) on MariaDB as they are on
-  SQLite and PostgreSQL.
+See the package docstring for the conventions every table follows.
 """
 
 import datetime
@@ -20,105 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import interfaces
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-MYSQL_DIALECTS = ("mysql", "mariadb")
-
-
-def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def identifier(length: int) -> sa.types.TypeEngine[str]:
-    """The type of a name or id column: ``VARCHAR(length)``, compared exactly."""
-    # NOTE: MariaDB's default collation ignores case, so 'Alice' would match
-    # 'alice' in lookups and clash with it in unique indexes. utf8mb4_bin is
-    # exact (bar trailing spaces, which MariaDB's PAD SPACE rule ignores) and
-    # exists on MySQL too. 255 characters x 4 bytes fits InnoDB's index limit.
-    return sa.String(length).with_variant(
-        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"),
-        *MYSQL_DIALECTS,
-    )
-
-
-class UTCDateTime(sa.types.TypeDecorator[datetime.datetime]):
-    """Aware datetimes stored as UTC, returned aware in UTC on every backend.
-
-    SQLite and MariaDB keep no zone, so values are stored as naive UTC and the
-    zone is put back on the way out; PostgreSQL's ``timestamptz`` keeps it.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def load_dialect_impl(
-        self, dialect: interfaces.Dialect
-    ) -> sa.types.TypeEngine[Any]:
-        """The backend type: ``DATETIME(6)`` on MariaDB, else the impl."""
-        # NOTE: MariaDB's DATETIME drops fractions of a second unless told to
-        # keep six digits; keyset pagination compares in-memory values with
-        # stored ones, so both must be exact.
-        if dialect.name in MYSQL_DIALECTS:
-            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
-        return dialect.type_descriptor(sa.DateTime(timezone=True))
-
-    def process_bind_param(
-        self, value: datetime.datetime | None, dialect: interfaces.Dialect
-    ) -> datetime.datetime | None:
-        """Convert to UTC; refuse naive values, whose zone is unknowable.
-
-        Raises:
-            ValueError: ``value`` has no time zone.
-        """
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: give it a time zone")
-        value = value.astimezone(datetime.UTC)
-        if dialect.name == "postgresql":
-            return value
-        return value.replace(tzinfo=None)
-
-    def process_result_value(
-        self, value: datetime.datetime | None, dialect: interfaces.Dialect
-    ) -> datetime.datetime | None:
-        """Return an aware UTC datetime whatever the backend handed back."""
-        del dialect  # NOTE: the value alone says whether a zone came back.
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=datetime.UTC)
-        return value.astimezone(datetime.UTC)
-
-
-class Base(orm.DeclarativeBase):
-    """Declarative base with the naming convention and common timestamps."""
-
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
-        dict[str, Any]: sa.JSON,
-        list[str]: sa.JSON,
-        datetime.datetime: UTCDateTime(),
-    }
-
-
-class TimestampMixin:
-    """``created_at`` / ``updated_at`` kept by the ORM."""
-
-    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
-    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
-        onupdate=_utcnow
-    )
+from mogan.db.models.base import Base, TimestampMixin, identifier, utcnow
 
 
 class Flavor(TimestampMixin, Base):
@@ -154,7 +45,7 @@ class FlavorProject(Base):
         sa.ForeignKey("flavors.id", ondelete="CASCADE"), index=True
     )
     project_id: orm.Mapped[str] = orm.mapped_column(identifier(255))
-    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
 
     flavor: orm.Mapped[Flavor] = orm.relationship(back_populates="projects")
 
@@ -198,6 +89,34 @@ class Node(TimestampMixin, Base):
     server_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), unique=True)
     reservation: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
     provider_synced: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # NOTE: the scheduler's view of the claims ledger: whether Placement
+    # holds an allocation against the node (and whose, when known). The
+    # scheduler sets it after a claim, releases clear it, the node sync
+    # reconciles it with Placement; Placement stays the truth.
+    allocated: orm.Mapped[bool] = orm.mapped_column(default=False)
+    consumer_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36))
+    allocated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    # NOTE: denormalised from aggregate metadata whenever membership or
+    # metadata changes, so scheduling and listing need no joins.
+    availability_zone: orm.Mapped[str | None] = orm.mapped_column(
+        identifier(255), index=True
+    )
+    affinity_zone: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    failure_domains: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+
+    __table_args__ = (
+        # NOTE: the candidate query: equality on the first four columns, a
+        # range from a random start on uuid, LIMIT k; an index seek whatever
+        # the fleet size.
+        sa.Index(
+            "ix_nodes_candidates",
+            "resource_class",
+            "consumable",
+            "maintenance",
+            "allocated",
+            "uuid",
+        ),
+    )
 
 
 class Server(TimestampMixin, Base):
@@ -223,6 +142,7 @@ class Server(TimestampMixin, Base):
     partitions: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     locked_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(8))
     affinity_zone: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    failure_domains: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     key_name: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
     system_metadata: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     request_id: orm.Mapped[str] = orm.mapped_column(identifier(36), index=True)
@@ -253,7 +173,7 @@ class ServerFault(Base):
     code: orm.Mapped[int] = orm.mapped_column()
     message: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     detail: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
-    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
 
 
 class ServerNic(Base):
@@ -295,7 +215,7 @@ class Workflow(TimestampMixin, Base):
     step: orm.Mapped[int] = orm.mapped_column(default=0)
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     next_run_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        default=_utcnow, index=True
+        default=utcnow, index=True
     )
     owner: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
     lease_until: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
@@ -310,8 +230,8 @@ class Engine(Base):
     __tablename__ = "engines"
 
     host: orm.Mapped[str] = orm.mapped_column(identifier(255), primary_key=True)
-    started_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
-    last_seen_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=_utcnow)
+    started_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
+    last_seen_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
 
 
 class Image(TimestampMixin, Base):

@@ -1,0 +1,84 @@
+"""SQLAlchemy 2 typed models: the tables Mogan owns.
+
+The schema changes only through Alembic revisions in ``migrations/``; a test
+proves the two agree on SQLite, PostgreSQL and MariaDB. Constraint names come
+from the naming convention on ``Base.metadata`` so migrations are portable.
+No queries live here (they are in ``mogan.db.api``).
+
+Two column types smooth over backend differences, and every datetime or
+identifier column uses them:
+
+- ``UTCDateTime``: aware UTC datetimes in and out on every backend, with
+  microseconds kept on MariaDB.
+- ``identifier()``: a ``VARCHAR`` compared byte for byte, so names and owner ids
+  are case-sensitive (and unique case-sensitively) on MariaDB as they are on
+  SQLite and PostgreSQL.
+
+Modules: ``base`` (the base class and column types), ``tables`` (tenant
+resources and the engine), ``scheduling`` (aggregates, node indexes, server
+groups). Everything is re-exported here: callers write ``models.Node``.
+"""
+
+from mogan.db.models.base import (
+    MYSQL_DIALECTS,
+    NAMING_CONVENTION,
+    Base,
+    TimestampMixin,
+    UTCDateTime,
+    identifier,
+    utcnow,
+)
+from mogan.db.models.scheduling import (
+    Aggregate,
+    AggregateMetadata,
+    AggregateNode,
+    NodeDomain,
+    NodeTrait,
+    ServerGroup,
+    ServerGroupMember,
+)
+from mogan.db.models.tables import (
+    Engine,
+    Flavor,
+    FlavorProject,
+    Image,
+    KeyPair,
+    Network,
+    Node,
+    Port,
+    QuotaLock,
+    Server,
+    ServerFault,
+    ServerNic,
+    Workflow,
+)
+
+__all__ = [
+    "MYSQL_DIALECTS",
+    "NAMING_CONVENTION",
+    "Aggregate",
+    "AggregateMetadata",
+    "AggregateNode",
+    "Base",
+    "Engine",
+    "Flavor",
+    "FlavorProject",
+    "Image",
+    "KeyPair",
+    "Network",
+    "Node",
+    "NodeDomain",
+    "NodeTrait",
+    "Port",
+    "QuotaLock",
+    "Server",
+    "ServerFault",
+    "ServerGroup",
+    "ServerGroupMember",
+    "ServerNic",
+    "TimestampMixin",
+    "UTCDateTime",
+    "Workflow",
+    "identifier",
+    "utcnow",
+]
