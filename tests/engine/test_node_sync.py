@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from mogan.db import models
 from mogan.db.api import node as node_db
 from mogan.drivers import base, fake
 from mogan.engine import node_sync
@@ -96,14 +97,48 @@ class TestResync:
     def test_unchanged_fleet_writes_nothing(
         self, database, driver, placement_api, node_rc
     ):
-        """A second sync with nothing changed makes one fleet-wide read only."""
+        """A second sync with nothing changed makes two fleet-wide reads only.
+
+        The provider list, and the free providers of the one class.
+        """
         support.enroll(driver, 30, node_rc)
         node_sync.sync(database, driver, placement_api, "host-1")
         seen = support.count_requests(placement_api)
         result = node_sync.sync(database, driver, placement_api, "host-1")
         assert result == node_sync.SyncResult(unchanged=30)
         assert all(r.startswith("GET /resource_providers") for r in seen)
-        assert len(seen) == 1
+        assert len(seen) == 2
+
+    def test_allocated_flags_follow_placement(
+        self, database, driver, placement_api, node_rc
+    ):
+        """A claim made outside Mogan, and its release, reach the view in one sync."""
+        nodes = support.enroll(driver, 2, node_rc)
+        node_sync.sync(database, driver, placement_api, "host-1")
+        consumer = str(uuid.uuid4())
+        rc = placement_client.resource_class_name(node_rc)
+        placement_api.claim({consumer: {nodes[0]: {rc: 1}}}, "p", "u")
+        assert not rows(database)[nodes[0]].allocated
+        node_sync.sync(database, driver, placement_api, "host-1")
+        assert rows(database)[nodes[0]].allocated
+        assert not rows(database)[nodes[1]].allocated
+        placement_api.release(consumer)
+        node_sync.sync(database, driver, placement_api, "host-1")
+        assert not rows(database)[nodes[0]].allocated
+
+    def test_a_claim_recorded_after_the_read_is_kept(
+        self, database, driver, placement_api, node_rc
+    ):
+        """The sync never overwrites a flag the scheduler set after it read Placement."""
+        (node,) = support.enroll(driver, 1, node_rc)
+        node_sync.sync(database, driver, placement_api, "host-1")
+        read_at = models.utcnow()
+        with database.transaction() as session:
+            node_db.mark_allocated(session, {node: "server-1"})
+            assert not node_db.reconcile_allocated(
+                session, node, allocated=False, read_at=read_at
+            )
+        assert rows(database)[node].consumer_uuid == "server-1"
 
     def test_maintenance_toggles_reserved(
         self, database, driver, placement_api, node_rc

@@ -6,6 +6,8 @@ import uuid
 import pytest
 
 from mogan import exception
+from mogan.db import models
+from mogan.db.api import node as node_db
 from mogan.placement import client as placement_client
 from tests.placement import support
 
@@ -128,17 +130,47 @@ class TestConstraints:
         assert list(placed.values()) == [gpu]
         assert both not in placed.values()
 
-    def test_member_of_restricts_to_aggregates(
-        self, scheduler, driver, sync, placement_api, node_rc
+    def test_resource_aggregates_restrict_to_matching_aggregates(
+        self, scheduler, driver, sync, database, node_rc
     ):
-        """member_of keeps the claim inside the given aggregate."""
+        """resource_aggregates keeps the claim inside aggregates with that metadata."""
         nodes = support.enroll(driver, 3, node_rc)
         sync()
-        agg = str(uuid.uuid4())
-        generation = placement_api.get_provider(nodes[1])["generation"]
-        placement_api.set_aggregates(nodes[1], generation, [agg])
-        placed = scheduler.select_and_claim({}, request(node_rc, member_of=[agg]))
+        with database.transaction() as session:
+            agg = models.Aggregate(uuid=str(uuid.uuid4()), name="ssd-racks")
+            agg.metadata_items.append(models.AggregateMetadata(key="disk", value="ssd"))
+            session.add(agg)
+            session.flush()
+            session.add(models.AggregateNode(aggregate_id=agg.id, node_uuid=nodes[1]))
+        placed = scheduler.select_and_claim(
+            {}, request(node_rc, resource_aggregates={"disk": "ssd"})
+        )
         assert list(placed.values()) == [nodes[1]]
+        with pytest.raises(exception.NoValidNode) as err:
+            scheduler.select_and_claim(
+                {}, request(node_rc, resource_aggregates={"disk": "ssd"})
+            )
+        assert "2 outside the requested aggregates" in err.value.message
+        with pytest.raises(exception.NoValidNode):
+            scheduler.select_and_claim(
+                {}, request(node_rc, resource_aggregates={"disk": "nvme"})
+            )
+
+    def test_availability_zone_restricts_to_its_nodes(
+        self, scheduler, driver, sync, database, node_rc
+    ):
+        """A request's availability zone only takes nodes of that zone."""
+        nodes = support.enroll(driver, 3, node_rc)
+        sync()
+        with database.transaction() as session:
+            node_db.update(session, nodes[2], {"availability_zone": "az-2"})
+        placed = scheduler.select_and_claim(
+            {}, request(node_rc, availability_zone="az-2")
+        )
+        assert list(placed.values()) == [nodes[2]]
+        with pytest.raises(exception.NoValidNode) as err:
+            scheduler.select_and_claim({}, request(node_rc, availability_zone="az-2"))
+        assert "2 outside the requested availability zone" in err.value.message
 
 
 class TestExplanation:

@@ -18,7 +18,10 @@ opts = [
         "candidate_limit",
         default=50,
         min=1,
-        help="Extra candidates asked for beyond the servers of a request.",
+        help=(
+            "Extra free nodes the weigher chooses among, beyond one per "
+            "server of a request."
+        ),
     ),
     cfg.ListOpt(
         "failure_domain_hierarchy",

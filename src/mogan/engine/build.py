@@ -49,13 +49,14 @@ class SelectAndClaim(workflow.Step):
                 raise exception.FlavorNotFound(flavor=args["flavor_uuid"])
             resources = dict(flavor.resources)
             flavor_traits = dict(flavor.resource_traits)
+            flavor_aggregates = dict(flavor.resource_aggregates or {})
         if not pending:
             return workflow.DONE
         if ctx.attempt > 1:
             # NOTE: a previous run may have claimed before it died; servers
             # without a node hold no claim we want, so drop any first.
             for uuid in pending:
-                ctx.deps.placement.release(uuid)
+                steps.release_claim(ctx, uuid)
         build_args = dict(args.get("build_args") or {})
         request = {
             "server_uuids": pending,
@@ -63,7 +64,9 @@ class SelectAndClaim(workflow.Step):
             "resources": resources,
             "required_traits": _traits(flavor_traits, "required"),
             "forbidden_traits": _traits(flavor_traits, "forbidden"),
-            "member_of": [],
+            "resource_aggregates": flavor_aggregates,
+            "availability_zone": args.get("availability_zone"),
+            "group_uuid": args.get("group_uuid"),
             "exclude_nodes": list(build_args.get("excluded_nodes") or []),
             "project_id": args.get("project_id"),
             "user_id": args.get("user_id"),
@@ -122,7 +125,14 @@ class SelectAndClaim(workflow.Step):
                         fail_server(ctx, session, server, missing)
                     continue
                 node = server_db.get_node(session, node_uuid)
-                values = {"node_uuid": node_uuid, "node": node.name if node else None}
+                values: dict[str, Any] = {
+                    "node_uuid": node_uuid,
+                    "node": node.name if node else None,
+                }
+                if node is not None:
+                    # NOTE: where the server landed, kept as it was then.
+                    values["affinity_zone"] = node.affinity_zone
+                    values["failure_domains"] = dict(node.failure_domains or {})
                 if not server_db.update_server(
                     session, uuid, values, expect_status=states.BUILDING
                 ):
@@ -141,7 +151,7 @@ class SelectAndClaim(workflow.Step):
             orphans.extend(uuid for uuid in placed if uuid not in pending)
         # NOTE: servers deleted while they were being placed keep no claim.
         for uuid in orphans:
-            ctx.deps.placement.release(uuid)
+            steps.release_claim(ctx, uuid)
         ctx.wake()
 
 
@@ -178,7 +188,7 @@ class ScheduleFlow(workflow.Flow):
         servers = server_db.get_servers(session, list(ctx.args["server_uuids"]))
         for server in servers:
             if server.node_uuid is None:
-                ctx.deps.placement.release(server.uuid)
+                steps.release_claim(ctx, server.uuid)
                 fail_server(ctx, session, server, error)
 
 
@@ -200,7 +210,7 @@ class BuildLock(steps.LockNode):
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
         """Release the Placement claim, then the node, then re-sync it."""
-        ctx.deps.placement.release(ctx.server_uuid)
+        steps.release_claim(ctx, ctx.server_uuid)
         result = super().undo(ctx)
         steps.refresh_node(ctx, "a failed build")
         return result
@@ -363,6 +373,7 @@ class BuildFlow(workflow.Flow):
                 "min_count": 1,
                 "flavor_uuid": server.flavor_uuid,
                 "availability_zone": server.availability_zone,
+                "group_uuid": server_db.group_of(session, server.uuid),
                 "project_id": server.project_id,
                 "user_id": server.user_id,
                 "build_args": {

@@ -119,7 +119,7 @@ class Release(workflow.Step):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Drop the consumer's allocations (absent is fine)."""
-        ctx.deps.placement.release(ctx.server_uuid)
+        steps.release_claim(ctx, ctx.server_uuid)
         return workflow.DONE
 
 

@@ -56,6 +56,7 @@ class _Fleet:
 
     providers: dict[str, dict[str, Any]]
     free: set[str]
+    aggregates: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def sync(
@@ -82,26 +83,22 @@ def sync(
     specs = driver.list_nodes()
     with database.transaction() as session:
         rows = {row.uuid: row for row in node_db.get_all(session, driver=driver.name)}
-    providers = placement.list_providers()
-    # NOTE: only nodes that must not be claimed care whether they are free;
-    # one query per class finds those an allocation release left claimable.
-    rcs = {
-        placement_client.resource_class_name(s.resource_class)
-        for s in specs
-        if not s.consumable
-    }
-    free: set[str] = set()
-    for rc in sorted(rcs):
-        placement.ensure_resource_class(rc)
-        free |= set(placement.list_providers(resources={rc: 1}))
-    fleet = _Fleet(providers, free)
+        aggregates = node_db.aggregate_uuids(session)
+    read_at = models.utcnow()
+    fleet = _read_fleet(placement, specs, aggregates)
+    providers, free = fleet.providers, fleet.free
 
     result = SyncResult()
     inserts: list[dict[str, Any]] = []
     updates: dict[str, dict[str, Any]] = {}
+    ledger: dict[str, bool] = {}
     for spec in specs:
         row = rows.get(spec.uuid)
         values = _driver_values(spec, driver.name)
+        if spec.consumable and row is not None and row.consumable:
+            # NOTE: only where this run writes no inventory: a consumable
+            # node is allocated exactly when Placement had no room on it.
+            ledger[spec.uuid] = spec.uuid in providers and spec.uuid not in free
         if _needs_placement(spec, row, fleet):
             try:
                 created = _apply(placement, spec, row, fleet)
@@ -138,8 +135,30 @@ def sync(
             node_db.update(session, uuid, values)
         for uuid in removed:
             node_db.destroy(session, uuid)
+        for uuid, allocated in ledger.items():
+            node_db.reconcile_allocated(
+                session, uuid, allocated=allocated, read_at=read_at
+            )
     LOG.debug("%s: node sync %s", host, result)
     return result
+
+
+def _read_fleet(
+    placement: placement_client.PlacementClient,
+    specs: list[base.NodeSpec],
+    aggregates: dict[str, list[str]],
+) -> _Fleet:
+    """Placement's providers and, per class of ``specs``, the free ones."""
+    providers = placement.list_providers()
+    # NOTE: one query per class finds the free providers: nodes that must
+    # not be claimed but are free need a reserved unit again, and the
+    # scheduler's ``allocated`` flags are reconciled against the rest.
+    rcs = {placement_client.resource_class_name(s.resource_class) for s in specs}
+    free: set[str] = set()
+    for rc in sorted(rcs):
+        placement.ensure_resource_class(rc)
+        free |= set(placement.list_providers(resources={rc: 1}))
+    return _Fleet(providers, free, aggregates)
 
 
 def sync_node(
@@ -164,8 +183,9 @@ def sync_node(
             row: models.Node | None = node_db.get(session, node_uuid)
         except exception.NotFound:
             row = None
+        aggregates = node_db.aggregate_uuids(session, [node_uuid])
     provider = placement.get_provider(node_uuid)
-    fleet = _Fleet({node_uuid: provider} if provider else {}, set())
+    fleet = _Fleet({node_uuid: provider} if provider else {}, set(), aggregates)
     values = _driver_values(spec, driver.name)
     if _needs_placement(spec, row, fleet) and _apply(placement, spec, row, fleet):
         values["provider_synced"] = True
@@ -182,6 +202,7 @@ def _driver_values(spec: base.NodeSpec, driver_name: str) -> dict[str, Any]:
         "name": spec.name,
         "driver": driver_name,
         "resource_class": spec.resource_class,
+        "placement_rc": placement_client.resource_class_name(spec.resource_class),
         "traits": sorted(spec.traits),
         "properties": dict(spec.properties),
         "ports": list(spec.ports),
@@ -226,18 +247,7 @@ def _apply(
         ClaimConflict: the provider kept changing underneath.
     """
     rc = placement_client.resource_class_name(spec.resource_class)
-    provider = fleet.providers.get(spec.uuid)
-    created = False
-    if provider is None:
-        try:
-            provider = placement.create_provider(spec.uuid, spec.name)
-            created = True
-        except placement_client.ClaimConflict:
-            # NOTE: another engine created it meanwhile (or the name is
-            # taken by another provider, which the rename below reports).
-            provider = placement.get_provider(spec.uuid)
-            if provider is None:
-                raise
+    provider, created = _ensure_provider(placement, spec, fleet)
     if provider["name"] != spec.name:
         provider = placement.rename_provider(spec.uuid, spec.name)
     if created or row is None or spec.uuid not in fleet.providers:
@@ -262,6 +272,11 @@ def _apply(
                 generation = placement.set_traits(
                     spec.uuid, generation, sorted(spec.traits)
                 )
+            if created and fleet.aggregates.get(spec.uuid):
+                # NOTE: a node enrolled again keeps its aggregates.
+                generation = placement.set_aggregates(
+                    spec.uuid, generation, fleet.aggregates[spec.uuid]
+                )
             break
         except placement_client.ClaimConflict:
             # NOTE: a claim bumped the generation between our read and write.
@@ -270,6 +285,24 @@ def _apply(
                 raise
             generation = int(current["generation"])
     return created
+
+
+def _ensure_provider(
+    placement: placement_client.PlacementClient, spec: base.NodeSpec, fleet: _Fleet
+) -> tuple[dict[str, Any], bool]:
+    """The node's provider, created if missing; and whether this call created it."""
+    provider = fleet.providers.get(spec.uuid)
+    if provider is not None:
+        return provider, False
+    try:
+        return placement.create_provider(spec.uuid, spec.name), True
+    except placement_client.ClaimConflict:
+        # NOTE: another engine created it meanwhile (or the name is taken by
+        # another provider, which the caller's rename reports).
+        provider = placement.get_provider(spec.uuid)
+        if provider is None:
+            raise
+        return provider, False
 
 
 def _inventory(

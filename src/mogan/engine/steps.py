@@ -8,6 +8,7 @@ from sqlalchemy import orm
 
 from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import node as node_db
 from mogan.db.api import server_engine as server_db
 from mogan.drivers import base as driver_base
 from mogan.engine import configdrive, node_sync, notifications, workflow
@@ -196,6 +197,13 @@ class LockNode(workflow.Step):
                     free_from=ctx.server_uuid if self.assign else None,
                 )
         return workflow.DONE
+
+
+def release_claim(ctx: workflow.StepContext, server_uuid: str) -> None:
+    """Drop the server's Placement allocation, then the view's record of it."""
+    ctx.deps.placement.release(server_uuid)
+    with ctx.deps.db.transaction() as session:
+        node_db.mark_released(session, server_uuid)
 
 
 def refresh_node(ctx: workflow.StepContext, why: str) -> None:

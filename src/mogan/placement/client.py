@@ -279,13 +279,16 @@ class PlacementClient:
         allocations: dict[str, dict[str, dict[str, int]]],
         project_id: str,
         user_id: str,
+        generations: dict[str, int | None] | None = None,
     ) -> None:
-        """Claim for several new consumers at once, all or nothing.
+        """Claim for several consumers at once, all or nothing.
 
         Args:
             allocations: ``{consumer_uuid: {provider_uuid: {rc: amount}}}``.
             project_id: the consumers' project.
             user_id: the consumers' user.
+            generations: the consumer generation each consumer is expected
+                to have (None: a new consumer, the default for all).
 
         Raises:
             ClaimConflict: a provider lacks capacity or changed; nothing was
@@ -298,13 +301,13 @@ class PlacementClient:
                 },
                 "project_id": project_id,
                 "user_id": user_id,
-                "consumer_generation": None,
+                "consumer_generation": (generations or {}).get(consumer),
             }
             for consumer, by_rp in allocations.items()
         }
         resp = self._request("POST", "/allocations", json=body, ok=(204, CONFLICT))
         if resp.status_code == CONFLICT:
-            raise ClaimConflict(detail=resp.text[:300])
+            raise ClaimConflict(detail=resp.text[:2000])
 
     def release(self, consumer: str) -> None:
         """Drop every allocation of ``consumer``; absent is fine."""
@@ -317,6 +320,12 @@ class PlacementClient:
             rp: dict(alloc["resources"])
             for rp, alloc in resp.json()["allocations"].items()
         }
+
+    def consumer_generation(self, consumer: str) -> int | None:
+        """The consumer's generation (None when it holds nothing)."""
+        resp = self._request("GET", f"/allocations/{consumer}")
+        generation = resp.json().get("consumer_generation")
+        return None if generation is None else int(generation)
 
     def provider_allocations(self, uuid: str) -> dict[str, dict[str, int]]:
         """``{consumer_uuid: {rc: amount}}`` against one provider."""

@@ -1,24 +1,30 @@
 """Candidate nodes for a request, and why nodes were not candidates.
 
-Candidates come from Placement's ``GET /allocation_candidates`` (resources,
-required and forbidden traits, ``member_of``), minus excluded nodes and
-nodes that Mogan's ``nodes`` table says cannot take a server right now (in
-maintenance, not consumable, or unknown to the engine's sync). The table is
-also read to explain a failure with counts; those counts are for people,
-never for decisions. What must not live here: claiming (see ``claims``).
+Candidates come from Mogan's own indexed view of nodes (``nodes`` and its
+trait, aggregate and failure-domain indexes; see
+``mogan.db.api.node_candidates``), never from a fleet-wide query:
+Placement's ``allocation_candidates`` grows with the fleet even with a
+``limit``, a claim does not. Placement stays the ledger: ``claims`` claims
+there and a lost race corrects the view. Among candidates a weigher packs
+or spreads over failure domains or aggregates, with ties broken by node
+uuid. ``explain`` counts, per constraint, why nodes were not usable; those
+counts are for people, never for decisions. What must not live here:
+claiming (see ``claims``) and group policies (see ``groups``).
 """
 
 import collections
 import dataclasses
 import random
-from collections.abc import Sequence
+import uuid as uuid_lib
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import orm
 
+from mogan import exception
 from mogan.db import models
-from mogan.db.api import node as node_db
-from mogan.placement import client as placement_client
+from mogan.db.api import node_candidates as view
+from mogan.scheduler import groups
 
 # NOTE: the order in which explain() tests them, and lists them.
 _REASONS = (
@@ -26,10 +32,12 @@ _REASONS = (
     "in maintenance",
     "missing required traits",
     "with forbidden traits",
+    "outside the requested aggregates",
+    "outside the requested availability zone",
     "excluded",
     "free",
+    "failure domain exhausted",
     "already allocated",
-    "already allocated or outside the requested aggregates",
     "not available",
 )
 
@@ -43,7 +51,9 @@ class Request:
     resources: dict[str, int]
     required_traits: tuple[str, ...] = ()
     forbidden_traits: tuple[str, ...] = ()
-    member_of: tuple[str, ...] = ()
+    resource_aggregates: tuple[tuple[str, str], ...] = ()
+    availability_zone: str | None = None
+    group_uuid: str | None = None
     exclude_nodes: frozenset[str] = frozenset()
     project_id: str = ""
     user_id: str = ""
@@ -58,95 +68,243 @@ class Request:
 
         servers = strings("server_uuids")
         resources = request.get("resources") or {}
+        aggregates = request.get("resource_aggregates") or {}
         return cls(
             server_uuids=servers,
             min_count=int(request.get("min_count") or len(servers)),
             resources={str(k): int(v) for k, v in resources.items()},
             required_traits=strings("required_traits"),
             forbidden_traits=strings("forbidden_traits"),
-            member_of=strings("member_of"),
+            resource_aggregates=tuple(
+                sorted((str(k), str(v)) for k, v in aggregates.items())
+            ),
+            availability_zone=request.get("availability_zone") or None,
+            group_uuid=request.get("group_uuid") or None,
             exclude_nodes=frozenset(strings("exclude_nodes")),
             project_id=str(request.get("project_id") or ""),
             user_id=str(request.get("user_id") or ""),
         )
 
+    @property
+    def placement_rc(self) -> str:
+        """The one resource class a node must have (a node has exactly one).
 
-def find(
+        Raises:
+            NoValidNode: the request names none, or several.
+        """
+        classes = [rc for rc, amount in self.resources.items() if amount > 0]
+        if len(classes) != 1:
+            raise exception.NoValidNode(
+                reason=(
+                    "a node has exactly one resource class; the flavor asks "
+                    f"for {len(classes)}: {sorted(classes)}"
+                )
+            )
+        return classes[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Weigher:
+    """How candidates are ordered: ``spread`` or ``pack`` over ``level``."""
+
+    mode: str = "spread"
+    level: str = groups.DEFAULT_SCOPE
+
+
+@dataclasses.dataclass
+class Choice:
+    """The nodes picked for one attempt, and what the group rules turned away."""
+
+    nodes: list[str]
+    domain_rejected: int = 0
+    group: groups.Group | None = None
+
+
+def base_filter(session: orm.Session, request: Request) -> view.Filter:
+    """The view filter for ``request`` (aggregate metadata resolved to ids)."""
+    return view.Filter(
+        placement_rc=request.placement_rc,
+        required=tuple(sorted(request.required_traits)),
+        forbidden=tuple(sorted(request.forbidden_traits)),
+        aggregates=tuple(
+            view.aggregates_matching(session, request.resource_aggregates)
+        ),
+        availability_zone=request.availability_zone,
+        exclude=request.exclude_nodes,
+    )
+
+
+def choose(
     session: orm.Session,
-    placement: placement_client.PlacementClient,
     request: Request,
+    count: int,
+    *,
     extra: int,
+    weigher: Weigher,
     avoid: frozenset[str] = frozenset(),
-) -> list[str]:
-    """Node uuids that can take a server of ``request`` now, in random order.
+    group: groups.Group | None = None,
+) -> Choice:
+    """Up to ``count`` free nodes for the request's pending servers.
 
     Args:
-        session: a session to read the ``nodes`` table.
-        placement: the Placement client.
+        session: a session on Mogan's database.
         request: the request.
-        extra: candidates asked for beyond one per server.
+        count: servers still to place.
+        extra: candidates looked at beyond one per server (the weigher's
+            choice among them).
+        weigher: how to order candidates.
         avoid: nodes other requests are claiming right now; left out.
-
-    Returns:
-        Candidate node uuids, shuffled so concurrent schedulers spread out.
+        group: the request's server group, loaded for this attempt.
 
     Raises:
-        PlacementError: Placement failed.
+        NoValidNode: the request cannot be expressed (no or several classes).
     """
-    offered = placement.allocation_candidates(
-        request.resources,
-        required=request.required_traits,
-        forbidden=request.forbidden_traits,
-        member_of=request.member_of,
-        # NOTE: excluded and avoided nodes may be among those Placement
-        # returns; ask for that many more so they do not crowd real
-        # candidates out.
-        limit=len(request.server_uuids)
-        + extra
-        + len(request.exclude_nodes)
-        + len(avoid),
-    )
-    skip = request.exclude_nodes | avoid
-    wanted = [uuid for uuid in offered if uuid not in skip]
-    usable = node_db.consumable_uuids(session, wanted)
-    candidates = [uuid for uuid in wanted if uuid in usable]
-    random.shuffle(candidates)
-    return candidates
+    flt = base_filter(session, request)
+    flt = dataclasses.replace(flt, exclude=flt.exclude | avoid)
+    if group is not None:
+        minimum = max(0, request.min_count - (len(request.server_uuids) - count))
+        nodes, rejected = groups.choose(session, flt, group, count, minimum)
+        return Choice(nodes=nodes, domain_rejected=rejected, group=group)
+    start = str(uuid_lib.UUID(int=random.getrandbits(128)))
+    sample = [u for u, _ in view.sample(session, flt, start=start, limit=count + extra)]
+    return Choice(nodes=weigh(session, sample, count, weigher))
 
 
-def explain(nodes: Sequence[models.Node], request: Request, offered: set[str]) -> str:
+def weigh(
+    session: orm.Session, sample: list[str], count: int, weigher: Weigher
+) -> list[str]:
+    """``count`` of ``sample``, packed or spread over the weigher's level.
+
+    Greedy: each pick counts towards its domain, so one request's servers
+    spread too. Ties go to the lower node uuid.
+    """
+    if len(sample) <= 1 or not weigher.level:
+        return sample[:count]
+    if weigher.level == "aggregate":
+        memberships, used_by_agg = view.used_per_aggregate(session, sample)
+        keys = {u: tuple(str(a) for a in memberships.get(u, ())) for u in sample}
+        used = collections.Counter({str(a): n for a, n in used_by_agg.items()})
+    else:
+        domains = view.domains_of(session, weigher.level, sample)
+        keys = {u: (domains[u],) if u in domains else () for u in sample}
+        used = collections.Counter(
+            view.used_per_domain(session, weigher.level, set(domains.values()))
+        )
+    sign = -1 if weigher.mode == "pack" else 1
+    pool = sorted(sample)
+    chosen: list[str] = []
+    while pool and len(chosen) < count:
+        best = min(pool, key=lambda u: (sign * sum(used[k] for k in keys[u]), u))
+        pool.remove(best)
+        chosen.append(best)
+        for key in keys[best]:
+            used[key] += 1
+    return chosen
+
+
+def explain(
+    session: orm.Session,
+    request: Request,
+    offered: set[str],
+    choice: Choice | None = None,
+) -> str:
     """Why nodes were not usable, as counts: ``8 nodes: 4 wrong resource class, ...``.
 
     Each node is counted once, under the first reason that applies, in the
-    order of ``_REASONS``. ``offered`` are the nodes that
-    were still candidates (free, but too few of them).
+    order of ``_REASONS``. ``offered`` are the nodes that were still
+    candidates (free, but too few of them).
     """
-    wanted_rcs = set(request.resources)
+    node = models.Node
+    rows = session.execute(
+        sa.select(
+            node.uuid,
+            node.placement_rc,
+            node.maintenance,
+            node.consumable,
+            node.allocated,
+            node.server_uuid,
+            node.traits,
+            node.availability_zone,
+        )
+    ).all()
     required = set(request.required_traits)
-    forbidden = set(request.forbidden_traits)
+    members = _aggregate_members(session, request)
+    rejected = bool(
+        choice and (choice.domain_rejected or (choice.group and choice.group.hard))
+    )
     counts: collections.Counter[str] = collections.Counter()
-    for node in nodes:
-        traits = set(node.traits)
-        if placement_client.resource_class_name(node.resource_class) not in wanted_rcs:
-            reason = "wrong resource class"
-        elif node.maintenance:
-            reason = "in maintenance"
-        elif not required <= traits:
-            reason = "missing required traits"
-        elif forbidden & traits:
-            reason = "with forbidden traits"
-        elif node.uuid in request.exclude_nodes:
-            reason = "excluded"
-        elif node.uuid in offered:
-            reason = "free"
-        elif node.consumable or node.server_uuid is not None:
-            reason = (
-                "already allocated"
-                if not request.member_of
-                else "already allocated or outside the requested aggregates"
-            )
-        else:
-            reason = "not available"
-        counts[reason] += 1
+    for row in rows:
+        counts[
+            _reason(request, tuple(row), members, offered, rejected=bool(rejected))
+        ] += 1
     parts = ", ".join(f"{counts[r]} {r}" for r in _REASONS if counts[r])
-    return f"{len(nodes)} nodes: {parts}" if nodes else "0 nodes"
+    missing = sorted(required)
+    if counts["missing required traits"] and missing:
+        parts = parts.replace(
+            "missing required traits", f"missing a trait of {', '.join(missing)}"
+        )
+    return f"{len(rows)} nodes: {parts}" if rows else "0 nodes"
+
+
+def _reason(
+    request: Request,
+    row: tuple[Any, ...],
+    members: list[set[str]],
+    offered: set[str],
+    *,
+    rejected: bool,
+) -> str:
+    """The first reason, in ``_REASONS`` order, why ``row``'s node was not used."""
+    uuid, rc, maint, consumable, allocated, server, traits, az = row
+    have = set(traits or ())
+    checks = (
+        (rc not in request.resources, "wrong resource class"),
+        (maint, "in maintenance"),
+        (not set(request.required_traits) <= have, "missing required traits"),
+        (bool(set(request.forbidden_traits) & have), "with forbidden traits"),
+        (any(uuid not in m for m in members), "outside the requested aggregates"),
+        (
+            bool(request.availability_zone) and az != request.availability_zone,
+            "outside the requested availability zone",
+        ),
+        (uuid in request.exclude_nodes, "excluded"),
+        (uuid in offered, "free"),
+    )
+    for failed, reason in checks:
+        if failed:
+            return reason
+    if consumable and not allocated and server is None:
+        return "failure domain exhausted" if rejected else "free"
+    if allocated or server is not None:
+        return "already allocated"
+    return "not available"
+
+
+def _aggregate_members(session: orm.Session, request: Request) -> list[set[str]]:
+    """For each aggregate constraint, the nodes that satisfy it."""
+    out = []
+    for any_of in view.aggregates_matching(session, request.resource_aggregates):
+        an = models.AggregateNode
+        out.append(
+            set(
+                session.scalars(
+                    sa.select(an.node_uuid).where(an.aggregate_id.in_(any_of))
+                )
+            )
+            if any_of
+            else set()
+        )
+    return out
+
+
+def group_reason(group: groups.Group | None, placed: int, wanted: int) -> str:
+    """The group's part of a "no valid node" message, if it had one."""
+    if group is None:
+        return ""
+    return (
+        f"; server group policy {group.policy} over {group.scope} "
+        f"(at most {group.max_per_domain} per domain) placed {placed} of {wanted}"
+        if not group.affinity
+        else f"; server group policy {group.policy} over {group.scope} "
+        f"placed {placed} of {wanted}"
+    )

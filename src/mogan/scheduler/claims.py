@@ -13,6 +13,7 @@ how candidates are found (see ``candidates``).
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -22,12 +23,15 @@ from mogan.db import session as db_session
 from mogan.db.api import node as node_db
 from mogan.placement import client as placement_client
 from mogan.scheduler import candidates as candidates_mod
+from mogan.scheduler import groups
 
 LOG = logging.getLogger(__name__)
 BACKOFF_BASE = 0.02
 BACKOFF_CAP = 0.5
 # NOTE: longer than any one claim takes; only a bound in case one hangs.
 IN_FLIGHT_WAIT = 30.0
+# NOTE: Placement names the provider that lacked capacity in its 409.
+_PROVIDER = re.compile(r"resource provider '([0-9a-f-]{36})'")
 
 
 class InFlight:
@@ -75,18 +79,21 @@ def select_and_claim(
     retries: int,
     extra: int,
     in_flight: InFlight | None = None,
+    weigher: candidates_mod.Weigher | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
     """Claim a node for as many servers of ``request`` as fit (at least min_count).
 
     Args:
-        database: Mogan's database (the ``nodes`` table).
+        database: Mogan's database (the nodes view).
         placement: the Placement client.
         request: the servers and what their nodes must offer.
         retries: claims retried after a lost race.
-        extra: candidates asked for beyond one per server.
+        extra: candidates looked at beyond one per server.
         in_flight: nodes other requests of this process are claiming (a
             private set when not given).
+        weigher: how candidates are ordered (spread over affinity zones
+            when not given).
         sleep: the pause between retries (tests pass a faster one).
 
     Returns:
@@ -103,15 +110,33 @@ def select_and_claim(
     if not request.resources:
         raise exception.NoValidNode(reason="the request names no resources")
     in_flight = in_flight or InFlight()
+    weigher = weigher or candidates_mod.Weigher()
+    if request.group_uuid:
+        groups.ensure_ledger(placement)
     placed: dict[str, str] = {}
     claim_time = 0.0
     attempt = 0
     while attempt <= retries:
         pending = [uuid for uuid in servers if uuid not in placed]
+        if not pending:
+            return placed
         busy = in_flight.snapshot()
         with database.transaction(readonly=True) as session:
-            found = candidates_mod.find(session, placement, request, extra, avoid=busy)
-        chosen_nodes = in_flight.take(found, len(pending))
+            group = (
+                groups.load(session, placement, request.group_uuid, servers)
+                if request.group_uuid
+                else None
+            )
+            choice = candidates_mod.choose(
+                session,
+                request,
+                len(pending),
+                extra=extra,
+                weigher=weigher,
+                avoid=busy,
+                group=group,
+            )
+        chosen_nodes = in_flight.take(choice.nodes, len(pending))
         if len(placed) + len(chosen_nodes) < request.min_count:
             in_flight.release(chosen_nodes)
             others = in_flight.snapshot()
@@ -122,21 +147,25 @@ def select_and_claim(
                 # Not a lost race, so no retry is spent.
                 in_flight.wait_until_clear_of(others, IN_FLIGHT_WAIT)
                 continue
-            raise _no_valid_node(database, request, found, len(servers))
+            raise _no_valid_node(database, request, choice, len(placed))
         chosen = dict(zip(pending, chosen_nodes, strict=False))
         started = time.monotonic()
         try:
-            placement.claim(
-                {server: {node: request.resources} for server, node in chosen.items()},
-                project_id=request.project_id,
-                user_id=request.user_id,
-            )
+            _claim(placement, request, chosen, group)
+            # NOTE: recorded before the nodes leave the in-flight set, so
+            # no request of this process can see them free in between.
+            _record(database, chosen)
         except placement_client.ClaimConflict as err:
             LOG.debug("claim of %d servers lost a race: %s", len(chosen), err)
+            _learn(database, placement, err, chosen_nodes)
             if "consumer generation" in str(err):
                 # NOTE: a resumed request: some servers were claimed by an
                 # earlier call whose answer was lost; keep those claims.
-                placed.update(_held(placement, pending))
+                # (Or another request placed a member of the group first;
+                # the next attempt re-reads the group.)
+                held = _held(placement, pending)
+                _record(database, held)
+                placed.update(held)
             claim_time = max(claim_time, time.monotonic() - started)
             sleep(_backoff(attempt, claim_time))
             attempt += 1
@@ -148,6 +177,50 @@ def select_and_claim(
     raise exception.NoValidNode(
         reason=f"claims kept losing races with other requests ({retries} retries)"
     )
+
+
+def _claim(
+    placement: placement_client.PlacementClient,
+    request: candidates_mod.Request,
+    chosen: dict[str, str],
+    group: groups.Group | None,
+) -> None:
+    """One POST /allocations: every chosen server, plus the group's token."""
+    allocations = {server: {node: request.resources} for server, node in chosen.items()}
+    generations: dict[str, int | None] = {}
+    if group is not None:
+        allocations[group.uuid], generations[group.uuid] = groups.token(group)
+    placement.claim(
+        allocations,
+        project_id=request.project_id,
+        user_id=request.user_id,
+        generations=generations,
+    )
+
+
+def _record(database: db_session.Database, claimed: dict[str, str]) -> None:
+    """Note claims in the view so the next requests skip those nodes."""
+    if claimed:
+        with database.transaction() as session:
+            node_db.mark_allocated(
+                session, {node: server for server, node in claimed.items()}
+            )
+
+
+def _learn(
+    database: db_session.Database,
+    placement: placement_client.PlacementClient,
+    err: placement_client.ClaimConflict,
+    nodes: list[str],
+) -> None:
+    """Correct the view from a lost race: which chosen nodes were taken."""
+    named = set(_PROVIDER.findall(str(err))) & set(nodes)
+    if not named and "consumer generation" not in str(err):
+        # NOTE: Placement did not say which; ask about each chosen node.
+        named = {node for node in nodes if placement.provider_allocations(node)}
+    if named:
+        with database.transaction() as session:
+            node_db.mark_allocated(session, dict.fromkeys(named))
 
 
 def _backoff(attempt: int, claim_time: float) -> float:
@@ -166,25 +239,30 @@ def _held(
     """The node each of ``servers`` already holds an allocation on."""
     held = {}
     for server in servers:
-        providers = placement.allocations_of(server)
+        providers = [
+            p for p in placement.allocations_of(server) if p != groups.LEDGER_UUID
+        ]
         if providers:
-            held[server] = next(iter(providers))
+            held[server] = providers[0]
     return held
 
 
 def _no_valid_node(
     database: db_session.Database,
     request: candidates_mod.Request,
-    found: list[str],
-    wanted: int,
+    choice: candidates_mod.Choice,
+    placed: int,
 ) -> exception.NoValidNode:
     """The error for a request that does not fit, with counts of why."""
-    with database.transaction() as session:
-        nodes = node_db.get_all(session)
-    why = candidates_mod.explain(nodes, request, set(found))
+    wanted = len(set(request.server_uuids))
+    with database.transaction(readonly=True) as session:
+        why = candidates_mod.explain(session, request, set(choice.nodes), choice)
+    group = candidates_mod.group_reason(
+        choice.group, placed + len(choice.nodes), wanted
+    )
     return exception.NoValidNode(
         reason=(
-            f"{len(found)} free nodes for {wanted} servers "
-            f"(at least {request.min_count} needed); {why}"
+            f"{placed + len(choice.nodes)} free nodes for {wanted} servers "
+            f"(at least {request.min_count} needed); {why}{group}"
         )
     )

@@ -75,4 +75,8 @@ class SchedulerManager(rpc.ManagerBase):
             retries=self.conf.scheduler.claim_retries,
             extra=self.conf.scheduler.candidate_limit,
             in_flight=self._in_flight,
+            weigher=candidates.Weigher(
+                mode=self.conf.scheduler.weigher,
+                level=self.conf.scheduler.weigher_level,
+            ),
         )

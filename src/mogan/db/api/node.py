@@ -1,13 +1,16 @@
 """Node queries: Mogan's indexed view of the driver's nodes.
 
 Rows are written by the engine's node sync (``mogan.engine.node_sync``) from
-what the driver reports; the scheduler reads them to drop candidates that
-cannot take a server and to explain a "no valid node". The node lock
+what the driver reports; the scheduler picks candidates from them (see
+``node_candidates``) and records its claims here (``allocated``,
+``consumer_uuid``), which releases clear and the node sync reconciles with
+Placement. ``node_traits`` mirrors ``traits`` for indexed lookups. The node lock
 (``reservation``) and ``server_uuid`` belong to the engine's workflows and
 are never written here by the sync's updates.
 """
 
-from collections.abc import Collection, Sequence
+import datetime
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +25,7 @@ DRIVER_FIELDS = (
     "name",
     "driver",
     "resource_class",
+    "placement_rc",
     "traits",
     "properties",
     "ports",
@@ -76,6 +80,7 @@ def create(session: orm.Session, values: dict[str, Any]) -> models.Node:
     node = models.Node(**values)
     session.add(node)
     session.flush()
+    _index_traits(session, node.uuid, node.traits)
     return node
 
 
@@ -84,12 +89,99 @@ def update(session: orm.Session, node_uuid: str, values: dict[str, Any]) -> bool
     result = session.execute(
         sa.update(models.Node).where(models.Node.uuid == node_uuid).values(**values)
     )
+    if "traits" in values:
+        _index_traits(session, node_uuid, values["traits"])
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def destroy(session: orm.Session, node_uuid: str) -> bool:
-    """Delete the node row; returns whether it existed."""
+    """Delete the node row (and its trait index); returns whether it existed."""
+    _index_traits(session, node_uuid, ())
     result = session.execute(
         sa.delete(models.Node).where(models.Node.uuid == node_uuid)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _index_traits(session: orm.Session, node_uuid: str, traits: Iterable[str]) -> None:
+    """Make ``node_traits`` hold exactly ``traits`` for the node."""
+    session.execute(
+        sa.delete(models.NodeTrait).where(models.NodeTrait.node_uuid == node_uuid)
+    )
+    rows = [{"node_uuid": node_uuid, "trait": t} for t in sorted(set(traits))]
+    if rows:
+        session.execute(sa.insert(models.NodeTrait), rows)
+
+
+def aggregate_uuids(
+    session: orm.Session, node_uuids: Collection[str] | None = None
+) -> dict[str, list[str]]:
+    """``{node_uuid: [aggregate uuid, ...]}`` for nodes in any aggregate."""
+    an, agg = models.AggregateNode, models.Aggregate
+    stmt = sa.select(an.node_uuid, agg.uuid).join(agg, agg.id == an.aggregate_id)
+    if node_uuids is not None:
+        stmt = stmt.where(an.node_uuid.in_(list(node_uuids)))
+    out: dict[str, list[str]] = {}
+    for node_uuid, agg_uuid in session.execute(stmt.order_by(agg.uuid)):
+        out.setdefault(str(node_uuid), []).append(str(agg_uuid))
+    return out
+
+
+# ------------------------------------------------------- the claims ledger
+
+
+def mark_allocated(session: orm.Session, claims: dict[str, str | None]) -> None:
+    """Record that Placement holds ``{node_uuid: consumer}`` (None: unknown)."""
+    now = models.utcnow()
+    for node_uuid, consumer in claims.items():
+        session.execute(
+            sa.update(models.Node)
+            .where(models.Node.uuid == node_uuid)
+            .values(allocated=True, consumer_uuid=consumer, allocated_at=now)
+        )
+
+
+def mark_released(session: orm.Session, consumer: str) -> list[str]:
+    """Record that ``consumer`` holds nothing any more; returns its nodes."""
+    nodes = list(
+        session.scalars(
+            sa.select(models.Node.uuid).where(models.Node.consumer_uuid == consumer)
+        )
+    )
+    if nodes:
+        session.execute(
+            sa.update(models.Node)
+            .where(models.Node.uuid.in_(nodes))
+            .values(allocated=False, consumer_uuid=None, allocated_at=models.utcnow())
+        )
+    return nodes
+
+
+def reconcile_allocated(
+    session: orm.Session,
+    node_uuid: str,
+    *,
+    allocated: bool,
+    read_at: datetime.datetime,
+) -> bool:
+    """Set the flag as Placement showed it at ``read_at``, unless it changed since.
+
+    A claim or release recorded after Placement was read is newer than what
+    was read, so it is kept. Returns whether the row changed.
+    """
+    stale = sa.or_(
+        models.Node.allocated_at.is_(None), models.Node.allocated_at < read_at
+    )
+    values: dict[str, Any] = {"allocated": allocated, "allocated_at": read_at}
+    if not allocated:
+        values["consumer_uuid"] = None
+    result = session.execute(
+        sa.update(models.Node)
+        .where(
+            models.Node.uuid == node_uuid,
+            models.Node.allocated.is_not(allocated),
+            stale,
+        )
+        .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -69,14 +69,31 @@ def update_server(
 
 
 def delete_server(session: orm.Session, uuid: str) -> None:
-    """Delete the server row; its NICs and faults go with it (cascade)."""
+    """Delete the server row; its NICs, faults and group membership go with it."""
     session.execute(
         sa.delete(models.ServerNic).where(models.ServerNic.server_uuid == uuid)
+    )
+    session.execute(
+        sa.delete(models.ServerGroupMember).where(
+            models.ServerGroupMember.server_uuid == uuid
+        )
     )
     session.execute(
         sa.delete(models.ServerFault).where(models.ServerFault.server_uuid == uuid)
     )
     session.execute(sa.delete(models.Server).where(models.Server.uuid == uuid))
+
+
+def group_of(session: orm.Session, server_uuid: str) -> str | None:
+    """The uuid of the server group the server is a member of, if any."""
+    return session.scalars(
+        sa.select(models.ServerGroup.uuid)
+        .join(
+            models.ServerGroupMember,
+            models.ServerGroupMember.group_id == models.ServerGroup.id,
+        )
+        .where(models.ServerGroupMember.server_uuid == server_uuid)
+    ).first()
 
 
 def add_fault(

@@ -79,6 +79,8 @@ class Node(TimestampMixin, Base):
     name: orm.Mapped[str] = orm.mapped_column(identifier(255))
     driver: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     resource_class: orm.Mapped[str] = orm.mapped_column(identifier(255), index=True)
+    # NOTE: the class as Placement names it (CUSTOM_...), which requests use.
+    placement_rc: orm.Mapped[str] = orm.mapped_column(identifier(255), default="")
     traits: orm.Mapped[list[str]] = orm.mapped_column(default=list)
     properties: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     ports: orm.Mapped[list[str]] = orm.mapped_column(default=list)
@@ -94,6 +96,8 @@ class Node(TimestampMixin, Base):
     # scheduler sets it after a claim, releases clear it, the node sync
     # reconciles it with Placement; Placement stays the truth.
     allocated: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # NOTE: when ``allocated`` last changed: the node sync only overwrites a
+    # flag older than its own reading of Placement.
     consumer_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36))
     allocated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     # NOTE: denormalised from aggregate metadata whenever membership or
@@ -110,7 +114,7 @@ class Node(TimestampMixin, Base):
         # the fleet size.
         sa.Index(
             "ix_nodes_candidates",
-            "resource_class",
+            "placement_rc",
             "consumable",
             "maintenance",
             "allocated",

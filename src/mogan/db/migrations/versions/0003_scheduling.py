@@ -155,6 +155,11 @@ def upgrade() -> None:
     with op.batch_alter_table("nodes", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
+                "placement_rc", _identifier(255), nullable=False, server_default=""
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
                 "allocated", sa.Boolean(), nullable=False, server_default=sa.false()
             )
         )
@@ -174,7 +179,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_nodes_candidates",
-            ["resource_class", "consumable", "maintenance", "allocated", "uuid"],
+            ["placement_rc", "consumable", "maintenance", "allocated", "uuid"],
             unique=False,
         )
 
@@ -187,6 +192,7 @@ def upgrade() -> None:
             batch_op.alter_column("failure_domains", server_default=None)
     with op.batch_alter_table("nodes", schema=None) as batch_op:
         batch_op.alter_column("allocated", server_default=None)
+        batch_op.alter_column("placement_rc", server_default=None)
 
 
 def downgrade() -> None:
@@ -204,6 +210,7 @@ def downgrade() -> None:
         batch_op.drop_column("allocated_at")
         batch_op.drop_column("consumer_uuid")
         batch_op.drop_column("allocated")
+        batch_op.drop_column("placement_rc")
 
     op.drop_table("server_group_members")
     op.drop_table("aggregate_nodes")
