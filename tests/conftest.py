@@ -71,7 +71,7 @@ def database(sqlite_template: str, tmp_path) -> Iterator[db_session.Database]:
     db.dispose()
 
 
-def _fresh_server_database(admin_url: str, service: str) -> Iterator[str]:
+def fresh_server_database(admin_url: str, service: str) -> Iterator[str]:
     """Create an empty database on a server, yield its URL, drop it after."""
     name = f"mogan_test_{uuid.uuid4().hex[:12]}"
     is_postgres = admin_url.startswith("postgresql")
@@ -103,13 +103,13 @@ def _fresh_server_database(admin_url: str, service: str) -> Iterator[str]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """URL of a new, empty PostgreSQL database, dropped afterwards."""
-    yield from _fresh_server_database(POSTGRES_ADMIN_URL, "PostgreSQL")
+    yield from fresh_server_database(POSTGRES_ADMIN_URL, "PostgreSQL")
 
 
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
     """URL of a new, empty MariaDB database, dropped afterwards."""
-    yield from _fresh_server_database(MYSQL_ADMIN_URL.rstrip("/") + "/mysql", "MariaDB")
+    yield from fresh_server_database(MYSQL_ADMIN_URL.rstrip("/") + "/mysql", "MariaDB")
 
 
 BACKENDS = ["sqlite", "postgresql", "mysql"]
@@ -130,14 +130,14 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path) -> str:
 @pytest.fixture(scope="session")
 def postgres_migrated_url() -> Iterator[str]:
     """URL of a PostgreSQL database migrated to head, shared by the session."""
-    yield from _migrated(_fresh_server_database(POSTGRES_ADMIN_URL, "PostgreSQL"))
+    yield from _migrated(fresh_server_database(POSTGRES_ADMIN_URL, "PostgreSQL"))
 
 
 @pytest.fixture(scope="session")
 def mysql_migrated_url() -> Iterator[str]:
     """URL of a MariaDB database migrated to head, shared by the session."""
     admin_url = MYSQL_ADMIN_URL.rstrip("/") + "/mysql"
-    yield from _migrated(_fresh_server_database(admin_url, "MariaDB"))
+    yield from _migrated(fresh_server_database(admin_url, "MariaDB"))
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,14 @@ import sqlalchemy as sa
 
 from mogan.drivers import base as driver_base
 from mogan.drivers import fake
-from tests.conftest import ADMIN
+from tests.conftest import (
+    ADMIN,
+    POSTGRES_ADMIN_URL,
+    fresh_server_database,
+    unavailable,
+)
 
+RABBIT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
 BIN = pathlib.Path(sys.executable).parent
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -96,6 +102,22 @@ class Processes:
                 proc.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=STOP_TIMEOUT)
+
+
+@pytest.fixture
+def rabbitmq() -> str:
+    """RabbitMQ's URL, once it is known to be listening."""
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=2).close()
+    except OSError as err:
+        unavailable("RabbitMQ", err)
+    return RABBIT_URL
+
+
+@pytest.fixture
+def placement_url() -> Iterator[str]:
+    """Another fresh PostgreSQL database, for the embedded Placement."""
+    yield from fresh_server_database(POSTGRES_ADMIN_URL, "PostgreSQL")
 
 
 @pytest.fixture

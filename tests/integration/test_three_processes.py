@@ -7,38 +7,18 @@ and the scheduler calls on an exchange of the test's own. A server goes
 through create, power off and on, rebuild and delete over HTTP.
 """
 
-import socket
 import subprocess
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from mogan import states
 from mogan.drivers import fake
-from tests.conftest import POSTGRES_ADMIN_URL, _fresh_server_database, unavailable
 from tests.integration import conftest as it
 
-RABBIT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
 RESOURCE_CLASS = "bm-three"
 STEP_TIMEOUT = 30.0
 DEPLOY_SECONDS = 1.0
-
-
-@pytest.fixture
-def rabbitmq() -> str:
-    """RabbitMQ's URL, once it is known to be listening."""
-    try:
-        socket.create_connection(("127.0.0.1", 5672), timeout=2).close()
-    except OSError as err:
-        unavailable("RabbitMQ", err)
-    return RABBIT_URL
-
-
-@pytest.fixture
-def placement_url() -> Iterator[str]:
-    """A second fresh PostgreSQL database, for the embedded Placement."""
-    yield from _fresh_server_database(POSTGRES_ADMIN_URL, "PostgreSQL")
 
 
 @pytest.mark.services

@@ -8,11 +8,20 @@ from typing import Any
 from cheroot import wsgi
 
 LOG = logging.getLogger(__name__)
+# NOTE: connections waiting for a free thread; cheroot's default of 5 resets
+# bursts of clients (50 concurrent creates) instead of queueing them.
+BACKLOG = 1024
 
 
 def make_server(app: Any, host: str, port: int, threads: int) -> wsgi.Server:
     """A cheroot server for ``app`` (not yet started)."""
-    return wsgi.Server((host, port), app, numthreads=threads, server_name="mogan-api")
+    return wsgi.Server(
+        (host, port),
+        app,
+        numthreads=threads,
+        server_name="mogan-api",
+        request_queue_size=BACKLOG,
+    )
 
 
 def serve_forever(server: wsgi.Server, prepared: bool = False) -> None:

@@ -47,6 +47,10 @@ class PlacementPsycopgDialect(sa_psycopg.PGDialect_psycopg):
     """SQLAlchemy's psycopg 3 dialect, tolerating Placement's ``lastrowid``."""
 
     execution_ctx_cls = _PlacementPsycopgContext
+    # NOTE: only the execution context differs, so SQLAlchemy's statement
+    # cache is as safe here as in the parent dialect (and without this
+    # flag it is off, and every statement warns).
+    supports_statement_cache = True
 
 
 sa.dialects.registry.register(
@@ -93,6 +97,13 @@ def make_app(state_path: str, connection: str | None = None) -> Any:
     # NOTE: with a limit, Placement otherwise returns the same first
     # candidates to every scheduler, which then race for the same nodes.
     conf.set_override("randomize_allocation_candidates", True, group="placement")
+    # NOTE: Placement retries a POST /allocations that hit a provider
+    # generation conflict inside the request's own transaction, where the
+    # usage it compares against still counts the first try's rows: on
+    # PostgreSQL two concurrent claims on one free node can then both
+    # succeed ("reduces existing overage from 2 to 2"). With one try the
+    # conflict is a 409 and the scheduler retries in a fresh transaction.
+    conf.set_override("allocation_conflict_retry_count", 1, group="placement")
     placement.db_api.configure(conf)
     return placement.deploy.loadapp(conf)
 

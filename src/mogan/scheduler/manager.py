@@ -6,6 +6,7 @@ configuration on first use unless given). What must not live here: the
 choosing and claiming logic itself.
 """
 
+import logging
 import threading
 from typing import Any
 
@@ -17,6 +18,8 @@ from mogan import placement as placement_factory
 from mogan.db import session as db_session
 from mogan.placement import client as placement_client
 from mogan.scheduler import candidates, claims
+
+LOG = logging.getLogger(__name__)
 
 
 class SchedulerManager(rpc.ManagerBase):
@@ -68,10 +71,11 @@ class SchedulerManager(rpc.ManagerBase):
     ) -> dict[str, str]:
         """Pick and claim nodes for the servers of ``request`` (see SchedulerAPI)."""
         del ctx
-        return claims.select_and_claim(
+        typed = candidates.Request.from_dict(request)
+        placed = claims.select_and_claim(
             self.database,
             self.placement,
-            candidates.Request.from_dict(request),
+            typed,
             retries=self.conf.scheduler.claim_retries,
             extra=self.conf.scheduler.candidate_limit,
             in_flight=self._in_flight,
@@ -80,3 +84,10 @@ class SchedulerManager(rpc.ManagerBase):
                 level=self.conf.scheduler.weigher_level,
             ),
         )
+        LOG.info(
+            "%s placed %d of %d servers",
+            self.conf.host,
+            len(placed),
+            len(typed.server_uuids),
+        )
+        return placed
