@@ -443,15 +443,16 @@ def run_mode(  # noqa: PLR0917 - a benchmark phase's knobs
     )
     deleted = Cost(gone - wall0, mogan.cpu() - cpu0)
     verify_deleted(mogan)
-    # NOTE: the scheduler trusts nodes.consumable, which only the periodic
-    # node sync sets back after a teardown: measure that lag and wait it out
-    # so the next mode starts from a fully claimable fleet.
+    # NOTE: the scheduler picks from the nodes view (consumable, not
+    # allocated); measure how long after the last delete every node is
+    # claimable there and wait for it, so the next mode starts full.
     reusable = wait_until(
         "every node claimable again",
         lambda: (
             mogan.count(
                 "mogan.sqlite",
-                "SELECT COUNT(*) FROM nodes WHERE consumable = 1 AND maintenance = 0",
+                "SELECT COUNT(*) FROM nodes WHERE consumable = 1 "
+                "AND maintenance = 0 AND allocated = 0",
             )
             == count
         ),

@@ -187,6 +187,48 @@ class ServerGroupNotFound(NotFound):
     code = "mogan.server_group.not_found"
 
 
+class AggregateNotFound(NotFound):
+    """No aggregate with that id."""
+
+    msg_fmt = "Aggregate {aggregate} could not be found."
+    code = "mogan.aggregate.not_found"
+
+
+class NodeNotFound(NotFound):
+    """No node with that name or uuid."""
+
+    msg_fmt = "Node {node} could not be found."
+    code = "mogan.node.not_found"
+
+
+class AggregateExists(Conflict):
+    """Aggregate names are unique."""
+
+    msg_fmt = "Aggregate {name} already exists."
+    code = "mogan.aggregate.exists"
+
+
+class AggregateEmptyZone(Invalid):
+    """A zone or failure-domain key of an aggregate needs a non-empty value."""
+
+    msg_fmt = "Aggregate {name} does not support empty named {key}"
+    code = "mogan.aggregate.empty_zone"
+
+
+class NodeInOtherZone(Invalid):
+    """Adding the node would put it in two zones (or domains) of one key."""
+
+    msg_fmt = "Node {node} is already in {key}(s) [{values}]"
+    code = "mogan.aggregate.node_in_other_zone"
+
+
+class NodesInOtherZone(Invalid):
+    """The new zone value clashes with the zone members have elsewhere."""
+
+    msg_fmt = "One or more nodes already in different {key}(s) [{values}]"
+    code = "mogan.aggregate.nodes_in_other_zone"
+
+
 class AvailabilityZoneNotFound(NotFound):
     """No availability zone of that name has nodes."""
 

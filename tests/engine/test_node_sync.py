@@ -129,7 +129,7 @@ class TestResync:
     def test_a_claim_recorded_after_the_read_is_kept(
         self, database, driver, placement_api, node_rc
     ):
-        """The sync never overwrites a flag the scheduler set after it read Placement."""
+        """The sync keeps a flag the scheduler set after it read Placement."""
         (node,) = support.enroll(driver, 1, node_rc)
         node_sync.sync(database, driver, placement_api, "host-1")
         read_at = models.utcnow()

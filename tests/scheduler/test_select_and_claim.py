@@ -63,6 +63,28 @@ class TestConcurrency:
         assert [len(r) for r in results] == [5] * 8
         assert {n for r in results for n in r.values()} == set(nodes)
 
+    def test_a_lost_race_records_who_holds_the_node(
+        self, scheduler, driver, sync, database, placement_api, node_rc
+    ):
+        """A node claimed behind the view's back: the conflict records its holder.
+
+        So releasing that holder frees the node in the view again.
+        """
+        (node,) = support.enroll(driver, 1, node_rc)
+        sync()
+        outsider = str(uuid.uuid4())
+        rc = placement_client.resource_class_name(node_rc)
+        placement_api.claim({outsider: {node: {rc: 1}}}, "p", "u")
+        with pytest.raises(exception.NoValidNode):
+            scheduler.select_and_claim({}, request(node_rc))
+        with database.transaction() as session:
+            row = node_db.get(session, node)
+            assert (row.allocated, row.consumer_uuid) == (True, outsider)
+        placement_api.release(outsider)
+        with database.transaction() as session:
+            assert node_db.mark_released(session, outsider) == [node]
+        assert list(scheduler.select_and_claim({}, request(node_rc)).values()) == [node]
+
 
 class TestMultiServer:
     def test_all_servers_claimed_in_one_request(self, scheduler, driver, sync, node_rc):

@@ -19,13 +19,16 @@ from cliff import app, command, commandmanager
 
 from mogan_cli import __version__, auth, config
 from mogan_cli.commands import (
+    aggregate,
     availability_zone,
     flavor,
     image,
     keypair,
     network,
+    node,
     server,
     server_action,
+    server_group,
 )
 from mogan_cli.v1 import client as v1_client
 
@@ -70,6 +73,21 @@ COMMANDS: dict[str, type[command.Command]] = {
     "server lock": server_action.LockServer,
     "server unlock": server_action.UnlockServer,
     "server rebuild": server_action.RebuildServer,
+    "server group create": server_group.CreateServerGroup,
+    "server group list": server_group.ListServerGroup,
+    "server group show": server_group.ShowServerGroup,
+    "server group delete": server_group.DeleteServerGroup,
+    "node list": node.ListNode,
+    "node show": node.ShowNode,
+    "aggregate create": aggregate.CreateAggregate,
+    "aggregate list": aggregate.ListAggregate,
+    "aggregate show": aggregate.ShowAggregate,
+    "aggregate set": aggregate.SetAggregate,
+    "aggregate unset": aggregate.UnsetAggregate,
+    "aggregate delete": aggregate.DeleteAggregate,
+    "aggregate add node": aggregate.AddAggregateNode,
+    "aggregate remove node": aggregate.RemoveAggregateNode,
+    "aggregate list nodes": aggregate.ListAggregateNode,
 }
 
 

@@ -43,6 +43,10 @@ class Version(NamedTuple):
 HISTORY: dict[Version, str] = {
     Version(1, 0): "Mogan v1 wire format.",
     Version(1, 1): "Flavors accept and show resource_traits (required/forbidden).",
+    Version(1, 2): (
+        "Node details, hierarchical failure domains: server group rules and "
+        "member domains, server failure_domains."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

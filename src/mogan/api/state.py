@@ -6,19 +6,26 @@ through the functions here rather than through Flask globals directly.
 """
 
 import dataclasses
+import logging
+import time
 from typing import Any
 
 import flask
+from keystoneauth1 import exceptions as ks_exceptions
 from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
 
 from mogan import context as mogan_context
-from mogan import exception, policy
+from mogan import exception, placement, policy
 from mogan import image as image_backends
 from mogan import network as network_backends
 from mogan.db import session as db_session
 from mogan.engine import rpcapi as engine_rpcapi
+from mogan.placement import client as placement_lib
 from mogan.services import server as server_svc
+
+LOG = logging.getLogger(__name__)
+PLACEMENT_RETRY = 60.0
 
 
 @dataclasses.dataclass
@@ -100,6 +107,29 @@ def server_backends() -> "server_svc.Backends":
         )
     backends: server_svc.Backends = extensions["mogan.server_backends"]
     return backends
+
+
+def placement_client() -> placement_lib.PlacementClient | None:
+    """The Placement client of this app, or None while Placement is unreachable.
+
+    Built on first use: the API needs Placement only to mirror aggregate
+    membership, which is best effort (the engine's node sync applies it
+    too). A failure is logged and retried after ``PLACEMENT_RETRY`` seconds.
+    """
+    extensions = flask.current_app.extensions
+    client: placement_lib.PlacementClient | None = extensions.get("mogan.placement")
+    if client is not None:
+        return client
+    if time.monotonic() < extensions.get("mogan.placement_retry_at", 0.0):
+        return None
+    try:
+        client = placement.get_client(conf())
+    except (placement_lib.PlacementError, ks_exceptions.ClientException) as err:
+        LOG.warning("Placement is not reachable from the API: %s", err)
+        extensions["mogan.placement_retry_at"] = time.monotonic() + PLACEMENT_RETRY
+        return None
+    extensions["mogan.placement"] = client
+    return client
 
 
 def base_url() -> str:

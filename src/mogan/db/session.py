@@ -62,6 +62,11 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
+    if url.startswith(("mysql", "mariadb")):
+        # NOTE: as on PostgreSQL, each statement sees what is committed: under
+        # MariaDB's REPEATABLE READ a count taken after a lock (quota, zones)
+        # would still read the snapshot from the transaction's first read.
+        kwargs["isolation_level"] = "READ COMMITTED"
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _configure_sqlite_connection)

@@ -25,12 +25,15 @@ workflows own them), and any scheduling.
 """
 
 import dataclasses
+import datetime
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from mogan import exception
 from mogan.db import models
 from mogan.db import session as db_session
+from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import node as node_db
 from mogan.drivers import base
 from mogan.placement import client as placement_client
@@ -64,6 +67,7 @@ def sync(
     driver: base.Driver,
     placement: placement_client.PlacementClient,
     host: str,
+    levels: tuple[Sequence[str], Sequence[str]] = ((), ()),
 ) -> SyncResult:
     """Bring the ``nodes`` rows and Placement in step with ``driver.list_nodes()``.
 
@@ -72,6 +76,9 @@ def sync(
         driver: the engine's driver; only rows of ``driver.name`` are touched.
         placement: a Placement client.
         host: the engine's host name (for the log).
+        levels: ``[scheduler] failure_domain_hierarchy`` and
+            ``failure_domain_orthogonal``, for the zones of nodes enrolled
+            again while still in aggregates.
 
     Returns:
         Counts of created, updated, unchanged, removed and failed nodes.
@@ -128,9 +135,38 @@ def sync(
     result.removed = len(removed)
     result.failed += len(gone) - len(removed)
 
+    _write(
+        database,
+        inserts,
+        updates,
+        removed,
+        ledger=ledger,
+        read_at=read_at,
+        returning=[v["uuid"] for v in inserts if v["uuid"] in aggregates],
+        levels=levels,
+    )
+    LOG.debug("%s: node sync %s", host, result)
+    return result
+
+
+def _write(
+    database: db_session.Database,
+    inserts: list[dict[str, Any]],
+    updates: dict[str, dict[str, Any]],
+    removed: list[str],
+    *,
+    ledger: dict[str, bool],
+    read_at: datetime.datetime,
+    returning: list[str],
+    levels: tuple[Sequence[str], Sequence[str]],
+) -> None:
+    """Write one run's rows, allocated flags and returning nodes' zones."""
     with database.transaction() as session:
         for values in inserts:
             node_db.create(session, values)
+        if returning:
+            # NOTE: memberships outlive a node's row; its zones come back.
+            aggregate_db.recompute_zones(session, returning, *levels)
         for uuid, values in updates.items():
             node_db.update(session, uuid, values)
         for uuid in removed:
@@ -139,8 +175,6 @@ def sync(
             node_db.reconcile_allocated(
                 session, uuid, allocated=allocated, read_at=read_at
             )
-    LOG.debug("%s: node sync %s", host, result)
-    return result
 
 
 def _read_fleet(

@@ -193,7 +193,16 @@ class EngineService:
 
     def sync_nodes(self) -> None:
         """Driver nodes into the nodes table and Placement."""
-        node_sync.sync(self.db, self.deps.driver, self.deps.placement, self.host)
+        node_sync.sync(
+            self.db,
+            self.deps.driver,
+            self.deps.placement,
+            self.host,
+            levels=(
+                self.conf.scheduler.failure_domain_hierarchy,
+                self.conf.scheduler.failure_domain_orthogonal,
+            ),
+        )
 
     def sync_power_states(self) -> int:
         """Copy the driver's power state into idle active/stopped servers.

@@ -9,13 +9,16 @@ expand roles the same way before policy runs, so one rule set serves all.
 from oslo_policy import policy
 
 from mogan.policies import (
+    aggregate,
     availability_zone,
     base,
     flavor,
     image,
     keypair,
     network,
+    node,
     server,
+    server_group,
 )
 
 
@@ -29,4 +32,7 @@ def list_rules() -> list[policy.RuleDefault]:
         *image.rules,
         *network.rules,
         *server.rules,
+        *aggregate.rules,
+        *node.rules,
+        *server_group.rules,
     ]

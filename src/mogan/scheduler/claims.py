@@ -213,14 +213,23 @@ def _learn(
     err: placement_client.ClaimConflict,
     nodes: list[str],
 ) -> None:
-    """Correct the view from a lost race: which chosen nodes were taken."""
+    """Correct the view from a lost race: which chosen nodes were taken, by whom.
+
+    The consumer is recorded too, so that its release frees the node in
+    the view again.
+    """
     named = set(_PROVIDER.findall(str(err))) & set(nodes)
-    if not named and "consumer generation" not in str(err):
-        # NOTE: Placement did not say which; ask about each chosen node.
-        named = {node for node in nodes if placement.provider_allocations(node)}
-    if named:
+    if not named and "consumer generation" in str(err):
+        return
+    # NOTE: without a name from Placement, ask about each chosen node.
+    holders = {
+        node: next(iter(held), None)
+        for node in (named or nodes)
+        if (held := placement.provider_allocations(node))
+    }
+    if holders:
         with database.transaction() as session:
-            node_db.mark_allocated(session, dict.fromkeys(named))
+            node_db.mark_allocated(session, holders)
 
 
 def _backoff(attempt: int, claim_time: float) -> float:

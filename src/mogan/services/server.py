@@ -15,13 +15,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from oslo_utils import uuidutils
+from sqlalchemy import orm
 
 from mogan import context as mogan_context
 from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import flavor as flavor_db
 from mogan.db.api import keypair as keypair_db
 from mogan.db.api import server as server_db
+from mogan.db.api import server_group as server_group_db
 from mogan.db.api import workflow as workflow_db
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.image import base as image_base
@@ -121,6 +124,30 @@ def _partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str
     return partitions
 
 
+def _group(
+    ctx: mogan_context.RequestContext, session: orm.Session, group_uuid: str | None
+) -> models.ServerGroup | None:
+    """The group a ``scheduler_hints.group`` names, if the caller may use it.
+
+    Raises:
+        InvalidParameter: no such group, or another project's (admins may
+            use any).
+    """
+    if group_uuid is None:
+        return None
+    try:
+        return server_group_db.get(
+            session,
+            group_uuid,
+            project_id=None if ctx.is_admin else ctx.project_id or "",
+        )
+    except exception.ServerGroupNotFound as err:
+        raise exception.InvalidParameter(
+            field="scheduler_hints.group",
+            reason=f"server group {group_uuid} could not be found",
+        ) from err
+
+
 def _names(name: str, count: int, uuids: list[str]) -> list[str]:
     if count == 1:
         return [name]
@@ -141,7 +168,9 @@ def create(
         InvalidParameter: counts, user data, personality or partitions are bad.
         FlavorNotFound, ImageNotFound, NetworkNotFound, KeypairNotFound:
             a referenced resource is missing or hidden.
-        NotFound: the availability zone does not exist.
+        AvailabilityZoneNotFound: no aggregate with nodes has the zone.
+        InvalidParameter: ``scheduler_hints.group`` names no group the
+            caller may use.
     """
     max_count = request.max_count or request.min_count
     if request.min_count > max_count:
@@ -163,12 +192,6 @@ def create(
                 reason="only net_id is supported by the embedded network backend",
             )
         backends.networks.get_network(ctx, net["net_id"])
-    if request.availability_zone is not None:
-        # TODO(#4): zones come from aggregates; until then none exists.
-        raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)
-    if request.group is not None:
-        # TODO(#4): server groups arrive with scheduling; none exists yet.
-        raise exception.ServerGroupNotFound(group=request.group)
     request_id = uuidutils.generate_uuid()
     uuids = [uuidutils.generate_uuid() for _ in range(max_count)]
     names = _names(request.name, max_count, uuids)
@@ -186,6 +209,11 @@ def create(
             raise exception.InvalidParameter(
                 field="flavor_uuid", reason=f"flavor {flavor.uuid} is disabled"
             )
+        if request.availability_zone is not None and (
+            request.availability_zone not in aggregate_db.availability_zones(session)
+        ):
+            raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)
+        group = _group(ctx, session, request.group)
         public_key = None
         if request.key_name is not None:
             public_key = keypair_db.get(
@@ -213,6 +241,10 @@ def create(
             )
             for server_uuid, name in zip(uuids, names, strict=True)
         ]
+        if group is not None:
+            # NOTE: members join with the servers, before scheduling, so the
+            # scheduler sees every member of a multi-create at once.
+            server_group_db.add_members(session, group, uuids)
         workflow = workflow_db.create(
             session,
             kind="schedule",
@@ -222,6 +254,7 @@ def create(
                 "min_count": request.min_count,
                 "flavor_uuid": flavor.uuid,
                 "availability_zone": request.availability_zone,
+                "group_uuid": group.uuid if group is not None else None,
                 "project_id": ctx.project_id,
                 "user_id": ctx.user_id,
                 "build_args": {

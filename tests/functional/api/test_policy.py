@@ -7,12 +7,14 @@ stating who may call it.
 
 The requests act on resources set up per test: a public flavor, a private
 flavor shared with ``project-a`` (the project of ``member`` and ``reader``),
-a keypair of ``member``, and a private image and an unshared network of
-``project-a``. Keypair requests name ``member`` as the owner
-(``user_id``), so the table also says who may act on someone else's keys.
+a keypair of ``member``, a private image, an unshared network and a server
+group of ``project-a``, an aggregate and a node. Keypair requests name
+``member`` as the owner (``user_id``), so the table also says who may act on
+someone else's keys.
 """
 
 import dataclasses
+import uuid
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ from mogan import conf as mogan_conf
 from mogan.api import app as api_app
 from mogan.api import router
 from mogan.db import models
+from mogan.db.api import node as node_db
 from tests.conftest import ADMIN, MEMBER, OTHER, PERSONAS, READER
 from tests.factories import make_flavor
 
@@ -172,6 +175,55 @@ EXPECTED: dict[tuple[str, str], Case] = {
         statuses(202, 202, 403, 404),
         {"target": "rebuild"},
     ),
+    # NOTE: {aggregate} holds no node; {node} is a node row named "policy-node".
+    ("GET", "/v1/aggregates"): Case("/v1/aggregates", statuses(200, 403, 403, 403)),
+    ("POST", "/v1/aggregates"): Case(
+        "/v1/aggregates",
+        statuses(201, 403, 403, 403),
+        {"name": "new-agg", "metadata": {"availability_zone": "az-new"}},
+    ),
+    ("GET", "/v1/aggregates/{aggregate_uuid}"): Case(
+        "/v1/aggregates/{aggregate}", statuses(200, 403, 403, 403)
+    ),
+    ("PATCH", "/v1/aggregates/{aggregate_uuid}"): Case(
+        "/v1/aggregates/{aggregate}",
+        statuses(200, 403, 403, 403),
+        [{"op": "replace", "path": "/name", "value": "renamed-agg"}],
+    ),
+    ("DELETE", "/v1/aggregates/{aggregate_uuid}"): Case(
+        "/v1/aggregates/{aggregate}", statuses(204, 403, 403, 403)
+    ),
+    ("GET", "/v1/aggregates/{aggregate_uuid}/nodes"): Case(
+        "/v1/aggregates/{aggregate}/nodes", statuses(200, 403, 403, 403)
+    ),
+    ("POST", "/v1/aggregates/{aggregate_uuid}/nodes"): Case(
+        "/v1/aggregates/{aggregate}/nodes",
+        statuses(204, 403, 403, 403),
+        {"node": "{node}"},
+    ),
+    ("DELETE", "/v1/aggregates/{aggregate_uuid}/nodes/{node}"): Case(
+        "/v1/aggregates/{aggregate}/nodes/{node}", statuses(204, 403, 403, 403)
+    ),
+    ("GET", "/v1/nodes"): Case("/v1/nodes", statuses(200, 403, 403, 403)),
+    ("GET", "/v1/nodes/{node_ident}"): Case(
+        "/v1/nodes/{node}", statuses(200, 403, 403, 403)
+    ),
+    # NOTE: {group} is a server group of project-a; another project is told
+    # it does not exist (404), and lists only its own groups (200).
+    ("GET", "/v1/server_groups"): Case(
+        "/v1/server_groups", statuses(200, 200, 200, 200)
+    ),
+    ("POST", "/v1/server_groups"): Case(
+        "/v1/server_groups",
+        statuses(201, 201, 403, 201),
+        {"name": "new-group", "policies": ["anti-affinity"]},
+    ),
+    ("GET", "/v1/server_groups/{server_group_uuid}"): Case(
+        "/v1/server_groups/{group}", statuses(200, 200, 200, 404)
+    ),
+    ("DELETE", "/v1/server_groups/{server_group_uuid}"): Case(
+        "/v1/server_groups/{group}", statuses(204, 204, 403, 404)
+    ),
 }
 
 
@@ -266,7 +318,30 @@ def resources(client, database) -> dict[str, str]:
             .where(models.Server.uuid == server.json()["uuid"])
             .values(status="active", power_state="power on")
         )
+    aggregate = client.post(
+        "/v1/aggregates", json={"name": "policy-agg"}, headers=ADMIN.headers
+    )
+    assert aggregate.status_code == 201, aggregate.text
+    with database.transaction() as session:
+        node_db.create(
+            session,
+            {
+                "uuid": str(uuid.uuid4()),
+                "name": "policy-node",
+                "driver": "fake",
+                "resource_class": "gold",
+            },
+        )
+    group = client.post(
+        "/v1/server_groups",
+        json={"name": "member-group", "policies": ["affinity"]},
+        headers=MEMBER.headers,
+    )
+    assert group.status_code == 201, group.text
     return {
+        "aggregate": aggregate.json()["uuid"],
+        "node": "policy-node",
+        "group": group.json()["uuid"],
         "server": server.json()["uuid"],
         "public_image": public_image.json()["uuid"],
         "shared_network": shared.json()["uuid"],

@@ -151,8 +151,8 @@ class TestCreate:
         assert (member.status_code, admin.status_code) == (404, 400)
         assert "disabled" in fault(admin)
 
-    def test_unknown_server_group_is_404(self, client, refs):
-        """A scheduler hint naming an unknown group is refused."""
+    def test_unknown_server_group_is_400(self, client, refs):
+        """A scheduler hint naming an unknown group is refused, naming the field."""
         resp = client.post(
             "/v1/servers",
             json={
@@ -161,8 +161,8 @@ class TestCreate:
             },
             headers=MEMBER.headers,
         )
-        assert resp.status_code == 404
-        assert resp.json()["code"] == "mogan.server_group.not_found"
+        assert resp.status_code == 400
+        assert "scheduler_hints.group" in resp.json()["error_message"]
 
     def test_partition_image_needs_room_for_min_disk(self, client, refs):
         """Partitions smaller than the image's min_disk are refused."""

@@ -80,6 +80,28 @@ class DictColumn(columns.FormattableColumn[dict[str, Any]]):
         return ", ".join(f"{k}='{v}'" for k, v in sorted(value.items()))
 
 
+class ListColumn(columns.FormattableColumn[list[Any]]):
+    """A list: ``a, b`` in tables (objects by name), itself in JSON and YAML."""
+
+    def human_readable(self) -> str:
+        """The items joined by commas; ``{uuid, name}`` objects show their name."""
+        value = self.machine_readable() or []
+        return ", ".join(
+            str(item.get("name") or item.get("uuid"))
+            if isinstance(item, dict)
+            else str(item)
+            for item in value
+        )
+
+
+def shape(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` with its list values wrapped for display."""
+    return {
+        key: ListColumn(value) if isinstance(value, list) else value
+        for key, value in resource.items()
+    }
+
+
 def cell(value: Any) -> Any:
     """A value as a formatter wants it: mappings become :class:`DictColumn`."""
     return DictColumn(value) if isinstance(value, dict) else value

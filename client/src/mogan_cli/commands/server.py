@@ -1,9 +1,9 @@
 """``mogan server ...``: create, list, show, set, unset, delete.
 
 A ``<server>`` argument is a UUID or a name; so are ``--flavor``,
-``--image`` and ``--network`` (see the managers' ``find``). Commands that
-start engine work answer at once; ``--wait`` polls until the server
-settles (see ``server_wait``).
+``--image``, ``--network`` and ``--hint group=`` (see the managers'
+``find``). Commands that start engine work answer at once; ``--wait`` polls
+until the server settles (see ``server_wait``).
 
 What must not live here: the power, lock and rebuild commands
 (``server_action``) and the shared argument and ``--wait`` helpers
@@ -42,6 +42,7 @@ FIELDS = (
     "user_id",
     "node",
     "affinity_zone",
+    "failure_domains",
     "system_metadata",
     "launched_at",
     "created_at",
@@ -169,7 +170,8 @@ class CreateServer(show.ShowOne):
             action="append",
             type=common.key_value,
             default=[],
-            help="Scheduler hint; group=<server-group-uuid> (repeatable)",
+            help="Scheduler hint; group=<server-group> joins a server group "
+            "(name or UUID) (repeatable)",
         )
         parser.add_argument(
             "--min",
@@ -213,6 +215,11 @@ class CreateServer(show.ShowOne):
                     f"cannot read user data {parsed_args.user_data}: {err.strerror}"
                 ) from err
         mogan = common.client(self)
+        group = (
+            mogan.server_groups.find(hints["group"])["uuid"]
+            if "group" in hints
+            else None
+        )
         count = max(parsed_args.max_count or 1, parsed_args.min_count)
         before = self._namesakes(mogan, parsed_args.name) if count > 1 else set()
         server = mogan.servers.create(
@@ -227,7 +234,7 @@ class CreateServer(show.ShowOne):
             key_name=parsed_args.key_name,
             min_count=parsed_args.min_count,
             max_count=parsed_args.max_count,
-            group=hints.get("group"),
+            group=group,
         )
         if parsed_args.wait:
             created = [server]

@@ -1,6 +1,7 @@
 """What every manager shares: the HTTP client and the resource shape."""
 
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mogan_cli import exceptions, http
@@ -89,3 +90,22 @@ class CollectionManager(Manager):
     def delete(self, item_uuid: str) -> None:
         """Delete one item."""
         self.api.delete(f"/v1/{self.collection}/{item_uuid}")
+
+
+def metadata_patch(
+    set_metadata: Mapping[str, str] | None, unset_metadata: Iterable[str]
+) -> list[dict[str, Any]]:
+    """JSON-patch operations setting and removing ``/metadata`` keys."""
+    ops: list[dict[str, Any]] = [
+        {"op": "add", "path": f"/metadata/{_pointer(key)}", "value": value}
+        for key, value in (set_metadata or {}).items()
+    ]
+    ops.extend(
+        {"op": "remove", "path": f"/metadata/{_pointer(key)}"} for key in unset_metadata
+    )
+    return ops
+
+
+def _pointer(key: str) -> str:
+    """``key`` escaped as one JSON-pointer segment (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")

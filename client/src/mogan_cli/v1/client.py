@@ -11,7 +11,17 @@ Example::
 """
 
 from mogan_cli import http
-from mogan_cli.v1 import availability_zone, flavor, image, keypair, network, server
+from mogan_cli.v1 import (
+    aggregate,
+    availability_zone,
+    flavor,
+    image,
+    keypair,
+    network,
+    node,
+    server,
+    server_group,
+)
 
 
 class Client:
@@ -31,6 +41,10 @@ class Client:
         self.images = image.ImageManager(api)
         self.networks = network.NetworkManager(api)
         self.servers = server.ServerManager(api)
+        self.nodes = node.NodeManager(api)
+        self.aggregates = aggregate.AggregateManager(api)
+        self.aggregate_nodes = aggregate.AggregateNodeManager(api)
+        self.server_groups = server_group.ServerGroupManager(api)
 
     def close(self) -> None:
         """Release the HTTP client's connections."""

@@ -13,6 +13,8 @@ from typing import Any
 from mogan_cli import exceptions
 from mogan_cli.v1 import base
 
+# NOTE: the microversion whose server view has ``failure_domains``.
+PLACEMENT_VERSION = "1.2"
 POWER_TARGETS = ("on", "off", "soft_off", "reboot", "soft_reboot")
 GONE = "deleted"
 """The status :meth:`ServerManager.wait` reports once the server no longer exists."""
@@ -37,11 +39,6 @@ POLL_GROWTH = 1.5
 
 Progress = Callable[[base.Resource, float], None]
 """Called after every poll with the server seen and the seconds elapsed."""
-
-
-def _pointer(key: str) -> str:
-    """``key`` escaped as one JSON-pointer segment (RFC 6901)."""
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 def fault_message(server: Mapping[str, Any]) -> str:
@@ -87,8 +84,16 @@ class ServerManager(base.Manager):
         return list(self.api.get(path, query)["servers"])
 
     def get(self, server_uuid: str) -> base.Resource:
-        """One server by UUID."""
-        return dict(self.api.get(f"/v1/servers/{server_uuid}"))
+        """One server by UUID (at 1.2 unless the caller chose a version).
+
+        1.2 adds ``failure_domains`` for admins: where the server landed.
+        """
+        # NOTE: an explicit --os-compute-api-version wins.
+        wanted = None if self.api.api_version else PLACEMENT_VERSION
+        response = self.api.request(
+            "GET", f"/v1/servers/{server_uuid}", min_version=wanted
+        )
+        return dict(response.json())
 
     def find(self, name_or_uuid: str, *, all_projects: bool = False) -> base.Resource:
         """One server by UUID or, failing that, by exact name.
@@ -193,14 +198,7 @@ class ServerManager(base.Manager):
             for field, value in (("name", name), ("description", description))
             if value is not None
         ]
-        ops.extend(
-            {"op": "add", "path": f"/metadata/{_pointer(key)}", "value": value}
-            for key, value in (set_metadata or {}).items()
-        )
-        ops.extend(
-            {"op": "remove", "path": f"/metadata/{_pointer(key)}"}
-            for key in unset_metadata
-        )
+        ops.extend(base.metadata_patch(set_metadata, unset_metadata))
         if not ops:
             msg = "nothing to change"
             raise ValueError(msg)

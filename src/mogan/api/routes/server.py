@@ -8,14 +8,15 @@ from typing import Any
 
 from mogan import context as mogan_context
 from mogan import exception, states
-from mogan.api import patch, router, state
+from mogan.api import microversion, patch, router, state
 from mogan.api.schemas import common
 from mogan.api.schemas import server as schema
 from mogan.db import models
 from mogan.services import server as server_svc
 
 TAG = "servers"
-ADMIN_ONLY = ("node", "affinity_zone", "system_metadata")
+ADMIN_ONLY = ("node", "affinity_zone", "system_metadata", "failure_domains")
+FAILURE_DOMAINS_VERSION = microversion.Version(1, 2)
 
 
 def _addresses(server: models.Server) -> dict[str, list[dict[str, str]]]:
@@ -70,6 +71,8 @@ def view(ctx: mogan_context.RequestContext, server: models.Server) -> schema.Ser
             affinity_zone=server.affinity_zone,
             system_metadata=dict(server.system_metadata),
         )
+        if microversion.request_version() >= FAILURE_DOMAINS_VERSION:
+            fields["failure_domains"] = dict(server.failure_domains or {})
     return schema.Server.model_validate(fields)
 
 

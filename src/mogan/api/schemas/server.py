@@ -68,7 +68,13 @@ class ServerCreateBody(common.Request):
 class SchedulerHints(common.Request):
     """Placement hints: the server group to join."""
 
-    group: common.UUID | None = None
+    group: common.UUID | None = pydantic.Field(
+        default=None,
+        description=(
+            "A server group of the caller's project (any project for admins); "
+            "the new servers join it."
+        ),
+    )
 
 
 class ServerCreate(common.Request):
@@ -94,7 +100,7 @@ class Address(common.Response):
 
 
 class Server(common.Response):
-    """A server (admins also see node, affinity_zone, system_metadata)."""
+    """A server (admins also see its node, zones and system_metadata)."""
 
     uuid: str
     name: str
@@ -113,6 +119,13 @@ class Server(common.Response):
     fault: Fault | dict[str, str] | None = None
     node: str | None = None
     affinity_zone: str | None = None
+    failure_domains: dict[str, str] | None = pydantic.Field(
+        default=None,
+        description=(
+            "Admins, microversion 1.2: failure-domain level -> the domain of "
+            "the server's node."
+        ),
+    )
     system_metadata: dict[str, str] | None = None
     key_name: str | None = None
     partitions: dict[str, int] = pydantic.Field(default_factory=dict)

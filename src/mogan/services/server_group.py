@@ -1,0 +1,163 @@
+"""Server groups: sets of servers placed by a policy over failure domains.
+
+A group belongs to the project that created it; its owners and admins see
+and delete it (v1 bug 2 made that admin-only). Members join only at server
+create (``scheduler_hints.group``). ``rules`` say over which failure-domain
+level (``scope``) the policy applies and, for anti-affinity, how many
+members one domain may hold (``max_per_domain``).
+"""
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from oslo_config import cfg
+from oslo_utils import uuidutils
+from sqlalchemy import orm
+
+from mogan import context as mogan_context
+from mogan import exception
+from mogan.db import models
+from mogan.db.api import aggregate as aggregate_db
+from mogan.db.api import server_group as group_db
+
+POLICIES = ("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")
+ANTI_AFFINITY = ("anti-affinity", "soft-anti-affinity")
+DEFAULT_SCOPE = aggregate_db.AFFINITY_ZONE
+DEFAULT_MAX_PER_DOMAIN = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupDetail:
+    """A group with its members' failure domains at its scope (when asked for)."""
+
+    group: models.ServerGroup
+    member_domains: dict[str, str | None] | None
+
+
+def levels(conf: cfg.ConfigOpts) -> list[str]:
+    """The failure-domain levels a group may be scoped to."""
+    return list(
+        dict.fromkeys(
+            [
+                DEFAULT_SCOPE,
+                *conf.scheduler.failure_domain_hierarchy,
+                *conf.scheduler.failure_domain_orthogonal,
+            ]
+        )
+    )
+
+
+def scope_of(group: models.ServerGroup) -> str:
+    """The level the group's policy applies over."""
+    return str((group.rules or {}).get("scope", DEFAULT_SCOPE))
+
+
+def make_rules(
+    conf: cfg.ConfigOpts, policy: str, rules: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The stored rules for a new group: defaults filled in, checked.
+
+    ``max_per_domain`` is kept only for anti-affinity policies.
+
+    Raises:
+        InvalidParameter: an unknown scope, or ``max_per_domain`` for an
+            affinity policy.
+    """
+    rules = rules or {}
+    scope = rules.get("scope", DEFAULT_SCOPE)
+    allowed = levels(conf)
+    if scope not in allowed:
+        raise exception.InvalidParameter(
+            field="rules.scope",
+            reason=f"{scope!r} is not a failure-domain level; use one of {allowed}",
+        )
+    result: dict[str, Any] = {"scope": scope}
+    if policy in ANTI_AFFINITY:
+        result["max_per_domain"] = rules.get("max_per_domain", DEFAULT_MAX_PER_DOMAIN)
+    elif "max_per_domain" in rules:
+        raise exception.InvalidParameter(
+            field="rules.max_per_domain",
+            reason="only anti-affinity and soft-anti-affinity groups take it",
+        )
+    return result
+
+
+def _visible_to(ctx: mogan_context.RequestContext) -> str | None:
+    return None if ctx.is_admin else ctx.project_id or ""
+
+
+def _detail(
+    session: orm.Session, group: models.ServerGroup, with_domains: bool
+) -> GroupDetail:
+    domains = (
+        group_db.member_domains(session, group, scope_of(group))
+        if with_domains
+        else None
+    )
+    return GroupDetail(group=group, member_domains=domains)
+
+
+def create(
+    ctx: mogan_context.RequestContext,
+    conf: cfg.ConfigOpts,
+    *,
+    name: str,
+    policy: str,
+    rules: dict[str, Any] | None,
+) -> models.ServerGroup:
+    """Create an empty group in the caller's project.
+
+    Raises:
+        InvalidParameter: bad rules (see ``make_rules``).
+    """
+    stored_rules = make_rules(conf, policy, rules)
+    with ctx.database.transaction() as session:
+        return group_db.create(
+            session,
+            {
+                "uuid": uuidutils.generate_uuid(),
+                "name": name,
+                "project_id": ctx.project_id or "",
+                "user_id": ctx.user_id or "",
+                "policy": policy,
+                "rules": stored_rules,
+            },
+        )
+
+
+def get(
+    ctx: mogan_context.RequestContext, group_uuid: str, *, with_domains: bool = False
+) -> GroupDetail:
+    """The group, if the caller's project owns it (any group for admins).
+
+    Raises:
+        ServerGroupNotFound: no such group, or not visible to the caller.
+    """
+    with ctx.database.transaction(readonly=True) as session:
+        group = group_db.get(session, group_uuid, project_id=_visible_to(ctx))
+        return _detail(session, group, with_domains)
+
+
+def get_all(
+    ctx: mogan_context.RequestContext,
+    *,
+    all_projects: bool,
+    with_domains: bool = False,
+) -> Sequence[GroupDetail]:
+    """The caller's project's groups (every project's for ``all_projects``)."""
+    with ctx.database.transaction(readonly=True) as session:
+        project = None if all_projects else ctx.project_id or ""
+        groups = group_db.get_all(session, project_id=project)
+        return [_detail(session, g, with_domains) for g in groups]
+
+
+def delete(ctx: mogan_context.RequestContext, group_uuid: str) -> None:
+    """Delete the group; its servers stay (they just leave the group).
+
+    Raises:
+        ServerGroupNotFound: no such group, or not visible to the caller.
+    """
+    with ctx.database.transaction() as session:
+        group = group_db.get(session, group_uuid, project_id=_visible_to(ctx))
+        group_db.destroy(session, group)

@@ -1,0 +1,70 @@
+"""Helpers for the scheduling API tests: node rows, aggregates, error text.
+
+No engine runs in the API tests, so nodes are rows written as the engine's
+node sync would write them.
+"""
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+
+from mogan.db.api import node as node_db
+from mogan.db.session import Database
+from tests.conftest import ADMIN
+
+DETAILS = {"OpenStack-API-Version": "baremetal-compute 1.2"}
+
+
+def fault(resp: httpx.Response) -> str:
+    """The faultstring inside a v1 error body."""
+    return str(json.loads(resp.json()["error_message"])["faultstring"])
+
+
+def make_node(database: Database, name: str, **values: Any) -> str:
+    """Write a consumable node row called ``name``; returns its uuid."""
+    node_uuid = str(values.pop("uuid", uuid.uuid4()))
+    row = {
+        "uuid": node_uuid,
+        "name": name,
+        "driver": "fake",
+        "resource_class": "gold",
+        "traits": ["CUSTOM_RAID"],
+        "power_state": "power off",
+        "maintenance": False,
+        "consumable": True,
+        **values,
+    }
+    with database.transaction() as session:
+        node_db.create(session, row)
+    return node_uuid
+
+
+def make_aggregate(client: httpx.Client, name: str, **metadata: str) -> dict[str, Any]:
+    """Create an aggregate as admin; returns its body."""
+    resp = client.post(
+        "/v1/aggregates",
+        json={"name": name, "metadata": metadata},
+        headers=ADMIN.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+def add_node(
+    client: httpx.Client, aggregate: dict[str, Any], node: str
+) -> httpx.Response:
+    """``POST /v1/aggregates/{uuid}/nodes`` as admin."""
+    return client.post(
+        f"/v1/aggregates/{aggregate['uuid']}/nodes",
+        json={"node": node},
+        headers=ADMIN.headers,
+    )
+
+
+def show_node(client: httpx.Client, node: str) -> dict[str, Any]:
+    """The node object at microversion 1.2."""
+    resp = client.get(f"/v1/nodes/{node}", headers={**ADMIN.headers, **DETAILS})
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json())
