@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import oslo_messaging as messaging
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from oslo_config import cfg
 
 from mogan import conf as mogan_conf
 from mogan import image, network, placement, rpc, states
+from mogan.api import app as api_app
 from mogan.db import models
 from mogan.db import session as db_session
 from mogan.db.api import workflow as workflow_db
@@ -442,3 +444,13 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {predicate}")
         time.sleep(0.02)
+
+
+@pytest.fixture
+def api(econf, database):
+    """An HTTP client on the API app sharing the engine's configuration."""
+    app = api_app.create_app(econf, database)
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://mogan.test"
+    ) as client:
+        yield client

@@ -8,7 +8,6 @@ is mocked. These are issue 3's acceptance scenarios at API level.
 import threading
 
 import httpx
-import pytest
 
 from mogan import states
 from mogan.api import app as api_app
@@ -16,16 +15,6 @@ from tests.conftest import ADMIN, MEMBER
 from tests.engine.conftest import wait_for
 
 FLEET = 20
-
-
-@pytest.fixture
-def api(econf, database):
-    """An HTTP client on the API app sharing the engine's configuration."""
-    app = api_app.create_app(econf, database)
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=app), base_url="http://mogan.test"
-    ) as client:
-        yield client
 
 
 def _body(world, name: str) -> dict:
