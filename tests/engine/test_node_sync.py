@@ -126,6 +126,25 @@ class TestResync:
         node_sync.sync(database, driver, placement_api, "host-1")
         assert not rows(database)[nodes[0]].allocated
 
+    def test_a_stale_reserved_unit_on_a_free_node_is_taken_back(
+        self, database, driver, placement_api, node_rc
+    ):
+        """A reserved unit left on a claimable, unclaimed node is removed by the sync.
+
+        (A run that read the driver before a teardown ended can write it.)
+        """
+        (node,) = support.enroll(driver, 1, node_rc)
+        node_sync.sync(database, driver, placement_api, "host-1")
+        rc = placement_client.resource_class_name(node_rc)
+        generation = placement_api.get_provider(node)["generation"]
+        placement_api.set_inventory(
+            node, generation, {rc: {"total": 1, "reserved": 1, "max_unit": 1}}
+        )
+        node_sync.sync(database, driver, placement_api, "host-1")
+        assert inventory(placement_api, node)["reserved"] == 0
+        node_sync.sync(database, driver, placement_api, "host-1")
+        assert not rows(database)[node].allocated
+
     def test_a_claim_recorded_after_the_read_is_kept(
         self, database, driver, placement_api, node_rc
     ):

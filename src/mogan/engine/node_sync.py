@@ -60,6 +60,8 @@ class _Fleet:
     providers: dict[str, dict[str, Any]]
     free: set[str]
     aggregates: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    # NOTE: claimable nodes with a reserved unit left over (see sync()).
+    stale: set[str] = dataclasses.field(default_factory=set)
 
 
 def sync(
@@ -106,6 +108,18 @@ def sync(
             # NOTE: only where this run writes no inventory: a consumable
             # node is allocated exactly when Placement had no room on it.
             ledger[spec.uuid] = spec.uuid in providers and spec.uuid not in free
+        if _maybe_stale_reserved(spec, row, fleet):
+            try:
+                held = bool(placement.provider_allocations(spec.uuid))
+            except placement_client.PlacementError:
+                held = True
+            if held:
+                ledger[spec.uuid] = True
+            else:
+                # NOTE: no room and no claim: a stale reserved unit, taken
+                # back below; the next run reconciles the flag.
+                fleet.stale.add(spec.uuid)
+                ledger.pop(spec.uuid, None)
         if _needs_placement(spec, row, fleet):
             try:
                 created = _apply(placement, spec, row, fleet)
@@ -258,10 +272,29 @@ def _needs_placement(
         # NOTE: an allocation released since the last run (or a reserved
         # flag lost) leaves a node that must not be claimed claimable.
         return True
+    if spec.uuid in fleet.stale:
+        return True
     return (
         row.resource_class != spec.resource_class
         or sorted(row.traits) != sorted(spec.traits)
         or row.consumable != spec.consumable
+    )
+
+
+def _maybe_stale_reserved(
+    spec: base.NodeSpec, row: models.Node | None, fleet: _Fleet
+) -> bool:
+    """Whether a claimable node shows no room in Placement for no known claim.
+
+    A run that read the driver before a teardown ended can write the
+    reserved unit after the node was freed; nothing else would take it back.
+    """
+    return (
+        spec.consumable
+        and row is not None
+        and spec.uuid in fleet.providers
+        and spec.uuid not in fleet.free
+        and not (row.allocated and row.consumer_uuid)
     )
 
 
@@ -291,6 +324,7 @@ def _apply(
             row.resource_class != spec.resource_class
             or row.consumable != spec.consumable
             or (not spec.consumable and spec.uuid in fleet.free)
+            or spec.uuid in fleet.stale
         )
         write_traits = sorted(row.traits) != sorted(spec.traits)
     if not created and row is None:
