@@ -263,3 +263,37 @@ class TestGroupToken:
         assert placement_client.resource_class_name("MOGAN_SERVER_GROUP") == (
             groups.GROUP_RC
         )
+
+
+class TestWeighers:
+    @pytest.mark.parametrize(("mode", "same_zone"), [("spread", False), ("pack", True)])
+    def test_spread_and_pack_over_affinity_zones(
+        self, driver, sync, database, placement_api, node_rc, mode, same_zone
+    ):
+        """Spread puts the next server in the emptier zone; pack in the fuller one."""
+        layout = zoned_fleet(driver, sync, database, node_rc, ["z1", "z2"], per_zone=3)
+
+        def place(weigher):
+            placed = claims.select_and_claim(
+                database,
+                placement_api,
+                candidates.Request.from_dict(request(node_rc)),
+                retries=0,
+                extra=10,
+                weigher=weigher,
+            )
+            return zone_of(layout, next(iter(placed.values())))
+
+        first = place(candidates.Weigher(mode=mode))
+        second = place(candidates.Weigher(mode=mode))
+        assert (first == second) is same_zone
+
+    def test_ties_go_to_the_lowest_node_uuid(self, database, driver, sync, node_rc):
+        """With nothing to tell candidates apart, the lowest uuid wins."""
+        nodes = support.enroll(driver, 4, node_rc)
+        sync()
+        with database.transaction() as session:
+            chosen = candidates.weigh(
+                session, sorted(nodes, reverse=True), 2, candidates.Weigher()
+            )
+        assert chosen == sorted(nodes)[:2]
