@@ -95,3 +95,8 @@ class TestAntiAffinityThroughTheAPI:
             f"/v1/server_groups/{group}", headers={**MEMBER.headers, **V12}
         ).json()
         assert {owned["member_domains"][m] for m in members} == {"z1", "z2", "z3"}
+        # NOTE: the group's scheduling token goes with the group.
+        assert world.allocations(group) != {}
+        deleted = api.delete(f"/v1/server_groups/{group}", headers=MEMBER.headers)
+        assert deleted.status_code == 204
+        assert world.allocations(group) == {}

@@ -8,6 +8,7 @@ members one domain may hold (``max_per_domain``).
 """
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,9 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import server_group as group_db
+from mogan.placement import client as placement_client
+
+LOG = logging.getLogger(__name__)
 
 POLICIES = ("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")
 ANTI_AFFINITY = ("anti-affinity", "soft-anti-affinity")
@@ -152,8 +156,16 @@ def get_all(
         return [_detail(session, g, with_domains) for g in groups]
 
 
-def delete(ctx: mogan_context.RequestContext, group_uuid: str) -> None:
+def delete(
+    ctx: mogan_context.RequestContext,
+    group_uuid: str,
+    placement: placement_client.PlacementClient | None = None,
+) -> None:
     """Delete the group; its servers stay (they just leave the group).
+
+    The group's scheduling token in Placement (see ``mogan.scheduler.groups``)
+    is released after the commit, best effort: a token left behind holds one
+    unit of Mogan's own ledger provider and nothing else.
 
     Raises:
         ServerGroupNotFound: no such group, or not visible to the caller.
@@ -161,3 +173,8 @@ def delete(ctx: mogan_context.RequestContext, group_uuid: str) -> None:
     with ctx.database.transaction() as session:
         group = group_db.get(session, group_uuid, project_id=_visible_to(ctx))
         group_db.destroy(session, group)
+    if placement is not None:
+        try:
+            placement.release(group_uuid)
+        except placement_client.PlacementError as err:
+            LOG.warning("server group %s: token not released: %s", group_uuid, err)

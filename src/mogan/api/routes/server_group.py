@@ -117,4 +117,4 @@ def delete_server_group(
 ) -> None:
     """Delete a server group (its servers stay)."""
     _authorize(ctx, "mogan:server_group:delete", server_group_uuid)
-    group_svc.delete(ctx, server_group_uuid)
+    group_svc.delete(ctx, server_group_uuid, state.placement_client())
