@@ -255,8 +255,48 @@ class ConsoleInterface(abc.ABC):
         """
 
 
+@dataclasses.dataclass(frozen=True)
+class ManageableNode:
+    """A node deployed outside Mogan that may be adopted as a server (v1 1.13).
+
+    ``ports`` are the MAC addresses of its NICs, in the backend's order.
+    """
+
+    uuid: str
+    name: str
+    resource_class: str
+    power_state: str | None = None
+    provision_state: str = "active"
+    ports: tuple[str, ...] = ()
+    image_source: str | None = None
+
+
+class ManageInterface(abc.ABC):
+    """Adoption: nodes deployed outside Mogan become servers."""
+
+    @abc.abstractmethod
+    def list_manageable(self) -> list[ManageableNode]:
+        """Nodes that are deployed (active), not in maintenance, with no instance."""
+
+    @abc.abstractmethod
+    def adopt(self, node_uuid: str, server_uuid: str) -> None:
+        """Record ``server_uuid`` as the node's instance, leaving it running.
+
+        Raises:
+            NodeNotFound: the backend does not know the node.
+            NodeLocked: the backend is busy with the node; retry later.
+            DriverError: the node is not manageable (not active, in
+                maintenance, or already has an instance).
+        """
+
+
 class Driver(
-    InventoryInterface, PowerInterface, DeployInterface, ConsoleInterface, abc.ABC
+    InventoryInterface,
+    PowerInterface,
+    DeployInterface,
+    ConsoleInterface,
+    ManageInterface,
+    abc.ABC,
 ):
     """What the engine needs from every driver."""
 

@@ -144,6 +144,66 @@ class FakeDriver(base.Driver, base.EnrollInterface):
             ) from err
         return added
 
+    def enroll_deployed(self, node: base.NodeSpec) -> bool:
+        """Add a node deployed outside Mogan: active, powered on, no instance.
+
+        Such a node is what adoption (``list_manageable``/``adopt``) finds.
+
+        Raises:
+            DriverError: another node already has this name.
+        """
+        added = self.enroll(node)
+        if added:
+            with self._fleet.change(node.uuid) as (record, _):
+                record.provision_state = ACTIVE
+                record.power_state = states.POWER_ON
+        return added
+
+    # ------------------------------------------------------------ adoption
+
+    def list_manageable(self) -> list[base.ManageableNode]:
+        """Active nodes with no instance and not in maintenance."""
+        return [
+            base.ManageableNode(
+                uuid=n.uuid,
+                name=n.name,
+                resource_class=n.resource_class,
+                power_state=n.power_state,
+                provision_state=n.provision_state,
+                ports=tuple(n.ports),
+            )
+            for n in self._fleet.read_all()
+            if n.provision_state == ACTIVE
+            and n.instance_uuid is None
+            and not n.maintenance
+        ]
+
+    def adopt(self, node_uuid: str, server_uuid: str) -> None:
+        """Record the server as the node's instance; the node keeps running.
+
+        Raises:
+            NodeNotFound: no such node.
+            DriverError: the node is not active, is in maintenance, or
+                already has an instance.
+        """
+        with self._fleet.change(node_uuid) as (node, _):
+            if node.instance_uuid == server_uuid:
+                return
+            if (
+                node.provision_state != ACTIVE
+                or node.instance_uuid is not None
+                or node.maintenance
+            ):
+                raise base.DriverError(
+                    node=node_uuid,
+                    reason=(
+                        f"not manageable (provision state {node.provision_state}, "
+                        f"instance {node.instance_uuid}, maintenance "
+                        f"{node.maintenance})"
+                    ),
+                )
+            node.instance_uuid = server_uuid
+
     # ------------------------------------------------------------ scripting
 
     def set_behaviour(
