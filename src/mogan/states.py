@@ -54,6 +54,11 @@ DELETE = "delete"
 DONE = "done"
 FAIL = "fail"
 ERROR_EVENT = "error"
+# NOTE: the node went into maintenance, or came out of it (back to active or
+# stopped by its power state); fired by the engine's maintenance sync.
+ENTER_MAINTENANCE = "enter_maintenance"
+LEAVE_MAINTENANCE_ON = "leave_maintenance_on"
+LEAVE_MAINTENANCE_OFF = "leave_maintenance_off"
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     (ACTIVE, REBUILD): REBUILDING,
@@ -76,6 +81,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (SOFT_POWERING_OFF, FAIL): ACTIVE,
     (REBOOTING, FAIL): ACTIVE,
     (SOFT_REBOOTING, FAIL): ACTIVE,
+    (ACTIVE, ENTER_MAINTENANCE): MAINTENANCE,
+    (STOPPED, ENTER_MAINTENANCE): MAINTENANCE,
+    (MAINTENANCE, LEAVE_MAINTENANCE_ON): ACTIVE,
+    (MAINTENANCE, LEAVE_MAINTENANCE_OFF): STOPPED,
     **{(state, ERROR_EVENT): ERROR for state in UNSTABLE},
     # NOTE: delete is allowed from everywhere but deleted, including unstable
     # states: the engine serialises it after any running workflow.

@@ -22,7 +22,15 @@ from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import loader
-from mogan.engine import lifecycle, manager, node_sync, notifications, runner, workflow
+from mogan.engine import (
+    lifecycle,
+    maintenance,
+    manager,
+    node_sync,
+    notifications,
+    runner,
+    workflow,
+)
 from mogan.scheduler import rpcapi as scheduler_rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -203,6 +211,8 @@ class EngineService:
                 self.conf.scheduler.failure_domain_orthogonal,
             ),
         )
+        # NOTE: straight after the view is fresh: one interval at most.
+        maintenance.sync(self.db)
 
     def sync_power_states(self) -> int:
         """Copy the driver's power state into idle active/stopped servers.
