@@ -223,3 +223,30 @@ def keystone() -> Iterator[FakeKeystone]:
     fake = FakeKeystone()
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def gold(mogan) -> dict:
+    """A public flavor named gold, as the CLI shows it in JSON."""
+    result = mogan(
+        "flavor", "create", "gold", "--resource", "CUSTOM_GOLD=1", "-f", "json"
+    )
+    assert result.code == 0, result.err
+    return dict(result.json())
+
+
+@pytest.fixture
+def secret(mogan) -> dict:
+    """A private flavor named secret."""
+    result = mogan(
+        "flavor",
+        "create",
+        "secret",
+        "--resource",
+        "CUSTOM_SECRET=1",
+        "--private",
+        "-f",
+        "json",
+    )
+    assert result.code == 0, result.err
+    return dict(result.json())
