@@ -32,325 +32,33 @@ end (``--keep`` keeps the directory for a post-mortem).
 """
 
 import argparse
-import contextlib
 import dataclasses
-import datetime
-import math
 import os
 import pathlib
 import platform
 import shutil
-import socket
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
 from concurrent import futures
-from typing import Any
 
-import httpx
-import psutil
-
-from mogan.drivers import base as driver_base
-from mogan.drivers import fake
-from mogan.placement import client as placement_client
-from mogan.placement import embedded as placement_embedded
-
-RESOURCE_CLASS = "baremetal-bench"
-PLACEMENT_RC = "CUSTOM_BAREMETAL_BENCH"
-ADMIN = {"X-User-Id": "bench", "X-Project-Id": "bench", "X-Roles": "admin"}
-NODE_NAMESPACE = uuid.UUID("0b7e2f40-6d1a-4c2e-9c55-62656e636800")
-IMAGE_URL = "http://images.example/bench.qcow2"
-
-
-class BenchError(Exception):
-    """A phase failed or timed out; the run is not valid."""
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def node_specs(count: int) -> list[driver_base.NodeSpec]:
-    """``count`` identical nodes of one resource class, one port each."""
-    return [
-        driver_base.NodeSpec(
-            uuid=str(uuid.uuid5(NODE_NAMESPACE, f"bench-{i:05d}")),
-            name=f"bench-{i:05d}",
-            resource_class=RESOURCE_CLASS,
-            traits=(),
-            properties={"cpus": 8, "memory_mb": 32768, "local_gb": 240},
-            ports=(
-                f"52:54:{i >> 16 & 0xFF:02x}:{i >> 8 & 0xFF:02x}:{i & 0xFF:02x}:01",
-            ),
-        )
-        for i in range(count)
-    ]
-
-
-def wait_until(
-    what: str, check: Callable[[], bool], timeout: float, interval: float = 0.05
-) -> float:
-    """Poll ``check`` until true; returns the monotonic time it became true."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if check():
-            return time.monotonic()
-        if time.monotonic() > deadline:
-            msg = f"timed out after {timeout:.0f} s waiting for {what}"
-            raise BenchError(msg)
-        time.sleep(interval)
-
-
-def pct(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclasses.dataclass
-class Cost:
-    """Wall and CPU seconds of one phase."""
-
-    wall: float
-    cpu: float
-
-
-@contextlib.contextmanager
-def measured(cpu: Callable[[], float]) -> Iterator[Cost]:
-    """Time the block: wall clock and the CPU counter ``cpu``."""
-    cost = Cost(0.0, 0.0)
-    wall0, cpu0 = time.perf_counter(), cpu()
-    yield cost
-    cost.wall, cost.cpu = time.perf_counter() - wall0, cpu() - cpu0
-
-
-# ---------------------------------------------------------------- the floor
-
-
-def floor_driver(state_dir: pathlib.Path, count: int) -> tuple[Cost, Cost]:
-    """The fake driver alone: ``count`` deploys, then ``count`` teardowns."""
-    driver = fake.FakeDriver(str(state_dir))
-    nodes = node_specs(count)
-    for node in nodes:
-        driver.enroll(node)
-    with measured(time.process_time) as deploy:
-        for node in nodes:
-            driver.start_deploy(
-                node.uuid,
-                driver_base.DeployRequest(
-                    server_uuid=str(uuid.uuid4()), image_url=IMAGE_URL
-                ),
-            )
-        pending = {n.uuid for n in nodes}
-        while pending:
-            for node_uuid in list(pending):
-                status = driver.poll_deploy(node_uuid)
-                if status.progress is driver_base.Progress.FAILED:
-                    raise BenchError(f"floor deploy failed: {status.error}")
-                if status.progress is driver_base.Progress.DONE:
-                    pending.discard(node_uuid)
-    with measured(time.process_time) as teardown:
-        for node in nodes:
-            driver.start_teardown(node.uuid)
-        pending = {n.uuid for n in nodes}
-        while pending:
-            for node_uuid in list(pending):
-                if driver.poll_teardown(node_uuid).progress is not (
-                    driver_base.Progress.IN_PROGRESS
-                ):
-                    pending.discard(node_uuid)
-    return deploy, teardown
-
-
-def floor_placement(state_dir: pathlib.Path, count: int, batch: int) -> dict[str, Cost]:
-    """The embedded Placement alone: claims and releases for ``count`` consumers."""
-    app = placement_embedded.shared_app(str(state_dir))
-    placement = placement_client.PlacementClient(
-        httpx.Client(
-            transport=httpx.WSGITransport(app=app),
-            base_url="http://placement",
-            headers={"X-Auth-Token": "admin"},
-        )
-    )
-    placement.ensure_resource_class(PLACEMENT_RC)
-    providers = []
-    for node in node_specs(count):
-        provider = placement.create_provider(node.uuid, node.name)
-        placement.set_inventory(
-            node.uuid,
-            provider["generation"],
-            {PLACEMENT_RC: {"total": 1, "max_unit": 1}},
-        )
-        providers.append(node.uuid)
-    results: dict[str, Cost] = {}
-
-    def claim_all(per_post: int) -> list[str]:
-        consumers = [str(uuid.uuid4()) for _ in providers]
-        for start in range(0, count, per_post):
-            placement.claim(
-                {
-                    consumer: {rp: {PLACEMENT_RC: 1}}
-                    for consumer, rp in zip(
-                        consumers[start : start + per_post],
-                        providers[start : start + per_post],
-                        strict=True,
-                    )
-                },
-                "bench",
-                "bench",
-            )
-        return consumers
-
-    with measured(time.process_time) as cost:
-        consumers = claim_all(1)
-    results["claim, 1 per POST"] = cost
-    with measured(time.process_time) as cost:
-        for consumer in consumers:
-            placement.release(consumer)
-    results["release, 1 per DELETE"] = cost
-    with measured(time.process_time) as cost:
-        consumers = claim_all(batch)
-    results[f"claim, {batch} per POST"] = cost
-    for consumer in consumers:
-        placement.release(consumer)
-    placement.close()
-    return results
-
-
-# ---------------------------------------------------------------- Mogan
-
-
-class Mogan:
-    """A ``mogan-all-in-one`` subprocess on its own state directory."""
-
-    def __init__(self, state_dir: pathlib.Path, args: argparse.Namespace) -> None:
-        """Write the configuration; nothing runs yet."""
-        self.state_dir = state_dir
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.config = state_dir / "bench.conf"
-        self.config.write_text(
-            "[engine]\n"
-            f"poll_interval = {args.poll_interval}\n"
-            f"hardware_poll_interval = {args.hardware_poll_interval}\n"
-            f"workers = {args.workers}\n"
-            + (
-                f"[scheduler]\nclaim_retries = {args.claim_retries}\n"
-                if args.claim_retries is not None
-                else ""
-            )
-        )
-        self.log = state_dir / "mogan.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.ps: psutil.Process | None = None
-        self.http = httpx.Client(base_url=self.endpoint, headers=ADMIN, timeout=60)
-
-    def start(self) -> None:
-        """Start the subprocess."""
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [
-                    sys.executable,
-                    "-m",
-                    "mogan.cmd.all_in_one",
-                    "--config-file",
-                    str(self.config),
-                    "--state-dir",
-                    str(self.state_dir),
-                    "--port",
-                    str(self.port),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.ps = psutil.Process(self.proc.pid)
-
-    def stop(self) -> None:
-        """Stop the subprocess (SIGINT, then SIGKILL after 30 s)."""
-        self.http.close()
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(2)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def cpu(self) -> float:
-        """CPU seconds (user + system) the Mogan process has used so far."""
-        assert self.ps is not None  # noqa: S101 - started first
-        times = self.ps.cpu_times()
-        return float(times.user + times.system)
-
-    def alive(self) -> None:
-        """Raise when the subprocess died."""
-        if self.proc is not None and self.proc.poll() is not None:
-            tail = self.log.read_text(errors="replace")[-2000:]
-            msg = f"mogan-all-in-one exited with {self.proc.returncode}:\n{tail}"
-            raise BenchError(msg)
-
-    def api_up(self) -> bool:
-        """Whether the API answers."""
-        self.alive()
-        try:
-            return self.http.get("/v1/flavors").status_code == 200  # noqa: PLR2004
-        except httpx.TransportError:
-            return False
-
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST as admin; the decoded answer."""
-        resp = self.http.post(path, json=body)
-        if resp.status_code >= 300:  # noqa: PLR2004
-            msg = f"POST {path}: {resp.status_code} {resp.text[:500]}"
-            raise BenchError(msg)
-        result: dict[str, Any] = resp.json()
-        return result
-
-    # Reading the databases directly (read-only) so watching costs Mogan nothing.
-
-    def query(self, db: str, sql: str) -> list[tuple[Any, ...]]:
-        """Rows of ``sql`` on ``mogan.sqlite`` or ``placement.sqlite``."""
-        uri = f"file:{self.state_dir / db}?mode=ro"
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=10)
-        except sqlite3.OperationalError:
-            return []
-        try:
-            return conn.execute(sql).fetchall()
-        except sqlite3.OperationalError:
-            # NOTE: the schema is not there yet while Mogan starts.
-            return []
-        finally:
-            conn.close()
-
-    def count(self, db: str, sql: str) -> int:
-        """The single number ``sql`` answers (0 when unreadable)."""
-        rows = self.query(db, sql)
-        return int(rows[0][0]) if rows else 0
-
-    def statuses(self) -> dict[str, int]:
-        """Servers by status."""
-        rows = self.query(
-            "mogan.sqlite", "SELECT status, COUNT(*) FROM servers GROUP BY status"
-        )
-        return {str(status): int(n) for status, n in rows}
-
-
-def _ts(value: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(value)
+from _provision_common import (
+    BenchError,
+    Cost,
+    floor_driver,
+    floor_placement,
+    pct,
+    wait_until,
+)
+from _provision_mogan import (
+    Mogan,
+    create_refs,
+    start_mogan,
+    ts,
+    verify_active,
+    verify_deleted,
+)
 
 
 @dataclasses.dataclass
@@ -418,7 +126,7 @@ def run_mode(  # noqa: PLR0917 - a benchmark phase's knobs
         "mogan.sqlite",
         "SELECT created_at, launched_at, node_uuid FROM servers",
     )
-    latencies = [(_ts(b) - _ts(a)).total_seconds() for a, b, _ in rows]
+    latencies = [(ts(b) - ts(a)).total_seconds() for a, b, _ in rows]
     nodes = {node for _, _, node in rows}
     workflows = mogan.count("mogan.sqlite", "SELECT COUNT(*) FROM workflows")
     print(f"   all ACTIVE after {active.wall:.2f} s; verifying ...", flush=True)
@@ -470,108 +178,6 @@ def run_mode(  # noqa: PLR0917 - a benchmark phase's knobs
         delete=deleted,
         reuse=reusable - gone,
     )
-
-
-def verify_active(mogan: Mogan, count: int, nodes: set[str]) -> None:
-    """All ACTIVE through the API, no double booking, allocations == servers."""
-    resp = mogan.http.get("/v1/servers/detail", params={"limit": count + 1})
-    servers = resp.json()["servers"]
-    problems = []
-    if len(servers) != count or any(s["status"] != "active" for s in servers):
-        problems.append(f"API lists {len(servers)} servers, not all active")
-    api_nodes = {s["node"] for s in servers}
-    if len(api_nodes) != count or len(nodes) != count or None in nodes:
-        problems.append(f"double booking: {len(api_nodes)} distinct nodes")
-    allocations = mogan.count("placement.sqlite", "SELECT COUNT(*) FROM allocations")
-    consumers = mogan.count(
-        "placement.sqlite", "SELECT COUNT(DISTINCT consumer_id) FROM allocations"
-    )
-    providers = mogan.count(
-        "placement.sqlite",
-        "SELECT COUNT(DISTINCT resource_provider_id) FROM allocations",
-    )
-    if not allocations == consumers == providers == count:
-        problems.append(
-            f"Placement: {allocations} allocations, {consumers} consumers, "
-            f"{providers} providers for {count} servers"
-        )
-    fleet = fake.FakeDriver(str(mogan.state_dir)).list_nodes()
-    deployed = {n.instance_uuid for n in fleet if n.instance_uuid is not None}
-    if len(deployed) != count:
-        problems.append(f"fake fleet: {len(deployed)} nodes deployed")
-    if problems:
-        raise BenchError("; ".join(problems))
-    print(
-        f"   ok: {count} active, {len(api_nodes)} distinct nodes, "
-        f"{allocations} allocations, {len(deployed)} deployed fake nodes",
-        flush=True,
-    )
-
-
-def verify_deleted(mogan: Mogan) -> None:
-    """No allocation and no deployed fake node is left."""
-    allocations = mogan.count("placement.sqlite", "SELECT COUNT(*) FROM allocations")
-    fleet = fake.FakeDriver(str(mogan.state_dir)).list_nodes()
-    busy = [n for n in fleet if n.instance_uuid is not None or not n.consumable]
-    if allocations or busy:
-        msg = f"after delete: {allocations} allocations, {len(busy)} busy nodes"
-        raise BenchError(msg)
-    print("   ok: 0 servers, 0 allocations, every fake node available", flush=True)
-
-
-def start_mogan(
-    mogan: Mogan, count: int, timeout: float
-) -> tuple[float, float, float, float]:
-    """Enroll the fleet, start Mogan, wait for the first sync.
-
-    Returns:
-        Seconds to the API answering, seconds to every node synced (both
-        from the start of the process), and Mogan's CPU seconds by then
-        (and at API up).
-    """
-    driver = fake.FakeDriver(str(mogan.state_dir))
-    for node in node_specs(count):
-        driver.enroll(node)
-    t0 = time.monotonic()
-    mogan.start()
-    up = wait_until("the API", mogan.api_up, timeout, interval=0.1) - t0
-    cpu_up = mogan.cpu()
-
-    def synced() -> bool:
-        mogan.alive()
-        rows = mogan.count("mogan.sqlite", "SELECT COUNT(*) FROM nodes")
-        providers = mogan.count(
-            "placement.sqlite", "SELECT COUNT(*) FROM resource_providers"
-        )
-        return rows == providers == count
-
-    synced_at = wait_until(f"{count} nodes synced", synced, timeout, 0.2) - t0
-    return up, synced_at, cpu_up, mogan.cpu()
-
-
-def create_refs(mogan: Mogan, count: int) -> dict[str, str]:
-    """A flavor, an image and a network big enough for ``count`` servers."""
-    flavor = mogan.post(
-        "/v1/flavors",
-        {"name": "bench", "resources": {PLACEMENT_RC: 1}, "is_public": True},
-    )
-    image = mogan.post(
-        "/v1/images",
-        {"name": "bench", "url": IMAGE_URL, "disk_format": "qcow2"},
-    )
-    prefix = max(8, 32 - math.ceil(math.log2(count * 2 + 4)))
-    network = mogan.post(
-        "/v1/networks",
-        {"name": "bench", "cidr": f"10.64.0.0/{prefix}", "shared": True},
-    )
-    return {
-        "flavor": flavor.get("uuid") or flavor["flavor"]["uuid"],
-        "image": image.get("uuid") or image["image"]["uuid"],
-        "network": network.get("uuid") or network["network"]["uuid"],
-    }
-
-
-# ---------------------------------------------------------------- report
 
 
 def ms(seconds: float, count: int) -> str:
