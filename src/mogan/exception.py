@@ -8,6 +8,7 @@ formatted from keyword arguments so the raise site stays short.
 Hierarchy (the API's status in brackets)::
 
     MoganError                 [500]
+    ├── DriverFailed
     ├── Invalid                [400] bad input the caller can fix
     │   ├── InvalidParameter         names the offending field
     │   ├── PatchError, InvalidVersion, InvalidState
@@ -17,6 +18,7 @@ Hierarchy (the API's status in brackets)::
     │   └── OverQuota
     ├── NotFound               [404] absent or not visible to the caller
     └── Conflict               [409] clashes with the current state
+        └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable
 """
 
 from typing import Any, ClassVar
@@ -262,3 +264,35 @@ class NotAuthenticated(MoganError):
 
     msg_fmt = "Authentication required."
     code = "mogan.unauthenticated"
+
+
+class NodeNotManageable(Conflict):
+    """The node cannot be adopted as a server (v1 section 1.13)."""
+
+    msg_fmt = "Node {node} is not manageable: {reason}"
+    code = "mogan.node.not_manageable"
+
+
+class ConsoleUnavailable(Conflict):
+    """The server's node offers no console of the requested kind."""
+
+    msg_fmt = "Server {server} has no {kind} console: {reason}"
+    code = "mogan.console.unavailable"
+
+
+class EngineUnavailable(Conflict):
+    """No engine is running to answer a call that needs one.
+
+    A conflict with the deployment's state (no engine runs), not a fault of
+    the server: nothing is broken until an engine is expected to run.
+    """
+
+    msg_fmt = "No engine is available to {action}: {reason}"
+    code = "mogan.engine.unavailable"
+
+
+class DriverFailed(MoganError):
+    """The bare-metal driver failed an operation the API waited for."""
+
+    msg_fmt = "The driver failed on node {node}: {reason}"
+    code = "mogan.driver.failed"

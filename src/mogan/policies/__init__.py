@@ -12,9 +12,11 @@ from mogan.policies import (
     aggregate,
     availability_zone,
     base,
+    console,
     flavor,
     image,
     keypair,
+    manageable_server,
     network,
     node,
     server,
@@ -35,4 +37,6 @@ def list_rules() -> list[policy.RuleDefault]:
         *aggregate.rules,
         *node.rules,
         *server_group.rules,
+        *manageable_server.rules,
+        *console.rules,
     ]

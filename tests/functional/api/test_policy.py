@@ -175,6 +175,22 @@ EXPECTED: dict[tuple[str, str], Case] = {
         statuses(202, 202, 403, 404),
         {"target": "rebuild"},
     ),
+    # NOTE: {server} has no node (no engine built it): its console is a 409.
+    ("POST", "/v1/servers/{server_uuid}/remote_consoles"): Case(
+        "/v1/servers/{server}/remote_consoles",
+        statuses(409, 409, 403, 404),
+        {"protocol": "serial"},
+    ),
+    # NOTE: the list reads the (empty) fake fleet; adopting needs an engine,
+    # and none runs here: the admin passes the policy and gets a 409.
+    ("GET", "/v1/manageable_servers"): Case(
+        "/v1/manageable_servers", statuses(200, 403, 403, 403)
+    ),
+    ("POST", "/v1/manageable_servers"): Case(
+        "/v1/manageable_servers",
+        statuses(409, 403, 403, 403),
+        {"name": "adopted", "node_uuid": "{node}"},
+    ),
     # NOTE: {aggregate} holds no node; {node} is a node row named "policy-node".
     ("GET", "/v1/aggregates"): Case("/v1/aggregates", statuses(200, 403, 403, 403)),
     ("POST", "/v1/aggregates"): Case(

@@ -14,9 +14,11 @@ from mogan_cli import http
 from mogan_cli.v1 import (
     aggregate,
     availability_zone,
+    console,
     flavor,
     image,
     keypair,
+    manageable_server,
     network,
     node,
     server,
@@ -45,6 +47,8 @@ class Client:
         self.aggregates = aggregate.AggregateManager(api)
         self.aggregate_nodes = aggregate.AggregateNodeManager(api)
         self.server_groups = server_group.ServerGroupManager(api)
+        self.manageable_servers = manageable_server.ManageableServerManager(api)
+        self.consoles = console.ConsoleManager(api)
 
     def close(self) -> None:
         """Release the HTTP client's connections."""

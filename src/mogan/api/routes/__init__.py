@@ -3,9 +3,11 @@
 from mogan.api.routes import (
     aggregate,
     availability_zone,
+    console,
     flavor,
     image,
     keypair,
+    manageable_server,
     network,
     node,
     openapi,
@@ -17,9 +19,11 @@ from mogan.api.routes import (
 __all__ = [
     "aggregate",
     "availability_zone",
+    "console",
     "flavor",
     "image",
     "keypair",
+    "manageable_server",
     "network",
     "node",
     "openapi",

@@ -2,8 +2,11 @@
 
 The engine's updates (status transitions, faults, node bindings) live in
 ``server_engine``; this module never changes a server's status on its own.
+Adoption (``take_node``) and the API's check for a live engine before a
+synchronous engine call (``live_engines``) are here too.
 """
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -90,3 +93,27 @@ def create(session: orm.Session, values: dict[str, Any]) -> models.Server:
     session.add(server)
     session.flush()
     return server
+
+
+def take_node(session: orm.Session, node_uuid: str, server_uuid: str) -> bool:
+    """Make a free node the server's (an adoption); False when it is not free.
+
+    A conditional UPDATE, so two adoptions of one node cannot both win.
+    """
+    result = session.execute(
+        sa.update(models.Node)
+        .where(models.Node.uuid == node_uuid, models.Node.server_uuid.is_(None))
+        .values(server_uuid=server_uuid)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def live_engines(session: orm.Session, seen_since: datetime.datetime) -> list[str]:
+    """Hosts of the engines that heart-beat at or after ``seen_since``."""
+    stmt = (
+        sa.select(models.Engine.host)
+        .where(models.Engine.last_seen_at >= seen_since)
+        .order_by(models.Engine.host)
+    )
+    return list(session.scalars(stmt))

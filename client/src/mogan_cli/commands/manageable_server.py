@@ -1,0 +1,138 @@
+"""``mogan manageable server list`` and ``mogan server manage`` (admin).
+
+A manageable server is a node deployed outside Mogan (active, with no
+instance). ``server manage`` adopts one as a server, active at once: the
+node is neither redeployed nor rebooted. ``--node`` is a UUID or a name
+(the API resolves both); ``--network`` names or UUIDs give the node's NICs,
+in port order, an address each.
+"""
+
+import argparse
+from typing import Any
+
+from cliff import lister, show
+
+from mogan_cli import exceptions
+from mogan_cli.commands import common
+from mogan_cli.commands import server as server_cmd
+from mogan_cli.v1 import base
+from mogan_cli.v1 import client as v1_client
+
+LIST_COLUMNS = (
+    ("UUID", "uuid"),
+    ("Name", "name"),
+    ("Resource Class", "resource_class"),
+    ("Power State", "power_state"),
+    ("Provision State", "provision_state"),
+)
+LONG_COLUMNS = (
+    ("Ports", "ports"),
+    ("Image Source", "image_source"),
+)
+
+
+def _show_server(
+    mogan: v1_client.Client, server: base.Resource
+) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """``ShowOne`` output of the adopted server, as ``server show`` prints it."""
+    names: dict[str, str] = {}
+    if server.get("addresses"):
+        try:
+            names = {n["uuid"]: n["name"] for n in mogan.networks.list()}
+        except exceptions.ClientError:
+            # NOTE: the names only decorate the output; UUIDs will do.
+            names = {}
+    shaped = dict(server)
+    shaped["addresses"] = server_cmd.AddressesColumn(
+        shaped.get("addresses") or {}, names
+    )
+    if not shaped.get("fault"):
+        shaped.pop("fault", None)
+    return common.show(shaped, server_cmd.FIELDS)
+
+
+class ListManageableServer(lister.Lister):
+    """List the nodes deployed outside Mogan that may be adopted (admin)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """``--long``."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            "--long",
+            action="store_true",
+            help="Also list the nodes' ports (MAC addresses) and image source",
+        )
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Fetch the list (the engine asks the driver)."""
+        nodes = common.client(self).manageable_servers.list()
+        shaped = [
+            common.shape(
+                {**node, "ports": [p["address"] for p in node.get("ports") or []]}
+            )
+            for node in nodes
+        ]
+        wanted = LIST_COLUMNS + (LONG_COLUMNS if parsed_args.long else ())
+        return common.rows(shaped, wanted)
+
+
+class ManageServer(show.ShowOne):
+    """Adopt a node deployed outside Mogan as a server (admin)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """The new server's name, the node and the optional extras."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<name>", help="New server name")
+        parser.add_argument(
+            "--node",
+            metavar="<node>",
+            required=True,
+            help="Node to adopt (name or UUID; see 'manageable server list')",
+        )
+        parser.add_argument(
+            "--project",
+            metavar="<project-id>",
+            help="Project the server belongs to (default: yours)",
+        )
+        parser.add_argument(
+            "--network",
+            metavar="<network>",
+            dest="networks",
+            action="append",
+            default=[],
+            help="Network to record the node's next NIC on, with an address "
+            "(name or UUID; repeat for more NICs, in port order)",
+        )
+        parser.add_argument(
+            "--description", metavar="<description>", help="Server description"
+        )
+        parser.add_argument(
+            "--property",
+            metavar="<key>=<value>",
+            dest="properties",
+            action="append",
+            type=common.key_value,
+            default=[],
+            help="Metadata to set on the server (repeatable)",
+        )
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Resolve the networks, adopt, and show the server."""
+        mogan = common.client(self)
+        server = mogan.manageable_servers.manage(
+            parsed_args.name,
+            parsed_args.node,
+            description=parsed_args.description,
+            metadata=dict(parsed_args.properties),
+            project_id=parsed_args.project,
+            network_uuids=[
+                mogan.networks.find(n)["uuid"] for n in parsed_args.networks
+            ],
+        )
+        return _show_server(mogan, server)

@@ -1,0 +1,21 @@
+"""Policy defaults for server consoles.
+
+The target is the server's own project and user: a console is interactive
+access to the machine, so project members (not readers) get one for their
+project's servers, admins for any.
+"""
+
+from oslo_policy import policy
+
+from mogan.policies import base
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name="mogan:server:create_remote_console",
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        description="Get the URL of a server's serial console.",
+        operations=[
+            {"path": "/v1/servers/{server_uuid}/remote_consoles", "method": "POST"}
+        ],
+    ),
+]

@@ -1,0 +1,79 @@
+"""Server consoles (v1 section 5.8): where a server's serial console is.
+
+The driver knows the console, and only the engine holds the driver, so the
+URL comes from a synchronous engine call. The URL is the driver's own (the
+fake driver's ``fake://`` URL, Ironic's shellinabox or socat endpoint): Mogan
+runs no console proxy, so it must be reachable from where users are.
+
+What must not live here: who may ask (the route's policy check) and driver
+calls (the engine's).
+"""
+
+from urllib import parse
+
+from mogan import context as mogan_context
+from mogan import exception, states
+from mogan.db import models
+from mogan.engine import rpcapi as engine_rpcapi
+from mogan.services import manageable_server as manage_svc
+
+PROTOCOL = "serial"
+CONSOLE_STATES = frozenset({states.ACTIVE, states.STOPPED})
+# NOTE: drivers report a serial console as such; its type shows in its URL
+# (Ironic's shellinabox console is a web page, its socat one a TCP port).
+TYPE_BY_SCHEME = {"http": "shellinabox", "https": "shellinabox", "tcp": "socat"}
+
+
+def get_console(
+    ctx: mogan_context.RequestContext,
+    engine: engine_rpcapi.EngineAPI,
+    heartbeat_interval: float,
+    server: models.Server,
+    kind: str | None,
+) -> dict[str, str]:
+    """The serial console of ``server``: ``protocol``, ``type`` and ``url``.
+
+    Args:
+        ctx: the caller (already authorized for the server).
+        engine: the engine's RPC client.
+        heartbeat_interval: the engines' heartbeat interval (liveness).
+        server: the server, as loaded for the policy check.
+        kind: the console type wanted (``shellinabox``, ``socat``), or None
+            (or ``serial``) for whichever serial console the node has.
+
+    The driver is asked for the node's serial console; its type is told by
+    its URL (``http(s)``: shellinabox, ``tcp``: socat, else the driver's).
+
+    Raises:
+        InvalidState: the server is neither active nor stopped.
+        ConsoleUnavailable: its node has no such console (says why), or it
+            has no node.
+        EngineUnavailable: no engine is running or none answered.
+        DriverFailed: the driver failed.
+    """
+    if server.status not in CONSOLE_STATES:
+        raise exception.InvalidState(action="get a console", state=server.status)
+    wanted = kind or PROTOCOL
+    if server.node_uuid is None:
+        raise exception.ConsoleUnavailable(
+            server=server.uuid, kind=wanted, reason="the server has no node"
+        )
+    action = f"get the console of server {server.uuid}"
+    manage_svc.require_engine(ctx, heartbeat_interval, action)
+    console = manage_svc.call_engine(
+        action,
+        engine.get_console,
+        manage_svc.rpc_context(ctx),
+        server.uuid,
+        server.node_uuid,
+        PROTOCOL,
+    )
+    url = console["url"]
+    actual = TYPE_BY_SCHEME.get(parse.urlsplit(url).scheme, console["type"])
+    if wanted not in {PROTOCOL, actual}:
+        raise exception.ConsoleUnavailable(
+            server=server.uuid,
+            kind=wanted,
+            reason=f"its node's serial console is of type {actual}",
+        )
+    return {"protocol": PROTOCOL, "type": actual, "url": url}
