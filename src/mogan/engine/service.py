@@ -133,7 +133,9 @@ class EngineService:
                 locks,
             )
         if self._serve_rpc:
-            endpoint = manager.EngineManager(self.conf, on_nudge=self.nudge)
+            endpoint = manager.EngineManager(
+                self.conf, on_nudge=self.nudge, deps=self.deps
+            )
             self._rpc_server = rpc.server(self.conf, rpc.ENGINE_TOPIC, [endpoint])
             self._rpc_server.start()
         for target, name in (
