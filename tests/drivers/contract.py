@@ -1,11 +1,14 @@
 """The driver conformance suite: what the engine relies on from every driver.
 
 A driver's test module subclasses ``DriverContract`` (pytest collects the
-subclass, named ``Test...``) and provides two fixtures:
+subclass, named ``Test...``) and provides three fixtures:
 
 - ``driver``: a ready ``base.Driver``;
 - ``node_uuid``: a node of that driver that is consumable (free, clean, not in
-  maintenance) and may be deployed, powered and torn down.
+  maintenance) and may be deployed, powered and torn down;
+- ``manageable_node``: a node deployed outside Mogan (active, powered on, no
+  instance, not in maintenance, with a resource class and at least one
+  port) that adoption may take.
 
 The failure tests call ``make_failing(driver, node_uuid, operation)``; a
 driver that cannot script failures keeps the default, which skips them.
@@ -40,6 +43,7 @@ UNKNOWN_NODE_CALLS: dict[str, Callable[[base.Driver, str], object]] = {
     "poll_teardown": lambda d, n: d.poll_teardown(n),
     "get_console": lambda d, n: d.get_console(n, "serial"),
     "console_log": lambda d, n: d.console_log(n),
+    "adopt": lambda d, n: d.adopt(n, str(uuid.uuid4())),
 }
 
 
@@ -62,6 +66,13 @@ class DriverContract:
     def node_uuid(self, driver) -> str:
         """A consumable node of ``driver`` (subclasses override this fixture)."""
         raise NotImplementedError(f"{type(self).__name__} must provide `node_uuid`")
+
+    @pytest.fixture
+    def manageable_node(self, driver) -> str:
+        """A node deployed outside Mogan (subclasses override this fixture)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must provide `manageable_node`"
+        )
 
     def make_failing(self, driver, node_uuid: str, operation: str) -> None:  # noqa: ARG002
         """Make the node's next ``deploy``, ``power`` or ``clean`` fail."""
@@ -287,3 +298,69 @@ class DriverContract:
         node = driver.get_node(deployed)
         assert node.consumable is False
         assert node.why_not
+
+    # ------------------------------------------------------------ adoption
+
+    def test_deployed_node_is_manageable(self, driver, manageable_node):
+        """A node deployed outside Mogan is listed as manageable, on, with ports."""
+        listed = {m.uuid: m for m in driver.list_manageable()}
+        node = listed[manageable_node]
+        assert node.provision_state == "active"
+        assert node.power_state == "power on"
+        assert node.resource_class
+        assert node.ports
+        assert node.ports == driver.get_node(manageable_node).ports
+
+    def test_free_node_is_not_manageable(self, driver, node_uuid):
+        """A free (undeployed) node is not offered for adoption."""
+        assert node_uuid not in [m.uuid for m in driver.list_manageable()]
+
+    def test_adopt_records_the_server_and_keeps_the_node_running(
+        self, driver, manageable_node, server_uuid
+    ):
+        """Adoption reserves the node for the server; it stays on, unlisted."""
+        driver.adopt(manageable_node, server_uuid)
+        node = driver.get_node(manageable_node)
+        assert server_uuid == node.instance_uuid
+        assert node.consumable is False
+        assert driver.get_power_state(manageable_node) == "power on"
+        assert manageable_node not in [m.uuid for m in driver.list_manageable()]
+
+    def test_adopt_is_idempotent_for_the_same_server(
+        self, driver, manageable_node, server_uuid
+    ):
+        """Adopting again for the same server changes nothing."""
+        driver.adopt(manageable_node, server_uuid)
+        driver.adopt(manageable_node, server_uuid)
+        assert server_uuid == driver.get_node(manageable_node).instance_uuid
+
+    def test_adopt_for_another_server_is_refused(
+        self, driver, manageable_node, server_uuid
+    ):
+        """An adopted node refuses adoption by another server."""
+        driver.adopt(manageable_node, server_uuid)
+        with pytest.raises(base.DriverError):
+            driver.adopt(manageable_node, str(uuid.uuid4()))
+        assert server_uuid == driver.get_node(manageable_node).instance_uuid
+
+    def test_adopt_of_a_free_node_is_refused(self, driver, node_uuid):
+        """A node that is not deployed cannot be adopted."""
+        with pytest.raises(base.DriverError):
+            driver.adopt(node_uuid, str(uuid.uuid4()))
+        assert driver.get_node(node_uuid).instance_uuid is None
+
+    def test_adopted_node_powers_and_tears_down_like_a_deployed_one(
+        self, driver, manageable_node, server_uuid
+    ):
+        """An adopted server's node powers off and on, then tears down free."""
+        driver.adopt(manageable_node, server_uuid)
+        driver.start_power(manageable_node, "off")
+        assert self.wait(driver.poll_power, manageable_node) == DONE
+        assert driver.get_power_state(manageable_node) == "power off"
+        driver.start_power(manageable_node, "on")
+        assert self.wait(driver.poll_power, manageable_node) == DONE
+        driver.start_teardown(manageable_node)
+        assert self.wait(driver.poll_teardown, manageable_node) == DONE
+        node = driver.get_node(manageable_node)
+        assert node.instance_uuid is None
+        assert node.consumable is True

@@ -93,6 +93,20 @@ class TestFakeContract(contract.DriverContract):
         enroll(driver, "node-a")
         return node_uuid
 
+    @pytest.fixture
+    def manageable_node(self, driver):
+        """A node deployed outside Mogan, with two ports."""
+        node_uuid = str(uuid.uuid4())
+        driver.enroll_deployed(
+            base.NodeSpec(
+                uuid=node_uuid,
+                name="deployed-elsewhere",
+                resource_class="gold",
+                ports=("52:54:00:aa:00:01", "52:54:00:aa:00:02"),
+            )
+        )
+        return node_uuid
+
     def make_failing(self, driver, node_uuid, operation):
         """Script one failure of ``operation``."""
         driver.set_behaviour(node_uuid, **{f"fail_{operation}": 1})

@@ -9,7 +9,16 @@ from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
 from oslo_policy import opts as policy_opts
 
-from mogan.conf import api, database, default, engine, placement, quota, scheduler
+from mogan.conf import (
+    api,
+    database,
+    default,
+    engine,
+    ironic,
+    placement,
+    quota,
+    scheduler,
+)
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
@@ -29,6 +38,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     api.register_opts(conf)
     database.register_opts(conf)
     engine.register_opts(conf)
+    ironic.register_opts(conf)
     placement.register_opts(conf)
     quota.register_opts(conf)
     scheduler.register_opts(conf)

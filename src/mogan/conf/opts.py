@@ -4,7 +4,16 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 
-from mogan.conf import api, database, default, engine, placement, quota, scheduler
+from mogan.conf import (
+    api,
+    database,
+    default,
+    engine,
+    ironic,
+    placement,
+    quota,
+    scheduler,
+)
 
 
 def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
@@ -14,6 +23,7 @@ def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
         (api.group, api.opts),
         (database.group, database.opts),
         (engine.group, engine.opts),
+        (ironic.group, ironic.list_opts()),
         (placement.group, placement.list_opts()),
         (quota.group, quota.opts),
         (scheduler.group, scheduler.opts),

@@ -39,11 +39,15 @@ POWER_SYNC_STATUSES = (states.ACTIVE, states.STOPPED)
 
 
 def load_driver(conf: cfg.ConfigOpts) -> driver_base.Driver:
-    """The configured driver (the fake one keeps its fleet in state_path)."""
+    """The configured driver.
+
+    The fake one keeps its fleet in ``state_path``; every other driver reads
+    its own options (``[ironic]`` ...) from ``conf``.
+    """
     name = conf.engine.driver
     if name == "fake":
         return loader.load(name, state_path=conf.state_path)
-    return loader.load(name)
+    return loader.load(name, conf=conf)
 
 
 def build_deps(

@@ -1,0 +1,104 @@
+"""Options of the ``[ironic]`` group: where the Ironic driver finds Ironic.
+
+keystoneauth reads the session (TLS, ``timeout``), auth (``auth_type`` and
+its options: ``password``, ``v3applicationcredential``, ``none`` or
+``http_basic`` ...) and adapter (``endpoint_override``, ``region_name``,
+``valid_interfaces`` ...) options of this group: the endpoint is
+``endpoint_override`` when set, else the catalogue's ``baremetal`` service.
+The options below tune the driver itself.
+"""
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+group = cfg.OptGroup("ironic", title="Ironic driver options")
+
+DEFAULT_TIMEOUT = 30
+
+opts = [
+    cfg.IntOpt(
+        "api_max_retries",
+        default=3,
+        min=0,
+        help=(
+            "Times a request is retried when Ironic answers 409 (node locked), "
+            "and, for reads only, on a 5xx answer, a timeout or a connection "
+            "failure. Past that a locked node is reported to the engine as "
+            "locked (it retries the step later) and anything else as a "
+            "driver error."
+        ),
+    ),
+    cfg.FloatOpt(
+        "api_retry_interval",
+        default=0.5,
+        min=0.0,
+        help=(
+            "Seconds before the first retry; each further retry waits twice "
+            "as long (at most 10 seconds)."
+        ),
+    ),
+    cfg.StrOpt(
+        "configdrive_format",
+        default="iso",
+        choices=[
+            (
+                "iso",
+                (
+                    "Mogan builds the config drive (ISO 9660, label config-2, "
+                    "gzip + base64) with every file, as Nova does."
+                ),
+            ),
+            (
+                "json",
+                (
+                    "Mogan sends meta_data, network_data and user_data as JSON "
+                    "and Ironic (API 1.56 or later) builds the drive; Ironic's "
+                    "conductor then needs genisoimage, and injected files are "
+                    "not included."
+                ),
+            ),
+        ],
+        help="How the config drive is handed to Ironic.",
+    ),
+    cfg.FloatOpt(
+        "console_timeout",
+        default=10.0,
+        min=0.0,
+        help="Seconds to wait for Ironic to enable a node's console.",
+    ),
+]
+
+
+def _session_opts() -> list[cfg.Opt]:
+    """Keystoneauth's session options, with a request timeout by default."""
+    session = ks_loading.get_session_conf_options()
+    for opt in session:
+        if opt.dest == "timeout":
+            # NOTE: keystoneauth's default is no timeout at all (v1 section
+            # 10 item 22): a hung Ironic would hold an engine worker forever.
+            opt.default = DEFAULT_TIMEOUT
+            opt.help = "Seconds an HTTP request to Ironic may take."
+    return session
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    """Register ``[ironic]`` and keystoneauth session, auth, adapter options."""
+    # NOTE: a fresh group per ConfigOpts, as in conf.placement: oslo.config
+    # copies a registered group shallowly.
+    fresh = cfg.OptGroup(group.name, title=group.title)
+    conf.register_group(fresh)
+    conf.register_opts(opts, group=fresh)
+    conf.register_opts(_session_opts(), group=fresh)
+    ks_loading.register_auth_conf_options(conf, group.name)
+    ks_loading.register_adapter_conf_options(conf, group.name)
+
+
+def list_opts() -> list[cfg.Opt]:
+    """Every ``[ironic]`` option, for the sample generator."""
+    return [
+        *opts,
+        *_session_opts(),
+        *ks_loading.get_auth_common_conf_options(),
+        *ks_loading.get_auth_plugin_conf_options("password"),
+        *ks_loading.get_adapter_conf_options(include_deprecated=False),
+    ]

@@ -1,0 +1,444 @@
+"""The Ironic driver: Mogan's nodes are an Ironic's nodes (v1 section 5.5).
+
+Every operation is a REST call to Ironic (``ironic_client``); long ones are
+started with one call and polled with ``GET /v1/nodes/{uuid}``, never
+waited on. The node's ``instance_uuid`` is the reservation: Ironic refuses
+(409) to set it while another server holds it, so two engines can never
+deploy one node. Mapping of Ironic's states:
+
+- consumable: ``available``, no target state, not in maintenance (nor
+  retired), a resource class, no instance and a known power state;
+- deploy/rebuild: ``active`` is DONE, ``deploy failed``/``error`` FAILED
+  with Ironic's ``last_error``, ``deploying``/``wait call-back``/... (target
+  ``active``) in progress;
+- teardown: ``deleted`` goes through ``deleting`` and cleaning to
+  ``available`` (DONE; Ironic clears ``instance_uuid`` and ``instance_info``
+  itself); ``clean failed`` is FAILED (Ironic puts the node in maintenance);
+- power: in progress while ``target_power_state`` is set, then FAILED when
+  the action left a ``last_error`` (Ironic clears it when one starts).
+
+Fixes over v1 (section 10): no wait without a deadline (the engine polls
+with its own timeouts; a console is waited for at most ``console_timeout``),
+partitions and the config drive are sent again on rebuild, image keys of a
+previous deploy are removed, requests have a timeout.
+
+What must not live here: HTTP, retries and microversions (``ironic_client``),
+what Ironic's states and fields mean (``ironic_nodes``), building the config
+drive (``ironic_configdrive``), anything of Mogan's database (drivers reach
+hardware only).
+"""
+
+import time
+from typing import Any
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+from mogan.drivers import base, ironic_client, ironic_configdrive
+from mogan.drivers import ironic_nodes as nodes
+
+GROUP = "ironic"
+SERVICE_TYPE = "baremetal"
+
+RETIRED_VERSION = (1, 61)
+PAGE = 1000
+CONSOLE_POLL = 0.1
+
+
+def load_client(conf: cfg.ConfigOpts) -> ironic_client.IronicClient:
+    """An Ironic client from the ``[ironic]`` options (nothing is sent yet)."""
+    auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
+    session = ks_loading.load_session_from_conf_options(conf, GROUP, auth=auth)
+    adapter = ks_loading.load_adapter_from_conf_options(
+        conf, GROUP, session=session, auth=auth, service_type=SERVICE_TYPE
+    )
+    return ironic_client.IronicClient(
+        adapter,
+        max_retries=conf.ironic.api_max_retries,
+        retry_interval=conf.ironic.api_retry_interval,
+    )
+
+
+class IronicDriver(base.Driver):
+    """Nodes of an Ironic, reached over its REST API."""
+
+    name = "ironic"
+
+    def __init__(
+        self,
+        conf: cfg.ConfigOpts,
+        client: ironic_client.IronicClient | None = None,
+    ) -> None:
+        """Talk to the Ironic that ``conf``'s ``[ironic]`` group describes.
+
+        Args:
+            conf: Mogan's configuration.
+            client: an Ironic client to use instead (tests).
+        """
+        self.conf = conf
+        self.client = client or load_client(conf)
+
+    # ------------------------------------------------------------ reading
+
+    def _node(self, node_uuid: str) -> dict[str, Any]:
+        node: dict[str, Any] = self.client.request(
+            "GET", f"/v1/nodes/{node_uuid}", node=node_uuid
+        )
+        return node
+
+    def _ports(self, node_uuid: str) -> tuple[str, ...]:
+        ports = self.client.pages(
+            f"/v1/nodes/{node_uuid}/ports", "ports", {"fields": "uuid,address"}
+        )
+        return tuple(p["address"] for p in ports)
+
+    def _fields(self) -> str:
+        fields = list(nodes.NODE_FIELDS)
+        if self.client.version >= RETIRED_VERSION:
+            fields.append("retired")
+        return ",".join(fields)
+
+    def _nodes(self, **query: Any) -> list[dict[str, Any]]:
+        params = {"fields": self._fields(), "limit": PAGE, **query}
+        return self.client.pages("/v1/nodes", "nodes", params)
+
+    def _all_ports(self) -> dict[str, list[str]]:
+        ports = self.client.pages(
+            "/v1/ports", "ports", {"fields": "uuid,address,node_uuid", "limit": PAGE}
+        )
+        by_node: dict[str, list[str]] = {}
+        for port in ports:
+            by_node.setdefault(port["node_uuid"], []).append(port["address"])
+        return by_node
+
+    # ------------------------------------------------------------ inventory
+
+    def list_nodes(self) -> list[base.NodeSpec]:
+        """Every node of the Ironic (child nodes left out), by name."""
+        ports = self._all_ports()
+        specs = [
+            nodes.to_spec(n, tuple(ports.get(n["uuid"], ()))) for n in self._nodes()
+        ]
+        return sorted(specs, key=lambda s: (s.name, s.uuid))
+
+    def get_node(self, node_uuid: str) -> base.NodeSpec:
+        """One node with its ports."""
+        return nodes.to_spec(self._node(node_uuid), self._ports(node_uuid))
+
+    # ------------------------------------------------------------ power
+
+    def get_power_state(self, node_uuid: str) -> str | None:
+        """``power on``, ``power off`` or None (unknown, or in transition)."""
+        return nodes.power_state(self._node(node_uuid))
+
+    def start_power(self, node_uuid: str, target: str) -> None:
+        """``PUT /v1/nodes/{uuid}/states/power``; the same action again is a no-op."""
+        if target not in nodes.POWER_TARGETS:
+            raise base.DriverError(node=node_uuid, reason=f"no power action {target}")
+        node = self._node(node_uuid)
+        running = node.get("target_power_state")
+        if running:
+            if running == nodes.POWER_SETTLES_AT[target]:
+                return
+            reason = f"power {running} is in progress"
+            raise base.NodeLocked(node=node_uuid, reason=reason)
+        self.client.request(
+            "PUT",
+            f"/v1/nodes/{node_uuid}/states/power",
+            {"target": nodes.POWER_TARGETS[target]},
+            ok=(202,),
+            node=node_uuid,
+        )
+
+    def poll_power(self, node_uuid: str) -> base.Status:
+        """In progress while Ironic has a target power state; FAILED on its error."""
+        node = self._node(node_uuid)
+        if node.get("target_power_state"):
+            return base.Status(base.Progress.IN_PROGRESS)
+        if (
+            node.get("last_error")
+            and node.get("provision_state") not in nodes.FAILURE_STATES
+        ):
+            return base.Status(base.Progress.FAILED, node["last_error"])
+        return base.Status(base.Progress.DONE)
+
+    # ------------------------------------------------------------ deploy
+
+    def start_deploy(self, node_uuid: str, request: base.DeployRequest) -> None:
+        """Reserve (``instance_uuid``), describe the image, attach VIFs, deploy."""
+        node = self._node(node_uuid)
+        server = request.server_uuid
+        state = node.get("provision_state")
+        if node.get("instance_uuid") == server and (
+            state in nodes.DEPLOYING or state == nodes.ACTIVE
+        ):
+            return
+        if state in nodes.TEARING_DOWN:
+            raise base.NodeLocked(node=node_uuid, reason=f"it is {state}")
+        if node.get("instance_uuid") not in {None, server}:
+            reason = f"it is reserved for server {node['instance_uuid']}"
+            raise base.DriverError(node=node_uuid, reason=reason)
+        if node.get("maintenance") or state not in {
+            nodes.AVAILABLE,
+            nodes.DEPLOY_FAILED,
+        }:
+            raise base.DriverError(node=node_uuid, reason=nodes.why_not(node) or state)
+        patch = [{"op": "add", "path": "/instance_uuid", "value": server}]
+        patch += self._image_patch(node, request)
+        try:
+            self.client.request(
+                "PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid
+            )
+        except base.NodeLocked:
+            raise
+        except base.DriverError as err:
+            # NOTE: a 409 here is another server's reservation landing first.
+            reason = f"cannot reserve it for server {server}: {err.message}"
+            raise base.DriverError(node=node_uuid, reason=reason) from err
+        self._attach_vifs(node_uuid, request)
+        self._provision(node_uuid, "active", request)
+
+    def poll_deploy(self, node_uuid: str) -> base.Status:
+        """DONE when ``active``; FAILED with Ironic's ``last_error``."""
+        node = self._node(node_uuid)
+        state, target = node.get("provision_state"), node.get("target_provision_state")
+        if state == nodes.ACTIVE and not target:
+            return base.Status(base.Progress.DONE)
+        if state in {nodes.DEPLOY_FAILED, nodes.ERROR}:
+            return base.Status(base.Progress.FAILED, node.get("last_error") or state)
+        if state in nodes.DEPLOYING or target == nodes.ACTIVE:
+            return base.Status(base.Progress.IN_PROGRESS)
+        return base.Status(
+            base.Progress.FAILED, f"node is not deployed (provision state {state})"
+        )
+
+    def start_rebuild(self, node_uuid: str, request: base.DeployRequest) -> None:
+        """Send the (new) image, partitions and config drive; provision ``rebuild``.
+
+        Re-issuing a rebuild in progress with the same image is a no-op.
+        """
+        node = self._node(node_uuid)
+        if node.get("instance_uuid") != request.server_uuid:
+            reason = f"it is not deployed for server {request.server_uuid}"
+            raise base.DriverError(node=node_uuid, reason=reason)
+        state = node.get("provision_state")
+        if state in nodes.DEPLOYING:
+            info = node.get("instance_info") or {}
+            if info.get("image_source") == request.image_url:
+                return
+            raise base.NodeLocked(node=node_uuid, reason=f"it is {state}")
+        if node.get("target_power_state"):
+            raise base.NodeLocked(node=node_uuid, reason="a power action is running")
+        if state != nodes.ACTIVE:
+            reason = f"provision state is {state}"
+            raise base.DriverError(node=node_uuid, reason=reason)
+        patch = self._image_patch(node, request)
+        patch.append(
+            {
+                "op": "add",
+                "path": "/instance_info/preserve_ephemeral",
+                "value": request.preserve_ephemeral,
+            }
+        )
+        self.client.request("PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid)
+        self._provision(node_uuid, "rebuild", request)
+
+    def start_teardown(self, node_uuid: str) -> None:
+        """Detach VIFs and provision ``deleted``; a free or cleaning node is left."""
+        node = self._node(node_uuid)
+        state, target = node.get("provision_state"), node.get("target_provision_state")
+        if state in nodes.TEARING_DOWN or state == nodes.CLEAN_FAILED:
+            return
+        if state in {nodes.AVAILABLE, "manageable", "enroll"} and not target:
+            if node.get("instance_uuid"):
+                # NOTE: reserved by a deploy that never started.
+                self.client.request(
+                    "PATCH",
+                    f"/v1/nodes/{node_uuid}",
+                    [
+                        {"op": "remove", "path": "/instance_uuid"},
+                        {"op": "replace", "path": "/instance_info", "value": {}},
+                    ],
+                    node=node_uuid,
+                )
+            return
+        if state == "deploying":
+            raise base.NodeLocked(node=node_uuid, reason="it is deploying")
+        self._detach_vifs(node_uuid)
+        self.client.request(
+            "PUT",
+            f"/v1/nodes/{node_uuid}/states/provision",
+            {"target": "deleted"},
+            ok=(202,),
+            node=node_uuid,
+        )
+
+    def poll_teardown(self, node_uuid: str) -> base.Status:
+        """DONE when ``available``; FAILED on ``clean failed`` (or ``error``)."""
+        node = self._node(node_uuid)
+        state, target = node.get("provision_state"), node.get("target_provision_state")
+        if state == nodes.AVAILABLE and not target:
+            return base.Status(base.Progress.DONE)
+        if state in {nodes.CLEAN_FAILED, nodes.ERROR}:
+            reason = node.get("last_error") or node.get("maintenance_reason") or state
+            return base.Status(base.Progress.FAILED, reason)
+        if state in nodes.TEARING_DOWN or target == nodes.AVAILABLE:
+            return base.Status(base.Progress.IN_PROGRESS)
+        return base.Status(
+            base.Progress.FAILED,
+            f"node is not being torn down (provision state {state})",
+        )
+
+    def _image_patch(
+        self, node: dict[str, Any], request: base.DeployRequest
+    ) -> list[dict[str, Any]]:
+        info = nodes.instance_info(request)
+        current = node.get("instance_info") or {}
+        patch = [
+            {"op": "add", "path": f"/instance_info/{key}", "value": value}
+            for key, value in info.items()
+        ]
+        patch += [
+            {"op": "remove", "path": f"/instance_info/{key}"}
+            for key in nodes.IMAGE_KEYS
+            if key in current and key not in info and key != "preserve_ephemeral"
+        ]
+        return patch
+
+    def _attach_vifs(self, node_uuid: str, request: base.DeployRequest) -> None:
+        for vif in ironic_configdrive.vifs(request.config_drive):
+            try:
+                self.client.request(
+                    "POST",
+                    f"/v1/nodes/{node_uuid}/vifs",
+                    {"id": vif},
+                    ok=(204,),
+                    node=node_uuid,
+                )
+            except base.NodeLocked:
+                raise
+            except base.DriverError as err:
+                if "already attached" not in err.message:
+                    raise
+
+    def _detach_vifs(self, node_uuid: str) -> None:
+        listed = self.client.request(
+            "GET", f"/v1/nodes/{node_uuid}/vifs", node=node_uuid
+        )
+        for vif in listed.get("vifs") or []:
+            try:
+                self.client.request(
+                    "DELETE",
+                    f"/v1/nodes/{node_uuid}/vifs/{vif['id']}",
+                    ok=(204,),
+                    node=node_uuid,
+                )
+            except base.NodeLocked:
+                raise
+            except base.DriverError:
+                # NOTE: a VIF detached meanwhile is what was wanted.
+                continue
+
+    def _provision(
+        self, node_uuid: str, target: str, request: base.DeployRequest
+    ) -> None:
+        body: dict[str, Any] = {"target": target}
+        if request.config_drive:
+            body["configdrive"] = self._configdrive(node_uuid, request.config_drive)
+        self.client.request(
+            "PUT",
+            f"/v1/nodes/{node_uuid}/states/provision",
+            body,
+            ok=(202,),
+            node=node_uuid,
+        )
+
+    def _configdrive(self, node_uuid: str, files: dict[str, str]) -> Any:
+        if self.conf.ironic.configdrive_format == "json":
+            if self.client.version < ironic_client.JSON_CONFIGDRIVE_VERSION:
+                reason = "Ironic is older than API 1.56: set configdrive_format = iso"
+                raise base.DriverError(node=node_uuid, reason=reason)
+            return ironic_configdrive.build_json(files)
+        return ironic_configdrive.build_iso(files)
+
+    # ------------------------------------------------------------ console
+
+    def get_console(self, node_uuid: str, kind: str) -> dict[str, str]:
+        """Enable the node's console (waiting up to ``console_timeout``); its URL.
+
+        Only a serial console (Ironic's ``socat`` or ``shellinabox``
+        consoles) is of kind ``serial``; a console interface that gives no
+        URL (Ironic's fake one) is unavailable.
+        """
+        self._node(node_uuid)
+        if kind != "serial":
+            raise base.ConsoleUnavailable(node=node_uuid, kind=kind)
+        path = f"/v1/nodes/{node_uuid}/states/console"
+        console = self.client.request("GET", path, node=node_uuid)
+        if not console.get("console_enabled"):
+            try:
+                self.client.request(
+                    "PUT", path, {"enabled": True}, ok=(202,), node=node_uuid
+                )
+            except base.NodeLocked:
+                raise
+            except base.DriverError as err:
+                raise base.ConsoleUnavailable(node=node_uuid, kind=kind) from err
+            console = self._wait_console(node_uuid, path)
+        info = console.get("console_info") or {}
+        if info.get("type") not in nodes.SERIAL_CONSOLES or not info.get("url"):
+            raise base.ConsoleUnavailable(node=node_uuid, kind=kind)
+        return {"type": "serial", "url": str(info["url"])}
+
+    def _wait_console(self, node_uuid: str, path: str) -> dict[str, Any]:
+        deadline = time.monotonic() + self.conf.ironic.console_timeout
+        while True:
+            console: dict[str, Any] = self.client.request("GET", path, node=node_uuid)
+            if console.get("console_enabled"):
+                return console
+            if time.monotonic() >= deadline:
+                error = self._node(node_uuid).get("last_error") or "timed out"
+                reason = f"Ironic did not enable the console: {error}"
+                raise base.DriverError(node=node_uuid, reason=reason)
+            time.sleep(CONSOLE_POLL)
+
+    def console_log(self, node_uuid: str) -> str:
+        """Ironic keeps no console output: always empty (the node must exist)."""
+        self._node(node_uuid)
+        return ""
+
+    # ------------------------------------------------------------ adoption
+
+    def list_manageable(self) -> list[base.ManageableNode]:
+        """Active nodes with a resource class, no instance, not in maintenance."""
+        ports = self._all_ports()
+        found = self._nodes(
+            provision_state=nodes.ACTIVE, associated="false", maintenance="false"
+        )
+        return sorted(
+            (
+                nodes.to_manageable(n, tuple(ports.get(n["uuid"], ())))
+                for n in found
+                if n.get("resource_class") and not n.get("instance_uuid")
+            ),
+            key=lambda m: (m.name, m.uuid),
+        )
+
+    def adopt(self, node_uuid: str, server_uuid: str) -> None:
+        """``PATCH`` the node's ``instance_uuid``; the node keeps running."""
+        node = self._node(node_uuid)
+        if node.get("instance_uuid") == server_uuid:
+            return
+        problem = nodes.manage_problem(node)
+        if problem:
+            raise base.DriverError(node=node_uuid, reason=f"not manageable: {problem}")
+        patch = [{"op": "add", "path": "/instance_uuid", "value": server_uuid}]
+        try:
+            self.client.request(
+                "PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid
+            )
+        except base.NodeLocked:
+            raise
+        except base.DriverError as err:
+            reason = f"cannot adopt it as server {server_uuid}: {err.message}"
+            raise base.DriverError(node=node_uuid, reason=reason) from err

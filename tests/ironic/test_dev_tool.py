@@ -1,0 +1,56 @@
+"""``tools/ironic-dev``: a local Ironic with nodes, and the config to use it."""
+
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mogan.drivers import ironic as ironic_module
+from tests.conftest import unavailable
+from tests.ironic import support
+from tests.ironic.fixtures import make_conf
+
+TOOL = pathlib.Path(__file__).resolve().parents[2] / "tools" / "ironic-dev"
+
+
+@pytest.mark.services
+def test_ironic_dev_serves_nodes_until_interrupted(tmp_path):
+    """It prints a working [ironic] section; its nodes are seen; Ctrl-C stops it."""
+    try:
+        support.ensure_venv()
+    except support.IronicUnavailable as err:
+        unavailable("Ironic", err)
+    port = support.free_port()
+    command = [sys.executable, str(TOOL), "--nodes", "2", "--deployed", "1"]
+    command += ["--port", str(port), "--state", str(tmp_path / "state")]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 120
+        while not any("Ctrl-C stops it" in line for line in lines):
+            line = proc.stdout.readline()
+            assert line, f"ironic-dev ended early:\n{''.join(lines)}"
+            assert time.monotonic() < deadline, "".join(lines)
+            lines.append(line)
+        text = "".join(lines)
+        assert "driver = ironic" in text
+        assert f"endpoint_override = http://127.0.0.1:{port}" in text
+        conf = make_conf(
+            tmp_path, auth_type="none", endpoint_override=f"http://127.0.0.1:{port}"
+        )
+        driver = ironic_module.IronicDriver(conf)
+        nodes = driver.list_nodes()
+        assert [n.name for n in nodes if n.consumable] == ["ironic-00", "ironic-01"]
+        assert [m.name for m in driver.list_manageable()] == ["deployed-00"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        proc.stdout.close()
