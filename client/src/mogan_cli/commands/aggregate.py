@@ -32,14 +32,8 @@ class CreateAggregate(show.ShowOne):
         """Aggregate name and metadata."""
         parser = super().get_parser(prog_name)
         parser.add_argument("name", metavar="<name>", help="New aggregate name")
-        parser.add_argument(
-            "--property",
-            metavar="<key>=<value>",
-            dest="properties",
-            action="append",
-            type=common.key_value,
-            default=[],
-            help="Metadata to set, e.g. availability_zone=az1 (repeatable)",
+        common.add_property_option(
+            parser, "Metadata to set, e.g. availability_zone=az1 (repeatable)"
         )
         return parser
 
@@ -89,15 +83,7 @@ class SetAggregate(command.Command):
         parser = super().get_parser(prog_name)
         _aggregate_argument(parser, "Aggregate to modify (name or UUID)")
         parser.add_argument("--name", metavar="<name>", help="New aggregate name")
-        parser.add_argument(
-            "--property",
-            metavar="<key>=<value>",
-            dest="properties",
-            action="append",
-            type=common.key_value,
-            default=[],
-            help="Metadata to add or change (repeatable)",
-        )
+        common.add_property_option(parser, "Metadata to add or change (repeatable)")
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -124,14 +110,7 @@ class UnsetAggregate(command.Command):
         """The aggregate and the keys to remove."""
         parser = super().get_parser(prog_name)
         _aggregate_argument(parser, "Aggregate to modify (name or UUID)")
-        parser.add_argument(
-            "--property",
-            metavar="<key>",
-            dest="properties",
-            action="append",
-            required=True,
-            help="Metadata key to remove (repeatable)",
-        )
+        common.add_unset_property_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:

@@ -33,6 +33,31 @@ def client(cmd: command.Command) -> v1_client.Client:
     return app.get_client()
 
 
+def add_property_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--property <key>=<value>`` (repeatable) into ``properties``."""
+    parser.add_argument(
+        "--property",
+        metavar="<key>=<value>",
+        dest="properties",
+        action="append",
+        type=key_value,
+        default=[],
+        help=help_text,
+    )
+
+
+def add_unset_property_option(parser: argparse.ArgumentParser) -> None:
+    """``--property <key>`` (repeatable, at least one) into ``properties``."""
+    parser.add_argument(
+        "--property",
+        metavar="<key>",
+        dest="properties",
+        action="append",
+        required=True,
+        help="Metadata key to remove (repeatable)",
+    )
+
+
 def key_value(text: str) -> tuple[str, str]:
     """Parse ``KEY=VALUE`` (the value may be empty or contain ``=``).
 

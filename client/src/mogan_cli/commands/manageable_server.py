@@ -109,15 +109,7 @@ class ManageServer(show.ShowOne):
         parser.add_argument(
             "--description", metavar="<description>", help="Server description"
         )
-        parser.add_argument(
-            "--property",
-            metavar="<key>=<value>",
-            dest="properties",
-            action="append",
-            type=common.key_value,
-            default=[],
-            help="Metadata to set on the server (repeatable)",
-        )
+        common.add_property_option(parser, "Metadata to set on the server (repeatable)")
         return parser
 
     def take_action(

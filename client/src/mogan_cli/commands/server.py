@@ -148,15 +148,7 @@ class CreateServer(show.ShowOne):
             type=pathlib.Path,
             help="File handed to the server as user data (cloud-init)",
         )
-        parser.add_argument(
-            "--property",
-            metavar="<key>=<value>",
-            dest="properties",
-            action="append",
-            type=common.key_value,
-            default=[],
-            help="Metadata to set on the server (repeatable)",
-        )
+        common.add_property_option(parser, "Metadata to set on the server (repeatable)")
         parser.add_argument(
             "--description", metavar="<description>", help="Server description"
         )
@@ -345,15 +337,7 @@ class SetServer(command.Command):
         parser.add_argument(
             "--description", metavar="<description>", help="New description"
         )
-        parser.add_argument(
-            "--property",
-            metavar="<key>=<value>",
-            dest="properties",
-            action="append",
-            type=common.key_value,
-            default=[],
-            help="Metadata to add or change (repeatable)",
-        )
+        common.add_property_option(parser, "Metadata to add or change (repeatable)")
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -387,14 +371,7 @@ class UnsetServer(command.Command):
         """The server and the keys to remove."""
         parser = super().get_parser(prog_name)
         server_wait.server_argument(parser, "Server to modify (name or UUID)")
-        parser.add_argument(
-            "--property",
-            metavar="<key>",
-            dest="properties",
-            action="append",
-            required=True,
-            help="Metadata key to remove (repeatable)",
-        )
+        common.add_unset_property_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
