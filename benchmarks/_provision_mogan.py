@@ -1,13 +1,17 @@
-"""Provisioning benchmark: the Mogan all-in-one subprocess and its verification."""
+"""Provisioning benchmark: the Mogan all-in-one subprocess, one mode's run, checks."""
 
 import argparse
+import dataclasses
 import datetime
 import math
 import pathlib
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent import futures
 from typing import Any
 
 import httpx
@@ -17,8 +21,10 @@ from _provision_common import (
     IMAGE_URL,
     PLACEMENT_RC,
     BenchError,
+    Cost,
     free_port,
     node_specs,
+    pct,
     wait_until,
 )
 
@@ -28,8 +34,21 @@ from mogan.drivers import fake
 class Mogan:
     """A ``mogan-all-in-one`` subprocess on its own state directory."""
 
-    def __init__(self, state_dir: pathlib.Path, args: argparse.Namespace) -> None:
-        """Write the configuration; nothing runs yet."""
+    def __init__(
+        self,
+        state_dir: pathlib.Path,
+        args: argparse.Namespace,
+        engine: str = "",
+        sections: str = "",
+    ) -> None:
+        """Write the configuration; nothing runs yet.
+
+        Args:
+            state_dir: the all-in-one's state directory.
+            args: the command line (engine and scheduler knobs).
+            engine: more ``[engine]`` lines (``driver = ironic`` ...).
+            sections: more sections (``[ironic]`` ...).
+        """
         self.state_dir = state_dir
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
@@ -39,6 +58,8 @@ class Mogan:
             f"poll_interval = {args.poll_interval}\n"
             f"hardware_poll_interval = {args.hardware_poll_interval}\n"
             f"workers = {args.workers}\n"
+            + engine
+            + sections
             + (
                 f"[scheduler]\nclaim_retries = {args.claim_retries}\n"
                 if args.claim_retries is not None
@@ -146,10 +167,16 @@ def ts(value: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(value)
 
 
-def verify_active(mogan: Mogan, count: int, nodes: set[str]) -> None:
-    """All ACTIVE through the API, no double booking, allocations == servers."""
+def mogan_side_problems(
+    mogan: Mogan, count: int, nodes: set[str]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """All ACTIVE through the API, no double booking, allocations == servers.
+
+    Returns:
+        What is wrong (empty when nothing) and the servers as the API lists them.
+    """
     resp = mogan.http.get("/v1/servers/detail", params={"limit": count + 1})
-    servers = resp.json()["servers"]
+    servers: list[dict[str, Any]] = resp.json()["servers"]
     problems = []
     if len(servers) != count or any(s["status"] != "active" for s in servers):
         problems.append(f"API lists {len(servers)} servers, not all active")
@@ -169,6 +196,12 @@ def verify_active(mogan: Mogan, count: int, nodes: set[str]) -> None:
             f"Placement: {allocations} allocations, {consumers} consumers, "
             f"{providers} providers for {count} servers"
         )
+    return problems, servers
+
+
+def verify_active(mogan: Mogan, count: int, nodes: set[str]) -> None:
+    """The Mogan-side checks, and N deployed fake nodes."""
+    problems, _ = mogan_side_problems(mogan, count, nodes)
     fleet = fake.FakeDriver(str(mogan.state_dir)).list_nodes()
     deployed = {n.instance_uuid for n in fleet if n.instance_uuid is not None}
     if len(deployed) != count:
@@ -176,8 +209,8 @@ def verify_active(mogan: Mogan, count: int, nodes: set[str]) -> None:
     if problems:
         raise BenchError("; ".join(problems))
     print(
-        f"   ok: {count} active, {len(api_nodes)} distinct nodes, "
-        f"{allocations} allocations, {len(deployed)} deployed fake nodes",
+        f"   ok: {count} active, {len(nodes)} distinct nodes, "
+        f"{count} allocations, {len(deployed)} deployed fake nodes",
         flush=True,
     )
 
@@ -245,4 +278,146 @@ def create_refs(mogan: Mogan, count: int) -> dict[str, str]:
     }
 
 
-# ---------------------------------------------------------------- report
+@dataclasses.dataclass
+class ModeResult:
+    """One mode's figures."""
+
+    name: str
+    servers: int
+    post: float
+    active: Cost
+    p50: float
+    p95: float
+    p100: float
+    workflows: float
+    delete: Cost
+    reuse: float
+
+
+def run_mode(  # noqa: PLR0917 - a benchmark phase's knobs
+    mogan: Mogan,
+    name: str,
+    count: int,
+    per_post: int,
+    concurrency: int,
+    refs: dict[str, str],
+    timeout: float,
+    verify_active: Callable[[Mogan, int, set[str]], None] = verify_active,
+    verify_deleted: Callable[[Mogan], None] = verify_deleted,
+) -> ModeResult:
+    """Create ``count`` servers, wait for ACTIVE, verify, delete, verify."""
+    workflows0 = mogan.count("mogan.sqlite", "SELECT COUNT(*) FROM workflows")
+
+    def create(n: int, index: int) -> None:
+        mogan.post(
+            "/v1/servers",
+            {
+                "server": {
+                    "name": f"{name}-{index}",
+                    "flavor_uuid": refs["flavor"],
+                    "image_uuid": refs["image"],
+                    "networks": [{"net_id": refs["network"]}],
+                    "min_count": n,
+                    "max_count": n,
+                }
+            },
+        )
+
+    sizes = [min(per_post, count - start) for start in range(0, count, per_post)]
+    print(f"-- {name}: creating {count} servers ({len(sizes)} POSTs) ...", flush=True)
+    wall0, cpu0 = time.monotonic(), mogan.cpu()
+    with futures.ThreadPoolExecutor(concurrency) as pool:
+        for done in [pool.submit(create, n, i) for i, n in enumerate(sizes)]:
+            done.result()
+    posted = time.monotonic() - wall0
+
+    def all_active() -> bool:
+        mogan.alive()
+        by_status = mogan.statuses()
+        if by_status.get("error"):
+            msg = f"{by_status['error']} servers in error: {by_status}"
+            raise BenchError(msg)
+        return by_status.get("active", 0) == count
+
+    at = wait_until(f"{count} servers ACTIVE", all_active, timeout)
+    active = Cost(at - wall0, mogan.cpu() - cpu0)
+    rows = mogan.query(
+        "mogan.sqlite",
+        "SELECT created_at, launched_at, node_uuid FROM servers",
+    )
+    latencies = [(ts(b) - ts(a)).total_seconds() for a, b, _ in rows]
+    nodes = {node for _, _, node in rows}
+    workflows = mogan.count("mogan.sqlite", "SELECT COUNT(*) FROM workflows")
+    print(f"   all ACTIVE after {active.wall:.2f} s; verifying ...", flush=True)
+    verify_active(mogan, count, nodes)
+
+    print(f"-- {name}: deleting {count} servers ...", flush=True)
+    uuids = [str(r[0]) for r in mogan.query("mogan.sqlite", "SELECT uuid FROM servers")]
+
+    def delete(server_uuid: str) -> None:
+        resp = mogan.http.delete(f"/v1/servers/{server_uuid}")
+        if resp.status_code != 204:  # noqa: PLR2004
+            msg = f"DELETE {server_uuid}: {resp.status_code} {resp.text[:300]}"
+            raise BenchError(msg)
+
+    wall0, cpu0 = time.monotonic(), mogan.cpu()
+    with futures.ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(delete, uuids))
+    gone = wait_until(
+        "every server deleted",
+        lambda: (mogan.alive(), not mogan.statuses())[1],
+        timeout,
+    )
+    deleted = Cost(gone - wall0, mogan.cpu() - cpu0)
+    verify_deleted(mogan)
+    # NOTE: the scheduler picks from the nodes view (consumable, not
+    # allocated); measure how long after the last delete every node is
+    # claimable there and wait for it, so the next mode starts full.
+    reusable = wait_until(
+        "every node claimable again",
+        lambda: (
+            mogan.count(
+                "mogan.sqlite",
+                "SELECT COUNT(*) FROM nodes WHERE consumable = 1 "
+                "AND maintenance = 0 AND allocated = 0",
+            )
+            == count
+        ),
+        timeout,
+    )
+    return ModeResult(
+        name=name,
+        servers=count,
+        post=posted,
+        active=active,
+        p50=statistics.median(latencies),
+        p95=pct(latencies, 0.95),
+        p100=max(latencies),
+        workflows=(workflows - workflows0) / count,
+        delete=deleted,
+        reuse=reusable - gone,
+    )
+
+
+def ms(seconds: float, count: int) -> str:
+    """Milliseconds per item."""
+    return f"{1000 * seconds / count:8.2f}"
+
+
+def results_header() -> str:
+    """The header of the per-mode table."""
+    return (
+        f"{'mode':22} {'POSTs s':>8} {'to ACTIVE s':>12} {'srv/s':>7} "
+        f"{'CPU ms/srv':>11} {'p50 s':>7} {'p95 s':>7} {'max s':>7} "
+        f"{'wf/srv':>7} {'delete s':>9} {'del CPU ms/srv':>15} {'reuse s':>8}"
+    )
+
+
+def result_line(r: ModeResult) -> str:
+    """One mode's line of the table."""
+    return (
+        f"{r.name:22} {r.post:8.2f} {r.active.wall:12.2f} "
+        f"{r.servers / r.active.wall:7.1f} {ms(r.active.cpu, r.servers):>11} "
+        f"{r.p50:7.2f} {r.p95:7.2f} {r.p100:7.2f} {r.workflows:7.1f} "
+        f"{r.delete.wall:9.2f} {ms(r.delete.cpu, r.servers):>15} {r.reuse:8.2f}"
+    )

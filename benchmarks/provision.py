@@ -26,163 +26,39 @@ polling the API, so the control-plane CPU measured for the Mogan process is
 the cost of provisioning, not of the benchmark's watching. Per-server
 time-to-ACTIVE is ``launched_at - created_at`` of each server row.
 
+``--driver ironic`` (default 100 servers, batch mode) measures instead
+Mogan + a real standalone Ironic (fake hardware) against Ironic alone
+deploying the same nodes; see ``_provision_ironic.py``.
+
 It prints a table and exits non-zero when a verification fails or a phase
 times out. The subprocess is stopped and the state directory removed at the
 end (``--keep`` keeps the directory for a post-mortem).
 """
 
 import argparse
-import dataclasses
 import os
 import pathlib
 import platform
 import shutil
-import statistics
 import sys
 import tempfile
-import time
-from concurrent import futures
 
 from _provision_common import (
     BenchError,
     Cost,
     floor_driver,
     floor_placement,
-    pct,
-    wait_until,
 )
 from _provision_mogan import (
+    ModeResult,
     Mogan,
     create_refs,
+    ms,
+    result_line,
+    results_header,
+    run_mode,
     start_mogan,
-    ts,
-    verify_active,
-    verify_deleted,
 )
-
-
-@dataclasses.dataclass
-class ModeResult:
-    """One mode's figures."""
-
-    name: str
-    servers: int
-    post: float
-    active: Cost
-    p50: float
-    p95: float
-    p100: float
-    workflows: float
-    delete: Cost
-    reuse: float
-
-
-def run_mode(  # noqa: PLR0917 - a benchmark phase's knobs
-    mogan: Mogan,
-    name: str,
-    count: int,
-    per_post: int,
-    concurrency: int,
-    refs: dict[str, str],
-    timeout: float,
-) -> ModeResult:
-    """Create ``count`` servers, wait for ACTIVE, verify, delete, verify."""
-    workflows0 = mogan.count("mogan.sqlite", "SELECT COUNT(*) FROM workflows")
-
-    def create(n: int, index: int) -> None:
-        mogan.post(
-            "/v1/servers",
-            {
-                "server": {
-                    "name": f"{name}-{index}",
-                    "flavor_uuid": refs["flavor"],
-                    "image_uuid": refs["image"],
-                    "networks": [{"net_id": refs["network"]}],
-                    "min_count": n,
-                    "max_count": n,
-                }
-            },
-        )
-
-    sizes = [min(per_post, count - start) for start in range(0, count, per_post)]
-    print(f"-- {name}: creating {count} servers ({len(sizes)} POSTs) ...", flush=True)
-    wall0, cpu0 = time.monotonic(), mogan.cpu()
-    with futures.ThreadPoolExecutor(concurrency) as pool:
-        for done in [pool.submit(create, n, i) for i, n in enumerate(sizes)]:
-            done.result()
-    posted = time.monotonic() - wall0
-
-    def all_active() -> bool:
-        mogan.alive()
-        by_status = mogan.statuses()
-        if by_status.get("error"):
-            msg = f"{by_status['error']} servers in error: {by_status}"
-            raise BenchError(msg)
-        return by_status.get("active", 0) == count
-
-    at = wait_until(f"{count} servers ACTIVE", all_active, timeout)
-    active = Cost(at - wall0, mogan.cpu() - cpu0)
-    rows = mogan.query(
-        "mogan.sqlite",
-        "SELECT created_at, launched_at, node_uuid FROM servers",
-    )
-    latencies = [(ts(b) - ts(a)).total_seconds() for a, b, _ in rows]
-    nodes = {node for _, _, node in rows}
-    workflows = mogan.count("mogan.sqlite", "SELECT COUNT(*) FROM workflows")
-    print(f"   all ACTIVE after {active.wall:.2f} s; verifying ...", flush=True)
-    verify_active(mogan, count, nodes)
-
-    print(f"-- {name}: deleting {count} servers ...", flush=True)
-    uuids = [str(r[0]) for r in mogan.query("mogan.sqlite", "SELECT uuid FROM servers")]
-
-    def delete(server_uuid: str) -> None:
-        resp = mogan.http.delete(f"/v1/servers/{server_uuid}")
-        if resp.status_code != 204:  # noqa: PLR2004
-            msg = f"DELETE {server_uuid}: {resp.status_code} {resp.text[:300]}"
-            raise BenchError(msg)
-
-    wall0, cpu0 = time.monotonic(), mogan.cpu()
-    with futures.ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(delete, uuids))
-    gone = wait_until(
-        "every server deleted",
-        lambda: (mogan.alive(), not mogan.statuses())[1],
-        timeout,
-    )
-    deleted = Cost(gone - wall0, mogan.cpu() - cpu0)
-    verify_deleted(mogan)
-    # NOTE: the scheduler picks from the nodes view (consumable, not
-    # allocated); measure how long after the last delete every node is
-    # claimable there and wait for it, so the next mode starts full.
-    reusable = wait_until(
-        "every node claimable again",
-        lambda: (
-            mogan.count(
-                "mogan.sqlite",
-                "SELECT COUNT(*) FROM nodes WHERE consumable = 1 "
-                "AND maintenance = 0 AND allocated = 0",
-            )
-            == count
-        ),
-        timeout,
-    )
-    return ModeResult(
-        name=name,
-        servers=count,
-        post=posted,
-        active=active,
-        p50=statistics.median(latencies),
-        p95=pct(latencies, 0.95),
-        p100=max(latencies),
-        workflows=(workflows - workflows0) / count,
-        delete=deleted,
-        reuse=reusable - gone,
-    )
-
-
-def ms(seconds: float, count: int) -> str:
-    """Milliseconds per item."""
-    return f"{1000 * seconds / count:8.2f}"
 
 
 def report(
@@ -220,19 +96,9 @@ def report(
         f"(CPU {cpu_synced:.1f} s; not in the figures below)"
     )
     print()
-    header = (
-        f"{'mode':22} {'POSTs s':>8} {'to ACTIVE s':>12} {'srv/s':>7} "
-        f"{'CPU ms/srv':>11} {'p50 s':>7} {'p95 s':>7} {'max s':>7} "
-        f"{'wf/srv':>7} {'delete s':>9} {'del CPU ms/srv':>15} {'reuse s':>8}"
-    )
-    print(header)
+    print(results_header())
     for r in results:
-        print(
-            f"{r.name:22} {r.post:8.2f} {r.active.wall:12.2f} "
-            f"{r.servers / r.active.wall:7.1f} {ms(r.active.cpu, r.servers):>11} "
-            f"{r.p50:7.2f} {r.p95:7.2f} {r.p100:7.2f} {r.workflows:7.1f} "
-            f"{r.delete.wall:9.2f} {ms(r.delete.cpu, r.servers):>15} {r.reuse:8.2f}"
-        )
+        print(result_line(r))
     deploy = floor["fake driver deploy"]
     claims = floor[f"placement claim, {args.batch} per POST"]
     teardown = floor["fake driver teardown"]
@@ -256,11 +122,18 @@ def report(
 def make_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--servers", type=int, default=500)
+    parser.add_argument(
+        "--driver",
+        choices=("fake", "ironic"),
+        default="fake",
+        help="fake: zero-delay fake fleet; ironic: a real Ironic (fake hardware)",
+    )
+    parser.add_argument("--servers", type=int, help="default 500 (fake), 100 (ironic)")
     parser.add_argument("--batch", type=int, default=50, help="max_count per POST")
     parser.add_argument("--concurrency", type=int, default=8, help="parallel POSTs")
     parser.add_argument(
-        "--modes", default="batch,single", help="comma list of batch, single"
+        "--modes",
+        help="comma list of batch, single (default: both (fake), batch (ironic))",
     )
     parser.add_argument("--poll-interval", type=float, default=0.1)
     parser.add_argument("--hardware-poll-interval", type=float, default=0.1)
@@ -276,10 +149,26 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> argparse.Namespace:
+    """The command line, with the defaults that depend on ``--driver``."""
+    args = parser.parse_args(argv)
+    ironic = args.driver == "ironic"
+    if args.servers is None:
+        args.servers = 100 if ironic else 500
+    if args.modes is None:
+        args.modes = "batch" if ironic else "batch,single"
+    if set(args.modes.split(",")) - {"batch", "single"}:
+        parser.error(f"unknown mode in {args.modes}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every verification passed."""
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
+    ironic = args.driver == "ironic"
     n = args.servers
 
     if args.state_dir:
@@ -289,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{root} is not empty")
     else:
         root = pathlib.Path(tempfile.mkdtemp(prefix="mogan-bench-"))
-    (root / "floor").mkdir()
     (root / "mogan").mkdir()
+    if ironic:
+        return run_ironic(args, root)
+    (root / "floor").mkdir()
     mogan = Mogan(root / "mogan", args)
     try:
         print(f"-- floor: fake driver and Placement, {n} each ...", flush=True)
@@ -305,10 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         for mode in args.modes.split(","):
             if mode == "batch":
                 label, per_post = f"batch ({args.batch}/POST)", args.batch
-            elif mode == "single":
-                label, per_post = f"single ({args.concurrency} par.)", 1
             else:
-                parser.error(f"unknown mode {mode}")
+                label, per_post = f"single ({args.concurrency} par.)", 1
             results.append(
                 run_mode(
                     mogan, label, n, per_post, args.concurrency, refs, args.timeout
@@ -322,6 +211,29 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         mogan.stop()
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+def run_ironic(args: argparse.Namespace, root: pathlib.Path) -> int:
+    """``--driver ironic``: Mogan + a real Ironic against Ironic alone."""
+    # NOTE: imported here: it puts the repository root on sys.path for the
+    # tests' Ironic harness, which the fake-driver run does not need.
+    import _provision_ironic  # noqa: PLC0415
+
+    try:
+        _provision_ironic.run(args, root)
+    except (
+        BenchError,
+        AssertionError,
+        _provision_ironic.support.IronicUnavailable,
+    ) as err:
+        print(f"FAILED: {err}", file=sys.stderr)
+        print(f"(logs under {root})", file=sys.stderr)
+        args.keep = True
+        return 1
+    finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
     return 0
