@@ -85,6 +85,23 @@ class TestConcurrency:
             assert node_db.mark_released(session, outsider) == [node]
         assert list(scheduler.select_and_claim({}, request(node_rc)).values()) == [node]
 
+    def test_a_resumed_request_that_fails_keeps_no_claim(
+        self, scheduler, driver, sync, placement_api, node_rc
+    ):
+        """Claims kept from an earlier call are dropped when the request fails whole."""
+        nodes = support.enroll(driver, 2, node_rc)
+        sync()
+        req = request(node_rc, 2)
+        first, _ = req["server_uuids"]
+        rc = placement_client.resource_class_name(node_rc)
+        # NOTE: an earlier call claimed the first server, and the other node
+        # went to someone else; neither reached Mogan's view.
+        placement_api.claim({first: {nodes[0]: {rc: 1}}}, "project-a", "alice")
+        placement_api.claim({str(uuid.uuid4()): {nodes[1]: {rc: 1}}}, "p", "u")
+        with pytest.raises(exception.NoValidNode):
+            scheduler.select_and_claim({}, req)
+        assert placement_api.allocations_of(first) == {}
+
 
 class TestMultiServer:
     def test_all_servers_claimed_in_one_request(self, scheduler, driver, sync, node_rc):

@@ -147,7 +147,10 @@ def select_and_claim(
                 # Not a lost race, so no retry is spent.
                 in_flight.wait_until_clear_of(others, IN_FLIGHT_WAIT)
                 continue
-            raise _no_valid_node(database, request, choice, len(placed))
+            error = _no_valid_node(database, request, choice, len(placed))
+            # NOTE: all or nothing: claims kept from an earlier call go too.
+            _release(database, placement, placed)
+            raise error
         chosen = dict(zip(pending, chosen_nodes, strict=False))
         started = time.monotonic()
         try:
@@ -196,6 +199,20 @@ def _claim(
         user_id=request.user_id,
         generations=generations,
     )
+
+
+def _release(
+    database: db_session.Database,
+    placement: placement_client.PlacementClient,
+    placed: dict[str, str],
+) -> None:
+    """Drop the claims of ``placed`` servers, in Placement and in the view."""
+    for server in placed:
+        placement.release(server)
+    if placed:
+        with database.transaction() as session:
+            for server in placed:
+                node_db.mark_released(session, server)
 
 
 def _record(database: db_session.Database, claimed: dict[str, str]) -> None:
