@@ -242,3 +242,20 @@ class TestRemoval:
         placement_api.release(server)
         assert node_sync.sync(database, empty, placement_api, "h").removed == 1
         assert placement_api.get_provider(node) is None
+
+
+class TestNodesWithoutAResourceClass:
+    def test_a_node_without_a_class_gets_a_row_and_breaks_nothing(
+        self, database, driver, placement_api, node_rc
+    ):
+        """A node with no resource class is listed, never offered; others sync."""
+        (good,) = support.enroll(driver, 1, node_rc)
+        bare = str(uuid.uuid4())
+        driver.enroll(
+            base.NodeSpec(uuid=bare, name=f"bare-{bare[:8]}", resource_class="")
+        )
+        result = node_sync.sync(database, driver, placement_api, "host-1")
+        assert result.failed == 0
+        assert rows(database)[bare].resource_class == ""
+        assert placement_api.get_provider(bare) is None
+        assert placement_api.get_provider(good) is not None

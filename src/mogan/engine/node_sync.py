@@ -108,7 +108,7 @@ def sync(
             # NOTE: only where this run writes no inventory: a consumable
             # node is allocated exactly when Placement had no room on it.
             ledger[spec.uuid] = spec.uuid in providers and spec.uuid not in free
-        if _maybe_stale_reserved(spec, row, fleet):
+        if spec.resource_class and _maybe_stale_reserved(spec, row, fleet):
             try:
                 held = bool(placement.provider_allocations(spec.uuid))
             except placement_client.PlacementError:
@@ -120,7 +120,9 @@ def sync(
                 # back below; the next run reconciles the flag.
                 fleet.stale.add(spec.uuid)
                 ledger.pop(spec.uuid, None)
-        if _needs_placement(spec, row, fleet):
+        # NOTE: a node without a resource class can never be offered (and
+        # CUSTOM_ alone is no class): it gets a row, not a provider.
+        if spec.resource_class and _needs_placement(spec, row, fleet):
             try:
                 created = _apply(placement, spec, row, fleet)
             except (
@@ -201,7 +203,11 @@ def _read_fleet(
     # NOTE: one query per class finds the free providers: nodes that must
     # not be claimed but are free need a reserved unit again, and the
     # scheduler's ``allocated`` flags are reconciled against the rest.
-    rcs = {placement_client.resource_class_name(s.resource_class) for s in specs}
+    rcs = {
+        placement_client.resource_class_name(s.resource_class)
+        for s in specs
+        if s.resource_class
+    }
     free: set[str] = set()
     for rc in sorted(rcs):
         placement.ensure_resource_class(rc)
@@ -235,7 +241,11 @@ def sync_node(
     provider = placement.get_provider(node_uuid)
     fleet = _Fleet({node_uuid: provider} if provider else {}, set(), aggregates)
     values = _driver_values(spec, driver.name)
-    if _needs_placement(spec, row, fleet) and _apply(placement, spec, row, fleet):
+    if (
+        spec.resource_class
+        and _needs_placement(spec, row, fleet)
+        and _apply(placement, spec, row, fleet)
+    ):
         values["provider_synced"] = True
     with database.transaction() as session:
         if row is None:
