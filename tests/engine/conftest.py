@@ -9,6 +9,7 @@ their servers' unique uuids).
 """
 
 import base64
+import contextlib
 import dataclasses
 import threading
 import time
@@ -287,15 +288,54 @@ def world(econf, database, driver, placement_client_) -> World:
     return w
 
 
-@pytest.fixture(scope="session")
-def bus_conf(placement_state: str) -> cfg.ConfigOpts:
-    """Session configuration of the shared in-process bus."""
+def make_bus_conf(exchange: str) -> cfg.ConfigOpts:
+    """Configuration of an in-process bus on ``exchange``."""
     return mogan_conf.make_conf(
         overrides={
-            "DEFAULT": {"transport_url": "fake://", "control_exchange": EXCHANGE},
+            "DEFAULT": {"transport_url": "fake://", "control_exchange": exchange},
             "placement": {"embedded": True},
         }
     )
+
+
+@contextlib.contextmanager
+def serving_scheduler(
+    bus_conf: cfg.ConfigOpts,
+) -> Iterator[scheduler_manager.SchedulerManager]:
+    """The real scheduler behind its RPC server on ``bus_conf``'s bus."""
+    mgr = scheduler_manager.SchedulerManager(bus_conf)
+    server = rpc.server(bus_conf, rpc.SCHEDULER_TOPIC, [mgr])
+    server.start()
+    try:
+        yield mgr
+    finally:
+        server.stop()
+        server.wait()
+
+
+@contextlib.contextmanager
+def listening(bus_conf: cfg.ConfigOpts) -> Iterator["Recorder"]:
+    """A recorder of the versioned notifications on ``bus_conf``'s bus."""
+    recorder = Recorder()
+    transport = messaging.get_notification_transport(bus_conf)
+    listener = messaging.get_notification_listener(
+        transport,
+        [messaging.Target(topic=notifications.TOPIC)],
+        [recorder],
+        executor="threading",
+    )
+    listener.start()
+    try:
+        yield recorder
+    finally:
+        listener.stop()
+        listener.wait()
+
+
+@pytest.fixture(scope="session")
+def bus_conf(placement_state: str) -> cfg.ConfigOpts:
+    """Session configuration of the shared in-process bus."""
+    return make_bus_conf(EXCHANGE)
 
 
 @pytest.fixture(scope="session")
@@ -305,12 +345,8 @@ def scheduler_rpc(bus_conf) -> Iterator[scheduler_manager.SchedulerManager]:
     NOTE: stopping an oslo.messaging server takes about a second, so one
     serves every test; each test points it at its own database.
     """
-    mgr = scheduler_manager.SchedulerManager(bus_conf)
-    server = rpc.server(bus_conf, rpc.SCHEDULER_TOPIC, [mgr])
-    server.start()
-    yield mgr
-    server.stop()
-    server.wait()
+    with serving_scheduler(bus_conf) as mgr:
+        yield mgr
 
 
 @pytest.fixture
@@ -377,18 +413,8 @@ class Recorder:
 @pytest.fixture(scope="session")
 def _listener(bus_conf) -> Iterator[Recorder]:
     """A listener on ``versioned_notifications`` for the whole session."""
-    recorder = Recorder()
-    transport = messaging.get_notification_transport(bus_conf)
-    listener = messaging.get_notification_listener(
-        transport,
-        [messaging.Target(topic=notifications.TOPIC)],
-        [recorder],
-        executor="threading",
-    )
-    listener.start()
-    yield recorder
-    listener.stop()
-    listener.wait()
+    with listening(bus_conf) as recorder:
+        yield recorder
 
 
 @pytest.fixture

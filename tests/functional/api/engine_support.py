@@ -13,14 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import oslo_messaging as messaging
 import pytest
 from oslo_config import cfg
 
-from mogan import conf as mogan_conf
-from mogan import rpc
 from mogan.drivers import base as driver_base
-from mogan.engine import notifications
 from mogan.scheduler import manager as scheduler_manager
 from tests.conftest import ADMIN
 from tests.engine import conftest as engine_conftest
@@ -57,12 +53,7 @@ def econf(conf: cfg.ConfigOpts, placement_state: str) -> cfg.ConfigOpts:
 @pytest.fixture(scope="module")
 def bus_conf() -> cfg.ConfigOpts:
     """Configuration of this module's in-process bus."""
-    return mogan_conf.make_conf(
-        overrides={
-            "DEFAULT": {"transport_url": "fake://", "control_exchange": EXCHANGE},
-            "placement": {"embedded": True},
-        }
-    )
+    return engine_conftest.make_bus_conf(EXCHANGE)
 
 
 @pytest.fixture(scope="module")
@@ -70,29 +61,15 @@ def scheduler_rpc(
     bus_conf: cfg.ConfigOpts,
 ) -> Iterator[scheduler_manager.SchedulerManager]:
     """The real scheduler behind its RPC server (each test sets its database)."""
-    mgr = scheduler_manager.SchedulerManager(bus_conf)
-    server = rpc.server(bus_conf, rpc.SCHEDULER_TOPIC, [mgr])
-    server.start()
-    yield mgr
-    server.stop()
-    server.wait()
+    with engine_conftest.serving_scheduler(bus_conf) as mgr:
+        yield mgr
 
 
 @pytest.fixture(scope="module")
 def _listener(bus_conf: cfg.ConfigOpts) -> Iterator[engine_conftest.Recorder]:
     """A listener on ``versioned_notifications`` for the module."""
-    recorder = engine_conftest.Recorder()
-    transport = messaging.get_notification_transport(bus_conf)
-    listener = messaging.get_notification_listener(
-        transport,
-        [messaging.Target(topic=notifications.TOPIC)],
-        [recorder],
-        executor="threading",
-    )
-    listener.start()
-    yield recorder
-    listener.stop()
-    listener.wait()
+    with engine_conftest.listening(bus_conf) as recorder:
+        yield recorder
 
 
 # NOTE: what a test module binds (``globals().update(FIXTURES)``): the four
