@@ -7,6 +7,8 @@ in ``mogan.cmd``; this module only turns a name into a driver instance.
 import importlib.metadata
 from typing import Any
 
+from oslo_config import cfg
+
 from mogan import exception
 from mogan.drivers import base
 
@@ -44,3 +46,15 @@ def load(name: str, **kwargs: Any) -> base.Driver:
         raise TypeError(f"driver {name} ({targets[0]}) is not a mogan driver class")
     driver: base.Driver = cls(**kwargs)
     return driver
+
+
+def from_conf(conf: cfg.ConfigOpts) -> base.Driver:
+    """The driver ``[engine] driver`` names.
+
+    The fake one keeps its fleet in ``state_path``; every other driver reads
+    its own options (``[ironic]`` ...) from ``conf``.
+    """
+    name = conf.engine.driver
+    if name == "fake":
+        return load(name, state_path=conf.state_path)
+    return load(name, conf=conf)

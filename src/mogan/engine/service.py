@@ -38,18 +38,6 @@ LOG = logging.getLogger(__name__)
 POWER_SYNC_STATUSES = (states.ACTIVE, states.STOPPED)
 
 
-def load_driver(conf: cfg.ConfigOpts) -> driver_base.Driver:
-    """The configured driver.
-
-    The fake one keeps its fleet in ``state_path``; every other driver reads
-    its own options (``[ironic]`` ...) from ``conf``.
-    """
-    name = conf.engine.driver
-    if name == "fake":
-        return loader.load(name, state_path=conf.state_path)
-    return loader.load(name, conf=conf)
-
-
 def build_deps(
     conf: cfg.ConfigOpts,
     db: db_session.Database,
@@ -60,7 +48,7 @@ def build_deps(
         conf=conf,
         db=db,
         host=conf.host,
-        driver=driver or load_driver(conf),
+        driver=driver or loader.from_conf(conf),
         placement=placement.get_client(conf),
         network=network.get_backend(conf),
         image=image.get_backend(conf),

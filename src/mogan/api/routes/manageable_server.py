@@ -13,7 +13,7 @@ from mogan.api.routes import server as server_routes
 from mogan.api.schemas import manageable_server as schema
 from mogan.api.schemas import server as server_schema
 from mogan.drivers import base as driver_base
-from mogan.engine import service as engine_service
+from mogan.drivers import loader as driver_loader
 from mogan.services import manageable_server as manage_svc
 
 TAG = "manageable_servers"
@@ -23,7 +23,7 @@ def _driver() -> driver_base.Driver:
     """The app's driver, loaded on first use as the engine loads its own."""
     extensions = flask.current_app.extensions
     if "mogan.driver" not in extensions:
-        extensions["mogan.driver"] = engine_service.load_driver(state.conf())
+        extensions["mogan.driver"] = driver_loader.from_conf(state.conf())
     driver: driver_base.Driver = extensions["mogan.driver"]
     return driver
 
