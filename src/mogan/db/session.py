@@ -5,6 +5,11 @@ write ``with database.transaction() as session:``; the block commits on
 success and rolls back on error. Query functions never commit. No queries
 live here.
 
+No thread may open a write transaction while it holds another: on SQLite
+the inner one waits for the write lock its own outer one holds (30 s, then
+fails), and on the server backends it can wait on the outer one's row locks.
+``transaction`` raises ``NestedWriteTransaction`` instead, at once.
+
 SQLite needs two fixes to behave like the server backends: foreign keys are
 switched on per connection, and SQLAlchemy (not the ``sqlite3`` module) emits
 ``BEGIN``, so a SAVEPOINT opened by a query function nests inside the
@@ -13,6 +18,7 @@ caller's transaction instead of committing on its own.
 
 import contextlib
 import pathlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +34,14 @@ def url_from_conf(connection: str | None, state_path: str) -> str:
 
 
 READONLY_OPTION = "mogan_readonly"
+
+# NOTE: per thread, across every Database: two handles on one SQLite file
+# (the API's and the engine's in the all-in-one) share its write lock.
+_writing = threading.local()
+
+
+class NestedWriteTransaction(RuntimeError):
+    """A write transaction was opened while this thread holds another."""
 
 
 def _configure_sqlite_connection(dbapi_conn: Any, _record: Any) -> None:
@@ -107,10 +121,28 @@ class Database:
             readonly: the block only reads. On SQLite it then runs beside
                 writers instead of queueing for the write lock; writing in
                 such a block is a bug (it may fail under contention).
+
+        Raises:
+            NestedWriteTransaction: a write transaction opened while this
+                thread already holds one (a programming error: commit the
+                first, or pass its session down).
         """
-        maker = self._readonly_sessionmaker if readonly else self._sessionmaker
-        with maker() as session, session.begin():
-            yield session
+        if readonly:
+            with self._readonly_sessionmaker() as session, session.begin():
+                yield session
+            return
+        if getattr(_writing, "depth", 0):
+            msg = (
+                "a write transaction was opened while this thread holds "
+                "another; finish the first or pass its session down"
+            )
+            raise NestedWriteTransaction(msg)
+        _writing.depth = 1
+        try:
+            with self._sessionmaker() as session, session.begin():
+                yield session
+        finally:
+            _writing.depth = 0
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -181,6 +181,16 @@ class ScheduleFlow(workflow.Flow):
     kind = SCHEDULE
     steps = (SelectAndClaim(),)
 
+    def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
+        """After a failure, drop any claim an unplaced server may hold."""
+        if ok:
+            return
+        with ctx.deps.db.transaction(readonly=True) as session:
+            servers = server_db.get_servers(session, list(ctx.args["server_uuids"]))
+            unplaced = [s.uuid for s in servers if s.node_uuid is None]
+        for uuid in unplaced:
+            steps.release_claim(ctx, uuid)
+
     def on_failed(
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
@@ -188,7 +198,6 @@ class ScheduleFlow(workflow.Flow):
         servers = server_db.get_servers(session, list(ctx.args["server_uuids"]))
         for server in servers:
             if server.node_uuid is None:
-                steps.release_claim(ctx, server.uuid)
                 fail_server(ctx, session, server, error)
 
 
@@ -318,10 +327,16 @@ class BuildFlow(workflow.Flow):
         if status != states.BUILDING:
             raise workflow.Aborted(reason=f"server is {status or 'gone'}")
 
+    def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
+        """The deployed node's power state, for ``on_done``."""
+        if ok:
+            ctx.state["power_state"] = ctx.deps.driver.get_power_state(
+                ctx.state["node_uuid"]
+            )
+
     def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
         """ACTIVE with the node's power state and launch time; unlock."""
-        node_uuid = ctx.state["node_uuid"]
-        power = ctx.deps.driver.get_power_state(node_uuid)
+        power = ctx.state.get("power_state")
         server = server_db.get_server(session, ctx.server_uuid)
         steps.unlock(ctx, session)
         if server is None:

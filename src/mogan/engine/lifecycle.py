@@ -8,6 +8,7 @@ start the driver operation, poll it, and fire the FSM's ``done`` (or
 ``fail``/``error``) when it ends.
 """
 
+import logging
 from typing import Any
 
 from sqlalchemy import orm
@@ -16,6 +17,8 @@ from mogan import states
 from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.engine import build, steps, workflow
+
+LOG = logging.getLogger(__name__)
 
 DELETE = "delete"
 POWER = "power"
@@ -241,10 +244,28 @@ class PowerFlow(workflow.Flow):
         """Stop when the server left the action's status (being deleted)."""
         _expect_status(ctx, POWER_STATUS[ctx.args["target"]])
 
+    def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
+        """The node's power state now, for the hooks (kept if unreadable)."""
+        node_uuid = ctx.state.get("node_uuid")
+        if ok:
+            ctx.state["power_state"] = ctx.deps.driver.get_power_state(
+                ctx.state["node_uuid"]
+            )
+            return
+        if node_uuid is None:
+            with ctx.deps.db.transaction(readonly=True) as session:
+                server = server_db.get_server(session, ctx.server_uuid)
+                node_uuid = server.node_uuid if server else None
+        if node_uuid:
+            try:
+                ctx.state["power_state"] = ctx.deps.driver.get_power_state(node_uuid)
+            except Exception:  # noqa: BLE001 - keep the last known state
+                LOG.warning("power state of node %s unreadable", node_uuid)
+
     def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
         """Record the power state; done -> active or stopped."""
         target = ctx.args["target"]
-        power = ctx.deps.driver.get_power_state(ctx.state["node_uuid"])
+        power = ctx.state.get("power_state")
         steps.unlock(ctx, session)
         server = server_db.get_server(session, ctx.server_uuid)
         if server is None:
@@ -267,13 +288,7 @@ class PowerFlow(workflow.Flow):
         server = server_db.get_server(session, ctx.server_uuid)
         if server is None or server.status != POWER_STATUS[target]:
             return
-        node_uuid = ctx.state.get("node_uuid") or server.node_uuid
-        power = server.power_state
-        if node_uuid:
-            try:
-                power = ctx.deps.driver.get_power_state(node_uuid)
-            except Exception:  # noqa: BLE001 - keep the last known state
-                power = server.power_state
+        power = ctx.state.get("power_state", server.power_state)
         event = states.FAIL
         if target in {"reboot", "soft_reboot"} and power != states.POWER_ON:
             event = states.ERROR_EVENT
@@ -323,9 +338,16 @@ class RebuildFlow(workflow.Flow):
         """Stop when the server left ``rebuilding`` (being deleted)."""
         _expect_status(ctx, states.REBUILDING)
 
+    def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
+        """The redeployed node's power state, for ``on_done``."""
+        if ok:
+            ctx.state["power_state"] = ctx.deps.driver.get_power_state(
+                ctx.state["node_uuid"]
+            )
+
     def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
         """ACTIVE on the new image."""
-        power = ctx.deps.driver.get_power_state(ctx.state["node_uuid"])
+        power = ctx.state.get("power_state")
         steps.unlock(ctx, session)
         server = server_db.get_server(session, ctx.server_uuid)
         if server is None:

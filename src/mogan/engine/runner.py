@@ -19,6 +19,7 @@ import logging
 import threading
 from typing import Any
 
+from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
 from mogan.engine import notifications, workflow
@@ -33,6 +34,11 @@ UNDO_ATTEMPTS = 5
 RETRY_ATTEMPTS = 60
 DB_RETRY_SECONDS = 0.05
 RETRIES_KEY = "_retries"
+# NOTE: finishing (the flow's hooks and the final row update) that keeps
+# failing is retried with backoff this many times, then the workflow is
+# abandoned: failed, its servers in error with a fault.
+FINISH_ATTEMPTS = 5
+FINISH_KEY = "_finish_attempts"
 
 
 class Runner:
@@ -249,6 +255,7 @@ class Runner:
         snap = ctx.workflow
         status = workflow_db.DONE if ok else workflow_db.FAILED
         try:
+            flow.before_finish(ctx, ok)
             with self.deps.db.transaction() as session:
                 if ok:
                     flow.on_done(ctx, session)
@@ -258,22 +265,60 @@ class Runner:
         except _LeaseLost:
             LOG.warning("workflow %s: lease lost before finishing", snap.uuid)
             return
-        except Exception as err:
-            LOG.exception("workflow %s: finishing failed", snap.uuid)
-            with self.deps.db.transaction() as session:
-                workflow_db.advance(
-                    session,
-                    snap.uuid,
-                    self.host,
-                    lease_seconds=self.lease,
-                    values={"last_error": str(err)[:1000]},
-                    release_after=self.deps.conf.engine.hardware_poll_interval,
-                )
+        except Exception as err:  # noqa: BLE001 - every failure is recorded
+            self._finish_failed(ctx, err)
             return
         LOG.info("workflow %s (%s) %s", snap.uuid, snap.kind, status)
         notifications.send(self.deps, ctx.notifications)
         if ctx.wake_after:
             self.deps.wake()
+
+    def _finish_failed(self, ctx: workflow.StepContext, err: Exception) -> None:
+        """Retry finishing with backoff, a bounded number of times, then give up.
+
+        Giving up marks the workflow failed and its servers in error with a
+        fault saying why, so nothing is retried forever.
+        """
+        snap = ctx.workflow
+        attempts = int(ctx.state.get(FINISH_KEY, 0)) + 1
+        LOG.error(
+            "workflow %s: finishing failed (attempt %d of %d)",
+            snap.uuid,
+            attempts,
+            FINISH_ATTEMPTS,
+            exc_info=err,
+        )
+        ctx.state[FINISH_KEY] = attempts
+        with self.deps.db.transaction() as session:
+            if attempts < FINISH_ATTEMPTS:
+                backoff = min(
+                    self.deps.conf.engine.hardware_poll_interval * 2**attempts, 60.0
+                )
+                workflow_db.advance(
+                    session,
+                    snap.uuid,
+                    self.host,
+                    lease_seconds=self.lease,
+                    values={"state": ctx.state, "last_error": str(err)[:1000]},
+                    release_after=backoff,
+                )
+                return
+            error = workflow.describe_error(err)
+            error["message"] = (f"{snap.kind} could not finish: {error['message']}")[
+                :255
+            ]
+            servers = [snap.server_uuid] if snap.server_uuid else []
+            servers += list(snap.args.get("server_uuids") or [])
+            for server_uuid in dict.fromkeys(servers):
+                server_db.give_up(session, server_uuid, error)
+            workflow_db.finish(
+                session,
+                snap.uuid,
+                self.host,
+                workflow_db.FAILED,
+                {"state": ctx.state, "last_error": error["message"]},
+            )
+        LOG.error("workflow %s (%s) abandoned: %s", snap.uuid, snap.kind, err)
 
 
 class _LeaseLost(Exception):

@@ -8,9 +8,13 @@ another engine re-runs it.
 
 A ``Flow`` is the ordered steps of one kind of workflow plus two hooks run
 in the same transaction that finishes the workflow: ``on_done`` after the
-last step, ``on_failed`` after the undos of a failure. Steps and hooks reach
-the world through a ``StepContext``; they queue notifications and wake-ups
-on it, which the runner sends only once the transaction committed.
+last step, ``on_failed`` after the undos of a failure. Those hooks only
+touch the database they are handed: no driver, Placement or RPC call and no
+transaction of their own (the finishing transaction holds the write lock).
+What they need from outside, ``before_finish`` gathers first, outside any
+transaction, into the workflow's state. Steps and hooks reach the world
+through a ``StepContext``; they queue notifications and wake-ups on it,
+which the runner sends only once the transaction committed.
 """
 
 import dataclasses
@@ -222,6 +226,15 @@ class Flow:
     def check(self, ctx: StepContext) -> None:
         """Run before every ``do``: raise ``Aborted`` to stop and undo."""
         del ctx
+
+    def before_finish(self, ctx: StepContext, ok: bool) -> None:
+        """Outside any transaction, before ``on_done``/``on_failed``.
+
+        The place for driver and Placement calls whose results the hooks
+        need (kept in ``ctx.state``) or whose effects must precede them.
+        It may run again if finishing is retried, so it must be idempotent.
+        """
+        del ctx, ok
 
     def on_done(self, ctx: StepContext, session: orm.Session) -> None:
         """Finish after the last step, in the workflow's final transaction."""

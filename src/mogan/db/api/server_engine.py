@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from mogan import states
 from mogan.db import models
 
 FAULT_MESSAGE_LENGTH = 255
@@ -113,6 +114,30 @@ def add_fault(
         )
     )
     session.flush()
+
+
+def give_up(session: orm.Session, server_uuid: str, error: dict[str, Any]) -> bool:
+    """A server whose workflow was abandoned: fault, and error if mid-action.
+
+    Returns:
+        Whether the server was moved to ``error`` (it was in the middle of
+        an action: building, powering, rebuilding or deleting).
+    """
+    server = get_server(session, server_uuid)
+    if server is None:
+        return False
+    add_fault(
+        session,
+        server_uuid,
+        int(error.get("code", 500)),
+        str(error.get("message", "unknown error")),
+        error.get("detail"),
+    )
+    if server.status not in states.UNSTABLE:
+        return False
+    return update_server(
+        session, server_uuid, {"status": states.ERROR}, expect_status=server.status
+    )
 
 
 def latest_fault(session: orm.Session, server_uuid: str) -> models.ServerFault | None:
