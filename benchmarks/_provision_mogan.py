@@ -59,6 +59,8 @@ class Mogan:
             f"hardware_poll_interval = {args.hardware_poll_interval}\n"
             f"workers = {args.workers}\n"
             + engine
+            # NOTE: the benchmark's one project takes the whole fleet.
+            + "[quota]\nservers_hard_limit = -1\n"
             + sections
             + (
                 f"[scheduler]\nclaim_retries = {args.claim_retries}\n"

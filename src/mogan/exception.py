@@ -98,6 +98,13 @@ class NotFound(MoganError):
     code = "mogan.not_found"
 
 
+class NotAvailableAtVersion(NotFound):
+    """The resource exists only from a later microversion."""
+
+    msg_fmt = "{what} requires microversion {version} or later."
+    code = "mogan.not_available_at_version"
+
+
 class FlavorNotFound(NotFound):
     """No flavor with that id is visible."""
 
@@ -257,6 +264,13 @@ class OverQuota(Forbidden):
 
     msg_fmt = "Quota exceeded for resources: {resources}."
     code = "mogan.over_quota"
+
+
+class QuotaNotEditable(Conflict):
+    """Limits come from Keystone's unified limits, not Mogan's database."""
+
+    msg_fmt = "Quotas are managed in Keystone (unified limits); change them there."
+    code = "mogan.quota.not_editable"
 
 
 class NotAuthenticated(MoganError):

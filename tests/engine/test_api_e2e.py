@@ -130,6 +130,7 @@ class TestConcurrentCreates:
         self, world, engine_factory, api, econf, database
     ):
         """20 parallel creates take 20 nodes; the 21st fails; deletes free all."""
+        econf.set_override("servers_hard_limit", -1, "quota")
         world.enroll(FLEET)
         world.sync()
         engine_factory()

@@ -46,6 +46,8 @@ class TestTwoSchedulers:
             "database": {"connection": postgres_url},
             "api": {"host_ip": "127.0.0.1", "port": port, "auth_strategy": "noauth"},
             "placement": {"embedded": "true", "embedded_connection": placement_url},
+            # NOTE: one project takes the whole fleet here.
+            "quota": {"servers_hard_limit": -1},
             "engine": {
                 "poll_interval": 0.1,
                 "hardware_poll_interval": 0.1,

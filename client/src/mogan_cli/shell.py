@@ -28,6 +28,7 @@ from mogan_cli.commands import (
     manageable_server,
     network,
     node,
+    quota,
     server,
     server_action,
     server_group,
@@ -93,6 +94,10 @@ COMMANDS: dict[str, type[command.Command]] = {
     "aggregate add node": aggregate.AddAggregateNode,
     "aggregate remove node": aggregate.RemoveAggregateNode,
     "aggregate list nodes": aggregate.ListAggregateNode,
+    "limits show": quota.ShowLimits,
+    "quota show": quota.ShowQuota,
+    "quota set": quota.SetQuota,
+    "quota delete": quota.DeleteQuota,
 }
 
 

@@ -47,6 +47,10 @@ HISTORY: dict[Version, str] = {
         "Node details, hierarchical failure domains: server group rules and "
         "member domains, server failure_domains."
     ),
+    Version(1, 3): (
+        "Quotas: GET /v1/limits (the project's limits and usage), admin "
+        "GET|PUT|DELETE /v1/quotas/{project_id}."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

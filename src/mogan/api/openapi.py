@@ -234,7 +234,12 @@ def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
     query_fields = r.query.model_fields if r.query is not None else {}
     # NOTE: a body can name other resources (a server's flavor, image,
     # network), so any write may also answer 404.
-    if r.path_params or "marker" in query_fields or r.body is not None:
+    if (
+        r.path_params
+        or "marker" in query_fields
+        or r.body is not None
+        or r.min_version > microversion.MIN_VERSION
+    ):
         responses["404"] = _error(
             "Not found: the resource, a resource the body names, or the marker"
         )
@@ -264,6 +269,12 @@ def _operation(r: router.Route, names: ModelNames) -> dict[str, Any]:
             },
         }
     op["responses"] = _responses(r, names)
+    if r.min_version > microversion.MIN_VERSION:
+        op["x-openstack-min-version"] = str(r.min_version)
+        op["description"] = (
+            f"{op.get('description', '')}\n\nMicroversion {r.min_version} or later; "
+            "older requests get 404."
+        ).strip()
     if not r.public:
         op["security"] = [{"keystone": []}, {"http_basic": []}]
     return op

@@ -22,7 +22,7 @@ import flask
 import pydantic
 
 from mogan import exception
-from mogan.api import errors, state
+from mogan.api import errors, microversion, state
 
 ROUTES: list["Route"] = []
 
@@ -42,6 +42,7 @@ class Route:
     response: Any
     tag: str
     takes_ctx: bool
+    min_version: microversion.Version = microversion.MIN_VERSION
 
     @property
     def public(self) -> bool:
@@ -66,6 +67,7 @@ def route(
     status: int = 200,
     policy: str | None,
     tag: str,
+    min_version: microversion.Version = microversion.MIN_VERSION,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare ``view`` as the handler of ``method path``.
 
@@ -75,6 +77,8 @@ def route(
         status: the success status code.
         policy: the policy rule the view checks, or None for a public route.
         tag: the OpenAPI tag (resource name).
+        min_version: the microversion the route appeared in; older requests
+            get 404, as for a path that does not exist.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -98,6 +102,7 @@ def route(
                 response=hints.get("return"),
                 tag=tag,
                 takes_ctx="ctx" in params,
+                min_version=min_version,
             )
         )
         return view
@@ -180,6 +185,8 @@ def _serialize(result: Any) -> Any:
 
 def _make_handler(r: Route) -> Callable[..., flask.Response]:
     def handler(**path_values: str) -> flask.Response:
+        if microversion.request_version() < r.min_version:
+            raise exception.NotAvailableAtVersion(what=r.path, version=r.min_version)
         ctx = state.context_from_environ(flask.request.environ, r.public)
         kwargs: dict[str, Any] = _validate_path(r, path_values)
         if r.takes_ctx:

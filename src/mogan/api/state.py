@@ -22,6 +22,7 @@ from mogan import network as network_backends
 from mogan.db import session as db_session
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.placement import client as placement_lib
+from mogan.services import quota as quota_svc
 from mogan.services import server as server_svc
 
 LOG = logging.getLogger(__name__)
@@ -104,9 +105,20 @@ def server_backends() -> "server_svc.Backends":
             engine=engine_rpcapi.EngineAPI(conf()),
             images=image_backends.get_backend(conf()),
             networks=network_backends.get_backend(conf()),
+            limits=limit_source(),
+            bounds=server_svc.RequestBounds.from_conf(conf()),
         )
     backends: server_svc.Backends = extensions["mogan.server_backends"]
     return backends
+
+
+def limit_source() -> quota_svc.LimitSource:
+    """Where this app's quota limits come from, built once per app."""
+    extensions = flask.current_app.extensions
+    if "mogan.limit_source" not in extensions:
+        extensions["mogan.limit_source"] = quota_svc.source(conf())
+    source: quota_svc.LimitSource = extensions["mogan.limit_source"]
+    return source
 
 
 def placement_client() -> placement_lib.PlacementClient | None:

@@ -35,6 +35,78 @@ opts = [
             "before they are read (user_data alone may be 64 KiB)."
         ),
     ),
+    cfg.IntOpt(
+        "max_servers_per_request",
+        default=100,
+        min=1,
+        max=10000,
+        help=(
+            "Most servers one POST /v1/servers may ask for (max_count, and "
+            "min_count); larger requests get 400 before anything is written."
+        ),
+    ),
+    cfg.IntOpt(
+        "max_metadata_items",
+        default=128,
+        min=0,
+        max=1024,
+        help=(
+            "Most metadata items one server may carry, whatever its project's "
+            "metadata_items quota says; more gets 400."
+        ),
+    ),
+    cfg.IntOpt(
+        "max_metadata_key_length",
+        default=255,
+        min=1,
+        max=255,
+        help="Longest metadata key, in characters.",
+    ),
+    cfg.IntOpt(
+        "max_metadata_value_length",
+        default=255,
+        min=0,
+        max=255,
+        help="Longest metadata value, in characters.",
+    ),
+    cfg.IntOpt(
+        "max_user_data_bytes",
+        default=65535,
+        min=0,
+        max=1048576,
+        help="Largest user_data of a server, in base64 characters.",
+    ),
+    cfg.IntOpt(
+        "max_personality_files",
+        default=5,
+        min=0,
+        max=100,
+        help="Most files a server's personality may inject.",
+    ),
+    cfg.IntOpt(
+        "max_personality_bytes",
+        default=10240,
+        min=0,
+        max=1048576,
+        help="Largest contents of one personality file, in base64 characters.",
+    ),
+    cfg.IntOpt(
+        "max_networks_per_server",
+        default=16,
+        min=1,
+        max=256,
+        help="Most networks (NICs) one server may ask for.",
+    ),
+    cfg.IntOpt(
+        "max_server_group_members",
+        default=1000,
+        min=1,
+        max=100000,
+        help=(
+            "Most servers one server group may hold, whatever its project's "
+            "server_group_members quota says; more gets 400."
+        ),
+    ),
     cfg.URIOpt(
         "public_endpoint",
         help=(

@@ -19,6 +19,7 @@ from mogan.policies import (
     manageable_server,
     network,
     node,
+    quota,
     server,
     server_group,
 )
@@ -39,4 +40,5 @@ def list_rules() -> list[policy.RuleDefault]:
         *server_group.rules,
         *manageable_server.rules,
         *console.rules,
+        *quota.rules,
     ]

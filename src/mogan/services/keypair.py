@@ -7,14 +7,11 @@ another user's keys.
 
 from collections.abc import Sequence
 
-from oslo_config import cfg
-
 from mogan import context as mogan_context
-from mogan import exception
 from mogan.db import models
 from mogan.db.api import keypair as keypair_db
-from mogan.db.api import quota as quota_db
 from mogan.services import keypair_crypto
+from mogan.services import quota as quota_svc
 
 
 def get(ctx: mogan_context.RequestContext, user_id: str, name: str) -> models.KeyPair:
@@ -45,7 +42,7 @@ def get_all(
 
 def create(
     ctx: mogan_context.RequestContext,
-    conf: cfg.ConfigOpts,
+    limits: quota_svc.LimitSource,
     *,
     user_id: str,
     name: str,
@@ -68,11 +65,9 @@ def create(
         material = keypair_crypto.generate_x509(user_id)
     else:
         material = keypair_crypto.generate_ssh()
-    limit = conf.quota.keypairs_hard_limit
+    effective = limits.limits(ctx.database, ctx.project_id or "")
     with ctx.database.transaction() as session:
-        quota_db.lock(session, "keypairs", user_id)
-        if limit >= 0 and keypair_db.count(session, user_id) >= limit:
-            raise exception.OverQuota(resources="keypairs")
+        quota_svc.check_keypair(session, effective, user_id)
         keypair = keypair_db.create(
             session,
             {

@@ -14,6 +14,7 @@ import string
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from oslo_config import cfg
 from oslo_utils import uuidutils
 from sqlalchemy import orm
 
@@ -29,8 +30,8 @@ from mogan.db.api import workflow as workflow_db
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.image import base as image_base
 from mogan.network import base as network_base
+from mogan.services import quota as quota_svc
 
-MAX_USER_DATA = 65535
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 MUTABLE_FIELDS = ("name", "description", "metadata")
 
@@ -57,12 +58,45 @@ class CreateRequest:
 
 
 @dataclasses.dataclass(frozen=True)
+class RequestBounds:
+    """The ``[api]`` bounds on one server request, checked before any write."""
+
+    servers: int
+    metadata_items: int
+    metadata_key_length: int
+    metadata_value_length: int
+    user_data_bytes: int
+    personality_files: int
+    personality_bytes: int
+    networks: int
+    group_members: int
+
+    @classmethod
+    def from_conf(cls, conf: cfg.ConfigOpts) -> "RequestBounds":
+        """The bounds ``conf`` sets."""
+        api = conf.api
+        return cls(
+            servers=api.max_servers_per_request,
+            metadata_items=api.max_metadata_items,
+            metadata_key_length=api.max_metadata_key_length,
+            metadata_value_length=api.max_metadata_value_length,
+            user_data_bytes=api.max_user_data_bytes,
+            personality_files=api.max_personality_files,
+            personality_bytes=api.max_personality_bytes,
+            networks=api.max_networks_per_server,
+            group_members=api.max_server_group_members,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
 class Backends:
-    """What server actions reach beyond the database."""
+    """What server actions reach beyond the database, and their bounds."""
 
     engine: engine_rpcapi.EngineAPI
     images: image_base.ImageBackend
     networks: network_base.NetworkBackend
+    limits: quota_svc.LimitSource
+    bounds: RequestBounds
 
 
 def _rpc_ctx(ctx: mogan_context.RequestContext) -> dict[str, Any]:
@@ -74,13 +108,68 @@ def _rpc_ctx(ctx: mogan_context.RequestContext) -> dict[str, Any]:
     }
 
 
+def _too_many(field: str, count: int, bound: int, what: str) -> None:
+    if count > bound:
+        raise exception.InvalidParameter(
+            field=field, reason=f"{count} {what}; at most {bound} allowed"
+        )
+
+
+def check_metadata(bounds: RequestBounds, metadata: dict[str, str]) -> None:
+    """Refuse metadata past the configured bounds.
+
+    Raises:
+        InvalidParameter: too many items, or a key or value too long.
+    """
+    _too_many("metadata", len(metadata), bounds.metadata_items, "items")
+    for key, value in metadata.items():
+        if len(key) > bounds.metadata_key_length:
+            raise exception.InvalidParameter(
+                field="metadata",
+                reason=f"key longer than {bounds.metadata_key_length} characters",
+            )
+        if len(value) > bounds.metadata_value_length:
+            raise exception.InvalidParameter(
+                field=f"metadata.{key}",
+                reason=f"longer than {bounds.metadata_value_length} characters",
+            )
+
+
+def _check_bounds(bounds: RequestBounds, request: CreateRequest) -> None:
+    """Everything a request may ask for at once, before anything is written."""
+    for field, value in (
+        ("min_count", request.min_count),
+        ("max_count", request.max_count),
+    ):
+        if value is not None and value > bounds.servers:
+            raise exception.InvalidParameter(
+                field=field,
+                reason=f"{value} servers; at most {bounds.servers} per request",
+            )
+    _too_many("networks", len(request.networks), bounds.networks, "networks")
+    _too_many(
+        "personality", len(request.personality), bounds.personality_files, "files"
+    )
+    check_metadata(bounds, request.metadata)
+    if (
+        request.user_data is not None
+        and len(request.user_data) > bounds.user_data_bytes
+    ):
+        raise exception.InvalidParameter(
+            field="user_data",
+            reason=f"longer than {bounds.user_data_bytes} characters",
+        )
+    for index, item in enumerate(request.personality):
+        if len(item["contents"]) > bounds.personality_bytes:
+            raise exception.InvalidParameter(
+                field=f"personality[{index}].contents",
+                reason=f"longer than {bounds.personality_bytes} characters",
+            )
+
+
 def _check_user_data(user_data: str | None) -> None:
     if user_data is None:
         return
-    if len(user_data) > MAX_USER_DATA:
-        raise exception.InvalidParameter(
-            field="user_data", reason=f"longer than {MAX_USER_DATA} characters"
-        )
     try:
         base64.b64decode(user_data, validate=True)
     except (binascii.Error, ValueError) as err:
@@ -148,6 +237,73 @@ def _group(
         ) from err
 
 
+def _project(ctx: mogan_context.RequestContext) -> str:
+    """The caller's project, which will own what it creates.
+
+    Raises:
+        Forbidden: the caller acts in no project (domain or system scope).
+    """
+    if not ctx.project_id:
+        raise exception.Forbidden(rule="a project-scoped caller")
+    return ctx.project_id
+
+
+def _group_limits(
+    ctx: mogan_context.RequestContext,
+    backends: Backends,
+    group_uuid: str | None,
+    project_id: str,
+    limits: quota_svc.Effective,
+) -> quota_svc.Effective:
+    """The limits of the project owning the group the servers join.
+
+    An admin may put servers in another project's group: that project's
+    ``server_group_members`` limit applies. Read before the writing
+    transaction, as every limit is.
+
+    Raises:
+        InvalidParameter: the group is not one the caller may use.
+    """
+    if group_uuid is None:
+        return limits
+    with ctx.database.transaction(readonly=True) as session:
+        group = _group(ctx, session, group_uuid)
+        owner = group.project_id if group is not None else project_id
+    if owner == project_id:
+        return limits
+    return backends.limits.limits(ctx.database, owner)
+
+
+def _check_members(
+    session: orm.Session,
+    bounds: RequestBounds,
+    limits: quota_svc.Effective,
+    group: models.ServerGroup,
+    adding: int,
+) -> None:
+    """The group takes ``adding`` more members: quota, then bound.
+
+    Raises:
+        OverQuota: past the group's project's ``server_group_members`` quota.
+        InvalidParameter: past ``[api] max_server_group_members``.
+    """
+    members = quota_svc.check_group_members(
+        session,
+        limits,
+        group_id=group.id,
+        group_uuid=group.uuid,
+        adding=adding,
+    )
+    if members + adding > bounds.group_members:
+        raise exception.InvalidParameter(
+            field="scheduler_hints.group",
+            reason=(
+                f"server group {group.uuid} holds {members} servers; at most "
+                f"{bounds.group_members} allowed"
+            ),
+        )
+
+
 def _names(name: str, count: int, uuids: list[str]) -> list[str]:
     if count == 1:
         return [name]
@@ -172,6 +328,7 @@ def create(
         InvalidParameter: ``scheduler_hints.group`` names no group the
             caller may use.
     """
+    _check_bounds(backends.bounds, request)
     max_count = request.max_count or request.min_count
     if request.min_count > max_count:
         raise exception.InvalidParameter(
@@ -192,9 +349,11 @@ def create(
                 reason="only net_id is supported by the embedded network backend",
             )
         backends.networks.get_network(ctx, net["net_id"])
+    project_id = _project(ctx)
+    limits = backends.limits.limits(ctx.database, project_id)
+    quota_svc.check_metadata(limits, len(request.metadata))
+    group_limits = _group_limits(ctx, backends, request.group, project_id, limits)
     request_id = uuidutils.generate_uuid()
-    uuids = [uuidutils.generate_uuid() for _ in range(max_count)]
-    names = _names(request.name, max_count, uuids)
     admin_pass = request.admin_pass or "".join(
         secrets.choice(PASSWORD_ALPHABET) for _ in range(12)
     )
@@ -214,6 +373,21 @@ def create(
         ):
             raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)
         group = _group(ctx, session, request.group)
+        count = quota_svc.servers_that_fit(
+            session,
+            limits,
+            project_id,
+            flavor_resources={
+                quota_svc.resource_class(name): int(amount)
+                for name, amount in flavor.resources.items()
+            },
+            min_count=request.min_count,
+            max_count=max_count,
+        )
+        if group is not None:
+            _check_members(session, backends.bounds, group_limits, group, count)
+        uuids = [uuidutils.generate_uuid() for _ in range(count)]
+        names = _names(request.name, count, uuids)
         public_key = None
         if request.key_name is not None:
             public_key = keypair_db.get(
@@ -226,7 +400,7 @@ def create(
                     "uuid": server_uuid,
                     "name": name,
                     "description": request.description,
-                    "project_id": ctx.project_id or "",
+                    "project_id": project_id,
                     "user_id": ctx.user_id or "",
                     "status": states.BUILDING,
                     "flavor_uuid": flavor.uuid,
@@ -319,6 +493,7 @@ def get_all(
 
 def update(
     ctx: mogan_context.RequestContext,
+    backends: Backends,
     server_uuid: str,
     change: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> models.Server:
@@ -329,7 +504,12 @@ def update(
 
     Raises:
         ServerNotFound: no such server.
+        InvalidParameter: the new metadata is past the configured bounds.
+        OverQuota: the new metadata is past the project's quota.
     """
+    with ctx.database.transaction(readonly=True) as session:
+        owner = server_db.get(session, server_uuid).project_id
+    limits = backends.limits.limits(ctx.database, owner)
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         current = {
@@ -338,9 +518,14 @@ def update(
             "metadata": dict(server.extra),
         }
         new = change(current)
+        metadata = dict(new.get("metadata") or {})
+        if metadata != dict(server.extra):
+            check_metadata(backends.bounds, metadata)
+        if len(metadata) > len(server.extra):
+            quota_svc.check_metadata(limits, len(metadata))
         server.name = new["name"]
         server.description = new.get("description")
-        server.extra = dict(new.get("metadata") or {})
+        server.extra = metadata
         session.flush()
         return server
 

@@ -22,6 +22,7 @@ from mogan.db import models
 from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import server_group as group_db
 from mogan.placement import client as placement_client
+from mogan.services import quota as quota_svc
 
 LOG = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def _detail(
 def create(
     ctx: mogan_context.RequestContext,
     conf: cfg.ConfigOpts,
+    limits: quota_svc.LimitSource,
     *,
     name: str,
     policy: str,
@@ -114,15 +116,21 @@ def create(
 
     Raises:
         InvalidParameter: bad rules (see ``make_rules``).
+        Forbidden: the caller acts in no project.
+        OverQuota: the project has as many groups as it may.
     """
     stored_rules = make_rules(conf, policy, rules)
+    if not ctx.project_id:
+        raise exception.Forbidden(rule="a project-scoped caller")
+    effective = limits.limits(ctx.database, ctx.project_id)
     with ctx.database.transaction() as session:
+        quota_svc.check_server_group(session, effective, ctx.project_id)
         return group_db.create(
             session,
             {
                 "uuid": uuidutils.generate_uuid(),
                 "name": name,
-                "project_id": ctx.project_id or "",
+                "project_id": ctx.project_id,
                 "user_id": ctx.user_id or "",
                 "policy": policy,
                 "rules": stored_rules,

@@ -117,3 +117,82 @@ class TestConcurrentWrites:
                 f"/v1/flavors/{flavor['uuid']}/access", headers=ADMIN.headers
             ).json()
         assert access == {"flavor_access": ["project-a"]}
+
+
+def _server_refs(app: Any) -> dict[str, str]:
+    """A flavor, an image and a network on ``app``'s database."""
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://t"
+    ) as client:
+        flavor = client.post(
+            "/v1/flavors",
+            json={"name": "gold", "resources": {"CUSTOM_BAREMETAL_GOLD": 1}},
+            headers=ADMIN.headers,
+        ).json()
+        image = client.post(
+            "/v1/images",
+            json={"name": "img", "url": "http://i.test/w.raw", "disk_format": "raw"},
+            headers=ADMIN.headers,
+        ).json()
+        net = client.post(
+            "/v1/networks",
+            json={"name": "n", "cidr": "10.1.0.0/16"},
+            headers=ADMIN.headers,
+        ).json()
+    return {"flavor": flavor["uuid"], "image": image["uuid"], "net": net["uuid"]}
+
+
+def _create(client: httpx.Client, refs: dict[str, str], index: int) -> int:
+    return client.post(
+        "/v1/servers",
+        json={
+            "server": {
+                "name": f"s{index}",
+                "flavor_uuid": refs["flavor"],
+                "image_uuid": refs["image"],
+                "networks": [{"net_id": refs["net"]}],
+            }
+        },
+        headers=MEMBER.headers,
+    ).status_code
+
+
+def _servers(app: Any) -> int:
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://t"
+    ) as client:
+        listed = client.get("/v1/servers", headers=MEMBER.headers).json()
+    return len(listed["servers"])
+
+
+class TestServerQuotaUnderConcurrency:
+    def test_parallel_creates_never_exceed_the_servers_quota(self, shared_app, conf):
+        """THREADS creates at once against a quota of THREADS-3: exactly that many."""
+        conf.set_override("servers_hard_limit", THREADS - 3, "quota")
+        refs = _server_refs(shared_app)
+        statuses = _in_parallel(shared_app, lambda c, i: _create(c, refs, i))
+        assert sorted(statuses) == [201] * (THREADS - 3) + [403] * 3
+        assert _servers(shared_app) == THREADS - 3
+        with httpx.Client(
+            transport=httpx.WSGITransport(app=shared_app), base_url="http://t"
+        ) as client:
+            limits = client.get(
+                "/v1/limits",
+                headers={
+                    **MEMBER.headers,
+                    "OpenStack-API-Version": "baremetal-compute 1.3",
+                },
+            ).json()["limits"]
+        assert limits["servers"] == {"limit": THREADS - 3, "in_use": THREADS - 3}
+
+    def test_parallel_creates_never_exceed_a_resource_class_quota(
+        self, shared_app, conf
+    ):
+        """A per-class limit holds under the same race."""
+        conf.set_override(
+            "resource_class_hard_limits", {"CUSTOM_BAREMETAL_GOLD": "2"}, "quota"
+        )
+        refs = _server_refs(shared_app)
+        statuses = _in_parallel(shared_app, lambda c, i: _create(c, refs, i))
+        assert sorted(statuses) == [201] * 2 + [403] * (THREADS - 2)
+        assert _servers(shared_app) == 2

@@ -43,6 +43,10 @@ def ssh_public_key() -> str:
     ).decode()
 
 
+# NOTE: every route exists at the newest microversion.
+LATEST = {"OpenStack-API-Version": "baremetal-compute latest"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Case:
     """How to call one route, and the status each persona must get."""
@@ -240,6 +244,19 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("DELETE", "/v1/server_groups/{server_group_uuid}"): Case(
         "/v1/server_groups/{group}", statuses(204, 204, 403, 404)
     ),
+    # NOTE: limits of the caller's own project; quotas are the admin's.
+    ("GET", "/v1/limits"): Case("/v1/limits", statuses(200, 200, 200, 200)),
+    ("GET", "/v1/quotas/{project_id}"): Case(
+        "/v1/quotas/project-a", statuses(200, 403, 403, 403)
+    ),
+    ("PUT", "/v1/quotas/{project_id}"): Case(
+        "/v1/quotas/project-a",
+        statuses(200, 403, 403, 403),
+        {"quota": {"servers": 20}},
+    ),
+    ("DELETE", "/v1/quotas/{project_id}"): Case(
+        "/v1/quotas/project-a", statuses(204, 403, 403, 403)
+    ),
 }
 
 
@@ -395,7 +412,7 @@ class TestPersonaTable:
             method,
             fill(case.url, resources),
             json=fill(case.body, resources),
-            headers=PERSONAS[persona].headers,
+            headers={**PERSONAS[persona].headers, **LATEST},
         )
         assert resp.status_code == case.expected[persona], resp.text
         if resp.status_code == 403:

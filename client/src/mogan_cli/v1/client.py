@@ -21,6 +21,7 @@ from mogan_cli.v1 import (
     manageable_server,
     network,
     node,
+    quota,
     server,
     server_group,
 )
@@ -49,6 +50,7 @@ class Client:
         self.server_groups = server_group.ServerGroupManager(api)
         self.manageable_servers = manageable_server.ManageableServerManager(api)
         self.consoles = console.ConsoleManager(api)
+        self.quotas = quota.QuotaManager(api)
 
     def close(self) -> None:
         """Release the HTTP client's connections."""

@@ -65,7 +65,7 @@ def create_keypair(
     user_id = _owner(ctx, "mogan:keypair:create", body.user_id)
     keypair, private_key = keypair_svc.create(
         ctx,
-        state.conf(),
+        state.limit_source(),
         user_id=user_id,
         name=body.name,
         key_type=body.type,

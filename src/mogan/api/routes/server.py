@@ -192,7 +192,9 @@ def update_server(
         )
         return patch.validated(schema.ServerUpdate, patched)
 
-    return view(ctx, server_svc.update(ctx, server_uuid, change))
+    return view(
+        ctx, server_svc.update(ctx, state.server_backends(), server_uuid, change)
+    )
 
 
 @router.route(

@@ -82,6 +82,7 @@ def create_server_group(
     group = group_svc.create(
         ctx,
         state.conf(),
+        state.limit_source(),
         name=body.name,
         policy=body.policies[0],
         rules=body.rules.model_dump(exclude_unset=True) if body.rules else None,

@@ -299,3 +299,20 @@ class QuotaLock(Base):
 
     resource: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
     owner: orm.Mapped[str] = orm.mapped_column(identifier(255), primary_key=True)
+
+
+class Quota(TimestampMixin, Base):
+    """A project's own limit on one resource, overriding the ``[quota]`` default.
+
+    ``resource`` is ``servers``, ``server_groups``, ``server_group_members``,
+    ``metadata_items``, ``keypairs`` or a Placement resource class
+    (``CUSTOM_BAREMETAL_GOLD``); -1 means unlimited.
+    """
+
+    __tablename__ = "quotas"
+    __table_args__ = (sa.UniqueConstraint("project_id", "resource"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    resource: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    hard_limit: orm.Mapped[int]
