@@ -118,7 +118,7 @@ class TestAddresses:
         assert out(shown) == 'addresses="demo-net=10.20.0.3"\n'
 
     def test_csv_and_value_lists_name_the_network(self, mogan, make_server):
-        """server list -f csv / -f value print network=address per row."""
+        """Server list -f csv / -f value print network=address per row."""
         make_server("web", "10.20.0.3")
         listed = mogan("server", "list", "-f", "csv", "-c", "Name", "-c", "Networks")
         rows = list(csv.reader(io.StringIO(out(listed))))
@@ -157,7 +157,7 @@ class TestAddresses:
     def test_names_come_from_one_listing_whatever_the_server_count(
         self, mogan, make_server, recorder
     ):
-        """server list resolves names with one network listing, not one per server."""
+        """Server list resolves names with one network listing, not one per server."""
 
         def network_requests() -> int:
             before = len(recorder.requests)
@@ -172,7 +172,7 @@ class TestAddresses:
         make_server("web-2", "10.20.0.4")
         make_server("web-3", "10.20.0.5")
         assert network_requests() == one
-        assert 1 <= one <= 2  # noqa: PLR2004 - a page, and the empty one after it
+        assert 1 <= one <= 2
 
     def test_another_projects_network_in_all_projects_list(self, mogan, make_server):
         """An admin's --all-projects list names a member's server's network too."""
@@ -185,7 +185,7 @@ class TestAddresses:
 
 class TestMappings:
     def test_flavor_resources_in_value_and_shell(self, mogan):
-        """resources prints as key='value' in -f value and -f shell."""
+        """Resources prints as key='value' in -f value and -f shell."""
         ok(
             mogan(
                 "flavor",
