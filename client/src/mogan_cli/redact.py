@@ -36,14 +36,16 @@ SECRET_FIELDS = frozenset(
 _FIELD_NAMES = "|".join(
     sorted({"password", "adminPass", "admin_pass", "private_key", "secret", "token"})
 )
-# NOTE: text masks for what arrives as a string: a JSON "field": "value"
-# pair, or a "Header: value" line.
-_JSON_FIELD = re.compile(
-    rf'("(?:[\w-]*_)?(?:{_FIELD_NAMES})"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE
+# NOTE: text masks for what arrives as a string: a secret field of JSON or
+# of a Python repr ("field": "value", 'field': 'value'), and a header as
+# "Name: value", 'name': 'value' or name=value.
+_FIELD = re.compile(
+    rf"""(["'](?:[\w-]*_)?(?:{_FIELD_NAMES})["']\s*:\s*)(["'])(?:(?!\2)[^\\]|\\.)*\2""",
+    re.IGNORECASE,
 )
 _HEADER = re.compile(
-    r"\b(authorization|x-auth-token|x-subject-token|x-service-token)(\s*[:=]\s*)"
-    r"(?:basic\s+|bearer\s+)?[^\s\"',}]+",
+    r"\b(authorization|x-auth-token|x-subject-token|x-service-token)"
+    r"(['\"]?\s*[:=]\s*['\"]?)(?:basic\s+|bearer\s+)?[^\s\"',]+",
     re.IGNORECASE,
 )
 
@@ -78,7 +80,7 @@ def body(content: bytes) -> str:
 
 def text(message: str) -> str:
     """``message`` with secret JSON fields and credential headers masked."""
-    message = _JSON_FIELD.sub(rf'\1"{MASK}"', message)
+    message = _FIELD.sub(rf"\1\2{MASK}\2", message)
     return _HEADER.sub(rf"\1\2{MASK}", message)
 
 
