@@ -42,7 +42,7 @@ from mogan_cli.v1 import client as v1_client
 LOG = logging.getLogger("mogan_cli")
 HANDLER_NAME = "mogan-cli"
 # NOTE: loggers whose records the console shows; -v -v adds request logs.
-LOGGERS = ("mogan_cli", "httpx", "keystoneauth")
+LOGGERS = ("mogan_cli", "mogan_cli.http", "httpx", "keystoneauth")
 TRUE_STRINGS = frozenset({"1", "true", "yes", "on"})
 
 COMMANDS: dict[str, type[command.Command]] = {
@@ -280,7 +280,8 @@ class MoganShell(app.App):
             logger = logging.getLogger(name)
             self._saved_loggers.setdefault(name, (logger.level, logger.propagate))
             # NOTE: httpx logs every request at INFO; show the libraries'
-            # records only from -v -v on.
+            # records, and the request and response dumps (which cost a
+            # masked copy of every body), only with --debug or -v -v.
             if name == "mogan_cli":
                 logger.setLevel(logging.DEBUG)
             else:
