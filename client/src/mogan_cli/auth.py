@@ -43,9 +43,15 @@ def _basic(settings: config.Settings) -> httpx.BasicAuth:
     username = settings.auth.get("username")
     password = settings.auth.get("password")
     if not (username and password):
-        raise exceptions.ConfigError(
-            "auth type 'http_basic' needs --os-username and --os-password"
+        missing = " and ".join(
+            flag
+            for flag, value in (
+                ("--os-username (OS_USERNAME)", username),
+                ("--os-password (OS_PASSWORD)", password),
+            )
+            if not value
         )
+        raise exceptions.ConfigError(f"auth type 'http_basic' needs {missing}")
     return httpx.BasicAuth(username, password)
 
 

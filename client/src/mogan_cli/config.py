@@ -10,7 +10,8 @@ decides the auth type:
 - otherwise an auth URL means Keystone (``password``, or ``token`` when only
   a token is given);
 - otherwise an endpoint with a token means ``admin_token`` (send the token
-  as it is), and an endpoint alone means ``none``.
+  as it is), an endpoint with a user name or password means ``http_basic``,
+  and an endpoint alone means ``none``.
 """
 
 import dataclasses
@@ -139,6 +140,10 @@ def _auth_type(
         return "token" if auth.get("token") and not auth.get("password") else "password"
     if endpoint and auth.get("token"):
         return ADMIN_TOKEN
+    # NOTE: a user name or password means someone expects them to be sent;
+    # without Keystone that is HTTP Basic (which then names what is missing).
+    if endpoint and (auth.get("username") or auth.get("password")):
+        return HTTP_BASIC
     if endpoint:
         return NOAUTH
     raise exceptions.ConfigError(

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+REQUEST_ID_HEADER = "x-openstack-request-id"
+
 
 def one_line(text: str) -> str:
     """``text`` with its whitespace runs (newlines included) folded to one space."""
@@ -49,23 +51,44 @@ class CommandError(ClientError):
 class HttpError(ClientError):
     """The API answered with an error status.
 
+    The message reads ``Error (HTTP <status>, <code>): <fault> [<hint>]
+    (Request-ID: <id>)``; the request id finds the request in the server's
+    logs.
+
     Attributes:
         status: the HTTP status code.
         code: the server's stable error code (``mogan.flavor.not_found``), or
             ``None`` when the body carried none.
         fault: the human-readable reason (the v1 ``faultstring``).
+        request_id: the answer's ``x-openstack-request-id``, if any.
     """
 
-    def __init__(self, status: int, code: str | None, fault: str) -> None:
-        """Describe an error answer; see the class attributes."""
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        fault: str,
+        *,
+        request_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        """Describe an error answer; ``hint`` says what the caller may do."""
         self.status = status
         self.code = code
         self.fault = one_line(fault)
+        self.request_id = request_id
         where = f"HTTP {status}, {code}" if code else f"HTTP {status}"
-        super().__init__(f"Error ({where}): {self.fault}")
+        message = f"Error ({where}): {self.fault}"
+        if hint:
+            message += f" {hint}"
+        if request_id:
+            message += f" (Request-ID: {request_id})"
+        super().__init__(message)
 
     @classmethod
-    def from_response(cls, response: httpx.Response) -> "HttpError":
+    def from_response(
+        cls, response: httpx.Response, hint: str | None = None
+    ) -> "HttpError":
         """Parse Mogan's error body (``error_message`` holds a JSON string).
 
         Bodies that are not Mogan's (a proxy's HTML page) fall back to the
@@ -80,7 +103,13 @@ class HttpError(ClientError):
         if isinstance(body, dict):
             code = body.get("code") if isinstance(body.get("code"), str) else None
             fault = _faultstring(body.get("error_message")) or fault
-        return cls(response.status_code, code, fault)
+        return cls(
+            response.status_code,
+            code,
+            fault,
+            request_id=response.headers.get(REQUEST_ID_HEADER),
+            hint=hint,
+        )
 
 
 def _faultstring(error_message: Any) -> str | None:

@@ -6,18 +6,36 @@ for, turns transport failures into :class:`~mogan_cli.exceptions.ConnectionFaile
 and error answers into :class:`~mogan_cli.exceptions.HttpError`. How the
 caller authenticates (identity headers, HTTP Basic, a Keystone token) is
 decided by :mod:`mogan_cli.auth` and handed in as headers or an ``httpx.Auth``.
+
+Every request and response is logged at DEBUG on ``mogan_cli.http`` (what
+``--debug`` shows), headers and JSON bodies with secrets masked
+(:mod:`mogan_cli.redact`).
 """
 
+import logging
 import ssl
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from mogan_cli import __version__, exceptions
+from mogan_cli import __version__, exceptions, redact
 
+LOG = logging.getLogger(__name__)
 SERVICE_TYPE = "baremetal-compute"
 API_VERSION_HEADER = "OpenStack-API-Version"
+UNAUTHORIZED = 401
+# NOTE: what to tell a caller the API turned away, by the scheme it asks for
+# (WWW-Authenticate) and whether the CLI sent credentials of that scheme.
+AUTH_HINTS = {
+    ("basic", False): "The API wants HTTP Basic credentials: pass --os-username "
+    "and --os-password (OS_USERNAME, OS_PASSWORD).",
+    ("basic", True): "The API refused the user name and password "
+    "(--os-username, --os-password).",
+    ("keystone", False): "The API wants a Keystone token: pass --os-auth-url "
+    "and credentials, --os-token, or --os-cloud.",
+    ("keystone", True): "The API refused the token.",
+}
 DEFAULT_TIMEOUT = 60.0
 LATEST = "latest"
 
@@ -52,6 +70,34 @@ def parse_api_version(text: str) -> tuple[int, int] | None:
             f"API version {text!r} is not of the form X.Y (or 'latest')"
         )
     return int(major), int(minor)
+
+
+def _log_request(request: httpx.Request) -> None:
+    """Log a request about to go out (DEBUG), secrets masked."""
+    if not LOG.isEnabledFor(logging.DEBUG):
+        return
+    LOG.debug(
+        "REQ: %s %s headers=%s body=%s",
+        request.method,
+        request.url,
+        redact.headers(request.headers),
+        redact.body(request.content),
+    )
+
+
+def _log_response(response: httpx.Response) -> None:
+    """Log a response as it arrives (DEBUG), secrets masked."""
+    if not LOG.isEnabledFor(logging.DEBUG):
+        return
+    response.read()
+    LOG.debug(
+        "RESP: %s %s -> %s headers=%s body=%s",
+        response.request.method,
+        response.request.url,
+        response.status_code,
+        redact.headers(response.headers),
+        redact.body(response.content),
+    )
 
 
 def ssl_verify(verify: bool, cacert: str | None) -> bool | ssl.SSLContext:
@@ -93,6 +139,10 @@ class HTTPClient:
         if api_version is not None:
             parse_api_version(api_version)
         self.api_version = api_version
+        self._sends = {
+            "basic": auth is not None,
+            "keystone": any(k.lower() == "x-auth-token" for k in headers or {}),
+        }
         self._client = httpx.Client(
             base_url=self.endpoint,
             headers={
@@ -104,6 +154,7 @@ class HTTPClient:
             transport=transport,
             verify=verify,
             timeout=timeout,
+            event_hooks={"request": [_log_request], "response": [_log_response]},
         )
 
     def close(self) -> None:
@@ -166,8 +217,20 @@ class HTTPClient:
                 f"Unable to connect to {self.endpoint}: {reason}"
             ) from err
         if response.is_error:
-            raise exceptions.HttpError.from_response(response)
+            raise exceptions.HttpError.from_response(
+                response, hint=self._auth_hint(response)
+            )
         return response
+
+    def _auth_hint(self, response: httpx.Response) -> str | None:
+        """What to pass, when the API answered 401 and said what it wants."""
+        if response.status_code != UNAUTHORIZED:
+            return None
+        challenge = response.headers.get("WWW-Authenticate", "")
+        scheme = challenge.split(" ", 1)[0].lower()
+        if scheme not in self._sends:
+            return None
+        return AUTH_HINTS[scheme, self._sends[scheme]]
 
     def get(
         self, path: str, params: Mapping[str, str | int | None] | None = None

@@ -4,6 +4,11 @@
 ``httpx.WSGITransport`` as ``transport`` to drive the real server app
 without sockets. The client is built lazily, on the first command that
 talks to the API, so ``mogan help`` needs no credentials.
+
+``--debug`` (or ``-v -v``) logs every request and response on standard
+error; every record the CLI prints goes through
+:class:`~mogan_cli.redact.RedactingFilter`, so no password, token or
+private key reaches the console or ``--log-file``.
 """
 
 import argparse
@@ -17,7 +22,7 @@ from typing import Any, TextIO
 import httpx
 from cliff import app, command, commandmanager
 
-from mogan_cli import __version__, auth, config
+from mogan_cli import __version__, auth, config, redact
 from mogan_cli.commands import (
     aggregate,
     availability_zone,
@@ -38,7 +43,7 @@ from mogan_cli.v1 import client as v1_client
 LOG = logging.getLogger("mogan_cli")
 HANDLER_NAME = "mogan-cli"
 # NOTE: loggers whose records the console shows; -v -v adds request logs.
-LOGGERS = ("mogan_cli", "httpx", "keystoneauth")
+LOGGERS = ("mogan_cli", "mogan_cli.http", "httpx", "keystoneauth")
 TRUE_STRINGS = frozenset({"1", "true", "yes", "on"})
 
 COMMANDS: dict[str, type[command.Command]] = {
@@ -109,6 +114,7 @@ class GlobalOption:
     env: str
     dest: str
     help: str
+    aliases: tuple[str, ...] = ()
 
 
 GLOBAL_OPTIONS = (
@@ -173,7 +179,9 @@ GLOBAL_OPTIONS = (
         "--os-compute-api-version",
         "OS_BAREMETAL_COMPUTE_API_VERSION",
         "api_version",
-        "API microversion X.Y (or latest) to request",
+        "API microversion X.Y (or latest) to request; "
+        "--os-baremetal-compute-api-version is the legacy name",
+        aliases=("--os-baremetal-compute-api-version",),
     ),
     GlobalOption("--os-cacert", "OS_CACERT", "cacert", "CA bundle to verify TLS with"),
 )
@@ -236,6 +244,7 @@ class MoganShell(app.App):
         for opt in GLOBAL_OPTIONS:
             parser.add_argument(
                 opt.flag,
+                *opt.aliases,
                 metavar=f"<{opt.dest.replace('_', '-')}>",
                 dest=opt.dest,
                 default=os.environ.get(opt.env) or None,
@@ -259,6 +268,8 @@ class MoganShell(app.App):
         level = {0: logging.WARNING, 1: logging.INFO}.get(
             self.options.verbose_level, logging.DEBUG
         )
+        if self.options.debug:
+            level = logging.DEBUG
         console = logging.StreamHandler(self.stderr)
         console.setLevel(level)
         console.setFormatter(logging.Formatter(self.CONSOLE_MESSAGE_FORMAT))
@@ -269,11 +280,13 @@ class MoganShell(app.App):
             handlers.append(to_file)
         for handler in handlers:
             handler.set_name(HANDLER_NAME)
+            handler.addFilter(redact.RedactingFilter())
         for name in LOGGERS:
             logger = logging.getLogger(name)
             self._saved_loggers.setdefault(name, (logger.level, logger.propagate))
             # NOTE: httpx logs every request at INFO; show the libraries'
-            # records only from -v -v on.
+            # records, and the request and response dumps (which cost a
+            # masked copy of every body), only with --debug or -v -v.
             if name == "mogan_cli":
                 logger.setLevel(logging.DEBUG)
             else:

@@ -1,4 +1,4 @@
-"""Driver interfaces (ARCHITECTURE.md section 7), one ABC per concern.
+"""Driver interfaces (see docs/drivers.md), one ABC per concern.
 
 A driver is a class that composes these interfaces. The engine never blocks
 on hardware: long operations are *started* by one call and *polled* by

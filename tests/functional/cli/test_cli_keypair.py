@@ -1,12 +1,16 @@
 """The ``mogan`` CLI end to end: keypair and availability zone commands."""
 
+import errno
 import io
+import os
 import stat
 import sys
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
 
+from mogan_cli.commands import keypair as keypair_cmd
 from tests.conftest import MEMBER, OTHER, READER
 from tests.functional.cli.support import error_line, ssh_public_key
 
@@ -31,13 +35,52 @@ class TestKeypairCreate:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
     def test_private_key_file_is_never_overwritten(self, mogan, tmp_path):
-        """An existing --private-key file is an error, not overwritten."""
+        """An existing --private-key file is refused before any keypair exists."""
         path = tmp_path / "taken.pem"
         path.write_text("keep me")
         result = mogan("keypair", "create", "k1", "--private-key", str(path))
         assert result.code == 1
         assert "cannot write the private key" in error_line(result)
+        assert "no keypair was created" in error_line(result)
         assert path.read_text() == "keep me"
+        # NOTE: the key would be lost had the keypair been made: so it is not.
+        listed = mogan("keypair", "list", "-f", "value", "-c", "Name")
+        assert (listed.code, listed.out) == (0, "")
+        assert mogan("keypair", "create", "k1", "--private-key", "k1.pem").code == 0
+
+    def test_failed_create_leaves_no_key_file(self, mogan, tmp_path):
+        """When the API refuses the keypair, the claimed file is removed."""
+        assert mogan("keypair", "create", "k1", "-f", "json").code == 0
+        path = tmp_path / "k1-again.pem"
+        result = mogan("keypair", "create", "k1", "--private-key", str(path))
+        assert result.code == 1
+        assert error_line(result).startswith("Error (HTTP 409, mogan.keypair.exists)")
+        assert not path.exists()
+
+    def test_write_failure_prints_the_key(self, mogan, tmp_path, monkeypatch):
+        """A write that fails after the keypair exists hands the key over on stdout."""
+
+        def disk_full(fd: int, key: str) -> None:
+            del key
+            os.close(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        # NOTE: a full disk cannot be made here; this is the boundary.
+        monkeypatch.setattr(keypair_cmd, "save_private_key", disk_full)
+        path = tmp_path / "k1.pem"
+        result = mogan("keypair", "create", "k1", "--private-key", str(path))
+        assert result.code == 1
+        line = error_line(result)
+        assert "No space left on device" in line
+        assert "printed on standard output" in line
+        assert result.out.startswith("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+        assert not path.exists()
+        public = mogan("keypair", "show", "k1", "-f", "json").json()["public_key"]
+        private = serialization.load_ssh_private_key(result.out.encode(), None)
+        derived = private.public_key().public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        )
+        assert public.split()[:2] == derived.decode().split()[:2]
 
     def test_json_carries_the_private_key(self, mogan):
         """With -f json the private key is a field of the output."""

@@ -121,7 +121,7 @@ class TestServerManage:
         assert server["metadata"] == {"owner": "ops"}
         assert server["description"] == "found in rack 4"
         assert server["addresses"] == {
-            network["uuid"]: [{"addr": "10.40.0.2", "type": "fixed"}]
+            network["name"]: [{"addr": "10.40.0.2", "type": "fixed"}]
         }
         shown = ok(mogan("server", "show", "legacy", "-f", "json", persona=MEMBER))
         assert shown["uuid"] == server["uuid"]

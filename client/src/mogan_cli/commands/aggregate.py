@@ -8,7 +8,7 @@ aggregate list (see :meth:`mogan_cli.v1.base.CollectionManager.find`). A
 import argparse
 from typing import Any
 
-from cliff import command, lister, show
+from cliff import command
 
 from mogan_cli import exceptions
 from mogan_cli.commands import common
@@ -25,7 +25,7 @@ def _aggregate_argument(parser: argparse.ArgumentParser, help_text: str) -> None
     parser.add_argument("aggregate", metavar="<aggregate>", help=help_text)
 
 
-class CreateAggregate(show.ShowOne):
+class CreateAggregate(common.ShowOne):
     """Create an aggregate (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -47,7 +47,7 @@ class CreateAggregate(show.ShowOne):
         return common.show(aggregate, FIELDS)
 
 
-class ListAggregate(lister.Lister):
+class ListAggregate(common.Lister):
     """List aggregates (admin)."""
 
     def take_action(
@@ -58,7 +58,7 @@ class ListAggregate(lister.Lister):
         return common.rows(common.client(self).aggregates.list(), LIST_COLUMNS)
 
 
-class ShowAggregate(show.ShowOne):
+class ShowAggregate(common.ShowOne):
     """Show an aggregate (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -181,7 +181,7 @@ class RemoveAggregateNode(_AggregateNodeCommand):
         mogan.aggregate_nodes.remove(aggregate["uuid"], parsed_args.node)
 
 
-class ListAggregateNode(lister.Lister):
+class ListAggregateNode(common.Lister):
     """List the nodes of an aggregate (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

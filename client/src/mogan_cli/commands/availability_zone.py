@@ -3,12 +3,10 @@
 import argparse
 from typing import Any
 
-from cliff import lister
-
 from mogan_cli.commands import common
 
 
-class ListAvailabilityZone(lister.Lister):
+class ListAvailabilityZone(common.Lister):
     """List availability zones (those that have nodes)."""
 
     def take_action(

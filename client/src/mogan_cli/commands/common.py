@@ -1,11 +1,19 @@
-"""What every command shares: the client, ``KEY=VALUE`` arguments, output shaping."""
+"""What every command shares: the client, ``KEY=VALUE`` arguments, output shaping.
+
+Output follows openstackclient: JSON and YAML keep a value's structure
+(mappings stay mappings, lists stay lists); every other format (table,
+value, csv, shell) prints mappings as ``key='value', key2='value2'`` and
+lists as ``a, b``, never as Python reprs. Commands that display something
+derive from :class:`ShowOne` and :class:`Lister` here, which apply that.
+"""
 
 import argparse
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from cliff import columns, command
+from cliff import columns, command, lister
+from cliff import show as cliff_show
 
 from mogan_cli import exceptions
 from mogan_cli.v1 import client as v1_client
@@ -96,26 +104,101 @@ def trait_requirement(text: str) -> tuple[str, str]:
     return key, value.lower()
 
 
+# NOTE: the formatters that keep structure; the others get text.
+STRUCTURED_FORMATS = frozenset({"json", "yaml"})
+
+
+def format_dict(value: Mapping[str, Any], prefix: str = "") -> str:
+    """``key='value', key2='value2'``, sorted; nested mappings as ``outer.inner``.
+
+    This is how openstackclient prints a mapping; ``None`` shows as ``key=``.
+    """
+    parts: list[str] = []
+    for key in sorted(value, key=str):
+        item = value[key]
+        name = f"{prefix}{key}"
+        if isinstance(item, Mapping):
+            nested = format_dict(item, prefix=f"{name}.")
+            if nested:
+                parts.append(nested)
+        elif item is None:
+            parts.append(f"{name}=")
+        else:
+            parts.append(f"{name}='{format_value(item)}'")
+    return ", ".join(parts)
+
+
+def format_list(value: Iterable[Any]) -> str:
+    """The items joined by commas; ``{uuid, name}`` objects show their name."""
+    return ", ".join(
+        str(item.get("name") or item.get("uuid") or format_dict(item))
+        if isinstance(item, Mapping)
+        else format_value(item)
+        for item in value
+    )
+
+
+def format_value(value: Any) -> Any:
+    """A value as text formats print it: mappings and lists flattened."""
+    if isinstance(value, columns.FormattableColumn):
+        return value.human_readable()
+    if isinstance(value, Mapping):
+        return format_dict(value)
+    if isinstance(value, list | tuple):
+        return format_list(value)
+    return value
+
+
 class DictColumn(columns.FormattableColumn[dict[str, Any]]):
-    """A mapping: ``k1='v1', k2='v2'`` in tables, itself in JSON and YAML."""
+    """A mapping: ``k1='v1', k2='v2'`` in text formats, itself in JSON and YAML."""
 
     def human_readable(self) -> str:
         """Sorted ``key='value'`` pairs."""
-        value = self.machine_readable() or {}
-        return ", ".join(f"{k}='{v}'" for k, v in sorted(value.items()))
+        return format_dict(self.machine_readable() or {})
 
 
 class ListColumn(columns.FormattableColumn[list[Any]]):
-    """A list: ``a, b`` in tables (objects by name), itself in JSON and YAML."""
+    """A list: ``a, b`` in text formats (objects by name), itself in JSON and YAML."""
 
     def human_readable(self) -> str:
         """The items joined by commas; ``{uuid, name}`` objects show their name."""
-        value = self.machine_readable() or []
-        return ", ".join(
-            str(item.get("name") or item.get("uuid"))
-            if isinstance(item, dict)
-            else str(item)
-            for item in value
+        return format_list(self.machine_readable() or [])
+
+
+def _as_text(parsed_args: argparse.Namespace, values: Sequence[Any]) -> tuple[Any, ...]:
+    """``values`` as the chosen formatter should get them (see the module doc)."""
+    if getattr(parsed_args, "formatter", None) in STRUCTURED_FORMATS:
+        return tuple(values)
+    return tuple(format_value(v) for v in values)
+
+
+class ShowOne(cliff_show.ShowOne):
+    """cliff's ``ShowOne`` printing mappings and lists as openstackclient does."""
+
+    def produce_output(
+        self,
+        parsed_args: argparse.Namespace,
+        column_names: Sequence[str],
+        data: Sequence[Any],
+    ) -> int:
+        """Flatten structured values for text formats, then print."""
+        return super().produce_output(
+            parsed_args, column_names, _as_text(parsed_args, data)
+        )
+
+
+class Lister(lister.Lister):
+    """cliff's ``Lister`` printing mappings and lists as openstackclient does."""
+
+    def produce_output(
+        self,
+        parsed_args: argparse.Namespace,
+        column_names: Sequence[str],
+        data: Iterable[Sequence[Any]],
+    ) -> int:
+        """Flatten structured values for text formats, then print."""
+        return super().produce_output(
+            parsed_args, column_names, (_as_text(parsed_args, row) for row in data)
         )
 
 

@@ -8,15 +8,13 @@ type then, which the API refused).
 import argparse
 from typing import Any
 
-from cliff import show
-
 from mogan_cli.commands import common, server_wait
 from mogan_cli.v1 import console as v1_console
 
 FIELDS = ("protocol", "type", "url")
 
 
-class ShowConsoleUrl(show.ShowOne):
+class ShowConsoleUrl(common.ShowOne):
     """Show the URL of a server's serial console."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -31,6 +29,7 @@ class ShowConsoleUrl(show.ShowOne):
             help="Console type: shellinabox or socat (default: the node's "
             "serial console, whatever its type)",
         )
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(
@@ -38,6 +37,8 @@ class ShowConsoleUrl(show.ShowOne):
     ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         """Find the server and ask for its console."""
         mogan = common.client(self)
-        server = mogan.servers.find(parsed_args.server)
+        server = mogan.servers.find(
+            parsed_args.server, all_projects=parsed_args.all_projects
+        )
         console = mogan.consoles.get(server["uuid"], parsed_args.console_type)
         return common.show(console, FIELDS)

@@ -7,7 +7,7 @@ flavor list (see :meth:`mogan_cli.v1.flavor.FlavorManager.find`).
 import argparse
 from typing import Any
 
-from cliff import command, lister, show
+from cliff import command
 
 from mogan_cli import exceptions
 from mogan_cli.commands import common
@@ -62,7 +62,7 @@ def _visibility(parser: argparse.ArgumentParser, default: bool | None) -> None:
     )
 
 
-class CreateFlavor(show.ShowOne):
+class CreateFlavor(common.ShowOne):
     """Create a flavor."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -125,7 +125,7 @@ class CreateFlavor(show.ShowOne):
         return common.show(flavor, FIELDS)
 
 
-class ListFlavor(lister.Lister):
+class ListFlavor(common.Lister):
     """List flavors."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -157,7 +157,7 @@ class ListFlavor(lister.Lister):
         return common.rows(flavors, wanted)
 
 
-class ShowFlavor(show.ShowOne):
+class ShowFlavor(common.ShowOne):
     """Show a flavor."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -321,7 +321,7 @@ class RemoveFlavorAccess(_FlavorProjectCommand):
         mogan.flavor_access.remove(flavor["uuid"], parsed_args.project)
 
 
-class ListFlavorAccess(lister.Lister):
+class ListFlavorAccess(common.Lister):
     """List the projects a private flavor is shared with."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ image list (see :meth:`mogan_cli.v1.image.ImageManager.find`). So are the
 import argparse
 from typing import Any
 
-from cliff import command, lister, show
+from cliff import command
 
 from mogan_cli.commands import common
 
@@ -56,7 +56,7 @@ DISK_FORMATS = (
 )
 
 
-class CreateImage(show.ShowOne):
+class CreateImage(common.ShowOne):
     """Register an image (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -132,7 +132,7 @@ class CreateImage(show.ShowOne):
         return common.show(image, FIELDS)
 
 
-class ListImage(lister.Lister):
+class ListImage(common.Lister):
     """List images."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -162,7 +162,7 @@ class ListImage(lister.Lister):
         return common.rows(images, wanted)
 
 
-class ShowImage(show.ShowOne):
+class ShowImage(common.ShowOne):
     """Show an image."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

@@ -2,15 +2,21 @@
 
 Keypairs belong to a user: the caller, unless an admin names another with
 ``--user``.
+
+A generated private key exists once, in the create answer: the server
+keeps no copy. So ``--private-key FILE`` claims the file (creates it, never
+overwriting one) *before* asking for the keypair, and a write that fails
+afterwards prints the key on standard output rather than losing it.
 """
 
 import argparse
+import contextlib
 import os
 import pathlib
 from collections.abc import Sequence
 from typing import Any
 
-from cliff import command, lister, show
+from cliff import command
 
 from mogan_cli import exceptions
 from mogan_cli.commands import common
@@ -37,23 +43,44 @@ def _user_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _write_private_key(path: str, key: str) -> None:
-    """Write ``key`` to a new file only its owner can read.
+def _claim(path: str) -> int:
+    """Create ``path`` empty, only its owner may read it; its descriptor.
 
     Raises:
-        CommandError: the file exists or cannot be written.
+        CommandError: the file exists or cannot be created; nothing was
+            asked of the API yet.
     """
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_KEY_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(key)
+        return os.open(
+            pathlib.Path(path).expanduser(),
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+            PRIVATE_KEY_MODE,
+        )
     except OSError as err:
         raise exceptions.CommandError(
-            f"cannot write the private key to {path}: {err.strerror}"
+            f"cannot write the private key to {path}: {err.strerror}; "
+            "no keypair was created"
         ) from err
 
 
-class CreateKeypair(show.ShowOne):
+def _release(fd: int, path: str) -> None:
+    """Close and remove a file :func:`_claim` made (nothing went into it)."""
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        pathlib.Path(path).expanduser().unlink()
+
+
+def save_private_key(fd: int, key: str) -> None:
+    """Write ``key`` to the claimed file and close it.
+
+    Raises:
+        OSError: the write failed (the descriptor is closed all the same).
+    """
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(key)
+
+
+class CreateKeypair(common.ShowOne):
     """Import a public key, or generate a keypair.
 
     A generated private key is returned only once: it is printed (with the
@@ -97,19 +124,50 @@ class CreateKeypair(show.ShowOne):
                 f"cannot read the public key from {source}: {err.strerror}"
             ) from err
 
+    def _deliver(self, fd: int, path: str, key: str) -> None:
+        """Write ``key`` to the claimed file; print it if that fails.
+
+        Raises:
+            CommandError: the write failed (the key is on standard output).
+        """
+        try:
+            save_private_key(fd, key)
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                pathlib.Path(path).expanduser().unlink()
+            # NOTE: the server keeps no copy; this is the last chance to
+            # hand the key over.
+            self.app.stdout.write(key if key.endswith("\n") else key + "\n")
+            self.app.stdout.flush()
+            raise exceptions.CommandError(
+                f"cannot write the private key to {path}: {err.strerror}; "
+                "the keypair was created and its private key printed on "
+                "standard output instead: save it now, it cannot be fetched again"
+            ) from err
+
     def take_action(
         self, parsed_args: argparse.Namespace
     ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         """Create the keypair; deliver a generated private key."""
-        keypair = common.client(self).keypairs.create(
-            parsed_args.name,
-            public_key=self._public_key(parsed_args.public_key),
-            key_type=parsed_args.type,
-            user_id=parsed_args.user,
-        )
+        public_key = self._public_key(parsed_args.public_key)
+        path = parsed_args.private_key
+        fd = _claim(path) if path else None
+        try:
+            keypair = common.client(self).keypairs.create(
+                parsed_args.name,
+                public_key=public_key,
+                key_type=parsed_args.type,
+                user_id=parsed_args.user,
+            )
+        except BaseException:
+            if fd is not None:
+                _release(fd, path)
+            raise
         private_key = keypair.get("private_key")
-        if private_key and parsed_args.private_key:
-            _write_private_key(parsed_args.private_key, private_key)
+        if fd is not None and not private_key:
+            _release(fd, path)
+        elif fd is not None and private_key:
+            self._deliver(fd, path, private_key)
             del keypair["private_key"]
         elif private_key and parsed_args.formatter == "table":
             # NOTE: as openstackclient does, the bare key so it can be
@@ -130,7 +188,7 @@ class CreateKeypair(show.ShowOne):
         return super().produce_output(parsed_args, column_names, data)
 
 
-class ListKeypair(lister.Lister):
+class ListKeypair(common.Lister):
     """List keypairs."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -157,7 +215,7 @@ class ListKeypair(lister.Lister):
         return common.rows(keypairs, LIST_COLUMNS)
 
 
-class ShowKeypair(show.ShowOne):
+class ShowKeypair(common.ShowOne):
     """Show a keypair."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

@@ -10,13 +10,7 @@ in port order, an address each.
 import argparse
 from typing import Any
 
-from cliff import lister, show
-
-from mogan_cli import exceptions
-from mogan_cli.commands import common
-from mogan_cli.commands import server as server_cmd
-from mogan_cli.v1 import base
-from mogan_cli.v1 import client as v1_client
+from mogan_cli.commands import common, server_view
 
 LIST_COLUMNS = (
     ("UUID", "uuid"),
@@ -31,27 +25,7 @@ LONG_COLUMNS = (
 )
 
 
-def _show_server(
-    mogan: v1_client.Client, server: base.Resource
-) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    """``ShowOne`` output of the adopted server, as ``server show`` prints it."""
-    names: dict[str, str] = {}
-    if server.get("addresses"):
-        try:
-            names = {n["uuid"]: n["name"] for n in mogan.networks.list()}
-        except exceptions.ClientError:
-            # NOTE: the names only decorate the output; UUIDs will do.
-            names = {}
-    shaped = dict(server)
-    shaped["addresses"] = server_cmd.AddressesColumn(
-        shaped.get("addresses") or {}, names
-    )
-    if not shaped.get("fault"):
-        shaped.pop("fault", None)
-    return common.show(shaped, server_cmd.FIELDS)
-
-
-class ListManageableServer(lister.Lister):
+class ListManageableServer(common.Lister):
     """List the nodes deployed outside Mogan that may be adopted (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -79,7 +53,7 @@ class ListManageableServer(lister.Lister):
         return common.rows(shaped, wanted)
 
 
-class ManageServer(show.ShowOne):
+class ManageServer(common.ShowOne):
     """Adopt a node deployed outside Mogan as a server (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -127,4 +101,4 @@ class ManageServer(show.ShowOne):
                 mogan.networks.find(n)["uuid"] for n in parsed_args.networks
             ],
         )
-        return _show_server(mogan, server)
+        return server_view.show(mogan, server)

@@ -7,7 +7,7 @@ network list (see :meth:`mogan_cli.v1.network.NetworkManager.find`).
 import argparse
 from typing import Any
 
-from cliff import command, lister, show
+from cliff import command
 
 from mogan_cli.commands import common
 from mogan_cli.v1 import network as v1_network
@@ -32,7 +32,7 @@ LIST_COLUMNS = (
 LONG_COLUMNS = (("Project", "project_id"),)
 
 
-class CreateNetwork(show.ShowOne):
+class CreateNetwork(common.ShowOne):
     """Define a flat network (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -92,7 +92,7 @@ class CreateNetwork(show.ShowOne):
         return common.show(network, FIELDS)
 
 
-class ListNetwork(lister.Lister):
+class ListNetwork(common.Lister):
     """List networks."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -120,7 +120,7 @@ class ListNetwork(lister.Lister):
         return common.rows(networks, wanted)
 
 
-class ShowNetwork(show.ShowOne):
+class ShowNetwork(common.ShowOne):
     """Show a network."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

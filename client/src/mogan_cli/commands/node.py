@@ -8,8 +8,6 @@ values (traits, aggregates) show through ``common.shape``.
 import argparse
 from typing import Any
 
-from cliff import lister, show
-
 from mogan_cli.commands import common
 
 FIELDS = (
@@ -52,7 +50,7 @@ LONG_COLUMNS = (
 )
 
 
-class ListNode(lister.Lister):
+class ListNode(common.Lister):
     """List nodes (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -96,7 +94,7 @@ class ListNode(lister.Lister):
         return common.rows([common.shape(n) for n in nodes], wanted)
 
 
-class ShowNode(show.ShowOne):
+class ShowNode(common.ShowOne):
     """Show a node (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

@@ -6,48 +6,21 @@ A ``<server>`` argument is a UUID or a name; so are ``--flavor``,
 until the server settles (see ``server_wait``).
 
 What must not live here: the power, lock and rebuild commands
-(``server_action``) and the shared argument and ``--wait`` helpers
-(``server_wait``).
+(``server_action``), the shared argument and ``--wait`` helpers
+(``server_wait``) and how a server is displayed (``server_view``).
 """
 
 import argparse
 import pathlib
-from collections.abc import Sequence
 from typing import Any
 
-from cliff import columns, command, lister, show
+from cliff import command
 
 from mogan_cli import exceptions
-from mogan_cli.commands import common, server_wait
-from mogan_cli.v1 import base
+from mogan_cli.commands import common, server_view, server_wait
 from mogan_cli.v1 import client as v1_client
 from mogan_cli.v1 import server as v1_server
 
-FIELDS = (
-    "uuid",
-    "name",
-    "description",
-    "status",
-    "power_state",
-    "locked",
-    "addresses",
-    "flavor_uuid",
-    "image_uuid",
-    "availability_zone",
-    "key_name",
-    "metadata",
-    "fault",
-    "partitions",
-    "project_id",
-    "user_id",
-    "node",
-    "affinity_zone",
-    "failure_domains",
-    "system_metadata",
-    "launched_at",
-    "created_at",
-    "updated_at",
-)
 LIST_COLUMNS = (
     ("UUID", "uuid"),
     ("Name", "name"),
@@ -66,61 +39,7 @@ LONG_COLUMNS = (
 SCHEDULER_HINTS = ("group",)
 
 
-class AddressesColumn(columns.FormattableColumn[dict[str, Any]]):
-    """Addresses per network: ``demo-net=10.0.0.3, 10.0.0.4; other=...``.
-
-    Tables name each network (when its name is known) and list its
-    addresses; JSON and YAML keep the API's mapping.
-    """
-
-    def __init__(self, value: dict[str, Any], names: dict[str, str]) -> None:
-        """Wrap ``value``; ``names`` maps network UUIDs to names."""
-        super().__init__(value)
-        self.names = names
-
-    def human_readable(self) -> str:
-        """``network=addr, addr`` per network, networks separated by ``;``."""
-        value = self.machine_readable() or {}
-        return "; ".join(
-            f"{self.names.get(net, net)}="
-            + ", ".join(str(entry.get("addr")) for entry in entries)
-            for net, entries in sorted(value.items())
-        )
-
-
-def _network_names(
-    mogan: v1_client.Client, servers: Sequence[base.Resource]
-) -> dict[str, str]:
-    """Network UUID -> name for the networks the servers have addresses on."""
-    if not any(s.get("addresses") for s in servers):
-        return {}
-    try:
-        return {n["uuid"]: n["name"] for n in mogan.networks.list() if n.get("name")}
-    except exceptions.ClientError:
-        # NOTE: the names only decorate the output; UUIDs will do.
-        return {}
-
-
-def _shape(server: base.Resource, names: dict[str, str]) -> base.Resource:
-    """``server`` with its addresses wrapped for display."""
-    shaped = dict(server)
-    if "addresses" in shaped:
-        shaped["addresses"] = AddressesColumn(shaped["addresses"] or {}, names)
-    return shaped
-
-
-def _show(
-    mogan: v1_client.Client, server: base.Resource
-) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    """``ShowOne`` output of one server; ``fault`` only when it has one."""
-    shaped = _shape(server, _network_names(mogan, [server]))
-    if not shaped.get("fault"):
-        shaped.pop("fault", None)
-    present = tuple(f for f in FIELDS if f in shaped)
-    return present, tuple(common.cell(shaped[f]) for f in present)
-
-
-class CreateServer(show.ShowOne):
+class CreateServer(common.ShowOne):
     """Create a server (or several with --min/--max)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -244,7 +163,7 @@ class CreateServer(show.ShowOne):
             server = next(
                 (s for s in settled if s["uuid"] == server["uuid"]), settled[0]
             )
-        return _show(mogan, server)
+        return server_view.show(mogan, server)
 
     @staticmethod
     def _namesakes(mogan: v1_client.Client, name: str) -> set[str]:
@@ -252,7 +171,7 @@ class CreateServer(show.ShowOne):
         return {s["uuid"] for s in mogan.servers.list(name=f"{name}-")}
 
 
-class ListServer(lister.Lister):
+class ListServer(common.Lister):
     """List servers."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -304,18 +223,19 @@ class ListServer(lister.Lister):
             limit=parsed_args.limit,
             marker=parsed_args.marker,
         )
-        names = _network_names(mogan, servers)
+        names = server_view.network_names(mogan, servers)
         wanted = LIST_COLUMNS + (LONG_COLUMNS if parsed_args.long else ())
-        return common.rows([_shape(s, names) for s in servers], wanted)
+        return common.rows([server_view.shape(s, names) for s in servers], wanted)
 
 
-class ShowServer(show.ShowOne):
+class ShowServer(common.ShowOne):
     """Show a server (and its fault when it is in error)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         """The server to show."""
         parser = super().get_parser(prog_name)
         server_wait.server_argument(parser, "Server to show (name or UUID)")
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(
@@ -323,7 +243,10 @@ class ShowServer(show.ShowOne):
     ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         """Find the server and show it."""
         mogan = common.client(self)
-        return _show(mogan, mogan.servers.find(parsed_args.server))
+        server = mogan.servers.find(
+            parsed_args.server, all_projects=parsed_args.all_projects
+        )
+        return server_view.show(mogan, server)
 
 
 class SetServer(command.Command):
@@ -338,6 +261,7 @@ class SetServer(command.Command):
             "--description", metavar="<description>", help="New description"
         )
         common.add_property_option(parser, "Metadata to add or change (repeatable)")
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -355,7 +279,7 @@ class SetServer(command.Command):
                 "nothing to set: give --name, --description or --property"
             )
         servers = common.client(self).servers
-        server = servers.find(parsed_args.server)
+        server = servers.find(parsed_args.server, all_projects=parsed_args.all_projects)
         servers.update(
             server["uuid"],
             name=parsed_args.name,
@@ -372,12 +296,13 @@ class UnsetServer(command.Command):
         parser = super().get_parser(prog_name)
         server_wait.server_argument(parser, "Server to modify (name or UUID)")
         common.add_unset_property_option(parser)
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Remove the keys in one JSON patch."""
         servers = common.client(self).servers
-        server = servers.find(parsed_args.server)
+        server = servers.find(parsed_args.server, all_projects=parsed_args.all_projects)
         servers.update(server["uuid"], unset_metadata=parsed_args.properties)
 
 
@@ -389,6 +314,7 @@ class DeleteServer(command.Command):
         parser = super().get_parser(prog_name)
         server_wait.servers_argument(parser, "Server(s) to delete (name or UUID)")
         server_wait.wait_options(parser, "the servers are gone")
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -399,6 +325,7 @@ class DeleteServer(command.Command):
             "delete",
             parsed_args.servers,
             lambda s: mogan.servers.delete(s["uuid"]),
+            all_projects=parsed_args.all_projects,
         )
         if parsed_args.wait and done:
             server_wait.wait_all(self, done, v1_server.GONE, parsed_args.timeout)

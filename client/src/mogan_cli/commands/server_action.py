@@ -35,6 +35,7 @@ class _PowerCommand(command.Command):
             )
         server_wait.servers_argument(parser, "Server(s) (name or UUID)")
         server_wait.wait_options(parser, f"the servers are {self.settles_in}")
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -50,6 +51,7 @@ class _PowerCommand(command.Command):
             self.verb,
             parsed_args.servers,
             lambda s: mogan.servers.set_power_state(s["uuid"], target),
+            all_projects=parsed_args.all_projects,
         )
         if parsed_args.wait and done:
             server_wait.wait_all(self, done, self.settles_in, parsed_args.timeout)
@@ -90,6 +92,7 @@ class _LockCommand(command.Command):
         """One or more servers."""
         parser = super().get_parser(prog_name)
         server_wait.servers_argument(parser, "Server(s) (name or UUID)")
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -101,6 +104,7 @@ class _LockCommand(command.Command):
             verb,
             parsed_args.servers,
             lambda s: mogan.servers.set_lock(s["uuid"], self.locked),
+            all_projects=parsed_args.all_projects,
         )
         server_wait.check_all(verb, parsed_args.servers, done)
 
@@ -135,12 +139,15 @@ class RebuildServer(command.Command):
             help="Keep the ephemeral partition (partition images)",
         )
         server_wait.wait_options(parser, "the server is active again")
+        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Ask for the rebuild, then wait if asked."""
         mogan = common.client(self)
-        server = mogan.servers.find(parsed_args.server)
+        server = mogan.servers.find(
+            parsed_args.server, all_projects=parsed_args.all_projects
+        )
         image = mogan.images.find(parsed_args.image) if parsed_args.image else None
         mogan.servers.rebuild(
             server["uuid"],

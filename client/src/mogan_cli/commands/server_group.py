@@ -10,7 +10,7 @@ Reads ask for microversion 1.2 (rules and member domains) unless
 import argparse
 from typing import Any
 
-from cliff import command, lister, show
+from cliff import command
 
 from mogan_cli.commands import common
 from mogan_cli.v1 import server_group as v1_server_group
@@ -40,7 +40,7 @@ LONG_COLUMNS = (
 )
 
 
-class CreateServerGroup(show.ShowOne):
+class CreateServerGroup(common.ShowOne):
     """Create a server group."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -82,7 +82,7 @@ class CreateServerGroup(show.ShowOne):
         return common.show(common.shape(group), FIELDS)
 
 
-class ListServerGroup(lister.Lister):
+class ListServerGroup(common.Lister):
     """List server groups."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -109,7 +109,7 @@ class ListServerGroup(lister.Lister):
         return common.rows([common.shape(g) for g in groups], wanted)
 
 
-class ShowServerGroup(show.ShowOne):
+class ShowServerGroup(common.ShowOne):
     """Show a server group (and the domain each member is in)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

@@ -33,6 +33,16 @@ def servers_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("servers", metavar="<server>", nargs="+", help=help_text)
 
 
+def all_projects_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--all-projects``: look server names up in every project (admin)."""
+    parser.add_argument(
+        "--all-projects",
+        action="store_true",
+        help="Look server names up in every project at once (admin); without "
+        "it, a name not found in your project is looked up in the others",
+    )
+
+
 def wait_options(parser: argparse.ArgumentParser, until: str) -> None:
     """Add ``--wait`` (until ``until``) and ``--timeout``."""
     parser.add_argument(
@@ -108,6 +118,8 @@ def each(
     verb: str,
     names: Sequence[str],
     action: Callable[[base.Resource], None],
+    *,
+    all_projects: bool = False,
 ) -> list[base.Resource]:
     """Find each server and run ``action`` on it, reporting failures on stderr.
 
@@ -118,7 +130,7 @@ def each(
     done: list[base.Resource] = []
     for name in names:
         try:
-            server = mogan.servers.find(name)
+            server = mogan.servers.find(name, all_projects=all_projects)
             action(server)
         except exceptions.ClientError as err:
             cmd.app.stderr.write(f"Failed to {verb} server {name}: {err}\n")

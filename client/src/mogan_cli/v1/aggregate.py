@@ -17,6 +17,8 @@ class AggregateManager(base.CollectionManager):
 
     collection = "aggregates"
     noun = "aggregate"
+    # NOTE: the API returns every aggregate in one answer.
+    paged = False
 
     def create(
         self, name: str, metadata: Mapping[str, str] | None = None

@@ -1,13 +1,23 @@
-"""What every manager shares: the HTTP client and the resource shape."""
+"""What every manager shares: the HTTP client, the resource shape, paging.
+
+The API returns collections a page at a time (at most ``[api] max_limit``
+items, 1,000 by default) and says nothing about further pages: a client
+asks again with ``marker`` set to the last item it got until a page comes
+back empty. :func:`paginate` does that, so every ``list`` call returns the
+whole collection (or ``limit`` items) and every lookup by name searches it
+all.
+"""
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mogan_cli import exceptions, http
 
 Resource = dict[str, Any]
 Query = dict[str, str | int | None]
+PageFetcher = Callable[[Query], list[Resource]]
+"""Fetch one page given ``limit`` and ``marker`` (either may be ``None``)."""
 
 
 def is_uuid(text: str) -> bool:
@@ -17,6 +27,55 @@ def is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def paginate(
+    fetch: PageFetcher,
+    *,
+    limit: int | None = None,
+    marker: str | None = None,
+    marker_key: str = "uuid",
+) -> list[Resource]:
+    """Every item after ``marker``, page by page, or the first ``limit`` of them.
+
+    Args:
+        fetch: requests one page with the ``limit`` and ``marker`` it is given.
+        limit: the most items to return; ``None`` for all of them.
+        marker: start after this item (its ``marker_key`` value).
+        marker_key: the field the API takes as ``marker`` (``uuid``, ``name``).
+    """
+    items: list[Resource] = []
+    seen: set[Any] = set()
+    while limit is None or len(items) < limit:
+        wanted = None if limit is None else limit - len(items)
+        page = fetch({"limit": wanted, "marker": marker})
+        if not page:
+            break
+        fresh = [item for item in page if item.get(marker_key) not in seen]
+        # NOTE: a server that ignored the marker would hand out the same page
+        # forever; stop rather than loop.
+        if not fresh:
+            break
+        items.extend(fresh)
+        seen.update(item.get(marker_key) for item in fresh)
+        marker = fresh[-1].get(marker_key)
+        if marker is None:
+            break
+    return items if limit is None else items[:limit]
+
+
+def window(
+    items: list[Resource],
+    *,
+    limit: int | None = None,
+    marker: str | None = None,
+    marker_key: str = "uuid",
+) -> list[Resource]:
+    """What :func:`paginate` would return, for a collection the API sends whole."""
+    if marker is not None:
+        keys = [item.get(marker_key) for item in items]
+        items = items[keys.index(marker) + 1 :] if marker in keys else []
+    return items if limit is None else items[:limit]
 
 
 class Manager:
@@ -40,6 +99,8 @@ class CollectionManager(Manager):
 
     collection: str
     noun: str
+    paged = True
+    """Whether the API pages this collection (takes ``limit`` and ``marker``)."""
 
     def list(
         self,
@@ -49,15 +110,17 @@ class CollectionManager(Manager):
         sort_key: str | None = None,
         sort_dir: str | None = None,
     ) -> list[Resource]:
-        """The items the caller may see, one page."""
-        query: Query = {
-            "limit": limit,
-            "marker": marker,
-            "sort_key": sort_key,
-            "sort_dir": sort_dir,
-        }
+        """The items the caller may see: all of them, or the first ``limit``."""
+        query: Query = {"sort_key": sort_key, "sort_dir": sort_dir}
         path = f"/v1/{self.collection}"
-        return list(self.api.get(path, query)[self.collection])
+        if not self.paged:
+            items = list(self.api.get(path, query)[self.collection])
+            return window(items, limit=limit, marker=marker)
+
+        def fetch(page: Query) -> list[Resource]:
+            return list(self.api.get(path, {**query, **page})[self.collection])
+
+        return paginate(fetch, limit=limit, marker=marker)
 
     def get(self, item_uuid: str) -> Resource:
         """One item by UUID."""

@@ -13,9 +13,13 @@ class KeypairManager(base.Manager):
         limit: int | None = None,
         marker: str | None = None,
     ) -> list[base.Resource]:
-        """A user's keypairs; naming another user needs the admin role."""
-        query: base.Query = {"user_id": user_id, "limit": limit, "marker": marker}
-        return list(self.api.get("/v1/keypairs", query)["keypairs"])
+        """A user's keypairs, all pages; naming another user needs the admin role."""
+
+        def fetch(page: base.Query) -> list[base.Resource]:
+            query: base.Query = {"user_id": user_id, **page}
+            return list(self.api.get("/v1/keypairs", query)["keypairs"])
+
+        return base.paginate(fetch, limit=limit, marker=marker, marker_key="name")
 
     def get(self, name: str, *, user_id: str | None = None) -> base.Resource:
         """One keypair by name."""

@@ -35,7 +35,7 @@ class NodeManager(base.CollectionManager):
         sort_key: str | None = None,
         sort_dir: str | None = None,
     ) -> list[base.Resource]:
-        """Node objects, by name, one page; needs (and sends) microversion 1.2.
+        """Node objects, by name, all pages; needs (and sends) microversion 1.2.
 
         Args:
             resource_class: only nodes of this resource class.
@@ -55,15 +55,20 @@ class NodeManager(base.CollectionManager):
             "availability_zone": availability_zone,
             "consumable": _bool(consumable),
             "maintenance": _bool(maintenance),
-            "limit": limit,
-            "marker": marker,
             "sort_key": sort_key,
             "sort_dir": sort_dir,
         }
-        response = self.api.request(
-            "GET", "/v1/nodes", params=query, min_version=DETAILS_VERSION
-        )
-        return list(response.json()["nodes"])
+
+        def fetch(page: base.Query) -> list[base.Resource]:
+            response = self.api.request(
+                "GET",
+                "/v1/nodes",
+                params={**query, **page},
+                min_version=DETAILS_VERSION,
+            )
+            return list(response.json()["nodes"])
+
+        return base.paginate(fetch, limit=limit, marker=marker)
 
     def get(self, item_uuid: str) -> base.Resource:
         """One node by UUID or name.

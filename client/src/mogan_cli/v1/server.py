@@ -67,7 +67,8 @@ class ServerManager(base.Manager):
     ) -> list[base.Resource]:
         """The caller's servers (every project's with ``all_projects``, admin).
 
-        ``name`` matches names starting with it.
+        All of them, page by page, or the first ``limit``. ``name`` matches
+        names starting with it.
         """
         query: base.Query = {
             "name": name,
@@ -75,13 +76,15 @@ class ServerManager(base.Manager):
             "flavor_uuid": flavor_uuid,
             "image_uuid": image_uuid,
             "all_tenants": "true" if all_projects else None,
-            "limit": limit,
-            "marker": marker,
             "sort_key": sort_key,
             "sort_dir": sort_dir,
         }
         path = "/v1/servers/detail" if detail else "/v1/servers"
-        return list(self.api.get(path, query)["servers"])
+
+        def fetch(page: base.Query) -> list[base.Resource]:
+            return list(self.api.get(path, {**query, **page})["servers"])
+
+        return base.paginate(fetch, limit=limit, marker=marker)
 
     def get(self, server_uuid: str) -> base.Resource:
         """One server by UUID (at 1.2 unless the caller chose a version).
@@ -98,6 +101,12 @@ class ServerManager(base.Manager):
     def find(self, name_or_uuid: str, *, all_projects: bool = False) -> base.Resource:
         """One server by UUID or, failing that, by exact name.
 
+        A name is looked up in the caller's project first and, when no
+        server there has it, in every project: an admin may name another
+        project's server (the API ignores ``all_tenants`` for others). With
+        ``all_projects`` every project is searched at once, so a name used
+        in several projects is ambiguous.
+
         Raises:
             CommandError: no server has that UUID or name, or several share it.
             HttpError: the API refused the lookup.
@@ -108,18 +117,25 @@ class ServerManager(base.Manager):
             except exceptions.HttpError as err:
                 if err.status != 404:  # noqa: PLR2004 - fall back to names on 404
                     raise
-        # NOTE: the name filter is a prefix match; keep the exact names only.
-        candidates = self.list(name=name_or_uuid, all_projects=all_projects)
-        matches = [s for s in candidates if s.get("name") == name_or_uuid]
+        matches = self._named(name_or_uuid, all_projects=all_projects)
+        if not matches and not all_projects:
+            matches = self._named(name_or_uuid, all_projects=True)
         if not matches:
             raise exceptions.CommandError(
                 f"No server with a name or UUID of '{name_or_uuid}' exists."
             )
         if len(matches) > 1:
             raise exceptions.CommandError(
-                f"More than one server exists with the name '{name_or_uuid}'."
+                f"More than one server exists with the name '{name_or_uuid}'; "
+                "use its UUID."
             )
         return matches[0]
+
+    def _named(self, name: str, *, all_projects: bool) -> tuple[base.Resource, ...]:
+        """The servers named exactly ``name`` (every page)."""
+        # NOTE: the name filter is a prefix match; keep the exact names only.
+        candidates = self.list(name=name, all_projects=all_projects)
+        return tuple(s for s in candidates if s.get("name") == name)
 
     def create(
         self,

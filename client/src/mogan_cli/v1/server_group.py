@@ -31,18 +31,23 @@ class ServerGroupManager(base.CollectionManager):
         sort_key: str | None = None,
         sort_dir: str | None = None,
     ) -> list[base.Resource]:
-        """The caller's project's groups (every project's with ``all_projects``)."""
-        query: base.Query = {
-            "all_tenants": "true" if all_projects else None,
-            "limit": limit,
-            "marker": marker,
-            "sort_key": sort_key,
-            "sort_dir": sort_dir,
-        }
+        """The caller's project's groups (every project's with ``all_projects``).
+
+        The API answers with every group at once and takes no paging or
+        sorting: ``limit`` and ``marker`` apply here, sorting is not offered.
+
+        Raises:
+            ValueError: ``sort_key`` or ``sort_dir`` was given.
+        """
+        if sort_key is not None or sort_dir is not None:
+            msg = "server groups cannot be sorted"
+            raise ValueError(msg)
+        query: base.Query = {"all_tenants": "true" if all_projects else None}
         response = self.api.request(
             "GET", "/v1/server_groups", params=query, min_version=self._wanted()
         )
-        return list(response.json()["server_groups"])
+        groups = list(response.json()["server_groups"])
+        return base.window(groups, limit=limit, marker=marker)
 
     def get(self, item_uuid: str) -> base.Resource:
         """One server group by UUID."""
