@@ -7,7 +7,7 @@ handle on a project's limits. ``-1`` means unlimited.
 import argparse
 from typing import Any
 
-from cliff import command, lister, show
+from cliff import command
 
 from mogan_cli import exceptions
 from mogan_cli.commands import common
@@ -21,7 +21,7 @@ NAMED = (
 )
 
 
-class ShowLimits(lister.Lister):
+class ShowLimits(common.Lister):
     """Show a project's limits and what it uses of them."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -46,7 +46,7 @@ class ShowLimits(lister.Lister):
         return ("Resource", "Limit", "In Use"), rows
 
 
-class ShowQuota(show.ShowOne):
+class ShowQuota(common.ShowOne):
     """Show a project's quota (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -72,7 +72,7 @@ def _resource(text: str) -> tuple[str, int]:
     return name, int(value)
 
 
-class SetQuota(show.ShowOne):
+class SetQuota(common.ShowOne):
     """Set some of a project's limits (admin); the others are unchanged."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
