@@ -10,8 +10,10 @@ longer than its deadline. ``benchmarks/slow_clients.py`` measures latencies.
 
 import contextlib
 import json
+import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -172,3 +174,58 @@ class TestSlowClients:
         finally:
             for sock in idle:
                 sock.close()
+
+
+class TestConnectionsAndStop:
+    def test_connections_beyond_the_bound_wait_their_turn(self, serve, caplog):
+        """Past max_connections the server stops accepting, and resumes after."""
+        caplog.set_level(logging.INFO, logger="waitress")
+        address = serve(max_connections=16, idle_timeout=120)
+        held = [
+            socket.create_connection(address, timeout=CLIENT_TIMEOUT) for _ in range(16)
+        ]
+        try:
+            deadline = time.monotonic() + CUT_OFF_WAIT
+            while "reached the connection limit" not in caplog.text:
+                assert time.monotonic() < deadline, "no connection limit reached"
+                time.sleep(DRIP_INTERVAL)
+        finally:
+            for sock in held:
+                sock.close()
+        assert _get_flavors(address).status_code == 200
+
+    def test_stop_lets_requests_in_progress_finish(self):
+        """A stop waits for the request being served, then refuses new ones."""
+        entered = threading.Event()
+        release = threading.Event()
+
+        def slow_app(environ, start_response):
+            entered.set()
+            release.wait(CLIENT_TIMEOUT)
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"done"]
+
+        server = wsgi_server.Server(
+            slow_app, wsgi_server.bind("127.0.0.1", 0), wsgi_server.Limits(threads=1)
+        )
+        serving = threading.Thread(
+            target=server.serve_forever, kwargs={"handle_signals": False}
+        )
+        serving.start()
+        host, port = server.address
+        answers: list[httpx.Response] = []
+        asking = threading.Thread(
+            target=lambda: answers.append(
+                httpx.get(f"http://{host}:{port}/", timeout=CLIENT_TIMEOUT)
+            )
+        )
+        asking.start()
+        assert entered.wait(CLIENT_TIMEOUT)
+        server.stop()
+        release.set()
+        asking.join(CLIENT_TIMEOUT)
+        serving.join(CLIENT_TIMEOUT)
+        assert not serving.is_alive()
+        assert [(r.status_code, r.text) for r in answers] == [(200, "done")]
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://{host}:{port}/", timeout=CLIENT_TIMEOUT)
