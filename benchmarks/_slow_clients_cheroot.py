@@ -6,7 +6,7 @@ threads, backlog 1024, cheroot's own timeouts), API only::
 
     .venv/bin/python benchmarks/_slow_clients_cheroot.py STATE_DIR PORT
 
-Needs ``cheroot`` (``pip install -e '.[bench]'``). Stops on SIGINT/SIGTERM.
+Needs ``cheroot`` (a test dependency). Stops on SIGINT/SIGTERM.
 """
 
 import signal

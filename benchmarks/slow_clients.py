@@ -19,7 +19,7 @@ What it does, in one run on one machine:
    Then ``mogan-api`` alone on the same state directory, the same phases:
    the API without the scheduler and engine beside it, as the peer runs.
 
-2. The peer, when ``cheroot`` is installed (``pip install -e '.[bench]'``):
+2. The peer, when ``cheroot`` is installed (a test dependency):
    the same app on the server Mogan used before, cheroot with the same 8
    threads and backlog (``_slow_clients_cheroot.py``), on the same state
    directory, the same two phases.
@@ -249,7 +249,7 @@ def main() -> int:
         try:
             import cheroot  # noqa: F401, PLC0415 - only the peer needs it
         except ImportError:
-            rows.append("peer skipped: cheroot is not installed (.[bench])")
+            rows.append("peer skipped: cheroot is not installed (.[test])")
         else:
             port = free_port()
             peer = [sys.executable, str(HERE / "_slow_clients_cheroot.py")]

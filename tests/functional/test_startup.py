@@ -26,6 +26,8 @@ SCRIPTS = [
 ]
 RUN_TIMEOUT = 60
 READY_TIMEOUT = 60
+CLIENT_TIMEOUT = 10
+API_WORKERS = 2
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -75,6 +77,58 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class ApiProcess:
+    """A running mogan-api (noauth, few workers) on a free loopback port."""
+
+    def __init__(self, tmp_path: pathlib.Path) -> None:
+        """Start it and wait until it answers."""
+        self.port = _free_port()
+        conf = _conf(
+            tmp_path, self.port, auth_strategy="noauth", api_workers=str(API_WORKERS)
+        )
+        self.proc = subprocess.Popen(
+            [str(BIN / "mogan-api"), "--config-file", conf],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self._answers():
+            assert self.proc.poll() is None, "mogan-api exited"
+            assert time.monotonic() < deadline, "mogan-api never answered"
+            time.sleep(0.2)
+
+    def _answers(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.port}/"
+            return httpx.get(url, timeout=2).is_success
+        except httpx.TransportError:
+            return False
+
+    def stop(self) -> str:
+        """SIGTERM it; its stderr (asserting it exited 0)."""
+        self.proc.send_signal(signal.SIGTERM)
+        _, stderr = self.proc.communicate(timeout=RUN_TIMEOUT)
+        assert self.proc.returncode == 0, stderr
+        return str(stderr)
+
+    def kill(self) -> None:
+        """Kill it if still running."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.fixture
+def api_process(tmp_path) -> Iterator[ApiProcess]:
+    """mogan-api running; killed at teardown if the test did not stop it."""
+    proc = ApiProcess(tmp_path)
+    try:
+        yield proc
+    finally:
+        proc.kill()
 
 
 class TestPortTaken:
@@ -142,37 +196,31 @@ class TestNoStrayWarnings:
         assert result.stdout.startswith(f"usage: {script}")
         assert result.stderr == ""
 
-    def test_api_start_and_stop_log_no_warning(self, tmp_path):
+    def test_api_start_and_stop_log_no_warning(self, api_process):
         """A normal start and SIGTERM stop of mogan-api log no warning."""
-        port = _free_port()
-        proc = subprocess.Popen(
-            [
-                str(BIN / "mogan-api"),
-                "--config-file",
-                _conf(tmp_path, port, auth_strategy="noauth"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + READY_TIMEOUT
-            while True:
-                assert proc.poll() is None, "mogan-api exited"
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).is_success:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "mogan-api never answered"
-                time.sleep(0.2)
-            proc.send_signal(signal.SIGTERM)
-            _, stderr = proc.communicate(timeout=RUN_TIMEOUT)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        assert proc.returncode == 0, stderr
+        stderr = api_process.stop()
         assert "mogan-api listening on" in stderr
         assert "warning" not in stderr.lower(), stderr
         assert "Traceback" not in stderr
+
+
+class TestApiProcess:
+    def test_answers_behind_more_tricklers_than_workers(self, api_process):
+        """The real mogan-api answers while 3x api_workers connections trickle."""
+        tricklers = []
+        try:
+            for _ in range(3 * API_WORKERS):
+                sock = socket.create_connection(("127.0.0.1", api_process.port))
+                tricklers.append(sock)
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+            for _ in range(3):
+                for sock in tricklers:
+                    sock.sendall(b"a")
+                resp = httpx.get(
+                    f"http://127.0.0.1:{api_process.port}/", timeout=CLIENT_TIMEOUT
+                )
+                assert resp.status_code == 200
+        finally:
+            for sock in tricklers:
+                sock.close()
+        api_process.stop()
