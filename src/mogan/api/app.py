@@ -8,8 +8,12 @@ Middleware, outermost first (each line says why it sits where it does):
    ``x-openstack-request-id``.
 3. ``Healthcheck`` at ``/healthcheck`` — answers load balancers without
    authentication or a database round trip.
-4. authentication (``mogan.api.auth``) — public paths skip it.
-5. the Flask app — microversion negotiation, routes, error mapping.
+4. ``RequestLog`` (``mogan.api.requestlog``) — one line per request, after
+   its response: inside ``RequestId`` so it has the id, outside
+   authentication so 401s are logged with the identity auth set; below the
+   healthcheck, whose polling every few seconds would drown the log.
+5. authentication (``mogan.api.auth``) — public paths skip it.
+6. the Flask app — microversion negotiation, routes, error mapping.
 """
 
 from typing import Any
@@ -20,7 +24,7 @@ from oslo_middleware import healthcheck, http_proxy_to_wsgi, request_id
 from werkzeug import exceptions as wz_exc
 
 from mogan import exception, policy
-from mogan.api import auth, errors, microversion, router, state
+from mogan.api import auth, errors, microversion, requestlog, router, state
 from mogan.api import routes as _routes  # noqa: F401 - declares every route
 from mogan.db import session as db_session
 
@@ -92,6 +96,7 @@ def create_app(
         database = db_session.Database.from_conf(conf)
     app: Any = create_flask_app(conf, database).wsgi_app
     app = auth.wrap(app, conf)
+    app = requestlog.RequestLog(app)
     app = _HealthcheckAt("/healthcheck", app, healthcheck.Healthcheck(None, conf))
     app = request_id.RequestId(app)
     return http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)

@@ -20,6 +20,7 @@ from mogan.engine import service as engine_service
 from mogan.scheduler import manager as scheduler_manager
 
 LOG = logging.getLogger(__name__)
+PROG = "mogan-all-in-one"
 
 DEFAULT_STATE_DIR = str(pathlib.Path.home() / ".local" / "share" / "mogan")
 
@@ -59,8 +60,8 @@ def _banner(endpoint: str, demo_flavors: list[str] | None, nodes: int) -> str:
         "Try it (in another shell, with the same virtualenv active):",
         f"  export OS_ENDPOINT={endpoint}",
         "  mogan flavor list",
-        "  mogan keypair create demo-key",
         "  mogan availability zone list",
+        "  mogan server list",
     ]
     if demo_flavors:
         lines.insert(
@@ -73,14 +74,31 @@ def _banner(endpoint: str, demo_flavors: list[str] | None, nodes: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Migrate, optionally seed the demo, and serve until stopped."""
+    """Migrate, optionally seed the demo, and serve until stopped.
+
+    The address is bound and the application built before anything starts,
+    so a taken port or a bad htpasswd file ends the process with one line on
+    stderr and exit code 1.
+    """
     conf = common.parse(argv, cli_opts=CLI_OPTS, overrides=EMBEDDED_DEFAULTS)
     common.setup_logging()
+    try:
+        sock = wsgi_server.bind(conf.listen_host, conf.listen_port)
+    except wsgi_server.ListenError as err:
+        return common.fail(PROG, str(err))
     state_dir = str(pathlib.Path(conf.state_dir).expanduser().resolve())
     pathlib.Path(state_dir).mkdir(parents=True, exist_ok=True)
     conf.set_override("state_path", state_dir)
     db = common.database(conf)
     migration.upgrade(db.engine)
+    try:
+        app = api_app.create_app(conf, db)
+    except ValueError as err:
+        # NOTE: a configuration the app refuses (an unreadable or non-bcrypt
+        # htpasswd file): the operator needs the reason, not a traceback.
+        sock.close()
+        db.dispose()
+        return common.fail(PROG, str(err))
 
     new_nodes, flavors = 0, None
     if conf.demo:
@@ -89,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         new_nodes, flavors = demo.enroll(ctx, state_dir)
 
+    web = wsgi_server.Server(app, sock, wsgi_server.Limits.from_conf(conf))
     scheduler = rpc.server(
         conf,
         rpc.SCHEDULER_TOPIC,
@@ -97,19 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     scheduler.start()
     engine = engine_service.EngineService(conf, db)
     engine.start()
-    web = wsgi_server.make_server(
-        api_app.create_app(conf, db),
-        conf.listen_host,
-        conf.listen_port,
-        conf.api.api_workers,
-    )
-    web.prepare()
-    host, port = web.bind_addr[:2]
+    host, port = web.address
     endpoint = f"http://{host}:{port}"
     sys.stdout.write(_banner(endpoint, flavors, new_nodes))
     sys.stdout.flush()
     try:
-        wsgi_server.serve_forever(web, prepared=True)
+        web.serve_forever()
     finally:
         engine.stop()
         scheduler.stop()

@@ -68,3 +68,10 @@ def run_rpc_server(conf: cfg.ConfigOpts, topic: str, endpoints: list[object]) ->
     finally:
         server.stop()
         server.wait()
+
+
+def fail(prog: str, message: str) -> int:
+    """Say why ``prog`` cannot start, on one line of stderr; the exit code."""
+    sys.stderr.write(f"{prog}: {message}\n")
+    sys.stderr.flush()
+    return 1

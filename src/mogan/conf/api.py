@@ -15,7 +15,53 @@ opts = [
         "api_workers",
         default=8,
         min=1,
-        help="Number of threads serving API requests in mogan-api.",
+        help=(
+            "Number of threads running API requests (mogan-api and the "
+            "all-in-one). A connection whose request is still arriving, or "
+            "that idles between requests, holds no thread."
+        ),
+    ),
+    cfg.IntOpt(
+        "max_connections",
+        default=500,
+        min=16,
+        help=(
+            "Most client connections open at once. Past it, new connections "
+            "wait in the listen backlog (1024) until others close. Each "
+            "holds a file descriptor, not a thread: keep it below the "
+            "process's open-files limit."
+        ),
+    ),
+    cfg.FloatOpt(
+        "client_header_timeout",
+        default=20.0,
+        min=1.0,
+        help=(
+            "Seconds a client has to send a request's line and headers, from "
+            "its first byte. A total deadline, not an inactivity timer: a "
+            "client trickling a byte a second is cut off too. A late client "
+            "gets 408 and the connection is closed."
+        ),
+    ),
+    cfg.FloatOpt(
+        "client_body_timeout",
+        default=60.0,
+        min=1.0,
+        help=(
+            "Seconds a client has to send a request's body once its headers "
+            "arrived (a total deadline, as client_header_timeout). The "
+            "default takes a max_request_body_size body at 17 KiB/s."
+        ),
+    ),
+    cfg.FloatOpt(
+        "client_idle_timeout",
+        default=60.0,
+        min=1.0,
+        help=(
+            "Seconds a connection may stay silent (a keep-alive connection "
+            "between requests, or a client not reading its response) before "
+            "it is closed."
+        ),
     ),
     cfg.IntOpt(
         "max_limit",
