@@ -13,6 +13,8 @@ Hierarchy (the API's status in brackets)::
     │   ├── InvalidParameter         names the offending field
     │   ├── PatchError, InvalidVersion, InvalidState
     ├── VersionNotSupported    [406]
+    ├── UnsupportedMediaType   [415] the body is not of a type the route takes
+    ├── ServiceUnavailable     [503] not ready yet: retry after a while
     ├── NotAuthenticated       [401]
     ├── Forbidden              [403] policy or ownership refused it
     │   └── OverQuota
@@ -75,6 +77,24 @@ class VersionNotSupported(MoganError):
         "Minimum is {min_version} and maximum is {max_version}."
     )
     code = "mogan.microversion_unsupported"
+
+
+class UnsupportedMediaType(MoganError):
+    """The request body's ``Content-Type`` is not one the route takes."""
+
+    msg_fmt = "Unsupported Content-Type {content_type!r}: send {expected}."
+    code = "mogan.unsupported_media_type"
+
+
+class ServiceUnavailable(MoganError):
+    """The service cannot serve the request yet; the client should retry.
+
+    ``retry_after`` (seconds) becomes the response's ``Retry-After``.
+    """
+
+    msg_fmt = "Service unavailable: {reason}"
+    code = "mogan.service_unavailable"
+    retry_after: int = 5
 
 
 class InvalidState(Invalid):

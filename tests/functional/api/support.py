@@ -9,12 +9,26 @@ import uuid
 from typing import Any
 
 import httpx
+import pydantic
 
+from mogan.api import router
 from mogan.db.api import node as node_db
 from mogan.db.session import Database
 from tests.conftest import ADMIN
 
 DETAILS = {"OpenStack-API-Version": "baremetal-compute 1.2"}
+SOME_UUID = "0b1e4e4e-7d43-4c1e-9d9e-0f8f6c1e2a3b"
+"""A well-formed id that names nothing, for paths that must merely parse."""
+
+
+def route_url(r: router.Route, **values: str) -> str:
+    """The route's path with ``values`` for its parameters, else valid fillers."""
+    url = r.path
+    for name, annotation in r.path_params.items():
+        schema = pydantic.TypeAdapter(annotation).json_schema()
+        default = SOME_UUID if schema.get("format") == "uuid" else "x"
+        url = url.replace("{" + name + "}", values.get(name, default))
+    return url
 
 
 def fault(resp: httpx.Response) -> str:

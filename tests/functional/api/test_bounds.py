@@ -23,6 +23,7 @@ import pytest
 
 from mogan.api import router
 from tests.conftest import ADMIN
+from tests.functional.api.support import SOME_UUID, route_url
 
 Schema = dict[str, Any]
 Path = tuple[str, ...]
@@ -36,7 +37,7 @@ ANY_JSON_ALLOWED = {("[]", "value")}
 # optional object that carries an integer, so each integer can be pushed
 # out of range alone. The test below fails when a body model with an
 # integer has no entry here.
-UUID = "0b1e4e4e-7d43-4c1e-9d9e-0f8f6c1e2a3b"
+UUID = SOME_UUID
 VALID_BODIES: dict[str, Any] = {
     "FlavorCreate": {"name": "f", "resources": {"CUSTOM_GOLD": 1}},
     "ImageCreate": {
@@ -214,15 +215,6 @@ def _int_cases(part: str) -> list[Any]:
     ]
 
 
-def _url(r: router.Route, **values: str) -> str:
-    url = r.path
-    for name, annotation in r.path_params.items():
-        schema = _schema_of(annotation)
-        default = UUID if schema.get("format") == "uuid" else "x"
-        url = url.replace("{" + name + "}", values.get(name, default))
-    return url
-
-
 def _set(body: Any, path: Path, value: int) -> str:
     """Put ``value`` at ``path`` in ``body``; the dotted name of the field."""
     *parents, last = path
@@ -256,7 +248,7 @@ class TestOutOfRangeIsA400:
         body = copy.deepcopy(VALID_BODIES[route.body.__name__])
         field = _set(body, path, value)
         resp = client.request(
-            route.method, _url(route), json=body, headers=ADMIN.headers
+            route.method, route_url(route), json=body, headers=ADMIN.headers
         )
         assert resp.status_code == 400, resp.text
         assert resp.json()["code"] == "mogan.invalid_parameter"
@@ -267,7 +259,7 @@ class TestOutOfRangeIsA400:
         """A query integer out of range is a 400 naming the parameter."""
         (name,) = path
         resp = client.request(
-            route.method, _url(route), params={name: value}, headers=ADMIN.headers
+            route.method, route_url(route), params={name: value}, headers=ADMIN.headers
         )
         assert resp.status_code == 400, resp.text
         assert f"'{name}'" in _fault(resp), resp.text
@@ -291,7 +283,7 @@ class TestOutOfRangeIsA400:
     def test_path_parameter_too_long(self, client, route, name):
         """A path value one character past its maxLength is a 400 naming it."""
         limit = _schema_of(route.path_params[name])["maxLength"]
-        url = _url(route, **{name: "a" * (limit + 1)})
+        url = route_url(route, **{name: "a" * (limit + 1)})
         body = VALID_BODIES.get(route.body.__name__) if route.body else None
         resp = client.request(
             route.method,
