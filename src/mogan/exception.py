@@ -26,6 +26,17 @@ Hierarchy (the API's status in brackets)::
 from typing import Any, ClassVar
 
 
+def labelled(name: str | None, ident: str) -> str:
+    """How a message names a resource the caller knows by name: ``NAME (UUID)``.
+
+    The name is what the caller typed and recognises; the uuid stays for
+    logs and for names that are not unique.
+    """
+    if not name or name == ident:
+        return ident
+    return f"{name} ({ident})"
+
+
 class MoganError(Exception):
     """Base of every error Mogan raises on purpose."""
 
@@ -228,6 +239,16 @@ class AggregateExists(Conflict):
 
     msg_fmt = "Aggregate {name} already exists."
     code = "mogan.aggregate.exists"
+
+
+class AggregateNotEmpty(Conflict):
+    """An aggregate with nodes cannot be deleted (its nodes would lose zones)."""
+
+    msg_fmt = (
+        "Aggregate {aggregate} still has {count} node(s) ({nodes}): remove "
+        "them before deleting it."
+    )
+    code = "mogan.aggregate.not_empty"
 
 
 class AggregateEmptyZone(Invalid):
