@@ -105,7 +105,11 @@ class ServiceUnavailable(MoganError):
 
     msg_fmt = "Service unavailable: {reason}"
     code = "mogan.service_unavailable"
-    retry_after: int = 5
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        """Format the message; ``retry_after`` (seconds, default 5) is kept."""
+        self.retry_after = int(kwargs.pop("retry_after", 5))
+        super().__init__(message, **kwargs)
 
 
 class InvalidState(Invalid):

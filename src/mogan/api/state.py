@@ -22,6 +22,7 @@ from mogan import network as network_backends
 from mogan.db import session as db_session
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.placement import client as placement_lib
+from mogan.services import readiness as readiness_svc
 from mogan.services import server as server_svc
 
 LOG = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class AppState:
     conf: cfg.ConfigOpts
     database: db_session.Database
     enforcer: oslo_policy.Enforcer
+    readiness: readiness_svc.Readiness
 
 
 def app_state() -> AppState:
@@ -46,6 +48,11 @@ def app_state() -> AppState:
 def conf() -> cfg.ConfigOpts:
     """The configuration of the app serving the current request."""
     return app_state().conf
+
+
+def readiness() -> readiness_svc.Readiness:
+    """Whether the nodes are loaded (the app's cached answer)."""
+    return app_state().readiness
 
 
 def _roles(raw: str) -> list[str]:
