@@ -14,6 +14,7 @@ import pydantic
 from mogan.api import router
 from mogan.db.api import node as node_db
 from mogan.db.session import Database
+from mogan.placement import client as placement_client
 from tests.conftest import ADMIN
 
 DETAILS = {"OpenStack-API-Version": "baremetal-compute 1.2"}
@@ -39,11 +40,13 @@ def fault(resp: httpx.Response) -> str:
 def make_node(database: Database, name: str, **values: Any) -> str:
     """Write a consumable node row called ``name``; returns its uuid."""
     node_uuid = str(values.pop("uuid", uuid.uuid4()))
+    resource_class = values.pop("resource_class", "gold")
     row = {
         "uuid": node_uuid,
         "name": name,
         "driver": "fake",
-        "resource_class": "gold",
+        "resource_class": resource_class,
+        "placement_rc": placement_client.resource_class_name(resource_class),
         "traits": ["CUSTOM_RAID"],
         "power_state": "power off",
         "maintenance": False,
