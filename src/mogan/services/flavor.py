@@ -138,7 +138,9 @@ def delete(ctx: mogan_context.RequestContext, flavor_uuid: str) -> None:
     with ctx.database.transaction() as session:
         flavor = flavor_db.get(session, flavor_uuid)
         if flavor_db.in_use(session, flavor.uuid):
-            raise exception.FlavorInUse(flavor=flavor.uuid)
+            raise exception.FlavorInUse(
+                flavor=exception.labelled(flavor.name, flavor.uuid)
+            )
         flavor_db.destroy(session, flavor)
 
 
