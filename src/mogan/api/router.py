@@ -30,9 +30,10 @@ JSON = "application/json"
 JSON_PATCH = "application/json-patch+json"
 MAX_JSON_DEPTH = 32
 """How deeply arrays and objects may nest in a body (ours need 5 at most)."""
-# NOTE: one token per JSON string (skipped whole, whatever brackets it
-# holds) or bracket; the possessive quantifiers keep long strings linear.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+# NOTE: the rest of a string after its opening quote; possessive, so a
+# string is read once, never re-scanned from a later start.
+_STRING_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.DOTALL)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,19 +188,27 @@ def _check_depth(text: str) -> None:
     """Refuse JSON nested deeper than ``MAX_JSON_DEPTH``, before parsing it.
 
     The parser recurses per level, so a deep enough document exhausts the
-    stack; counting brackets outside strings first costs one regex pass.
+    stack. Brackets are counted outside strings in one linear pass: each
+    string is skipped whole, and an unterminated one ends the pass (the
+    parser then reports it).
     """
     depth = 0
-    for token in _JSON_TOKEN.finditer(text):
-        char = token[0]
-        if char in "[{":
+    pos = 0
+    while (found := _STRUCTURE.search(text, pos)) is not None:
+        char, pos = found[0], found.end()
+        if char == '"':
+            rest = _STRING_REST.match(text, pos)
+            if rest is None:
+                return
+            pos = rest.end()
+        elif char in "[{":
             depth += 1
             if depth > MAX_JSON_DEPTH:
                 raise exception.InvalidParameter(
                     field="body",
                     reason=f"JSON nested more than {MAX_JSON_DEPTH} levels deep",
                 )
-        elif char in "]}":
+        else:
             depth -= 1
 
 

@@ -80,6 +80,27 @@ class TestJsonDepth:
         assert resp.status_code == 201, resp.text
         assert resp.json()["name"] == name
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '"' + '\\"' * 300000,  # an unterminated string of escaped quotes
+            '["' + '\\"' * 300000 + '"]',
+            "[" * 32 + '"]]]' * 100000,
+        ],
+        ids=["unterminated", "escaped quotes", "brackets in a string"],
+    )
+    def test_scanning_strings_is_linear(self, client, body):
+        """Bodies that made a backtracking scan quadratic are answered at once.
+
+        Quadratic in 600 kB would outlast the test timeout by hours.
+        """
+        resp = client.post(
+            "/v1/flavors",
+            content=body.encode(),
+            headers={**ADMIN.headers, "Content-Type": "application/json"},
+        )
+        assert resp.status_code == 400, resp.text
+
     def test_depth_at_the_limit_is_parsed(self, client):
         """32 levels are parsed (and then refused by the schema, naming a field)."""
         nested: Any = 1
