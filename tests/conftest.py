@@ -24,8 +24,9 @@ from oslo_config import cfg
 
 from mogan import conf as mogan_conf
 from mogan.api import app as api_app
-from mogan.db import migration
+from mogan.db import migration, models
 from mogan.db import session as db_session
+from mogan.db.api import node_sync as node_sync_db
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "MOGAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -61,12 +62,30 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+def mark_nodes_loaded(db: db_session.Database, driver: str = "fake") -> None:
+    """Record a node sync, as an engine's first one would.
+
+    The API refuses server creates until an engine has loaded the nodes;
+    tests without an engine write node rows themselves and need this too.
+    """
+    with db.transaction() as session:
+        node_sync_db.record(
+            session,
+            node_sync_db.Synced(driver=driver, host="test", nodes=0),
+            at=models.utcnow(),
+        )
+
+
 @pytest.fixture
 def database(sqlite_template: str, tmp_path) -> Iterator[db_session.Database]:
-    """A fresh, migrated SQLite database for one test."""
+    """A fresh, migrated SQLite database for one test, its nodes "loaded".
+
+    Tests of readiness delete the ``node_syncs`` row first.
+    """
     path = tmp_path / "mogan.sqlite"
     shutil.copyfile(sqlite_template, path)
     db = db_session.Database.from_url(f"sqlite:///{path}")
+    mark_nodes_loaded(db)
     yield db
     db.dispose()
 

@@ -13,6 +13,8 @@ Hierarchy (the API's status in brackets)::
     │   ├── InvalidParameter         names the offending field
     │   ├── PatchError, InvalidVersion, InvalidState
     ├── VersionNotSupported    [406]
+    ├── UnsupportedMediaType   [415] the body is not of a type the route takes
+    ├── ServiceUnavailable     [503] not ready yet: retry after a while
     ├── NotAuthenticated       [401]
     ├── Forbidden              [403] policy or ownership refused it
     │   └── OverQuota
@@ -22,6 +24,17 @@ Hierarchy (the API's status in brackets)::
 """
 
 from typing import Any, ClassVar
+
+
+def labelled(name: str | None, ident: str) -> str:
+    """How a message names a resource the caller knows by name: ``NAME (UUID)``.
+
+    The name is what the caller typed and recognises; the uuid stays for
+    logs and for names that are not unique.
+    """
+    if not name or name == ident:
+        return ident
+    return f"{name} ({ident})"
 
 
 class MoganError(Exception):
@@ -75,6 +88,28 @@ class VersionNotSupported(MoganError):
         "Minimum is {min_version} and maximum is {max_version}."
     )
     code = "mogan.microversion_unsupported"
+
+
+class UnsupportedMediaType(MoganError):
+    """The request body's ``Content-Type`` is not one the route takes."""
+
+    msg_fmt = "Unsupported Content-Type {content_type!r}: send {expected}."
+    code = "mogan.unsupported_media_type"
+
+
+class ServiceUnavailable(MoganError):
+    """The service cannot serve the request yet; the client should retry.
+
+    ``retry_after`` (seconds) becomes the response's ``Retry-After``.
+    """
+
+    msg_fmt = "Service unavailable: {reason}"
+    code = "mogan.service_unavailable"
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        """Format the message; ``retry_after`` (seconds, default 5) is kept."""
+        self.retry_after = int(kwargs.pop("retry_after", 5))
+        super().__init__(message, **kwargs)
 
 
 class InvalidState(Invalid):
@@ -215,6 +250,16 @@ class AggregateExists(Conflict):
 
     msg_fmt = "Aggregate {name} already exists."
     code = "mogan.aggregate.exists"
+
+
+class AggregateNotEmpty(Conflict):
+    """An aggregate with nodes cannot be deleted (its nodes would lose zones)."""
+
+    msg_fmt = (
+        "Aggregate {aggregate} still has {count} node(s) ({nodes}): remove "
+        "them before deleting it."
+    )
+    code = "mogan.aggregate.not_empty"
 
 
 class AggregateEmptyZone(Invalid):

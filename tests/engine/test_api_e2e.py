@@ -6,11 +6,15 @@ is mocked. These are issue 3's acceptance scenarios at API level.
 """
 
 import threading
+import uuid
 
 import httpx
+import sqlalchemy as sa
 
 from mogan import states
 from mogan.api import app as api_app
+from mogan.db import models
+from mogan.drivers import base as driver_base
 from tests.conftest import ADMIN, MEMBER
 from tests.engine.conftest import wait_for
 
@@ -208,3 +212,38 @@ class TestNodeReuse:
         assert _show(api, again)["status"] == states.ACTIVE, _show(api, again).get(
             "fault"
         )
+
+
+class TestReadiness:
+    def test_creates_wait_for_the_engines_first_node_sync(
+        self, world, engine_factory, api, database
+    ):
+        """On a fresh database creates are 503 until the engine loads the nodes."""
+        with database.transaction() as session:
+            session.execute(sa.delete(models.NodeSync))
+        world.driver.enroll(
+            driver_base.NodeSpec(
+                uuid=str(uuid.uuid4()),
+                name="early-node",
+                resource_class=world.resource_class,
+                ports=("52:54:00:aa:bb:01",),
+            )
+        )
+        early = api.post(
+            "/v1/servers", json=_body(world, "early"), headers=ADMIN.headers
+        )
+        assert early.status_code == 503, early.text
+        assert api.get("/healthcheck").status_code == 503
+        world.placement.ensure_resource_class(world.placement_rc)
+        engine_factory()
+        wait_for(lambda: api.get("/healthcheck").status_code == 200)
+        with database.transaction(readonly=True) as session:
+            record = session.scalars(sa.select(models.NodeSync)).one()
+            assert (record.driver, record.host) == ("fake", "engine-a")
+            assert record.nodes == 1
+        resp = api.post(
+            "/v1/servers", json=_body(world, "ready"), headers=ADMIN.headers
+        )
+        assert resp.status_code == 201, resp.text
+        uuid_ = resp.json()["uuid"]
+        wait_for(lambda: _show(api, uuid_)["status"] == states.ACTIVE)

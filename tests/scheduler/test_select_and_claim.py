@@ -113,6 +113,17 @@ class TestMultiServer:
         assert set(placed) == set(req["server_uuids"])
         assert len(set(placed.values())) == 3
 
+    def test_a_class_spelled_as_nodes_spell_it_is_placed(
+        self, scheduler, driver, sync, node_rc
+    ):
+        """A flavor naming ``baremetal-x`` (not ``CUSTOM_BAREMETAL_X``) is placed."""
+        support.enroll(driver, 1, node_rc)
+        sync()
+        req = request(node_rc, 1)
+        req["resources"] = {node_rc: 1}
+        placed = scheduler.select_and_claim({}, req)
+        assert set(placed) == set(req["server_uuids"])
+
     def test_as_many_as_fit_above_min_count(self, scheduler, driver, sync, node_rc):
         """Five servers with min_count 2 on three nodes: three are placed."""
         support.enroll(driver, 3, node_rc)

@@ -24,6 +24,8 @@ SERVER_ERROR = 500
 # NOTE: most specific first; the first match wins.
 STATUS_BY_EXCEPTION: list[tuple[type[exception.MoganError], int]] = [
     (exception.VersionNotSupported, 406),
+    (exception.UnsupportedMediaType, 415),
+    (exception.ServiceUnavailable, 503),
     (exception.Invalid, 400),
     (exception.NotAuthenticated, 401),
     (exception.Forbidden, 403),
@@ -89,9 +91,12 @@ def describe_validation_error(
 def handle_mogan_error(err: exception.MoganError) -> flask.Response:
     """Render a domain exception."""
     status = status_for(err)
-    if status >= SERVER_ERROR:
+    headers = {}
+    if isinstance(err, exception.ServiceUnavailable):
+        headers["Retry-After"] = str(err.retry_after)
+    elif status >= SERVER_ERROR:
         LOG.error("Unexpected domain error: %s", err, exc_info=err)
-    return response(status, err.message, err.code)
+    return response(status, err.message, err.code, headers=headers)
 
 
 def handle_http_exception(err: wz_exc.HTTPException) -> flask.Response:

@@ -6,6 +6,7 @@ version with ``request_version() >= Version(1, 1)``.
 """
 
 import functools
+import re
 from typing import NamedTuple
 
 import flask
@@ -15,6 +16,11 @@ from mogan import exception
 
 SERVICE_TYPE = "baremetal-compute"
 HEADER = "OpenStack-API-Version"
+# NOTE: ASCII digits only (str.isdigit() takes "²", which int() refuses),
+# and few of them (int() refuses more than 4300).
+_SHOWN = 64
+"""Characters of a malformed header repeated in the error message."""
+_VERSION_RE = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})", re.ASCII)
 
 
 class Version(NamedTuple):
@@ -34,10 +40,11 @@ class Version(NamedTuple):
         Raises:
             InvalidVersion: not two dot-separated integers.
         """
-        major, dot, minor = text.strip().partition(".")
-        if not (dot and major.isdigit() and minor.isdigit()):
-            raise exception.InvalidVersion(reason=f"{text!r} is not of the form X.Y")
-        return cls(int(major), int(minor))
+        match = _VERSION_RE.fullmatch(text.strip())
+        if match is None:
+            shown = text if len(text) <= _SHOWN else f"{text[:_SHOWN]}..."
+            raise exception.InvalidVersion(reason=f"{shown!r} is not of the form X.Y")
+        return cls(int(match[1]), int(match[2]))
 
 
 HISTORY: dict[Version, str] = {

@@ -52,6 +52,9 @@ TAGS = {
     "version": "API versions and this document (no authentication).",
 }
 
+# NOTE: routes that wait for the engine's first node sync (503 before it).
+UNAVAILABLE_UNTIL_READY = {("POST", "/v1/servers")}
+
 _ERROR_CONTENT = {
     "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
 }
@@ -246,6 +249,14 @@ def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
     responses["406"] = _error("Microversion outside the supported range")
     if r.method in {"POST", "PATCH", "DELETE"} and not r.public:
         responses["409"] = _error("Conflict with the current state")
+    if r.body is not None:
+        responses["415"] = _error(
+            "The body is not sent as " + " or ".join(r.content_types)
+        )
+    if (r.method, r.path) in UNAVAILABLE_UNTIL_READY:
+        responses["503"] = _error(
+            "Not ready: the nodes are not loaded yet (Retry-After says when to retry)"
+        )
     return dict(sorted(responses.items()))
 
 
@@ -260,13 +271,10 @@ def _operation(r: router.Route, names: ModelNames) -> dict[str, Any]:
         op["description"] = details
     op["parameters"] = _parameters(r)
     if r.body is not None:
+        schema = {"$ref": REF.format(model=names[r.body])}
         op["requestBody"] = {
             "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": REF.format(model=names[r.body])}
-                }
-            },
+            "content": {media: {"schema": schema} for media in r.content_types},
         }
     op["responses"] = _responses(r, names)
     if r.min_version > microversion.MIN_VERSION:

@@ -16,18 +16,26 @@ from mogan.api import errors
 from mogan.api.schemas import common
 
 PATH_RE = r"^(/[\w\-.: ~]+)+$"
+# NOTE: the longest path is ``/metadata/<key>`` with a key of 255 characters,
+# each escaped (``~0``, ``~1``) at worst.
+MAX_PATH = 600
+MAX_OPS = 1000
 
 
 class PatchOp(common.Request):
     """One JSON-patch operation."""
 
     op: Literal["add", "replace", "remove"]
-    path: Annotated[str, pydantic.StringConstraints(pattern=PATH_RE)]
+    path: Annotated[
+        str, pydantic.StringConstraints(max_length=MAX_PATH, pattern=PATH_RE)
+    ]
+    # NOTE: any JSON, bounded by the body's size and depth; the patched
+    # document is re-validated by the resource's update model (``validated``).
     value: Any = None
 
 
 PatchDocument = pydantic.RootModel[
-    Annotated[list[PatchOp], pydantic.Field(min_length=1)]
+    Annotated[list[PatchOp], pydantic.Field(min_length=1, max_length=MAX_OPS)]
 ]
 
 

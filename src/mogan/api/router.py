@@ -26,6 +26,15 @@ from mogan.api import errors, microversion, state
 
 ROUTES: list["Route"] = []
 
+JSON = "application/json"
+JSON_PATCH = "application/json-patch+json"
+MAX_JSON_DEPTH = 32
+"""How deeply arrays and objects may nest in a body (ours need 5 at most)."""
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+# NOTE: the rest of a string after its opening quote; possessive, so a
+# string is read once, never re-scanned from a later start.
+_STRING_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.DOTALL)
+
 
 @dataclasses.dataclass(frozen=True)
 class Route:
@@ -43,6 +52,12 @@ class Route:
     tag: str
     takes_ctx: bool
     min_version: microversion.Version = microversion.MIN_VERSION
+
+    @property
+    def content_types(self) -> tuple[str, ...]:
+        """The media types the route's body may be sent as (first: preferred)."""
+        # NOTE: v1 clients and ours send PATCH bodies as application/json.
+        return (JSON_PATCH, JSON) if self.method == "PATCH" else (JSON,)
 
     @property
     def public(self) -> bool:
@@ -159,13 +174,64 @@ def _validate_query(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
         raise exception.InvalidParameter(field=field, reason=reason) from err
 
 
-def _validate_body(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
+def _check_content_type(r: Route) -> None:
+    """Refuse a body that is not declared JSON (a browser's form post is not).
+
+    Raises:
+        UnsupportedMediaType: the ``Content-Type`` is missing or another type;
+            parameters such as ``charset`` are allowed.
+    """
+    mimetype = flask.request.mimetype
+    if mimetype not in r.content_types:
+        raise exception.UnsupportedMediaType(
+            content_type=flask.request.content_type or "",
+            expected=" or ".join(r.content_types),
+        )
+
+
+def _check_depth(text: str) -> None:
+    """Refuse JSON nested deeper than ``MAX_JSON_DEPTH``, before parsing it.
+
+    The parser recurses per level, so a deep enough document exhausts the
+    stack. Brackets are counted outside strings in one linear pass: each
+    string is skipped whole, and an unterminated one ends the pass (the
+    parser then reports it).
+    """
+    depth = 0
+    pos = 0
+    while (found := _STRUCTURE.search(text, pos)) is not None:
+        char, pos = found[0], found.end()
+        if char == '"':
+            rest = _STRING_REST.match(text, pos)
+            if rest is None:
+                return
+            pos = rest.end()
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise exception.InvalidParameter(
+                    field="body",
+                    reason=f"JSON nested more than {MAX_JSON_DEPTH} levels deep",
+                )
+        else:
+            depth -= 1
+
+
+def _validate_body(r: Route, model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
     raw = flask.request.get_data(cache=False)
     if not raw:
         raise exception.InvalidParameter(field="body", reason="a JSON body is required")
+    _check_content_type(r)
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise exception.InvalidParameter(
+            field="body", reason=f"not UTF-8: {err}"
+        ) from err
+    _check_depth(text)
+    try:
+        data = json.loads(text)
+    except ValueError as err:
         raise exception.InvalidParameter(
             field="body", reason=f"malformed JSON: {err}"
         ) from err
@@ -194,7 +260,7 @@ def _make_handler(r: Route) -> Callable[..., flask.Response]:
         if r.query is not None:
             kwargs["query"] = _validate_query(r.query)
         if r.body is not None:
-            kwargs["body"] = _validate_body(r.body)
+            kwargs["body"] = _validate_body(r, r.body)
         result = r.view(**kwargs)
         if not r.public and flask.g.get("authorized_rule") != r.policy:
             # NOTE: a view that skipped (or mis-named) its policy check must

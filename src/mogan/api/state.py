@@ -23,6 +23,7 @@ from mogan.db import session as db_session
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.placement import client as placement_lib
 from mogan.services import quota as quota_svc
+from mogan.services import readiness as readiness_svc
 from mogan.services import server as server_svc
 
 LOG = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class AppState:
     conf: cfg.ConfigOpts
     database: db_session.Database
     enforcer: oslo_policy.Enforcer
+    readiness: readiness_svc.Readiness
 
 
 def app_state() -> AppState:
@@ -47,6 +49,11 @@ def app_state() -> AppState:
 def conf() -> cfg.ConfigOpts:
     """The configuration of the app serving the current request."""
     return app_state().conf
+
+
+def readiness() -> readiness_svc.Readiness:
+    """Whether the nodes are loaded (the app's cached answer)."""
+    return app_state().readiness
 
 
 def _roles(raw: str) -> list[str]:

@@ -1,7 +1,8 @@
 """Node sync: the driver's nodes into the ``nodes`` table and Placement.
 
 The engine calls :func:`sync` once at start and every ``[engine]
-sync_nodes_interval`` seconds::
+sync_nodes_interval`` seconds (each run is recorded in ``node_syncs``; the
+API waits for the first record before it creates servers)::
 
     node_sync.sync(database, driver, placement_client, conf.host)
 
@@ -35,6 +36,7 @@ from mogan.db import models
 from mogan.db import session as db_session
 from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import node as node_db
+from mogan.db.api import node_sync as node_sync_db
 from mogan.drivers import base
 from mogan.placement import client as placement_client
 
@@ -160,6 +162,7 @@ def sync(
         read_at=read_at,
         returning=[v["uuid"] for v in inserts if v["uuid"] in aggregates],
         levels=levels,
+        synced=node_sync_db.Synced(driver=driver.name, host=host, nodes=len(specs)),
     )
     LOG.debug("%s: node sync %s", host, result)
     return result
@@ -175,9 +178,15 @@ def _write(
     read_at: datetime.datetime,
     returning: list[str],
     levels: tuple[Sequence[str], Sequence[str]],
+    synced: node_sync_db.Synced,
 ) -> None:
-    """Write one run's rows, allocated flags and returning nodes' zones."""
+    """Write one run's rows, allocated flags and returning nodes' zones.
+
+    The run is recorded in the same transaction (``node_syncs``): the API
+    serves creates once a record exists, so the nodes must be there with it.
+    """
     with database.transaction() as session:
+        node_sync_db.record(session, synced, at=models.utcnow())
         for values in inserts:
             node_db.create(session, values)
         if returning:

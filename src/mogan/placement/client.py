@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpx
+import os_resource_classes
 
 from mogan import exception
 
@@ -34,6 +35,19 @@ def resource_class_name(node_resource_class: str) -> str:
     nodes, so flavors written for Nova keep working).
     """
     return "CUSTOM_" + _NOT_RC_CHARS.sub("_", node_resource_class.upper())
+
+
+def placement_class(name: str) -> str:
+    """Placement's name for a resource class given either way.
+
+    Users name a class as nodes do (``baremetal-silver``) or as Placement
+    and Nova flavors do (``CUSTOM_BAREMETAL_SILVER``); both mean
+    ``CUSTOM_BAREMETAL_SILVER``. Placement's own names (``CUSTOM_*`` and the
+    standard classes such as ``VCPU``) are kept as they are.
+    """
+    if name.startswith("CUSTOM_") or name in os_resource_classes.STANDARDS:
+        return name
+    return resource_class_name(name)
 
 
 class PlacementError(exception.MoganError):

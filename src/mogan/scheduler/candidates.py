@@ -24,6 +24,7 @@ from sqlalchemy import orm
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import node_candidates as view
+from mogan.placement import client as placement_client
 from mogan.scheduler import groups
 
 # NOTE: the order in which explain() tests them, and lists them.
@@ -72,7 +73,12 @@ class Request:
         return cls(
             server_uuids=servers,
             min_count=int(request.get("min_count") or len(servers)),
-            resources={str(k): int(v) for k, v in resources.items()},
+            # NOTE: flavors stored before classes were normalised may name
+            # a class as nodes spell it.
+            resources={
+                placement_client.placement_class(str(k)): int(v)
+                for k, v in resources.items()
+            },
             required_traits=strings("required_traits"),
             forbidden_traits=strings("forbidden_traits"),
             resource_aggregates=tuple(

@@ -31,6 +31,8 @@ MUTABLE_FIELDS = ("name", "metadata")
 # NOTE: a provider's generation moves whenever the node sync writes it; a
 # few fresh reads are enough to get a write in between.
 PLACEMENT_ATTEMPTS = 3
+MEMBERS_SHOWN = 5
+"""Node names an error message lists before "and N more"."""
 
 
 def zone_keys(conf: cfg.ConfigOpts) -> list[str]:
@@ -156,23 +158,30 @@ def update(
         return aggregate
 
 
-def delete(
-    ctx: mogan_context.RequestContext,
-    conf: cfg.ConfigOpts,
-    placement: placement_client.PlacementClient | None,
-    aggregate_uuid: str,
-) -> None:
-    """Delete the aggregate; its nodes leave it (and its Placement aggregate).
+def delete(ctx: mogan_context.RequestContext, aggregate_uuid: str) -> None:
+    """Delete an empty aggregate.
+
+    An aggregate with nodes is refused, as Nova refuses it: deleting it would
+    silently take its nodes out of their zones and failure domains. A
+    member whose node row is gone still counts (it gets its zones back when
+    it returns); it is removed by its uuid.
 
     Raises:
         AggregateNotFound: no such aggregate.
+        AggregateNotEmpty: nodes are still in it.
     """
     with _zones_transaction(ctx) as session:
         aggregate = aggregate_db.get(session, aggregate_uuid)
-        members = aggregate_db.member_uuids(session, aggregate)
+        members = aggregate_db.member_names(session, aggregate)
+        if members:
+            shown = ", ".join(members[:MEMBERS_SHOWN])
+            more = len(members) - MEMBERS_SHOWN
+            raise exception.AggregateNotEmpty(
+                aggregate=exception.labelled(aggregate.name, aggregate.uuid),
+                count=len(members),
+                nodes=shown + (f" and {more} more" if more > 0 else ""),
+            )
         aggregate_db.destroy(session, aggregate)
-        _recompute(session, conf, members)
-    mirror_to_placement(ctx, placement, members)
 
 
 def list_nodes(ctx: mogan_context.RequestContext, aggregate_uuid: str) -> list[str]:

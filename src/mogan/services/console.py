@@ -56,23 +56,34 @@ def get_console(
     wanted = kind or PROTOCOL
     if server.node_uuid is None:
         raise exception.ConsoleUnavailable(
-            server=server.uuid, kind=wanted, reason="the server has no node"
+            server=exception.labelled(server.name, server.uuid),
+            kind=wanted,
+            reason="the server has no node",
         )
-    action = f"get the console of server {server.uuid}"
+    label = exception.labelled(server.name, server.uuid)
+    action = f"get the console of server {label}"
     manage_svc.require_engine(ctx, heartbeat_interval, action)
-    console = manage_svc.call_engine(
-        action,
-        engine.get_console,
-        manage_svc.rpc_context(ctx),
-        server.uuid,
-        server.node_uuid,
-        PROTOCOL,
-    )
+    try:
+        console = manage_svc.call_engine(
+            action,
+            engine.get_console,
+            manage_svc.rpc_context(ctx),
+            server.uuid,
+            server.node_uuid,
+            PROTOCOL,
+        )
+    except exception.ConsoleUnavailable as err:
+        # NOTE: the engine knows the server by uuid only; name it here.
+        raise exception.ConsoleUnavailable(
+            server=label,
+            kind=err.kwargs.get("kind", wanted),
+            reason=err.kwargs.get("reason", err.message),
+        ) from err
     url = console["url"]
     actual = TYPE_BY_SCHEME.get(parse.urlsplit(url).scheme, console["type"])
     if wanted not in {PROTOCOL, actual}:
         raise exception.ConsoleUnavailable(
-            server=server.uuid,
+            server=label,
             kind=wanted,
             reason=f"its node's serial console is of type {actual}",
         )

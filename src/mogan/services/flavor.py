@@ -13,10 +13,31 @@ from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import flavor as flavor_db
+from mogan.placement import client as placement_client
 
 # NOTE: changing resources, traits or aggregates under existing servers would
 # desynchronise them from their nodes, so only these can change after create.
 MUTABLE_FIELDS = ("name", "description", "is_public", "disabled")
+
+
+def placement_resources(resources: dict[str, int]) -> dict[str, int]:
+    """``resources`` keyed by Placement's class names.
+
+    Raises:
+        InvalidParameter: two keys name the same class.
+    """
+    out: dict[str, int] = {}
+    given: dict[str, str] = {}
+    for name, amount in resources.items():
+        rc = placement_client.placement_class(name)
+        if rc in out:
+            raise exception.InvalidParameter(
+                field="resources",
+                reason=f"{given[rc]} and {name} are both the resource class {rc}",
+            )
+        out[rc] = amount
+        given[rc] = name
+    return out
 
 
 def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
@@ -62,10 +83,19 @@ def get_all(
 def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.Flavor:
     """Create a flavor from validated values.
 
+    Resource classes are stored as Placement names them, whichever way they
+    were given (``baremetal-gold`` is ``CUSTOM_BAREMETAL_GOLD``), so the
+    scheduler matches them with the nodes' classes.
+
     Raises:
+        InvalidParameter: two spellings of one resource class.
         FlavorExists: the name is taken.
     """
-    values = {**values, "uuid": uuidutils.generate_uuid()}
+    values = {
+        **values,
+        "uuid": uuidutils.generate_uuid(),
+        "resources": placement_resources(values.get("resources") or {}),
+    }
     with ctx.database.transaction() as session:
         return flavor_db.create(session, values)
 
@@ -108,7 +138,9 @@ def delete(ctx: mogan_context.RequestContext, flavor_uuid: str) -> None:
     with ctx.database.transaction() as session:
         flavor = flavor_db.get(session, flavor_uuid)
         if flavor_db.in_use(session, flavor.uuid):
-            raise exception.FlavorInUse(flavor=flavor.uuid)
+            raise exception.FlavorInUse(
+                flavor=exception.labelled(flavor.name, flavor.uuid)
+            )
         flavor_db.destroy(session, flavor)
 
 

@@ -87,8 +87,11 @@ def delete(ctx: mogan_context.RequestContext, image_uuid: str) -> None:
         image = image_db.get(session, image_uuid)
         users = image_db.get_users(session, image.uuid)
         if users:
-            names = ", ".join(u.uuid for u in users)
+            names = ", ".join(exception.labelled(u.name, u.uuid) for u in users)
             raise exception.Conflict(
-                reason=f"image {image.uuid} is the kernel or ramdisk of {names}"
+                reason=(
+                    f"image {exception.labelled(image.name, image.uuid)} is the "
+                    f"kernel or ramdisk of {names}"
+                )
             )
         image_db.destroy(session, image)

@@ -31,19 +31,53 @@ class KeyMaterial:
     private_key: str | None = None
 
 
+PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+PEM_END = "-----END CERTIFICATE-----"
+
+
 def _colon_hex(digest: bytes) -> str:
     return ":".join(f"{b:02x}" for b in digest)
+
+
+def _invalid(reason: str) -> exception.InvalidParameter:
+    return exception.InvalidParameter(field="public_key", reason=reason)
+
+
+def _control_characters(text: str, allowed: str = "") -> list[str]:
+    """The control characters in ``text`` (bar ``allowed``), as escapes."""
+    found = {c for c in text if (c < " " or c == "\x7f") and c not in allowed}
+    return sorted(repr(c) for c in found)
+
+
+def ssh_key_line(public_key: str) -> str:
+    """``public_key`` as the single OpenSSH line it must be, whitespace stripped.
+
+    A key is one line ``type base64 [comment]``. Several lines would each
+    land in ``authorized_keys`` through the config drive while the
+    fingerprint covers only the first, so they are refused.
+
+    Raises:
+        InvalidParameter: more than one line, or control characters.
+    """
+    line = public_key.strip()
+    if "\n" in line or "\r" in line:
+        raise _invalid("must be one OpenSSH public key on one line, not several")
+    control = _control_characters(line)
+    if control:
+        raise _invalid(f"control characters are not allowed: {', '.join(control)}")
+    return line
 
 
 def ssh_fingerprint(public_key: str) -> str:
     """Fingerprint of an OpenSSH public key line.
 
     Raises:
-        InvalidParameter: the key cannot be parsed.
+        InvalidParameter: the key is not one line that parses.
     """
+    line = ssh_key_line(public_key)
     try:
-        serialization.load_ssh_public_key(public_key.strip().encode())
-        blob = base64.b64decode(public_key.split()[1], validate=True)
+        serialization.load_ssh_public_key(line.encode())
+        blob = base64.b64decode(line.split()[1], validate=True)
     except (
         ValueError,
         IndexError,
@@ -51,9 +85,7 @@ def ssh_fingerprint(public_key: str) -> str:
         TypeError,
         crypto_exc.UnsupportedAlgorithm,
     ) as err:
-        raise exception.InvalidParameter(
-            field="public_key", reason="not a valid OpenSSH public key"
-        ) from err
+        raise _invalid("not a valid OpenSSH public key") from err
     return _colon_hex(hashlib.md5(blob, usedforsecurity=False).digest())
 
 
@@ -61,22 +93,29 @@ def x509_fingerprint(certificate: str) -> str:
     """Fingerprint of a PEM x509 certificate.
 
     Raises:
-        InvalidParameter: the certificate cannot be parsed.
+        InvalidParameter: not exactly one PEM certificate (and nothing else),
+            or control characters other than line breaks.
     """
+    control = _control_characters(certificate, allowed="\r\n")
+    if control:
+        raise _invalid(f"control characters are not allowed: {', '.join(control)}")
+    text = certificate.strip()
+    if not (text.startswith(PEM_BEGIN) and text.endswith(PEM_END)):
+        raise _invalid("not a PEM x509 certificate (and nothing else)")
     try:
-        cert = x509.load_pem_x509_certificate(certificate.encode())
+        certs = x509.load_pem_x509_certificates(text.encode())
     except ValueError as err:
-        raise exception.InvalidParameter(
-            field="public_key", reason="not a valid PEM x509 certificate"
-        ) from err
-    return _colon_hex(cert.fingerprint(hashes.SHA1()))  # noqa: S303 - x509 fingerprints are SHA-1 by convention
+        raise _invalid("not a valid PEM x509 certificate") from err
+    if len(certs) != 1 or text.count("-----BEGIN") != 1:
+        raise _invalid("must hold exactly one certificate")
+    return _colon_hex(certs[0].fingerprint(hashes.SHA1()))  # noqa: S303 - x509 fingerprints are SHA-1 by convention
 
 
 def import_key(key_type: str, public_key: str) -> KeyMaterial:
     """Fingerprint a key the user supplied."""
     if key_type == "x509":
         return KeyMaterial(public_key, x509_fingerprint(public_key))
-    return KeyMaterial(public_key.strip(), ssh_fingerprint(public_key))
+    return KeyMaterial(ssh_key_line(public_key), ssh_fingerprint(public_key))
 
 
 def generate_ssh() -> KeyMaterial:

@@ -128,7 +128,10 @@ def _check_networks(
         if not network.shared and network.project_id != project_id:
             raise exception.InvalidParameter(
                 field=f"networks[{index}].net_id",
-                reason=f"network {net_id} is not usable by project {project_id}",
+                reason=(
+                    f"network {exception.labelled(network.name, network.uuid)} "
+                    f"is not usable by project {project_id}"
+                ),
             )
 
 

@@ -102,7 +102,8 @@ def delete(ctx: mogan_context.RequestContext, network_uuid: str) -> None:
         if ports:
             raise exception.Conflict(
                 reason=(
-                    f"network {network.uuid} still has {ports} port(s); "
+                    f"network {exception.labelled(network.name, network.uuid)} "
+                    f"still has {ports} port(s); "
                     "delete the servers using it first"
                 )
             )

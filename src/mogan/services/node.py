@@ -14,6 +14,7 @@ from mogan import context as mogan_context
 from mogan.db import models
 from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import node_view as node_db
+from mogan.placement import client as placement_client
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,12 +78,22 @@ def get_all(
 ) -> list[NodeDetail]:
     """One page of nodes matching ``filters``, by name.
 
+    ``resource_class`` may be given as nodes spell it (``baremetal-silver``)
+    or as Placement and flavors do (``CUSTOM_BAREMETAL_SILVER``).
+
     Raises:
         NodeNotFound: the marker names no node.
     """
+    filters = dict(filters)
+    rc = filters.pop("resource_class", None)
+    classes = (rc, placement_client.placement_class(rc)) if rc else None
     with ctx.database.transaction(readonly=True) as session:
         marker_row = node_db.find(session, marker, field="marker") if marker else None
         nodes = node_db.get_page(
-            session, filters=filters, limit=limit, marker=marker_row
+            session,
+            filters=filters,
+            limit=limit,
+            marker=marker_row,
+            resource_class=classes,
         )
         return _details(session, nodes)

@@ -189,13 +189,17 @@ def _check_personality(files: list[dict[str, str]]) -> None:
             ) from err
 
 
+def _image(image: image_base.ImageInfo) -> str:
+    return exception.labelled(image.name, image.uuid)
+
+
 def _partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str, int]:
     """The partitions to deploy with, checked against the image (v1 section 2.5)."""
     if not image.is_partition_image:
         if request.partitions:
             raise exception.InvalidParameter(
                 field="partitions",
-                reason=f"image {image.uuid} is whole-disk: it takes no partitions",
+                reason=f"image {_image(image)} is whole-disk: it takes no partitions",
             )
         return {}
     partitions = dict(request.partitions) or {"root_gb": 10}
@@ -203,12 +207,12 @@ def _partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str
     if image.size is not None and image.size > root_gb * 1024**3:
         raise exception.InvalidParameter(
             field="partitions.root_gb",
-            reason=f"{root_gb} GiB is smaller than image {image.uuid}",
+            reason=f"{root_gb} GiB is smaller than image {_image(image)}",
         )
     if image.min_disk > root_gb:
         raise exception.InvalidParameter(
             field="partitions.root_gb",
-            reason=f"image {image.uuid} needs at least {image.min_disk} GiB",
+            reason=f"image {_image(image)} needs at least {image.min_disk} GiB",
         )
     return partitions
 
@@ -339,7 +343,7 @@ def create(
     image = backends.images.get(ctx, request.image_uuid)
     if image.status != "active":
         raise exception.InvalidParameter(
-            field="image_uuid", reason=f"image {image.uuid} is not active"
+            field="image_uuid", reason=f"image {_image(image)} is not active"
         )
     partitions = _partitions(request, image)
     for index, net in enumerate(request.networks):
@@ -366,7 +370,10 @@ def create(
         )
         if flavor.disabled:
             raise exception.InvalidParameter(
-                field="flavor_uuid", reason=f"flavor {flavor.uuid} is disabled"
+                field="flavor_uuid",
+                reason=(
+                    f"flavor {exception.labelled(flavor.name, flavor.uuid)} is disabled"
+                ),
             )
         if request.availability_zone is not None and (
             request.availability_zone not in aggregate_db.availability_zones(session)
@@ -532,7 +539,9 @@ def update(
 
 def _check_lock(ctx: mogan_context.RequestContext, server: models.Server) -> None:
     if server.locked_by is not None and not ctx.is_admin:
-        raise exception.ServerLocked(server=server.uuid)
+        raise exception.ServerLocked(
+            server=exception.labelled(server.name, server.uuid)
+        )
 
 
 def _start(

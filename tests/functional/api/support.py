@@ -9,12 +9,27 @@ import uuid
 from typing import Any
 
 import httpx
+import pydantic
 
+from mogan.api import router
 from mogan.db.api import node as node_db
 from mogan.db.session import Database
+from mogan.placement import client as placement_client
 from tests.conftest import ADMIN
 
 DETAILS = {"OpenStack-API-Version": "baremetal-compute 1.2"}
+SOME_UUID = "0b1e4e4e-7d43-4c1e-9d9e-0f8f6c1e2a3b"
+"""A well-formed id that names nothing, for paths that must merely parse."""
+
+
+def route_url(r: router.Route, **values: str) -> str:
+    """The route's path with ``values`` for its parameters, else valid fillers."""
+    url = r.path
+    for name, annotation in r.path_params.items():
+        schema = pydantic.TypeAdapter(annotation).json_schema()
+        default = SOME_UUID if schema.get("format") == "uuid" else "x"
+        url = url.replace("{" + name + "}", values.get(name, default))
+    return url
 
 
 def fault(resp: httpx.Response) -> str:
@@ -25,11 +40,13 @@ def fault(resp: httpx.Response) -> str:
 def make_node(database: Database, name: str, **values: Any) -> str:
     """Write a consumable node row called ``name``; returns its uuid."""
     node_uuid = str(values.pop("uuid", uuid.uuid4()))
+    resource_class = values.pop("resource_class", "gold")
     row = {
         "uuid": node_uuid,
         "name": name,
         "driver": "fake",
-        "resource_class": "gold",
+        "resource_class": resource_class,
+        "placement_rc": placement_client.resource_class_name(resource_class),
         "traits": ["CUSTOM_RAID"],
         "power_state": "power off",
         "maintenance": False,

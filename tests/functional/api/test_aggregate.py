@@ -141,26 +141,53 @@ class TestReadAndDelete:
         assert bad.status_code == 400
         assert "'aggregate_uuid'" in fault(bad)
 
-    def test_delete_removes_membership_and_zones(self, client, nodes, database):
-        """Deleting an aggregate takes its nodes out of its zone."""
+    def test_delete_with_nodes_is_409_and_changes_nothing(self, client, nodes):
+        """An aggregate with nodes is not deleted: its nodes keep their zones."""
         del nodes
         agg = make_aggregate(client, "a", availability_zone="az1")
         assert add_node(client, agg, "n1").status_code == 204
-        assert show_node(client, "n1")["availability_zone"] == "az1"
+        assert add_node(client, agg, "n2").status_code == 204
         resp = client.delete(f"/v1/aggregates/{agg['uuid']}", headers=ADMIN.headers)
-        assert resp.status_code == 204
-        assert (
-            client.get(
-                f"/v1/aggregates/{agg['uuid']}", headers=ADMIN.headers
-            ).status_code
-            == 404
+        assert resp.status_code == 409
+        assert resp.json()["code"] == "mogan.aggregate.not_empty"
+        assert fault(resp) == (
+            f"Aggregate a ({agg['uuid']}) still has 2 node(s) (n1, n2): remove "
+            "them before deleting it."
         )
-        node = show_node(client, "n1")
-        assert (node["availability_zone"], node["aggregates"]) == (None, [])
+        assert show_node(client, "n1")["availability_zone"] == "az1"
+        shown = client.get(f"/v1/aggregates/{agg['uuid']}/nodes", headers=ADMIN.headers)
+        assert shown.json() == {"nodes": ["n1", "n2"]}
+
+    def test_delete_once_empty(self, client, nodes, database):
+        """Removing the nodes first lets the aggregate go."""
+        del nodes
+        agg = make_aggregate(client, "a", availability_zone="az1")
+        assert add_node(client, agg, "n1").status_code == 204
+        url = f"/v1/aggregates/{agg['uuid']}"
+        assert (
+            client.delete(f"{url}/nodes/n1", headers=ADMIN.headers).status_code == 204
+        )
+        assert show_node(client, "n1")["availability_zone"] is None
+        assert client.delete(url, headers=ADMIN.headers).status_code == 204
+        assert client.get(url, headers=ADMIN.headers).status_code == 404
         with database.transaction(readonly=True) as session:
             assert (
                 session.scalar(sa.select(sa.func.count(models.AggregateNode.id))) == 0
             )
+
+    def test_member_whose_node_is_gone_still_counts(self, client, nodes, database):
+        """A membership outliving its node row blocks the delete, shown by uuid."""
+        agg = make_aggregate(client, "a", availability_zone="az1")
+        assert add_node(client, agg, "n1").status_code == 204
+        with database.transaction() as session:
+            session.execute(sa.delete(models.Node).where(models.Node.name == "n1"))
+        resp = client.delete(f"/v1/aggregates/{agg['uuid']}", headers=ADMIN.headers)
+        assert resp.status_code == 409
+        assert f"({nodes['n1']})" in fault(resp)
+        url = f"/v1/aggregates/{agg['uuid']}"
+        gone = client.delete(f"{url}/nodes/{nodes['n1']}", headers=ADMIN.headers)
+        assert gone.status_code == 204
+        assert client.delete(url, headers=ADMIN.headers).status_code == 204
 
 
 class TestPatch:

@@ -85,7 +85,7 @@ class TestConsole:
         resp = _console(api, server["uuid"], {"protocol": "serial", "type": "socat"})
         assert resp.status_code == 409
         assert resp.json()["code"] == "mogan.console.unavailable"
-        assert "no socat console" in _fault(resp)
+        assert _fault(resp).startswith(f"Server web ({server['uuid']}) has no socat")
         assert "of type serial" in _fault(resp)
 
     def test_stopped_server_has_a_console(self, api, server):

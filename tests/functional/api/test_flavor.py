@@ -34,6 +34,37 @@ class TestCreate:
         assert body["is_public"] is True
         assert body["disabled"] is False
 
+    @pytest.mark.parametrize(
+        ("given", "stored"),
+        [
+            ({"baremetal-gold": 1}, {"CUSTOM_BAREMETAL_GOLD": 1}),
+            ({"CUSTOM_BAREMETAL_GOLD": 1}, {"CUSTOM_BAREMETAL_GOLD": 1}),
+            ({"baremetal.gold": 1, "VCPU": 2}, {"CUSTOM_BAREMETAL_GOLD": 1, "VCPU": 2}),
+        ],
+    )
+    def test_resource_classes_are_stored_as_placement_names_them(
+        self, client, given, stored
+    ):
+        """A class named as nodes spell it is the CUSTOM_ class nodes are in."""
+        body = make_flavor(client, name="bm.rc", resources=given)
+        assert body["resources"] == stored
+        shown = client.get(f"/v1/flavors/{body['uuid']}", headers=ADMIN.headers)
+        assert shown.json()["resources"] == stored
+
+    def test_two_spellings_of_one_class_are_400(self, client):
+        """``baremetal-gold`` and ``CUSTOM_BAREMETAL_GOLD`` are one class, twice."""
+        resp = client.post(
+            "/v1/flavors",
+            json={
+                "name": "twice",
+                "resources": {"baremetal-gold": 1, "CUSTOM_BAREMETAL_GOLD": 1},
+            },
+            headers=ADMIN.headers,
+        )
+        assert resp.status_code == 400
+        assert "'resources'" in fault(resp)
+        assert "CUSTOM_BAREMETAL_GOLD" in fault(resp)
+
     def test_duplicate_name_is_409(self, client):
         """A second flavor with the same name is refused with 409."""
         make_flavor(client, name="dup")

@@ -34,7 +34,7 @@ from mogan.api import app as api_app
 from mogan.api import openapi, router
 from mogan.db import migration
 from mogan.db import session as db_session
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, mark_nodes_loaded
 from tests.factories import make_flavor
 
 EXAMPLES = int(os.environ.get("MOGAN_FUZZ_EXAMPLES", "20"))
@@ -151,6 +151,7 @@ def any_db_seeded_app(request: pytest.FixtureRequest, conf):
         migration.upgrade(engine)
         engine.dispose()
         database = owned = db_session.Database.from_url(url)
+        mark_nodes_loaded(database)
     app = _app(conf, database)
     yield app, _seed(app)
     if owned is not None:

@@ -218,6 +218,60 @@ class TestImport:
         assert "'public_key'" in fault(resp)
 
 
+class TestOneKeyOnly:
+    """A keypair is one key: the fingerprint and the config drive must agree."""
+
+    @pytest.mark.parametrize("separator", ["\n", "\r\n", "\r", "\n\n"])
+    def test_several_ssh_keys_are_400(self, client, separator):
+        """Two keys on two lines (the second would reach authorized_keys) is a 400."""
+        keys = separator.join([ed25519_public_key(), rsa_public_key()])
+        resp = create(client, name="two", public_key=keys)
+        assert resp.status_code == 400, resp.text
+        assert "'public_key'" in fault(resp)
+        assert "one line" in fault(resp)
+        assert client.get("/v1/keypairs/two", headers=MEMBER.headers).status_code == 404
+
+    @pytest.mark.parametrize(
+        "control", ["\x1b[31m", "\t", "\x7f", "\x0b", "\x0c", "\x01"]
+    )
+    def test_control_characters_in_an_ssh_key_are_400(self, client, control):
+        """Escape sequences or other control characters in the comment are refused."""
+        key = rsa_public_key(comment=f"alice{control}@laptop")
+        resp = create(client, name="ctl", public_key=key)
+        assert resp.status_code == 400, resp.text
+        assert "control characters" in fault(resp)
+
+    def test_trailing_newline_of_a_key_file_is_fine(self, client):
+        """``cat id_ed25519.pub`` ends with a newline: stripped, not refused."""
+        key = ed25519_public_key()
+        body = make_keypair(client, name="file", public_key=f"{key}\r\n")
+        assert body["public_key"] == key
+
+    def test_two_certificates_are_400(self, client):
+        """An x509 keypair holds one certificate, not a chain or a bundle."""
+        first, _ = self_signed_pem()
+        second, _ = self_signed_pem()
+        resp = create(client, name="chain", type="x509", public_key=first + second)
+        assert resp.status_code == 400, resp.text
+        assert "exactly one certificate" in fault(resp)
+
+    @pytest.mark.parametrize(
+        "wrap",
+        [
+            lambda pem: "junk\n" + pem,
+            lambda pem: pem + "ssh-rsa AAAA\n",
+            lambda pem: pem.replace("\n", "\n\x1b", 1),
+        ],
+        ids=["text before", "text after", "control character"],
+    )
+    def test_certificate_with_anything_else_is_400(self, client, wrap):
+        """Nothing but the PEM block (and line breaks) may come with it."""
+        pem, _ = self_signed_pem()
+        resp = create(client, name="cert", type="x509", public_key=wrap(pem))
+        assert resp.status_code == 400, resp.text
+        assert "'public_key'" in fault(resp)
+
+
 class TestValidation:
     @pytest.mark.parametrize(
         "name", ["bad/name", "bad!name", "é", "tab\there", "", "x" * 256]

@@ -321,6 +321,8 @@ class TestRefused:
         )
         assert resp.status_code == 400
         assert "networks[0].net_id" in _fault(resp)
+        name = api.get(f"/v1/networks/{net}", headers=ADMIN.headers).json()["name"]
+        assert f"network {name} ({net}) is not usable" in _fault(resp)
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
 
     def test_more_networks_than_ports_is_refused(

@@ -92,6 +92,8 @@ class TestList:
         ("query", "expected"),
         [
             ("resource_class=silver", ["n3"]),
+            ("resource_class=CUSTOM_SILVER", ["n3"]),
+            ("resource_class=CUSTOM_GOLD&consumable=true", ["n1", "n2"]),
             ("consumable=true", ["n1", "n2", "n3"]),
             ("consumable=false", ["broken", "busy"]),
             ("maintenance=True", ["broken"]),
@@ -106,6 +108,17 @@ class TestList:
         agg = make_aggregate(client, "a", availability_zone="az1")
         add_node(client, agg, "n2")
         assert names(client.get(f"/v1/nodes?{query}", headers=V12)) == expected
+
+    @pytest.mark.parametrize(
+        "spelling",
+        ["baremetal-silver", "CUSTOM_BAREMETAL_SILVER", "Baremetal_Silver"],
+    )
+    def test_resource_class_in_either_spelling(self, client, database, spelling):
+        """Nodes say ``baremetal-silver``, Placement and flavors the CUSTOM_ name."""
+        make_node(database, "silver-1", resource_class="baremetal-silver")
+        make_node(database, "gold-1", resource_class="baremetal-gold")
+        resp = client.get("/v1/nodes", params={"resource_class": spelling}, headers=V12)
+        assert names(resp) == ["silver-1"]
 
     @pytest.mark.parametrize(
         ("query", "field"),

@@ -224,6 +224,34 @@ class TestListing:
             "beta",
         ]
 
+    @pytest.mark.parametrize("status", ["ACTIVE", "active", "Active", " active "])
+    @pytest.mark.parametrize("path", ["/v1/servers", "/v1/servers/detail"])
+    def test_status_filter_ignores_case(self, client, refs, database, status, path):
+        """``--status ACTIVE`` (Nova's habit) finds active servers."""
+        for name in ("up", "building"):
+            client.post(
+                "/v1/servers", json=body(refs, name=name), headers=MEMBER.headers
+            )
+        with database.transaction() as session:
+            session.execute(
+                sa.update(models.Server)
+                .where(models.Server.name == "up")
+                .values(status="active")
+            )
+        resp = client.get(path, params={"status": status}, headers=MEMBER.headers)
+        assert resp.status_code == 200, resp.text
+        assert [s["name"] for s in resp.json()["servers"]] == ["up"]
+
+    def test_unknown_status_is_400_listing_the_valid_ones(self, client):
+        """``--status bogus`` is refused rather than answered with nothing."""
+        resp = client.get("/v1/servers?status=bogus", headers=MEMBER.headers)
+        assert resp.status_code == 400
+        message = fault(resp)
+        assert "'status'" in message
+        assert "bogus" in message
+        for status in ("active", "building", "error", "stopped"):
+            assert status in message
+
     @pytest.mark.parametrize(
         "query",
         ["sort_key=bogus", "sort_dir=up", "limit=-1", "marker=nope", "color=red"],

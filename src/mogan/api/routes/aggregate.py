@@ -81,9 +81,9 @@ def update_aggregate(
 def delete_aggregate(
     ctx: mogan_context.RequestContext, aggregate_uuid: common.UUID
 ) -> None:
-    """Delete an aggregate; its nodes leave it."""
+    """Delete an aggregate that holds no nodes (409 while it does)."""
     state.authorize(ctx, "mogan:aggregate:delete")
-    aggregate_svc.delete(ctx, state.conf(), state.placement_client(), aggregate_uuid)
+    aggregate_svc.delete(ctx, aggregate_uuid)
 
 
 @router.route("GET", f"{AGGREGATE}/nodes", policy="mogan:aggregate:get_nodes", tag=TAG)

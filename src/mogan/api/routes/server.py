@@ -97,8 +97,13 @@ def _authorize(
 def create_server(
     ctx: mogan_context.RequestContext, body: schema.ServerCreate
 ) -> schema.Server:
-    """Create one or several servers; answers with the first."""
+    """Create one or several servers; answers with the first.
+
+    Until an engine has loaded the nodes the answer is 503 with
+    ``Retry-After``: scheduling could only fail.
+    """
     state.authorize(ctx, "mogan:server:create")
+    state.readiness().require()
     req = body.server
     servers = server_svc.create(
         ctx,

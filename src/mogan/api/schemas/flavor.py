@@ -29,9 +29,16 @@ def _bool_from_string(value: object) -> object:
 
 
 Boolean = Annotated[bool, pydantic.BeforeValidator(_bool_from_string)]
-Resources = dict[common.ResourceClass, Annotated[int, pydantic.Field(ge=1)]]
+MAX_RESOURCES = 32
+MAX_TRAITS = 128
+Amount = Annotated[int, pydantic.Field(ge=1, le=common.PLACEMENT_MAX_INT)]
+Resources = Annotated[
+    dict[common.ResourceClass, Amount], pydantic.Field(max_length=MAX_RESOURCES)
+]
 TraitRequirement = Literal["required", "forbidden"]
-ResourceTraits = dict[common.Trait, TraitRequirement]
+ResourceTraits = Annotated[
+    dict[common.Trait, TraitRequirement], pydantic.Field(max_length=MAX_TRAITS)
+]
 
 
 class FlavorCreate(common.Request):

@@ -22,6 +22,8 @@ ImageUrl = Annotated[
         min_length=1, max_length=2048, pattern=r"^(https?|file|ftp)://\S+$"
     ),
 ]
+# NOTE: 8 PiB, and the largest integer a JSON client (JavaScript) reads exactly.
+MAX_IMAGE_SIZE = 2**53
 Checksum = Annotated[
     str, pydantic.StringConstraints(min_length=1, max_length=255, pattern=r"^\S+$")
 ]
@@ -42,11 +44,13 @@ class ImageCreate(common.Request):
     ramdisk_id: common.UUID | None = pydantic.Field(
         default=None, description="Ramdisk image of a partition image."
     )
-    size: Annotated[int, pydantic.Field(ge=0)] | None = pydantic.Field(
-        default=None, description="Size in bytes."
+    size: Annotated[int, pydantic.Field(ge=0, le=MAX_IMAGE_SIZE)] | None = (
+        pydantic.Field(default=None, description="Size in bytes.")
     )
-    min_disk: Annotated[int, pydantic.Field(ge=0)] = pydantic.Field(
-        default=0, description="Smallest root disk (GiB) the image fits on."
+    min_disk: Annotated[int, pydantic.Field(ge=0, le=common.MAX_DISK_GB)] = (
+        pydantic.Field(
+            default=0, description="Smallest root disk (GiB) the image fits on."
+        )
     )
     visibility: Visibility = "public"
     owner: common.ProjectId | None = pydantic.Field(

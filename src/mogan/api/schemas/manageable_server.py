@@ -58,6 +58,7 @@ class ManageServer(common.Request):
     )
     networks: list[ManageNetwork] = pydantic.Field(
         default_factory=list,
+        max_length=common.MAX_NETWORKS,
         description=(
             "Networks for the node's NICs, in port order; each gets an address."
         ),

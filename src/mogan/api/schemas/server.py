@@ -10,11 +10,15 @@ from typing import Annotated, Literal
 
 import pydantic
 
+from mogan import states
 from mogan.api.schemas import common
 from mogan.api.schemas import flavor as flavor_schema
 
-PositiveInt = Annotated[int, pydantic.Field(ge=1)]
-NonNegativeInt = Annotated[int, pydantic.Field(ge=0)]
+Count = Annotated[int, pydantic.Field(ge=1, le=common.MAX_COUNT)]
+DiskGb = Annotated[int, pydantic.Field(ge=0, le=common.MAX_DISK_GB)]
+MAX_PERSONALITY = 100
+Blob = Annotated[str, pydantic.StringConstraints(max_length=common.MAX_BLOB)]
+AdminPass = Annotated[str, pydantic.StringConstraints(max_length=255)]
 
 
 class NetworkRequest(common.Request):
@@ -35,15 +39,15 @@ class Personality(common.Request):
     """A file injected through the config drive."""
 
     path: Annotated[str, pydantic.StringConstraints(min_length=1, max_length=255)]
-    contents: str
+    contents: Blob
 
 
 class Partitions(common.Request):
     """Partition sizes for partition images (v1 section 2.5)."""
 
-    root_gb: PositiveInt
-    ephemeral_gb: NonNegativeInt = 0
-    swap_mb: NonNegativeInt = 0
+    root_gb: Annotated[int, pydantic.Field(ge=1, le=common.MAX_DISK_GB)]
+    ephemeral_gb: DiskGb = 0
+    swap_mb: Annotated[int, pydantic.Field(ge=0, le=common.MAX_DISK_GB * 1024)] = 0
 
 
 class ServerCreateBody(common.Request):
@@ -53,15 +57,20 @@ class ServerCreateBody(common.Request):
     description: common.Description | None = None
     flavor_uuid: common.UUID
     image_uuid: common.UUID
-    networks: Annotated[list[NetworkRequest], pydantic.Field(min_length=1)]
+    networks: Annotated[
+        list[NetworkRequest],
+        pydantic.Field(min_length=1, max_length=common.MAX_NETWORKS),
+    ]
     availability_zone: common.Name | None = None
     metadata: common.Metadata = pydantic.Field(default_factory=dict)
-    user_data: str | None = None
-    personality: list[Personality] = pydantic.Field(default_factory=list)
+    user_data: Blob | None = None
+    personality: Annotated[
+        list[Personality], pydantic.Field(max_length=MAX_PERSONALITY)
+    ] = pydantic.Field(default_factory=list)
     key_name: common.Name | None = None
-    adminPass: str | None = None  # noqa: N815 - v1 wire name
-    min_count: PositiveInt = 1
-    max_count: PositiveInt | None = None
+    adminPass: AdminPass | None = None  # noqa: N815 - v1 wire name
+    min_count: Count = 1
+    max_count: Count | None = None
     partitions: Partitions | None = None
 
 
@@ -145,11 +154,36 @@ SORT_KEYS = Literal[
 ]
 
 
+def _status(value: object) -> object:
+    """A server status in any case (``ACTIVE``, Nova's habit), in Mogan's."""
+    if not isinstance(value, str):
+        return value
+    status = value.strip().lower()
+    if status not in states.ALL:
+        valid = ", ".join(sorted(states.ALL))
+        msg = f"unknown status {value[:64]!r}; valid statuses: {valid}"
+        raise ValueError(msg)
+    return status
+
+
+Status = Annotated[
+    str,
+    pydantic.BeforeValidator(_status),
+    pydantic.WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(states.ALL),
+            "description": "A server status, in any case.",
+        }
+    ),
+]
+
+
 class ServerListQuery(common.PageQuery):
     """Filters, sorting and paging of the server list (v1 section 1.6)."""
 
     name: common.Name | None = None
-    status: str | None = None
+    status: Status | None = None
     flavor_uuid: common.UUID | None = None
     image_uuid: common.UUID | None = None
     sort_key: SORT_KEYS = "id"

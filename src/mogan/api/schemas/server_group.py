@@ -28,9 +28,11 @@ class GroupRules(common.Request):
             "or a configured hierarchy or orthogonal level."
         ),
     )
-    max_per_domain: Annotated[int, pydantic.Field(ge=1)] | None = pydantic.Field(
-        default=None,
-        description="Anti-affinity only: most members per domain (default 1).",
+    max_per_domain: Annotated[int, pydantic.Field(ge=1, le=common.MAX_COUNT)] | None = (
+        pydantic.Field(
+            default=None,
+            description="Anti-affinity only: most members per domain (default 1).",
+        )
     )
 
 

@@ -150,4 +150,6 @@ def remove_project(
             flavor.projects.remove(row)
             session.flush()
             return
-    raise exception.FlavorAccessNotFound(flavor=flavor.uuid, project=project_id)
+    raise exception.FlavorAccessNotFound(
+        flavor=exception.labelled(flavor.name, flavor.uuid), project=project_id
+    )

@@ -15,7 +15,7 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import pagination
 
-FILTERS = ("resource_class", "availability_zone", "consumable", "maintenance")
+FILTERS = ("availability_zone", "consumable", "maintenance")
 
 
 def find(session: orm.Session, ident: str, *, field: str = "node") -> models.Node:
@@ -49,14 +49,32 @@ def get_page(
     filters: dict[str, Any],
     limit: int | None,
     marker: models.Node | None,
+    resource_class: tuple[str, str] | None = None,
 ) -> Sequence[models.Node]:
-    """Nodes matching ``filters`` (exact match on ``FILTERS``), by name, one page."""
+    """Nodes matching ``filters`` (exact match on ``FILTERS``), by name, one page.
+
+    Args:
+        session: an open session.
+        filters: column -> value.
+        limit: page size.
+        marker: the last node of the previous page.
+        resource_class: the class as nodes spell it and as Placement does;
+            a node matches either.
+    """
     stmt = sa.select(models.Node)
     for key, value in filters.items():
         if key not in FILTERS:
             msg = f"unknown node filter {key}"
             raise ValueError(msg)
         stmt = stmt.where(getattr(models.Node, key) == value)
+    if resource_class is not None:
+        node_spelling, placement_spelling = resource_class
+        stmt = stmt.where(
+            sa.or_(
+                models.Node.resource_class == node_spelling,
+                models.Node.placement_rc == placement_spelling,
+            )
+        )
     stmt = pagination.paginate(
         stmt, models.Node, sort_key="name", sort_dir="asc", limit=limit, marker=marker
     )

@@ -238,6 +238,23 @@ class Engine(Base):
     last_seen_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
 
 
+class NodeSync(Base):
+    """A driver's node sync: which engine ran it last, when, and how many nodes.
+
+    The row appears when an engine completes its first sync of the driver's
+    nodes; until one exists the API refuses to create servers (the scheduler
+    would find no nodes) and reports not ready.
+    """
+
+    __tablename__ = "node_syncs"
+
+    driver: orm.Mapped[str] = orm.mapped_column(identifier(64), primary_key=True)
+    host: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    nodes: orm.Mapped[int] = orm.mapped_column()
+    first_synced_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
+    last_synced_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
+
+
 class Image(TimestampMixin, Base):
     """An image in the embedded catalogue (used when there is no Glance)."""
 
