@@ -15,7 +15,7 @@ import pytest
 from mogan.api import app as api_app
 from mogan.db import migration
 from mogan.db import session as db_session
-from tests.conftest import ADMIN, MEMBER
+from tests.conftest import ADMIN, MEMBER, mark_nodes_loaded
 
 THREADS = 8
 
@@ -29,6 +29,7 @@ def shared_app(conf, any_db_url: str) -> Iterator[Any]:
     """The app on a freshly migrated database of each backend."""
     database = db_session.Database.from_url(any_db_url)
     migration.upgrade(database.engine)
+    mark_nodes_loaded(database)
     yield api_app.create_app(conf, database)
     database.dispose()
 

@@ -15,7 +15,10 @@ from mogan.conf import quota as quota_conf
 
 LimitValue = Annotated[int, pydantic.Field(ge=-1, le=quota_conf.MAX_LIMIT)]
 ResourceName = Annotated[
-    str, pydantic.StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,255}$")
+    str,
+    pydantic.StringConstraints(
+        min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:-]+$"
+    ),
 ]
 # NOTE: five named resources and a few dozen classes at most; the bound
 # only keeps one request small.
