@@ -172,6 +172,7 @@ def create(
         InvalidParameter: ``scheduler_hints.group`` names no group the
             caller may use.
     """
+    project_id = ctx.require_project("Creating servers")
     max_count = request.max_count or request.min_count
     if request.min_count > max_count:
         raise exception.InvalidParameter(
@@ -226,7 +227,7 @@ def create(
                     "uuid": server_uuid,
                     "name": name,
                     "description": request.description,
-                    "project_id": ctx.project_id or "",
+                    "project_id": project_id,
                     "user_id": ctx.user_id or "",
                     "status": states.BUILDING,
                     "flavor_uuid": flavor.uuid,
@@ -255,7 +256,7 @@ def create(
                 "flavor_uuid": flavor.uuid,
                 "availability_zone": request.availability_zone,
                 "group_uuid": group.uuid if group is not None else None,
-                "project_id": ctx.project_id,
+                "project_id": project_id,
                 "user_id": ctx.user_id,
                 "build_args": {
                     "image_uuid": image.uuid,
@@ -298,12 +299,17 @@ def get_all(
 ) -> Sequence[models.Server]:
     """A page of servers of the caller's project (or every project).
 
+    Every project when the caller may read them all and asks
+    (``all_projects``) or has no project (``RequestContext.project_filter``).
+
     Raises:
         ServerNotFound: the marker names no server of the listing.
+        ProjectScopeRequired: the caller has no project and may not read
+            every project.
     """
     with ctx.database.transaction(readonly=True) as session:
         marker_row = server_db.get(session, marker) if marker else None
-        project = None if all_projects else ctx.project_id
+        project = ctx.project_filter(all_projects)
         if marker_row is not None and project and marker_row.project_id != project:
             raise exception.ServerNotFound(server=marker)
         return server_db.get_all(

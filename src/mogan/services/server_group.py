@@ -88,7 +88,7 @@ def make_rules(
 
 
 def _visible_to(ctx: mogan_context.RequestContext) -> str | None:
-    return None if ctx.is_admin else ctx.project_id or ""
+    return ctx.project_filter(all_projects=True)
 
 
 def _detail(
@@ -114,7 +114,9 @@ def create(
 
     Raises:
         InvalidParameter: bad rules (see ``make_rules``).
+        ProjectScopeRequired: the caller has no project.
     """
+    project_id = ctx.require_project("Creating server groups")
     stored_rules = make_rules(conf, policy, rules)
     with ctx.database.transaction() as session:
         return group_db.create(
@@ -122,7 +124,7 @@ def create(
             {
                 "uuid": uuidutils.generate_uuid(),
                 "name": name,
-                "project_id": ctx.project_id or "",
+                "project_id": project_id,
                 "user_id": ctx.user_id or "",
                 "policy": policy,
                 "rules": stored_rules,
@@ -133,10 +135,12 @@ def create(
 def get(
     ctx: mogan_context.RequestContext, group_uuid: str, *, with_domains: bool = False
 ) -> GroupDetail:
-    """The group, if the caller's project owns it (any group for admins).
+    """The group, if the caller's project owns it (any group for cloud readers).
 
     Raises:
         ServerGroupNotFound: no such group, or not visible to the caller.
+        ProjectScopeRequired: the caller has no project and may not read
+            every project.
     """
     with ctx.database.transaction(readonly=True) as session:
         group = group_db.get(session, group_uuid, project_id=_visible_to(ctx))
@@ -149,9 +153,17 @@ def get_all(
     all_projects: bool,
     with_domains: bool = False,
 ) -> Sequence[GroupDetail]:
-    """The caller's project's groups (every project's for ``all_projects``)."""
+    """The caller's project's groups, or every project's.
+
+    Every project's when the caller may read them all and asks
+    (``all_projects``) or has no project (``RequestContext.project_filter``).
+
+    Raises:
+        ProjectScopeRequired: the caller has no project and may not read
+            every project.
+    """
     with ctx.database.transaction(readonly=True) as session:
-        project = None if all_projects else ctx.project_id or ""
+        project = ctx.project_filter(all_projects)
         groups = group_db.get_all(session, project_id=project)
         return [_detail(session, g, with_domains) for g in groups]
 
