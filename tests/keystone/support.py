@@ -27,10 +27,12 @@ import contextlib
 import ctypes
 import dataclasses
 import fcntl
+import grp
 import hashlib
 import json
 import os
 import pathlib
+import pwd
 import shutil
 import signal
 import socket
@@ -195,7 +197,13 @@ def prepare_template(
         work.mkdir()
         try:
             conf = _write_conf(work)
-            owner = ("--keystone-user", "root", "--keystone-group", "root")
+            # NOTE: the key repositories belong to whoever runs the tests.
+            owner = (
+                "--keystone-user",
+                pwd.getpwuid(os.getuid()).pw_name,
+                "--keystone-group",
+                grp.getgrgid(os.getgid()).gr_name,
+            )
             _manage(bin_dir, conf, "db_sync")
             _manage(bin_dir, conf, "fernet_setup", *owner)
             _manage(bin_dir, conf, "credential_setup", *owner)
