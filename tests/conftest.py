@@ -226,18 +226,47 @@ def client(app) -> Iterator[httpx.Client]:
 class Persona:
     """Identity headers for one of the policy personas."""
 
-    def __init__(self, user: str, project: str, roles: str) -> None:
-        """Identity of ``user`` in ``project`` with comma-separated ``roles``."""
+    def __init__(
+        self,
+        user: str,
+        project: str | None,
+        roles: str,
+        scope: dict[str, str] | None = None,
+    ) -> None:
+        """Identity of ``user`` in ``project`` with comma-separated ``roles``.
+
+        Without a project the caller has no project scope; ``scope`` adds
+        the headers of another one (``OpenStack-System-Scope: all``,
+        ``X-Domain-Id``), as keystonemiddleware sets them.
+        """
         self.user_id = user
         self.project_id = project
-        self.headers = {"X-User-Id": user, "X-Project-Id": project, "X-Roles": roles}
+        self.headers = {"X-User-Id": user, "X-Roles": roles, **(scope or {})}
+        if project is not None:
+            self.headers["X-Project-Id"] = project
 
 
 ADMIN = Persona("admin-user", "admin-project", "admin")
 MEMBER = Persona("alice", "project-a", "member")
 READER = Persona("rita", "project-a", "reader")
 OTHER = Persona("bob", "project-b", "member")
-PERSONAS = {"admin": ADMIN, "member": MEMBER, "reader": READER, "other": OTHER}
+# NOTE: the callers without a project (issue 9, section 4). A member with no
+# project holds no role at all; a domain admin is no cloud admin; the system
+# personas are secure RBAC's cloud-wide reader and administrator.
+NO_PROJECT = Persona("nadia", None, "member")
+DOMAIN = Persona("dora", None, "admin", {"X-Domain-Id": "default"})
+SYSTEM_READER = Persona("sam", None, "reader", {"OpenStack-System-Scope": "all"})
+SYSTEM_ADMIN = Persona("sally", None, "admin", {"OpenStack-System-Scope": "all"})
+PERSONAS = {
+    "admin": ADMIN,
+    "member": MEMBER,
+    "reader": READER,
+    "other": OTHER,
+    "no_project": NO_PROJECT,
+    "domain": DOMAIN,
+    "system_reader": SYSTEM_READER,
+    "system_admin": SYSTEM_ADMIN,
+}
 
 
 # ---------------------------------------------------------------- services tier

@@ -4,11 +4,19 @@ A ``RequestContext`` is built by the API from the authenticated identity (or
 by a process for its own work) and passed explicitly to services. It carries
 the database handle so services open their own transactions; it never holds
 a global.
+
+A caller has at most one scope, as a Keystone token does: a project, a
+domain, or the whole system. ``require_project`` and ``project_filter`` are
+how services turn that scope into the project a row belongs to or a listing
+is limited to; a caller without a project never owns rows, and lists every
+project only when allowed to read them all.
 """
 
 import dataclasses
 import uuid
 from typing import TYPE_CHECKING, Any
+
+from mogan import exception
 
 if TYPE_CHECKING:
     from mogan.db import session as db_session
@@ -35,8 +43,10 @@ class RequestContext:
     auth_token: str | None = None
     request_id: str = dataclasses.field(default_factory=_request_id)
     system_scope: str | None = None
+    domain_id: str | None = None
     db: "db_session.Database | None" = None
     admin: bool | None = None
+    read_all: bool | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -50,15 +60,75 @@ class RequestContext:
             return self.admin
         return "admin" in self.roles or "administrator" in self.roles
 
+    @property
+    def can_read_all(self) -> bool:
+        """Whether the caller may read every project's resources.
+
+        The API sets ``read_all`` from the ``context_is_cloud_reader`` rule
+        (cloud administrators and system-scoped readers); contexts a process
+        builds for itself fall back to ``is_admin``.
+        """
+        if self.read_all is not None:
+            return self.read_all
+        return self.is_admin
+
+    @property
+    def scope(self) -> str | None:
+        """``system``, ``project`` or ``domain``; None for an unscoped caller."""
+        if self.system_scope:
+            return "system"
+        if self.project_id:
+            return "project"
+        if self.domain_id:
+            return "domain"
+        return None
+
+    def require_project(self, action: str) -> str:
+        """The caller's project, which owns what ``action`` creates.
+
+        Raises:
+            ProjectScopeRequired: the caller has no project (system, domain
+                or no scope): nothing may be owned by an empty project.
+        """
+        if not self.project_id:
+            raise exception.ProjectScopeRequired(
+                action=action, scope=self.scope or "no"
+            )
+        return self.project_id
+
+    def project_filter(self, all_projects: bool = False) -> str | None:
+        """The project a read is limited to; None means every project.
+
+        Every project only for a caller who may read them all, when asked
+        (``all_projects``) or when the caller has no project of its own (a
+        system-scoped reader or admin). Otherwise the caller's own project.
+
+        Raises:
+            ProjectScopeRequired: the caller has no project and may not read
+                every project: its read must not fall back to "all".
+        """
+        if self.can_read_all and (all_projects or not self.project_id):
+            return None
+        return self.require_project("reading project resources")
+
     def policy_credentials(self) -> dict[str, Any]:
-        """Credentials in the shape oslo.policy checks against."""
-        return {
+        """Credentials in the shape oslo.policy checks against.
+
+        Attributes the caller lacks are left out rather than set to None:
+        oslo.policy compares ``project_id:%(project_id)s`` as strings, and
+        ``str(None) == str(None)`` would make a caller without a project a
+        member of every target without one. A missing attribute never
+        matches. ``domain_id`` tells oslo.policy the token is domain-scoped.
+        """
+        creds: dict[str, Any] = {
             "user_id": self.user_id,
             "project_id": self.project_id,
-            "roles": list(self.roles),
+            "domain_id": self.domain_id,
             "system_scope": self.system_scope,
-            "is_admin": self.is_admin,
         }
+        creds = {key: value for key, value in creds.items() if value}
+        creds.update(roles=list(self.roles), is_admin=self.is_admin)
+        return creds
 
     @property
     def database(self) -> "db_session.Database":

@@ -17,6 +17,7 @@ Hierarchy (the API's status in brackets)::
     ├── ServiceUnavailable     [503] not ready yet: retry after a while
     ├── NotAuthenticated       [401]
     ├── Forbidden              [403] policy or ownership refused it
+    │   ├── ProjectScopeRequired
     │   └── OverQuota
     ├── NotFound               [404] absent or not visible to the caller
     └── Conflict               [409] clashes with the current state
@@ -302,6 +303,13 @@ class Forbidden(MoganError):
 
     msg_fmt = "Access was denied to the following resource: {rule}"
     code = "mogan.forbidden"
+
+
+class ProjectScopeRequired(Forbidden):
+    """The action needs a project-scoped caller, and this one has none."""
+
+    msg_fmt = "{action} needs a project-scoped token; this request has {scope} scope."
+    code = "mogan.project_scope_required"
 
 
 class OverQuota(Forbidden):

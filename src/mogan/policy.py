@@ -40,12 +40,32 @@ def check(
     ctx: mogan_context.RequestContext,
     target: dict[str, Any] | None = None,
 ) -> bool:
-    """Whether ``rule`` passes for ``ctx`` on ``target`` (no exception)."""
+    """Whether ``rule`` passes for ``ctx`` on ``target`` (no exception).
+
+    Target attributes that are None are left out, as the caller's are
+    (``RequestContext.policy_credentials``): a check against a missing
+    attribute fails instead of comparing ``"None"`` with ``"None"``.
+    """
     if target is None:
         target = {"project_id": ctx.project_id, "user_id": ctx.user_id}
+    target = {key: value for key, value in target.items() if value is not None}
     return bool(
         enforcer.authorize(rule, target, ctx.policy_credentials(), do_raise=False)
     )
+
+
+def _scope_refusal(
+    enforcer: policy.Enforcer, rule: str, ctx: mogan_context.RequestContext
+) -> str | None:
+    """Why the caller's token scope cannot pass ``rule``; None if it can."""
+    registered = enforcer.registered_rules.get(rule)
+    accepted = list(registered.scope_types or []) if registered else []
+    scope = ctx.scope
+    if not accepted or (scope is not None and scope in accepted):
+        return None
+    needed = " or ".join(f"{kind}-scoped" for kind in accepted)
+    has = f"is {scope}-scoped" if scope else "has no scope"
+    return f"{rule} needs a {needed} token; this request {has}."
 
 
 def authorize(
@@ -67,4 +87,4 @@ def authorize(
         Forbidden: the rule does not pass.
     """
     if not check(enforcer, rule, ctx, target):
-        raise exception.Forbidden(rule=rule)
+        raise exception.Forbidden(_scope_refusal(enforcer, rule, ctx), rule=rule)

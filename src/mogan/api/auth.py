@@ -9,8 +9,11 @@ from which ``state.context_from_environ`` builds the caller's context.
 - ``http_basic``: an htpasswd file with bcrypt hashes (as Ironic does); the
   client's identity headers are stripped and replaced with the user's
   configured project and roles.
-- ``noauth``: the client's identity headers are trusted; a request without
-  any of them acts as the configured default (admin) identity.
+- ``noauth``: the client's identity headers are trusted, the scope ones
+  too (``OpenStack-System-Scope: all``, ``X-Domain-Id``); a request without
+  any of them acts as the configured default (admin) identity. One without
+  ``X-Project-Id`` has no project (``state.context_from_environ`` gives a
+  caller with no scope at all no role).
 
 Public paths (the routes declared with ``policy=None`` and their unprefixed
 aliases) skip authentication in every mode, and the identity headers a client

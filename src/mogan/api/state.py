@@ -60,6 +60,26 @@ def _roles(raw: str) -> list[str]:
     return sorted({r.strip().lower() for r in raw.split(",") if r.strip()})
 
 
+def _scope(environ: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The caller's one scope, as ``(system_scope, project_id, domain_id)``.
+
+    At most one is set: the system, a project or a domain (or none).
+    keystonemiddleware sets one from the token (the ``OpenStack-System-Scope``,
+    ``X-Project-Id`` or ``X-Domain-Id`` header). A noauth client may send
+    several; the system scope wins, then the project.
+    """
+    # NOTE: keystonemiddleware sets the header's environ key to None for a
+    # token that is not system-scoped.
+    system = (environ.get("HTTP_OPENSTACK_SYSTEM_SCOPE") or "").strip().lower()
+    project = environ.get("HTTP_X_PROJECT_ID") or environ.get("HTTP_X_TENANT_ID")
+    domain = environ.get("HTTP_X_DOMAIN_ID")
+    if system == "all":
+        return "all", None, None
+    if project:
+        return None, project, None
+    return None, None, domain or None
+
+
 def context_from_environ(
     environ: dict[str, Any], public: bool
 ) -> mogan_context.RequestContext:
@@ -70,19 +90,29 @@ def context_from_environ(
     """
     if not public and environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
         raise exception.NotAuthenticated
+    system_scope, project_id, domain_id = _scope(environ)
+    roles = _roles(environ.get("HTTP_X_ROLES", ""))
+    if not (system_scope or project_id or domain_id):
+        # NOTE: a role is held on a scope; an identity with none (a noauth
+        # request without X-Project-Id, as a Keystone unscoped token) holds
+        # no role, so it can never pass as a cloud admin or see every project.
+        roles = []
     ctx = mogan_context.RequestContext(
         user_id=environ.get("HTTP_X_USER_ID"),
-        project_id=environ.get("HTTP_X_PROJECT_ID") or environ.get("HTTP_X_TENANT_ID"),
-        roles=_roles(environ.get("HTTP_X_ROLES", "")),
+        roles=roles,
         user_name=environ.get("HTTP_X_USER_NAME"),
         project_name=environ.get("HTTP_X_PROJECT_NAME"),
         auth_token=environ.get("HTTP_X_AUTH_TOKEN"),
-        system_scope=environ.get("HTTP_OPENSTACK_SYSTEM_SCOPE"),
         request_id=environ.get("openstack.request_id")
         or mogan_context.new_request_id(),
         db=app_state().database,
+        system_scope=system_scope,
+        project_id=project_id,
+        domain_id=domain_id,
     )
-    ctx.admin = policy.check(app_state().enforcer, "context_is_admin", ctx)
+    enforcer = app_state().enforcer
+    ctx.admin = policy.check(enforcer, "context_is_admin", ctx)
+    ctx.read_all = policy.check(enforcer, "context_is_cloud_reader", ctx)
     return ctx
 
 

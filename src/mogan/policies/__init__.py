@@ -1,9 +1,11 @@
 """Policy-in-code defaults, one module per resource (Placement's layout).
 
-The personas are Keystone's secure-RBAC defaults: ``admin``, a ``member`` of
-a project and a ``reader`` of a project. Role implication (admin ⊃ member ⊃
-reader) is Keystone's job with real tokens; the noauth and http_basic modes
-expand roles the same way before policy runs, so one rule set serves all.
+The personas are Keystone's secure-RBAC defaults: a system ``admin`` and a
+system ``reader``, and a project's ``admin``, ``member`` and ``reader``
+(scopes and what each persona may do: ``mogan.policies.base``). Role
+implication (admin ⊃ member ⊃ reader) is Keystone's job with real tokens;
+the noauth and http_basic modes expand roles the same way before policy
+runs, so one rule set serves all.
 """
 
 from oslo_policy import policy

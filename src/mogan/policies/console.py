@@ -13,6 +13,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name="mogan:server:create_remote_console",
         check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=base.scopes(),
         description="Get the URL of a server's serial console.",
         operations=[
             {"path": "/v1/servers/{server_uuid}/remote_consoles", "method": "POST"}

@@ -14,24 +14,28 @@ rules = [
     policy.DocumentedRuleDefault(
         name=PREFIX % "get_all",
         check_str=base.ANY_READER,
+        scope_types=base.scopes(),
         description="List networks visible to the caller.",
         operations=[{"path": "/v1/networks", "method": "GET"}],
     ),
     policy.DocumentedRuleDefault(
         name=PREFIX % "get",
         check_str=base.ANY_READER,
+        scope_types=base.scopes(),
         description="Show a network visible to the caller.",
         operations=[{"path": "/v1/networks/{network_uuid}", "method": "GET"}],
     ),
     policy.DocumentedRuleDefault(
         name=PREFIX % "create",
         check_str=base.ADMIN,
+        scope_types=base.scopes(),
         description="Define a flat network.",
         operations=[{"path": "/v1/networks", "method": "POST"}],
     ),
     policy.DocumentedRuleDefault(
         name=PREFIX % "delete",
         check_str=base.ADMIN,
+        scope_types=base.scopes(),
         description="Delete a network.",
         operations=[{"path": "/v1/networks/{network_uuid}", "method": "DELETE"}],
     ),

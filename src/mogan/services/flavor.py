@@ -41,7 +41,7 @@ def placement_resources(resources: dict[str, int]) -> dict[str, int]:
 
 
 def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {"visible_to": ctx.project_id, "all_visible": ctx.is_admin}
+    return {"visible_to": ctx.project_id, "all_visible": ctx.can_read_all}
 
 
 def get(ctx: mogan_context.RequestContext, flavor_uuid: str) -> models.Flavor:

@@ -18,7 +18,7 @@ from mogan.db.api import image as image_db
 
 
 def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {"visible_to": ctx.project_id, "all_visible": ctx.is_admin}
+    return {"visible_to": ctx.project_id, "all_visible": ctx.can_read_all}
 
 
 def get(ctx: mogan_context.RequestContext, image_uuid: str) -> models.Image:

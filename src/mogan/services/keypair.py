@@ -58,7 +58,9 @@ def create(
         InvalidParameter: the public key cannot be parsed.
         OverQuota: the user holds the most keypairs allowed.
         KeypairExists: the user has a keypair of that name.
+        ProjectScopeRequired: the caller has no project to record.
     """
+    project_id = ctx.require_project("Creating keypairs")
     if public_key is not None:
         material = keypair_crypto.import_key(key_type, public_key)
     elif key_type == "x509":
@@ -73,7 +75,7 @@ def create(
             {
                 "name": name,
                 "user_id": user_id,
-                "project_id": ctx.project_id or "",
+                "project_id": project_id,
                 "type": key_type,
                 "public_key": material.public_key,
                 "fingerprint": material.fingerprint,

@@ -153,14 +153,20 @@ def manage(
 
     Raises:
         InvalidParameter: a network the project may not use, or more
-            networks than the node has ports.
+            networks than the node has ports, or no project (the caller has
+            none and named none).
         NetworkNotFound: no such network.
         NodeNotFound: the driver knows no such node.
         NodeNotManageable: the node may not be adopted (the message says why).
         Conflict: the node is busy; try again.
         EngineUnavailable: no engine is running or none answered.
     """
-    project_id = request.project_id or ctx.project_id or ""
+    project_id = request.project_id or ctx.project_id
+    if not project_id:
+        raise exception.InvalidParameter(
+            field="project_id",
+            reason="required when the caller has no project scope",
+        )
     _check_networks(ctx, networks, project_id, request.networks)
     action = f"adopt node {request.node}"
     require_engine(ctx, heartbeat_interval, action)

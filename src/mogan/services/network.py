@@ -18,7 +18,7 @@ from mogan.network import ipam
 
 
 def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {"visible_to": ctx.project_id, "all_visible": ctx.is_admin}
+    return {"visible_to": ctx.project_id, "all_visible": ctx.can_read_all}
 
 
 def get(ctx: mogan_context.RequestContext, network_uuid: str) -> models.Network:

@@ -241,17 +241,6 @@ def _group(
         ) from err
 
 
-def _project(ctx: mogan_context.RequestContext) -> str:
-    """The caller's project, which will own what it creates.
-
-    Raises:
-        Forbidden: the caller acts in no project (domain or system scope).
-    """
-    if not ctx.project_id:
-        raise exception.Forbidden(rule="a project-scoped caller")
-    return ctx.project_id
-
-
 def _group_limits(
     ctx: mogan_context.RequestContext,
     backends: Backends,
@@ -353,7 +342,7 @@ def create(
                 reason="only net_id is supported by the embedded network backend",
             )
         backends.networks.get_network(ctx, net["net_id"])
-    project_id = _project(ctx)
+    project_id = ctx.require_project("Creating servers")
     limits = backends.limits.limits(ctx.database, project_id)
     quota_svc.check_metadata(limits, len(request.metadata))
     group_limits = _group_limits(ctx, backends, request.group, project_id, limits)
@@ -436,7 +425,7 @@ def create(
                 "flavor_uuid": flavor.uuid,
                 "availability_zone": request.availability_zone,
                 "group_uuid": group.uuid if group is not None else None,
-                "project_id": ctx.project_id,
+                "project_id": project_id,
                 "user_id": ctx.user_id,
                 "build_args": {
                     "image_uuid": image.uuid,
@@ -479,12 +468,17 @@ def get_all(
 ) -> Sequence[models.Server]:
     """A page of servers of the caller's project (or every project).
 
+    Every project when the caller may read them all and asks
+    (``all_projects``) or has no project (``RequestContext.project_filter``).
+
     Raises:
         ServerNotFound: the marker names no server of the listing.
+        ProjectScopeRequired: the caller has no project and may not read
+            every project.
     """
     with ctx.database.transaction(readonly=True) as session:
         marker_row = server_db.get(session, marker) if marker else None
-        project = None if all_projects else ctx.project_id
+        project = ctx.project_filter(all_projects)
         if marker_row is not None and project and marker_row.project_id != project:
             raise exception.ServerNotFound(server=marker)
         return server_db.get_all(

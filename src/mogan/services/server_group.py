@@ -89,7 +89,7 @@ def make_rules(
 
 
 def _visible_to(ctx: mogan_context.RequestContext) -> str | None:
-    return None if ctx.is_admin else ctx.project_id or ""
+    return ctx.project_filter(all_projects=True)
 
 
 def _detail(
@@ -116,21 +116,20 @@ def create(
 
     Raises:
         InvalidParameter: bad rules (see ``make_rules``).
-        Forbidden: the caller acts in no project.
+        ProjectScopeRequired: the caller has no project.
         OverQuota: the project has as many groups as it may.
     """
+    project_id = ctx.require_project("Creating server groups")
     stored_rules = make_rules(conf, policy, rules)
-    if not ctx.project_id:
-        raise exception.Forbidden(rule="a project-scoped caller")
-    effective = limits.limits(ctx.database, ctx.project_id)
+    effective = limits.limits(ctx.database, project_id)
     with ctx.database.transaction() as session:
-        quota_svc.check_server_group(session, effective, ctx.project_id)
+        quota_svc.check_server_group(session, effective, project_id)
         return group_db.create(
             session,
             {
                 "uuid": uuidutils.generate_uuid(),
                 "name": name,
-                "project_id": ctx.project_id,
+                "project_id": project_id,
                 "user_id": ctx.user_id or "",
                 "policy": policy,
                 "rules": stored_rules,
@@ -141,10 +140,12 @@ def create(
 def get(
     ctx: mogan_context.RequestContext, group_uuid: str, *, with_domains: bool = False
 ) -> GroupDetail:
-    """The group, if the caller's project owns it (any group for admins).
+    """The group, if the caller's project owns it (any group for cloud readers).
 
     Raises:
         ServerGroupNotFound: no such group, or not visible to the caller.
+        ProjectScopeRequired: the caller has no project and may not read
+            every project.
     """
     with ctx.database.transaction(readonly=True) as session:
         group = group_db.get(session, group_uuid, project_id=_visible_to(ctx))
@@ -157,9 +158,17 @@ def get_all(
     all_projects: bool,
     with_domains: bool = False,
 ) -> Sequence[GroupDetail]:
-    """The caller's project's groups (every project's for ``all_projects``)."""
+    """The caller's project's groups, or every project's.
+
+    Every project's when the caller may read them all and asks
+    (``all_projects``) or has no project (``RequestContext.project_filter``).
+
+    Raises:
+        ProjectScopeRequired: the caller has no project and may not read
+            every project.
+    """
     with ctx.database.transaction(readonly=True) as session:
-        project = None if all_projects else ctx.project_id or ""
+        project = ctx.project_filter(all_projects)
         groups = group_db.get_all(session, project_id=project)
         return [_detail(session, g, with_domains) for g in groups]
 

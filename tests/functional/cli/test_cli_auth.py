@@ -43,6 +43,8 @@ class TestEndpointAndIdentity:
     def test_option_beats_environment(self, run, monkeypatch):
         """--os-roles wins over OS_ROLES."""
         monkeypatch.setenv("OS_ENDPOINT", ENDPOINT)
+        # NOTE: roles are held on a project: without one they count for nothing.
+        monkeypatch.setenv("OS_PROJECT_ID", "project-a")
         monkeypatch.setenv("OS_ROLES", "reader")
         create = ("flavor", "create", "x", "--resource", "CUSTOM_GOLD=1")
         assert run(*create).code == 1

@@ -29,8 +29,9 @@ def create_remote_console(
     body: schema.RemoteConsoleCreate,
 ) -> schema.RemoteConsole:
     """Get the URL of a server's serial console (active or stopped servers)."""
+    visible_to = ctx.project_filter(all_projects=True)
     server = server_svc.get(ctx, server_uuid)
-    if not ctx.is_admin and server.project_id != ctx.project_id:
+    if visible_to is not None and server.project_id != visible_to:
         raise exception.ServerNotFound(server=server_uuid)
     state.authorize(
         ctx, RULE, {"project_id": server.project_id, "user_id": server.user_id}

@@ -20,7 +20,7 @@ def _view(ctx: mogan_context.RequestContext, flavor: models.Flavor) -> schema.Fl
         "is_public": flavor.is_public,
         "links": state.links("flavors", flavor.uuid),
     }
-    if ctx.is_admin:
+    if ctx.can_read_all:
         fields.update(
             disabled=flavor.disabled,
             resources=flavor.resources,

@@ -27,7 +27,7 @@ def _view(ctx: mogan_context.RequestContext, image: models.Image) -> schema.Imag
         "created_at": image.created_at.isoformat(),
         "updated_at": image.updated_at.isoformat() if image.updated_at else None,
     }
-    if ctx.is_admin:
+    if ctx.can_read_all:
         fields["url"] = image.url
     return schema.Image.model_validate(fields)
 

@@ -22,7 +22,7 @@ def show_limits(
     ctx: mogan_context.RequestContext, query: schema.LimitsQuery
 ) -> schema.Limits:
     """Show the project's limits and what it uses of them."""
-    project_id = query.project_id or ctx.project_id or ""
+    project_id = query.project_id or ctx.require_project("Reading limits")
     state.authorize(ctx, "mogan:limits:get", {"project_id": project_id})
     limits = quota_svc.project_limits(ctx, state.limit_source(), project_id)
     return schema.Limits.model_validate(

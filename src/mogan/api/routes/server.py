@@ -65,7 +65,7 @@ def view(ctx: mogan_context.RequestContext, server: models.Server) -> schema.Ser
             if latest
             else {}
         )
-    if ctx.is_admin:
+    if ctx.can_read_all:
         fields.update(
             node=server.node,
             affinity_zone=server.affinity_zone,
@@ -81,11 +81,13 @@ def _authorize(
 ) -> models.Server:
     """Load the server and check ``rule`` against its owner.
 
-    Another project's server is "not found" to a non-admin, so ids of other
-    tenants' servers cannot be probed.
+    Another project's server is "not found" to a caller who may not read
+    every project, so ids of other tenants' servers cannot be probed; a
+    caller with neither a project nor that right is refused (403) first.
     """
+    visible_to = ctx.project_filter(all_projects=True)
     server = server_svc.get(ctx, server_uuid)
-    if not ctx.is_admin and server.project_id != ctx.project_id:
+    if visible_to is not None and server.project_id != visible_to:
         raise exception.ServerNotFound(server=server_uuid)
     state.authorize(
         ctx, rule, {"project_id": server.project_id, "user_id": server.user_id}
@@ -143,7 +145,7 @@ def _list(
     }
     servers = server_svc.get_all(
         ctx,
-        all_projects=query.all_tenants and ctx.is_admin,
+        all_projects=query.all_tenants,
         filters=filters,
         sort_key=query.sort_key,
         sort_dir=query.sort_dir,

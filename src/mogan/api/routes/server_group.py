@@ -53,11 +53,11 @@ def _with_domains() -> bool:
 def list_server_groups(
     ctx: mogan_context.RequestContext, query: schema.ServerGroupListQuery
 ) -> schema.ServerGroupList:
-    """List the project's server groups (every project's: admins, all_tenants)."""
+    """List the project's server groups (all projects: cloud readers, all_tenants)."""
     state.authorize(ctx, "mogan:server_group:get_all")
     details = group_svc.get_all(
         ctx,
-        all_projects=query.all_tenants and ctx.is_admin,
+        all_projects=query.all_tenants,
         with_domains=_with_domains(),
     )
     return schema.ServerGroupList(server_groups=[_view(d) for d in details])
