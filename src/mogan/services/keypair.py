@@ -68,6 +68,7 @@ def create(
     else:
         material = keypair_crypto.generate_ssh()
     effective = limits.limits(ctx.database, ctx.project_id or "")
+    quota_svc.prepare_locks(ctx.database, (quota_svc.KEYPAIRS, user_id))
     with ctx.database.transaction() as session:
         quota_svc.check_keypair(session, effective, user_id)
         keypair = keypair_db.create(

@@ -144,6 +144,20 @@ def server_usage(session: orm.Session, project_id: str) -> Usage:
     return Usage(servers=sum(by_flavor.values()), classes=classes)
 
 
+def prepare_locks(database: db_session.Database, *keys: tuple[str, str | None]) -> None:
+    """Create the lock rows the next transaction will lock, in one of their own.
+
+    ``keys`` are ``(resource, owner)`` pairs; a None owner is skipped. Call
+    before (never inside) the transaction that counts and writes.
+    """
+    wanted = [(resource, owner) for resource, owner in keys if owner]
+    if not wanted:
+        return
+    with database.transaction() as session:
+        for resource, owner in wanted:
+            quota_db.ensure_lock(session, resource, owner)
+
+
 def _room(limit: int, used: int, per_item: int = 1) -> int | None:
     """How many more items fit under ``limit`` (None: unlimited)."""
     if limit < 0:

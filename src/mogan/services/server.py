@@ -346,6 +346,11 @@ def create(
     limits = backends.limits.limits(ctx.database, project_id)
     quota_svc.check_metadata(limits, len(request.metadata))
     group_limits = _group_limits(ctx, backends, request.group, project_id, limits)
+    quota_svc.prepare_locks(
+        ctx.database,
+        (quota_svc.SERVERS, project_id),
+        (quota_svc.SERVER_GROUP_MEMBERS, request.group),
+    )
     request_id = uuidutils.generate_uuid()
     admin_pass = request.admin_pass or "".join(
         secrets.choice(PASSWORD_ALPHABET) for _ in range(12)

@@ -122,6 +122,7 @@ def create(
     project_id = ctx.require_project("Creating server groups")
     stored_rules = make_rules(conf, policy, rules)
     effective = limits.limits(ctx.database, project_id)
+    quota_svc.prepare_locks(ctx.database, (quota_svc.SERVER_GROUPS, project_id))
     with ctx.database.transaction() as session:
         quota_svc.check_server_group(session, effective, project_id)
         return group_db.create(

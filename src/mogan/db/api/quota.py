@@ -15,24 +15,41 @@ from sqlalchemy import orm
 from mogan.db import models
 
 
+def ensure_lock(session: orm.Session, resource: str, owner: str) -> None:
+    """Make sure ``(resource, owner)``'s lock row exists.
+
+    Call in a short transaction of its own before the one that locks: on
+    MariaDB, inserting the row inside the locking transaction while another
+    transaction inserts it too can deadlock (both wait on the same unique
+    key, then one asks for the row lock).
+    """
+    key = {"resource": resource, "owner": owner}
+    if session.scalar(sa.select(models.QuotaLock).filter_by(**key)) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(models.QuotaLock(**key))
+    except sa_exc.IntegrityError:
+        # NOTE: another transaction created it first: it exists, as wanted.
+        pass
+
+
 def lock(session: orm.Session, resource: str, owner: str) -> None:
     """Hold ``(resource, owner)``'s lock until the transaction ends.
 
     Concurrent transactions locking the same pair wait here, so a count
-    taken after this call stays true until commit.
+    taken after this call stays true until commit. The row should exist
+    already (``ensure_lock``); it is created here if not.
     """
     key = {"resource": resource, "owner": owner}
-    exists = session.scalar(sa.select(models.QuotaLock).filter_by(**key))
-    if exists is None:
-        try:
-            with session.begin_nested():
-                session.add(models.QuotaLock(**key))
-        except sa_exc.IntegrityError:
-            # NOTE: another transaction created it first; lock theirs below.
-            pass
-    session.execute(
+    row = session.execute(
         sa.select(models.QuotaLock).filter_by(**key).with_for_update()
-    ).one()
+    ).one_or_none()
+    if row is None:
+        ensure_lock(session, resource, owner)
+        session.execute(
+            sa.select(models.QuotaLock).filter_by(**key).with_for_update()
+        ).one()
 
 
 def overrides(session: orm.Session, project_id: str) -> dict[str, int]:
