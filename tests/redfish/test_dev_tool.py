@@ -10,6 +10,7 @@ import time
 
 import httpx
 import pytest
+import sushy
 
 from tests.conftest import unavailable
 from tests.redfish import support, sushy_composition
@@ -42,18 +43,21 @@ def test_redfish_dev_serves_systems_and_a_pool_until_interrupted(tmp_path):
         node = json.loads(re.search(r"POST /v1/nodes (\{.*\})", text).group(1))
         info = node["driver_info"]
         assert info["address"] == f"http://127.0.0.1:{port}"
-        emulator = support.Emulator.__new__(support.Emulator)
-        emulator.url, emulator.verify = info["address"], True
-        emulator.username, emulator.password = info["username"], info["password"]
-        emulator._clients = []
-        root = emulator.sushy()
+        root = sushy.Sushy(
+            info["address"],
+            username=info["username"],
+            password=info["password"],
+            verify=info["verify_ca"],
+            server_side_retries=1,
+            server_side_retries_delay=0.1,
+        )
         assert root.get_system(info["system_id"]).name == "redfish-00"
         assert len(root.get_system_collection().members_identities) == 2
         blocks = [b.identity for b in sushy_composition.resource_blocks(root)]
         assert blocks == ["zone-a-compute-0", "zone-a-compute-1", "zone-a-gpu-0"]
         iso = re.search(r"ISO for virtual media: (\S+)", text).group(1)
         assert httpx.get(iso, timeout=10).content[32769:32774] == b"CD001"
-        emulator.close_clients()
+        del root
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0

@@ -9,6 +9,7 @@ and memory are the team's own views over the system's record.
 
 import datetime
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -253,9 +254,7 @@ def _patch_bios(identity: str) -> flask.Response:
             failure = None
             if fault is not None:
                 failure = fault.get("message") or "scripted failure: BIOS apply"
-            bios.apply_pending(
-                system, datetime.datetime.now(tz=datetime.UTC).timestamp(), failure
-            )
+            bios.apply_pending(system, time.time(), failure)
     return redfish.respond(None, 204)
 
 
