@@ -302,6 +302,10 @@ class Emulator:
         found = self._call("POST", "/systems", spec, ok=CREATED)
         return System(found["uuid"], found["name"])
 
+    def systems(self) -> list[System]:
+        """The systems it serves now (composed ones included), in order."""
+        return [System(s["uuid"], s["name"]) for s in self._call("GET", "/systems")]
+
     def remove_system(self, system_uuid: str) -> None:
         """Remove a system (as if its BMC went away)."""
         self._call("DELETE", f"/systems/{system_uuid}", ok=NO_CONTENT)

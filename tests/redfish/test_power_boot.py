@@ -27,6 +27,7 @@ def test_power_changes_at_once_and_is_listed(redfish):
     systems = redfish.reset()
     paths = [s.path for s in root.get_system_collection().get_members()]
     assert paths == [s.path for s in systems]
+    assert redfish.systems() == systems
     system = root.get_system(systems[0].path)
     assert system.power_state == sushy.PowerState.OFF
     system.reset_system(sushy.ResetType.ON)

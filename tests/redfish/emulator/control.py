@@ -4,9 +4,10 @@
   "delays": {...}}``: forget everything (media ejected, faults, tasks,
   sessions, the request log) and start over; 204.
 - ``POST /mogan-test/systems`` (a spec) -> 201 ``{"uuid", "name",
-  "path"}``; ``GET /mogan-test/systems/<uuid>`` -> the whole record (power,
-  boot, BIOS current and pending, versions, storage, ``last_boot``) plus
-  ``media`` (virtual media per device); ``DELETE`` removes it;
+  "path"}``; ``GET`` lists them so. ``GET /mogan-test/systems/<uuid>`` ->
+  the whole record (power, boot, BIOS current and pending, versions,
+  storage, ``last_boot``) plus ``media`` (virtual media per device);
+  ``DELETE`` removes it;
   ``POST /mogan-test/systems/<uuid>/power {"state": "On"|"Off"}`` changes
   power out of band (powering on boots).
 - ``PUT /mogan-test/pool`` (a pool spec, see ``composition``) replaces the
@@ -93,7 +94,15 @@ def reset() -> flask.Response:
 
 
 def add_system() -> flask.Response:
-    """Add a system."""
+    """Add a system (POST), or list them (GET: uuid, name, path)."""
+    if flask.request.method == "GET":
+        with STORE.lock:
+            return _json(
+                [
+                    {"uuid": u, "name": s["name"], "path": f"/redfish/v1/Systems/{u}"}
+                    for u, s in STORE.systems.items()
+                ]
+            )
     try:
         record = STORE.add_system(_body() or {})
     except (KeyError, TypeError, ValueError) as err:
@@ -218,7 +227,7 @@ def install(app: flask.Flask) -> None:
     """Put the control endpoints on the emulator's app."""
     rules = [
         ("/reset", reset, ["POST"]),
-        ("/systems", add_system, ["POST"]),
+        ("/systems", add_system, ["GET", "POST"]),
         ("/systems/<system_uuid>", system, ["GET", "DELETE"]),
         ("/systems/<system_uuid>/power", power, ["POST"]),
         ("/pool", pool, ["GET", "PUT"]),
