@@ -11,7 +11,6 @@ import uuid as uuid_module
 from typing import Any
 
 import flask
-from sushy_tools import error
 
 from . import composition, redfish, system_views
 from .state import STORE
@@ -209,6 +208,3 @@ def install(app: flask.Flask) -> None:
         decompose,
         methods=["DELETE"],
     )
-
-
-__all__ = ["compose", "decompose", "error", "install"]

@@ -204,12 +204,13 @@ def block_resource(block_id: str) -> flask.Response:
         block = _block(block_id)
         if flask.request.method == "PATCH":
             body = redfish.request_json()
-            status = body.pop("CompositionStatus", {})
-            reserved = (
-                status.pop("Reserved", None) if isinstance(status, dict) else None
-            )
-            for name in [*body, *(status if isinstance(status, dict) else {})]:
-                raise redfish.RedfishError(400, "PropertyNotWritable", name)
+            status = body.pop("CompositionStatus", None)
+            if not isinstance(status, dict):
+                status = {}
+            reserved = status.pop("Reserved", None)
+            others = [*body, *status]
+            if others:
+                raise redfish.RedfishError(400, "PropertyNotWritable", others[0])
             if not isinstance(reserved, bool):
                 raise redfish.RedfishError(
                     400, "PropertyValueTypeError", reserved, "Reserved"
