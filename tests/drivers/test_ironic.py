@@ -199,10 +199,16 @@ class TestDeployDetails:
     def test_deploy_sends_image_reservation_and_config_drive(
         self, ironic, ironic_driver
     ):
-        """Ironic gets instance_uuid, the image, a config-2 ISO and the VIFs."""
-        node_uuid, server = ironic.enroll(ports=(mac(),)), str(uuid.uuid4())
+        """Ironic gets instance_uuid, the image, a config-2 ISO and the NICs' VIFs.
+
+        The VIFs are the request's NICs, not the drive's: the drive here
+        names another port, which must not be attached.
+        """
+        port = mac()
+        node_uuid, server = ironic.enroll(ports=(port,)), str(uuid.uuid4())
         vif = str(uuid.uuid4())
-        files = drive(server, vifs=(vif,))
+        files = drive(server, vifs=(str(uuid.uuid4()),))
+        nic = base.Nic(mac=port, port_id=vif, network_id=str(uuid.uuid4()))
         ironic_driver.start_deploy(
             node_uuid,
             base.DeployRequest(
@@ -210,6 +216,7 @@ class TestDeployDetails:
                 image_url=IMAGE,
                 image_checksum=f"sha256:{SHA256}",
                 config_drive=files,
+                nics=(nic,),
             ),
         )
         assert wait(ironic_driver.poll_deploy, node_uuid) == DONE

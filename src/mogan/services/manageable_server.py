@@ -102,10 +102,12 @@ def get_all(driver: driver_base.Driver) -> list[driver_base.ManageableNode]:
     """The nodes that may be adopted, as the driver reports them, by name.
 
     Raises:
+        DriverCannot: the driver has no adoption interface.
         DriverFailed: the driver could not list its nodes.
     """
+    manageable = driver_base.require(driver, driver_base.ManageInterface, "adopt nodes")
     try:
-        nodes = driver.list_manageable()
+        nodes = manageable.list_manageable()
     except driver_base.DriverError as err:
         raise exception.DriverFailed(node="(any)", reason=err.message) from err
     return sorted(nodes, key=lambda n: (n.name, n.uuid))
