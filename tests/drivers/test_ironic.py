@@ -14,14 +14,15 @@ import uuid
 
 import pytest
 
-from mogan.drivers import base, ironic_configdrive, loader
-from tests.drivers import contract
+from mogan.drivers import base, ironic_configdrive, loader, testing
+from mogan.drivers import ironic as ironic_module
 from tests.ironic import support
 from tests.ironic.fixtures import (  # noqa: F401 - fixtures
     ironic_conf_fixture,
     ironic_driver_fixture,
     ironic_fixture,
     make_conf,
+    running,
 )
 
 pytestmark = pytest.mark.services
@@ -60,24 +61,28 @@ def drive(server_uuid: str, vifs: tuple[str, ...] = ()) -> dict[str, str]:
     return files
 
 
-class TestIronicContract(contract.DriverContract):
+class TestIronicContract(testing.DriverContract):
     poll_interval = 0.05
     poll_timeout = 30.0
 
-    @pytest.fixture
-    def driver(self, ironic_driver):
-        """The Ironic driver on the test process's Ironic."""
-        return ironic_driver
+    def make_driver(self, tmp_path):
+        """An Ironic driver on the test process's Ironic (auth none, quick retries)."""
+        conf = make_conf(
+            tmp_path,
+            auth_type="none",
+            endpoint_override=running().url,
+            api_retry_interval=0.05,
+            api_max_retries=5,
+        )
+        return ironic_module.IronicDriver.from_conf(conf)
 
-    @pytest.fixture
-    def node_uuid(self, ironic):
+    def make_node(self, driver):  # noqa: ARG002
         """A node enrolled to available, powered on, with a port and a trait."""
-        return ironic.enroll(traits=("CUSTOM_GOLD",), ports=(mac(),))
+        return running().enroll(traits=("CUSTOM_GOLD",), ports=(mac(),))
 
-    @pytest.fixture
-    def manageable_node(self, ironic):
+    def make_deployed_node(self, driver):  # noqa: ARG002
         """A node Ironic adopted (active, on) with no instance and two ports."""
-        return ironic.enroll_deployed(ports=(mac(1), mac(2)))
+        return running().enroll_deployed(ports=(mac(1), mac(2)))
 
     def make_failing(self, driver, node_uuid, operation):  # noqa: ARG002
         """Inject the failure with Ironic's own features."""
@@ -175,8 +180,6 @@ class TestInventory:
 
     def test_nodes_are_listed_across_pages(self, ironic, ironic_conf):
         """Lists follow Ironic's pages (a page of 2 here) to the last node."""
-        from mogan.drivers import ironic as ironic_module  # noqa: PLC0415
-
         nodes = {ironic.enroll(ports=(mac(),)) for _ in range(3)}
         driver = ironic_module.IronicDriver(ironic_conf)
         full = {n.uuid: n.ports for n in driver.list_nodes()}
@@ -283,8 +286,6 @@ class TestDeployDetails:
 
     def test_json_config_drive(self, ironic, tmp_path):
         """With configdrive_format = json Ironic gets the drive as JSON parts."""
-        from mogan.drivers import ironic as ironic_module  # noqa: PLC0415
-
         conf = make_conf(
             tmp_path,
             auth_type="none",
@@ -305,8 +306,6 @@ class TestDeployDetails:
 
     def test_only_one_of_many_racing_servers_gets_the_node(self, ironic, ironic_conf):
         """Concurrent deploys of one node for eight servers: exactly one wins."""
-        from mogan.drivers import ironic as ironic_module  # noqa: PLC0415
-
         node_uuid = ironic.enroll()
         servers = [str(uuid.uuid4()) for _ in range(8)]
         barrier = threading.Barrier(len(servers))
