@@ -192,6 +192,170 @@ class TestInventory:
         assert nodes <= set(paged)
         assert paged == full
 
+    def test_inventory_from_properties_and_ports(self, ironic, ironic_driver):
+        """Never inspected: CPU and RAM from properties, NICs from ports."""
+        node_uuid = ironic.enroll(
+            properties={"cpus": 16, "memory_mb": 65536, "cpu_arch": "x86_64"}
+        )
+        macs = (mac(1), mac(2))
+        for index, address in enumerate(macs):
+            ironic.call(
+                "POST",
+                "/v1/ports",
+                {
+                    "node_uuid": node_uuid,
+                    "address": address,
+                    "physical_network": f"physnet{index + 1}",
+                    "local_link_connection": {
+                        "switch_id": "a0:36:9f:00:00:01",
+                        "port_id": f"Ethernet1/{index + 1}",
+                        "switch_info": "leaf-1",
+                    },
+                },
+                ok=201,
+            )
+        inventory = ironic_driver.get_inventory(node_uuid)
+        assert (inventory.cpus, inventory.memory_mb, inventory.cpu_arch) == (
+            16,
+            65536,
+            "x86_64",
+        )
+        assert inventory.nics == tuple(
+            base.InventoryNic(
+                mac=address,
+                physical_network=f"physnet{index + 1}",
+                switch_port=base.SwitchPort(
+                    "a0:36:9f:00:00:01", f"Ethernet1/{index + 1}", "leaf-1"
+                ),
+            )
+            for index, address in enumerate(macs)
+        )
+        # NOTE: the fake RAID interface builds nothing; nothing was inspected.
+        assert (inventory.disks, inventory.raid_controllers) == ((), ())
+        assert (inventory.bios, inventory.firmware) == ({}, ())
+
+    def test_inventory_from_inspection_bios_registry_and_firmware(
+        self, ironic, ironic_driver
+    ):
+        """Inspection data, the BIOS registry (1.74) and firmware (1.86) are typed."""
+        port = mac()
+        node_uuid = ironic.enroll(ports=(port,))
+        gib = 1024**3
+        ironic.seed_inspection(
+            node_uuid,
+            {
+                "cpu": {"count": 64, "architecture": "aarch64"},
+                "memory": {"physical_mb": 262144},
+                "disks": [
+                    {
+                        "name": "/dev/sda",
+                        "size": 894 * gib,
+                        "rotational": False,
+                        "model": "SSD-1",
+                        "serial": "S1",
+                        "wwn": "0x5000c5001",
+                    },
+                    {"name": "/dev/sdb", "size": 3726 * gib + 5, "rotational": True},
+                    {"name": "/dev/nvme0n1", "size": 1490 * gib, "rotational": False},
+                ],
+                "interfaces": [
+                    {"name": "eno1", "mac_address": port.upper(), "speed_mbps": 25000}
+                ],
+            },
+            {
+                "parsed_lldp": {
+                    "eno1": {
+                        "switch_chassis_id": "a0:36:9f:00:00:02",
+                        "switch_port_id": "Ethernet1/9",
+                        "switch_system_name": "leaf-2",
+                    }
+                }
+            },
+        )
+        ironic.seed_bios_registry(
+            node_uuid,
+            [
+                {
+                    "name": "BootMode",
+                    "value": "Uefi",
+                    "attribute_type": "Enumeration",
+                    "allowable_values": ["Uefi", "Bios"],
+                    "read_only": False,
+                    "reset_required": True,
+                },
+                {
+                    "name": "BootRetryCount",
+                    "value": "3",
+                    "attribute_type": "Integer",
+                    "lower_bound": 0,
+                    "upper_bound": 10,
+                },
+            ],
+        )
+        ironic.seed_firmware(
+            node_uuid,
+            [
+                {
+                    "component": "bios",
+                    "initial_version": "2.10.1",
+                    "current_version": "2.12.0",
+                    "last_version_flashed": "2.12.0",
+                },
+                {"component": "bmc", "initial_version": "7.00.30.00"},
+            ],
+        )
+        inventory = ironic_driver.get_inventory(node_uuid)
+        assert (inventory.cpus, inventory.memory_mb, inventory.cpu_arch) == (
+            64,
+            262144,
+            "aarch64",
+        )
+        assert [(d.name, d.size_gb, d.type, d.rotational) for d in inventory.disks] == [
+            ("/dev/sda", 894, base.DiskType.SSD, False),
+            ("/dev/sdb", 3726, base.DiskType.HDD, True),
+            ("/dev/nvme0n1", 1490, base.DiskType.NVME, False),
+        ]
+        assert (inventory.disks[0].model, inventory.disks[0].serial) == ("SSD-1", "S1")
+        assert inventory.nics == (
+            base.InventoryNic(
+                mac=port,
+                name="eno1",
+                speed_mbps=25000,
+                switch_port=base.SwitchPort(
+                    "a0:36:9f:00:00:02", "Ethernet1/9", "leaf-2"
+                ),
+            ),
+        )
+        assert inventory.bios == {
+            "BootMode": base.BiosAttribute(
+                current_value="Uefi",
+                attribute_type=base.BiosAttributeType.ENUMERATION,
+                allowable_values=("Uefi", "Bios"),
+                reset_required=True,
+            ),
+            "BootRetryCount": base.BiosAttribute(
+                current_value="3",
+                attribute_type=base.BiosAttributeType.INTEGER,
+                lower_bound=0,
+                upper_bound=10,
+            ),
+        }
+        assert inventory.firmware == (
+            base.FirmwareComponent("bios", "2.12.0", "2.10.1", "2.12.0"),
+            base.FirmwareComponent("bmc", None, "7.00.30.00", None),
+        )
+        assert base.Inventory.from_dict(inventory.to_dict()) == inventory
+
+    def test_bios_applied_by_cleaning_is_in_the_inventory(self, ironic, ironic_driver):
+        """Settings the fake BIOS interface applied (no registry) are read back."""
+        node_uuid = ironic.create()
+        ironic.provision(node_uuid, "manage", "manageable")
+        ironic.apply_bios(node_uuid, {"ProcVirtualization": "Disabled"})
+        bios = ironic_driver.get_inventory(node_uuid).bios
+        assert bios == {
+            "ProcVirtualization": base.BiosAttribute(current_value="Disabled")
+        }
+
     def test_loaded_by_name(self, ironic_conf):
         """The entry point ``ironic`` builds the driver from configuration."""
         driver = loader.load("ironic", conf=ironic_conf)
