@@ -50,6 +50,7 @@ GROUP = "ironic"
 SERVICE_TYPE = "baremetal"
 
 RETIRED_VERSION = (1, 61)
+BIOS_REGISTRY = (1, 74)
 PAGE = 1000
 CONSOLE_POLL = 0.1
 
@@ -162,7 +163,8 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
         )
         prefix = f"/v1/nodes/{node_uuid}"
         inspection = self.client.get_optional(f"{prefix}/inventory")
-        bios = self.client.get_optional(f"{prefix}/bios", params={"detail": "True"})
+        detail = {"detail": "True"} if self.client.version >= BIOS_REGISTRY else None
+        bios = self.client.get_optional(f"{prefix}/bios", params=detail)
         firmware = None
         if self.client.newest >= ironic_client.FIRMWARE_VERSION:
             firmware = self.client.get_optional(
