@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from mogan import exception
-from mogan.drivers import base, testing
+from mogan.drivers import base, capabilities, testing
 
 POWER = {
     "on": "power on",
@@ -189,13 +189,13 @@ class TestCapabilities:
     def test_required_only(self, tmp_path):
         """The minimal driver has the three required capabilities and no more."""
         driver = MinimalDriver(Lab.at(tmp_path))
-        assert base.capabilities(driver) == base.REQUIRED
+        assert capabilities.capabilities(driver) == capabilities.REQUIRED
 
     def test_missing_interface_is_a_409_naming_the_driver(self, tmp_path):
         """require() refuses with DriverCannot: a Conflict with a stable code."""
         driver = MinimalDriver(Lab.at(tmp_path))
         with pytest.raises(exception.DriverCannot) as caught:
-            base.require(driver, base.ConsoleInterface, "open a serial console")
+            capabilities.require(driver, base.ConsoleInterface, "open a serial console")
         assert caught.value.message == "driver minimal cannot open a serial console"
         assert caught.value.code == "mogan.driver.unsupported"
         assert isinstance(caught.value, exception.Conflict)
@@ -206,11 +206,11 @@ class TestCapabilities:
 
         driver = fake.FakeDriver(str(tmp_path))
         try:
-            assert base.require(driver, base.ConsoleInterface, "x") is driver
-            assert base.capabilities(driver) == base.REQUIRED | {
-                base.Capability.CONSOLE,
-                base.Capability.ADOPTION,
-                base.Capability.ENROLMENT,
+            assert capabilities.require(driver, base.ConsoleInterface, "x") is driver
+            assert capabilities.capabilities(driver) == capabilities.REQUIRED | {
+                capabilities.Capability.CONSOLE,
+                capabilities.Capability.ADOPTION,
+                capabilities.Capability.ENROLMENT,
             }
         finally:
             driver.close()

@@ -14,9 +14,9 @@ Interfaces
     ``EnrollInterface`` (adding nodes from BMC credentials),
     ``HardwareInterface`` (RAID, BIOS, firmware and bonds while deploying),
     ``CompositionInterface`` (nodes composed from resource blocks). The
-    engine discovers them with ``capabilities(driver)``; asking a driver for
-    one it lacks answers 409 ``driver X cannot ...`` (``require``), never a
-    server error.
+    engine discovers them (``mogan.drivers.capabilities``); asking a driver
+    for one it lacks answers 409 ``driver X cannot ...``, never a server
+    error.
 
 Construction
     A driver is registered under a name in the ``mogan.drivers`` entry-point
@@ -77,9 +77,7 @@ Errors
 """
 
 import abc
-import enum
-from collections.abc import Callable
-from typing import Any, Self, TypeVar, cast
+from typing import Self
 
 from oslo_config import cfg
 
@@ -125,7 +123,6 @@ __all__ = [
     "BmcAccess",
     "BmcRefused",
     "Bond",
-    "Capability",
     "ComposeRequest",
     "CompositionInterface",
     "ConsoleInterface",
@@ -162,8 +159,6 @@ __all__ = [
     "SectionResult",
     "Status",
     "SwitchPort",
-    "capabilities",
-    "require",
 ]
 
 # ---------------------------------------------------------------- errors
@@ -544,58 +539,3 @@ class CompositionInterface(abc.ABC):
     @abc.abstractmethod
     def poll_decompose(self, node_uuid: str) -> Status:
         """Progress of a decomposition (DONE once the blocks are free)."""
-
-
-# ---------------------------------------------------------------- discovery
-
-
-class Capability(enum.StrEnum):
-    """What a driver can do; one interface each."""
-
-    INVENTORY = "inventory"
-    POWER = "power"
-    DEPLOY = "deploy"
-    CONSOLE = "console"
-    ADOPTION = "adoption"
-    ENROLMENT = "enrolment"
-    HARDWARE = "hardware"
-    COMPOSITION = "composition"
-
-
-INTERFACES: dict[Capability, type[abc.ABC]] = {
-    Capability.INVENTORY: InventoryInterface,
-    Capability.POWER: PowerInterface,
-    Capability.DEPLOY: DeployInterface,
-    Capability.CONSOLE: ConsoleInterface,
-    Capability.ADOPTION: ManageInterface,
-    Capability.ENROLMENT: EnrollInterface,
-    Capability.HARDWARE: HardwareInterface,
-    Capability.COMPOSITION: CompositionInterface,
-}
-REQUIRED = frozenset({Capability.INVENTORY, Capability.POWER, Capability.DEPLOY})
-
-_I = TypeVar("_I")
-
-
-def capabilities(driver: Any) -> frozenset[Capability]:
-    """The interfaces ``driver`` implements."""
-    return frozenset(c for c, iface in INTERFACES.items() if isinstance(driver, iface))
-
-
-def require(driver: Driver, interface: Callable[..., _I], what: str) -> _I:
-    """``driver`` as ``interface``, or a 409 saying it cannot do ``what``.
-
-    Args:
-        driver: the engine's driver.
-        interface: the optional interface needed (``ConsoleInterface`` ...).
-        what: the action, completing "driver X cannot ..." (``show a
-            console``).
-
-    Raises:
-        DriverCannot: the driver does not implement ``interface``.
-    """
-    # NOTE: typed as a callable, not ``type[_I]``: mypy refuses abstract
-    # classes where a ``type`` is expected, and every interface is abstract.
-    if not isinstance(driver, cast("type", interface)):
-        raise exception.DriverCannot(driver=driver.name, what=what)
-    return cast("_I", driver)

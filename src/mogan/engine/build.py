@@ -17,6 +17,7 @@ from mogan import exception, states
 from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
 from mogan.engine import steps, workflow
 
 SCHEDULE = "schedule"
@@ -290,7 +291,7 @@ def deploy_request(
         nics=_nics(ctx),
     )
     if request.hardware:
-        driver_base.require(
+        driver_caps.require(
             ctx.deps.driver, driver_base.HardwareInterface, "configure hardware"
         )
     return request

@@ -24,6 +24,7 @@ from mogan.db.api import node as node_db
 from mogan.db.api import server as server_api_db
 from mogan.db.api import server_engine as server_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
 from mogan.engine import node_sync, notifications, workflow
 from mogan.placement import client as placement_client
 
@@ -107,7 +108,7 @@ class EngineManager(rpc.ManagerBase):
     ) -> dict[str, str]:
         """The driver's console of ``kind`` on the server's node (see ``EngineAPI``)."""
         del ctx
-        driver = driver_base.require(
+        driver = driver_caps.require(
             self.deps.driver, driver_base.ConsoleInterface, "open a serial console"
         )
         try:
@@ -214,7 +215,7 @@ def _manageable(driver: driver_base.Driver, ident: str) -> driver_base.Manageabl
         NodeNotManageable: it exists but may not be adopted (says why).
         DriverFailed: the driver cannot list its nodes.
     """
-    manageable = driver_base.require(driver, driver_base.ManageInterface, ADOPT)
+    manageable = driver_caps.require(driver, driver_base.ManageInterface, ADOPT)
     try:
         for node in manageable.list_manageable():
             if ident in {node.uuid, node.name}:
@@ -320,7 +321,7 @@ def _release(deps: workflow.Deps, server_uuid: str) -> None:
 
 def _adopt(driver: driver_base.Driver, node_uuid: str, server_uuid: str) -> None:
     """``driver.adopt`` with its errors as ``mogan.exception`` classes."""
-    manageable = driver_base.require(driver, driver_base.ManageInterface, ADOPT)
+    manageable = driver_caps.require(driver, driver_base.ManageInterface, ADOPT)
     try:
         manageable.adopt(node_uuid, server_uuid)
     except driver_base.NodeNotFound as err:

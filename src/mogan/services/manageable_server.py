@@ -33,6 +33,7 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import server as server_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.network import base as network_base
 
@@ -105,7 +106,7 @@ def get_all(driver: driver_base.Driver) -> list[driver_base.ManageableNode]:
         DriverCannot: the driver has no adoption interface.
         DriverFailed: the driver could not list its nodes.
     """
-    manageable = driver_base.require(driver, driver_base.ManageInterface, "adopt nodes")
+    manageable = driver_caps.require(driver, driver_base.ManageInterface, "adopt nodes")
     try:
         nodes = manageable.list_manageable()
     except driver_base.DriverError as err:

@@ -2,7 +2,7 @@
 
 Console, adoption and enrolment are tested when the driver has them (the
 tests skip otherwise, saying which interface is missing); a missing one is
-refused by ``base.require`` with "driver X cannot ...". The declaration
+refused by ``capabilities.require`` with "driver X cannot ...". The declaration
 tests check the name, the option groups (one per driver, registered twice
 without harm) and that the required interfaces are there.
 
@@ -16,7 +16,7 @@ import pytest
 from oslo_config import cfg
 
 from mogan import exception
-from mogan.drivers import base
+from mogan.drivers import base, capabilities
 from mogan.drivers.testing import harness
 
 DONE = harness.DONE
@@ -33,16 +33,16 @@ class ExtraTests(harness.Harness):
         """A named ``Driver`` with inventory, power and deploy."""
         assert isinstance(driver.name, str)
         assert driver.name
-        assert base.capabilities(driver) >= base.REQUIRED
+        assert capabilities.capabilities(driver) >= capabilities.REQUIRED
 
     def test_missing_interfaces_are_refused_by_name(self, driver: base.Driver) -> None:
         """Each optional interface it lacks is a 409 naming the driver."""
-        for capability, interface in base.INTERFACES.items():
-            if capability in base.capabilities(driver):
-                assert base.require(driver, interface, "x") is driver
+        for capability, interface in capabilities.INTERFACES.items():
+            if capability in capabilities.capabilities(driver):
+                assert capabilities.require(driver, interface, "x") is driver
                 continue
             with pytest.raises(exception.DriverCannot) as caught:
-                base.require(driver, interface, f"do {capability}")
+                capabilities.require(driver, interface, f"do {capability}")
             assert (
                 caught.value.message == f"driver {driver.name} cannot do {capability}"
             )
