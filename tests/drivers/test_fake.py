@@ -77,6 +77,7 @@ def deployed(driver: fake.FakeDriver, server_uuid: str | None = None) -> str:
 
 
 class TestFakeContract(testing.DriverContract):
+    driver_class = fake.FakeDriver
     poll_interval = 0.005
 
     def make_driver(self, tmp_path):

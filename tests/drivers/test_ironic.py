@@ -62,6 +62,7 @@ def drive(server_uuid: str, vifs: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 class TestIronicContract(testing.DriverContract):
+    driver_class = ironic_module.IronicDriver
     poll_interval = 0.05
     poll_timeout = 30.0
 

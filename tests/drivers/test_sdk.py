@@ -172,6 +172,8 @@ class MinimalDriver(base.Driver):
 class TestMinimalDriver(testing.DriverContract):
     """The whole suite, from the package, with two hooks."""
 
+    driver_class = MinimalDriver
+
     def make_driver(self, tmp_path):
         """A driver on the test's lab."""
         return MinimalDriver(Lab.at(tmp_path))
@@ -183,6 +185,31 @@ class TestMinimalDriver(testing.DriverContract):
             node_uuid, f"lab-{node_uuid[:8]}", (testing.random_mac(),)
         )
         return node_uuid
+
+
+class TestOptionalTests:
+    def test_tests_of_missing_interfaces_are_not_collected(self):
+        """With ``driver_class`` set, a console or adoption test does not exist."""
+        assert TestMinimalDriver.test_serial_console_has_a_url is None
+        assert TestMinimalDriver.test_adopt_is_idempotent_for_the_same_server is None
+        assert TestMinimalDriver.test_enroll_is_idempotent_by_uuid is None
+        assert callable(TestMinimalDriver.test_lifecycle)
+        assert callable(TestMinimalDriver.test_missing_interfaces_are_refused_by_name)
+
+    def test_without_driver_class_they_are_kept_and_skip(self):
+        """Without ``driver_class`` every test is collected (and skips at run)."""
+
+        class Undeclared(testing.DriverContract):
+            pass
+
+        assert callable(Undeclared.test_serial_console_has_a_url)
+
+    def test_interfaces_the_driver_has_keep_their_tests(self):
+        """The fake has consoles: its console tests are collected."""
+        from tests.drivers.test_fake import TestFakeContract  # noqa: PLC0415
+
+        assert callable(TestFakeContract.test_console_log_is_text)
+        assert TestFakeContract.test_empty_hardware_request_is_valid is None
 
 
 class TestCapabilities:

@@ -62,6 +62,7 @@ class ExtraTests(harness.Harness):
 
     # ------------------------------------------------------------ console
 
+    @harness.needs(base.ConsoleInterface)
     def test_serial_console_has_a_url(
         self, driver: base.Driver, node_uuid: str
     ) -> None:
@@ -72,6 +73,7 @@ class ExtraTests(harness.Harness):
         assert console["type"] == "serial"
         assert console["url"]
 
+    @harness.needs(base.ConsoleInterface)
     def test_unknown_console_kind_is_unavailable(
         self, driver: base.Driver, node_uuid: str
     ) -> None:
@@ -80,11 +82,13 @@ class ExtraTests(harness.Harness):
         with pytest.raises(base.ConsoleUnavailable):
             consoles.get_console(node_uuid, "no-such-console")
 
+    @harness.needs(base.ConsoleInterface)
     def test_console_log_is_text(self, driver: base.Driver, deployed: str) -> None:
         """The console log of a deployed node is text."""
         log = self.need(driver, base.ConsoleInterface).console_log(deployed)
         assert isinstance(log, str)
 
+    @harness.needs(base.ConsoleInterface)
     @pytest.mark.usefixtures("node_uuid")
     def test_console_of_an_unknown_node_is_not_found(self, driver: base.Driver) -> None:
         """Console calls on an unknown node raise NodeNotFound."""
@@ -96,6 +100,7 @@ class ExtraTests(harness.Harness):
 
     # ------------------------------------------------------------ adoption
 
+    @harness.needs(base.ManageInterface)
     def test_deployed_node_is_manageable(
         self, driver: base.Driver, manageable_node: str
     ) -> None:
@@ -109,6 +114,7 @@ class ExtraTests(harness.Harness):
         assert node.ports
         assert node.ports == driver.get_node(manageable_node).ports
 
+    @harness.needs(base.ManageInterface)
     def test_free_node_is_not_manageable(
         self, driver: base.Driver, node_uuid: str
     ) -> None:
@@ -116,6 +122,7 @@ class ExtraTests(harness.Harness):
         manager = self.need(driver, base.ManageInterface)
         assert node_uuid not in [m.uuid for m in manager.list_manageable()]
 
+    @harness.needs(base.ManageInterface)
     def test_adopt_records_the_server_and_keeps_the_node_running(
         self, driver: base.Driver, manageable_node: str, server_uuid: str
     ) -> None:
@@ -128,6 +135,7 @@ class ExtraTests(harness.Harness):
         assert driver.get_power_state(manageable_node) == "power on"
         assert manageable_node not in [m.uuid for m in manager.list_manageable()]
 
+    @harness.needs(base.ManageInterface)
     def test_adopt_is_idempotent_for_the_same_server(
         self, driver: base.Driver, manageable_node: str, server_uuid: str
     ) -> None:
@@ -137,6 +145,7 @@ class ExtraTests(harness.Harness):
         manager.adopt(manageable_node, server_uuid)
         assert server_uuid == driver.get_node(manageable_node).instance_uuid
 
+    @harness.needs(base.ManageInterface)
     def test_adopt_for_another_server_is_refused(
         self, driver: base.Driver, manageable_node: str, server_uuid: str
     ) -> None:
@@ -147,6 +156,7 @@ class ExtraTests(harness.Harness):
             manager.adopt(manageable_node, str(uuid.uuid4()))
         assert server_uuid == driver.get_node(manageable_node).instance_uuid
 
+    @harness.needs(base.ManageInterface)
     def test_adopt_of_a_free_node_is_refused(
         self, driver: base.Driver, node_uuid: str
     ) -> None:
@@ -156,6 +166,7 @@ class ExtraTests(harness.Harness):
             manager.adopt(node_uuid, str(uuid.uuid4()))
         assert driver.get_node(node_uuid).instance_uuid is None
 
+    @harness.needs(base.ManageInterface)
     @pytest.mark.usefixtures("node_uuid")
     def test_adopt_of_an_unknown_node_is_not_found(self, driver: base.Driver) -> None:
         """Adopting a node the backend does not know raises NodeNotFound."""
@@ -163,6 +174,7 @@ class ExtraTests(harness.Harness):
         with pytest.raises(base.NodeNotFound):
             manager.adopt(str(uuid.uuid4()), str(uuid.uuid4()))
 
+    @harness.needs(base.ManageInterface)
     def test_adopted_node_powers_and_tears_down_like_a_deployed_one(
         self, driver: base.Driver, manageable_node: str, server_uuid: str
     ) -> None:
@@ -181,6 +193,7 @@ class ExtraTests(harness.Harness):
 
     # ------------------------------------------------------------ enrolment
 
+    @harness.needs(base.EnrollInterface)
     def test_enroll_is_idempotent_by_uuid(self, driver: base.Driver) -> None:
         """Enrolling adds a listed node once; again with its uuid returns False."""
         enroller = self.need(driver, base.EnrollInterface)
@@ -196,6 +209,7 @@ class ExtraTests(harness.Harness):
         assert node_uuid in [n.uuid for n in driver.list_nodes()]
         assert driver.get_node(node_uuid).consumable is True
 
+    @harness.needs(base.EnrollInterface)
     def test_bmc_is_validated_and_read(self, driver: base.Driver) -> None:
         """A BMC that answers gives its hardware; one that refuses is BmcRefused."""
         enroller = self.need(driver, base.EnrollInterface)
@@ -204,6 +218,7 @@ class ExtraTests(harness.Harness):
         with pytest.raises(base.BmcRefused):
             enroller.validate_bmc(self.bmc_access(good=False))
 
+    @harness.needs(base.EnrollInterface)
     def test_enrolled_through_a_bmc_has_its_hardware(self, driver: base.Driver) -> None:
         """A node enrolled through a BMC has the BMC's NICs as ports."""
         enroller = self.need(driver, base.EnrollInterface)
@@ -227,6 +242,7 @@ class ExtraTests(harness.Harness):
 
     # ------------------------------------------------------------ hardware
 
+    @harness.needs(base.HardwareInterface)
     def test_empty_hardware_request_is_valid(
         self, driver: base.Driver, node_uuid: str
     ) -> None:

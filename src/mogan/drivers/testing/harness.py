@@ -15,7 +15,7 @@ import pathlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -25,6 +25,18 @@ DONE = base.Status(base.Progress.DONE)
 OPERATIONS = ("deploy", "power", "clean")
 
 _I = TypeVar("_I")
+_F = TypeVar("_F", bound=Callable[..., Any])
+NEEDS = "_mogan_needs"
+
+
+def needs(interface: type) -> Callable[[_F], _F]:
+    """Mark a test as one of an optional interface's (see ``DriverContract``)."""
+
+    def mark(test: _F) -> _F:
+        setattr(test, NEEDS, interface)
+        return test
+
+    return mark
 
 
 def random_mac() -> str:
