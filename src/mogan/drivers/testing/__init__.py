@@ -26,8 +26,8 @@ skipped with the reason::
             return driver.lab.add_machine(ports=("52:54:00:12:34:56",))
 
 It needs pytest (not a dependency of Mogan itself), and uses only
-``mogan.drivers.base`` and ``capabilities``, never a driver's own API. ``docs/drivers.md`` shows
-the rules the tests check.
+``mogan.drivers.base`` and ``capabilities``, never a driver's own API.
+``docs/drivers.md`` shows the rules the tests check.
 """
 
 from typing import Any, ClassVar
