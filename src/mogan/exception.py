@@ -21,7 +21,8 @@ Hierarchy (the API's status in brackets)::
     │   └── OverQuota
     ├── NotFound               [404] absent or not visible to the caller
     └── Conflict               [409] clashes with the current state
-        └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable
+        └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable,
+            DriverCannot
 """
 
 from typing import Any, ClassVar
@@ -356,6 +357,17 @@ class EngineUnavailable(Conflict):
 
     msg_fmt = "No engine is available to {action}: {reason}"
     code = "mogan.engine.unavailable"
+
+
+class DriverCannot(Conflict):
+    """The configured driver lacks the interface an action needs.
+
+    A fact of the deployment, not a fault: ``driver fake cannot compose
+    nodes`` stays true until an operator changes ``[engine] driver``.
+    """
+
+    msg_fmt = "driver {driver} cannot {what}"
+    code = "mogan.driver.unsupported"
 
 
 class DriverFailed(MoganError):

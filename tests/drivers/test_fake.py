@@ -10,8 +10,7 @@ from concurrent import futures
 
 import pytest
 
-from mogan.drivers import base, fake
-from tests.drivers import contract
+from mogan.drivers import base, fake, testing
 
 DONE = base.Status(base.Progress.DONE)
 IN_PROGRESS = base.Status(base.Progress.IN_PROGRESS)
@@ -77,24 +76,27 @@ def deployed(driver: fake.FakeDriver, server_uuid: str | None = None) -> str:
     return node_uuid
 
 
-class TestFakeContract(contract.DriverContract):
+class TestFakeContract(testing.DriverContract):
+    driver_class = fake.FakeDriver
     poll_interval = 0.005
 
-    @pytest.fixture
-    def driver(self, make_driver):
-        """The fake driver with zero-length operations."""
-        return make_driver()
+    def make_driver(self, tmp_path):
+        """The fake driver with zero-length operations, on the test's fleet."""
+        return fake.FakeDriver(str(tmp_path / "state"))
 
-    @pytest.fixture
-    def node_uuid(self, driver):
-        """The middle of three nodes enrolled out of name order."""
-        enroll(driver, "node-c")
-        node_uuid = enroll(driver, "node-b")
-        enroll(driver, "node-a")
+    def close_driver(self, driver):
+        """Close its pooled connections."""
+        driver.close()
+
+    def make_node(self, driver):
+        """The middle of three nodes enrolled out of name order, with a port."""
+        suffix = uuid.uuid4().hex[:6]
+        enroll(driver, f"node-c-{suffix}")
+        node_uuid = enroll(driver, f"node-b-{suffix}", ports=(testing.random_mac(),))
+        enroll(driver, f"node-a-{suffix}")
         return node_uuid
 
-    @pytest.fixture
-    def manageable_node(self, driver):
+    def make_deployed_node(self, driver):
         """A node deployed outside Mogan, with two ports."""
         node_uuid = str(uuid.uuid4())
         driver.enroll_deployed(
@@ -110,6 +112,12 @@ class TestFakeContract(contract.DriverContract):
     def make_failing(self, driver, node_uuid, operation):
         """Script one failure of ``operation``."""
         driver.set_behaviour(node_uuid, **{f"fail_{operation}": 1})
+
+    def bmc_access(self, *, good):
+        """A simulated BMC, with credentials or without."""
+        if good:
+            return base.BmcAccess("fake://rack1-u07", "admin", "secret")
+        return base.BmcAccess("fake://rack1-u07", "admin")
 
 
 class TestEnroll:

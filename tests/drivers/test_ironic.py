@@ -14,14 +14,15 @@ import uuid
 
 import pytest
 
-from mogan.drivers import base, ironic_configdrive, loader
-from tests.drivers import contract
+from mogan.drivers import base, ironic_configdrive, loader, testing
+from mogan.drivers import ironic as ironic_module
 from tests.ironic import support
 from tests.ironic.fixtures import (  # noqa: F401 - fixtures
     ironic_conf_fixture,
     ironic_driver_fixture,
     ironic_fixture,
     make_conf,
+    running,
 )
 
 pytestmark = pytest.mark.services
@@ -60,24 +61,29 @@ def drive(server_uuid: str, vifs: tuple[str, ...] = ()) -> dict[str, str]:
     return files
 
 
-class TestIronicContract(contract.DriverContract):
+class TestIronicContract(testing.DriverContract):
+    driver_class = ironic_module.IronicDriver
     poll_interval = 0.05
     poll_timeout = 30.0
 
-    @pytest.fixture
-    def driver(self, ironic_driver):
-        """The Ironic driver on the test process's Ironic."""
-        return ironic_driver
+    def make_driver(self, tmp_path):
+        """An Ironic driver on the test process's Ironic (auth none, quick retries)."""
+        conf = make_conf(
+            tmp_path,
+            auth_type="none",
+            endpoint_override=running().url,
+            api_retry_interval=0.05,
+            api_max_retries=5,
+        )
+        return ironic_module.IronicDriver.from_conf(conf)
 
-    @pytest.fixture
-    def node_uuid(self, ironic):
+    def make_node(self, driver):  # noqa: ARG002
         """A node enrolled to available, powered on, with a port and a trait."""
-        return ironic.enroll(traits=("CUSTOM_GOLD",), ports=(mac(),))
+        return running().enroll(traits=("CUSTOM_GOLD",), ports=(mac(),))
 
-    @pytest.fixture
-    def manageable_node(self, ironic):
+    def make_deployed_node(self, driver):  # noqa: ARG002
         """A node Ironic adopted (active, on) with no instance and two ports."""
-        return ironic.enroll_deployed(ports=(mac(1), mac(2)))
+        return running().enroll_deployed(ports=(mac(1), mac(2)))
 
     def make_failing(self, driver, node_uuid, operation):  # noqa: ARG002
         """Inject the failure with Ironic's own features."""
@@ -175,8 +181,6 @@ class TestInventory:
 
     def test_nodes_are_listed_across_pages(self, ironic, ironic_conf):
         """Lists follow Ironic's pages (a page of 2 here) to the last node."""
-        from mogan.drivers import ironic as ironic_module  # noqa: PLC0415
-
         nodes = {ironic.enroll(ports=(mac(),)) for _ in range(3)}
         driver = ironic_module.IronicDriver(ironic_conf)
         full = {n.uuid: n.ports for n in driver.list_nodes()}
@@ -189,6 +193,170 @@ class TestInventory:
         assert nodes <= set(paged)
         assert paged == full
 
+    def test_inventory_from_properties_and_ports(self, ironic, ironic_driver):
+        """Never inspected: CPU and RAM from properties, NICs from ports."""
+        node_uuid = ironic.enroll(
+            properties={"cpus": 16, "memory_mb": 65536, "cpu_arch": "x86_64"}
+        )
+        macs = (mac(1), mac(2))
+        for index, address in enumerate(macs):
+            ironic.call(
+                "POST",
+                "/v1/ports",
+                {
+                    "node_uuid": node_uuid,
+                    "address": address,
+                    "physical_network": f"physnet{index + 1}",
+                    "local_link_connection": {
+                        "switch_id": "a0:36:9f:00:00:01",
+                        "port_id": f"Ethernet1/{index + 1}",
+                        "switch_info": "leaf-1",
+                    },
+                },
+                ok=201,
+            )
+        inventory = ironic_driver.get_inventory(node_uuid)
+        assert (inventory.cpus, inventory.memory_mb, inventory.cpu_arch) == (
+            16,
+            65536,
+            "x86_64",
+        )
+        assert inventory.nics == tuple(
+            base.InventoryNic(
+                mac=address,
+                physical_network=f"physnet{index + 1}",
+                switch_port=base.SwitchPort(
+                    "a0:36:9f:00:00:01", f"Ethernet1/{index + 1}", "leaf-1"
+                ),
+            )
+            for index, address in enumerate(macs)
+        )
+        # NOTE: the fake RAID interface builds nothing; nothing was inspected.
+        assert (inventory.disks, inventory.raid_controllers) == ((), ())
+        assert (inventory.bios, inventory.firmware) == ({}, ())
+
+    def test_inventory_from_inspection_bios_registry_and_firmware(
+        self, ironic, ironic_driver
+    ):
+        """Inspection data, the BIOS registry (1.74) and firmware (1.86) are typed."""
+        port = mac()
+        node_uuid = ironic.enroll(ports=(port,))
+        gib = 1024**3
+        ironic.seed_inspection(
+            node_uuid,
+            {
+                "cpu": {"count": 64, "architecture": "aarch64"},
+                "memory": {"physical_mb": 262144},
+                "disks": [
+                    {
+                        "name": "/dev/sda",
+                        "size": 894 * gib,
+                        "rotational": False,
+                        "model": "SSD-1",
+                        "serial": "S1",
+                        "wwn": "0x5000c5001",
+                    },
+                    {"name": "/dev/sdb", "size": 3726 * gib + 5, "rotational": True},
+                    {"name": "/dev/nvme0n1", "size": 1490 * gib, "rotational": False},
+                ],
+                "interfaces": [
+                    {"name": "eno1", "mac_address": port.upper(), "speed_mbps": 25000}
+                ],
+            },
+            {
+                "parsed_lldp": {
+                    "eno1": {
+                        "switch_chassis_id": "a0:36:9f:00:00:02",
+                        "switch_port_id": "Ethernet1/9",
+                        "switch_system_name": "leaf-2",
+                    }
+                }
+            },
+        )
+        ironic.seed_bios_registry(
+            node_uuid,
+            [
+                {
+                    "name": "BootMode",
+                    "value": "Uefi",
+                    "attribute_type": "Enumeration",
+                    "allowable_values": ["Uefi", "Bios"],
+                    "read_only": False,
+                    "reset_required": True,
+                },
+                {
+                    "name": "BootRetryCount",
+                    "value": "3",
+                    "attribute_type": "Integer",
+                    "lower_bound": 0,
+                    "upper_bound": 10,
+                },
+            ],
+        )
+        ironic.seed_firmware(
+            node_uuid,
+            [
+                {
+                    "component": "bios",
+                    "initial_version": "2.10.1",
+                    "current_version": "2.12.0",
+                    "last_version_flashed": "2.12.0",
+                },
+                {"component": "bmc", "initial_version": "7.00.30.00"},
+            ],
+        )
+        inventory = ironic_driver.get_inventory(node_uuid)
+        assert (inventory.cpus, inventory.memory_mb, inventory.cpu_arch) == (
+            64,
+            262144,
+            "aarch64",
+        )
+        assert [(d.name, d.size_gb, d.type, d.rotational) for d in inventory.disks] == [
+            ("/dev/sda", 894, base.DiskType.SSD, False),
+            ("/dev/sdb", 3726, base.DiskType.HDD, True),
+            ("/dev/nvme0n1", 1490, base.DiskType.NVME, False),
+        ]
+        assert (inventory.disks[0].model, inventory.disks[0].serial) == ("SSD-1", "S1")
+        assert inventory.nics == (
+            base.InventoryNic(
+                mac=port,
+                name="eno1",
+                speed_mbps=25000,
+                switch_port=base.SwitchPort(
+                    "a0:36:9f:00:00:02", "Ethernet1/9", "leaf-2"
+                ),
+            ),
+        )
+        assert inventory.bios == {
+            "BootMode": base.BiosAttribute(
+                current_value="Uefi",
+                attribute_type=base.BiosAttributeType.ENUMERATION,
+                allowable_values=("Uefi", "Bios"),
+                reset_required=True,
+            ),
+            "BootRetryCount": base.BiosAttribute(
+                current_value="3",
+                attribute_type=base.BiosAttributeType.INTEGER,
+                lower_bound=0,
+                upper_bound=10,
+            ),
+        }
+        assert inventory.firmware == (
+            base.FirmwareComponent("bios", "2.12.0", "2.10.1", "2.12.0"),
+            base.FirmwareComponent("bmc", None, "7.00.30.00", None),
+        )
+        assert base.Inventory.from_dict(inventory.to_dict()) == inventory
+
+    def test_bios_applied_by_cleaning_is_in_the_inventory(self, ironic, ironic_driver):
+        """Settings the fake BIOS interface applied (no registry) are read back."""
+        node_uuid = ironic.create()
+        ironic.provision(node_uuid, "manage", "manageable")
+        ironic.apply_bios(node_uuid, {"ProcVirtualization": "Disabled"})
+        bios = ironic_driver.get_inventory(node_uuid).bios
+        assert bios == {
+            "ProcVirtualization": base.BiosAttribute(current_value="Disabled")
+        }
+
     def test_loaded_by_name(self, ironic_conf):
         """The entry point ``ironic`` builds the driver from configuration."""
         driver = loader.load("ironic", conf=ironic_conf)
@@ -199,10 +367,16 @@ class TestDeployDetails:
     def test_deploy_sends_image_reservation_and_config_drive(
         self, ironic, ironic_driver
     ):
-        """Ironic gets instance_uuid, the image, a config-2 ISO and the VIFs."""
-        node_uuid, server = ironic.enroll(ports=(mac(),)), str(uuid.uuid4())
+        """Ironic gets instance_uuid, the image, a config-2 ISO and the NICs' VIFs.
+
+        The VIFs are the request's NICs, not the drive's: the drive here
+        names another port, which must not be attached.
+        """
+        port = mac()
+        node_uuid, server = ironic.enroll(ports=(port,)), str(uuid.uuid4())
         vif = str(uuid.uuid4())
-        files = drive(server, vifs=(vif,))
+        files = drive(server, vifs=(str(uuid.uuid4()),))
+        nic = base.Nic(mac=port, port_id=vif, network_id=str(uuid.uuid4()))
         ironic_driver.start_deploy(
             node_uuid,
             base.DeployRequest(
@@ -210,6 +384,7 @@ class TestDeployDetails:
                 image_url=IMAGE,
                 image_checksum=f"sha256:{SHA256}",
                 config_drive=files,
+                nics=(nic,),
             ),
         )
         assert wait(ironic_driver.poll_deploy, node_uuid) == DONE
@@ -276,8 +451,6 @@ class TestDeployDetails:
 
     def test_json_config_drive(self, ironic, tmp_path):
         """With configdrive_format = json Ironic gets the drive as JSON parts."""
-        from mogan.drivers import ironic as ironic_module  # noqa: PLC0415
-
         conf = make_conf(
             tmp_path,
             auth_type="none",
@@ -298,8 +471,6 @@ class TestDeployDetails:
 
     def test_only_one_of_many_racing_servers_gets_the_node(self, ironic, ironic_conf):
         """Concurrent deploys of one node for eight servers: exactly one wins."""
-        from mogan.drivers import ironic as ironic_module  # noqa: PLC0415
-
         node_uuid = ironic.enroll()
         servers = [str(uuid.uuid4()) for _ in range(8)]
         barrier = threading.Barrier(len(servers))

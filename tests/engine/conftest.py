@@ -448,8 +448,14 @@ def engine_factory(
     """Start engines (stopped at teardown)."""
     started: list[service.EngineService] = []
 
-    def start(host: str = "engine-a", serve_rpc: bool = True) -> service.EngineService:
-        deps = make_deps(econf, database, driver, placement_client_, host)
+    def start(
+        host: str = "engine-a",
+        serve_rpc: bool = True,
+        with_driver: driver_base.Driver | None = None,
+    ) -> service.EngineService:
+        deps = make_deps(
+            econf, database, with_driver or driver, placement_client_, host
+        )
         engine = service.EngineService(econf, database, deps, serve_rpc=serve_rpc)
         engine.start()
         started.append(engine)

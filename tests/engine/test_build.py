@@ -76,6 +76,36 @@ class TestCreate:
             == world.node(world.nodes[0]).ports[0]
         )
 
+    def test_nics_reach_the_driver_in_port_order(self, world, engine_factory):
+        """The deploy request carries each NIC (VIF, network, MAC) by node port.
+
+        Four NICs: rows come back by port id, so only a sort by the node's
+        ports gives this order (by chance once in 24).
+        """
+        world.enroll(1, ports=4)
+        engine = engine_factory()
+        (server_uuid,), _ = world.create(networks=4)
+        engine.wake()
+        wait_for(lambda: _status(world, server_uuid) == states.ACTIVE)
+        ports = world.node(world.nodes[0]).ports
+        with world.db.transaction() as session:
+            from mogan.db.api import server_engine  # noqa: PLC0415
+
+            by_mac = {
+                nic.mac_address: (nic.port_id, nic.network_id)
+                for nic in server_engine.nics(session, server_uuid)
+            }
+        assert sorted(by_mac) == sorted(ports)
+        plugged = [
+            line.split("fake-agent: ", 1)[1]
+            for line in world.driver.console_log(world.nodes[0]).splitlines()
+            if "plugged on" in line
+        ]
+        assert plugged == [
+            f"VIF {by_mac[mac][0]} of network {by_mac[mac][1]} plugged on {mac}"
+            for mac in ports
+        ]
+
     def test_nudge_over_rpc_wakes_the_engine(self, world, engine_factory, econf):
         """A nudge cast starts a due workflow long before the next poll."""
         econf.set_override("poll_interval", 30, group="engine")

@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from tests.ironic import faults
+from tests.ironic import faults, hardware
 
 SPEC = os.environ.get("MOGAN_IRONIC_SPEC", "ironic")
 VENV = os.environ.get("MOGAN_IRONIC_VENV", "~/.cache/mogan-bench/ironic-venv")
@@ -174,7 +174,7 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-class Ironic(faults.Faults):
+class Ironic(faults.Faults, hardware.Hardware):
     """One all-in-one Ironic process on its own state directory and port."""
 
     def __init__(

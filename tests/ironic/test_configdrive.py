@@ -67,16 +67,3 @@ class TestJson:
         """Only what the drive has is sent."""
         meta = {"openstack/latest/meta_data.json": "{}"}
         assert ironic_configdrive.build_json(meta) == {"meta_data": {}}
-
-
-class TestVifs:
-    def test_vif_ids_of_links_in_order(self):
-        """Links with a vif_id give the VIFs; others are skipped."""
-        assert ironic_configdrive.vifs(FILES) == ["port-1"]
-
-    def test_no_drive_or_bad_network_data(self):
-        """No drive, no network data or unreadable JSON: no VIFs."""
-        assert ironic_configdrive.vifs(None) == []
-        assert ironic_configdrive.vifs({}) == []
-        bad = {"openstack/latest/network_data.json": "not json"}
-        assert ironic_configdrive.vifs(bad) == []

@@ -14,7 +14,6 @@ from mogan.conf import (
     database,
     default,
     engine,
-    ironic,
     placement,
     quota,
     scheduler,
@@ -23,6 +22,9 @@ from mogan.conf import (
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     """Register every Mogan option group on ``conf``.
+
+    Drivers' groups (``[fake]``, ``[ironic]`` ...) are not among them: each
+    driver registers its own when it is built (``Driver.from_conf``).
 
     oslo.messaging's ``[DEFAULT]`` options (``transport_url`` ...) are
     registered too, so a process can default them before parsing.
@@ -38,7 +40,6 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     api.register_opts(conf)
     database.register_opts(conf)
     engine.register_opts(conf)
-    ironic.register_opts(conf)
     placement.register_opts(conf)
     quota.register_opts(conf)
     scheduler.register_opts(conf)

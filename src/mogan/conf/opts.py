@@ -1,4 +1,8 @@
-"""Option discovery for ``oslo-config-generator`` (entry point ``mogan``)."""
+"""Option discovery for ``oslo-config-generator`` (entry point ``mogan``).
+
+Drivers' options are listed by the ``mogan.drivers`` namespace
+(``mogan.drivers.loader.list_opts``), which asks every installed driver.
+"""
 
 from collections.abc import Sequence
 
@@ -9,7 +13,6 @@ from mogan.conf import (
     database,
     default,
     engine,
-    ironic,
     placement,
     quota,
     scheduler,
@@ -23,7 +26,6 @@ def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
         (api.group, api.opts),
         (database.group, database.opts),
         (engine.group, engine.opts),
-        (ironic.group, ironic.list_opts()),
         (placement.group, placement.list_opts()),
         (quota.group, quota.opts),
         (scheduler.group, scheduler.opts),

@@ -1,20 +1,167 @@
-"""Driver interfaces (see docs/drivers.md), one ABC per concern.
+"""The driver SDK: the interfaces a driver implements and the rules it follows.
 
-A driver is a class that composes these interfaces. The engine never blocks
-on hardware: long operations are *started* by one call and *polled* by
-another, and the engine's workflow step turns "not finished yet" into a
-"wait N seconds" so no thread sleeps on a BMC.
+A driver is how Mogan's engine reaches hardware (Ironic, Redfish BMCs, a
+site's own tool, or the fake simulation). Everything a driver author needs
+is named here (the data models are re-exported from ``models``,
+``inventory`` and ``hardware``), and ``mogan.drivers.testing`` checks a
+driver against these rules.
 
-Every method documents the exceptions it may raise; anything else escaping a
-driver is a driver bug and is recorded as such in the server's fault.
+Interfaces
+    Required, the ``Driver`` base class: ``InventoryInterface`` (nodes and
+    their hardware), ``PowerInterface``, ``DeployInterface``. Optional, mixed
+    in by drivers that can: ``ConsoleInterface`` (serial console and its
+    log), ``ManageInterface`` (adoption of nodes deployed outside Mogan),
+    ``EnrollInterface`` (adding nodes from BMC credentials),
+    ``HardwareInterface`` (RAID, BIOS, firmware and bonds while deploying),
+    ``CompositionInterface`` (nodes composed from resource blocks). The
+    engine discovers them (``mogan.drivers.capabilities``); asking a driver
+    for one it lacks answers 409 ``driver X cannot ...``, never a server
+    error.
+
+Construction
+    A driver is registered under a name in the ``mogan.drivers`` entry-point
+    group and chosen by ``[engine] driver``. The engine (and any other
+    process that needs it) builds it with ``DriverClass.from_conf(conf)``:
+    ``conf`` is Mogan's parsed ``oslo_config.cfg.ConfigOpts``; the driver
+    reads its own option group(s) from it (declared by ``list_opts``, see
+    Options) and may keep files under ``conf.state_path``. The default
+    ``from_conf`` registers the options and calls ``DriverClass(conf)``.
+    Building a driver must not reach the backend: a BMC or Ironic that is
+    down must not stop Mogan from starting; connect on first use.
+
+Options
+    ``list_opts()`` returns ``[(group, [options])]``, one group per driver
+    named after it (``[fake]``, ``[ironic]``); ``register_opts(conf)``
+    registers them (idempotent). The sample-config generator finds them
+    through the entry point, so no list elsewhere names a driver's options.
+
+Threads
+    One driver instance serves every worker thread of an engine (16 by
+    default): any method may run in several threads at once, on the same
+    node or on different ones. Guard shared client objects; never assume
+    calls on one node are serialised (the engine's node lock usually does,
+    but adoption, consoles and syncs do not take it).
+
+No state of its own
+    A driver keeps nothing in memory that must survive a restart: the
+    engine may be killed between any two calls and another engine (another
+    instance of the driver, another host) continue the work. What a deploy
+    or power action is doing lives in the backend (the node's own state),
+    and polls read it from there. Caches of backend facts are fine.
+
+Idempotency
+    Every call may be repeated with the same arguments, because a resumed
+    workflow re-runs the step it was in: a ``start_*`` for the operation
+    already running (or done) for the same server changes nothing, a
+    teardown of a free node is a no-op, adopting again for the same server
+    is a no-op.
+
+Time
+    Never block for long: a method answers within seconds (give every
+    backend request a timeout). Long operations are started by one call
+    (``start_deploy``, ``start_power`` ...) and polled by another; the
+    engine waits between polls and owns the deadline (``[engine]
+    deploy_timeout`` ...). A poll never changes the node.
+
+Errors
+    Every method documents what it raises; each is a ``DriverError``:
+    ``NodeNotFound`` (the backend does not know the node; also a
+    ``mogan.exception.NotFound``), ``NodeLocked`` (busy: the engine retries
+    the step after its poll interval, so raise it only for conditions that
+    pass), ``ConsoleUnavailable``, ``BmcRefused``, ``HardwareRejected``, or
+    ``DriverError`` itself for any other refusal or failure, with the
+    backend's own reason. A poll that finds the operation failed returns
+    ``Status(Progress.FAILED, reason)`` rather than raising. Anything else
+    escaping a driver is a driver bug and is recorded as such in the
+    server's fault.
 """
 
 import abc
-import dataclasses
-import enum
-from typing import Any
+from typing import Self
+
+from oslo_config import cfg
 
 from mogan import exception
+from mogan.drivers.hardware import (
+    BiosSetting,
+    Bond,
+    ComposeRequest,
+    FirmwareUpdate,
+    HardwareRequest,
+    HardwareResult,
+    HardwareSection,
+    LogicalDisk,
+    ResourceBlock,
+    SectionResult,
+)
+from mogan.drivers.inventory import (
+    BiosAttribute,
+    BiosAttributeType,
+    Disk,
+    DiskType,
+    FirmwareComponent,
+    Inventory,
+    InventoryNic,
+    RaidController,
+    SwitchPort,
+)
+from mogan.drivers.models import (
+    BmcAccess,
+    DeployRequest,
+    FixedIp,
+    ManageableNode,
+    Nic,
+    NodeSpec,
+    Progress,
+    Status,
+)
+
+__all__ = [
+    "BiosAttribute",
+    "BiosAttributeType",
+    "BiosSetting",
+    "BmcAccess",
+    "BmcRefused",
+    "Bond",
+    "ComposeRequest",
+    "CompositionInterface",
+    "ConsoleInterface",
+    "ConsoleUnavailable",
+    "DeployInterface",
+    "DeployRequest",
+    "Disk",
+    "DiskType",
+    "Driver",
+    "DriverError",
+    "EnrollInterface",
+    "FirmwareComponent",
+    "FirmwareUpdate",
+    "FixedIp",
+    "HardwareInterface",
+    "HardwareRejected",
+    "HardwareRequest",
+    "HardwareResult",
+    "HardwareSection",
+    "Inventory",
+    "InventoryInterface",
+    "InventoryNic",
+    "LogicalDisk",
+    "ManageInterface",
+    "ManageableNode",
+    "Nic",
+    "NodeLocked",
+    "NodeNotFound",
+    "NodeSpec",
+    "PowerInterface",
+    "Progress",
+    "RaidController",
+    "ResourceBlock",
+    "SectionResult",
+    "Status",
+    "SwitchPort",
+]
+
+# ---------------------------------------------------------------- errors
 
 
 class DriverError(exception.MoganError):
@@ -24,7 +171,7 @@ class DriverError(exception.MoganError):
     code = "mogan.driver.error"
 
 
-class NodeNotFound(exception.NotFound):
+class NodeNotFound(DriverError, exception.NotFound):
     """The backend does not know the node."""
 
     msg_fmt = "Node {node} could not be found."
@@ -45,80 +192,32 @@ class ConsoleUnavailable(DriverError):
     code = "mogan.driver.console_unavailable"
 
 
-class Progress(enum.Enum):
-    """How far a started long operation has got."""
+class BmcRefused(DriverError):
+    """A BMC could not be reached or refused the credentials."""
 
-    IN_PROGRESS = "in-progress"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclasses.dataclass(frozen=True)
-class Status:
-    """The answer of a poll: progress and, on failure, the backend's reason."""
-
-    progress: Progress
-    error: str | None = None
+    msg_fmt = "BMC {address}: {reason}"
+    code = "mogan.driver.bmc_refused"
 
 
-@dataclasses.dataclass(frozen=True)
-class NodeSpec:
-    """A node as a driver reports it.
+class HardwareRejected(DriverError):
+    """The node cannot take one section of a hardware request."""
 
-    ``consumable`` says whether the node may take a new server right now
-    (available, not in maintenance, clean, no instance); ``why_not`` says why
-    it may not, for operators.
-    """
-
-    uuid: str
-    name: str
-    resource_class: str
-    traits: tuple[str, ...] = ()
-    properties: dict[str, Any] = dataclasses.field(default_factory=dict)
-    ports: tuple[str, ...] = ()
-    power_state: str | None = None
-    maintenance: bool = False
-    instance_uuid: str | None = None
-    consumable: bool = True
-    why_not: str | None = None
+    msg_fmt = "Node {node} cannot take the {section} request: {reason}"
+    code = "mogan.driver.hardware_rejected"
 
 
-@dataclasses.dataclass(frozen=True)
-class DeployRequest:
-    """What to put on a node.
-
-    Attributes:
-        server_uuid: the server the node is deployed for (its instance id).
-        image_url: where the image is fetched from.
-        image_checksum: checksum of the image.
-        disk_format: ``raw``, ``qcow2`` ...
-        kernel_url: partition images only.
-        ramdisk_url: partition images only.
-        partitions: ``root_gb``/``ephemeral_gb``/``swap_mb`` for partition
-            images, else empty.
-        config_drive: OpenStack config drive content (``meta_data.json``,
-            ``user_data``, ``network_data.json`` ...) as a mapping of path
-            to text, or None.
-        preserve_ephemeral: rebuild only: keep the ephemeral partition.
-    """
-
-    server_uuid: str
-    image_url: str
-    image_checksum: str | None = None
-    disk_format: str = "raw"
-    kernel_url: str | None = None
-    ramdisk_url: str | None = None
-    partitions: dict[str, int] = dataclasses.field(default_factory=dict)
-    config_drive: dict[str, str] | None = None
-    preserve_ephemeral: bool = False
+# ---------------------------------------------------------------- required
 
 
 class InventoryInterface(abc.ABC):
-    """Enumerates the nodes a driver manages."""
+    """Enumerates the nodes a driver manages and what they are made of."""
 
     @abc.abstractmethod
     def list_nodes(self) -> list[NodeSpec]:
-        """Every node the driver manages, consumable or not, by name.
+        """Every node the driver manages, consumable or not, sorted by name.
+
+        Called every ``[engine] sync_nodes_interval`` seconds: one or a few
+        backend requests for the whole fleet, not one per node.
 
         Raises:
             DriverError: the backend cannot be reached.
@@ -133,16 +232,17 @@ class InventoryInterface(abc.ABC):
             DriverError: the backend cannot be reached.
         """
 
-
-class EnrollInterface(abc.ABC):
-    """Adds nodes to the driver's backend (simulators and standalone sites)."""
-
     @abc.abstractmethod
-    def enroll(self, node: NodeSpec) -> bool:
-        """Register ``node``; returns False when it was already enrolled.
+    def get_inventory(self, node_uuid: str) -> Inventory:
+        """The node's hardware, as far as the backend knows it.
+
+        Fill what is known, leave the rest empty; every MAC of
+        ``NodeSpec.ports`` is among the inventory's NICs. Called rarely
+        (enrolment, a changed node), so several backend requests are fine.
 
         Raises:
-            DriverError: the backend refused the node.
+            NodeNotFound: the backend does not know it.
+            DriverError: the backend cannot be reached.
         """
 
 
@@ -159,20 +259,20 @@ class PowerInterface(abc.ABC):
 
     @abc.abstractmethod
     def start_power(self, node_uuid: str, target: str) -> None:
-        """Begin a power action.
+        """Begin a power action; the same action already running is a no-op.
 
         ``target`` is one of ``on``, ``off``, ``soft_off``, ``reboot``,
-        ``soft_reboot``.
+        ``soft_reboot``. Only a deployed node's power is changed.
 
         Raises:
             NodeNotFound: the backend does not know the node.
-            NodeLocked: the node is busy (retry later).
+            NodeLocked: the node is busy (another action, a deploy).
             DriverError: the backend refused or failed the action.
         """
 
     @abc.abstractmethod
     def poll_power(self, node_uuid: str) -> Status:
-        """Progress of the last power action.
+        """Progress of the last power action (DONE when there was none).
 
         Raises:
             NodeNotFound: the backend does not know the node.
@@ -186,19 +286,28 @@ class DeployInterface(abc.ABC):
     def start_deploy(self, node_uuid: str, request: DeployRequest) -> None:
         """Reserve the node for ``request.server_uuid`` and begin deploying.
 
-        Idempotent for the same server: a repeated call while that deploy is
-        running or done changes nothing (so a resumed workflow can re-issue it).
+        The reservation is atomic in the backend: of several engines
+        deploying one node for different servers at once, one wins and the
+        others get ``DriverError``. Plug ``request.nics`` (each VIF on the
+        port with its MAC), hand over the config drive as it is, and apply
+        ``request.hardware`` (drivers with ``HardwareInterface`` only).
+        Idempotent for the same server: a repeated call while that deploy
+        is running or done changes nothing; after a failed deploy it
+        deploys again.
 
         Raises:
             NodeNotFound: the backend does not know the node.
             NodeLocked: the node is busy (retry later).
-            DriverError: the node is reserved by another server or the
-                backend refused the deploy.
+            DriverError: the node is reserved by another server, not
+                available, or the backend refused the deploy.
         """
 
     @abc.abstractmethod
     def poll_deploy(self, node_uuid: str) -> Status:
         """Progress of the deploy (or rebuild) on the node.
+
+        DONE leaves the node reserved and powered on; FAILED carries the
+        backend's reason and leaves the node reserved (a teardown frees it).
 
         Raises:
             NodeNotFound: the backend does not know the node.
@@ -206,7 +315,9 @@ class DeployInterface(abc.ABC):
 
     @abc.abstractmethod
     def start_rebuild(self, node_uuid: str, request: DeployRequest) -> None:
-        """Begin re-deploying the node with a (new) image.
+        """Begin re-deploying the node with a (new) image, for the same server.
+
+        Re-issuing a rebuild in progress is a no-op; poll with ``poll_deploy``.
 
         Raises:
             NodeNotFound: the backend does not know the node.
@@ -218,7 +329,10 @@ class DeployInterface(abc.ABC):
     def start_teardown(self, node_uuid: str) -> None:
         """Begin undeploying and cleaning the node and release its reservation.
 
-        Idempotent: tearing down a free node is a no-op.
+        Unplugs the VIFs and undoes hardware configuration. Idempotent:
+        tearing down a free node, or one being cleaned, is a no-op; during
+        a deploy it aborts the deploy (or raises ``NodeLocked`` until the
+        backend can).
 
         Raises:
             NodeNotFound: the backend does not know the node.
@@ -229,13 +343,55 @@ class DeployInterface(abc.ABC):
     def poll_teardown(self, node_uuid: str) -> Status:
         """Progress of the teardown; FAILED means cleaning failed.
 
+        DONE leaves the node consumable with no instance; after FAILED the
+        node is not consumable (in maintenance) and ``why_not`` says why.
+
         Raises:
             NodeNotFound: the backend does not know the node.
         """
 
 
+class Driver(InventoryInterface, PowerInterface, DeployInterface, abc.ABC):
+    """What the engine needs from every driver; see the module docstring.
+
+    Subclasses set ``name`` (their entry-point name) and mix in the
+    optional interfaces they implement.
+    """
+
+    name: str
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        """Keep ``conf`` (its options registered); reach no backend yet."""
+        type(self).register_opts(conf)
+        self.conf = conf
+
+    @classmethod
+    def from_conf(cls, conf: cfg.ConfigOpts) -> Self:
+        """The driver as the engine builds it from Mogan's configuration."""
+        cls.register_opts(conf)
+        return cls(conf)
+
+    @classmethod
+    def list_opts(cls) -> list[tuple[str, list[cfg.Opt]]]:
+        """The driver's option groups, ``[(group name, options)]``."""
+        return []
+
+    @classmethod
+    def register_opts(cls, conf: cfg.ConfigOpts) -> None:
+        """Register ``list_opts`` on ``conf`` (again is harmless)."""
+        for name, opts in cls.list_opts():
+            # NOTE: a fresh group per ConfigOpts: oslo.config copies a
+            # registered group shallowly, so overrides would leak.
+            group = cfg.OptGroup(name, title=f"{cls.name} driver options")
+            conf.register_group(group)
+            conf.register_opts(opts, group=group)
+
+
+# ---------------------------------------------------------------- optional
+
+
 class ConsoleInterface(abc.ABC):
-    """Serial console access."""
+    """Serial console access and its recent output."""
 
     @abc.abstractmethod
     def get_console(self, node_uuid: str, kind: str) -> dict[str, str]:
@@ -248,27 +404,11 @@ class ConsoleInterface(abc.ABC):
 
     @abc.abstractmethod
     def console_log(self, node_uuid: str) -> str:
-        """Recent serial console output.
+        """Recent serial console output (empty when the backend keeps none).
 
         Raises:
             NodeNotFound: the backend does not know the node.
         """
-
-
-@dataclasses.dataclass(frozen=True)
-class ManageableNode:
-    """A node deployed outside Mogan that may be adopted as a server (v1 1.13).
-
-    ``ports`` are the MAC addresses of its NICs, in the backend's order.
-    """
-
-    uuid: str
-    name: str
-    resource_class: str
-    power_state: str | None = None
-    provision_state: str = "active"
-    ports: tuple[str, ...] = ()
-    image_source: str | None = None
 
 
 class ManageInterface(abc.ABC):
@@ -276,11 +416,17 @@ class ManageInterface(abc.ABC):
 
     @abc.abstractmethod
     def list_manageable(self) -> list[ManageableNode]:
-        """Nodes that are deployed (active), not in maintenance, with no instance."""
+        """Nodes that are deployed (active), not in maintenance, with no instance.
+
+        Raises:
+            DriverError: the backend cannot be reached.
+        """
 
     @abc.abstractmethod
     def adopt(self, node_uuid: str, server_uuid: str) -> None:
         """Record ``server_uuid`` as the node's instance, leaving it running.
+
+        Adopting again for the same server is a no-op.
 
         Raises:
             NodeNotFound: the backend does not know the node.
@@ -290,14 +436,106 @@ class ManageInterface(abc.ABC):
         """
 
 
-class Driver(
-    InventoryInterface,
-    PowerInterface,
-    DeployInterface,
-    ConsoleInterface,
-    ManageInterface,
-    abc.ABC,
-):
-    """What the engine needs from every driver."""
+class EnrollInterface(abc.ABC):
+    """Adds nodes to the driver's backend (standalone sites, simulators)."""
 
-    name: str
+    @abc.abstractmethod
+    def validate_bmc(self, bmc: BmcAccess) -> Inventory:
+        """Check that the BMC answers to these credentials; the node's hardware.
+
+        Changes nothing: the operator sees what would be enrolled.
+
+        Raises:
+            BmcRefused: unreachable, or the credentials are refused.
+        """
+
+    @abc.abstractmethod
+    def enroll(self, node: NodeSpec, bmc: BmcAccess | None = None) -> bool:
+        """Register ``node`` (reached through ``bmc``); False if already there.
+
+        Idempotent by ``node.uuid``. A spec with an ``instance_uuid``
+        enrolls a node already deployed for that server.
+
+        Raises:
+            BmcRefused: the BMC is unreachable or refuses the credentials.
+            DriverError: the backend refused the node (a name taken ...).
+        """
+
+
+class HardwareInterface(abc.ABC):
+    """RAID, BIOS, firmware and bonds, applied while deploying.
+
+    A driver with this interface applies ``DeployRequest.hardware`` during
+    ``start_deploy``/``start_rebuild`` (``poll_deploy`` FAILED names the
+    section that failed) and restores the node during ``start_teardown``
+    (RAID volumes deleted, BIOS back to its defaults, bonds removed;
+    firmware stays), so the next server finds the node as it was.
+    """
+
+    @abc.abstractmethod
+    def validate_hardware(self, node_uuid: str, request: HardwareRequest) -> None:
+        """Check that the node can take ``request``; changes nothing.
+
+        Checked against the node's inventory (RAID levels its controllers
+        support, disk counts and types, BIOS registry names, types and
+        bounds, firmware components, bond members among its ports).
+        Backends that silently skip what they cannot do (Ironic skips
+        unknown deploy steps) must be checked here, not trusted.
+
+        Raises:
+            NodeNotFound: the backend does not know the node.
+            HardwareRejected: a section cannot be applied (says which, why).
+        """
+
+    @abc.abstractmethod
+    def hardware_result(self, node_uuid: str) -> HardwareResult:
+        """What the node's last deploy applied, one result per section asked.
+
+        Raises:
+            NodeNotFound: the backend does not know the node.
+        """
+
+
+class CompositionInterface(abc.ABC):
+    """Nodes composed from resource blocks (Redfish CompositionService)."""
+
+    @abc.abstractmethod
+    def list_resource_blocks(self) -> list[ResourceBlock]:
+        """Every resource block of the composition service, by id.
+
+        Raises:
+            DriverError: the backend cannot be reached.
+        """
+
+    @abc.abstractmethod
+    def start_compose(self, request: ComposeRequest) -> str:
+        """Begin composing a node from ``request.blocks``; the new node's uuid.
+
+        The node then behaves like any of the driver's nodes (listed,
+        deployed, powered) once ``poll_compose`` says DONE.
+
+        Raises:
+            DriverError: a block is in use or unknown, or the service
+                refused the composition.
+        """
+
+    @abc.abstractmethod
+    def poll_compose(self, node_uuid: str) -> Status:
+        """Progress of a composition.
+
+        Raises:
+            NodeNotFound: no composition made that node.
+        """
+
+    @abc.abstractmethod
+    def start_decompose(self, node_uuid: str) -> None:
+        """Begin giving a composed node's blocks back (a gone node: no-op).
+
+        Raises:
+            NodeLocked: the node is busy (retry later).
+            DriverError: the service refused.
+        """
+
+    @abc.abstractmethod
+    def poll_decompose(self, node_uuid: str) -> Status:
+        """Progress of a decomposition (DONE once the blocks are free)."""

@@ -2,28 +2,33 @@
 
 The fleet's storage (``fake_fleet``) is the simulation's "hardware": an
 SQLite file shared by every process on the host. This module holds the
-driver's rules on top of it: what each operation does to a node, when it
-may start, and how a node is scripted.
+driver's rules on top of it: what each operation does to a node and when it
+may start, adoption, enrolment (with simulated ``fake://`` BMCs) and the
+node inventory (made up per node by ``fake_inventory`` unless scripted), and
+the driver's ``[fake]`` options.
 
 Time is simulated without threads or sleeps: an operation started at ``t``
 with duration ``d`` records both, and every read computes from
 ``time.time()`` whether it has finished (``settle``). The outcome (and the
 console lines it prints) is decided when the operation starts, so a poll
-never writes. Behaviour is scriptable per node: durations, the next N
-failures of deploys (and rebuilds), power actions or cleanings, maintenance
-and out-of-band power changes.
+never writes. Behaviour is scriptable per node (``fake_scripting``):
+durations, the next N failures of deploys (and rebuilds), power actions or
+cleanings, maintenance, out-of-band power changes and the inventory.
 
 What must not live here: SQL, connections and the node record (those are
 ``fake_fleet``'s), anything of Mogan's database or services (drivers reach
 hardware only, and import-linter enforces it), and any real waiting.
 """
 
+import dataclasses
 import sqlite3
 import time
-from typing import Any
+from typing import Any, Self
+
+from oslo_config import cfg
 
 from mogan import states
-from mogan.drivers import base, fake_fleet
+from mogan.drivers import base, fake_fleet, fake_inventory, fake_scripting
 
 # NOTE: re-exported so callers (and tests) keep naming them ``fake.X``.
 FILE_NAME = fake_fleet.FILE_NAME
@@ -34,11 +39,59 @@ DEPLOY_FAILED = fake_fleet.DEPLOY_FAILED
 CLEANING = fake_fleet.CLEANING
 CLEAN_FAILED = fake_fleet.CLEAN_FAILED
 
+GROUP = "fake"
+BMC_SCHEME = "fake://"
+OPTS: list[cfg.Opt] = [
+    cfg.FloatOpt(
+        "deploy_seconds",
+        default=0.0,
+        min=0.0,
+        help=(
+            "Simulated seconds a deploy or rebuild takes (0: done at the "
+            "first poll). Per-node durations set by scripting win."
+        ),
+    ),
+    cfg.FloatOpt(
+        "power_seconds",
+        default=0.0,
+        min=0.0,
+        help="Simulated seconds a power action takes.",
+    ),
+    cfg.FloatOpt(
+        "clean_seconds",
+        default=0.0,
+        min=0.0,
+        help="Simulated seconds a teardown (cleaning) takes.",
+    ),
+]
 
-class FakeDriver(base.Driver, base.EnrollInterface):
+
+class FakeDriver(
+    fake_scripting.Scripting,
+    base.Driver,
+    base.ConsoleInterface,
+    base.ManageInterface,
+    base.EnrollInterface,
+):
     """Simulated nodes in an SQLite file shared by every process on the host."""
 
     name = "fake"
+
+    @classmethod
+    def list_opts(cls) -> list[tuple[str, list[cfg.Opt]]]:
+        """``[fake]``: default durations of the simulated operations."""
+        return [(GROUP, OPTS)]
+
+    @classmethod
+    def from_conf(cls, conf: cfg.ConfigOpts) -> Self:
+        """The fleet under ``state_path``, durations from ``[fake]``."""
+        cls.register_opts(conf)
+        return cls(
+            conf.state_path,
+            deploy_seconds=conf.fake.deploy_seconds,
+            power_seconds=conf.fake.power_seconds,
+            clean_seconds=conf.fake.clean_seconds,
+        )
 
     def __init__(
         self,
@@ -78,7 +131,12 @@ class FakeDriver(base.Driver, base.EnrollInterface):
         return duration, f"simulated {kind} failure"
 
     def _begin(
-        self, conn: sqlite3.Connection, node: fake_fleet.Node, op: str, **values: Any
+        self,
+        conn: sqlite3.Connection,
+        node: fake_fleet.Node,
+        op: str,
+        nics: tuple[base.Nic, ...] = (),
+        **values: Any,
     ) -> None:
         """Start a deploy, rebuild or teardown and print its console lines."""
         teardown = op == "teardown"
@@ -94,6 +152,8 @@ class FakeDriver(base.Driver, base.EnrollInterface):
         node.provision_state = CLEANING if teardown else DEPLOYING
         values |= {"op": op, "error": node.prov_error}
         self._fleet.print(conn, node, now, key, **values)
+        for nic in nics:
+            self._fleet.print(conn, node, now, "vif", **dataclasses.asdict(nic))
         end = "done" if node.prov_error is None else "failed"
         self._fleet.print(conn, node, now + duration, f"{key} {end}", **values)
 
@@ -112,15 +172,57 @@ class FakeDriver(base.Driver, base.EnrollInterface):
         """The simulated provision state (``available``, ``deploying`` ...)."""
         return self._fleet.read(node_uuid).provision_state
 
-    def enroll(self, node: base.NodeSpec) -> bool:
+    def get_inventory(self, node_uuid: str) -> base.Inventory:
+        """The inventory set with ``set_inventory``, else one made up from the uuid.
+
+        A made-up inventory is the same on every call (``fake_inventory``):
+        the node's ports are its NICs, its ``cpus``/``memory_mb`` its own.
+        """
+        node = self._fleet.read(node_uuid)
+        stored = self._fleet.read_inventory(node_uuid)
+        if stored is not None:
+            return base.Inventory.from_dict(stored)
+        return fake_inventory.generate(node.uuid, node.ports, node.properties)
+
+    def validate_bmc(self, bmc: base.BmcAccess) -> base.Inventory:
+        """A simulated BMC: any ``fake://`` address answers to any credentials.
+
+        Its hardware is made up from the address (the same on every call).
+
+        Raises:
+            BmcRefused: not a ``fake://`` address (unreachable), or no
+                username or password given.
+        """
+        if not bmc.address.startswith(BMC_SCHEME) or bmc.address == BMC_SCHEME:
+            raise base.BmcRefused(
+                address=bmc.address, reason=f"unreachable (not {BMC_SCHEME}...)"
+            )
+        if not bmc.username or not bmc.password:
+            raise base.BmcRefused(
+                address=bmc.address, reason="credentials refused (401)"
+            )
+        return fake_inventory.generate(bmc.address)
+
+    def enroll(self, node: base.NodeSpec, bmc: base.BmcAccess | None = None) -> bool:
         """Add a simulated node; an existing uuid is left as it is.
 
         A spec with an ``instance_uuid`` enrolls an already deployed node (as
-        found by adoption).
+        found by adoption). With a ``bmc``, the node's hardware is the BMC's
+        and a node given no ports gets the BMC's NICs as ports.
 
         Raises:
+            BmcRefused: the simulated BMC refuses (see ``validate_bmc``).
             DriverError: another node already has this name.
         """
+        found = None
+        if bmc is not None:
+            found = self.validate_bmc(bmc)
+            if node.ports:
+                found = fake_inventory.generate(bmc.address, node.ports)
+            else:
+                node = dataclasses.replace(
+                    node, ports=tuple(nic.mac for nic in found.nics)
+                )
         deployed = node.instance_uuid is not None
         record = fake_fleet.Node(
             uuid=node.uuid,
@@ -142,6 +244,8 @@ class FakeDriver(base.Driver, base.EnrollInterface):
             raise base.DriverError(
                 node=node.uuid, reason=f"name {node.name} is already taken"
             ) from err
+        if added and found is not None:
+            self._fleet.write_inventory(node.uuid, found.to_dict())
         return added
 
     def enroll_deployed(self, node: base.NodeSpec) -> bool:
@@ -203,77 +307,6 @@ class FakeDriver(base.Driver, base.EnrollInterface):
                     ),
                 )
             node.instance_uuid = server_uuid
-
-    # ------------------------------------------------------------ scripting
-
-    def set_behaviour(
-        self,
-        node_uuid: str,
-        *,
-        fail_deploy: int | None = None,
-        fail_power: int | None = None,
-        fail_clean: int | None = None,
-        deploy_seconds: float | None = None,
-        power_seconds: float | None = None,
-        clean_seconds: float | None = None,
-    ) -> None:
-        """Script a node: ``fail_X=N`` fails its next N such operations.
-
-        Deploy failures and durations apply to rebuilds too. Arguments left
-        as None keep their current value.
-
-        Raises:
-            NodeNotFound: no such node.
-        """
-        with self._fleet.change(node_uuid) as (node, _):
-            for key, value in (
-                ("fail_deploy", fail_deploy),
-                ("fail_power", fail_power),
-                ("fail_clean", fail_clean),
-                ("deploy_seconds", deploy_seconds),
-                ("power_seconds", power_seconds),
-                ("clean_seconds", clean_seconds),
-            ):
-                if value is not None:
-                    setattr(node, key, value)
-
-    def set_maintenance(
-        self, node_uuid: str, maintenance: bool, reason: str | None = None
-    ) -> None:
-        """Put a node in (or out of) maintenance, as an operator would.
-
-        Leaving maintenance after a failed cleaning makes the node available
-        again (the operator has fixed it).
-
-        Raises:
-            NodeNotFound: no such node.
-        """
-        with self._fleet.change(node_uuid) as (node, _):
-            node.maintenance = maintenance
-            node.maintenance_reason = (
-                (reason or "set by operator") if maintenance else None
-            )
-            if not maintenance and node.provision_state == CLEAN_FAILED:
-                node.provision_state, node.prov_op, node.prov_error = (
-                    AVAILABLE,
-                    None,
-                    None,
-                )
-
-    def set_power_out_of_band(self, node_uuid: str, power_state: str) -> None:
-        """Change a node's power behind Mogan's back (``power on``/``power off``).
-
-        Raises:
-            NodeNotFound: no such node.
-            ValueError: not a power state.
-        """
-        if power_state not in {states.POWER_ON, states.POWER_OFF}:
-            raise ValueError(f"not a power state: {power_state!r}")
-        with self._fleet.change(node_uuid) as (node, conn):
-            node.power_state = power_state
-            self._fleet.print(
-                conn, node, time.time(), "out of band", power_state=power_state
-            )
 
     # ------------------------------------------------------------ power
 
@@ -367,11 +400,17 @@ class FakeDriver(base.Driver, base.EnrollInterface):
         op: str,
         request: base.DeployRequest,
     ) -> None:
+        ports = {mac.lower() for mac in node.ports}
+        strays = [nic.mac for nic in request.nics if nic.mac.lower() not in ports]
+        if strays:
+            reason = f"it has no port {', '.join(strays)} to plug a network on"
+            raise base.DriverError(node=node.uuid, reason=reason)
         node.instance_uuid = request.server_uuid
         self._begin(
             conn,
             node,
             op,
+            request.nics,
             image=request.image_url,
             disk_format=request.disk_format,
             files=len(request.config_drive or {}),

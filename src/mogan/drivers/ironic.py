@@ -20,12 +20,15 @@ deploy one node. Mapping of Ironic's states:
 Fixes over v1 (section 10): no wait without a deadline (the engine polls
 with its own timeouts; a console is waited for at most ``console_timeout``),
 partitions and the config drive are sent again on rebuild, image keys of a
-previous deploy are removed, requests have a timeout.
+previous deploy are removed, requests have a timeout. The VIFs attached
+are the deploy request's NICs (``DeployRequest.nics``), not read back out
+of the config drive.
 
 What must not live here: HTTP, retries and microversions (``ironic_client``),
-what Ironic's states and fields mean (``ironic_nodes``), building the config
-drive (``ironic_configdrive``), anything of Mogan's database (drivers reach
-hardware only).
+what Ironic's states and fields mean (``ironic_nodes``), its hardware as an
+inventory (``ironic_inventory``), the ``[ironic]`` options
+(``ironic_opts``), building the config drive (``ironic_configdrive``),
+anything of Mogan's database (drivers reach hardware only).
 """
 
 import time
@@ -34,19 +37,27 @@ from typing import Any
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
-from mogan.drivers import base, ironic_client, ironic_configdrive
+from mogan.drivers import (
+    base,
+    ironic_client,
+    ironic_configdrive,
+    ironic_inventory,
+    ironic_opts,
+)
 from mogan.drivers import ironic_nodes as nodes
 
 GROUP = "ironic"
 SERVICE_TYPE = "baremetal"
 
 RETIRED_VERSION = (1, 61)
+BIOS_REGISTRY = (1, 74)
 PAGE = 1000
 CONSOLE_POLL = 0.1
 
 
 def load_client(conf: cfg.ConfigOpts) -> ironic_client.IronicClient:
     """An Ironic client from the ``[ironic]`` options (nothing is sent yet)."""
+    ironic_opts.register_opts(conf)
     auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
     session = ks_loading.load_session_from_conf_options(conf, GROUP, auth=auth)
     adapter = ks_loading.load_adapter_from_conf_options(
@@ -59,10 +70,20 @@ def load_client(conf: cfg.ConfigOpts) -> ironic_client.IronicClient:
     )
 
 
-class IronicDriver(base.Driver):
+class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
     """Nodes of an Ironic, reached over its REST API."""
 
     name = "ironic"
+
+    @classmethod
+    def list_opts(cls) -> list[tuple[str, list[cfg.Opt]]]:
+        """``[ironic]``: the driver's own and keystoneauth's options."""
+        return [(GROUP, ironic_opts.list_opts())]
+
+    @classmethod
+    def register_opts(cls, conf: cfg.ConfigOpts) -> None:
+        """Register ``[ironic]`` with keystoneauth's session, auth and adapter."""
+        ironic_opts.register_opts(conf)
 
     def __init__(
         self,
@@ -71,11 +92,13 @@ class IronicDriver(base.Driver):
     ) -> None:
         """Talk to the Ironic that ``conf``'s ``[ironic]`` group describes.
 
+        Nothing is sent until the first call.
+
         Args:
             conf: Mogan's configuration.
             client: an Ironic client to use instead (tests).
         """
-        self.conf = conf
+        super().__init__(conf)
         self.client = client or load_client(conf)
 
     # ------------------------------------------------------------ reading
@@ -124,6 +147,36 @@ class IronicDriver(base.Driver):
     def get_node(self, node_uuid: str) -> base.NodeSpec:
         """One node with its ports."""
         return nodes.to_spec(self._node(node_uuid), self._ports(node_uuid))
+
+    def get_inventory(self, node_uuid: str) -> base.Inventory:
+        """The node's properties, ports, inspection data, BIOS and firmware.
+
+        Inspection data (API 1.81), the BIOS registry (1.74) and firmware
+        (1.86) are read when this Ironic has them; a node never inspected
+        (fake hardware) has its facts from its properties and ports only.
+        """
+        node = self._node(node_uuid)
+        ports = self.client.pages(
+            f"/v1/nodes/{node_uuid}/ports",
+            "ports",
+            {"fields": "uuid,address,physical_network,local_link_connection"},
+        )
+        prefix = f"/v1/nodes/{node_uuid}"
+        inspection = self.client.get_optional(f"{prefix}/inventory")
+        detail = {"detail": "True"} if self.client.version >= BIOS_REGISTRY else None
+        bios = self.client.get_optional(f"{prefix}/bios", params=detail)
+        firmware = None
+        if self.client.newest >= ironic_client.FIRMWARE_VERSION:
+            firmware = self.client.get_optional(
+                f"{prefix}/firmware", version=ironic_client.FIRMWARE_VERSION
+            )
+        return ironic_inventory.build(
+            node,
+            ports,
+            inspection,
+            (bios or {}).get("bios") or [],
+            (firmware or {}).get("firmware") or [],
+        )
 
     # ------------------------------------------------------------ power
 
@@ -189,7 +242,7 @@ class IronicDriver(base.Driver):
             self.client.request(
                 "PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid
             )
-        except base.NodeLocked:
+        except (base.NodeLocked, base.NodeNotFound):
             raise
         except base.DriverError as err:
             # NOTE: a 409 here is another server's reservation landing first.
@@ -306,7 +359,7 @@ class IronicDriver(base.Driver):
         return patch
 
     def _attach_vifs(self, node_uuid: str, request: base.DeployRequest) -> None:
-        for vif in ironic_configdrive.vifs(request.config_drive):
+        for vif in nodes.vifs(request):
             try:
                 self.client.request(
                     "POST",
@@ -315,7 +368,7 @@ class IronicDriver(base.Driver):
                     ok=(204,),
                     node=node_uuid,
                 )
-            except base.NodeLocked:
+            except (base.NodeLocked, base.NodeNotFound):
                 raise
             except base.DriverError as err:
                 if "already attached" not in err.message:
@@ -333,7 +386,7 @@ class IronicDriver(base.Driver):
                     ok=(204,),
                     node=node_uuid,
                 )
-            except base.NodeLocked:
+            except (base.NodeLocked, base.NodeNotFound):
                 raise
             except base.DriverError:
                 # NOTE: a VIF detached meanwhile is what was wanted.
@@ -380,7 +433,7 @@ class IronicDriver(base.Driver):
                 self.client.request(
                     "PUT", path, {"enabled": True}, ok=(202,), node=node_uuid
                 )
-            except base.NodeLocked:
+            except (base.NodeLocked, base.NodeNotFound):
                 raise
             except base.DriverError as err:
                 raise base.ConsoleUnavailable(node=node_uuid, kind=kind) from err
@@ -437,7 +490,7 @@ class IronicDriver(base.Driver):
             self.client.request(
                 "PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid
             )
-        except base.NodeLocked:
+        except (base.NodeLocked, base.NodeNotFound):
             raise
         except base.DriverError as err:
             reason = f"cannot adopt it as server {server_uuid}: {err.message}"

@@ -41,9 +41,14 @@ MIN_VERSION = (1, 46)
 # and from 1.83 node lists leave out child nodes (DPUs and the like).
 MAX_VERSION = (1, 83)
 JSON_CONFIGDRIVE_VERSION = (1, 56)
+# NOTE: newer than MAX_VERSION and asked for on the one request that needs
+# it, so the rest of the driver keeps the behaviour it was tested with.
+FIRMWARE_VERSION = (1, 86)
 MAX_BACKOFF = 10.0
 CONFLICT = 409
+OK = 200
 NOT_FOUND = 404
+NOT_ACCEPTABLE = 406
 SERVER_ERROR = 500
 # NOTE: Ironic's NodeLocked message; other 409s (a node associated with
 # another instance, a VIF already attached) are real conflicts.
@@ -109,6 +114,7 @@ class IronicClient:
         self.sleep = sleep
         self._endpoint: str | None = None
         self._version: tuple[int, int] | None = None
+        self._newest: tuple[int, int] | None = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ discovery
@@ -136,18 +142,32 @@ class IronicClient:
 
     @property
     def version(self) -> tuple[int, int]:
-        """The negotiated microversion.
+        """The negotiated microversion, sent on every request.
 
         Raises:
             DriverError: Ironic cannot be reached or is older than
                 ``MIN_VERSION``.
         """
+        return self._versions()[0]
+
+    @property
+    def newest(self) -> tuple[int, int]:
+        """Ironic's own newest microversion (it may exceed ``MAX_VERSION``).
+
+        Raises:
+            DriverError: as ``version``.
+        """
+        return self._versions()[1]
+
+    def _versions(self) -> tuple[tuple[int, int], tuple[int, int]]:
         with self._lock:
-            if self._version is None:
-                self._version = self._negotiate()
-            return self._version
+            if self._version is None or self._newest is None:
+                self._newest = self._negotiate()
+                self._version = min(self._newest, MAX_VERSION)
+            return self._version, self._newest
 
     def _negotiate(self) -> tuple[int, int]:
+        """Ironic's newest version, checked against what the driver needs."""
         resp = self._send("GET", "/", None, None, {}, idempotent=True, node=None)
         if resp.status_code != 200:  # noqa: PLR2004 - the root answers 200
             raise base.DriverError(
@@ -170,7 +190,7 @@ class IronicClient:
             )
         chosen = min(newest, MAX_VERSION)
         LOG.info("Ironic at %s: API version %s", self.endpoint, version_text(chosen))
-        return chosen
+        return newest
 
     # ------------------------------------------------------------ requests
 
@@ -183,6 +203,7 @@ class IronicClient:
         params: dict[str, Any] | None = None,
         ok: Iterable[int] = (200,),
         node: str | None = None,
+        version: tuple[int, int] | None = None,
     ) -> Any:
         """One API call; the decoded body (None when empty).
 
@@ -193,13 +214,14 @@ class IronicClient:
             params: query parameters.
             ok: the statuses that mean success.
             node: the node the call is about (404 then means NodeNotFound).
+            version: the microversion for this call (default: ``version``).
 
         Raises:
             NodeNotFound: 404 on a node.
             NodeLocked: the node stayed locked through every retry.
             DriverError: Ironic refused or failed the call, or is unreachable.
         """
-        headers = {HEADER: version_text(self.version)}
+        headers = {HEADER: version_text(version or self.version)}
         resp = self._send(
             method, path, body, params, headers, idempotent=method == "GET", node=node
         )
@@ -214,6 +236,34 @@ class IronicClient:
         if node is None:
             raise base.DriverError(reason)
         raise base.DriverError(node=node, reason=reason)
+
+    def get_optional(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        version: tuple[int, int] | None = None,
+    ) -> Any:
+        """A read that may find nothing: None on 404 (or 406: too old an Ironic).
+
+        For a node's sub-resources (inspection data, BIOS, firmware) that a
+        node may lack; look the node up first, since a 404 here does not say
+        which is missing.
+
+        Raises:
+            DriverError: Ironic refused or failed the call, or is unreachable.
+        """
+        headers = {HEADER: version_text(version or self.version)}
+        resp = self._send(
+            "GET", path, None, params, headers, idempotent=True, node=None
+        )
+        if resp.status_code in {NOT_FOUND, NOT_ACCEPTABLE}:
+            return None
+        if resp.status_code != OK:
+            raise base.DriverError(
+                f"Ironic GET {path}: HTTP {resp.status_code}: {fault(resp)}"
+            )
+        return resp.json()
 
     def _send(
         self,

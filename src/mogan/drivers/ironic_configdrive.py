@@ -9,8 +9,8 @@ Two forms (``[ironic] configdrive_format``):
 - ``json``: ``{"meta_data", "network_data", "user_data"}`` from the
   ``openstack/latest`` files; Ironic (API 1.56+) builds the image itself.
 
-Also here: the VIFs (Neutron port ids) the drive's ``network_data.json``
-names, which the driver attaches to the node.
+The VIFs to attach are not read from the drive: they come with the deploy
+request's NICs (``DeployRequest.nics``).
 """
 
 import base64
@@ -100,18 +100,6 @@ def build_json(files: dict[str, str]) -> dict[str, Any]:
     if f"{LATEST}/user_data" in files:
         drive["user_data"] = files[f"{LATEST}/user_data"]
     return drive
-
-
-def vifs(files: dict[str, str] | None) -> list[str]:
-    """The VIF (port) ids of the drive's ``network_data.json`` links, in order."""
-    text = (files or {}).get(f"{LATEST}/network_data.json")
-    if not text:
-        return []
-    try:
-        links = json.loads(text).get("links") or []
-    except (ValueError, AttributeError):
-        return []
-    return [str(link["vif_id"]) for link in links if link.get("vif_id")]
 
 
 def read_iso(encoded: str) -> dict[str, str]:

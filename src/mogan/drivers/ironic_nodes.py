@@ -8,7 +8,7 @@ take a server, a node as a ``NodeSpec`` or ``ManageableNode``, and the
 
 from typing import Any
 
-from mogan.drivers import base, ironic_configdrive
+from mogan.drivers import base
 
 AVAILABLE = "available"
 ACTIVE = "active"
@@ -179,9 +179,14 @@ def instance_info(request: base.DeployRequest) -> dict[str, Any]:
         info["capabilities"] = {"boot_option": "local"}
     else:
         info["image_type"] = "whole-disk"
-    vifs = ironic_configdrive.vifs(request.config_drive)
-    if vifs:
+    attached = vifs(request)
+    if attached:
         # NOTE: with Ironic's noop network interface (standalone) VIF attach
         # is accepted but not recorded; this keeps the record on the node.
-        info["mogan_vifs"] = vifs
+        info["mogan_vifs"] = attached
     return info
+
+
+def vifs(request: base.DeployRequest) -> list[str]:
+    """The VIFs (network ports) to attach: the request's NICs', in order."""
+    return [nic.port_id for nic in request.nics]

@@ -1,10 +1,14 @@
 """Load a driver by name from the ``mogan.drivers`` entry-point group.
 
 Which drivers are enabled is configuration, decided by the composition roots
-in ``mogan.cmd``; this module only turns a name into a driver instance.
+in ``mogan.cmd``; this module turns a name into a driver class or instance,
+and lists every installed driver's options for the sample-config generator
+(the ``mogan.drivers`` namespace of ``oslo.config.opts``), so a driver
+installed from another distribution has its group in the sample too.
 """
 
 import importlib.metadata
+from collections.abc import Sequence
 from typing import Any
 
 from oslo_config import cfg
@@ -27,8 +31,8 @@ def available() -> list[str]:
     return sorted({ep.name for ep in importlib.metadata.entry_points(group=GROUP)})
 
 
-def load(name: str, **kwargs: Any) -> base.Driver:
-    """Instantiate the driver registered as ``name`` with ``kwargs``.
+def driver_class(name: str) -> type[base.Driver]:
+    """The driver class registered as ``name``.
 
     Raises:
         DriverNotFound: no installed driver has that name.
@@ -44,17 +48,41 @@ def load(name: str, **kwargs: Any) -> base.Driver:
     cls = matches[0].load()
     if not (isinstance(cls, type) and issubclass(cls, base.Driver)):
         raise TypeError(f"driver {name} ({targets[0]}) is not a mogan driver class")
-    driver: base.Driver = cls(**kwargs)
+    return cls
+
+
+def load(name: str, **kwargs: Any) -> base.Driver:
+    """Instantiate the driver registered as ``name`` with ``kwargs`` (tests, tools).
+
+    Raises:
+        DriverNotFound: no installed driver has that name.
+        TypeError: as ``driver_class``.
+    """
+    driver: base.Driver = driver_class(name)(**kwargs)
     return driver
 
 
 def from_conf(conf: cfg.ConfigOpts) -> base.Driver:
-    """The driver ``[engine] driver`` names.
+    """The driver ``[engine] driver`` names, built as the SDK says.
 
-    The fake one keeps its fleet in ``state_path``; every other driver reads
-    its own options (``[ironic]`` ...) from ``conf``.
+    ``DriverClass.from_conf(conf)`` registers the driver's own options on
+    ``conf`` and reads them (see ``base``).
+
+    Raises:
+        DriverNotFound: no installed driver has that name.
+        TypeError: as ``driver_class``.
     """
-    name = conf.engine.driver
-    if name == "fake":
-        return load(name, state_path=conf.state_path)
-    return load(name, conf=conf)
+    return driver_class(conf.engine.driver).from_conf(conf)
+
+
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
+    """Every installed driver's option groups, by group name.
+
+    Raises:
+        TypeError: an installed entry point is not a driver class.
+    """
+    groups: dict[str, list[cfg.Opt]] = {}
+    for name in available():
+        for group, opts in driver_class(name).list_opts():
+            groups.setdefault(group, []).extend(opts)
+    return sorted(groups.items())

@@ -17,6 +17,7 @@ from mogan import exception, states
 from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
 from mogan.engine import steps, workflow
 
 SCHEDULE = "schedule"
@@ -270,9 +271,14 @@ def deploy_request(
     partitions: dict[str, Any],
     preserve_ephemeral: bool = False,
 ) -> driver_base.DeployRequest:
-    """What to put on the node: the image, partitions and the config drive."""
+    """What to put on the node: the image, partitions, config drive and NICs.
+
+    Raises:
+        DriverCannot: a hardware request for a driver without the hardware
+            interface (none is built yet: the next issue's).
+    """
     image = ctx.deps.image.get(ctx.request_context(), image_uuid)
-    return driver_base.DeployRequest(
+    request = driver_base.DeployRequest(
         server_uuid=ctx.server_uuid,
         image_url=image.url,
         image_checksum=image.checksum,
@@ -282,6 +288,47 @@ def deploy_request(
         partitions={k: int(v) for k, v in (partitions or {}).items()},
         config_drive=ctx.state.get("config_drive"),
         preserve_ephemeral=preserve_ephemeral,
+        nics=_nics(ctx),
+    )
+    if request.hardware:
+        driver_caps.require(
+            ctx.deps.driver, driver_base.HardwareInterface, "configure hardware"
+        )
+    return request
+
+
+def _nics(ctx: workflow.StepContext) -> tuple[driver_base.Nic, ...]:
+    """The server's NICs in the order of the node's ports (binding order)."""
+    with ctx.deps.db.transaction(readonly=True) as session:
+        rows = server_db.nics(session, ctx.server_uuid)
+        node = server_db.get_node(session, ctx.state.get("node_uuid") or "")
+        ports = [str(mac).lower() for mac in (node.ports if node else [])]
+        nics = [
+            driver_base.Nic(
+                mac=row.mac_address,
+                port_id=row.port_id,
+                network_id=row.network_id,
+                fixed_ips=tuple(_fixed_ip(f) for f in row.fixed_ips or []),
+            )
+            for row in rows
+        ]
+
+    def order(nic: driver_base.Nic) -> tuple[int, str]:
+        mac = nic.mac.lower()
+        return (ports.index(mac) if mac in ports else len(ports), nic.port_id)
+
+    return tuple(sorted(nics, key=order))
+
+
+def _fixed_ip(fixed: dict[str, Any]) -> driver_base.FixedIp:
+    """A NIC row's ``fixed_ips`` entry (see ``network.base.Nic``) as the driver's."""
+    address = str(fixed.get("ip_address") or "")
+    return driver_base.FixedIp(
+        ip_address=address,
+        version=int(fixed.get("version") or (6 if ":" in address else 4)),
+        cidr=fixed.get("cidr"),
+        netmask=fixed.get("netmask"),
+        gateway=fixed.get("gateway"),
     )
 
 

@@ -24,6 +24,7 @@ from mogan.db.api import node as node_db
 from mogan.db.api import server as server_api_db
 from mogan.db.api import server_engine as server_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
 from mogan.engine import node_sync, notifications, workflow
 from mogan.placement import client as placement_client
 
@@ -33,6 +34,7 @@ LOG = logging.getLogger(__name__)
 # back; a few rounds see the claim through.
 CLAIM_ATTEMPTS = 3
 MANAGED_KEY = "managed_server"
+ADOPT = "adopt nodes"
 
 
 class EngineManager(rpc.ManagerBase):
@@ -106,8 +108,11 @@ class EngineManager(rpc.ManagerBase):
     ) -> dict[str, str]:
         """The driver's console of ``kind`` on the server's node (see ``EngineAPI``)."""
         del ctx
+        driver = driver_caps.require(
+            self.deps.driver, driver_base.ConsoleInterface, "open a serial console"
+        )
         try:
-            console = self.deps.driver.get_console(node_uuid, kind)
+            console = driver.get_console(node_uuid, kind)
         except driver_base.ConsoleUnavailable as err:
             raise exception.ConsoleUnavailable(
                 server=server_uuid, kind=kind, reason=err.message
@@ -205,12 +210,14 @@ def _manageable(driver: driver_base.Driver, ident: str) -> driver_base.Manageabl
     """The adoptable node named (or numbered) ``ident``.
 
     Raises:
+        DriverCannot: the driver has no adoption interface.
         NodeNotFound: the driver knows no such node.
         NodeNotManageable: it exists but may not be adopted (says why).
         DriverFailed: the driver cannot list its nodes.
     """
+    manageable = driver_caps.require(driver, driver_base.ManageInterface, ADOPT)
     try:
-        for node in driver.list_manageable():
+        for node in manageable.list_manageable():
             if ident in {node.uuid, node.name}:
                 return node
         spec = next((s for s in driver.list_nodes() if ident in {s.uuid, s.name}), None)
@@ -314,8 +321,9 @@ def _release(deps: workflow.Deps, server_uuid: str) -> None:
 
 def _adopt(driver: driver_base.Driver, node_uuid: str, server_uuid: str) -> None:
     """``driver.adopt`` with its errors as ``mogan.exception`` classes."""
+    manageable = driver_caps.require(driver, driver_base.ManageInterface, ADOPT)
     try:
-        driver.adopt(node_uuid, server_uuid)
+        manageable.adopt(node_uuid, server_uuid)
     except driver_base.NodeNotFound as err:
         raise exception.NodeNotFound(node=node_uuid) from err
     except driver_base.NodeLocked as err:

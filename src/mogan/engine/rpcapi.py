@@ -61,6 +61,7 @@ class EngineAPI(rpc.RPCAPIBase):
             NetworkNotFound: a network is gone.
             Conflict: the node is busy in the driver, or Placement kept
                 changing; try again.
+            DriverCannot: the engine's driver cannot adopt nodes.
         """
         adopted: dict[str, str] = self._client.prepare(timeout=timeout).call(
             ctx, "manage_server", request=request
@@ -83,6 +84,7 @@ class EngineAPI(rpc.RPCAPIBase):
         Raises:
             ConsoleUnavailable: the node has no such console (the message
                 says why).
+            DriverCannot: the engine's driver has no consoles.
             DriverFailed: the driver failed.
         """
         console: dict[str, str] = self._client.prepare(timeout=timeout).call(

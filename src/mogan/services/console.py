@@ -49,6 +49,7 @@ def get_console(
         ConsoleUnavailable: its node has no such console (says why), or it
             has no node.
         EngineUnavailable: no engine is running or none answered.
+        DriverCannot: the engine's driver has no consoles.
         DriverFailed: the driver failed.
     """
     if server.status not in CONSOLE_STATES:

@@ -33,6 +33,7 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import server as server_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.network import base as network_base
 
@@ -102,10 +103,12 @@ def get_all(driver: driver_base.Driver) -> list[driver_base.ManageableNode]:
     """The nodes that may be adopted, as the driver reports them, by name.
 
     Raises:
+        DriverCannot: the driver has no adoption interface.
         DriverFailed: the driver could not list its nodes.
     """
+    manageable = driver_caps.require(driver, driver_base.ManageInterface, "adopt nodes")
     try:
-        nodes = driver.list_manageable()
+        nodes = manageable.list_manageable()
     except driver_base.DriverError as err:
         raise exception.DriverFailed(node="(any)", reason=err.message) from err
     return sorted(nodes, key=lambda n: (n.name, n.uuid))

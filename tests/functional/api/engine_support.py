@@ -97,6 +97,64 @@ World = engine_conftest.World
 wait_for = engine_conftest.wait_for
 
 
+class RequiredOnly(driver_base.Driver):
+    """A fake fleet seen through the required interfaces only.
+
+    No console, adoption or enrolment: what a minimal out-of-tree driver
+    offers. It keeps the fake's name so the node rows stay the fake's.
+    """
+
+    name = "fake"
+
+    def __init__(self, fleet: Any) -> None:
+        """Drive ``fleet`` (a ``FakeDriver``) for inventory, power and deploy."""
+        self._fleet = fleet
+
+    def list_nodes(self) -> list[driver_base.NodeSpec]:
+        """As the fake."""
+        return list(self._fleet.list_nodes())
+
+    def get_node(self, node_uuid: str) -> driver_base.NodeSpec:
+        """As the fake."""
+        return self._fleet.get_node(node_uuid)
+
+    def get_inventory(self, node_uuid: str) -> driver_base.Inventory:
+        """As the fake."""
+        return self._fleet.get_inventory(node_uuid)
+
+    def get_power_state(self, node_uuid: str) -> str | None:
+        """As the fake."""
+        return self._fleet.get_power_state(node_uuid)
+
+    def start_power(self, node_uuid: str, target: str) -> None:
+        """As the fake."""
+        self._fleet.start_power(node_uuid, target)
+
+    def poll_power(self, node_uuid: str) -> driver_base.Status:
+        """As the fake."""
+        return self._fleet.poll_power(node_uuid)
+
+    def start_deploy(self, node_uuid: str, request: driver_base.DeployRequest) -> None:
+        """As the fake."""
+        self._fleet.start_deploy(node_uuid, request)
+
+    def poll_deploy(self, node_uuid: str) -> driver_base.Status:
+        """As the fake."""
+        return self._fleet.poll_deploy(node_uuid)
+
+    def start_rebuild(self, node_uuid: str, request: driver_base.DeployRequest) -> None:
+        """As the fake."""
+        self._fleet.start_rebuild(node_uuid, request)
+
+    def start_teardown(self, node_uuid: str) -> None:
+        """As the fake."""
+        self._fleet.start_teardown(node_uuid)
+
+    def poll_teardown(self, node_uuid: str) -> driver_base.Status:
+        """As the fake."""
+        return self._fleet.poll_teardown(node_uuid)
+
+
 def mac() -> str:
     """A fresh locally administered MAC address."""
     return "52:54:00:" + ":".join(f"{b:02x}" for b in uuid.uuid4().bytes[:3])

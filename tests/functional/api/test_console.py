@@ -12,7 +12,13 @@ import pytest
 from mogan import states
 from tests.conftest import ADMIN, MEMBER, OTHER, READER
 from tests.functional.api import engine_support
-from tests.functional.api.engine_support import adopt, deployed_node, show, wait_for
+from tests.functional.api.engine_support import (
+    RequiredOnly,
+    adopt,
+    deployed_node,
+    show,
+    wait_for,
+)
 
 globals().update(engine_support.FIXTURES)
 
@@ -161,3 +167,29 @@ def test_bad_bodies_name_the_field(api, body, field):
     )
     assert resp.status_code == 400, resp.text
     assert field in _fault(resp)
+
+
+class TestDriverWithoutConsole:
+    def test_console_is_a_409_naming_the_driver(self, world, engine_factory, api):
+        """An engine whose driver has no console interface: 409, never a 500."""
+        world.enroll(1)
+        engine_factory(with_driver=RequiredOnly(world.driver))
+        resp = api.post(
+            "/v1/servers",
+            json={
+                "server": {
+                    "name": "plain",
+                    "flavor_uuid": world.flavor_uuid,
+                    "image_uuid": world.image_uuid,
+                    "networks": [{"net_id": world.network_uuid}],
+                }
+            },
+            headers=MEMBER.headers,
+        )
+        assert resp.status_code == 201, resp.text
+        uuid = resp.json()["uuid"]
+        wait_for(lambda: show(api, uuid).json()["status"] == states.ACTIVE)
+        refused = _console(api, uuid, SERIAL)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "mogan.driver.unsupported"
+        assert _fault(refused) == "driver fake cannot open a serial console"

@@ -16,7 +16,13 @@ from mogan.db import models
 from mogan.drivers import fake
 from tests.conftest import ADMIN, MEMBER, OTHER
 from tests.functional.api import engine_support
-from tests.functional.api.engine_support import adopt, deployed_node, show, wait_for
+from tests.functional.api.engine_support import (
+    RequiredOnly,
+    adopt,
+    deployed_node,
+    show,
+    wait_for,
+)
 
 globals().update(engine_support.FIXTURES)
 
@@ -373,3 +379,17 @@ class TestRefused:
         )
         assert resp.status_code == 403
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
+
+
+class TestDriverWithoutAdoption:
+    def test_adopt_is_a_409_naming_the_driver(self, world, engine_factory, api):
+        """An engine whose driver cannot adopt: 409 saying so, and nothing kept."""
+        node = deployed_node(world, ports=1)
+        engine_factory(with_driver=RequiredOnly(world.driver))
+        resp = adopt(api, node["uuid"])
+        assert resp.status_code == 409, resp.text
+        assert resp.json()["code"] == "mogan.driver.unsupported"
+        assert _fault(resp) == "driver fake cannot adopt nodes"
+        assert world.driver.get_node(node["uuid"]).instance_uuid is None
+        servers = api.get("/v1/servers", headers=ADMIN.headers).json()["servers"]
+        assert servers == []

@@ -1,4 +1,8 @@
-"""Options of the ``[ironic]`` group: where the Ironic driver finds Ironic.
+"""The Ironic driver's options, group ``[ironic]``: where it finds Ironic.
+
+Registered by the driver itself (``IronicDriver.register_opts``) and listed
+for the sample generator through it (``mogan.drivers.loader.list_opts``):
+no list outside the driver names them.
 
 keystoneauth reads the session (TLS, ``timeout``), auth (``auth_type`` and
 its options: ``password``, ``v3applicationcredential``, ``none`` or

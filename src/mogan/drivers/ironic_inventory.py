@@ -1,0 +1,185 @@
+"""An Ironic node's hardware as Mogan's typed ``Inventory``.
+
+Pure functions over the JSON Ironic returns (no HTTP; ``ironic`` makes the
+requests). The sources, each optional:
+
+- the node: ``properties`` (``cpus``, ``memory_mb``, ``cpu_arch``) and its
+  ``raid_interface`` (``agent`` builds software RAID; a hardware one's levels
+  are unknown until inspected; ``fake`` and ``no-raid`` build nothing);
+- its ports (``address``, ``physical_network``, ``local_link_connection``):
+  the NICs Mogan may bind;
+- inspection data (``GET /v1/nodes/{id}/inventory``, API 1.81): the deploy
+  agent's ``inventory`` (cpu, memory, disks, interfaces) and ``plugin_data``
+  (``parsed_lldp``); absent on nodes never inspected (fake hardware);
+- ``GET /v1/nodes/{id}/bios?detail=True`` (API 1.74 for the registry
+  fields) and ``GET /v1/nodes/{id}/firmware`` (API 1.86).
+
+Facts from inspection win over properties; ports give the NICs (inspection
+adds names and speeds by MAC). Nothing is guessed: what no source says stays
+empty.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from mogan.drivers import base
+
+GIB = 1024**3
+SOFTWARE_RAID = "agent"
+NO_RAID = frozenset({None, "", "no-raid", "fake"})
+# NOTE: the levels Ironic's agent (mdadm) builds.
+SOFTWARE_LEVELS = ("0", "1", "1+0")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def disk(raw: dict[str, Any]) -> base.Disk:
+    """A disk of the deploy agent's inventory (size in bytes)."""
+    name = str(raw.get("name") or "")
+    rotational = bool(raw.get("rotational"))
+    if "nvme" in name or raw.get("tran") == "nvme":
+        kind = base.DiskType.NVME
+    elif rotational:
+        kind = base.DiskType.HDD
+    else:
+        kind = base.DiskType.SSD
+    return base.Disk(
+        name=name,
+        size_gb=(_int(raw.get("size")) or 0) // GIB,
+        type=kind,
+        rotational=rotational,
+        model=raw.get("model") or None,
+        serial=raw.get("serial") or None,
+        wwn=raw.get("wwn") or None,
+    )
+
+
+def _switch(link: dict[str, Any] | None) -> base.SwitchPort | None:
+    """A port's ``local_link_connection`` (or parsed LLDP) as a switch port."""
+    if not link:
+        return None
+    port = base.SwitchPort(
+        switch_id=link.get("switch_id") or link.get("switch_chassis_id"),
+        port_id=link.get("port_id") or link.get("switch_port_id"),
+        switch_info=link.get("switch_info") or link.get("switch_system_name"),
+    )
+    return port if port != base.SwitchPort() else None
+
+
+def nics(
+    ports: Iterable[dict[str, Any]],
+    interfaces: Iterable[dict[str, Any]],
+    lldp: dict[str, Any],
+) -> tuple[base.InventoryNic, ...]:
+    """One NIC per port, named and sped from the inspected interface of its MAC."""
+    by_mac = {
+        str(i.get("mac_address") or "").lower(): i
+        for i in interfaces
+        if i.get("mac_address")
+    }
+    found = []
+    for port in ports:
+        mac = str(port["address"]).lower()
+        seen = by_mac.get(mac, {})
+        name = seen.get("name")
+        found.append(
+            base.InventoryNic(
+                mac=port["address"],
+                name=name,
+                speed_mbps=_int(seen.get("speed_mbps")),
+                physical_network=port.get("physical_network"),
+                switch_port=_switch(port.get("local_link_connection"))
+                or _switch(lldp.get(name) if name else None),
+            )
+        )
+    return tuple(found)
+
+
+def bios(settings: Iterable[dict[str, Any]]) -> dict[str, base.BiosAttribute]:
+    """``GET …/bios?detail=True`` as attribute name to registry entry."""
+    types = {t.value for t in base.BiosAttributeType}
+    registry = {}
+    for item in settings:
+        kind = item.get("attribute_type")
+        value = item.get("value")
+        registry[str(item["name"])] = base.BiosAttribute(
+            current_value=None if value is None else str(value),
+            attribute_type=base.BiosAttributeType(kind) if kind in types else None,
+            allowable_values=tuple(str(v) for v in item.get("allowable_values") or ()),
+            lower_bound=_int(item.get("lower_bound")),
+            upper_bound=_int(item.get("upper_bound")),
+            min_length=_int(item.get("min_length")),
+            max_length=_int(item.get("max_length")),
+            read_only=bool(item.get("read_only")),
+            reset_required=bool(item.get("reset_required")),
+        )
+    return registry
+
+
+def firmware(
+    components: Iterable[dict[str, Any]],
+) -> tuple[base.FirmwareComponent, ...]:
+    """``GET …/firmware`` as firmware components."""
+    return tuple(
+        base.FirmwareComponent(
+            component=str(c["component"]),
+            current_version=c.get("current_version"),
+            initial_version=c.get("initial_version"),
+            last_version_flashed=c.get("last_version_flashed"),
+        )
+        for c in components
+    )
+
+
+def raid_controllers(node: dict[str, Any]) -> tuple[base.RaidController, ...]:
+    """What the node's RAID interface can build."""
+    interface = node.get("raid_interface")
+    if interface in NO_RAID:
+        return ()
+    if interface == SOFTWARE_RAID:
+        return (base.RaidController("software", SOFTWARE_LEVELS, software=True),)
+    # NOTE: a hardware RAID interface: Ironic does not say which levels the
+    # controller supports.
+    return (base.RaidController(str(interface)),)
+
+
+def build(
+    node: dict[str, Any],
+    ports: list[dict[str, Any]],
+    inspection: dict[str, Any] | None,
+    bios_settings: list[dict[str, Any]],
+    firmware_components: list[dict[str, Any]],
+) -> base.Inventory:
+    """The inventory of ``node`` from everything Ironic said about it.
+
+    Args:
+        node: ``GET /v1/nodes/{id}``.
+        ports: its ports with ``address``, ``physical_network`` and
+            ``local_link_connection``.
+        inspection: ``GET …/inventory`` (``inventory`` and ``plugin_data``),
+            or None when the node was never inspected.
+        bios_settings: ``GET …/bios?detail=True``'s ``bios`` list.
+        firmware_components: ``GET …/firmware``'s ``firmware`` list.
+    """
+    props = node.get("properties") or {}
+    found = (inspection or {}).get("inventory") or {}
+    plugin = (inspection or {}).get("plugin_data") or {}
+    cpu = found.get("cpu") or {}
+    memory = found.get("memory") or {}
+    return base.Inventory(
+        cpus=_int(cpu.get("count")) or _int(props.get("cpus")),
+        cpu_arch=cpu.get("architecture") or props.get("cpu_arch") or None,
+        memory_mb=_int(memory.get("physical_mb")) or _int(props.get("memory_mb")),
+        disks=tuple(disk(d) for d in found.get("disks") or ()),
+        raid_controllers=raid_controllers(node),
+        nics=nics(
+            ports, found.get("interfaces") or (), plugin.get("parsed_lldp") or {}
+        ),
+        bios=bios(bios_settings),
+        firmware=firmware(firmware_components),
+    )
