@@ -212,6 +212,13 @@ class ServerNotFound(NotFound):
     code = "mogan.server.not_found"
 
 
+class ServerActionNotFound(NotFound):
+    """The server has no action recorded under that request id."""
+
+    msg_fmt = "Server {server} has no action of request {request_id}."
+    code = "mogan.server_action.not_found"
+
+
 class ImageNotFound(NotFound):
     """No image with that id is visible."""
 

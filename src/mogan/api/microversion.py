@@ -58,6 +58,11 @@ HISTORY: dict[Version, str] = {
         "Quotas: GET /v1/limits (the project's limits and usage), admin "
         "GET|PUT|DELETE /v1/quotas/{project_id}."
     ),
+    Version(1, 4): (
+        "Server actions and their events: GET /v1/servers/{uuid}/actions and "
+        "GET /v1/servers/{uuid}/actions/{request_id}; a server's serial console "
+        "output: GET /v1/servers/{uuid}/console_log?length=N."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

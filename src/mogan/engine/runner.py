@@ -22,7 +22,7 @@ from typing import Any
 from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
-from mogan.engine import notifications, workflow
+from mogan.engine import action_events, notifications, workflow
 
 LOG = logging.getLogger(__name__)
 
@@ -131,11 +131,13 @@ class Runner:
             if snap.reverting and snap.step < 0:
                 self._finish(ctx, flow, ok=False)
                 return
+            started_at = ctx.now()
             values, wait = self._step(ctx, flow)
             if wait is None and self._stopping.is_set():
                 wait = 0.0
             kept = self._persist(ctx, values, wait)
             if kept:
+                action_events.after_step(ctx, flow, started_at, values, wait)
                 notifications.send(self.deps, ctx.notifications)
                 if ctx.wake_after:
                     self.deps.wake()
@@ -269,6 +271,7 @@ class Runner:
             self._finish_failed(ctx, err)
             return
         LOG.info("workflow %s (%s) %s", snap.uuid, snap.kind, status)
+        action_events.after_finish(ctx, flow, ok)
         notifications.send(self.deps, ctx.notifications)
         if ctx.wake_after:
             self.deps.wake()

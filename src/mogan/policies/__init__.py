@@ -23,6 +23,7 @@ from mogan.policies import (
     node,
     quota,
     server,
+    server_action,
     server_group,
 )
 
@@ -43,4 +44,5 @@ def list_rules() -> list[policy.RuleDefault]:
         *manageable_server.rules,
         *console.rules,
         *quota.rules,
+        *server_action.rules,
     ]

@@ -19,4 +19,14 @@ rules = [
             {"path": "/v1/servers/{server_uuid}/remote_consoles", "method": "POST"}
         ],
     ),
+    policy.DocumentedRuleDefault(
+        name="mogan:server:console_log",
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=base.scopes(),
+        description=(
+            "Read a server's recent serial console output (it may show what "
+            "cloud-init printed, so readers do not get it)."
+        ),
+        operations=[{"path": "/v1/servers/{server_uuid}/console_log", "method": "GET"}],
+    ),
 ]

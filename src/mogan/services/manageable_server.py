@@ -36,6 +36,7 @@ from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.network import base as network_base
+from mogan.services import server_action as action_svc
 
 # NOTE: as the engine's own rule (engine.steps.STALE_HEARTBEATS): an engine
 # silent for this many heartbeats is dead.
@@ -189,5 +190,8 @@ def manage(
             "networks": list(request.networks),
         },
     )
-    with ctx.database.transaction(readonly=True) as session:
-        return server_db.get(session, server_uuid)
+    with ctx.database.transaction() as session:
+        server = server_db.get(session, server_uuid)
+        # NOTE: recorded once the server exists: a refused adoption made none.
+        action_svc.record(session, ctx, server, action_svc.MANAGE)
+        return server

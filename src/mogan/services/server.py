@@ -31,6 +31,7 @@ from mogan.engine import rpcapi as engine_rpcapi
 from mogan.image import base as image_base
 from mogan.network import base as network_base
 from mogan.services import quota as quota_svc
+from mogan.services import server_action as action_svc
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 MUTABLE_FIELDS = ("name", "description", "metadata")
@@ -70,6 +71,7 @@ class RequestBounds:
     personality_bytes: int
     networks: int
     group_members: int
+    actions_per_server: int = action_svc.DEFAULT_KEEP
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> "RequestBounds":
@@ -85,6 +87,7 @@ class RequestBounds:
             personality_bytes=api.max_personality_bytes,
             networks=api.max_networks_per_server,
             group_members=api.max_server_group_members,
+            actions_per_server=conf.server_actions.max_actions_per_server,
         )
 
 
@@ -416,6 +419,14 @@ def create(
             )
             for server_uuid, name in zip(uuids, names, strict=True)
         ]
+        for server in servers:
+            action_svc.start(
+                session,
+                ctx,
+                server,
+                action_svc.CREATE,
+                keep=backends.bounds.actions_per_server,
+            )
         if group is not None:
             # NOTE: members join with the servers, before scheduling, so the
             # scheduler sees every member of a multi-create at once.
@@ -551,12 +562,16 @@ def _start(
     event: str,
     kind: str,
     args: dict[str, Any],
+    action: str,
 ) -> None:
-    """Fire ``event``, persist the new status and the workflow, nudge."""
+    """Fire ``event``, persist the new status, the action and the workflow, nudge."""
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         _check_lock(ctx, server)
         server.status = states.next_state(server.status, event)
+        action_svc.start(
+            session, ctx, server, action, keep=backends.bounds.actions_per_server
+        )
         workflow = workflow_db.create(
             session, kind=kind, server_uuid=server.uuid, args=args
         )
@@ -573,7 +588,15 @@ def delete(
         ServerNotFound: no such server.
         ServerLocked: locked, and the caller is not an admin.
     """
-    _start(ctx, backends, server_uuid, event=states.DELETE, kind="delete", args={})
+    _start(
+        ctx,
+        backends,
+        server_uuid,
+        event=states.DELETE,
+        kind="delete",
+        args={},
+        action=action_svc.DELETE,
+    )
 
 
 def set_power_state(
@@ -596,6 +619,7 @@ def set_power_state(
         event=states.POWER_EVENTS[target],
         kind="power",
         args={"target": target},
+        action=action_svc.POWER[target],
     )
 
 
@@ -623,6 +647,13 @@ def rebuild(
         _check_lock(ctx, server)
         server.status = states.next_state(server.status, states.REBUILD)
         server.image_uuid = image.uuid
+        action_svc.start(
+            session,
+            ctx,
+            server,
+            action_svc.REBUILD,
+            keep=backends.bounds.actions_per_server,
+        )
         workflow = workflow_db.create(
             session,
             kind="rebuild",
@@ -633,7 +664,13 @@ def rebuild(
     backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
 
 
-def set_lock(ctx: mogan_context.RequestContext, server_uuid: str, locked: bool) -> None:
+def set_lock(
+    ctx: mogan_context.RequestContext,
+    server_uuid: str,
+    locked: bool,
+    *,
+    keep_actions: int = action_svc.DEFAULT_KEEP,
+) -> None:
     """Lock or unlock a server (v1 section 2.3; admins may lift any lock).
 
     The owner's project locks as ``owner``; anyone else (an admin from
@@ -646,6 +683,8 @@ def set_lock(ctx: mogan_context.RequestContext, server_uuid: str, locked: bool) 
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         side = "owner" if ctx.project_id == server.project_id else "admin"
+        action = action_svc.LOCK if locked else action_svc.UNLOCK
+        action_svc.record(session, ctx, server, action, keep=keep_actions)
         if locked:
             if server.locked_by is None or side == "admin":
                 server.locked_by = side

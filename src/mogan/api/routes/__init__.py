@@ -14,6 +14,7 @@ from mogan.api.routes import (
     quota,
     root,
     server,
+    server_action,
     server_group,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "quota",
     "root",
     "server",
+    "server_action",
     "server_group",
 ]

@@ -5,7 +5,7 @@ wrapped in ``remote_console`` (Nova's spelling). ``type`` may be left out
 (v1 bug 29 made that a 400): the node's serial console, whatever its type.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import pydantic
 
@@ -56,3 +56,24 @@ class RemoteConsole(common.Response):
     protocol: str
     type: str
     url: str
+
+
+MAX_CONSOLE_LINES = 10000
+"""The most lines of serial output one ``console_log`` request may ask for."""
+
+
+class ConsoleLogQuery(common.Query):
+    """``GET /v1/servers/{server_uuid}/console_log``: how many lines, newest."""
+
+    length: Annotated[int, pydantic.Field(ge=1, le=MAX_CONSOLE_LINES)] | None = (
+        pydantic.Field(
+            default=None,
+            description="The last N lines; left out: all the driver keeps.",
+        )
+    )
+
+
+class ConsoleLog(common.Response):
+    """The server's recent serial console output."""
+
+    output: str

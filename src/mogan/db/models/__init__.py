@@ -16,7 +16,8 @@ identifier column uses them:
 
 Modules: ``base`` (the base class and column types), ``tables`` (tenant
 resources and the engine), ``scheduling`` (aggregates, node indexes, server
-groups). Everything is re-exported here: callers write ``models.Node``.
+groups), ``server_action`` (server actions and their events). Everything
+is re-exported here: callers write ``models.Node``.
 """
 
 from mogan.db.models.base import (
@@ -37,6 +38,7 @@ from mogan.db.models.scheduling import (
     ServerGroup,
     ServerGroupMember,
 )
+from mogan.db.models.server_action import ServerAction, ServerActionEvent
 from mogan.db.models.tables import (
     Engine,
     Flavor,
@@ -76,6 +78,8 @@ __all__ = [
     "Quota",
     "QuotaLock",
     "Server",
+    "ServerAction",
+    "ServerActionEvent",
     "ServerFault",
     "ServerGroup",
     "ServerGroupMember",
