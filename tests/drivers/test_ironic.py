@@ -556,9 +556,12 @@ class TestConsoleAndAdoption:
             ironic_driver.get_console(node_uuid, "serial")
         assert ironic.node(node_uuid)["console_enabled"] is True
 
-    def test_console_log_is_empty(self, ironic, ironic_driver):
-        """Ironic keeps no console output."""
-        assert ironic_driver.console_log(ironic.enroll()) == ""
+    def test_console_log_is_unavailable(self, ironic, ironic_driver):
+        """Ironic keeps no console output: ConsoleUnavailable of kind log."""
+        node_uuid = ironic.enroll()
+        with pytest.raises(base.ConsoleUnavailable) as err:
+            ironic_driver.console_log(node_uuid)
+        assert f"Node {node_uuid} has no log console." == err.value.message
 
     def test_manageable_lists_image_and_skips_unadoptable_nodes(
         self, ironic, ironic_driver

@@ -404,10 +404,13 @@ class ConsoleInterface(abc.ABC):
 
     @abc.abstractmethod
     def console_log(self, node_uuid: str) -> str:
-        """Recent serial console output (empty when the backend keeps none).
+        """Recent serial console output (empty when the node printed nothing).
 
         Raises:
             NodeNotFound: the backend does not know the node.
+            ConsoleUnavailable: the backend keeps no console output at all
+                (kind ``log``); Mogan answers that the driver cannot show a
+                console log.
         """
 
 

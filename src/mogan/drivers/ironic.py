@@ -456,9 +456,14 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
             time.sleep(CONSOLE_POLL)
 
     def console_log(self, node_uuid: str) -> str:
-        """Ironic keeps no console output: always empty (the node must exist)."""
+        """Ironic keeps no console output (it has no API for it): unavailable.
+
+        Raises:
+            NodeNotFound: Ironic does not know the node.
+            ConsoleUnavailable: always, for a node it knows.
+        """
         self._node(node_uuid)
-        return ""
+        raise base.ConsoleUnavailable(node=node_uuid, kind="log")
 
     # ------------------------------------------------------------ adoption
 

@@ -25,7 +25,7 @@ from mogan.db.api import server as server_api_db
 from mogan.db.api import server_engine as server_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import node_sync, notifications, workflow
+from mogan.engine import console_log, node_sync, notifications, workflow
 from mogan.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
@@ -44,9 +44,10 @@ class EngineManager(rpc.ManagerBase):
         1.0: ``ping``.
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
+        1.3: ``get_console_log``.
     """
 
-    target = messaging.Target(version="1.2")
+    target = messaging.Target(version="1.3")
 
     def __init__(
         self,
@@ -130,6 +131,14 @@ class EngineManager(rpc.ManagerBase):
         except driver_base.DriverError as err:
             raise exception.DriverFailed(node=node_uuid, reason=err.message) from err
         return {"type": str(console.get("type") or kind), "url": str(console["url"])}
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def get_console_log(
+        self, ctx: dict[str, Any], server_uuid: str, node_uuid: str, length: int | None
+    ) -> str:
+        """The node's recent serial output (see ``EngineAPI.get_console_log``)."""
+        del ctx
+        return console_log.read(self.deps.driver, server_uuid, node_uuid, length)
 
 
 # ---------------------------------------------------------------- adoption

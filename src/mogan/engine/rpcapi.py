@@ -17,6 +17,7 @@ class EngineAPI(rpc.RPCAPIBase):
         1.0: ``ping``.
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
+        1.3: ``get_console_log``.
 
     The synchronous calls raise ``mogan.exception`` errors as themselves
     (use ``err.message``: ``str(err)`` carries the remote traceback) and
@@ -24,7 +25,7 @@ class EngineAPI(rpc.RPCAPIBase):
     """
 
     TOPIC = rpc.ENGINE_TOPIC
-    VERSION = "1.2"
+    VERSION = "1.3"
 
     def nudge(self, ctx: dict[str, object], workflow_uuid: str) -> None:
         """Tell some engine that ``workflow_uuid`` is due (cast; may be lost).
@@ -91,3 +92,30 @@ class EngineAPI(rpc.RPCAPIBase):
             ctx, "get_console", server_uuid=server_uuid, node_uuid=node_uuid, kind=kind
         )
         return console
+
+    def get_console_log(
+        self,
+        ctx: dict[str, Any],
+        server_uuid: str,
+        node_uuid: str,
+        length: int | None,
+        timeout: float = CONSOLE_TIMEOUT,
+    ) -> str:
+        """The last ``length`` lines (all when None) of a node's serial output.
+
+        Returns:
+            The text, at most ``console_log.MAX_CONSOLE_LOG`` characters (the newest).
+
+        Raises:
+            ConsoleUnavailable: the driver does not know the node.
+            DriverCannot: the engine's driver keeps no console output.
+            DriverFailed: the driver failed.
+        """
+        log: str = self._client.prepare(timeout=timeout, version="1.3").call(
+            ctx,
+            "get_console_log",
+            server_uuid=server_uuid,
+            node_uuid=node_uuid,
+            length=length,
+        )
+        return log

@@ -1,4 +1,4 @@
-"""Server consoles (v1 section 5.8): where a server's serial console is.
+"""Server consoles: where the serial console is (v1 5.8), what it printed (1.4).
 
 The driver knows the console, and only the engine holds the driver, so the
 URL comes from a synchronous engine call. The URL is the driver's own (the
@@ -89,3 +89,43 @@ def get_console(
             reason=f"its node's serial console is of type {actual}",
         )
     return {"protocol": PROTOCOL, "type": actual, "url": url}
+
+
+def get_console_log(
+    ctx: mogan_context.RequestContext,
+    engine: engine_rpcapi.EngineAPI,
+    heartbeat_interval: float,
+    server: models.Server,
+    length: int | None,
+) -> str:
+    """The last ``length`` lines (all the driver keeps when None) of its output.
+
+    Any server with a node has output, a building one too (its deploy).
+
+    Raises:
+        ConsoleUnavailable: the server has no node, or the driver does not
+            know it.
+        EngineUnavailable: no engine is running or none answered.
+        DriverCannot: the engine's driver keeps no console output.
+        DriverFailed: the driver failed.
+    """
+    label = exception.labelled(server.name, server.uuid)
+    if server.node_uuid is None:
+        raise exception.ConsoleUnavailable(
+            server=label, kind="log", reason="the server has no node"
+        )
+    action = f"read the console log of server {label}"
+    manage_svc.require_engine(ctx, heartbeat_interval, action)
+    try:
+        return manage_svc.call_engine(
+            action,
+            engine.get_console_log,
+            manage_svc.rpc_context(ctx),
+            server.uuid,
+            server.node_uuid,
+            length,
+        )
+    except exception.ConsoleUnavailable as err:
+        raise exception.ConsoleUnavailable(
+            server=label, kind="log", reason=err.kwargs.get("reason", err.message)
+        ) from err

@@ -218,6 +218,20 @@ EXPECTED: dict[tuple[str, str], Case] = {
         statuses(409, 409, 403, 404, 403, 403, 403, 409),
         {"protocol": "serial"},
     ),
+    # NOTE: {request} is the request that created {server}: its action.
+    ("GET", "/v1/servers/{server_uuid}/actions"): Case(
+        "/v1/servers/{server}/actions",
+        statuses(200, 200, 200, 404, 403, 403, 200, 200),
+    ),
+    ("GET", "/v1/servers/{server_uuid}/actions/{request_id}"): Case(
+        "/v1/servers/{server}/actions/{request}",
+        statuses(200, 200, 200, 404, 403, 403, 200, 200),
+    ),
+    # NOTE: {server} has no node: its console log is a 409 too.
+    ("GET", "/v1/servers/{server_uuid}/console_log"): Case(
+        "/v1/servers/{server}/console_log",
+        statuses(409, 409, 403, 404, 403, 403, 403, 409),
+    ),
     # NOTE: the list reads the (empty) fake fleet; adopting needs an engine,
     # and none runs here: the admin passes the policy and gets a 409. The
     # system admin has no project and names none for the server: 400.
@@ -420,6 +434,7 @@ def resources(client, database) -> dict[str, str]:
         "node": "policy-node",
         "group": group.json()["uuid"],
         "server": server.json()["uuid"],
+        "request": server.headers["x-openstack-request-id"],
         "public_image": public_image.json()["uuid"],
         "shared_network": shared.json()["uuid"],
         "private_image": image.json()["uuid"],

@@ -249,7 +249,12 @@ def set_lock_state(
 ) -> None:
     """Lock or unlock a server."""
     _authorize(ctx, "mogan:server:set_lock_state", server_uuid)
-    server_svc.set_lock(ctx, server_uuid, body.target)
+    server_svc.set_lock(
+        ctx,
+        server_uuid,
+        body.target,
+        keep_actions=state.server_backends().bounds.actions_per_server,
+    )
 
 
 @router.route(
