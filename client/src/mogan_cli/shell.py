@@ -36,6 +36,7 @@ from mogan_cli.commands import (
     quota,
     server,
     server_action,
+    server_event,
     server_group,
 )
 from mogan_cli.v1 import client as v1_client
@@ -84,6 +85,9 @@ COMMANDS: dict[str, type[command.Command]] = {
     "server manage": manageable_server.ManageServer,
     "manageable server list": manageable_server.ListManageableServer,
     "console url show": console.ShowConsoleUrl,
+    "console log show": console.ShowConsoleLog,
+    "server event list": server_event.ListServerEvent,
+    "server event show": server_event.ShowServerEvent,
     "server group create": server_group.CreateServerGroup,
     "server group list": server_group.ListServerGroup,
     "server group show": server_group.ShowServerGroup,

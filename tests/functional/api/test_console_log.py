@@ -62,7 +62,7 @@ def server(world, engine_factory, api) -> dict:
 
 class TestConsoleLog:
     def test_owner_reads_the_boot_and_cloud_init_lines(self, api, world, server):
-        """The fake node's deploy, boot and cloud-init lines, as the driver keeps them."""
+        """The fake node's deploy, boot and cloud-init lines, as the driver has them."""
         resp = _log(api, server["uuid"])
         assert resp.status_code == 200, resp.text
         output = resp.json()["output"]

@@ -105,14 +105,14 @@ class TestCreate:
         assert action["request_id"] == built["request_id"]
         assert action["user_id"] == MEMBER.user_id
         assert action["project_id"] == MEMBER.project_id
-        assert [
+        assert _events(action) == [
             ("schedule", 1, "Success"),
             ("lock_node", 1, "Success"),
             ("bind_networks", 1, "Success"),
             ("config_drive", 1, "Success"),
             ("deploy", 1, "Success"),
             ("active", 1, "Success"),
-        ] == _events(action)
+        ]
         node_name = world.node(built["node"]).name
         assert {node_name} == {e["node"] for e in action["events"]}
         assert all(e["max_attempts"] == 3 for e in action["events"])
@@ -128,7 +128,7 @@ class TestCreate:
             assert "traceback" not in event
 
     def test_list_is_newest_first_and_pages(self, api, built):
-        """Lock then unlock: the list is unlock, lock, create; limit and marker page it."""
+        """Lock, unlock: listed unlock, lock, create; limit and marker page it."""
         lock = _lock(api, built["uuid"], True)
         unlock = _lock(api, built["uuid"], False)
         resp = _actions(api, built["uuid"])
@@ -166,7 +166,7 @@ class TestCreate:
         ],
     )
     def test_bad_paging_is_a_400_naming_the_field(self, api, built, params, field):
-        """limit is 1..1000 and marker a request id: anything else is a 400."""
+        """Limit is 1..1000 and marker a request id: anything else is a 400."""
         resp = _actions(api, built["uuid"], **params)
         assert resp.status_code == 400, resp.text
         assert field in resp.text
@@ -195,7 +195,7 @@ class TestFailures:
         assert ("reschedule", 1, "Success") in events
         assert ("deploy", 2, "Error") in events
         assert ("reschedule", 2, "Success") in events
-        assert ("schedule", 3, "Error") == events[-1]
+        assert events[-1] == ("schedule", 3, "Error")
         deploys = [e for e in action["events"] if e["event"] == "deploy"]
         names = {world.node(n).name for n in nodes}
         assert names == {e["node"] for e in deploys}
@@ -204,8 +204,9 @@ class TestFailures:
         )
         owner = _action(api, uuid, request_id, MEMBER).json()
         owner_deploys = [e for e in owner["events"] if e["event"] == "deploy"]
-        assert ["deploy failed", "deploy failed"] == [
-            e["details"] for e in owner_deploys
+        assert [e["details"] for e in owner_deploys] == [
+            "deploy failed",
+            "deploy failed",
         ]
         for event in owner["events"]:
             assert "traceback" not in event
@@ -232,7 +233,7 @@ class TestFailures:
 
 
 class TestLifecycle:
-    def test_power_rebuild_and_delete_are_recorded(self, api, world, built):
+    def test_power_rebuild_and_delete_are_recorded(self, api, built):
         """Each action finishes Success; the deleted server's actions stay readable."""
         off = _power(api, built["uuid"], "off")
         assert _finished(api, built["uuid"], off)["result"] == "Success"
@@ -254,8 +255,11 @@ class TestLifecycle:
         assert "teardown" in [e["event"] for e in deleted["events"]]
         for persona in (ADMIN, MEMBER):
             listed = _actions(api, built["uuid"], persona).json()["actions"]
-            assert ["delete", "rebuild", "power_off", "create"] == [
-                a["action"] for a in listed
+            assert [a["action"] for a in listed] == [
+                "delete",
+                "rebuild",
+                "power_off",
+                "create",
             ]
         assert _actions(api, built["uuid"], OTHER).status_code == 404
 

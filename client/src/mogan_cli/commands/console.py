@@ -1,4 +1,8 @@
-"""``mogan console url show``: where a server's serial console is.
+"""``mogan console url show`` and ``console log show``: a server's serial console.
+
+``console log show`` prints the node's recent serial output (boot and
+cloud-init lines) as it is, for scripts and eyes alike; it needs API
+version 1.4, and a driver that keeps output (Ironic does not: 409).
 
 The URL is the driver's (Mogan runs no console proxy). Without ``--type``
 the node's serial console is shown, whatever its type (v1's client sent no
@@ -7,6 +11,8 @@ type then, which the API refused).
 
 import argparse
 from typing import Any
+
+from cliff import command
 
 from mogan_cli.commands import common, server_wait
 from mogan_cli.v1 import console as v1_console
@@ -42,3 +48,31 @@ class ShowConsoleUrl(common.ShowOne):
         )
         console = mogan.consoles.get(server["uuid"], parsed_args.console_type)
         return common.show(console, FIELDS)
+
+
+class ShowConsoleLog(command.Command):
+    """Print a server's recent serial console output."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """The server and, optionally, how many lines."""
+        parser = super().get_parser(prog_name)
+        server_wait.server_argument(parser, "Server (name or UUID)")
+        parser.add_argument(
+            "--lines",
+            metavar="<n>",
+            type=int,
+            help="Only the last <n> lines (1 to 10000; default: all the driver keeps)",
+        )
+        server_wait.all_projects_option(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Find the server and print its output."""
+        mogan = common.client(self)
+        server = mogan.servers.find(
+            parsed_args.server, all_projects=parsed_args.all_projects
+        )
+        output = mogan.consoles.log(server["uuid"], parsed_args.lines)
+        self.app.stdout.write(output)
+        if output and not output.endswith("\n"):
+            self.app.stdout.write("\n")

@@ -4,7 +4,10 @@ The ``<server>`` arguments, running an action on each named server with
 failures reported on standard error, and ``--wait``: polling until the
 servers settle, printing their status changes and the elapsed seconds on
 standard error, and failing (exit 1, with the server's fault message) when
-one ends in error or does not settle within ``--timeout`` seconds.
+one ends in error or does not settle within ``--timeout`` seconds. While a
+server is in transition the line shows its phase, read from its newest
+action's events (``building: deploying on gold-02, attempt 2/3``); an API
+older than 1.4 shows the status alone.
 
 What must not live here: commands (``server`` and ``server_action`` hold
 them) and anything of how a server is displayed.
@@ -17,8 +20,9 @@ from cliff import command
 
 from mogan_cli import exceptions
 from mogan_cli.commands import common
-from mogan_cli.v1 import base
+from mogan_cli.v1 import base, server_event
 from mogan_cli.v1 import client as v1_client
+from mogan_cli.v1 import server as v1_server
 
 DEFAULT_TIMEOUT = 1800.0
 
@@ -60,6 +64,33 @@ def wait_options(parser: argparse.ArgumentParser, until: str) -> None:
     )
 
 
+class Phases:
+    """The phase of one server's newest action, while the API can tell it.
+
+    Args:
+        mogan: the library client.
+        server_uuid: the server waited for.
+    """
+
+    def __init__(self, mogan: v1_client.Client, server_uuid: str) -> None:
+        """Ask about ``server_uuid`` through ``mogan``."""
+        self.mogan = mogan
+        self.server_uuid = server_uuid
+        self.available = True
+
+    def now(self) -> str | None:
+        """The phase (``deploying``), or None; an API that cannot tell stops it."""
+        if not self.available:
+            return None
+        try:
+            return server_event.phase(self.mogan.server_events.latest(self.server_uuid))
+        except exceptions.ClientError:
+            # NOTE: an API before 1.4, or a version pinned older: the
+            # status alone will do.
+            self.available = False
+            return None
+
+
 class Waiter:
     """Shows a wait's progress on the command's standard error.
 
@@ -93,15 +124,18 @@ class Waiter:
         """
         label = server.get("name") or server["uuid"]
         last: list[str | None] = [None]
+        phases = Phases(mogan, server["uuid"])
 
         def progress(seen: base.Resource, elapsed: float) -> None:
             status = str(seen.get("status"))
-            line = f"Server {label}: {status} ({elapsed:.0f}s)"
+            phase = phases.now() if status in v1_server.TRANSITIONAL else None
+            shown = f"{status}: {phase}" if phase else status
+            line = f"Server {label}: {shown} ({elapsed:.0f}s)"
             if self.tty:
                 self.stderr.write(f"\r{line}\x1b[K")
-            elif status != last[0]:
+            elif shown != last[0]:
                 self.stderr.write(line + "\n")
-            last[0] = status
+            last[0] = shown
             self.stderr.flush()
 
         try:

@@ -23,6 +23,7 @@ from mogan_cli.v1 import (
     node,
     quota,
     server,
+    server_event,
     server_group,
 )
 
@@ -51,6 +52,7 @@ class Client:
         self.manageable_servers = manageable_server.ManageableServerManager(api)
         self.consoles = console.ConsoleManager(api)
         self.quotas = quota.QuotaManager(api)
+        self.server_events = server_event.ServerEventManager(api)
 
     def close(self) -> None:
         """Release the HTTP client's connections."""

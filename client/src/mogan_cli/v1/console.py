@@ -1,8 +1,9 @@
-"""Server consoles (``POST /v1/servers/{uuid}/remote_consoles``)."""
+"""Server consoles: the URL (``POST .../remote_consoles``) and output (1.4)."""
 
 from mogan_cli.v1 import base
 
 PROTOCOL = "serial"
+LOG_VERSION = "1.4"
 TYPES = ("serial", "shellinabox", "socat")
 
 
@@ -21,3 +22,16 @@ class ConsoleManager(base.Manager):
         if console_type is not None:
             body["type"] = console_type
         return dict(self.api.post(f"/v1/servers/{server_uuid}/remote_consoles", body))
+
+    def log(self, server_uuid: str, lines: int | None = None) -> str:
+        """The server's recent serial output: the last ``lines`` lines, or all.
+
+        Needs (and sends) API version 1.4.
+        """
+        response = self.api.request(
+            "GET",
+            f"/v1/servers/{server_uuid}/console_log",
+            params={"length": lines},
+            min_version=LOG_VERSION,
+        )
+        return str(response.json()["output"])

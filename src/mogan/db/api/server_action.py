@@ -86,19 +86,18 @@ def admin_error(error: dict[str, Any]) -> str | None:
 def create(
     session: orm.Session, values: dict[str, Any], *, keep: int
 ) -> models.ServerAction:
-    """Record an action; drop the server's oldest finished ones past ``keep``."""
+    """Record an action; drop finished ones older than the newest ``keep``."""
     action = models.ServerAction(**values)
     session.add(action)
     session.flush()
-    ids = session.scalars(
-        sa.select(models.ServerAction.id)
-        .where(
-            models.ServerAction.server_uuid == action.server_uuid,
-            models.ServerAction.finished_at.is_not(None),
-        )
+    older = (
+        sa.select(models.ServerAction.id, models.ServerAction.finished_at)
+        .where(models.ServerAction.server_uuid == action.server_uuid)
         .order_by(models.ServerAction.id.desc())
-        .offset(max(keep - 1, 0))
-    ).all()
+        .offset(keep)
+    )
+    # NOTE: an unfinished action is never dropped: the engine still records on it.
+    ids = [row.id for row in session.execute(older) if row.finished_at is not None]
     if ids:
         session.execute(
             sa.delete(models.ServerActionEvent).where(
