@@ -4,8 +4,9 @@
 ironic`` pointed at this test process's real standalone Ironic (fake
 hardware). Everything is driven over Mogan's HTTP API and checked on the
 Ironic side through Ironic's API: a server through create, power off and
-on, rebuild and delete; a deploy failure; maintenance; adoption; the
-serial console URL.
+on, rebuild and delete (with its actions, and the 409 for a console log
+Ironic does not keep); a deploy failure; maintenance; adoption; the serial
+console URL.
 """
 
 import pathlib
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.services
 TIMEOUT = 90.0
 SYNC_INTERVAL = 2
 V12 = {"OpenStack-API-Version": "baremetal-compute 1.2"}
+V14 = {"OpenStack-API-Version": "baremetal-compute 1.4"}
 
 
 class Mogan:
@@ -196,6 +198,18 @@ class TestServerOnIronic:
             f"/v1/servers/{server}/remote_consoles", json={"protocol": "serial"}
         )
         assert console.status_code == 409, console.text
+        # NOTE: Ironic keeps no console output (it has no API for it).
+        log = mogan.client.get(f"/v1/servers/{server}/console_log", headers=V14)
+        assert log.status_code == 409, log.text
+        assert log.json()["code"] == "mogan.driver.unsupported"
+        assert "driver ironic cannot show a console log" in log.text
+        actions = mogan.client.get(f"/v1/servers/{server}/actions", headers=V14)
+        assert [a["action"] for a in actions.json()["actions"]] == [
+            "rebuild",
+            "power_on",
+            "power_off",
+            "create",
+        ]
 
         assert mogan.client.delete(f"/v1/servers/{server}").status_code == 204
         mogan.wait(
