@@ -7,8 +7,10 @@ tracebacks; admins see all of them.
 """
 
 import pytest
+import sqlalchemy as sa
 
 from mogan import states
+from mogan.db import models
 from tests.conftest import ADMIN, MEMBER, OTHER, READER
 from tests.functional.api import engine_support
 from tests.functional.api.engine_support import adopt, deployed_node, show, wait_for
@@ -262,6 +264,15 @@ class TestLifecycle:
                 "create",
             ]
         assert _actions(api, built["uuid"], OTHER).status_code == 404
+
+    def test_actions_outlive_purged_workflows(self, api, world, built):
+        """Finished workflow rows purged: the action and its events stay."""
+        before = _finished(api, built["uuid"], built["request_id"])
+        with world.db.transaction() as session:
+            session.execute(sa.delete(models.Workflow))
+        after = _action(api, built["uuid"], built["request_id"], ADMIN).json()
+        assert before == after
+        assert len(after["events"]) == 6
 
     def test_adoption_is_recorded(self, world, engine_factory, api):
         """Adopting a deployed node records a finished ``manage`` action."""
