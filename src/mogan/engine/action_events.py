@@ -148,18 +148,14 @@ def _after_step(
     now = _now()
     with deps.db.transaction() as session:
         node = action_db.node_name(session, ctx.state.get("node_uuid"))
-        common: dict[str, Any] = {
-            "node": node,
-            "keep": _keep(deps),
-            **_attempt(deps, snap),
-        }
+        common: dict[str, Any] = {"keep": _keep(deps), **_attempt(deps, snap)}
         for server_uuid in _servers(snap):
             action = action_db.latest_open(session, server_uuid, actions)
             if action is None:
                 continue
             if not ends:
                 row = action_db.begin_event(
-                    session, action, name, at=started_at, **common
+                    session, action, name, at=started_at, node=node, **common
                 )
                 if retried:
                     row.traceback = action_db.clip(
@@ -176,8 +172,23 @@ def _after_step(
                 started_at=started_at,
                 details=action_db.public_error(error, name) if failed else None,
                 traceback=action_db.admin_error(error) if failed else None,
+                node=_placed_on(session, snap, server_uuid) or node,
                 **common,
             )
+
+
+def _placed_on(
+    session: orm.Session, snap: workflow.Snapshot, server_uuid: str
+) -> str | None:
+    """Where a ``schedule`` placed the server (its row's node), else None.
+
+    Recorded with the step: the build may finish the action before the
+    schedule workflow's own finish is recorded.
+    """
+    if snap.kind != "schedule":
+        return None
+    server = _server(session, server_uuid)
+    return server.node if server is not None else None
 
 
 # ---------------------------------------------------------------- finish
@@ -209,7 +220,7 @@ def _closing_event(
     server: models.Server | None,
     ok: bool,
 ) -> None:
-    """A build's ``active`` or ``reschedule``; a schedule's failure or node."""
+    """A build's ``active`` or ``reschedule``; a schedule's failure."""
     deps, snap = ctx.deps, ctx.workflow
     now = _now()
     common: dict[str, Any] = {"keep": _keep(deps), **_attempt(deps, snap)}
@@ -253,8 +264,6 @@ def _closing_event(
             scheduled.traceback = action_db.admin_error(
                 {**described, "detail": fault.detail}
             )
-        elif server.node and not scheduled.node:
-            scheduled.node = server.node
 
 
 def _finish_action(

@@ -39,10 +39,12 @@ class ServerAction(Base):
     # NOTE: shown to the server's owner: never node names or driver output.
     message: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
 
+    # NOTE: by start: a schedule's event is written when its step ends,
+    # after the build it started may have recorded its first steps.
     events: orm.Mapped[list["ServerActionEvent"]] = orm.relationship(
         cascade="all, delete-orphan",
         passive_deletes=True,
-        order_by="ServerActionEvent.id",
+        order_by="(ServerActionEvent.started_at, ServerActionEvent.id)",
     )
 
 
