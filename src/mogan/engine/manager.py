@@ -7,6 +7,7 @@ exceptions are turned into ``mogan.exception`` classes, the only ones that
 cross the bus as themselves.
 """
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -22,11 +23,13 @@ from mogan.db import models
 from mogan.db import session as db_session
 from mogan.db.api import node as node_db
 from mogan.db.api import server as server_api_db
-from mogan.db.api import server_engine as server_db
+from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
+from mogan.engine import deps as engine_deps
 from mogan.engine import node_sync, notifications, workflow
 from mogan.placement import client as placement_client
+from mogan.services import server_state
 
 LOG = logging.getLogger(__name__)
 
@@ -44,9 +47,10 @@ class EngineManager(rpc.ManagerBase):
         1.0: ``ping``.
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
+        1.3: ``list_manageable``.
     """
 
-    target = messaging.Target(version="1.2")
+    target = messaging.Target(version="1.3")
 
     def __init__(
         self,
@@ -69,11 +73,8 @@ class EngineManager(rpc.ManagerBase):
         """What the synchronous calls act through (from ``conf`` unless given)."""
         with self._lock:
             if self._deps is None:
-                # NOTE: imported here because the service imports this module.
-                from mogan.engine import service  # noqa: PLC0415
-
                 database = db_session.Database.from_conf(self.conf)
-                self._deps = service.build_deps(self.conf, database)
+                self._deps = engine_deps.build_deps(self.conf, database)
             return self._deps
 
     def nudge(self, ctx: dict[str, Any], workflow_uuid: str) -> None:
@@ -99,6 +100,21 @@ class EngineManager(rpc.ManagerBase):
         except placement_client.PlacementError as err:
             # NOTE: only mogan.exception classes cross the bus as themselves.
             raise exception.MoganError(err.message) from err
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def list_manageable(self, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+        """The adoptable nodes of the driver, as dicts (see ``EngineAPI``)."""
+        del ctx
+        manageable = driver_caps.require(
+            self.deps.driver, driver_base.ManageInterface, ADOPT
+        )
+        try:
+            nodes = manageable.list_manageable()
+        except driver_base.DriverError as err:
+            raise exception.DriverFailed(node="(any)", reason=err.message) from err
+        return [
+            {**dataclasses.asdict(node), "ports": list(node.ports)} for node in nodes
+        ]
 
     # ------------------------------------------------------------ console
 
@@ -237,7 +253,7 @@ def _check_row(deps: workflow.Deps, node: driver_base.ManageableNode) -> None:
         NodeNotManageable: a server of Mogan holds the node.
     """
     with deps.db.transaction(readonly=True) as session:
-        row = server_db.get_node(session, node.uuid)
+        row = node_db.find(session, node.uuid)
         synced = row is not None and bool(row.placement_rc)
         held_by = row.server_uuid if row is not None else None
     if not synced:
@@ -247,7 +263,7 @@ def _check_row(deps: workflow.Deps, node: driver_base.ManageableNode) -> None:
             # NOTE: the periodic sync may have won the race; the row decides.
             LOG.info("node %s not synced for adoption", node.uuid, exc_info=True)
         with deps.db.transaction(readonly=True) as session:
-            row = server_db.get_node(session, node.uuid)
+            row = node_db.find(session, node.uuid)
             synced = row is not None and bool(row.placement_rc)
         if not synced:
             raise exception.NodeNotManageable(
@@ -356,8 +372,8 @@ def _record(
     if node.image_source and image_uuid is None:
         system_metadata["image_source"] = node.image_source
     with deps.db.transaction() as session:
-        row = server_db.get_node(session, node.uuid)
-        if not server_api_db.take_node(session, node.uuid, server_uuid):
+        row = node_db.find(session, node.uuid)
+        if not server_state.take_node(session, node.uuid, server_uuid):
             raise exception.NodeNotManageable(
                 node=node.uuid, reason="another server took it meanwhile"
             )
@@ -385,22 +401,10 @@ def _record(
                 "request_id": uuidutils.generate_uuid(),
             },
         )
-        server_db.replace_nics(
-            session,
-            server_uuid,
-            [
-                {
-                    "port_id": nic.port_id,
-                    "network_id": nic.network_id,
-                    "mac_address": nic.mac_address,
-                    "fixed_ips": nic.fixed_ips,
-                }
-                for nic in nics
-            ],
-        )
+        server_state.set_nics(session, server_uuid, nics)
         node_db.mark_allocated(session, {node.uuid: server_uuid})
         return notifications.server_payload(
-            server, server_db.nics(session, server_uuid)
+            server, nic_db.get_all(session, server_uuid)
         )
 
 

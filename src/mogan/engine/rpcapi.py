@@ -1,8 +1,14 @@
-"""Client side of the engine's RPC API: the only engine module others import."""
+"""Client side of the engine's RPC API: the only engine module others import.
 
+``EngineAPI`` implements ``mogan.services.engine_calls.Engine``, the calls
+the services need; the composition roots inject it.
+"""
+
+import dataclasses
 from typing import Any
 
 from mogan import rpc
+from mogan.drivers import models as driver_models
 
 # NOTE: seconds the API waits for the synchronous calls; an adoption does a
 # few Placement and driver round trips, a console one (or a short wait).
@@ -17,6 +23,7 @@ class EngineAPI(rpc.RPCAPIBase):
         1.0: ``ping``.
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
+        1.3: ``list_manageable``.
 
     The synchronous calls raise ``mogan.exception`` errors as themselves
     (use ``err.message``: ``str(err)`` carries the remote traceback) and
@@ -24,7 +31,7 @@ class EngineAPI(rpc.RPCAPIBase):
     """
 
     TOPIC = rpc.ENGINE_TOPIC
-    VERSION = "1.2"
+    VERSION = "1.3"
 
     def nudge(self, ctx: dict[str, object], workflow_uuid: str) -> None:
         """Tell some engine that ``workflow_uuid`` is due (cast; may be lost).
@@ -67,6 +74,27 @@ class EngineAPI(rpc.RPCAPIBase):
             ctx, "manage_server", request=request
         )
         return adopted
+
+    def list_manageable(
+        self, ctx: dict[str, Any], timeout: float = CONSOLE_TIMEOUT
+    ) -> list[driver_models.ManageableNode]:
+        """The nodes the engine's driver reports as adoptable (any order).
+
+        Raises:
+            DriverCannot: the engine's driver cannot adopt nodes.
+            DriverFailed: the driver could not list its nodes.
+        """
+        listed: list[dict[str, Any]] = self._client.prepare(
+            timeout=timeout, version="1.3"
+        ).call(ctx, "list_manageable")
+        fields = {f.name for f in dataclasses.fields(driver_models.ManageableNode)}
+        return [
+            driver_models.ManageableNode(
+                **{k: v for k, v in node.items() if k in fields and k != "ports"},
+                ports=tuple(node.get("ports") or ()),
+            )
+            for node in listed
+        ]
 
     def get_console(
         self,

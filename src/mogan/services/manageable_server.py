@@ -1,8 +1,7 @@
 """Manageable servers (v1 section 1.13): adopting nodes deployed outside Mogan.
 
-Listing only reads the driver, so the API asks a driver of its own (loaded
-from the same configuration as the engine's); the list then answers even
-when no engine runs. Adopting is a synchronous engine call
+Only the engine holds a driver, so the list of adoptable nodes comes from
+the engine over RPC (``Engine.list_manageable``), as adopting does
 (``EngineAPI.manage_server``: the engine claims the node in Placement, binds
 ports, adopts through the driver, writes the server and sends
 ``server.manage.end``). This module checks what the API can check first:
@@ -12,36 +11,22 @@ rather than a timeout.
 
 Adopted servers have no flavor (``flavor_uuid`` null): the node was not
 scheduled from one, and several flavors may ask for its resource class.
-Quota: there is no server quota yet; an adopted server will be charged to
-its project's quota once quotas exist, as a created one will.
 
-``require_engine``, ``call_engine`` and ``rpc_context`` serve every
-synchronous engine call of the API (consoles too). What must not live here:
-anything that changes the node, its claim or its ports (the engine's).
+What must not live here: anything that changes the node, its claim or its
+ports (the engine's).
 """
 
 import dataclasses
-import datetime
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-import oslo_messaging as messaging
 from oslo_utils import uuidutils
 
 from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import server as server_db
-from mogan.drivers import base as driver_base
-from mogan.drivers import capabilities as driver_caps
-from mogan.engine import rpcapi as engine_rpcapi
+from mogan.drivers import models as driver_models
 from mogan.network import base as network_base
-
-# NOTE: as the engine's own rule (engine.steps.STALE_HEARTBEATS): an engine
-# silent for this many heartbeats is dead.
-STALE_HEARTBEATS = 3
-
-T = TypeVar("T")
+from mogan.services import engine_calls
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,61 +41,23 @@ class ManageRequest:
     networks: list[str] = dataclasses.field(default_factory=list)
 
 
-def rpc_context(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    """The caller's context as RPC calls carry it."""
-    return {
-        "request_id": ctx.request_id,
-        "user_id": ctx.user_id,
-        "project_id": ctx.project_id,
-        "roles": ctx.roles,
-    }
-
-
-def require_engine(
-    ctx: mogan_context.RequestContext, heartbeat_interval: float, action: str
-) -> None:
-    """Fail fast when no engine is alive to answer a synchronous call.
+def get_all(
+    ctx: mogan_context.RequestContext,
+    engine: engine_calls.Engine,
+    heartbeat_interval: float,
+) -> list[driver_models.ManageableNode]:
+    """The nodes that may be adopted, as the engine's driver reports them, by name.
 
     Raises:
-        EngineUnavailable: no engine heart-beat recently.
-    """
-    seen_since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
-        seconds=STALE_HEARTBEATS * heartbeat_interval
-    )
-    with ctx.database.transaction(readonly=True) as session:
-        alive = server_db.live_engines(session, seen_since)
-    if not alive:
-        raise exception.EngineUnavailable(
-            action=action, reason="no mogan-engine is running"
-        )
-
-
-def call_engine(action: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Make a synchronous engine call; a timeout means no engine answered.
-
-    Raises:
-        EngineUnavailable: no engine answered in time.
-    """
-    try:
-        return call(*args, **kwargs)
-    except messaging.MessagingTimeout as err:
-        raise exception.EngineUnavailable(
-            action=action, reason=f"no engine answered in time ({err})"
-        ) from err
-
-
-def get_all(driver: driver_base.Driver) -> list[driver_base.ManageableNode]:
-    """The nodes that may be adopted, as the driver reports them, by name.
-
-    Raises:
-        DriverCannot: the driver has no adoption interface.
+        EngineUnavailable: no engine is running or none answered.
+        DriverCannot: the engine's driver has no adoption interface.
         DriverFailed: the driver could not list its nodes.
     """
-    manageable = driver_caps.require(driver, driver_base.ManageInterface, "adopt nodes")
-    try:
-        nodes = manageable.list_manageable()
-    except driver_base.DriverError as err:
-        raise exception.DriverFailed(node="(any)", reason=err.message) from err
+    action = "list manageable nodes"
+    engine_calls.require_engine(ctx, heartbeat_interval, action)
+    nodes = engine_calls.call_engine(
+        action, engine.list_manageable, engine_calls.rpc_context(ctx)
+    )
     return sorted(nodes, key=lambda n: (n.name, n.uuid))
 
 
@@ -140,7 +87,7 @@ def _check_networks(
 
 def manage(
     ctx: mogan_context.RequestContext,
-    engine: engine_rpcapi.EngineAPI,
+    engine: engine_calls.Engine,
     networks: network_base.NetworkBackend,
     heartbeat_interval: float,
     request: ManageRequest,
@@ -172,12 +119,12 @@ def manage(
         )
     _check_networks(ctx, networks, project_id, request.networks)
     action = f"adopt node {request.node}"
-    require_engine(ctx, heartbeat_interval, action)
+    engine_calls.require_engine(ctx, heartbeat_interval, action)
     server_uuid = uuidutils.generate_uuid()
-    call_engine(
+    engine_calls.call_engine(
         action,
         engine.manage_server,
-        rpc_context(ctx),
+        engine_calls.rpc_context(ctx),
         {
             "server_uuid": server_uuid,
             "node": request.node,
