@@ -209,7 +209,7 @@ class BindNetworks(workflow.Step):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Bind every requested network (idempotent in the backend)."""
-        networks = workflow_args.BuildArgs.model_validate(ctx.args).networks
+        networks = self.net_ids(ctx)
         with ctx.deps.db.transaction() as session:
             node = node_db.find(session, ctx.state["node_uuid"])
             ports = list(node.ports) if node else []
@@ -220,11 +220,16 @@ class BindNetworks(workflow.Step):
         rctx = ctx.request_context()
         rows = []
         for net, mac in zip(networks, ports, strict=False):
-            nic = ctx.deps.network.bind(rctx, ctx.server_uuid, net["net_id"], mac)
+            nic = ctx.deps.network.bind(rctx, ctx.server_uuid, net, mac)
             rows.append(nic)
         with ctx.deps.db.transaction() as session:
             server_state.set_nics(session, ctx.server_uuid, rows)
         return workflow.DONE
+
+    def net_ids(self, ctx: workflow.StepContext) -> list[str]:
+        """The networks to bind, one per port in the node's port order."""
+        build = workflow_args.BuildArgs.model_validate(ctx.args)
+        return [net["net_id"] for net in build.networks]
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
         """Release every port of the server and forget its NICs."""

@@ -17,7 +17,7 @@ from mogan import states
 from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
-from mogan.engine import build, steps, workflow
+from mogan.engine import adopt, build, steps, workflow
 from mogan.services import server_state, workflow_args
 
 LOG = logging.getLogger(__name__)
@@ -387,5 +387,6 @@ def all_flows() -> dict[str, workflow.Flow]:
         DeleteFlow(),
         PowerFlow(),
         RebuildFlow(),
+        adopt.AdoptFlow(),
     ]
     return {flow.kind: flow for flow in flows}

@@ -42,10 +42,10 @@ class Engine(Protocol):
     ) -> list[driver_models.ManageableNode]:
         """The nodes the engine's driver reports as adoptable."""
 
-    def manage_server(
-        self, ctx: dict[str, Any], request: dict[str, Any]
-    ) -> dict[str, str]:
-        """Adopt a deployed node as a new server (``{"uuid": ...}``)."""
+    def get_manageable(
+        self, ctx: dict[str, Any], node: str
+    ) -> driver_models.ManageableNode:
+        """The adoptable node named (or numbered) ``node``."""
 
 
 def rpc_context(ctx: mogan_context.RequestContext) -> dict[str, Any]:

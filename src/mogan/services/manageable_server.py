@@ -1,13 +1,15 @@
 """Manageable servers (v1 section 1.13): adopting nodes deployed outside Mogan.
 
-Only the engine holds a driver, so the list of adoptable nodes comes from
-the engine over RPC (``Engine.list_manageable``), as adopting does
-(``EngineAPI.manage_server``: the engine claims the node in Placement, binds
-ports, adopts through the driver, writes the server and sends
-``server.manage.end``). This module checks what the API can check first:
-who the server will belong to, that the networks are that project's to use,
-and that an engine is alive, so a stopped engine is a quick, clear error
-rather than a timeout.
+Only the engine holds a driver, so the adoptable nodes come from the engine
+over RPC (``Engine.list_manageable``, ``Engine.get_manageable``). Adopting
+writes the server (``adopting``, on its node) and an ``adopt`` workflow in
+one transaction and nudges an engine, which claims the node in Placement,
+binds its ports, records the server in the driver and sends
+``server.manage.end`` (see ``mogan.engine.adopt``). This module checks what
+can be checked first, so the usual refusals are immediate: who the server
+will belong to, that the networks are that project's to use, that an
+engine is alive, that the node may be adopted and has enough ports, and
+that no server of Mogan holds it.
 
 Adopted servers have no flavor (``flavor_uuid`` null): the node was not
 scheduled from one, and several flavors may ask for its resource class.
@@ -19,14 +21,18 @@ ports (the engine's).
 import dataclasses
 
 from oslo_utils import uuidutils
+from sqlalchemy import orm
 
 from mogan import context as mogan_context
-from mogan import exception
+from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
 from mogan.drivers import models as driver_models
 from mogan.network import base as network_base
-from mogan.services import engine_calls
+from mogan.services import engine_calls, workflow_args
+
+MANAGED_KEY = "managed_server"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +91,22 @@ def _check_networks(
             )
 
 
+def _check_free(session: orm.Session, node: driver_models.ManageableNode) -> None:
+    """No server of Mogan holds the node (or is being adopted onto it).
+
+    Raises:
+        NodeNotManageable: a server holds it (names the server).
+    """
+    row = node_db.find(session, node.uuid)
+    holder = row.server_uuid if row is not None else None
+    if holder is None:
+        holder = server_db.uuid_on_node(session, node.uuid)
+    if holder is not None:
+        raise exception.NodeNotManageable(
+            node=node.uuid, reason=f"server {holder} holds it"
+        )
+
+
 def manage(
     ctx: mogan_context.RequestContext,
     engine: engine_calls.Engine,
@@ -92,14 +114,17 @@ def manage(
     heartbeat_interval: float,
     request: ManageRequest,
 ) -> models.Server:
-    """Adopt a deployed node as a new server of ``request.project_id``.
+    """Start adopting a deployed node as a new server of ``request.project_id``.
 
     The server belongs to the given project (the caller's when none is
-    given) and to the calling user. It is ACTIVE, or STOPPED when the node
-    is powered off, at once: nothing is deployed.
+    given) and to the calling user. It is ``adopting`` until the engine's
+    ``adopt`` workflow has claimed the node, bound its networks and
+    recorded the server in the driver; then ACTIVE, or STOPPED when the
+    node is powered off (nothing is deployed). A failure leaves it in
+    ``error`` with the fault.
 
     Returns:
-        The new server.
+        The new server, ``adopting``.
 
     Raises:
         InvalidParameter: a network the project may not use, or more
@@ -107,8 +132,9 @@ def manage(
             none and named none).
         NetworkNotFound: no such network.
         NodeNotFound: the driver knows no such node.
-        NodeNotManageable: the node may not be adopted (the message says why).
-        Conflict: the node is busy; try again.
+        NodeNotManageable: the node may not be adopted (the message says
+            why), or a server of Mogan holds it.
+        DriverCannot: the engine's driver cannot adopt nodes.
         EngineUnavailable: no engine is running or none answered.
     """
     project_id = request.project_id or ctx.project_id
@@ -120,21 +146,53 @@ def manage(
     _check_networks(ctx, networks, project_id, request.networks)
     action = f"adopt node {request.node}"
     engine_calls.require_engine(ctx, heartbeat_interval, action)
-    server_uuid = uuidutils.generate_uuid()
-    engine_calls.call_engine(
-        action,
-        engine.manage_server,
-        engine_calls.rpc_context(ctx),
-        {
-            "server_uuid": server_uuid,
-            "node": request.node,
-            "name": request.name,
-            "description": request.description,
-            "metadata": dict(request.metadata),
-            "project_id": project_id,
-            "user_id": ctx.user_id or "",
-            "networks": list(request.networks),
-        },
+    node = engine_calls.call_engine(
+        action, engine.get_manageable, engine_calls.rpc_context(ctx), request.node
     )
-    with ctx.database.transaction(readonly=True) as session:
-        return server_db.get(session, server_uuid)
+    if len(request.networks) > len(node.ports):
+        raise exception.InvalidParameter(
+            field="networks",
+            reason=(
+                f"node {node.name} has {len(node.ports)} ports for "
+                f"{len(request.networks)} networks"
+            ),
+        )
+    with ctx.database.transaction() as session:
+        _check_free(session, node)
+        row = node_db.find(session, node.uuid)
+        server = server_db.create(
+            session,
+            {
+                "uuid": uuidutils.generate_uuid(),
+                "name": request.name,
+                "description": request.description,
+                "project_id": project_id,
+                "user_id": ctx.user_id or "",
+                "status": states.ADOPTING,
+                "power_state": node.power_state,
+                "flavor_uuid": None,
+                "image_uuid": None,
+                "availability_zone": row.availability_zone if row else None,
+                "node_uuid": node.uuid,
+                "node": node.name,
+                "affinity_zone": row.affinity_zone if row else None,
+                "failure_domains": dict(row.failure_domains or {}) if row else {},
+                "extra": dict(request.metadata),
+                "partitions": {},
+                "system_metadata": {MANAGED_KEY: "True"},
+                "request_id": uuidutils.generate_uuid(),
+            },
+        )
+        workflow = workflow_args.start(
+            session,
+            workflow_args.AdoptArgs(
+                node_uuid=node.uuid,
+                resource_class=node.resource_class,
+                image_source=node.image_source,
+                networks=list(request.networks),
+            ),
+            server.uuid,
+        )
+        workflow_uuid = workflow.uuid
+    engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+    return server

@@ -136,6 +136,8 @@ class AdoptArgs(Args):
     KIND: ClassVar[Kind] = Kind.ADOPT
 
     node_uuid: str
+    resource_class: str
+    image_source: str | None = None
     networks: list[str] = pydantic.Field(default_factory=list)
 
 
@@ -168,7 +170,7 @@ class State(pydantic.BaseModel):
 class BuildState(State):
     """A build's state: the config drive and when the deploy started."""
 
-    config_drive: str | None = None
+    config_drive: dict[str, str] | None = None
     deploy_started_at: str | None = None
 
 
@@ -184,13 +186,19 @@ class PowerState(State):
     power_started_at: str | None = None
 
 
+class AdoptState(State):
+    """An adoption's state: the image the node runs, when Mogan knows it."""
+
+    image_uuid: str | None = None
+
+
 STATES: dict[Kind, type[State]] = {
     Kind.SCHEDULE: State,
     Kind.BUILD: BuildState,
     Kind.DELETE: State,
     Kind.POWER: PowerState,
     Kind.REBUILD: RebuildState,
-    Kind.ADOPT: State,
+    Kind.ADOPT: AdoptState,
 }
 
 

@@ -1,8 +1,10 @@
 """Manageable server routes (v1 section 1.13): list and adopt deployed nodes.
 
-The list comes from the engine's driver over RPC (the API loads no driver);
-adopting is a synchronous engine call. An adoption
-answers with the new server (201, ``Location`` at the server).
+The list comes from the engine's driver over RPC (the API loads no driver).
+Adopting answers at once with the new server, ``adopting`` (201,
+``Location`` at the server); the engine's ``adopt`` workflow makes it
+active (stopped when the node is powered off) or leaves it in error with
+the fault.
 """
 
 from mogan import context as mogan_context
@@ -55,7 +57,7 @@ def list_manageable_servers(
 def manage_server(
     ctx: mogan_context.RequestContext, body: schema.ManageServer
 ) -> server_schema.Server:
-    """Adopt a deployed node as a server (active, or stopped when powered off)."""
+    """Start adopting a deployed node as a server (``adopting``, then active)."""
     state.authorize(ctx, "mogan:manageable_servers:create")
     backends = state.server_backends()
     server = manage_svc.manage(

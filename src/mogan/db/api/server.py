@@ -155,6 +155,12 @@ def delete(session: orm.Session, uuid: str) -> None:
     session.execute(sa.delete(models.Server).where(models.Server.uuid == uuid))
 
 
+def uuid_on_node(session: orm.Session, node_uuid: str) -> str | None:
+    """The uuid of a server pointing at the node (adopted, building ...), if any."""
+    stmt = sa.select(models.Server.uuid).where(models.Server.node_uuid == node_uuid)
+    return session.scalars(stmt).first()
+
+
 def group_of(session: orm.Session, server_uuid: str) -> str | None:
     """The uuid of the server group the server is a member of, if any."""
     return session.scalars(
