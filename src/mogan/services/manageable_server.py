@@ -30,7 +30,8 @@ from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
 from mogan.drivers import models as driver_models
 from mogan.network import base as network_base
-from mogan.services import engine_calls, workflow_args
+from mogan.services import engine_calls, server_request, workflow_args
+from mogan.services import quota as quota_svc
 
 MANAGED_KEY = "managed_server"
 
@@ -109,8 +110,7 @@ def _check_free(session: orm.Session, node: driver_models.ManageableNode) -> Non
 
 def manage(
     ctx: mogan_context.RequestContext,
-    engine: engine_calls.Engine,
-    networks: network_base.NetworkBackend,
+    backends: server_request.Backends,
     heartbeat_interval: float,
     request: ManageRequest,
 ) -> models.Server:
@@ -131,6 +131,7 @@ def manage(
             networks than the node has ports, or no project (the caller has
             none and named none).
         NetworkNotFound: no such network.
+        OverQuota: the project holds as many servers as it may.
         NodeNotFound: the driver knows no such node.
         NodeNotManageable: the node may not be adopted (the message says
             why), or a server of Mogan holds it.
@@ -143,7 +144,8 @@ def manage(
             field="project_id",
             reason="required when the caller has no project scope",
         )
-    _check_networks(ctx, networks, project_id, request.networks)
+    engine = backends.engine
+    _check_networks(ctx, backends.networks, project_id, request.networks)
     action = f"adopt node {request.node}"
     engine_calls.require_engine(ctx, heartbeat_interval, action)
     node = engine_calls.call_engine(
@@ -157,8 +159,20 @@ def manage(
                 f"{len(request.networks)} networks"
             ),
         )
+    project_limits = backends.limits.limits(ctx.database, project_id)
+    quota_svc.prepare_locks(ctx.database, (quota_svc.SERVERS, project_id))
     with ctx.database.transaction() as session:
         _check_free(session, node)
+        # NOTE: an adopted server counts as a server of its project; it has
+        # no flavor, so no resource class is charged (as usage counts it).
+        quota_svc.servers_that_fit(
+            session,
+            project_limits,
+            project_id,
+            flavor_resources={},
+            min_count=1,
+            max_count=1,
+        )
         row = node_db.find(session, node.uuid)
         server = server_db.create(
             session,

@@ -381,6 +381,24 @@ class TestRefused:
             assert resp.status_code == 400, (body, resp.text)
             assert field in _fault(resp), (body, _fault(resp))
 
+    def test_adopting_counts_against_the_server_quota(self, world, engine_factory, api):
+        """A project at its server quota gets no adopted server (403 naming it)."""
+        node = deployed_node(world)
+        engine_factory()
+        quota = api.put(
+            f"/v1/quotas/{MEMBER.project_id}",
+            json={"quota": {"servers": 0}},
+            headers={**ADMIN.headers, "OpenStack-API-Version": "baremetal-compute 1.3"},
+        )
+        assert quota.status_code == 200, quota.text
+        resp = adopt(api, node["uuid"], project_id=MEMBER.project_id)
+        assert resp.status_code == 403, resp.text
+        assert resp.json()["code"] == "mogan.over_quota"
+        assert "servers" in _fault(resp)
+        assert api.get("/v1/servers", headers=MEMBER.headers).json()["servers"] == []
+        # The caller's own project has room: the node is adopted there.
+        assert adopted(api, node["uuid"])["status"] == states.ACTIVE
+
     def test_members_may_not_adopt(self, world, engine_factory, api):
         """Adoption is for admins."""
         node = deployed_node(world)

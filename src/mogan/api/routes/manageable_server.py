@@ -59,11 +59,9 @@ def manage_server(
 ) -> server_schema.Server:
     """Start adopting a deployed node as a server (``adopting``, then active)."""
     state.authorize(ctx, "mogan:manageable_servers:create")
-    backends = state.server_backends()
     server = manage_svc.manage(
         ctx,
-        backends.engine,
-        backends.networks,
+        state.server_backends(),
         state.conf().engine.heartbeat_interval,
         manage_svc.ManageRequest(
             name=body.name,
