@@ -18,7 +18,6 @@ from sqlalchemy import orm
 from mogan import exception, states
 from mogan.db import models
 from mogan.db.api import node as node_db
-from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import server_fault as fault_db
 from mogan.db.api import server_nic as nic_db
@@ -213,8 +212,3 @@ def clear_nics(session: orm.Session, server_uuid: str) -> None:
 def remove(session: orm.Session, server_uuid: str) -> None:
     """Delete the server row with its NICs, faults and group membership."""
     server_db.delete(session, server_uuid)
-
-
-def take_node(session: orm.Session, node_uuid: str, server_uuid: str) -> bool:
-    """Make a free node the server's (an adoption); False when it is not free."""
-    return node_lock_db.take(session, node_uuid, server_uuid)

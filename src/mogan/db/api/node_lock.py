@@ -136,17 +136,3 @@ def clear_reservations(session: orm.Session, host: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return _rowcount(result)
-
-
-def take(session: orm.Session, node_uuid: str, server_uuid: str) -> bool:
-    """Make a free node the server's (an adoption); False when it is not free.
-
-    A conditional UPDATE, so two adoptions of one node cannot both win.
-    """
-    result = session.execute(
-        sa.update(models.Node)
-        .where(models.Node.uuid == node_uuid, models.Node.server_uuid.is_(None))
-        .values(server_uuid=server_uuid)
-        .execution_options(synchronize_session=False)
-    )
-    return _rowcount(result) == 1
