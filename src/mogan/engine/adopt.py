@@ -281,7 +281,12 @@ class AdoptFlow(workflow.Flow):
         """The server stays, in error with the fault and without a node."""
         steps.unlock(ctx, session)
         server = server_db.find(session, ctx.server_uuid)
-        if server is None or server.status != states.ADOPTING:
+        if server is None:
+            return
+        if error.get("aborted") or server.status != states.ADOPTING:
+            # NOTE: deleted mid-adoption: the node was never the server's,
+            # so the delete workflow must not tear it down.
+            server_state.unplace(session, server.uuid)
             return
         if server_state.fail(
             session,

@@ -17,10 +17,13 @@ from mogan import states
 from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
+from mogan.drivers import base as driver_base
 from mogan.engine import adopt, build, steps, workflow
+from mogan.services import manageable_server as manage_svc
 from mogan.services import server_state, workflow_args
 
 LOG = logging.getLogger(__name__)
+MANAGED_KEY = manage_svc.MANAGED_KEY
 
 DELETE = workflow_args.Kind.DELETE
 POWER = workflow_args.Kind.POWER
@@ -110,7 +113,31 @@ class DeleteTeardown(steps.Teardown):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Start (once) and poll the teardown."""
+        node_uuid = ctx.state.get("node_uuid")
+        if node_uuid and not _adopted_here(ctx, node_uuid):
+            # NOTE: an adoption that never reached the driver: the node
+            # runs someone's workload and was never this server's.
+            LOG.warning(
+                "node %s not torn down: server %s never adopted it",
+                node_uuid,
+                ctx.server_uuid,
+            )
+            return workflow.DONE
         return self.run(ctx)
+
+
+def _adopted_here(ctx: workflow.StepContext, node_uuid: str) -> bool:
+    """False for a server of an adoption the driver does not record."""
+    with ctx.deps.db.transaction(readonly=True) as session:
+        server = server_db.find(session, ctx.server_uuid)
+        managed = bool(server and (server.system_metadata or {}).get(MANAGED_KEY))
+    if not managed or "teardown_started_at" in ctx.state:
+        return True
+    try:
+        instance = ctx.deps.driver.get_node(node_uuid).instance_uuid
+    except driver_base.NodeNotFound:
+        return True
+    return instance == ctx.server_uuid
 
 
 class Unbind(workflow.Step):

@@ -450,11 +450,20 @@ class TestAdoptionUndo:
         )
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
         wait_for(lambda: "server.manage.error" in notes.types(server["uuid"]))
-        # The server in error is deleted like any other; the node stays deployed.
+        # The server in error is deleted like any other; the node stays
+        # deployed, even when the server still names it (as an abandoned
+        # workflow leaves it): the driver never recorded it as this server's.
+        with world.db.transaction() as session:
+            session.execute(
+                sa.update(models.Server)
+                .where(models.Server.uuid == server["uuid"])
+                .values(node_uuid=node["uuid"])
+            )
         gone = api.delete(f"/v1/servers/{server['uuid']}", headers=ADMIN.headers)
         assert gone.status_code == 204
         wait_for(lambda: show(api, server["uuid"]).status_code == 404)
         assert world.driver.provision_state(node["uuid"]) == fake.ACTIVE
+        assert world.driver.get_node(node["uuid"]).instance_uuid is None
 
 
 class TestDriverWithoutAdoption:
@@ -466,6 +475,9 @@ class TestDriverWithoutAdoption:
         assert resp.status_code == 409, resp.text
         assert resp.json()["code"] == "mogan.driver.unsupported"
         assert _fault(resp) == "driver fake cannot adopt nodes"
+        listed = api.get(URL, headers=ADMIN.headers)
+        assert listed.status_code == 409, listed.text
+        assert listed.json()["code"] == "mogan.driver.unsupported"
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
         servers = api.get("/v1/servers", headers=ADMIN.headers).json()["servers"]
         assert servers == []
