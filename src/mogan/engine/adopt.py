@@ -27,7 +27,7 @@ from mogan.services import server_state, workflow_args
 
 LOG = logging.getLogger(__name__)
 
-ADOPT = workflow_args.Kind.ADOPT
+ADOPT = workflow_args.Kind.ADOPT.value
 ADOPT_NODES = "adopt nodes"
 # NOTE: a node sync between zeroing the reserved unit and the claim puts it
 # back; a few rounds see the claim through.

@@ -24,8 +24,8 @@ from mogan.engine import steps, workflow
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
 
-SCHEDULE = workflow_args.Kind.SCHEDULE
-BUILD = workflow_args.Kind.BUILD
+SCHEDULE = workflow_args.Kind.SCHEDULE.value
+BUILD = workflow_args.Kind.BUILD.value
 # NOTE: failures that another node would not fix: bad image, network,
 # keypair or input.
 NOT_RESCHEDULABLE = frozenset({400, 403, 404})

@@ -25,9 +25,9 @@ from mogan.services import server_state, workflow_args
 LOG = logging.getLogger(__name__)
 MANAGED_KEY = manage_svc.MANAGED_KEY
 
-DELETE = workflow_args.Kind.DELETE
-POWER = workflow_args.Kind.POWER
-REBUILD = workflow_args.Kind.REBUILD
+DELETE = workflow_args.Kind.DELETE.value
+POWER = workflow_args.Kind.POWER.value
+REBUILD = workflow_args.Kind.REBUILD.value
 
 # The transitional status the API sets for each power target, and the
 # notification action named after it.
@@ -249,7 +249,7 @@ class StartPower(workflow.Step):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Start it unless this workflow already did."""
         if "power_started_at" not in ctx.state:
-            ctx.deps.driver.start_power(ctx.state["node_uuid"], _target(ctx))
+            ctx.deps.driver.start_power(ctx.state["node_uuid"], _target(ctx).value)
             steps.mark_started(ctx, "power_started_at")
         return workflow.DONE
 
@@ -267,7 +267,7 @@ class WaitPower(workflow.Step):
             status,
             "power_started_at",
             ctx.conf.engine.power_timeout,
-            f"power {_target(ctx)}",
+            f"power {_target(ctx).value}",
         )
 
 
