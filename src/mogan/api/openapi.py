@@ -57,6 +57,9 @@ TAGS = {
 
 # NOTE: routes that wait for the engine's first node sync (503 before it).
 UNAVAILABLE_UNTIL_READY = {("POST", "/v1/servers")}
+# NOTE: reads answered by an engine over RPC: 409 when none runs, or its
+# driver cannot (writes may answer 409 anyway).
+ENGINE_READS = {("GET", "/v1/manageable_servers")}
 
 _ERROR_CONTENT = {
     "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
@@ -255,6 +258,10 @@ def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
     responses["406"] = _error("Microversion outside the supported range")
     if r.method in {"POST", "PATCH", "DELETE"} and not r.public:
         responses["409"] = _error("Conflict with the current state")
+    if (r.method, r.path) in ENGINE_READS:
+        responses["409"] = _error(
+            "No engine answered, or the engine's driver cannot do it"
+        )
     if r.body is not None:
         responses["415"] = _error(
             "The body is not sent as " + " or ".join(r.content_types)

@@ -57,7 +57,7 @@ def list_manageable_servers(
 def manage_server(
     ctx: mogan_context.RequestContext, body: schema.ManageServer
 ) -> server_schema.Server:
-    """Start adopting a deployed node as a server (``adopting``, then active)."""
+    """Start adopting a deployed node as a server (adopting, then active)."""
     state.authorize(ctx, "mogan:manageable_servers:create")
     server = manage_svc.manage(
         ctx,
