@@ -6,28 +6,63 @@ the engine fires ``done``, ``fail`` and ``error``. An event missing from the
 table is refused with ``InvalidState`` naming the state and the action.
 """
 
+import enum
+
 from mogan import exception
 
+
+class Status(enum.StrEnum):
+    """Every status a server can be in (``servers.status``)."""
+
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    ERROR = "error"
+    MAINTENANCE = "maintenance"
+    DELETED = "deleted"
+    BUILDING = "building"
+    ADOPTING = "adopting"
+    POWERING_ON = "powering-on"
+    POWERING_OFF = "powering-off"
+    SOFT_POWERING_OFF = "soft-powering-off"
+    REBOOTING = "rebooting"
+    SOFT_REBOOTING = "soft-rebooting"
+    REBUILDING = "rebuilding"
+    DELETING = "deleting"
+
+
+class PowerTarget(enum.StrEnum):
+    """What a power action asks for (``PUT /servers/{uuid}/states/power``)."""
+
+    ON = "on"
+    OFF = "off"
+    SOFT_OFF = "soft_off"
+    REBOOT = "reboot"
+    SOFT_REBOOT = "soft_reboot"
+
+
+# NOTE: plain strings (the enums' values) for columns and comparisons.
 # Stable states.
-ACTIVE = "active"
-STOPPED = "stopped"
-ERROR = "error"
-MAINTENANCE = "maintenance"
-DELETED = "deleted"
+ACTIVE = Status.ACTIVE.value
+STOPPED = Status.STOPPED.value
+ERROR = Status.ERROR.value
+MAINTENANCE = Status.MAINTENANCE.value
+DELETED = Status.DELETED.value
 # Unstable (transitional) states.
-BUILDING = "building"
-POWERING_ON = "powering-on"
-POWERING_OFF = "powering-off"
-SOFT_POWERING_OFF = "soft-powering-off"
-REBOOTING = "rebooting"
-SOFT_REBOOTING = "soft-rebooting"
-REBUILDING = "rebuilding"
-DELETING = "deleting"
+BUILDING = Status.BUILDING.value
+ADOPTING = Status.ADOPTING.value
+POWERING_ON = Status.POWERING_ON.value
+POWERING_OFF = Status.POWERING_OFF.value
+SOFT_POWERING_OFF = Status.SOFT_POWERING_OFF.value
+REBOOTING = Status.REBOOTING.value
+SOFT_REBOOTING = Status.SOFT_REBOOTING.value
+REBUILDING = Status.REBUILDING.value
+DELETING = Status.DELETING.value
 
 STABLE = frozenset({ACTIVE, STOPPED, ERROR, MAINTENANCE, DELETED})
 UNSTABLE = frozenset(
     {
         BUILDING,
+        ADOPTING,
         POWERING_ON,
         POWERING_OFF,
         SOFT_POWERING_OFF,
@@ -52,6 +87,7 @@ SOFT_REBOOT = "soft_reboot"
 REBUILD = "rebuild"
 DELETE = "delete"
 DONE = "done"
+DONE_OFF = "done_off"
 FAIL = "fail"
 ERROR_EVENT = "error"
 # NOTE: the node went into maintenance, or came out of it (back to active or
@@ -69,6 +105,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (STOPPED, START): POWERING_ON,
     (STOPPED, REBUILD): REBUILDING,
     (BUILDING, DONE): ACTIVE,
+    # NOTE: an adopted node powered off makes a stopped server.
+    (ADOPTING, DONE): ACTIVE,
+    (ADOPTING, DONE_OFF): STOPPED,
     (REBUILDING, DONE): ACTIVE,
     (POWERING_ON, DONE): ACTIVE,
     (REBOOTING, DONE): ACTIVE,
@@ -91,12 +130,12 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     **{(state, DELETE): DELETING for state in ALL - {DELETED}},
 }
 
-POWER_EVENTS = {
-    "on": START,
-    "off": STOP,
-    "soft_off": SOFT_STOP,
-    "reboot": REBOOT,
-    "soft_reboot": SOFT_REBOOT,
+POWER_EVENTS: dict[str, str] = {
+    PowerTarget.ON: START,
+    PowerTarget.OFF: STOP,
+    PowerTarget.SOFT_OFF: SOFT_STOP,
+    PowerTarget.REBOOT: REBOOT,
+    PowerTarget.SOFT_REBOOT: SOFT_REBOOT,
 }
 
 

@@ -36,6 +36,7 @@ from mogan.placement import client as placement_client
 from mogan.placement import embedded
 from mogan.scheduler import manager as scheduler_manager
 from mogan.scheduler import rpcapi as scheduler_rpcapi
+from mogan.services import workflow_args
 
 FAST = 0.02
 EXCHANGE = f"mogan-engine-tests-{uuid.uuid4().hex[:8]}"
@@ -176,19 +177,17 @@ class World:
                     )
                 )
             session.flush()
-            wf = workflow_db.create(
+            wf = workflow_args.start(
                 session,
-                kind="schedule",
-                server_uuid=None,
-                args={
-                    "server_uuids": uuids,
-                    "min_count": count if min_count is None else min_count,
-                    "flavor_uuid": self.flavor_uuid,
-                    "availability_zone": None,
-                    "project_id": "project-a",
-                    "user_id": "alice",
-                    "build_args": args,
-                },
+                workflow_args.ScheduleArgs(
+                    server_uuids=uuids,
+                    min_count=count if min_count is None else min_count,
+                    flavor_uuid=self.flavor_uuid,
+                    availability_zone=None,
+                    project_id="project-a",
+                    user_id="alice",
+                    build_args=workflow_args.BuildArgs.model_validate(args),
+                ),
             )
         return uuids, wf.uuid
 
@@ -203,9 +202,8 @@ class World:
             row = _server(session, server_uuid)
             assert row is not None
             row.status = states.next_state(row.status, event)
-            wf = workflow_db.create(
-                session, kind=kind, server_uuid=server_uuid, args=args
-            )
+            typed = workflow_args.ARGS[workflow_args.Kind(kind)]
+            wf = workflow_args.start(session, typed.model_validate(args), server_uuid)
         return wf.uuid
 
     def node(self, node_uuid: str) -> models.Node:

@@ -89,11 +89,11 @@ class TestCreate:
         wait_for(lambda: _status(world, server_uuid) == states.ACTIVE)
         ports = world.node(world.nodes[0]).ports
         with world.db.transaction() as session:
-            from mogan.db.api import server_engine  # noqa: PLC0415
+            from mogan.db.api import server_nic  # noqa: PLC0415
 
             by_mac = {
                 nic.mac_address: (nic.port_id, nic.network_id)
-                for nic in server_engine.nics(session, server_uuid)
+                for nic in server_nic.get_all(session, server_uuid)
             }
         assert sorted(by_mac) == sorted(ports)
         plugged = [

@@ -324,6 +324,11 @@ class TestAdoption:
         )
         assert resp.status_code == 201, resp.text
         server = resp.json()["uuid"]
+        assert resp.json()["status"] == states.ADOPTING
+        mogan.wait(
+            lambda: mogan.show(server)["status"] != states.ADOPTING,
+            "the adoption to finish",
+        )
         assert mogan.show(server)["status"] == states.ACTIVE
         assert ironic.node(node)["instance_uuid"] == server
         assert mogan.allocations()[server] == node

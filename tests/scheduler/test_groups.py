@@ -11,7 +11,7 @@ from mogan.db import models
 from mogan.placement import client as placement_client
 from mogan.scheduler import candidates, claims, groups
 from tests.placement import support
-from tests.scheduler.test_select_and_claim import request
+from tests.scheduler.test_select_and_claim import place, request
 
 
 def zoned_fleet(
@@ -70,13 +70,11 @@ class TestAntiAffinity:
         group = make_group(database, groups.ANTI_AFFINITY)
         zones = set()
         for _ in range(3):
-            placed = scheduler.select_and_claim(
-                {}, member_request(database, node_rc, group)
-            )
+            placed = place(scheduler, member_request(database, node_rc, group))
             zones.add(zone_of(layout, next(iter(placed.values()))))
         assert zones == {"z1", "z2", "z3"}
         with pytest.raises(exception.NoValidNode) as err:
-            scheduler.select_and_claim({}, member_request(database, node_rc, group))
+            place(scheduler, member_request(database, node_rc, group))
         assert "3 failure domain exhausted" in err.value.message
         assert "anti-affinity over affinity_zone" in err.value.message
 
@@ -91,8 +89,8 @@ class TestAntiAffinity:
                 layout,
                 next(
                     iter(
-                        scheduler.select_and_claim(
-                            {}, member_request(database, node_rc, group)
+                        place(
+                            scheduler, member_request(database, node_rc, group)
                         ).values()
                     )
                 ),
@@ -108,9 +106,7 @@ class TestAntiAffinity:
         """A multi-create into an anti-affinity group lands in three zones at once."""
         layout = zoned_fleet(driver, sync, database, node_rc, ["z1", "z2", "z3"])
         group = make_group(database, groups.ANTI_AFFINITY)
-        placed = scheduler.select_and_claim(
-            {}, member_request(database, node_rc, group, count=3)
-        )
+        placed = place(scheduler, member_request(database, node_rc, group, count=3))
         assert {zone_of(layout, n) for n in placed.values()} == {"z1", "z2", "z3"}
 
     def test_max_per_domain_at_a_hierarchy_level(
@@ -129,13 +125,11 @@ class TestAntiAffinity:
         group = make_group(
             database, groups.ANTI_AFFINITY, scope="rack", max_per_domain=2
         )
-        placed = scheduler.select_and_claim(
-            {}, member_request(database, node_rc, group, count=4)
-        )
+        placed = place(scheduler, member_request(database, node_rc, group, count=4))
         racks = [zone_of(layout, n) for n in placed.values()]
         assert sorted(racks) == ["room-a/rack-1"] * 2 + ["room-a/rack-2"] * 2
         with pytest.raises(exception.NoValidNode) as err:
-            scheduler.select_and_claim({}, member_request(database, node_rc, group))
+            place(scheduler, member_request(database, node_rc, group))
         assert "at most 2 per domain" in err.value.message
 
     def test_nodes_without_a_domain_never_take_hard_members(
@@ -146,7 +140,7 @@ class TestAntiAffinity:
         sync()
         group = make_group(database, groups.ANTI_AFFINITY)
         with pytest.raises(exception.NoValidNode):
-            scheduler.select_and_claim({}, member_request(database, node_rc, group))
+            place(scheduler, member_request(database, node_rc, group))
 
 
 class TestAffinity:
@@ -154,17 +148,13 @@ class TestAffinity:
         """Affinity: the first member picks a zone, later members follow it."""
         layout = zoned_fleet(driver, sync, database, node_rc, ["z1", "z2"], per_zone=3)
         group = make_group(database, groups.AFFINITY)
-        first = scheduler.select_and_claim(
-            {}, member_request(database, node_rc, group, count=2)
-        )
+        first = place(scheduler, member_request(database, node_rc, group, count=2))
         zones = {zone_of(layout, n) for n in first.values()}
         assert len(zones) == 1
-        second = scheduler.select_and_claim(
-            {}, member_request(database, node_rc, group)
-        )
+        second = place(scheduler, member_request(database, node_rc, group))
         assert {zone_of(layout, n) for n in second.values()} == zones
         with pytest.raises(exception.NoValidNode):
-            scheduler.select_and_claim({}, member_request(database, node_rc, group))
+            place(scheduler, member_request(database, node_rc, group))
 
     def test_a_request_larger_than_any_zone_fails_whole(
         self, scheduler, driver, sync, database, placement_api, node_rc
@@ -174,7 +164,7 @@ class TestAffinity:
         group = make_group(database, groups.AFFINITY)
         req = member_request(database, node_rc, group, count=3)
         with pytest.raises(exception.NoValidNode):
-            scheduler.select_and_claim({}, req)
+            place(scheduler, req)
         for server in req["server_uuids"]:
             assert placement_api.allocations_of(server) == {}
 
@@ -256,7 +246,7 @@ class TestGroupToken:
         """A group claim also holds the group's token on Mogan's ledger provider."""
         zoned_fleet(driver, sync, database, node_rc, ["z1"])
         group = make_group(database, groups.ANTI_AFFINITY)
-        scheduler.select_and_claim({}, member_request(database, node_rc, group))
+        place(scheduler, member_request(database, node_rc, group))
         assert placement_api.allocations_of(group) == {
             groups.LEDGER_UUID: {groups.GROUP_RC: 1}
         }

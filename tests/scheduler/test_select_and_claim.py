@@ -9,6 +9,7 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import node as node_db
 from mogan.placement import client as placement_client
+from mogan.scheduler.request import SelectRequest
 from tests.placement import support
 
 
@@ -24,6 +25,11 @@ def request(node_rc: str, count: int = 1, **extra) -> dict:
     }
 
 
+def place(scheduler, req: dict) -> dict[str, str]:
+    """``select_and_claim`` of ``req`` (the engine's typed request)."""
+    return scheduler.select_and_claim({}, SelectRequest.model_validate(req))
+
+
 class TestConcurrency:
     def test_twenty_one_concurrent_claims_on_twenty_nodes(
         self, scheduler, driver, sync, placement_api, node_rc
@@ -33,7 +39,7 @@ class TestConcurrency:
         sync()
         requests = [request(node_rc) for _ in range(21)]
         with concurrent.futures.ThreadPoolExecutor(21) as pool:
-            futures = [pool.submit(scheduler.select_and_claim, {}, r) for r in requests]
+            futures = [pool.submit(place, scheduler, r) for r in requests]
             outcomes = [f.exception() or f.result() for f in futures]
         placed = [o for o in outcomes if isinstance(o, dict)]
         failed = [o for o in outcomes if not isinstance(o, dict)]
@@ -57,9 +63,7 @@ class TestConcurrency:
         sync()
         requests = [request(node_rc, 5) for _ in range(8)]
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            results = list(
-                pool.map(lambda r: scheduler.select_and_claim({}, r), requests)
-            )
+            results = list(pool.map(lambda r: place(scheduler, r), requests))
         assert [len(r) for r in results] == [5] * 8
         assert {n for r in results for n in r.values()} == set(nodes)
 
@@ -76,14 +80,14 @@ class TestConcurrency:
         rc = placement_client.resource_class_name(node_rc)
         placement_api.claim({outsider: {node: {rc: 1}}}, "p", "u")
         with pytest.raises(exception.NoValidNode):
-            scheduler.select_and_claim({}, request(node_rc))
+            place(scheduler, request(node_rc))
         with database.transaction() as session:
             row = node_db.get(session, node)
             assert (row.allocated, row.consumer_uuid) == (True, outsider)
         placement_api.release(outsider)
         with database.transaction() as session:
             assert node_db.mark_released(session, outsider) == [node]
-        assert list(scheduler.select_and_claim({}, request(node_rc)).values()) == [node]
+        assert list(place(scheduler, request(node_rc)).values()) == [node]
 
     def test_a_resumed_request_that_fails_keeps_no_claim(
         self, scheduler, driver, sync, placement_api, node_rc
@@ -99,7 +103,7 @@ class TestConcurrency:
         placement_api.claim({first: {nodes[0]: {rc: 1}}}, "project-a", "alice")
         placement_api.claim({str(uuid.uuid4()): {nodes[1]: {rc: 1}}}, "p", "u")
         with pytest.raises(exception.NoValidNode):
-            scheduler.select_and_claim({}, req)
+            place(scheduler, req)
         assert placement_api.allocations_of(first) == {}
 
 
@@ -109,7 +113,7 @@ class TestMultiServer:
         support.enroll(driver, 3, node_rc)
         sync()
         req = request(node_rc, 3)
-        placed = scheduler.select_and_claim({}, req)
+        placed = place(scheduler, req)
         assert set(placed) == set(req["server_uuids"])
         assert len(set(placed.values())) == 3
 
@@ -121,14 +125,14 @@ class TestMultiServer:
         sync()
         req = request(node_rc, 1)
         req["resources"] = {node_rc: 1}
-        placed = scheduler.select_and_claim({}, req)
+        placed = place(scheduler, req)
         assert set(placed) == set(req["server_uuids"])
 
     def test_as_many_as_fit_above_min_count(self, scheduler, driver, sync, node_rc):
         """Five servers with min_count 2 on three nodes: three are placed."""
         support.enroll(driver, 3, node_rc)
         sync()
-        placed = scheduler.select_and_claim({}, request(node_rc, 5, min_count=2))
+        placed = place(scheduler, request(node_rc, 5, min_count=2))
         assert len(placed) == 3
 
     def test_below_min_count_claims_nothing(
@@ -139,7 +143,7 @@ class TestMultiServer:
         sync()
         req = request(node_rc, 4)
         with pytest.raises(exception.NoValidNode) as err:
-            scheduler.select_and_claim({}, req)
+            place(scheduler, req)
         assert "3 free nodes for 4 servers" in err.value.message
         for server in req["server_uuids"]:
             assert placement_api.allocations_of(server) == {}
@@ -152,12 +156,10 @@ class TestConstraints:
         """Excluded nodes are skipped; excluding all of them fails."""
         nodes = support.enroll(driver, 3, node_rc)
         sync()
-        placed = scheduler.select_and_claim(
-            {}, request(node_rc, exclude_nodes=nodes[:2])
-        )
+        placed = place(scheduler, request(node_rc, exclude_nodes=nodes[:2]))
         assert list(placed.values()) == [nodes[2]]
         with pytest.raises(exception.NoValidNode) as err:
-            scheduler.select_and_claim({}, request(node_rc, exclude_nodes=nodes[:2]))
+            place(scheduler, request(node_rc, exclude_nodes=nodes[:2]))
         assert "2 excluded" in err.value.message
         assert "1 already allocated" in err.value.message
 
@@ -169,8 +171,8 @@ class TestConstraints:
             driver, 1, node_rc, traits=("CUSTOM_GPU", "CUSTOM_SLOW")
         )
         sync()
-        placed = scheduler.select_and_claim(
-            {},
+        placed = place(
+            scheduler,
             request(
                 node_rc,
                 required_traits=["CUSTOM_GPU"],
@@ -192,19 +194,13 @@ class TestConstraints:
             session.add(agg)
             session.flush()
             session.add(models.AggregateNode(aggregate_id=agg.id, node_uuid=nodes[1]))
-        placed = scheduler.select_and_claim(
-            {}, request(node_rc, resource_aggregates={"disk": "ssd"})
-        )
+        placed = place(scheduler, request(node_rc, resource_aggregates={"disk": "ssd"}))
         assert list(placed.values()) == [nodes[1]]
         with pytest.raises(exception.NoValidNode) as err:
-            scheduler.select_and_claim(
-                {}, request(node_rc, resource_aggregates={"disk": "ssd"})
-            )
+            place(scheduler, request(node_rc, resource_aggregates={"disk": "ssd"}))
         assert "2 outside the requested aggregates" in err.value.message
         with pytest.raises(exception.NoValidNode):
-            scheduler.select_and_claim(
-                {}, request(node_rc, resource_aggregates={"disk": "nvme"})
-            )
+            place(scheduler, request(node_rc, resource_aggregates={"disk": "nvme"}))
 
     def test_availability_zone_restricts_to_its_nodes(
         self, scheduler, driver, sync, database, node_rc
@@ -214,12 +210,10 @@ class TestConstraints:
         sync()
         with database.transaction() as session:
             node_db.update(session, nodes[2], {"availability_zone": "az-2"})
-        placed = scheduler.select_and_claim(
-            {}, request(node_rc, availability_zone="az-2")
-        )
+        placed = place(scheduler, request(node_rc, availability_zone="az-2"))
         assert list(placed.values()) == [nodes[2]]
         with pytest.raises(exception.NoValidNode) as err:
-            scheduler.select_and_claim({}, request(node_rc, availability_zone="az-2"))
+            place(scheduler, request(node_rc, availability_zone="az-2"))
         assert "2 outside the requested availability zone" in err.value.message
 
 
@@ -230,9 +224,9 @@ class TestExplanation:
         support.enroll(driver, 2, node_rc, maintenance=True)
         support.enroll(driver, 2, node_rc)
         sync()
-        scheduler.select_and_claim({}, request(node_rc, 2))
+        place(scheduler, request(node_rc, 2))
         with pytest.raises(exception.NoValidNode) as err:
-            scheduler.select_and_claim({}, request(node_rc))
+            place(scheduler, request(node_rc))
         assert err.value.message.endswith(
             "8 nodes: 4 wrong resource class, 2 in maintenance, 2 already allocated"
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from mogan.api import microversion, openapi, router
+from mogan.api import microversion, router, spec
 from mogan.conf import opts as conf_opts
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -77,8 +77,8 @@ class TestCheckedInCopies:
         assert expected == actual, stale_message(name, expected, actual)
 
     def test_openapi_copy_is_the_generator_output(self, regenerated):
-        """The script writes exactly what ``python -m mogan.api.openapi`` prints."""
-        assert openapi.render() == (regenerated / OPENAPI).read_text()
+        """The script writes exactly what ``python -m mogan.api.spec`` prints."""
+        assert spec.render() == (regenerated / OPENAPI).read_text()
 
     def test_conf_sample_has_every_mogan_option_and_no_kafka(self, regenerated):
         """Each Mogan option is in the sample; the unused Kafka driver is not."""
@@ -96,11 +96,11 @@ class TestOpenApiDocument:
     def test_is_valid_openapi_3_1(self):
         """The document validates against the OpenAPI 3.1 meta-schema."""
         validator = pytest.importorskip("openapi_spec_validator")
-        validator.validate(openapi.document(), cls=validator.OpenAPIV31SpecValidator)
+        validator.validate(spec.document(), cls=validator.OpenAPIV31SpecValidator)
 
     def test_every_ref_resolves(self):
         """Each ``$ref`` names a component schema that exists."""
-        document = openapi.document()
+        document = spec.document()
         schemas = document["components"]["schemas"]
         prefix = "#/components/schemas/"
         for ref in refs(document):
@@ -109,13 +109,13 @@ class TestOpenApiDocument:
 
     def test_schema_names_are_plain_identifiers(self):
         """Component names are readable identifiers, not generic type reprs."""
-        for name in openapi.document()["components"]["schemas"]:
+        for name in spec.document()["components"]["schemas"]:
             assert name.isidentifier(), name
             assert "_" not in name, name
 
     def test_every_route_is_described_with_its_status(self):
         """Each declared route is an operation with its success status and errors."""
-        paths = openapi.document()["paths"]
+        paths = spec.document()["paths"]
         for r in router.ROUTES:
             operation = paths[r.path][r.method.lower()]
             responses = operation["responses"]
@@ -131,15 +131,15 @@ class TestOpenApiDocument:
         """No two operations share an operationId."""
         ids = [
             op["operationId"]
-            for ops in openapi.document()["paths"].values()
+            for ops in spec.document()["paths"].values()
             for op in ops.values()
         ]
         assert len(ids) == len(set(ids))
 
     def test_rendering_is_deterministic(self):
         """Two renderings are byte-identical, so the staleness check cannot flap."""
-        assert openapi.render() == openapi.render()
-        assert json.loads(openapi.render()) == openapi.document()
+        assert spec.render() == spec.render()
+        assert json.loads(spec.render()) == spec.document()
 
 
 class TestApiDoc:

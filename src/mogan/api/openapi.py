@@ -1,6 +1,10 @@
-"""The OpenAPI 3.1 document, generated from ``router.ROUTES`` and the models.
+"""The OpenAPI 3.1 document, generated from a route table and its models.
 
-Never written by hand: ``python -m mogan.api.openapi`` prints it,
+The caller passes the route table in (``mogan.api.spec`` passes every
+declared route), so this module imports no route module and the route that
+serves the document can import it.
+
+Never written by hand: ``python -m mogan.api.spec`` prints it,
 ``tools/regenerate`` writes it to ``docs/api/openapi.json``, and a test fails
 when that checked-in copy differs. The output must be deterministic (sorted
 paths, schemas and tags; no timestamps), or that test would flap.
@@ -11,16 +15,15 @@ app, so every status code a route can answer must be listed here.
 
 import http
 import inspect
-import json
 import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import pydantic
 from pydantic import json_schema
 
 from mogan.api import microversion, router
-from mogan.api import routes as _routes  # noqa: F401 - declares every route
 
 REF = "#/components/schemas/{model}"
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
@@ -54,6 +57,9 @@ TAGS = {
 
 # NOTE: routes that wait for the engine's first node sync (503 before it).
 UNAVAILABLE_UNTIL_READY = {("POST", "/v1/servers")}
+# NOTE: reads answered by an engine over RPC: 409 when none runs, or its
+# driver cannot (writes may answer 409 anyway).
+ENGINE_READS = {("GET", "/v1/manageable_servers")}
 
 _ERROR_CONTENT = {
     "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
@@ -68,9 +74,9 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, **_ERROR_CONTENT}
 
 
-def _models() -> list[type[pydantic.BaseModel]]:
+def _models(routes: Sequence[router.Route]) -> list[type[pydantic.BaseModel]]:
     found: dict[str, type[pydantic.BaseModel]] = {}
-    for r in router.ROUTES:
+    for r in routes:
         for model in (r.body, r.response):
             if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
                 found[model.__name__] = model
@@ -111,11 +117,14 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
-def _schemas() -> tuple[dict[str, Any], ModelNames]:
+def _schemas(routes: Sequence[router.Route]) -> tuple[dict[str, Any], ModelNames]:
     """Component schemas and each route model's component name."""
-    requests = {r.body for r in router.ROUTES if r.body is not None}
+    requests = {r.body for r in routes if r.body is not None}
     refs, defs = json_schema.models_json_schema(
-        [(m, "validation" if m in requests else "serialization") for m in _models()],
+        [
+            (m, "validation" if m in requests else "serialization")
+            for m in _models(routes)
+        ],
         ref_template=REF,
     )
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
@@ -249,6 +258,10 @@ def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
     responses["406"] = _error("Microversion outside the supported range")
     if r.method in {"POST", "PATCH", "DELETE"} and not r.public:
         responses["409"] = _error("Conflict with the current state")
+    if (r.method, r.path) in ENGINE_READS:
+        responses["409"] = _error(
+            "No engine answered, or the engine's driver cannot do it"
+        )
     if r.body is not None:
         responses["415"] = _error(
             "The body is not sent as " + " or ".join(r.content_types)
@@ -288,13 +301,13 @@ def _operation(r: router.Route, names: ModelNames) -> dict[str, Any]:
     return op
 
 
-def document() -> dict[str, Any]:
-    """The OpenAPI document for every declared route."""
-    schemas, names = _schemas()
+def document(routes: Sequence[router.Route]) -> dict[str, Any]:
+    """The OpenAPI document for ``routes`` (the app's: ``router.ROUTES``)."""
+    schemas, names = _schemas(routes)
     paths: dict[str, dict[str, Any]] = {}
-    for r in sorted(router.ROUTES, key=lambda r: (r.path, r.method)):
+    for r in sorted(routes, key=lambda r: (r.path, r.method)):
         paths.setdefault(r.path, {})[r.method.lower()] = _operation(r, names)
-    used_tags = sorted({r.tag for r in router.ROUTES})
+    used_tags = sorted({r.tag for r in routes})
     return {
         "openapi": "3.1.0",
         "info": {
@@ -318,17 +331,3 @@ def document() -> dict[str, Any]:
             },
         },
     }
-
-
-def render() -> str:
-    """The document as stable, pretty JSON."""
-    return json.dumps(document(), indent=2, sort_keys=False) + "\n"
-
-
-def main() -> None:
-    """Print the document (``python -m mogan.api.openapi``)."""
-    sys.stdout.write(render())
-
-
-if __name__ == "__main__":
-    main()

@@ -23,6 +23,7 @@ from mogan.db import session as db_session
 from mogan.engine import rpcapi as engine_rpcapi
 from mogan.placement import client as placement_lib
 from mogan.services import quota as quota_svc
+from mogan.services import quota_source
 from mogan.services import readiness as readiness_svc
 from mogan.services import server as server_svc
 
@@ -153,7 +154,7 @@ def limit_source() -> quota_svc.LimitSource:
     """Where this app's quota limits come from, built once per app."""
     extensions = flask.current_app.extensions
     if "mogan.limit_source" not in extensions:
-        extensions["mogan.limit_source"] = quota_svc.source(conf())
+        extensions["mogan.limit_source"] = quota_source.source(conf())
     source: quota_svc.LimitSource = extensions["mogan.limit_source"]
     return source
 

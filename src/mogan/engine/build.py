@@ -14,21 +14,29 @@ import oslo_messaging as messaging
 from sqlalchemy import orm
 
 from mogan import exception, states
-from mogan.db.api import server_engine as server_db
-from mogan.db.api import workflow as workflow_db
+from mogan.db.api import flavor as flavor_db
+from mogan.db.api import node as node_db
+from mogan.db.api import server as server_db
+from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.engine import steps, workflow
+from mogan.scheduler import request as select_request
+from mogan.services import server_state, workflow_args
 
-SCHEDULE = "schedule"
-BUILD = "build"
+SCHEDULE = workflow_args.Kind.SCHEDULE.value
+BUILD = workflow_args.Kind.BUILD.value
 # NOTE: failures that another node would not fix: bad image, network,
 # keypair or input.
 NOT_RESCHEDULABLE = frozenset({400, 403, 404})
 
 
-def _traits(flavor_traits: dict[str, Any], value: str) -> list[str]:
-    return sorted(t for t, v in (flavor_traits or {}).items() if v == value)
+def _traits(flavor_traits: dict[str, Any], value: str) -> tuple[str, ...]:
+    return tuple(sorted(t for t, v in (flavor_traits or {}).items() if v == value))
+
+
+def _servers(ctx: workflow.StepContext) -> list[str]:
+    return workflow_args.ScheduleArgs.model_validate(ctx.args).server_uuids
 
 
 class SelectAndClaim(workflow.Step):
@@ -38,16 +46,14 @@ class SelectAndClaim(workflow.Step):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """One scheduler call; the outcome is written in one transaction."""
-        args = ctx.args
+        args = workflow_args.ScheduleArgs.model_validate(ctx.args)
         with ctx.deps.db.transaction() as session:
             pending = [
                 s.uuid
-                for s in server_db.get_servers(session, list(args["server_uuids"]))
+                for s in server_db.find_all(session, args.server_uuids)
                 if s.status == states.BUILDING and s.node_uuid is None
             ]
-            flavor = server_db.get_flavor(session, args["flavor_uuid"])
-            if flavor is None:
-                raise exception.FlavorNotFound(flavor=args["flavor_uuid"])
+            flavor = flavor_db.get(session, args.flavor_uuid or "")
             resources = dict(flavor.resources)
             flavor_traits = dict(flavor.resource_traits)
             flavor_aggregates = dict(flavor.resource_aggregates or {})
@@ -58,20 +64,19 @@ class SelectAndClaim(workflow.Step):
             # without a node hold no claim we want, so drop any first.
             for uuid in pending:
                 steps.release_claim(ctx, uuid)
-        build_args = dict(args.get("build_args") or {})
-        request = {
-            "server_uuids": pending,
-            "min_count": max(1, min(int(args.get("min_count", 1)), len(pending))),
-            "resources": resources,
-            "required_traits": _traits(flavor_traits, "required"),
-            "forbidden_traits": _traits(flavor_traits, "forbidden"),
-            "resource_aggregates": flavor_aggregates,
-            "availability_zone": args.get("availability_zone"),
-            "group_uuid": args.get("group_uuid"),
-            "exclude_nodes": list(build_args.get("excluded_nodes") or []),
-            "project_id": args.get("project_id"),
-            "user_id": args.get("user_id"),
-        }
+        request = select_request.SelectRequest(
+            server_uuids=tuple(pending),
+            min_count=max(1, min(args.min_count, len(pending))),
+            resources=resources,
+            required_traits=_traits(flavor_traits, "required"),
+            forbidden_traits=_traits(flavor_traits, "forbidden"),
+            resource_aggregates=flavor_aggregates,
+            availability_zone=args.availability_zone,
+            group_uuid=args.group_uuid,
+            exclude_nodes=tuple(args.build_args.excluded_nodes),
+            project_id=args.project_id or "",
+            user_id=args.user_id or "",
+        )
         try:
             placed = ctx.deps.scheduler.select_and_claim(ctx.rpc_context(), request)
         except exception.NoValidNode as err:
@@ -86,7 +91,7 @@ class SelectAndClaim(workflow.Step):
                 raise
             self._fail_all(ctx, pending, str(err.value))
             return workflow.DONE
-        self._place(ctx, pending, placed, build_args)
+        self._place(ctx, pending, placed, args.build_args)
         return workflow.DONE
 
     def _fail_all(
@@ -99,7 +104,7 @@ class SelectAndClaim(workflow.Step):
             "exception": "NoValidNode",
         }
         with ctx.deps.db.transaction() as session:
-            for server in server_db.get_servers(session, pending):
+            for server in server_db.find_all(session, pending):
                 fail_server(ctx, session, server, error)
 
     def _place(
@@ -107,10 +112,10 @@ class SelectAndClaim(workflow.Step):
         ctx: workflow.StepContext,
         pending: list[str],
         placed: dict[str, str],
-        build_args: dict[str, Any],
+        build_args: workflow_args.BuildArgs,
     ) -> None:
         orphans = []
-        total = len(ctx.args["server_uuids"])
+        total = len(workflow_args.ScheduleArgs.model_validate(ctx.args).server_uuids)
         missing = {
             "code": 409,
             "message": f"not enough nodes (placed {len(placed)} of {total})",
@@ -121,34 +126,14 @@ class SelectAndClaim(workflow.Step):
             for uuid in pending:
                 node_uuid = placed.get(uuid)
                 if node_uuid is None:
-                    server = server_db.get_server(session, uuid)
+                    server = server_db.find(session, uuid)
                     if server is not None:
                         fail_server(ctx, session, server, missing)
                     continue
-                node = server_db.get_node(session, node_uuid)
-                values: dict[str, Any] = {
-                    "node_uuid": node_uuid,
-                    "node": node.name if node else None,
-                }
-                if node is not None:
-                    # NOTE: where the server landed, kept as it was then.
-                    values["affinity_zone"] = node.affinity_zone
-                    values["failure_domains"] = dict(node.failure_domains or {})
-                if not server_db.update_server(
-                    session, uuid, values, expect_status=states.BUILDING
-                ):
+                if not server_state.place(session, uuid, node_uuid):
                     orphans.append(uuid)
                     continue
-                workflow_db.create(
-                    session,
-                    kind=BUILD,
-                    server_uuid=uuid,
-                    args={
-                        **build_args,
-                        "attempt": int(build_args.get("attempt", 1)),
-                        "excluded_nodes": list(build_args.get("excluded_nodes") or []),
-                    },
-                )
+                workflow_args.start(session, build_args, uuid)
             orphans.extend(uuid for uuid in placed if uuid not in pending)
         # NOTE: servers deleted while they were being placed keep no claim.
         for uuid in orphans:
@@ -163,17 +148,8 @@ def fail_server(
     error: dict[str, Any],
 ) -> None:
     """A build that will not be retried: fault, status error, create.error."""
-    if server.status != states.BUILDING:
-        return
-    steps.record_fault(session, server.uuid, error)
-    steps.fire(
-        session,
-        server,
-        states.ERROR_EVENT,
-        {"power_state": None, "node_uuid": None, "node": None},
-        only_from=states.BUILDING,
-    )
-    steps.notify(ctx, session, server, "server.create.error", error)
+    if server_state.fail_build(session, server, error):
+        steps.notify(ctx, session, server, "server.create.error", error)
 
 
 class ScheduleFlow(workflow.Flow):
@@ -187,7 +163,7 @@ class ScheduleFlow(workflow.Flow):
         if ok:
             return
         with ctx.deps.db.transaction(readonly=True) as session:
-            servers = server_db.get_servers(session, list(ctx.args["server_uuids"]))
+            servers = server_db.find_all(session, _servers(ctx))
             unplaced = [s.uuid for s in servers if s.node_uuid is None]
         for uuid in unplaced:
             steps.release_claim(ctx, uuid)
@@ -196,7 +172,7 @@ class ScheduleFlow(workflow.Flow):
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
         """The scheduler could not be used: every unplaced server fails."""
-        servers = server_db.get_servers(session, list(ctx.args["server_uuids"]))
+        servers = server_db.find_all(session, _servers(ctx))
         for server in servers:
             if server.node_uuid is None:
                 fail_server(ctx, session, server, error)
@@ -214,7 +190,7 @@ class BuildLock(steps.LockNode):
 
     def start_event_for(self, ctx: workflow.StepContext) -> str | None:
         """Only the first attempt of a server's build says it started."""
-        if int(ctx.args.get("attempt", 1)) == 1:
+        if workflow_args.BuildArgs.model_validate(ctx.args).attempt == 1:
             return self.start_event
         return None
 
@@ -233,9 +209,9 @@ class BindNetworks(workflow.Step):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Bind every requested network (idempotent in the backend)."""
-        networks = list(ctx.args.get("networks") or [])
+        networks = self.net_ids(ctx)
         with ctx.deps.db.transaction() as session:
-            node = server_db.get_node(session, ctx.state["node_uuid"])
+            node = node_db.find(session, ctx.state["node_uuid"])
             ports = list(node.ports) if node else []
         if len(networks) > len(ports):
             raise workflow.StepFailed(
@@ -244,24 +220,22 @@ class BindNetworks(workflow.Step):
         rctx = ctx.request_context()
         rows = []
         for net, mac in zip(networks, ports, strict=False):
-            nic = ctx.deps.network.bind(rctx, ctx.server_uuid, net["net_id"], mac)
-            rows.append(
-                {
-                    "port_id": nic.port_id,
-                    "network_id": nic.network_id,
-                    "mac_address": nic.mac_address,
-                    "fixed_ips": nic.fixed_ips,
-                }
-            )
+            nic = ctx.deps.network.bind(rctx, ctx.server_uuid, net, mac)
+            rows.append(nic)
         with ctx.deps.db.transaction() as session:
-            server_db.replace_nics(session, ctx.server_uuid, rows)
+            server_state.set_nics(session, ctx.server_uuid, rows)
         return workflow.DONE
+
+    def net_ids(self, ctx: workflow.StepContext) -> list[str]:
+        """The networks to bind, one per port in the node's port order."""
+        build = workflow_args.BuildArgs.model_validate(ctx.args)
+        return [net["net_id"] for net in build.networks]
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
         """Release every port of the server and forget its NICs."""
         ctx.deps.network.unbind_all(ctx.request_context(), ctx.server_uuid)
         with ctx.deps.db.transaction() as session:
-            server_db.delete_nics(session, ctx.server_uuid)
+            server_state.clear_nics(session, ctx.server_uuid)
         return workflow.DONE
 
 
@@ -300,8 +274,8 @@ def deploy_request(
 def _nics(ctx: workflow.StepContext) -> tuple[driver_base.Nic, ...]:
     """The server's NICs in the order of the node's ports (binding order)."""
     with ctx.deps.db.transaction(readonly=True) as session:
-        rows = server_db.nics(session, ctx.server_uuid)
-        node = server_db.get_node(session, ctx.state.get("node_uuid") or "")
+        rows = nic_db.get_all(session, ctx.server_uuid)
+        node = node_db.find(session, ctx.state.get("node_uuid") or "")
         ports = [str(mac).lower() for mac in (node.ports if node else [])]
         nics = [
             driver_base.Nic(
@@ -340,11 +314,12 @@ class StartDeploy(steps.Teardown):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Ask the driver to deploy (idempotent for the same server)."""
         with ctx.deps.db.transaction() as session:
-            server = server_db.get_server(session, ctx.server_uuid)
+            server = server_db.find(session, ctx.server_uuid)
             partitions = dict(server.partitions or {}) if server else {}
-        if ctx.args.get("partitions"):
-            partitions = dict(ctx.args["partitions"])
-        request = deploy_request(ctx, ctx.args["image_uuid"], partitions)
+        args = workflow_args.BuildArgs.model_validate(ctx.args)
+        if args.partitions:
+            partitions = dict(args.partitions)
+        request = deploy_request(ctx, args.image_uuid, partitions)
         ctx.deps.driver.start_deploy(ctx.state["node_uuid"], request)
         steps.mark_started(ctx, "deploy_started_at")
         return workflow.DONE
@@ -369,7 +344,7 @@ class BuildFlow(workflow.Flow):
     def check(self, ctx: workflow.StepContext) -> None:
         """Stop building a server that is being deleted (or is gone)."""
         with ctx.deps.db.transaction() as session:
-            server = server_db.get_server(session, ctx.server_uuid)
+            server = server_db.find(session, ctx.server_uuid)
             status = server.status if server else None
         if status != states.BUILDING:
             raise workflow.Aborted(reason=f"server is {status or 'gone'}")
@@ -384,11 +359,11 @@ class BuildFlow(workflow.Flow):
     def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
         """ACTIVE with the node's power state and launch time; unlock."""
         power = ctx.state.get("power_state")
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         steps.unlock(ctx, session)
         if server is None:
             return
-        if steps.fire(
+        if server_state.fire(
             session,
             server,
             states.DONE,
@@ -401,48 +376,31 @@ class BuildFlow(workflow.Flow):
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
         """Fault, then reschedule on another node or give up (status error)."""
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         if server is None:
             return
         if error.get("aborted") or server.status != states.BUILDING:
             # NOTE: deleted mid-build: the delete workflow finishes the job.
-            server_db.update_server(
-                session, server.uuid, {"node_uuid": None, "node": None}
-            )
+            server_state.unplace(session, server.uuid)
             return
-        attempt = int(ctx.args.get("attempt", 1))
+        build = workflow_args.BuildArgs.model_validate(ctx.args)
         failed_node = ctx.state.get("node_uuid") or server.node_uuid
         can_retry = (
-            attempt < ctx.conf.engine.build_attempts
+            build.attempt < ctx.conf.engine.build_attempts
             and int(error.get("code", 500)) not in NOT_RESCHEDULABLE
         )
         if not can_retry:
             fail_server(ctx, session, server, error)
             return
-        steps.record_fault(session, server.uuid, error)
-        server_db.update_server(
-            session, server.uuid, {"node_uuid": None, "node": None}, states.BUILDING
-        )
-        excluded = list(ctx.args.get("excluded_nodes") or [])
-        if failed_node and failed_node not in excluded:
-            excluded.append(failed_node)
-        workflow_db.create(
+        server_state.record_fault(session, server.uuid, error)
+        server_state.unplace(session, server.uuid, states.BUILDING)
+        workflow_args.start(
             session,
-            kind=SCHEDULE,
-            server_uuid=server.uuid,
-            args={
-                "server_uuids": [server.uuid],
-                "min_count": 1,
-                "flavor_uuid": server.flavor_uuid,
-                "availability_zone": server.availability_zone,
-                "group_uuid": server_db.group_of(session, server.uuid),
-                "project_id": server.project_id,
-                "user_id": server.user_id,
-                "build_args": {
-                    **ctx.args,
-                    "attempt": attempt + 1,
-                    "excluded_nodes": excluded,
-                },
-            },
+            workflow_args.ScheduleArgs.reschedule(
+                server,
+                server_db.group_of(session, server.uuid),
+                build.next_attempt(failed_node),
+            ),
+            server.uuid,
         )
         ctx.wake()

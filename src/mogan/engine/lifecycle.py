@@ -14,32 +14,46 @@ from typing import Any
 from sqlalchemy import orm
 
 from mogan import states
-from mogan.db.api import server_engine as server_db
+from mogan.db.api import node_lock as node_lock_db
+from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
-from mogan.engine import build, steps, workflow
+from mogan.drivers import base as driver_base
+from mogan.engine import adopt, build, steps, workflow
+from mogan.services import manageable_server as manage_svc
+from mogan.services import server_state, workflow_args
 
 LOG = logging.getLogger(__name__)
+MANAGED_KEY = manage_svc.MANAGED_KEY
 
-DELETE = "delete"
-POWER = "power"
-REBUILD = "rebuild"
+DELETE = workflow_args.Kind.DELETE.value
+POWER = workflow_args.Kind.POWER.value
+REBUILD = workflow_args.Kind.REBUILD.value
 
 # The transitional status the API sets for each power target, and the
 # notification action named after it.
+Target = states.PowerTarget
 POWER_STATUS = {
-    "on": states.POWERING_ON,
-    "off": states.POWERING_OFF,
-    "soft_off": states.SOFT_POWERING_OFF,
-    "reboot": states.REBOOTING,
-    "soft_reboot": states.SOFT_REBOOTING,
+    Target.ON: states.POWERING_ON,
+    Target.OFF: states.POWERING_OFF,
+    Target.SOFT_OFF: states.SOFT_POWERING_OFF,
+    Target.REBOOT: states.REBOOTING,
+    Target.SOFT_REBOOT: states.SOFT_REBOOTING,
 }
 POWER_ACTION = {
-    "on": "power_on",
-    "off": "power_off",
-    "soft_off": "soft_off",
-    "reboot": "reboot",
-    "soft_reboot": "soft_reboot",
+    Target.ON: "power_on",
+    Target.OFF: "power_off",
+    Target.SOFT_OFF: "soft_off",
+    Target.REBOOT: "reboot",
+    Target.SOFT_REBOOT: "soft_reboot",
 }
+
+
+def _target(ctx: workflow.StepContext) -> states.PowerTarget:
+    return workflow_args.PowerArgs.model_validate(ctx.args).target
+
+
+def _rebuild(ctx: workflow.StepContext) -> workflow_args.RebuildArgs:
+    return workflow_args.RebuildArgs.model_validate(ctx.args)
 
 
 # ---------------------------------------------------------------- delete
@@ -53,7 +67,7 @@ class WaitForOthers(workflow.Step):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Wait while another unfinished workflow holds the server."""
         with ctx.deps.db.transaction() as session:
-            server = server_db.get_server(session, ctx.server_uuid)
+            server = server_db.find(session, ctx.server_uuid)
             if server is None:
                 return workflow.DONE
             steps.notify_once(ctx, session, server, "server.delete.start")
@@ -75,7 +89,7 @@ class DeleteLock(steps.LockNode):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Lock, or note that there is no node to tear down."""
         with ctx.deps.db.transaction() as session:
-            server = server_db.get_server(session, ctx.server_uuid)
+            server = server_db.find(session, ctx.server_uuid)
             node_uuid = server.node_uuid if server else None
         if node_uuid is None:
             return workflow.DONE
@@ -99,7 +113,31 @@ class DeleteTeardown(steps.Teardown):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Start (once) and poll the teardown."""
+        node_uuid = ctx.state.get("node_uuid")
+        if node_uuid and not _adopted_here(ctx, node_uuid):
+            # NOTE: an adoption that never reached the driver: the node
+            # runs someone's workload and was never this server's.
+            LOG.warning(
+                "node %s not torn down: server %s never adopted it",
+                node_uuid,
+                ctx.server_uuid,
+            )
+            return workflow.DONE
         return self.run(ctx)
+
+
+def _adopted_here(ctx: workflow.StepContext, node_uuid: str) -> bool:
+    """False for a server of an adoption the driver does not record."""
+    with ctx.deps.db.transaction(readonly=True) as session:
+        server = server_db.find(session, ctx.server_uuid)
+        managed = bool(server and (server.system_metadata or {}).get(MANAGED_KEY))
+    if not managed or "teardown_started_at" in ctx.state:
+        return True
+    try:
+        instance = ctx.deps.driver.get_node(node_uuid).instance_uuid
+    except driver_base.NodeNotFound:
+        return True
+    return instance == ctx.server_uuid
 
 
 class Unbind(workflow.Step):
@@ -111,7 +149,7 @@ class Unbind(workflow.Step):
         """Unbind every port of the server and forget its NICs."""
         ctx.deps.network.unbind_all(ctx.request_context(), ctx.server_uuid)
         with ctx.deps.db.transaction() as session:
-            server_db.delete_nics(session, ctx.server_uuid)
+            server_state.clear_nics(session, ctx.server_uuid)
         return workflow.DONE
 
 
@@ -152,10 +190,10 @@ class DeleteFlow(workflow.Flow):
 
     def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
         """Delete the row, free the node, send delete.end."""
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         node_uuid = ctx.state.get("node_uuid")
         if node_uuid:
-            server_db.unlock_node(
+            node_lock_db.unlock(
                 session,
                 node_uuid,
                 ctx.deps.host,
@@ -166,18 +204,17 @@ class DeleteFlow(workflow.Flow):
             return
         server.status, server.power_state = states.DELETED, None
         steps.notify(ctx, session, server, "server.delete.end")
-        server_db.delete_server(session, ctx.server_uuid)
+        server_state.remove(session, ctx.server_uuid)
 
     def on_failed(
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
         """The server stays, in error with the fault."""
         steps.unlock(ctx, session)
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         if server is None:
             return
-        steps.record_fault(session, server.uuid, error)
-        steps.fire(session, server, states.ERROR_EVENT, only_from=states.DELETING)
+        server_state.fail(session, server, error, only_from=states.DELETING)
         steps.notify(ctx, session, server, "server.delete.error", error)
 
 
@@ -186,7 +223,7 @@ class DeleteFlow(workflow.Flow):
 
 def _expect_status(ctx: workflow.StepContext, status: str) -> None:
     with ctx.deps.db.transaction() as session:
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         current = server.status if server else None
     if current != status:
         raise workflow.Aborted(reason=f"server is {current or 'gone'}")
@@ -201,7 +238,7 @@ class PowerLock(steps.LockNode):
 
     def start_event_for(self, ctx: workflow.StepContext) -> str | None:
         """The action's own start event."""
-        return f"server.{POWER_ACTION[ctx.args['target']]}.start"
+        return f"server.{POWER_ACTION[_target(ctx)]}.start"
 
 
 class StartPower(workflow.Step):
@@ -212,7 +249,7 @@ class StartPower(workflow.Step):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Start it unless this workflow already did."""
         if "power_started_at" not in ctx.state:
-            ctx.deps.driver.start_power(ctx.state["node_uuid"], ctx.args["target"])
+            ctx.deps.driver.start_power(ctx.state["node_uuid"], _target(ctx).value)
             steps.mark_started(ctx, "power_started_at")
         return workflow.DONE
 
@@ -230,7 +267,7 @@ class WaitPower(workflow.Step):
             status,
             "power_started_at",
             ctx.conf.engine.power_timeout,
-            f"power {ctx.args['target']}",
+            f"power {_target(ctx).value}",
         )
 
 
@@ -242,7 +279,7 @@ class PowerFlow(workflow.Flow):
 
     def check(self, ctx: workflow.StepContext) -> None:
         """Stop when the server left the action's status (being deleted)."""
-        _expect_status(ctx, POWER_STATUS[ctx.args["target"]])
+        _expect_status(ctx, POWER_STATUS[_target(ctx)])
 
     def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
         """The node's power state now, for the hooks (kept if unreadable)."""
@@ -254,7 +291,7 @@ class PowerFlow(workflow.Flow):
             return
         if node_uuid is None:
             with ctx.deps.db.transaction(readonly=True) as session:
-                server = server_db.get_server(session, ctx.server_uuid)
+                server = server_db.find(session, ctx.server_uuid)
                 node_uuid = server.node_uuid if server else None
         if node_uuid:
             try:
@@ -264,13 +301,13 @@ class PowerFlow(workflow.Flow):
 
     def on_done(self, ctx: workflow.StepContext, session: orm.Session) -> None:
         """Record the power state; done -> active or stopped."""
-        target = ctx.args["target"]
+        target = _target(ctx)
         power = ctx.state.get("power_state")
         steps.unlock(ctx, session)
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         if server is None:
             return
-        if steps.fire(
+        if server_state.fire(
             session,
             server,
             states.DONE,
@@ -283,17 +320,16 @@ class PowerFlow(workflow.Flow):
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
         """Back to the previous stable state (a reboot left off: error)."""
-        target = ctx.args["target"]
+        target = _target(ctx)
         steps.unlock(ctx, session)
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         if server is None or server.status != POWER_STATUS[target]:
             return
         power = ctx.state.get("power_state", server.power_state)
         event = states.FAIL
-        if target in {"reboot", "soft_reboot"} and power != states.POWER_ON:
+        if target in {Target.REBOOT, Target.SOFT_REBOOT} and power != states.POWER_ON:
             event = states.ERROR_EVENT
-        steps.record_fault(session, server.uuid, error)
-        steps.fire(session, server, event, {"power_state": power})
+        server_state.fail(session, server, error, event, values={"power_state": power})
         steps.notify(
             ctx, session, server, f"server.{POWER_ACTION[target]}.error", error
         )
@@ -310,13 +346,13 @@ class StartRebuild(workflow.Step):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Start it with a fresh config drive and the server's partitions."""
         with ctx.deps.db.transaction() as session:
-            server = server_db.get_server(session, ctx.server_uuid)
+            server = server_db.find(session, ctx.server_uuid)
             partitions = dict(server.partitions or {}) if server else {}
         request = build.deploy_request(
             ctx,
-            ctx.args["image_uuid"],
+            _rebuild(ctx).image_uuid,
             partitions,
-            preserve_ephemeral=bool(ctx.args.get("preserve_ephemeral")),
+            preserve_ephemeral=_rebuild(ctx).preserve_ephemeral,
         )
         ctx.deps.driver.start_rebuild(ctx.state["node_uuid"], request)
         steps.mark_started(ctx, "rebuild_started_at")
@@ -349,11 +385,11 @@ class RebuildFlow(workflow.Flow):
         """ACTIVE on the new image."""
         power = ctx.state.get("power_state")
         steps.unlock(ctx, session)
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         if server is None:
             return
-        values = {"power_state": power, "image_uuid": ctx.args["image_uuid"]}
-        if steps.fire(
+        values = {"power_state": power, "image_uuid": _rebuild(ctx).image_uuid}
+        if server_state.fire(
             session, server, states.DONE, values, only_from=states.REBUILDING
         ):
             steps.notify(ctx, session, server, "server.rebuild.end")
@@ -363,11 +399,10 @@ class RebuildFlow(workflow.Flow):
     ) -> None:
         """Status error with the fault."""
         steps.unlock(ctx, session)
-        server = server_db.get_server(session, ctx.server_uuid)
+        server = server_db.find(session, ctx.server_uuid)
         if server is None or server.status != states.REBUILDING:
             return
-        steps.record_fault(session, server.uuid, error)
-        steps.fire(session, server, states.ERROR_EVENT)
+        server_state.fail(session, server, error)
         steps.notify(ctx, session, server, "server.rebuild.error", error)
 
 
@@ -379,5 +414,6 @@ def all_flows() -> dict[str, workflow.Flow]:
         DeleteFlow(),
         PowerFlow(),
         RebuildFlow(),
+        adopt.AdoptFlow(),
     ]
     return {flow.kind: flow for flow in flows}

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from mogan import states
 from mogan.db import models
 from mogan.db import session as db_session
-from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
+from mogan.services import server_state
 
 LOG = logging.getLogger(__name__)
 WATCHED = (states.ACTIVE, states.STOPPED, states.MAINTENANCE)
@@ -61,10 +61,10 @@ def sync(database: db_session.Database) -> int:
             # NOTE: a workflow started since the scan owns the status now.
             if workflow_db.has_running(session, uuid):
                 continue
-            values = {"status": new}
+            values = {}
             if not maintenance and power is not None:
                 values["power_state"] = power
-            if server_db.update_server(session, uuid, values, expect_status=status):
+            if server_state.transition(session, uuid, status, event, values):
                 moved += 1
                 LOG.info("server %s: %s -> %s (node maintenance)", uuid, status, new)
     return moved

@@ -1,13 +1,27 @@
-"""Client side of the engine's RPC API: the only engine module others import."""
+"""Client side of the engine's RPC API: the only engine module others import.
 
+``EngineAPI`` implements ``mogan.services.engine_calls.Engine``, the calls
+the services need; the composition roots inject it.
+"""
+
+import dataclasses
 from typing import Any
 
 from mogan import rpc
+from mogan.drivers import models as driver_models
 
-# NOTE: seconds the API waits for the synchronous calls; an adoption does a
-# few Placement and driver round trips, a console one (or a short wait).
-MANAGE_TIMEOUT = 120
+# NOTE: seconds the API waits for the synchronous calls (one driver call,
+# or a short wait).
 CONSOLE_TIMEOUT = 60
+
+
+def _manageable(node: dict[str, Any]) -> driver_models.ManageableNode:
+    """A manageable node as it crossed the bus (unknown keys ignored)."""
+    fields = {f.name for f in dataclasses.fields(driver_models.ManageableNode)}
+    return driver_models.ManageableNode(
+        **{k: v for k, v in node.items() if k in fields and k != "ports"},
+        ports=tuple(node.get("ports") or ()),
+    )
 
 
 class EngineAPI(rpc.RPCAPIBase):
@@ -17,7 +31,9 @@ class EngineAPI(rpc.RPCAPIBase):
         1.0: ``ping``.
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
-        1.3: ``get_console_log``.
+        1.3: ``list_manageable``, ``get_manageable``; ``manage_server``
+            is gone (adoption is an ``adopt`` workflow).
+        1.4: ``get_console_log``.
 
     The synchronous calls raise ``mogan.exception`` errors as themselves
     (use ``err.message``: ``str(err)`` carries the remote traceback) and
@@ -25,7 +41,7 @@ class EngineAPI(rpc.RPCAPIBase):
     """
 
     TOPIC = rpc.ENGINE_TOPIC
-    VERSION = "1.3"
+    VERSION = "1.4"
 
     def nudge(self, ctx: dict[str, object], workflow_uuid: str) -> None:
         """Tell some engine that ``workflow_uuid`` is due (cast; may be lost).
@@ -34,40 +50,35 @@ class EngineAPI(rpc.RPCAPIBase):
         """
         self._client.cast(ctx, "nudge", workflow_uuid=workflow_uuid)
 
-    def manage_server(
-        self,
-        ctx: dict[str, Any],
-        request: dict[str, Any],
-        timeout: float = MANAGE_TIMEOUT,
-    ) -> dict[str, str]:
-        """Adopt a deployed node as a new server, ACTIVE (STOPPED if powered off).
+    def list_manageable(
+        self, ctx: dict[str, Any], timeout: float = CONSOLE_TIMEOUT
+    ) -> list[driver_models.ManageableNode]:
+        """The nodes the engine's driver reports as adoptable (any order).
 
-        Args:
-            ctx: the caller's context, as a dict.
-            request: ``{"server_uuid", "node" (uuid or name), "name",
-                "description", "metadata", "project_id", "user_id",
-                "networks": [net_id, ...]}``; one NIC per network, on the
-                node's ports in order.
-            timeout: seconds to wait for the answer.
+        Raises:
+            DriverCannot: the engine's driver cannot adopt nodes.
+            DriverFailed: the driver could not list its nodes.
+        """
+        listed: list[dict[str, Any]] = self._client.prepare(
+            timeout=timeout, version="1.3"
+        ).call(ctx, "list_manageable")
+        return [_manageable(node) for node in listed]
 
-        Returns:
-            ``{"uuid": server_uuid}`` once the server row is written, its
-            node claimed in Placement and its ports bound.
+    def get_manageable(
+        self, ctx: dict[str, Any], node: str, timeout: float = CONSOLE_TIMEOUT
+    ) -> driver_models.ManageableNode:
+        """The adoptable node named (or numbered) ``node``.
 
         Raises:
             NodeNotFound: the driver knows no such node.
-            NodeNotManageable: the node may not be adopted (the message says
-                why), or a claim or another adoption holds it.
-            InvalidParameter: more networks than the node has ports.
-            NetworkNotFound: a network is gone.
-            Conflict: the node is busy in the driver, or Placement kept
-                changing; try again.
+            NodeNotManageable: it exists but may not be adopted (says why).
             DriverCannot: the engine's driver cannot adopt nodes.
+            DriverFailed: the driver could not list its nodes.
         """
-        adopted: dict[str, str] = self._client.prepare(timeout=timeout).call(
-            ctx, "manage_server", request=request
-        )
-        return adopted
+        found: dict[str, Any] = self._client.prepare(
+            timeout=timeout, version="1.3"
+        ).call(ctx, "get_manageable", node=node)
+        return _manageable(found)
 
     def get_console(
         self,
@@ -111,7 +122,7 @@ class EngineAPI(rpc.RPCAPIBase):
             DriverCannot: the engine's driver keeps no console output.
             DriverFailed: the driver failed.
         """
-        log: str = self._client.prepare(timeout=timeout, version="1.3").call(
+        log: str = self._client.prepare(timeout=timeout, version="1.4").call(
             ctx,
             "get_console_log",
             server_uuid=server_uuid,

@@ -19,10 +19,10 @@ import logging
 import threading
 from typing import Any
 
-from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
 from mogan.engine import action_events, notifications, workflow
+from mogan.services import server_state
 
 LOG = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ class Runner:
             servers = [snap.server_uuid] if snap.server_uuid else []
             servers += list(snap.args.get("server_uuids") or [])
             for server_uuid in dict.fromkeys(servers):
-                server_db.give_up(session, server_uuid, error)
+                server_state.give_up(session, server_uuid, error)
             workflow_db.finish(
                 session,
                 snap.uuid,

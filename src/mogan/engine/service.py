@@ -16,45 +16,29 @@ from typing import Any
 
 from oslo_config import cfg
 
-from mogan import image, network, placement, rpc, states
+from mogan import rpc, states
 from mogan.db import session as db_session
-from mogan.db.api import server_engine as server_db
+from mogan.db.api import engine_host as engine_host_db
+from mogan.db.api import node_lock as node_lock_db
+from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
-from mogan.drivers import loader
+from mogan.engine import (
+    deps as engine_deps,
+)
 from mogan.engine import (
     lifecycle,
     maintenance,
     manager,
     node_sync,
-    notifications,
     runner,
     workflow,
 )
-from mogan.scheduler import rpcapi as scheduler_rpcapi
+from mogan.services import server_state
 
 LOG = logging.getLogger(__name__)
 
 POWER_SYNC_STATUSES = (states.ACTIVE, states.STOPPED)
-
-
-def build_deps(
-    conf: cfg.ConfigOpts,
-    db: db_session.Database,
-    driver: driver_base.Driver | None = None,
-) -> workflow.Deps:
-    """The engine's dependencies from configuration."""
-    return workflow.Deps(
-        conf=conf,
-        db=db,
-        host=conf.host,
-        driver=driver or loader.from_conf(conf),
-        placement=placement.get_client(conf),
-        network=network.get_backend(conf),
-        image=image.get_backend(conf),
-        scheduler=scheduler_rpcapi.SchedulerAPI(conf),
-        notifier=notifications.make_notifier(conf, conf.host),
-    )
 
 
 class _Periodic:
@@ -89,7 +73,7 @@ class EngineService:
         """Build the engine for ``conf`` on ``db`` (``deps`` for tests)."""
         self.conf = conf
         self.db = db
-        self.deps = deps or build_deps(conf, db)
+        self.deps = deps or engine_deps.build_deps(conf, db)
         self.deps.wake = self.wake
         self.host = self.deps.host
         self.runner = runner.Runner(self.deps, lifecycle.all_flows())
@@ -114,9 +98,9 @@ class EngineService:
     def start(self) -> None:
         """Register, reclaim this host's leftovers, sync nodes, start threads."""
         with self.db.transaction() as session:
-            server_db.heartbeat(session, self.host, starting=True)
+            engine_host_db.heartbeat(session, self.host, starting=True)
             leases = workflow_db.release_host(session, self.host)
-            locks = server_db.clear_reservations(session, self.host)
+            locks = node_lock_db.clear_reservations(session, self.host)
         if leases or locks:
             LOG.info(
                 "%s resumes %d workflows and drops %d node locks of its last run",
@@ -153,7 +137,7 @@ class EngineService:
         self.runner.stop(wait=True)
         with self.db.transaction() as session:
             workflow_db.release_host(session, self.host)
-            server_db.forget_engine(session, self.host)
+            engine_host_db.forget_engine(session, self.host)
         LOG.info("engine %s stopped", self.host)
 
     def wake(self) -> None:
@@ -191,7 +175,7 @@ class EngineService:
     def heartbeat(self) -> None:
         """Tell other engines this one is alive."""
         with self.db.transaction() as session:
-            server_db.heartbeat(session, self.host)
+            engine_host_db.heartbeat(session, self.host)
 
     def sync_nodes(self) -> None:
         """Driver nodes into the nodes table and Placement."""
@@ -231,9 +215,7 @@ class EngineService:
                 # NOTE: a workflow started since the scan owns the state now.
                 if workflow_db.has_running(session, uuid):
                     continue
-                if server_db.update_server(
-                    session, uuid, {"power_state": actual}, expect_status=status
-                ):
+                if server_state.set_power_state(session, uuid, actual, status):
                     changed += 1
                     LOG.info("server %s power state %s -> %s", uuid, power, actual)
         return changed

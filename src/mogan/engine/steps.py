@@ -1,4 +1,7 @@
-"""Steps and helpers shared by several flows: node locks, polling, faults."""
+"""Steps and helpers shared by several flows: node locks, polling, notifications.
+
+State changes and faults are the services' (``services.server_state``).
+"""
 
 import datetime
 import logging
@@ -6,13 +9,17 @@ from typing import Any
 
 from sqlalchemy import orm
 
-from mogan import exception, states
+from mogan import exception
 from mogan.db import models
+from mogan.db.api import keypair as keypair_db
 from mogan.db.api import node as node_db
-from mogan.db.api import server_engine as server_db
+from mogan.db.api import node_lock as node_lock_db
+from mogan.db.api import server as server_db
+from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.engine import configdrive, node_sync, notifications, workflow
 from mogan.placement import client as placement_client
+from mogan.services import workflow_args
 
 LOG = logging.getLogger(__name__)
 
@@ -36,7 +43,7 @@ def notify(
 ) -> None:
     """Queue ``event_type`` about ``server`` (ERROR priority with ``error``)."""
     payload = notifications.server_payload(
-        server, server_db.nics(session, server.uuid), error
+        server, nic_db.get_all(session, server.uuid), error
     )
     ctx.notify(event_type, payload, error=error is not None)
 
@@ -49,52 +56,6 @@ def notify_once(
     if event not in sent:
         sent.append(event)
         notify(ctx, session, server, event)
-
-
-def record_fault(session: orm.Session, server_uuid: str, error: dict[str, Any]) -> None:
-    """Store the runner's description of a failure as a server fault."""
-    server_db.add_fault(
-        session,
-        server_uuid,
-        int(error.get("code", 500)),
-        str(error.get("message", "unknown error")),
-        error.get("detail"),
-    )
-
-
-def fire(
-    session: orm.Session,
-    server: models.Server,
-    event: str,
-    values: dict[str, Any] | None = None,
-    only_from: str | None = None,
-) -> bool:
-    """Move ``server`` on by FSM ``event`` if nobody changed its status meanwhile.
-
-    Args:
-        session: the caller's session.
-        server: the server as last read.
-        event: the FSM event.
-        values: other columns to set with the new status.
-        only_from: fire only when the server is in this status.
-
-    Returns:
-        False when the event does not apply or the status changed under us.
-    """
-    if only_from is not None and server.status != only_from:
-        return False
-    try:
-        new = states.next_state(server.status, event)
-    except Exception:  # noqa: BLE001 - InvalidState: the event no longer applies
-        return False
-    done = server_db.update_server(
-        session, server.uuid, {"status": new, **(values or {})}, server.status
-    )
-    if done:
-        server.status = new
-        for key, value in (values or {}).items():
-            setattr(server, key, value)
-    return done
 
 
 def poll(
@@ -149,7 +110,7 @@ class LockNode(workflow.Step):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Take the reservation."""
         with ctx.deps.db.transaction() as session:
-            server = server_db.get_server(session, ctx.server_uuid)
+            server = server_db.find(session, ctx.server_uuid)
             if server is None:
                 raise workflow.Aborted(reason=f"server {ctx.server_uuid} is gone")
             event = self.start_event_for(ctx)
@@ -158,7 +119,7 @@ class LockNode(workflow.Step):
             node_uuid = server.node_uuid
             if node_uuid is None:
                 raise workflow.StepFailed(reason="the server has no node")
-            result = server_db.lock_node(
+            result = node_lock_db.lock(
                 session,
                 node_uuid=node_uuid,
                 host=ctx.deps.host,
@@ -166,15 +127,15 @@ class LockNode(workflow.Step):
                 server_uuid=ctx.server_uuid,
                 assign=self.assign,
             )
-        if result is server_db.LockResult.BUSY:
+        if result is node_lock_db.LockResult.BUSY:
             raise workflow.Retry(
                 f"node {node_uuid} is busy", ctx.conf.engine.hardware_poll_interval
             )
-        if result is server_db.LockResult.TAKEN:
+        if result is node_lock_db.LockResult.TAKEN:
             raise workflow.StepFailed(
                 reason=f"node {node_uuid} is in use by another server"
             )
-        if result is server_db.LockResult.MISSING:
+        if result is node_lock_db.LockResult.MISSING:
             raise workflow.StepFailed(reason=f"node {node_uuid} is unknown")
         ctx.state["node_uuid"] = node_uuid
         return workflow.DONE
@@ -189,7 +150,7 @@ class LockNode(workflow.Step):
         node_uuid = ctx.state.get("node_uuid")
         if node_uuid:
             with ctx.deps.db.transaction() as session:
-                server_db.unlock_node(
+                node_lock_db.unlock(
                     session,
                     node_uuid,
                     ctx.deps.host,
@@ -224,7 +185,15 @@ def unlock(ctx: workflow.StepContext, session: orm.Session) -> None:
     """Drop this engine's reservation of the workflow's node, if any."""
     node_uuid = ctx.state.get("node_uuid")
     if node_uuid:
-        server_db.unlock_node(session, node_uuid, ctx.deps.host, stale_before(ctx))
+        node_lock_db.unlock(session, node_uuid, ctx.deps.host, stale_before(ctx))
+
+
+def _public_key(session: orm.Session, user_id: str, key_name: str) -> str | None:
+    """The public key of the user's keypair ``key_name`` (None once deleted)."""
+    try:
+        return keypair_db.get(session, user_id, key_name).public_key
+    except exception.KeypairNotFound:
+        return None
 
 
 class BuildConfigDrive(workflow.Step):
@@ -234,23 +203,28 @@ class BuildConfigDrive(workflow.Step):
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Build meta_data.json, user_data and network_data.json."""
-        args = ctx.args
+        # NOTE: a rebuild's drive carries no password, user data or files.
+        args = workflow_args.BuildArgs.model_validate(
+            ctx.args
+            if ctx.workflow.kind == workflow_args.Kind.BUILD
+            else {"image_uuid": ""}
+        )
         with ctx.deps.db.transaction() as session:
-            server = server_db.get_server(session, ctx.server_uuid)
+            server = server_db.find(session, ctx.server_uuid)
             if server is None:
                 raise workflow.Aborted(reason=f"server {ctx.server_uuid} is gone")
-            public_key = args.get("public_key")
-            key_name = args.get("key_name") or server.key_name
+            public_key = args.public_key
+            key_name = args.key_name or server.key_name
             if public_key is None and key_name:
-                public_key = server_db.public_key(session, server.user_id, key_name)
+                public_key = _public_key(session, server.user_id, key_name)
             ctx.state["config_drive"] = configdrive.build(
                 server,
-                server_db.nics(session, server.uuid),
-                admin_pass=args.get("admin_pass"),
+                nic_db.get_all(session, server.uuid),
+                admin_pass=args.admin_pass,
                 key_name=key_name,
                 public_key=public_key,
-                user_data=args.get("user_data"),
-                personality=args.get("personality") or [],
+                user_data=args.user_data,
+                personality=args.personality,
             )
         return workflow.DONE
 
@@ -309,5 +283,5 @@ class Teardown(workflow.Step):
             # NOTE: the server is gone from the node either way; the node
             # must not take another server until an operator looks at it.
             with ctx.deps.db.transaction() as session:
-                server_db.set_node_maintenance(session, node_uuid, err.message)
+                node_lock_db.set_maintenance(session, node_uuid, err.message)
             return workflow.DONE

@@ -33,6 +33,7 @@ from mogan.drivers import base as driver_base
 from mogan.image import base as image_base
 from mogan.network import base as network_base
 from mogan.placement import client as placement_client
+from mogan.scheduler import request as select_request
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Scheduler(Protocol):
     """What the engine needs of the scheduler (its RPC API)."""
 
     def select_and_claim(
-        self, ctx: dict[str, Any], request: dict[str, Any]
+        self, ctx: dict[str, Any], request: select_request.SelectRequest
     ) -> dict[str, str]:
         """Place and claim the servers of ``request`` (see SchedulerAPI)."""
 

@@ -26,6 +26,7 @@ from mogan.db import models
 from mogan.db.api import node_candidates as view
 from mogan.placement import client as placement_client
 from mogan.scheduler import groups
+from mogan.scheduler import request as select_request
 
 # NOTE: the order in which explain() tests them, and lists them.
 _REASONS = (
@@ -60,36 +61,32 @@ class Request:
     user_id: str = ""
 
     @classmethod
-    def from_dict(cls, request: dict[str, Any]) -> "Request":
-        """Build from the ``select_and_claim`` payload (unknown keys ignored)."""
-
-        def strings(key: str) -> tuple[str, ...]:
-            value = request.get(key) or ()
-            return tuple(str(v) for v in value)
-
-        servers = strings("server_uuids")
-        resources = request.get("resources") or {}
-        aggregates = request.get("resource_aggregates") or {}
+    def from_request(cls, request: select_request.SelectRequest) -> "Request":
+        """Build from the ``select_and_claim`` payload."""
+        servers = request.server_uuids
         return cls(
             server_uuids=servers,
-            min_count=int(request.get("min_count") or len(servers)),
+            min_count=request.min_count or len(servers),
             # NOTE: flavors stored before classes were normalised may name
             # a class as nodes spell it.
             resources={
-                placement_client.placement_class(str(k)): int(v)
-                for k, v in resources.items()
+                placement_client.placement_class(k): v
+                for k, v in request.resources.items()
             },
-            required_traits=strings("required_traits"),
-            forbidden_traits=strings("forbidden_traits"),
-            resource_aggregates=tuple(
-                sorted((str(k), str(v)) for k, v in aggregates.items())
-            ),
-            availability_zone=request.get("availability_zone") or None,
-            group_uuid=request.get("group_uuid") or None,
-            exclude_nodes=frozenset(strings("exclude_nodes")),
-            project_id=str(request.get("project_id") or ""),
-            user_id=str(request.get("user_id") or ""),
+            required_traits=request.required_traits,
+            forbidden_traits=request.forbidden_traits,
+            resource_aggregates=tuple(sorted(request.resource_aggregates.items())),
+            availability_zone=request.availability_zone or None,
+            group_uuid=request.group_uuid or None,
+            exclude_nodes=frozenset(request.exclude_nodes),
+            project_id=request.project_id,
+            user_id=request.user_id,
         )
+
+    @classmethod
+    def from_dict(cls, request: dict[str, Any]) -> "Request":
+        """Build from the payload as it crossed the bus (unknown keys ignored)."""
+        return cls.from_request(select_request.SelectRequest.model_validate(request))
 
     @property
     def placement_rc(self) -> str:

@@ -18,6 +18,7 @@ from mogan import placement as placement_factory
 from mogan.db import session as db_session
 from mogan.placement import client as placement_client
 from mogan.scheduler import candidates, claims
+from mogan.scheduler import request as select_request
 
 LOG = logging.getLogger(__name__)
 
@@ -71,7 +72,9 @@ class SchedulerManager(rpc.ManagerBase):
     ) -> dict[str, str]:
         """Pick and claim nodes for the servers of ``request`` (see SchedulerAPI)."""
         del ctx
-        typed = candidates.Request.from_dict(request)
+        typed = candidates.Request.from_request(
+            select_request.SelectRequest.model_validate(request)
+        )
         placed = claims.select_and_claim(
             self.database,
             self.placement,

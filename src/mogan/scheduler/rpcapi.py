@@ -3,6 +3,7 @@
 from typing import Any
 
 from mogan import rpc
+from mogan.scheduler import request as select_request
 
 SELECT_TIMEOUT = 120
 
@@ -21,17 +22,15 @@ class SchedulerAPI(rpc.RPCAPIBase):
     def select_and_claim(
         self,
         ctx: dict[str, Any],
-        request: dict[str, Any],
+        request: select_request.SelectRequest,
         timeout: float = SELECT_TIMEOUT,
     ) -> dict[str, str]:
         """Pick nodes for the servers of ``request`` and claim them in Placement.
 
         Args:
             ctx: the caller's context, as a dict.
-            request: ``{"server_uuids": [...], "min_count": int,
-                "resources": {"CUSTOM_X": 1}, "required_traits": [...],
-                "forbidden_traits": [...], "member_of": [...],
-                "exclude_nodes": [...], "project_id": str, "user_id": str}``.
+            request: the servers to place and what their nodes must offer;
+                it crosses the bus as ``model_dump(mode="json")``.
             timeout: seconds to wait for the answer.
 
         Returns:
@@ -48,6 +47,6 @@ class SchedulerAPI(rpc.RPCAPIBase):
             oslo_messaging.MessagingTimeout: no scheduler answered in time.
         """
         placed: dict[str, str] = self._client.prepare(timeout=timeout).call(
-            ctx, "select_and_claim", request=request
+            ctx, "select_and_claim", request=request.model_dump(mode="json")
         )
         return placed

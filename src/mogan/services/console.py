@@ -14,8 +14,7 @@ from urllib import parse
 from mogan import context as mogan_context
 from mogan import exception, states
 from mogan.db import models
-from mogan.engine import rpcapi as engine_rpcapi
-from mogan.services import manageable_server as manage_svc
+from mogan.services import engine_calls
 
 PROTOCOL = "serial"
 CONSOLE_STATES = frozenset({states.ACTIVE, states.STOPPED})
@@ -26,7 +25,7 @@ TYPE_BY_SCHEME = {"http": "shellinabox", "https": "shellinabox", "tcp": "socat"}
 
 def get_console(
     ctx: mogan_context.RequestContext,
-    engine: engine_rpcapi.EngineAPI,
+    engine: engine_calls.Engine,
     heartbeat_interval: float,
     server: models.Server,
     kind: str | None,
@@ -63,12 +62,12 @@ def get_console(
         )
     label = exception.labelled(server.name, server.uuid)
     action = f"get the console of server {label}"
-    manage_svc.require_engine(ctx, heartbeat_interval, action)
+    engine_calls.require_engine(ctx, heartbeat_interval, action)
     try:
-        console = manage_svc.call_engine(
+        console = engine_calls.call_engine(
             action,
             engine.get_console,
-            manage_svc.rpc_context(ctx),
+            engine_calls.rpc_context(ctx),
             server.uuid,
             server.node_uuid,
             PROTOCOL,
@@ -93,7 +92,7 @@ def get_console(
 
 def get_console_log(
     ctx: mogan_context.RequestContext,
-    engine: engine_rpcapi.EngineAPI,
+    engine: engine_calls.Engine,
     heartbeat_interval: float,
     server: models.Server,
     length: int | None,
@@ -115,12 +114,12 @@ def get_console_log(
             server=label, kind="log", reason="the server has no node"
         )
     action = f"read the console log of server {label}"
-    manage_svc.require_engine(ctx, heartbeat_interval, action)
+    engine_calls.require_engine(ctx, heartbeat_interval, action)
     try:
-        return manage_svc.call_engine(
+        return engine_calls.call_engine(
             action,
             engine.get_console_log,
-            manage_svc.rpc_context(ctx),
+            engine_calls.rpc_context(ctx),
             server.uuid,
             server.node_uuid,
             length,

@@ -1,48 +1,40 @@
 """Manageable servers (v1 section 1.13): adopting nodes deployed outside Mogan.
 
-Listing only reads the driver, so the API asks a driver of its own (loaded
-from the same configuration as the engine's); the list then answers even
-when no engine runs. Adopting is a synchronous engine call
-(``EngineAPI.manage_server``: the engine claims the node in Placement, binds
-ports, adopts through the driver, writes the server and sends
-``server.manage.end``). This module checks what the API can check first:
-who the server will belong to, that the networks are that project's to use,
-and that an engine is alive, so a stopped engine is a quick, clear error
-rather than a timeout.
+Only the engine holds a driver, so the adoptable nodes come from the engine
+over RPC (``Engine.list_manageable``, ``Engine.get_manageable``). Adopting
+writes the server (``adopting``, on its node) and an ``adopt`` workflow in
+one transaction and nudges an engine, which claims the node in Placement,
+binds its ports, records the server in the driver and sends
+``server.manage.end`` (see ``mogan.engine.adopt``). This module checks what
+can be checked first, so the usual refusals are immediate: who the server
+will belong to, that the networks are that project's to use, that an
+engine is alive, that the node may be adopted and has enough ports, and
+that no server of Mogan holds it.
 
 Adopted servers have no flavor (``flavor_uuid`` null): the node was not
 scheduled from one, and several flavors may ask for its resource class.
-Quota: there is no server quota yet; an adopted server will be charged to
-its project's quota once quotas exist, as a created one will.
 
-``require_engine``, ``call_engine`` and ``rpc_context`` serve every
-synchronous engine call of the API (consoles too). What must not live here:
-anything that changes the node, its claim or its ports (the engine's).
+What must not live here: anything that changes the node, its claim or its
+ports (the engine's).
 """
 
 import dataclasses
-import datetime
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-import oslo_messaging as messaging
 from oslo_utils import uuidutils
+from sqlalchemy import orm
 
 from mogan import context as mogan_context
-from mogan import exception
+from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
-from mogan.drivers import base as driver_base
-from mogan.drivers import capabilities as driver_caps
-from mogan.engine import rpcapi as engine_rpcapi
+from mogan.drivers import models as driver_models
 from mogan.network import base as network_base
+from mogan.services import engine_calls, server_request, workflow_args
+from mogan.services import quota as quota_svc
 from mogan.services import server_action as action_svc
 
-# NOTE: as the engine's own rule (engine.steps.STALE_HEARTBEATS): an engine
-# silent for this many heartbeats is dead.
-STALE_HEARTBEATS = 3
-
-T = TypeVar("T")
+MANAGED_KEY = "managed_server"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,61 +49,23 @@ class ManageRequest:
     networks: list[str] = dataclasses.field(default_factory=list)
 
 
-def rpc_context(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    """The caller's context as RPC calls carry it."""
-    return {
-        "request_id": ctx.request_id,
-        "user_id": ctx.user_id,
-        "project_id": ctx.project_id,
-        "roles": ctx.roles,
-    }
-
-
-def require_engine(
-    ctx: mogan_context.RequestContext, heartbeat_interval: float, action: str
-) -> None:
-    """Fail fast when no engine is alive to answer a synchronous call.
+def get_all(
+    ctx: mogan_context.RequestContext,
+    engine: engine_calls.Engine,
+    heartbeat_interval: float,
+) -> list[driver_models.ManageableNode]:
+    """The nodes that may be adopted, as the engine's driver reports them, by name.
 
     Raises:
-        EngineUnavailable: no engine heart-beat recently.
-    """
-    seen_since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
-        seconds=STALE_HEARTBEATS * heartbeat_interval
-    )
-    with ctx.database.transaction(readonly=True) as session:
-        alive = server_db.live_engines(session, seen_since)
-    if not alive:
-        raise exception.EngineUnavailable(
-            action=action, reason="no mogan-engine is running"
-        )
-
-
-def call_engine(action: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Make a synchronous engine call; a timeout means no engine answered.
-
-    Raises:
-        EngineUnavailable: no engine answered in time.
-    """
-    try:
-        return call(*args, **kwargs)
-    except messaging.MessagingTimeout as err:
-        raise exception.EngineUnavailable(
-            action=action, reason=f"no engine answered in time ({err})"
-        ) from err
-
-
-def get_all(driver: driver_base.Driver) -> list[driver_base.ManageableNode]:
-    """The nodes that may be adopted, as the driver reports them, by name.
-
-    Raises:
-        DriverCannot: the driver has no adoption interface.
+        EngineUnavailable: no engine is running or none answered.
+        DriverCannot: the engine's driver has no adoption interface.
         DriverFailed: the driver could not list its nodes.
     """
-    manageable = driver_caps.require(driver, driver_base.ManageInterface, "adopt nodes")
-    try:
-        nodes = manageable.list_manageable()
-    except driver_base.DriverError as err:
-        raise exception.DriverFailed(node="(any)", reason=err.message) from err
+    action = "list manageable nodes"
+    engine_calls.require_engine(ctx, heartbeat_interval, action)
+    nodes = engine_calls.call_engine(
+        action, engine.list_manageable, engine_calls.rpc_context(ctx)
+    )
     return sorted(nodes, key=lambda n: (n.name, n.uuid))
 
 
@@ -139,30 +93,50 @@ def _check_networks(
             )
 
 
+def _check_free(session: orm.Session, node: driver_models.ManageableNode) -> None:
+    """No server of Mogan holds the node (or is being adopted onto it).
+
+    Raises:
+        NodeNotManageable: a server holds it (names the server).
+    """
+    row = node_db.find(session, node.uuid)
+    holder = row.server_uuid if row is not None else None
+    if holder is None:
+        holder = server_db.uuid_on_node(session, node.uuid)
+    if holder is not None:
+        raise exception.NodeNotManageable(
+            node=node.uuid, reason=f"server {holder} holds it"
+        )
+
+
 def manage(
     ctx: mogan_context.RequestContext,
-    engine: engine_rpcapi.EngineAPI,
-    networks: network_base.NetworkBackend,
+    backends: server_request.Backends,
     heartbeat_interval: float,
     request: ManageRequest,
 ) -> models.Server:
-    """Adopt a deployed node as a new server of ``request.project_id``.
+    """Start adopting a deployed node as a new server of ``request.project_id``.
 
     The server belongs to the given project (the caller's when none is
-    given) and to the calling user. It is ACTIVE, or STOPPED when the node
-    is powered off, at once: nothing is deployed.
+    given) and to the calling user. It is ``adopting`` until the engine's
+    ``adopt`` workflow has claimed the node, bound its networks and
+    recorded the server in the driver; then ACTIVE, or STOPPED when the
+    node is powered off (nothing is deployed). A failure leaves it in
+    ``error`` with the fault.
 
     Returns:
-        The new server.
+        The new server, ``adopting``.
 
     Raises:
         InvalidParameter: a network the project may not use, or more
             networks than the node has ports, or no project (the caller has
             none and named none).
         NetworkNotFound: no such network.
+        OverQuota: the project holds as many servers as it may.
         NodeNotFound: the driver knows no such node.
-        NodeNotManageable: the node may not be adopted (the message says why).
-        Conflict: the node is busy; try again.
+        NodeNotManageable: the node may not be adopted (the message says
+            why), or a server of Mogan holds it.
+        DriverCannot: the engine's driver cannot adopt nodes.
         EngineUnavailable: no engine is running or none answered.
     """
     project_id = request.project_id or ctx.project_id
@@ -171,27 +145,76 @@ def manage(
             field="project_id",
             reason="required when the caller has no project scope",
         )
-    _check_networks(ctx, networks, project_id, request.networks)
+    engine = backends.engine
+    _check_networks(ctx, backends.networks, project_id, request.networks)
     action = f"adopt node {request.node}"
-    require_engine(ctx, heartbeat_interval, action)
-    server_uuid = uuidutils.generate_uuid()
-    call_engine(
-        action,
-        engine.manage_server,
-        rpc_context(ctx),
-        {
-            "server_uuid": server_uuid,
-            "node": request.node,
-            "name": request.name,
-            "description": request.description,
-            "metadata": dict(request.metadata),
-            "project_id": project_id,
-            "user_id": ctx.user_id or "",
-            "networks": list(request.networks),
-        },
+    engine_calls.require_engine(ctx, heartbeat_interval, action)
+    node = engine_calls.call_engine(
+        action, engine.get_manageable, engine_calls.rpc_context(ctx), request.node
     )
+    if len(request.networks) > len(node.ports):
+        raise exception.InvalidParameter(
+            field="networks",
+            reason=(
+                f"node {node.name} has {len(node.ports)} ports for "
+                f"{len(request.networks)} networks"
+            ),
+        )
+    project_limits = backends.limits.limits(ctx.database, project_id)
+    quota_svc.prepare_locks(ctx.database, (quota_svc.SERVERS, project_id))
     with ctx.database.transaction() as session:
-        server = server_db.get(session, server_uuid)
-        # NOTE: recorded once the server exists: a refused adoption made none.
-        action_svc.record(session, ctx, server, action_svc.MANAGE)
-        return server
+        _check_free(session, node)
+        # NOTE: an adopted server counts as a server of its project; it has
+        # no flavor, so no resource class is charged (as usage counts it).
+        quota_svc.servers_that_fit(
+            session,
+            project_limits,
+            project_id,
+            flavor_resources={},
+            min_count=1,
+            max_count=1,
+        )
+        row = node_db.find(session, node.uuid)
+        server = server_db.create(
+            session,
+            {
+                "uuid": uuidutils.generate_uuid(),
+                "name": request.name,
+                "description": request.description,
+                "project_id": project_id,
+                "user_id": ctx.user_id or "",
+                "status": states.ADOPTING,
+                "power_state": node.power_state,
+                "flavor_uuid": None,
+                "image_uuid": None,
+                "availability_zone": row.availability_zone if row else None,
+                "node_uuid": node.uuid,
+                "node": node.name,
+                "affinity_zone": row.affinity_zone if row else None,
+                "failure_domains": dict(row.failure_domains or {}) if row else {},
+                "extra": dict(request.metadata),
+                "partitions": {},
+                "system_metadata": {MANAGED_KEY: "True"},
+                "request_id": uuidutils.generate_uuid(),
+            },
+        )
+        workflow = workflow_args.start(
+            session,
+            workflow_args.AdoptArgs(
+                node_uuid=node.uuid,
+                resource_class=node.resource_class,
+                image_source=node.image_source,
+                networks=list(request.networks),
+            ),
+            server.uuid,
+        )
+        action_svc.start(
+            session,
+            ctx,
+            server,
+            action_svc.MANAGE,
+            keep=backends.bounds.actions_per_server,
+        )
+        workflow_uuid = workflow.uuid
+    engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+    return server

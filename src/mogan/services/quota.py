@@ -111,17 +111,6 @@ class DatabaseLimits:
         return dataclasses.replace(defaults, values={**defaults.values, **own})
 
 
-def source(conf: cfg.ConfigOpts) -> LimitSource:
-    """The configured limit source."""
-    if conf.quota.driver == "unified_limits":
-        # NOTE: imported only when chosen: it needs oslo.limit and Keystone.
-        from mogan.services import quota_unified  # noqa: PLC0415
-
-        unified: LimitSource = quota_unified.UnifiedLimits(conf)
-        return unified
-    return DatabaseLimits(conf)
-
-
 @dataclasses.dataclass(frozen=True)
 class Usage:
     """A project's servers in total and per resource class."""

@@ -1,20 +1,17 @@
-"""Servers: create (one or many), read, update, delete and state changes.
+"""Servers: create (one or many, with quota), read, update, lock.
 
-The API side of every action: validate, check lock and state machine, write
-the new status and the workflow that carries the action out in ONE
-transaction, then nudge an engine. The engine does the work; a lost nudge
-only delays it to the engine's next poll.
+Creating validates the request (``server_request``), checks quota and
+writes the servers and their ``schedule`` workflow in ONE transaction, then
+nudges an engine. The engine does the work; a lost nudge only delays it to
+the engine's next poll. Delete, power and rebuild are ``server_ops``; the
+state changes the engine makes while it works are ``server_state``.
 """
 
-import base64
-import binascii
-import dataclasses
 import secrets
 import string
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from oslo_config import cfg
 from oslo_utils import uuidutils
 from sqlalchemy import orm
 
@@ -26,198 +23,18 @@ from mogan.db.api import flavor as flavor_db
 from mogan.db.api import keypair as keypair_db
 from mogan.db.api import server as server_db
 from mogan.db.api import server_group as server_group_db
-from mogan.db.api import workflow as workflow_db
-from mogan.engine import rpcapi as engine_rpcapi
-from mogan.image import base as image_base
-from mogan.network import base as network_base
+from mogan.services import engine_calls, server_request, workflow_args
 from mogan.services import quota as quota_svc
 from mogan.services import server_action as action_svc
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 MUTABLE_FIELDS = ("name", "description", "metadata")
 
-
-@dataclasses.dataclass(frozen=True)
-class CreateRequest:
-    """A validated ``POST /servers`` body."""
-
-    name: str
-    flavor_uuid: str
-    image_uuid: str
-    networks: list[dict[str, str]]
-    description: str | None = None
-    availability_zone: str | None = None
-    metadata: dict[str, str] = dataclasses.field(default_factory=dict)
-    user_data: str | None = None
-    personality: list[dict[str, str]] = dataclasses.field(default_factory=list)
-    key_name: str | None = None
-    admin_pass: str | None = None
-    min_count: int = 1
-    max_count: int | None = None
-    partitions: dict[str, int] = dataclasses.field(default_factory=dict)
-    group: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class RequestBounds:
-    """The ``[api]`` bounds on one server request, checked before any write."""
-
-    servers: int
-    metadata_items: int
-    metadata_key_length: int
-    metadata_value_length: int
-    user_data_bytes: int
-    personality_files: int
-    personality_bytes: int
-    networks: int
-    group_members: int
-    actions_per_server: int = action_svc.DEFAULT_KEEP
-
-    @classmethod
-    def from_conf(cls, conf: cfg.ConfigOpts) -> "RequestBounds":
-        """The bounds ``conf`` sets."""
-        api = conf.api
-        return cls(
-            servers=api.max_servers_per_request,
-            metadata_items=api.max_metadata_items,
-            metadata_key_length=api.max_metadata_key_length,
-            metadata_value_length=api.max_metadata_value_length,
-            user_data_bytes=api.max_user_data_bytes,
-            personality_files=api.max_personality_files,
-            personality_bytes=api.max_personality_bytes,
-            networks=api.max_networks_per_server,
-            group_members=api.max_server_group_members,
-            actions_per_server=conf.server_actions.max_actions_per_server,
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class Backends:
-    """What server actions reach beyond the database, and their bounds."""
-
-    engine: engine_rpcapi.EngineAPI
-    images: image_base.ImageBackend
-    networks: network_base.NetworkBackend
-    limits: quota_svc.LimitSource
-    bounds: RequestBounds
-
-
-def _rpc_ctx(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {
-        "request_id": ctx.request_id,
-        "user_id": ctx.user_id,
-        "project_id": ctx.project_id,
-        "roles": ctx.roles,
-    }
-
-
-def _too_many(field: str, count: int, bound: int, what: str) -> None:
-    if count > bound:
-        raise exception.InvalidParameter(
-            field=field, reason=f"{count} {what}; at most {bound} allowed"
-        )
-
-
-def check_metadata(bounds: RequestBounds, metadata: dict[str, str]) -> None:
-    """Refuse metadata past the configured bounds.
-
-    Raises:
-        InvalidParameter: too many items, or a key or value too long.
-    """
-    _too_many("metadata", len(metadata), bounds.metadata_items, "items")
-    for key, value in metadata.items():
-        if len(key) > bounds.metadata_key_length:
-            raise exception.InvalidParameter(
-                field="metadata",
-                reason=f"key longer than {bounds.metadata_key_length} characters",
-            )
-        if len(value) > bounds.metadata_value_length:
-            raise exception.InvalidParameter(
-                field=f"metadata.{key}",
-                reason=f"longer than {bounds.metadata_value_length} characters",
-            )
-
-
-def _check_bounds(bounds: RequestBounds, request: CreateRequest) -> None:
-    """Everything a request may ask for at once, before anything is written."""
-    for field, value in (
-        ("min_count", request.min_count),
-        ("max_count", request.max_count),
-    ):
-        if value is not None and value > bounds.servers:
-            raise exception.InvalidParameter(
-                field=field,
-                reason=f"{value} servers; at most {bounds.servers} per request",
-            )
-    _too_many("networks", len(request.networks), bounds.networks, "networks")
-    _too_many(
-        "personality", len(request.personality), bounds.personality_files, "files"
-    )
-    check_metadata(bounds, request.metadata)
-    if (
-        request.user_data is not None
-        and len(request.user_data) > bounds.user_data_bytes
-    ):
-        raise exception.InvalidParameter(
-            field="user_data",
-            reason=f"longer than {bounds.user_data_bytes} characters",
-        )
-    for index, item in enumerate(request.personality):
-        if len(item["contents"]) > bounds.personality_bytes:
-            raise exception.InvalidParameter(
-                field=f"personality[{index}].contents",
-                reason=f"longer than {bounds.personality_bytes} characters",
-            )
-
-
-def _check_user_data(user_data: str | None) -> None:
-    if user_data is None:
-        return
-    try:
-        base64.b64decode(user_data, validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise exception.InvalidParameter(
-            field="user_data", reason="must be valid base64"
-        ) from err
-
-
-def _check_personality(files: list[dict[str, str]]) -> None:
-    for index, item in enumerate(files):
-        try:
-            base64.b64decode(item["contents"], validate=True)
-        except (binascii.Error, ValueError) as err:
-            raise exception.InvalidParameter(
-                field=f"personality[{index}].contents",
-                reason=f"invalid base64 data for file {item['path']}",
-            ) from err
-
-
-def _image(image: image_base.ImageInfo) -> str:
-    return exception.labelled(image.name, image.uuid)
-
-
-def _partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str, int]:
-    """The partitions to deploy with, checked against the image (v1 section 2.5)."""
-    if not image.is_partition_image:
-        if request.partitions:
-            raise exception.InvalidParameter(
-                field="partitions",
-                reason=f"image {_image(image)} is whole-disk: it takes no partitions",
-            )
-        return {}
-    partitions = dict(request.partitions) or {"root_gb": 10}
-    root_gb = partitions["root_gb"]
-    if image.size is not None and image.size > root_gb * 1024**3:
-        raise exception.InvalidParameter(
-            field="partitions.root_gb",
-            reason=f"{root_gb} GiB is smaller than image {_image(image)}",
-        )
-    if image.min_disk > root_gb:
-        raise exception.InvalidParameter(
-            field="partitions.root_gb",
-            reason=f"image {_image(image)} needs at least {image.min_disk} GiB",
-        )
-    return partitions
+# NOTE: the request, its bounds and backends are ``server_request``'s; they
+# are named here too because every caller of ``create`` needs them.
+CreateRequest = server_request.CreateRequest
+RequestBounds = server_request.RequestBounds
+Backends = server_request.Backends
 
 
 def _group(
@@ -324,20 +141,21 @@ def create(
         InvalidParameter: ``scheduler_hints.group`` names no group the
             caller may use.
     """
-    _check_bounds(backends.bounds, request)
+    server_request.check_bounds(backends.bounds, request)
     max_count = request.max_count or request.min_count
     if request.min_count > max_count:
         raise exception.InvalidParameter(
             field="min_count", reason="min_count must be <= max_count"
         )
-    _check_user_data(request.user_data)
-    _check_personality(request.personality)
+    server_request.check_user_data(request.user_data)
+    server_request.check_personality(request.personality)
     image = backends.images.get(ctx, request.image_uuid)
     if image.status != "active":
         raise exception.InvalidParameter(
-            field="image_uuid", reason=f"image {_image(image)} is not active"
+            field="image_uuid",
+            reason=f"image {server_request.image_label(image)} is not active",
         )
-    partitions = _partitions(request, image)
+    partitions = server_request.partitions(request, image)
     for index, net in enumerate(request.networks):
         if "net_id" not in net:
             raise exception.InvalidParameter(
@@ -431,34 +249,30 @@ def create(
             # NOTE: members join with the servers, before scheduling, so the
             # scheduler sees every member of a multi-create at once.
             server_group_db.add_members(session, group, uuids)
-        workflow = workflow_db.create(
+        workflow = workflow_args.start(
             session,
-            kind="schedule",
-            server_uuid=None,
-            args={
-                "server_uuids": uuids,
-                "min_count": request.min_count,
-                "flavor_uuid": flavor.uuid,
-                "availability_zone": request.availability_zone,
-                "group_uuid": group.uuid if group is not None else None,
-                "project_id": project_id,
-                "user_id": ctx.user_id,
-                "build_args": {
-                    "image_uuid": image.uuid,
-                    "networks": request.networks,
-                    "user_data": request.user_data,
-                    "admin_pass": admin_pass,
-                    "key_name": request.key_name,
-                    "public_key": public_key,
-                    "personality": request.personality,
-                    "partitions": partitions,
-                    "attempt": 1,
-                    "excluded_nodes": [],
-                },
-            },
+            workflow_args.ScheduleArgs(
+                server_uuids=uuids,
+                min_count=request.min_count,
+                flavor_uuid=flavor.uuid,
+                availability_zone=request.availability_zone,
+                group_uuid=group.uuid if group is not None else None,
+                project_id=project_id,
+                user_id=ctx.user_id,
+                build_args=workflow_args.BuildArgs(
+                    image_uuid=image.uuid,
+                    networks=request.networks,
+                    user_data=request.user_data,
+                    admin_pass=admin_pass,
+                    key_name=request.key_name,
+                    public_key=public_key,
+                    personality=request.personality,
+                    partitions=partitions,
+                ),
+            ),
         )
         workflow_uuid = workflow.uuid
-    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
+    backends.engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
     return servers
 
 
@@ -537,7 +351,7 @@ def update(
         new = change(current)
         metadata = dict(new.get("metadata") or {})
         if metadata != dict(server.extra):
-            check_metadata(backends.bounds, metadata)
+            server_request.check_metadata(backends.bounds, metadata)
         if len(metadata) > len(server.extra):
             quota_svc.check_metadata(limits, len(metadata))
         server.name = new["name"]
@@ -545,123 +359,6 @@ def update(
         server.extra = metadata
         session.flush()
         return server
-
-
-def _check_lock(ctx: mogan_context.RequestContext, server: models.Server) -> None:
-    if server.locked_by is not None and not ctx.is_admin:
-        raise exception.ServerLocked(
-            server=exception.labelled(server.name, server.uuid)
-        )
-
-
-def _start(
-    ctx: mogan_context.RequestContext,
-    backends: Backends,
-    server_uuid: str,
-    *,
-    event: str,
-    kind: str,
-    args: dict[str, Any],
-    action: str,
-) -> None:
-    """Fire ``event``, persist the new status, the action and the workflow, nudge."""
-    with ctx.database.transaction() as session:
-        server = server_db.get(session, server_uuid, for_update=True)
-        _check_lock(ctx, server)
-        server.status = states.next_state(server.status, event)
-        action_svc.start(
-            session, ctx, server, action, keep=backends.bounds.actions_per_server
-        )
-        workflow = workflow_db.create(
-            session, kind=kind, server_uuid=server.uuid, args=args
-        )
-        workflow_uuid = workflow.uuid
-    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
-
-
-def delete(
-    ctx: mogan_context.RequestContext, backends: Backends, server_uuid: str
-) -> None:
-    """Start deleting a server (allowed from every state but ``deleted``).
-
-    Raises:
-        ServerNotFound: no such server.
-        ServerLocked: locked, and the caller is not an admin.
-    """
-    _start(
-        ctx,
-        backends,
-        server_uuid,
-        event=states.DELETE,
-        kind="delete",
-        args={},
-        action=action_svc.DELETE,
-    )
-
-
-def set_power_state(
-    ctx: mogan_context.RequestContext,
-    backends: Backends,
-    server_uuid: str,
-    target: str,
-) -> None:
-    """Start a power action: on, off, soft_off, reboot, soft_reboot.
-
-    Raises:
-        ServerNotFound: no such server.
-        ServerLocked: locked, and the caller is not an admin.
-        InvalidState: not allowed in the server's status (e.g. maintenance).
-    """
-    _start(
-        ctx,
-        backends,
-        server_uuid,
-        event=states.POWER_EVENTS[target],
-        kind="power",
-        args={"target": target},
-        action=action_svc.POWER[target],
-    )
-
-
-def rebuild(
-    ctx: mogan_context.RequestContext,
-    backends: Backends,
-    server_uuid: str,
-    *,
-    image_uuid: str | None,
-    preserve_ephemeral: bool,
-) -> None:
-    """Start re-deploying a server, with a new image when given.
-
-    Raises:
-        ServerNotFound: no such server.
-        ImageNotFound: the image is missing or hidden.
-        ServerLocked: locked, and the caller is not an admin.
-        InvalidState: not active or stopped.
-    """
-    if image_uuid is None:
-        image_uuid = get(ctx, server_uuid).image_uuid
-    image = backends.images.get(ctx, image_uuid or "")
-    with ctx.database.transaction() as session:
-        server = server_db.get(session, server_uuid, for_update=True)
-        _check_lock(ctx, server)
-        server.status = states.next_state(server.status, states.REBUILD)
-        server.image_uuid = image.uuid
-        action_svc.start(
-            session,
-            ctx,
-            server,
-            action_svc.REBUILD,
-            keep=backends.bounds.actions_per_server,
-        )
-        workflow = workflow_db.create(
-            session,
-            kind="rebuild",
-            server_uuid=server.uuid,
-            args={"image_uuid": image.uuid, "preserve_ephemeral": preserve_ephemeral},
-        )
-        workflow_uuid = workflow.uuid
-    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
 
 
 def set_lock(

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from oslo_config import cfg
 
+from mogan import states
 from mogan.drivers import base as driver_base
 from mogan.scheduler import manager as scheduler_manager
 from tests.conftest import ADMIN
@@ -194,6 +195,27 @@ def adopt(
         json={"name": name, "node_uuid": node, **body},
         headers=ADMIN.headers,
     )
+
+
+def settled(api: httpx.Client, server_uuid: str) -> dict[str, Any]:
+    """The server once its ``adopt`` (or any) workflow left it stable."""
+
+    def stable() -> dict[str, Any] | None:
+        server: dict[str, Any] = show(api, server_uuid).json()
+        return server if server["status"] not in states.UNSTABLE else None
+
+    found: dict[str, Any] = wait_for(stable)
+    return found
+
+
+def adopted(
+    api: httpx.Client, node: str, name: str = "adopted", **body: Any
+) -> dict[str, Any]:
+    """Adopt ``node``: answered ``adopting`` at once, then the settled server."""
+    resp = adopt(api, node, name, **body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["status"] == states.ADOPTING
+    return settled(api, resp.json()["uuid"])
 
 
 def show(api: httpx.Client, server_uuid: str) -> httpx.Response:

@@ -14,7 +14,7 @@ from tests.conftest import ADMIN, MEMBER, OTHER, READER
 from tests.functional.api import engine_support
 from tests.functional.api.engine_support import (
     RequiredOnly,
-    adopt,
+    adopted,
     deployed_node,
     show,
     wait_for,
@@ -132,9 +132,8 @@ class TestConsole:
         """Adopted servers are servers like any other."""
         node = deployed_node(world)
         engine_factory()
-        adopted = adopt(api, node["uuid"])
-        assert adopted.status_code == 201, adopted.text
-        resp = _console(api, adopted.json()["uuid"], SERIAL, ADMIN)
+        server = adopted(api, node["uuid"])
+        resp = _console(api, server["uuid"], SERIAL, ADMIN)
         assert resp.status_code == 201, resp.text
         assert resp.json()["url"] == f"fake://console/{node['uuid']}"
 

@@ -31,7 +31,7 @@ from schemathesis import checks
 from schemathesis.generation import modes
 
 from mogan.api import app as api_app
-from mogan.api import openapi, router
+from mogan.api import router, spec
 from mogan.db import migration
 from mogan.db import session as db_session
 from tests.conftest import ADMIN, mark_nodes_loaded
@@ -52,7 +52,7 @@ SEEDED_PROJECT = "fuzz-project"
 POSITIVE = modes.GenerationMode.POSITIVE
 NEGATIVE = modes.GenerationMode.NEGATIVE
 
-DOCUMENT = openapi.document()
+DOCUMENT = spec.document()
 
 
 def _takes_input(operation: dict[str, Any]) -> bool:

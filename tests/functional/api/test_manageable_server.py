@@ -1,9 +1,11 @@
 """Manageable servers (v1 section 1.13) through the API with a real engine.
 
 The API, the engine service (answering the synchronous calls over the
-in-process bus), the scheduler, the embedded Placement and the fake fleet
-run in this process against one database; nothing is mocked. Adoptable
-nodes are fake nodes enrolled as deployed outside Mogan.
+in-process bus and running the ``adopt`` workflow), the scheduler, the
+embedded Placement and the fake fleet run in this process against one
+database; nothing is mocked. Adoptable nodes are fake nodes enrolled as
+deployed outside Mogan. An adoption answers ``adopting`` at once; the
+usual refusals (unknown or unmanageable node, networks) are immediate.
 """
 
 import json
@@ -13,13 +15,16 @@ import sqlalchemy as sa
 
 from mogan import states
 from mogan.db import models
+from mogan.drivers import base as driver_base
 from mogan.drivers import fake
 from tests.conftest import ADMIN, MEMBER, OTHER
 from tests.functional.api import engine_support
 from tests.functional.api.engine_support import (
     RequiredOnly,
     adopt,
+    adopted,
     deployed_node,
+    settled,
     show,
     wait_for,
 )
@@ -73,22 +78,17 @@ class TestList:
             "ports": [{"address": mac} for mac in node["ports"]],
             "image_source": None,
         }
-        assert adopt(api, other["uuid"]).status_code == 201
+        assert adopted(api, other["uuid"])["status"] == states.ACTIVE
         again = api.get(URL, headers=ADMIN.headers).json()["manageable_servers"]
         assert [n["uuid"] for n in again] == [node["uuid"]]
 
-    def test_listing_needs_no_engine_adopting_does(self, world, api):
-        """The API reads the driver itself; adopting without an engine is a 409."""
+    def test_listing_and_adopting_need_an_engine(self, world, api):
+        """The API loads no driver: without an engine, both are a clear 409."""
         node = deployed_node(world)
-        listed = api.get(URL, headers=ADMIN.headers)
-        assert listed.status_code == 200, listed.text
-        assert [n["uuid"] for n in listed.json()["manageable_servers"]] == [
-            node["uuid"]
-        ]
-        resp = adopt(api, node["uuid"])
-        assert resp.status_code == 409
-        assert resp.json()["code"] == "mogan.engine.unavailable"
-        assert "no mogan-engine is running" in _fault(resp)
+        for resp in (api.get(URL, headers=ADMIN.headers), adopt(api, node["uuid"])):
+            assert resp.status_code == 409, resp.text
+            assert resp.json()["code"] == "mogan.engine.unavailable"
+            assert "no mogan-engine is running" in _fault(resp)
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
 
     def test_members_may_not_list(self, engine_factory, api):
@@ -103,7 +103,7 @@ class TestAdopt:
     def test_adopted_node_is_an_active_server_with_addresses(
         self, world, engine_factory, api, notes
     ):
-        """The server is active at once, claimed, recorded, addressed, announced."""
+        """Adopting, then active: claimed, recorded, addressed, announced."""
         node = deployed_node(world, ports=2)
         net = _network(api)
         engine_factory()
@@ -116,9 +116,11 @@ class TestAdopt:
             networks=[{"net_id": net}],
         )
         assert resp.status_code == 201, resp.text
-        server = resp.json()
-        server_uuid = server["uuid"]
+        server_uuid = resp.json()["uuid"]
         assert resp.headers["Location"].endswith(f"/v1/servers/{server_uuid}")
+        assert resp.json()["status"] == states.ADOPTING
+        assert resp.json()["node"] == node["name"]
+        server = settled(api, server_uuid)
         assert server["status"] == states.ACTIVE
         assert server["power_state"] == states.POWER_ON
         assert server["name"] == "legacy-db"
@@ -149,8 +151,10 @@ class TestAdopt:
             ).all()
         assert nic.mac_address == node["ports"][0]
         wait_for(lambda: "server.manage.end" in notes.types(server_uuid))
-        [event] = notes.of(server_uuid)
-        data = event["payload"]["mogan_object.data"]
+        assert notes.types(server_uuid) == ["server.manage.start", "server.manage.end"]
+        start, end = notes.of(server_uuid)
+        assert start["payload"]["mogan_object.data"]["status"] == states.ADOPTING
+        data = end["payload"]["mogan_object.data"]
         assert (data["status"], data["node"]) == (states.ACTIVE, node["name"])
         assert (
             data["addresses"][0]["mogan_object.data"]["mac_address"] == nic.mac_address
@@ -161,15 +165,15 @@ class TestAdopt:
         node = deployed_node(world, name=f"rack1-u12-{world.resource_class}")
         net = _network(api, project=MEMBER.project_id)
         engine_factory()
-        resp = adopt(
+        server = adopted(
             api,
             node["name"],
             project_id=MEMBER.project_id,
             networks=[{"net_id": net}],
         )
-        assert resp.status_code == 201, resp.text
-        server_uuid = resp.json()["uuid"]
-        assert resp.json()["project_id"] == MEMBER.project_id
+        server_uuid = server["uuid"]
+        assert server["status"] == states.ACTIVE
+        assert server["project_id"] == MEMBER.project_id
         mine = api.get("/v1/servers", headers=MEMBER.headers).json()["servers"]
         assert [s["uuid"] for s in mine] == [server_uuid]
         assert "node" not in mine[0]
@@ -184,10 +188,9 @@ class TestAdopt:
         node = deployed_node(world)
         world.driver.set_power_out_of_band(node["uuid"], states.POWER_OFF)
         engine_factory()
-        resp = adopt(api, node["uuid"])
-        assert resp.status_code == 201, resp.text
-        assert resp.json()["status"] == states.STOPPED
-        assert resp.json()["power_state"] == states.POWER_OFF
+        server = adopted(api, node["uuid"])
+        assert server["status"] == states.STOPPED
+        assert server["power_state"] == states.POWER_OFF
 
     def test_node_enrolled_since_the_last_sync_is_synced_on_adoption(
         self, world, engine_factory, api
@@ -201,9 +204,9 @@ class TestAdopt:
         wait_for(lambda: _has_row(world, early))
         node = deployed_node(world, sync=False)
         assert not _has_row(world, node["uuid"])
-        resp = adopt(api, node["uuid"])
-        assert resp.status_code == 201, resp.text
-        assert world.allocations(resp.json()["uuid"]) == {
+        server = adopted(api, node["uuid"])
+        assert server["status"] == states.ACTIVE
+        assert world.allocations(server["uuid"]) == {
             node["uuid"]: {world.placement_rc: 1}
         }
 
@@ -212,9 +215,7 @@ class TestAdopt:
         node = deployed_node(world, ports=1)
         net = _network(api)
         engine_factory()
-        server_uuid = adopt(api, node["uuid"], networks=[{"net_id": net}]).json()[
-            "uuid"
-        ]
+        server_uuid = adopted(api, node["uuid"], networks=[{"net_id": net}])["uuid"]
         resp = api.delete(f"/v1/servers/{server_uuid}", headers=ADMIN.headers)
         assert resp.status_code == 204
         wait_for(lambda: show(api, server_uuid).status_code == 404)
@@ -283,6 +284,12 @@ class TestRefused:
         engine_factory()
         first = adopt(api, node["uuid"], name="first")
         assert first.status_code == 201, first.text
+        # NOTE: refused while the first is adopting (Mogan's row) and after
+        # (the driver records the instance).
+        again = adopt(api, node["uuid"], name="second")
+        assert again.status_code == 409
+        assert first.json()["uuid"] in _fault(again)
+        assert settled(api, first.json()["uuid"])["status"] == states.ACTIVE
         again = adopt(api, node["uuid"], name="second")
         assert again.status_code == 409
         assert first.json()["uuid"] in _fault(again)
@@ -294,7 +301,7 @@ class TestRefused:
     def test_node_claimed_in_placement_is_refused_and_left_alone(
         self, world, engine_factory, api, placement_client_
     ):
-        """A Placement claim by someone else: 409, no server, node untouched."""
+        """A Placement claim by someone else: error naming it, node untouched."""
         node = deployed_node(world, ports=1)
         net = _network(api)
         rc = world.placement_rc
@@ -307,11 +314,17 @@ class TestRefused:
         placement_client_.claim({intruder: {node["uuid"]: {rc: 1}}}, "p", "u")
         engine_factory()
         resp = adopt(api, node["uuid"], networks=[{"net_id": net}])
-        assert resp.status_code == 409
-        assert intruder in _fault(resp)
+        assert resp.status_code == 201, resp.text
+        server = settled(api, resp.json()["uuid"])
+        assert server["status"] == states.ERROR
+        assert intruder in server["fault"]["message"]
+        assert "node" not in server or server["node"] is None
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
+        assert placement_client_.provider_allocations(node["uuid"]) == {
+            intruder: {rc: 1}
+        }
+        assert world.node(node["uuid"]).server_uuid is None
         with world.db.transaction() as session:
-            assert session.scalar(sa.select(sa.func.count(models.Server.id))) == 0
             assert session.scalar(sa.select(sa.func.count(models.Port.id))) == 0
 
     def test_network_of_another_project_is_refused(self, world, engine_factory, api):
@@ -368,6 +381,24 @@ class TestRefused:
             assert resp.status_code == 400, (body, resp.text)
             assert field in _fault(resp), (body, _fault(resp))
 
+    def test_adopting_counts_against_the_server_quota(self, world, engine_factory, api):
+        """A project at its server quota gets no adopted server (403 naming it)."""
+        node = deployed_node(world)
+        engine_factory()
+        quota = api.put(
+            f"/v1/quotas/{MEMBER.project_id}",
+            json={"quota": {"servers": 0}},
+            headers={**ADMIN.headers, "OpenStack-API-Version": "baremetal-compute 1.3"},
+        )
+        assert quota.status_code == 200, quota.text
+        resp = adopt(api, node["uuid"], project_id=MEMBER.project_id)
+        assert resp.status_code == 403, resp.text
+        assert resp.json()["code"] == "mogan.over_quota"
+        assert "servers" in _fault(resp)
+        assert api.get("/v1/servers", headers=MEMBER.headers).json()["servers"] == []
+        # The caller's own project has room: the node is adopted there.
+        assert adopted(api, node["uuid"])["status"] == states.ACTIVE
+
     def test_members_may_not_adopt(self, world, engine_factory, api):
         """Adoption is for admins."""
         node = deployed_node(world)
@@ -381,6 +412,60 @@ class TestRefused:
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
 
 
+class RefusesAdopt(RequiredOnly, driver_base.ManageInterface):
+    """Lists the fake's adoptable nodes but fails every ``adopt`` (the last step)."""
+
+    def list_manageable(self) -> list[driver_base.ManageableNode]:
+        """As the fake."""
+        return list(self._fleet.list_manageable())
+
+    def adopt(self, node_uuid: str, server_uuid: str) -> None:
+        """Fail as a driver does when the node changed under us."""
+        del server_uuid
+        raise driver_base.DriverError(node=node_uuid, reason="BMC said no")
+
+
+class TestAdoptionUndo:
+    def test_failed_adopt_step_undoes_claim_ports_and_node(
+        self, world, engine_factory, api, placement_client_, notes
+    ):
+        """The server ends in error with the driver's reason; nothing is held."""
+        node = deployed_node(world, ports=1)
+        net = _network(api)
+        engine_factory(with_driver=RefusesAdopt(world.driver))
+        resp = adopt(api, node["uuid"], networks=[{"net_id": net}])
+        assert resp.status_code == 201, resp.text
+        server = settled(api, resp.json()["uuid"])
+        assert server["status"] == states.ERROR
+        assert "BMC said no" in server["fault"]["message"]
+        # Every step was undone: claim, view, ports, NICs, node ownership.
+        assert placement_client_.provider_allocations(node["uuid"]) == {}
+        assert world.ports(server["uuid"]) == 0
+        assert server["addresses"] == {}
+        row = world.node(node["uuid"])
+        assert (row.allocated, row.server_uuid, row.reservation) == (
+            False,
+            None,
+            None,
+        )
+        assert world.driver.get_node(node["uuid"]).instance_uuid is None
+        wait_for(lambda: "server.manage.error" in notes.types(server["uuid"]))
+        # The server in error is deleted like any other; the node stays
+        # deployed, even when the server still names it (as an abandoned
+        # workflow leaves it): the driver never recorded it as this server's.
+        with world.db.transaction() as session:
+            session.execute(
+                sa.update(models.Server)
+                .where(models.Server.uuid == server["uuid"])
+                .values(node_uuid=node["uuid"])
+            )
+        gone = api.delete(f"/v1/servers/{server['uuid']}", headers=ADMIN.headers)
+        assert gone.status_code == 204
+        wait_for(lambda: show(api, server["uuid"]).status_code == 404)
+        assert world.driver.provision_state(node["uuid"]) == fake.ACTIVE
+        assert world.driver.get_node(node["uuid"]).instance_uuid is None
+
+
 class TestDriverWithoutAdoption:
     def test_adopt_is_a_409_naming_the_driver(self, world, engine_factory, api):
         """An engine whose driver cannot adopt: 409 saying so, and nothing kept."""
@@ -390,6 +475,9 @@ class TestDriverWithoutAdoption:
         assert resp.status_code == 409, resp.text
         assert resp.json()["code"] == "mogan.driver.unsupported"
         assert _fault(resp) == "driver fake cannot adopt nodes"
+        listed = api.get(URL, headers=ADMIN.headers)
+        assert listed.status_code == 409, listed.text
+        assert listed.json()["code"] == "mogan.driver.unsupported"
         assert world.driver.get_node(node["uuid"]).instance_uuid is None
         servers = api.get("/v1/servers", headers=ADMIN.headers).json()["servers"]
         assert servers == []

@@ -232,11 +232,11 @@ EXPECTED: dict[tuple[str, str], Case] = {
         "/v1/servers/{server}/console_log",
         statuses(409, 409, 403, 404, 403, 403, 403, 409),
     ),
-    # NOTE: the list reads the (empty) fake fleet; adopting needs an engine,
-    # and none runs here: the admin passes the policy and gets a 409. The
-    # system admin has no project and names none for the server: 400.
+    # NOTE: listing and adopting need an engine, and none runs here: who
+    # passes the policy gets a 409. The system admin has no project and
+    # names none for the server: 400 (checked before the engine).
     ("GET", "/v1/manageable_servers"): Case(
-        "/v1/manageable_servers", statuses(200, 403, 403, 403, 403, 403, 200, 200)
+        "/v1/manageable_servers", statuses(409, 403, 403, 403, 403, 403, 409, 409)
     ),
     ("POST", "/v1/manageable_servers"): Case(
         "/v1/manageable_servers",

@@ -275,15 +275,23 @@ class TestLifecycle:
         assert len(after["events"]) == 6
 
     def test_adoption_is_recorded(self, world, engine_factory, api):
-        """Adopting a deployed node records a finished ``manage`` action."""
+        """Adopting a deployed node records a ``manage`` action with its steps."""
         node = deployed_node(world)
         engine_factory()
         adopted = adopt(api, node["uuid"])
         assert adopted.status_code == 201, adopted.text
-        listed = _actions(api, adopted.json()["uuid"], ADMIN).json()["actions"]
-        assert [("manage", adopted.headers[REQUEST_ID], "Success")] == [
-            (a["action"], a["request_id"], a["result"]) for a in listed
+        server_uuid, request_id = adopted.json()["uuid"], adopted.headers[REQUEST_ID]
+        action = _finished(api, server_uuid, request_id)
+        assert (action["action"], action["result"]) == ("manage", "Success")
+        assert [e["event"] for e in action["events"]] == [
+            "sync_node",
+            "lock_node",
+            "claim_node",
+            "bind_networks",
+            "adopt_node",
         ]
+        listed = _actions(api, server_uuid, ADMIN).json()["actions"]
+        assert [a["request_id"] for a in listed] == [request_id]
 
     def test_actions_per_server_are_bounded(self, econf, world, engine_factory, api):
         """Past ``max_actions_per_server`` the oldest finished actions go."""

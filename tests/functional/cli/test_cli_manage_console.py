@@ -13,7 +13,7 @@ from mogan import states
 from mogan.api import app as api_app
 from tests.conftest import ADMIN, MEMBER, OTHER
 from tests.functional.api import engine_support
-from tests.functional.api.engine_support import deployed_node
+from tests.functional.api.engine_support import deployed_node, wait_for
 
 globals().update(engine_support.FIXTURES)
 
@@ -130,6 +130,30 @@ class TestServerManage:
         assert node.instance_uuid == server["uuid"]
         rows = ok(mogan("manageable", "server", "list", "-f", "json"))
         assert [r["Name"] for r in rows] == [fleet["b"]["name"]]
+
+    def test_no_wait_answers_while_adopting(self, mogan, fleet, world):
+        """``--no-wait`` shows the server adopting; it then becomes active."""
+        server = ok(
+            mogan(
+                "server",
+                "manage",
+                "quick",
+                "--node",
+                fleet["a"]["uuid"],
+                "--no-wait",
+                "-f",
+                "json",
+            )
+        )
+        assert server["status"] == states.ADOPTING
+
+        def active() -> bool:
+            shown = ok(mogan("server", "show", server["uuid"], "-f", "json"))
+            return shown["status"] == states.ACTIVE
+
+        wait_for(active)
+        node = world.driver.get_node(fleet["a"]["uuid"])
+        assert node.instance_uuid == server["uuid"]
 
     @pytest.mark.usefixtures("fleet")
     def test_unknown_node_is_one_error_line(self, mogan):

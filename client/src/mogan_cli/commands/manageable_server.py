@@ -1,17 +1,20 @@
 """``mogan manageable server list`` and ``mogan server manage`` (admin).
 
 A manageable server is a node deployed outside Mogan (active, with no
-instance). ``server manage`` adopts one as a server, active at once: the
-node is neither redeployed nor rebooted. ``--node`` is a UUID or a name
-(the API resolves both); ``--network`` names or UUIDs give the node's NICs,
-in port order, an address each.
+instance). ``server manage`` adopts one as a server: the node is neither
+redeployed nor rebooted. The server is ``adopting`` while the engine claims
+the node and binds its networks; the command waits until it is active
+(stopped when the node is powered off) unless ``--no-wait``. ``--node`` is
+a UUID or a name (the API resolves both); ``--network`` names or UUIDs give
+the node's NICs, in port order, an address each.
 """
 
 import argparse
 from typing import Any
 
-from mogan_cli.commands import common, server_view
+from mogan_cli.commands import common, server_view, server_wait
 
+POWER_OFF = "power off"
 LIST_COLUMNS = (
     ("UUID", "uuid"),
     ("Name", "name"),
@@ -84,12 +87,26 @@ class ManageServer(common.ShowOne):
             "--description", metavar="<description>", help="Server description"
         )
         common.add_property_option(parser, "Metadata to set on the server (repeatable)")
+        parser.add_argument(
+            "--no-wait",
+            dest="wait",
+            action="store_false",
+            help="Answer at once, while the server is still adopting",
+        )
+        parser.add_argument(
+            "--timeout",
+            metavar="<seconds>",
+            type=float,
+            default=server_wait.DEFAULT_TIMEOUT,
+            help="Give up waiting after this many seconds "
+            f"(default: {server_wait.DEFAULT_TIMEOUT:g})",
+        )
         return parser
 
     def take_action(
         self, parsed_args: argparse.Namespace
     ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-        """Resolve the networks, adopt, and show the server."""
+        """Resolve the networks, adopt, wait unless told not to, and show."""
         mogan = common.client(self)
         server = mogan.manageable_servers.manage(
             parsed_args.name,
@@ -101,4 +118,8 @@ class ManageServer(common.ShowOne):
                 mogan.networks.find(n)["uuid"] for n in parsed_args.networks
             ],
         )
+        if parsed_args.wait:
+            # NOTE: a node found powered off is adopted as a stopped server.
+            target = "stopped" if server.get("power_state") == POWER_OFF else "active"
+            [server] = server_wait.wait_all(self, [server], target, parsed_args.timeout)
         return server_view.show(mogan, server)

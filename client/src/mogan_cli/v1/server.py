@@ -24,6 +24,7 @@ ERROR = "error"
 TRANSITIONAL = frozenset(
     {
         "building",
+        "adopting",
         "powering-on",
         "powering-off",
         "soft-powering-off",

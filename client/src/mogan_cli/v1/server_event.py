@@ -25,6 +25,9 @@ PHASES = {
     "release_claim": "releasing the node",
     "refresh_node": "releasing the node",
     "wait_for_others": "waiting for other work",
+    "sync_node": "syncing the node",
+    "claim_node": "claiming the node",
+    "adopt_node": "adopting the node",
 }
 
 

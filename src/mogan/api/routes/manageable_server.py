@@ -1,31 +1,20 @@
 """Manageable server routes (v1 section 1.13): list and adopt deployed nodes.
 
-The list reads the driver, which the app loads once from the configuration
-(as the engine does); adopting is a synchronous engine call. An adoption
-answers with the new server (201, ``Location`` at the server).
+The list comes from the engine's driver over RPC (the API loads no driver).
+Adopting answers at once with the new server, ``adopting`` (201,
+``Location`` at the server); the engine's ``adopt`` workflow makes it
+active (stopped when the node is powered off) or leaves it in error with
+the fault.
 """
-
-import flask
 
 from mogan import context as mogan_context
 from mogan.api import router, state
 from mogan.api.routes import server as server_routes
 from mogan.api.schemas import manageable_server as schema
 from mogan.api.schemas import server as server_schema
-from mogan.drivers import base as driver_base
-from mogan.drivers import loader as driver_loader
 from mogan.services import manageable_server as manage_svc
 
 TAG = "manageable_servers"
-
-
-def _driver() -> driver_base.Driver:
-    """The app's driver, loaded on first use as the engine loads its own."""
-    extensions = flask.current_app.extensions
-    if "mogan.driver" not in extensions:
-        extensions["mogan.driver"] = driver_loader.from_conf(state.conf())
-    driver: driver_base.Driver = extensions["mogan.driver"]
-    return driver
 
 
 @router.route(
@@ -39,7 +28,9 @@ def list_manageable_servers(
 ) -> schema.ManageableServerList:
     """List the nodes deployed outside Mogan that may be adopted."""
     state.authorize(ctx, "mogan:manageable_servers:get_all")
-    nodes = manage_svc.get_all(_driver())
+    nodes = manage_svc.get_all(
+        ctx, state.server_backends().engine, state.conf().engine.heartbeat_interval
+    )
     return schema.ManageableServerList(
         manageable_servers=[
             schema.ManageableServer(
@@ -66,13 +57,11 @@ def list_manageable_servers(
 def manage_server(
     ctx: mogan_context.RequestContext, body: schema.ManageServer
 ) -> server_schema.Server:
-    """Adopt a deployed node as a server (active, or stopped when powered off)."""
+    """Start adopting a deployed node as a server (adopting, then active)."""
     state.authorize(ctx, "mogan:manageable_servers:create")
-    backends = state.server_backends()
     server = manage_svc.manage(
         ctx,
-        backends.engine,
-        backends.networks,
+        state.server_backends(),
         state.conf().engine.heartbeat_interval,
         manage_svc.ManageRequest(
             name=body.name,

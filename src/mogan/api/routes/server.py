@@ -13,6 +13,7 @@ from mogan.api.schemas import common
 from mogan.api.schemas import server as schema
 from mogan.db import models
 from mogan.services import server as server_svc
+from mogan.services import server_ops
 
 TAG = "servers"
 ADMIN_ONLY = ("node", "affinity_zone", "system_metadata", "failure_domains")
@@ -214,7 +215,7 @@ def update_server(
 def delete_server(ctx: mogan_context.RequestContext, server_uuid: common.UUID) -> None:
     """Delete a server."""
     _authorize(ctx, "mogan:server:delete", server_uuid)
-    server_svc.delete(ctx, state.server_backends(), server_uuid)
+    server_ops.delete(ctx, state.server_backends(), server_uuid)
 
 
 @router.route(
@@ -231,7 +232,9 @@ def set_power_state(
 ) -> None:
     """Power a server on or off, or reboot it."""
     _authorize(ctx, "mogan:server:set_power_state", server_uuid)
-    server_svc.set_power_state(ctx, state.server_backends(), server_uuid, body.target)
+    server_ops.set_power_state(
+        ctx, state.server_backends(), server_uuid, states.PowerTarget(body.target)
+    )
     state.set_location(state.links("servers", server_uuid)[0]["href"])
 
 
@@ -271,7 +274,7 @@ def set_provision_state(
 ) -> None:
     """Rebuild a server, optionally with another image."""
     _authorize(ctx, "mogan:server:set_provision_state", server_uuid)
-    server_svc.rebuild(
+    server_ops.rebuild(
         ctx,
         state.server_backends(),
         server_uuid,

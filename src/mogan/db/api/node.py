@@ -50,6 +50,12 @@ def get(session: orm.Session, node_uuid: str) -> models.Node:
     return node
 
 
+def find(session: orm.Session, node_uuid: str) -> models.Node | None:
+    """The node, or None when Mogan does not know it."""
+    stmt = sa.select(models.Node).where(models.Node.uuid == node_uuid)
+    return session.scalars(stmt).one_or_none()
+
+
 def get_all(
     session: orm.Session, *, driver: str | None = None
 ) -> Sequence[models.Node]:

@@ -1,9 +1,10 @@
-"""Server queries for the API: lookups, filtered and paged lists, creation.
+"""Server rows: lookups, filtered and paged lists, creation, updates, removal.
 
-The engine's updates (status transitions, faults, node bindings) live in
-``server_engine``; this module never changes a server's status on its own.
-Adoption (``take_node``) and the API's check for a live engine before a
-synchronous engine call (``live_engines``) are here too.
+Updates are conditional (``update`` with ``expect_status``) so two engines,
+or an engine and the API, never overwrite each other's decision: the loser
+sees no row updated. Which status a server moves to is the services' call
+(``services.server_state``); NICs, faults and node locks have their own
+modules (``server_nic``, ``server_fault``, ``node_lock``).
 """
 
 import datetime
@@ -16,6 +17,16 @@ from sqlalchemy import orm
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import pagination
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _rowcount(result: sa.Result[Any]) -> int:
+    # NOTE: UPDATE results are CursorResults; the Result type hides rowcount.
+    count: int = getattr(result, "rowcount", 0)
+    return count
 
 
 def get(
@@ -95,25 +106,84 @@ def create(session: orm.Session, values: dict[str, Any]) -> models.Server:
     return server
 
 
-def take_node(session: orm.Session, node_uuid: str, server_uuid: str) -> bool:
-    """Make a free node the server's (an adoption); False when it is not free.
+def find(session: orm.Session, uuid: str) -> models.Server | None:
+    """The server, or None when it is gone."""
+    stmt = sa.select(models.Server).where(models.Server.uuid == uuid)
+    return session.scalars(stmt).one_or_none()
 
-    A conditional UPDATE, so two adoptions of one node cannot both win.
+
+def find_all(session: orm.Session, uuids: list[str]) -> list[models.Server]:
+    """The servers that still exist among ``uuids``, in that order."""
+    stmt = sa.select(models.Server).where(models.Server.uuid.in_(uuids))
+    found = {server.uuid: server for server in session.scalars(stmt)}
+    return [found[uuid] for uuid in uuids if uuid in found]
+
+
+def update(
+    session: orm.Session,
+    uuid: str,
+    values: dict[str, Any],
+    expect_status: str | None = None,
+) -> bool:
+    """Set ``values`` on the server, only while its status is ``expect_status``.
+
+    Returns:
+        Whether the server was updated.
     """
-    result = session.execute(
-        sa.update(models.Node)
-        .where(models.Node.uuid == node_uuid, models.Node.server_uuid.is_(None))
-        .values(server_uuid=server_uuid)
-        .execution_options(synchronize_session=False)
+    stmt = sa.update(models.Server).where(models.Server.uuid == uuid)
+    if expect_status is not None:
+        stmt = stmt.where(models.Server.status == expect_status)
+    stmt = stmt.values(**values, updated_at=_now()).execution_options(
+        synchronize_session=False
     )
-    return bool(getattr(result, "rowcount", 0))
+    return _rowcount(session.execute(stmt)) == 1
 
 
-def live_engines(session: orm.Session, seen_since: datetime.datetime) -> list[str]:
-    """Hosts of the engines that heart-beat at or after ``seen_since``."""
-    stmt = (
-        sa.select(models.Engine.host)
-        .where(models.Engine.last_seen_at >= seen_since)
-        .order_by(models.Engine.host)
+def delete(session: orm.Session, uuid: str) -> None:
+    """Delete the server row; its NICs, faults and group membership go with it."""
+    session.execute(
+        sa.delete(models.ServerNic).where(models.ServerNic.server_uuid == uuid)
     )
-    return list(session.scalars(stmt))
+    session.execute(
+        sa.delete(models.ServerGroupMember).where(
+            models.ServerGroupMember.server_uuid == uuid
+        )
+    )
+    session.execute(
+        sa.delete(models.ServerFault).where(models.ServerFault.server_uuid == uuid)
+    )
+    session.execute(sa.delete(models.Server).where(models.Server.uuid == uuid))
+
+
+def uuid_on_node(session: orm.Session, node_uuid: str) -> str | None:
+    """The uuid of a server pointing at the node (adopted, building ...), if any."""
+    stmt = sa.select(models.Server.uuid).where(models.Server.node_uuid == node_uuid)
+    return session.scalars(stmt).first()
+
+
+def group_of(session: orm.Session, server_uuid: str) -> str | None:
+    """The uuid of the server group the server is a member of, if any."""
+    return session.scalars(
+        sa.select(models.ServerGroup.uuid)
+        .join(
+            models.ServerGroupMember,
+            models.ServerGroupMember.group_id == models.ServerGroup.id,
+        )
+        .where(models.ServerGroupMember.server_uuid == server_uuid)
+    ).first()
+
+
+def power_sync_candidates(
+    session: orm.Session, statuses: tuple[str, ...]
+) -> list[tuple[str, str, str, str | None]]:
+    """``(uuid, node uuid, status, power state)`` of placed servers in ``statuses``."""
+    stmt = sa.select(
+        models.Server.uuid,
+        models.Server.node_uuid,
+        models.Server.status,
+        models.Server.power_state,
+    ).where(models.Server.status.in_(statuses), models.Server.node_uuid.is_not(None))
+    return [
+        (uuid, str(node), status, power)
+        for uuid, node, status, power in session.execute(stmt)
+    ]

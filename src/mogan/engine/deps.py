@@ -1,0 +1,34 @@
+"""The engine's dependencies built from configuration (driver, Placement ...).
+
+Both the engine service and the RPC manager (which builds them on first use
+when served alone) need ``build_deps``; it lives here so neither imports the
+other.
+"""
+
+from oslo_config import cfg
+
+from mogan import image, network, placement
+from mogan.db import session as db_session
+from mogan.drivers import base as driver_base
+from mogan.drivers import loader
+from mogan.engine import notifications, workflow
+from mogan.scheduler import rpcapi as scheduler_rpcapi
+
+
+def build_deps(
+    conf: cfg.ConfigOpts,
+    db: db_session.Database,
+    driver: driver_base.Driver | None = None,
+) -> workflow.Deps:
+    """The engine's dependencies from configuration."""
+    return workflow.Deps(
+        conf=conf,
+        db=db,
+        host=conf.host,
+        driver=driver or loader.from_conf(conf),
+        placement=placement.get_client(conf),
+        network=network.get_backend(conf),
+        image=image.get_backend(conf),
+        scheduler=scheduler_rpcapi.SchedulerAPI(conf),
+        notifier=notifications.make_notifier(conf, conf.host),
+    )

@@ -1,0 +1,129 @@
+"""Server actions that run as workflows: delete, power, rebuild.
+
+Each fires the user's event on the state machine, writes the new status and
+the workflow in ONE transaction, then nudges an engine (a lost nudge only
+delays the workflow to the engine's next poll).
+"""
+
+from mogan import context as mogan_context
+from mogan import exception, states
+from mogan.db import models
+from mogan.db.api import server as server_db
+from mogan.services import engine_calls, server_request, workflow_args
+from mogan.services import server as server_svc
+from mogan.services import server_action as action_svc
+
+
+def _check_lock(ctx: mogan_context.RequestContext, server: models.Server) -> None:
+    if server.locked_by is not None and not ctx.is_admin:
+        raise exception.ServerLocked(
+            server=exception.labelled(server.name, server.uuid)
+        )
+
+
+def _start(
+    ctx: mogan_context.RequestContext,
+    backends: server_request.Backends,
+    server_uuid: str,
+    *,
+    event: str,
+    args: workflow_args.Args,
+    action: str,
+) -> None:
+    """Fire ``event``, persist the new status, the action and the workflow, nudge."""
+    with ctx.database.transaction() as session:
+        server = server_db.get(session, server_uuid, for_update=True)
+        _check_lock(ctx, server)
+        server.status = states.next_state(server.status, event)
+        action_svc.start(
+            session, ctx, server, action, keep=backends.bounds.actions_per_server
+        )
+        workflow = workflow_args.start(session, args, server.uuid)
+        workflow_uuid = workflow.uuid
+    backends.engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+
+
+def delete(
+    ctx: mogan_context.RequestContext,
+    backends: server_request.Backends,
+    server_uuid: str,
+) -> None:
+    """Start deleting a server (allowed from every state but ``deleted``).
+
+    Raises:
+        ServerNotFound: no such server.
+        ServerLocked: locked, and the caller is not an admin.
+    """
+    _start(
+        ctx,
+        backends,
+        server_uuid,
+        event=states.DELETE,
+        args=workflow_args.DeleteArgs(),
+        action=action_svc.DELETE,
+    )
+
+
+def set_power_state(
+    ctx: mogan_context.RequestContext,
+    backends: server_request.Backends,
+    server_uuid: str,
+    target: states.PowerTarget,
+) -> None:
+    """Start a power action: on, off, soft_off, reboot, soft_reboot.
+
+    Raises:
+        ServerNotFound: no such server.
+        ServerLocked: locked, and the caller is not an admin.
+        InvalidState: not allowed in the server's status (e.g. maintenance).
+    """
+    _start(
+        ctx,
+        backends,
+        server_uuid,
+        event=states.POWER_EVENTS[target],
+        args=workflow_args.PowerArgs(target=target),
+        action=action_svc.POWER[target],
+    )
+
+
+def rebuild(
+    ctx: mogan_context.RequestContext,
+    backends: server_request.Backends,
+    server_uuid: str,
+    *,
+    image_uuid: str | None,
+    preserve_ephemeral: bool,
+) -> None:
+    """Start re-deploying a server, with a new image when given.
+
+    Raises:
+        ServerNotFound: no such server.
+        ImageNotFound: the image is missing or hidden.
+        ServerLocked: locked, and the caller is not an admin.
+        InvalidState: not active or stopped.
+    """
+    if image_uuid is None:
+        image_uuid = server_svc.get(ctx, server_uuid).image_uuid
+    image = backends.images.get(ctx, image_uuid or "")
+    with ctx.database.transaction() as session:
+        server = server_db.get(session, server_uuid, for_update=True)
+        _check_lock(ctx, server)
+        server.status = states.next_state(server.status, states.REBUILD)
+        server.image_uuid = image.uuid
+        action_svc.start(
+            session,
+            ctx,
+            server,
+            action_svc.REBUILD,
+            keep=backends.bounds.actions_per_server,
+        )
+        workflow = workflow_args.start(
+            session,
+            workflow_args.RebuildArgs(
+                image_uuid=image.uuid, preserve_ephemeral=preserve_ephemeral
+            ),
+            server.uuid,
+        )
+        workflow_uuid = workflow.uuid
+    backends.engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)

@@ -1,0 +1,214 @@
+"""Server state changes, faults, node bindings and removal: the one place they happen.
+
+The API (through ``services.server``) and the engine's workflows both move
+servers through the state machine here. Every change is conditional on the
+status last read (``db.api.server.update`` with ``expect_status``), so two
+engines, or an engine and the API, never overwrite each other's decision.
+These functions work in the caller's transaction and never open one: the
+engine calls them from a workflow's finishing transaction.
+
+What must not live here: notifications, driver, Placement or network calls
+(the engine's, around these).
+"""
+
+from typing import Any
+
+from sqlalchemy import orm
+
+from mogan import exception, states
+from mogan.db import models
+from mogan.db.api import node as node_db
+from mogan.db.api import server as server_db
+from mogan.db.api import server_fault as fault_db
+from mogan.db.api import server_nic as nic_db
+from mogan.network import base as network_base
+
+# NOTE: a build that fails for good leaves no node behind.
+UNPLACED: dict[str, Any] = {"node_uuid": None, "node": None}
+
+
+def fire(
+    session: orm.Session,
+    server: models.Server,
+    event: str,
+    values: dict[str, Any] | None = None,
+    only_from: str | None = None,
+) -> bool:
+    """Move ``server`` on by FSM ``event`` if nobody changed its status meanwhile.
+
+    Args:
+        session: the caller's session.
+        server: the server as last read.
+        event: the FSM event.
+        values: other columns to set with the new status.
+        only_from: fire only when the server is in this status.
+
+    Returns:
+        False when the event does not apply or the status changed under us.
+    """
+    if only_from is not None and server.status != only_from:
+        return False
+    try:
+        new = states.next_state(server.status, event)
+    except exception.InvalidState:
+        return False
+    done = server_db.update(
+        session, server.uuid, {"status": new, **(values or {})}, server.status
+    )
+    if done:
+        server.status = new
+        for key, value in (values or {}).items():
+            setattr(server, key, value)
+    return done
+
+
+def transition(
+    session: orm.Session,
+    server_uuid: str,
+    status: str,
+    event: str,
+    values: dict[str, Any] | None = None,
+) -> bool:
+    """Fire ``event`` on a server last seen in ``status`` (by uuid, no row read).
+
+    Returns:
+        False when the event does not apply or the status changed meanwhile.
+    """
+    try:
+        new = states.next_state(status, event)
+    except exception.InvalidState:
+        return False
+    return server_db.update(
+        session, server_uuid, {"status": new, **(values or {})}, status
+    )
+
+
+def record_fault(session: orm.Session, server_uuid: str, error: dict[str, Any]) -> None:
+    """Store a failure as described by the engine (code, message, detail)."""
+    fault_db.add(
+        session,
+        server_uuid,
+        int(error.get("code", 500)),
+        str(error.get("message", "unknown error")),
+        error.get("detail"),
+    )
+
+
+def fail(
+    session: orm.Session,
+    server: models.Server,
+    error: dict[str, Any],
+    event: str = states.ERROR_EVENT,
+    *,
+    values: dict[str, Any] | None = None,
+    only_from: str | None = None,
+) -> bool:
+    """Record ``error`` as a fault, then fire ``event`` (``error`` by default).
+
+    Returns:
+        Whether the server's status changed.
+    """
+    record_fault(session, server.uuid, error)
+    return fire(session, server, event, values, only_from=only_from)
+
+
+def fail_build(
+    session: orm.Session, server: models.Server, error: dict[str, Any]
+) -> bool:
+    """A build that will not be retried: fault, then ``error`` without a node.
+
+    Returns:
+        Whether the server was building and is now in error.
+    """
+    if server.status != states.BUILDING:
+        return False
+    return fail(
+        session,
+        server,
+        error,
+        values={"power_state": None, **UNPLACED},
+        only_from=states.BUILDING,
+    )
+
+
+def give_up(session: orm.Session, server_uuid: str, error: dict[str, Any]) -> bool:
+    """A server whose workflow was abandoned: fault, and error if mid-action.
+
+    Returns:
+        Whether the server was moved to ``error`` (it was in the middle of
+        an action: building, powering, rebuilding or deleting).
+    """
+    server = server_db.find(session, server_uuid)
+    if server is None:
+        return False
+    record_fault(session, server_uuid, error)
+    if server.status not in states.UNSTABLE:
+        return False
+    return server_db.update(
+        session, server_uuid, {"status": states.ERROR}, expect_status=server.status
+    )
+
+
+def place(session: orm.Session, server_uuid: str, node_uuid: str) -> bool:
+    """Point a building server at the node the scheduler claimed for it.
+
+    Where the server landed (affinity zone, failure domains) is kept as it
+    was then.
+
+    Returns:
+        False when the server is no longer building (deleted meanwhile).
+    """
+    node = node_db.find(session, node_uuid)
+    values: dict[str, Any] = {
+        "node_uuid": node_uuid,
+        "node": node.name if node else None,
+    }
+    if node is not None:
+        values["affinity_zone"] = node.affinity_zone
+        values["failure_domains"] = dict(node.failure_domains or {})
+    return server_db.update(session, server_uuid, values, expect_status=states.BUILDING)
+
+
+def unplace(
+    session: orm.Session, server_uuid: str, expect_status: str | None = None
+) -> bool:
+    """Forget the server's node (a failed build attempt, a delete mid-build)."""
+    return server_db.update(session, server_uuid, UNPLACED, expect_status)
+
+
+def set_power_state(
+    session: orm.Session, server_uuid: str, power_state: str | None, status: str
+) -> bool:
+    """Copy a node's power state found out of band, while ``status`` holds."""
+    return server_db.update(
+        session, server_uuid, {"power_state": power_state}, expect_status=status
+    )
+
+
+def set_nics(
+    session: orm.Session, server_uuid: str, nics: list[network_base.Nic]
+) -> None:
+    """Make the server's NIC rows exactly the bound ``nics``."""
+    nic_db.replace(
+        session,
+        server_uuid,
+        [
+            {
+                "port_id": nic.port_id,
+                "network_id": nic.network_id,
+                "mac_address": nic.mac_address,
+                "fixed_ips": nic.fixed_ips,
+            }
+            for nic in nics
+        ],
+    )
+
+
+def clear_nics(session: orm.Session, server_uuid: str) -> None:
+    """Forget every NIC of the server (its ports were unbound)."""
+    nic_db.delete_all(session, server_uuid)
+
+
+def remove(session: orm.Session, server_uuid: str) -> None:
+    """Delete the server row with its NICs, faults and group membership."""
+    server_db.delete(session, server_uuid)
