@@ -19,6 +19,8 @@ owners may read (``services.server_action``).
 
 import datetime
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import orm
@@ -27,6 +29,7 @@ from mogan import exception, states
 from mogan.db import models
 from mogan.db.api import server as server_db
 from mogan.db.api import server_action as action_db
+from mogan.db.api import workflow as workflow_db
 from mogan.engine import workflow
 
 LOG = logging.getLogger(__name__)
@@ -57,6 +60,10 @@ EVENTS = {
 }
 ACTIVE = "active"
 RESCHEDULE = "reschedule"
+# NOTE: a hook's transaction that meets a locked database (SQLite under
+# load) is tried again this many times, with backoff from HOOK_BACKOFF s.
+HOOK_ATTEMPTS = 5
+HOOK_BACKOFF = 0.05
 
 
 def event_name(step: str) -> str:
@@ -72,18 +79,33 @@ def after_step(
     wait: float | None,
 ) -> None:
     """Record the step the runner just ran (see the module docstring)."""
-    try:
-        _after_step(ctx, flow, started_at, values, wait)
-    except Exception:
-        LOG.exception("workflow %s: action event not recorded", ctx.workflow.uuid)
+    _guarded(
+        ctx, "action event not recorded", _after_step, flow, started_at, values, wait
+    )
 
 
 def after_finish(ctx: workflow.StepContext, flow: workflow.Flow, ok: bool) -> None:
     """Record how the workflow ended; finish actions with nothing left to run."""
-    try:
-        _after_finish(ctx, flow, ok)
-    except Exception:
-        LOG.exception("workflow %s: action not finished", ctx.workflow.uuid)
+    _guarded(ctx, "action not finished", _after_finish, flow, ok)
+
+
+def _guarded(
+    ctx: workflow.StepContext, failure: str, record: Callable[..., None], *args: Any
+) -> None:
+    """Run ``record(ctx, *args)``; retry a transient database error, log the rest.
+
+    Each try is one transaction, rolled back when it fails, so a retry
+    records nothing twice. Nothing here ever fails the workflow.
+    """
+    for attempt in range(1, HOOK_ATTEMPTS + 1):
+        try:
+            record(ctx, *args)
+        except Exception as err:
+            if attempt < HOOK_ATTEMPTS and workflow_db.is_transient(err):
+                time.sleep(HOOK_BACKOFF * 2**attempt)
+                continue
+            LOG.exception("workflow %s: %s", ctx.workflow.uuid, failure)
+        return
 
 
 # ---------------------------------------------------------------- details
@@ -210,7 +232,7 @@ def _after_finish(ctx: workflow.StepContext, flow: workflow.Flow, ok: bool) -> N
             _closing_event(session, ctx, action, server, ok)
             if action_db.has_open_work(session, server_uuid, KINDS[action.action]):
                 continue
-            _finish_action(session, action, server, ok, error)
+            _finish_action(session, ctx, action, server, ok, error)
 
 
 def _closing_event(
@@ -220,23 +242,18 @@ def _closing_event(
     server: models.Server | None,
     ok: bool,
 ) -> None:
-    """A build's ``active`` or ``reschedule``; a schedule's failure."""
+    """A failed build's ``reschedule``; a schedule's failure.
+
+    ``active`` is recorded when the create finishes (``_finish_action``):
+    the schedule workflow may finish after the build and be the one to.
+    """
     deps, snap = ctx.deps, ctx.workflow
     now = _now()
     common: dict[str, Any] = {"keep": _keep(deps), **_attempt(deps, snap)}
     node = action_db.node_name(session, ctx.state.get("node_uuid"))
-    if snap.kind == "build" and ok:
-        action_db.end_event(
-            session,
-            action,
-            ACTIVE,
-            result=action_db.SUCCESS,
-            at=now,
-            node=node,
-            **common,
-        )
-    elif (
+    if (
         snap.kind == "build"
+        and not ok
         and server is not None
         and server.status == states.BUILDING
         and action_db.has_open_work(session, server.uuid, CREATE_KINDS)
@@ -266,19 +283,36 @@ def _closing_event(
             )
 
 
-def _finish_action(
+def _finish_action(  # noqa: PLR0917 - the finishing transaction's whole view
     session: orm.Session,
+    ctx: workflow.StepContext,
     action: models.ServerAction,
     server: models.Server | None,
     ok: bool,
     error: dict[str, Any],
 ) -> None:
-    """The action's result: the workflow's, and an error server is an error."""
+    """The action's result: the workflow's, and an error server is an error.
+
+    A create that ends well ends with an ``active`` event.
+    """
     if server is None:
         good = ok and action.action == action_db.DELETE
     else:
         good = ok and server.status != states.ERROR
     if good:
+        if action.action == action_db.CREATE and server is not None:
+            attempt = _attempt(ctx.deps, ctx.workflow)
+            action_db.end_event(
+                session,
+                action,
+                ACTIVE,
+                result=action_db.SUCCESS,
+                at=_now(),
+                node=server.node,
+                attempt=attempt["attempt"],
+                max_attempts=attempt["max_attempts"],
+                keep=_keep(ctx.deps),
+            )
         action_db.finish(session, action, result=action_db.SUCCESS)
         return
     if not error and server is not None and server.faults:
