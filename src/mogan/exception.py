@@ -7,6 +7,11 @@ formatted from keyword arguments so the raise site stays short.
 
 Hierarchy (the API's status in brackets)::
 
+Whether a failed build is rescheduled on another node is decided by the
+error's class too: ``reschedulable`` is False for errors no other node can
+fix (bad input, missing image or network, quota, a full network, a driver
+without the interface a request needs).
+
     MoganError                 [500]
     ├── DriverFailed
     ├── Invalid                [400] bad input the caller can fix
@@ -44,6 +49,9 @@ class MoganError(Exception):
 
     msg_fmt: ClassVar[str] = "An unknown error occurred."
     code: ClassVar[str] = "mogan.error"
+    # NOTE: whether another node could succeed where this failed; a build
+    # failing with an error that says no fails at once.
+    reschedulable: ClassVar[bool] = True
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         """Format ``msg_fmt`` with ``kwargs`` unless a message is given."""
@@ -59,6 +67,7 @@ class Invalid(MoganError):
 
     msg_fmt = "Invalid request: {reason}"
     code = "mogan.invalid"
+    reschedulable = False
 
 
 class InvalidParameter(Invalid):
@@ -133,6 +142,7 @@ class NotFound(MoganError):
 
     msg_fmt = "Resource could not be found."
     code = "mogan.not_found"
+    reschedulable = False
 
 
 class NotAvailableAtVersion(NotFound):
@@ -292,6 +302,14 @@ class AvailabilityZoneNotFound(NotFound):
     code = "mogan.availability_zone.not_found"
 
 
+class NetworkFull(Conflict):
+    """The network has no free address left: no other node would help."""
+
+    msg_fmt = "Network {network} ({cidr}) has no free IP address left."
+    code = "mogan.network.full"
+    reschedulable = False
+
+
 class NoValidNode(Conflict):
     """Scheduling found no node (or not enough nodes) for a request."""
 
@@ -304,6 +322,7 @@ class Forbidden(MoganError):
 
     msg_fmt = "Access was denied to the following resource: {rule}"
     code = "mogan.forbidden"
+    reschedulable = False
 
 
 class ProjectScopeRequired(Forbidden):
@@ -368,6 +387,7 @@ class DriverCannot(Conflict):
 
     msg_fmt = "driver {driver} cannot {what}"
     code = "mogan.driver.unsupported"
+    reschedulable = False
 
 
 class DriverFailed(MoganError):
@@ -375,3 +395,14 @@ class DriverFailed(MoganError):
 
     msg_fmt = "The driver failed on node {node}: {reason}"
     code = "mogan.driver.failed"
+
+
+def is_reschedulable(err: BaseException) -> bool:
+    """Whether a build failing with ``err`` may be retried on another node.
+
+    Errors that are not Mogan's (bugs, a backend's surprise) may be specific
+    to the node, so they are retried, within ``[engine] build_attempts``.
+    """
+    if isinstance(err, MoganError):
+        return type(err).reschedulable
+    return True

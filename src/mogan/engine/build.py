@@ -5,7 +5,9 @@
 creates its ``build`` workflow in the same transaction. ``build`` locks the
 node, binds networks, builds the config drive, deploys and waits; on failure
 it undoes in reverse (teardown, unbind, release the claim, unlock), records a
-fault and reschedules on another node while attempts remain.
+fault and reschedules on another node while attempts remain (and the error
+is one another node could fix: see ``mogan.exception.is_reschedulable``).
+The final fault names the cause and lists every attempt (``faults``).
 """
 
 from typing import Any
@@ -18,13 +20,10 @@ from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import steps, workflow
+from mogan.engine import faults, steps, workflow
 
 SCHEDULE = "schedule"
 BUILD = "build"
-# NOTE: failures that another node would not fix: bad image, network,
-# keypair or input.
-NOT_RESCHEDULABLE = frozenset({400, 403, 404})
 
 
 def _traits(flavor_traits: dict[str, Any], value: str) -> list[str]:
@@ -98,9 +97,10 @@ class SelectAndClaim(workflow.Step):
             "detail": None,
             "exception": "NoValidNode",
         }
+        attempts = faults.history(ctx.args.get("build_args") or {})
         with ctx.deps.db.transaction() as session:
             for server in server_db.get_servers(session, pending):
-                fail_server(ctx, session, server, error)
+                fail_server(ctx, session, server, error, attempts)
 
     def _place(
         self,
@@ -123,7 +123,9 @@ class SelectAndClaim(workflow.Step):
                 if node_uuid is None:
                     server = server_db.get_server(session, uuid)
                     if server is not None:
-                        fail_server(ctx, session, server, missing)
+                        fail_server(
+                            ctx, session, server, missing, faults.history(build_args)
+                        )
                     continue
                 node = server_db.get_node(session, node_uuid)
                 values: dict[str, Any] = {
@@ -161,10 +163,16 @@ def fail_server(
     session: orm.Session,
     server: Any,
     error: dict[str, Any],
+    attempts: list[dict[str, Any]] | None = None,
 ) -> None:
-    """A build that will not be retried: fault, status error, create.error."""
+    """A build that will not be retried: fault, status error, create.error.
+
+    ``attempts`` are the build's earlier attempts: the fault names their
+    cause and lists them (see ``faults.final``).
+    """
     if server.status != states.BUILDING:
         return
+    error = faults.final(error, list(attempts or []))
     steps.record_fault(session, server.uuid, error)
     steps.fire(
         session,
@@ -197,9 +205,10 @@ class ScheduleFlow(workflow.Flow):
     ) -> None:
         """The scheduler could not be used: every unplaced server fails."""
         servers = server_db.get_servers(session, list(ctx.args["server_uuids"]))
+        attempts = faults.history(ctx.args.get("build_args") or {})
         for server in servers:
             if server.node_uuid is None:
-                fail_server(ctx, session, server, error)
+                fail_server(ctx, session, server, error, attempts)
 
 
 # ---------------------------------------------------------------- build
@@ -412,12 +421,15 @@ class BuildFlow(workflow.Flow):
             return
         attempt = int(ctx.args.get("attempt", 1))
         failed_node = ctx.state.get("node_uuid") or server.node_uuid
-        can_retry = (
-            attempt < ctx.conf.engine.build_attempts
-            and int(error.get("code", 500)) not in NOT_RESCHEDULABLE
+        attempts = [
+            *faults.history(ctx.args),
+            faults.record(error, attempt, failed_node, server.node),
+        ]
+        can_retry = attempt < ctx.conf.engine.build_attempts and bool(
+            error.get("reschedulable", True)
         )
         if not can_retry:
-            fail_server(ctx, session, server, error)
+            fail_server(ctx, session, server, error, attempts)
             return
         steps.record_fault(session, server.uuid, error)
         server_db.update_server(
@@ -442,6 +454,7 @@ class BuildFlow(workflow.Flow):
                     **ctx.args,
                     "attempt": attempt + 1,
                     "excluded_nodes": excluded,
+                    faults.HISTORY_KEY: attempts,
                 },
             },
         )

@@ -282,7 +282,11 @@ class PowerFlow(workflow.Flow):
     def on_failed(
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
-        """Back to the previous stable state (a reboot left off: error)."""
+        """Back to the previous stable state (a reboot left off: error).
+
+        An action started from error goes back to error: its failure says
+        nothing good about the server.
+        """
         target = ctx.args["target"]
         steps.unlock(ctx, session)
         server = server_db.get_server(session, ctx.server_uuid)
@@ -291,6 +295,8 @@ class PowerFlow(workflow.Flow):
         power = ctx.state.get("power_state", server.power_state)
         event = states.FAIL
         if target in {"reboot", "soft_reboot"} and power != states.POWER_ON:
+            event = states.ERROR_EVENT
+        if ctx.args.get("from_status") == states.ERROR:
             event = states.ERROR_EVENT
         steps.record_fault(session, server.uuid, error)
         steps.fire(session, server, event, {"power_state": power})

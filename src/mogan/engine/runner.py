@@ -214,10 +214,13 @@ class Runner:
                 "last_error": str(err)[:1000],
             }, None
         error = workflow.describe_error(err)
+        # NOTE: the server's uuid in the line, so an operator finds the cause
+        # of a fault by the server the user names.
+        label = f"{snap.uuid} ({snap.kind} of server {snap.server_uuid or '-'})"
         if error["code"] == 500 and error["detail"]:  # noqa: PLR2004 - HTTP 500
-            LOG.error("workflow %s: %s failed\n%s", snap.uuid, name, error["detail"])
+            LOG.error("workflow %s: %s failed\n%s", label, name, error["detail"])
         else:
-            LOG.info("workflow %s: %s failed: %s", snap.uuid, name, error["message"])
+            LOG.info("workflow %s: %s failed: %s", label, name, error["message"])
         ctx.state.pop(RETRIES_KEY, None)
         ctx.state["error"] = {**error, "step": name}
         return {

@@ -247,6 +247,8 @@ class Flow:
         del ctx, session, error
 
 
+# NOTE: the fault's ``code`` (v1 section 2.4) is HTTP-like; whether a build
+# is rescheduled is decided by the error's class, not by this code.
 HTTP_CODES: tuple[tuple[type[exception.MoganError], int], ...] = (
     (exception.Invalid, 400),
     (exception.Forbidden, 403),
@@ -257,6 +259,9 @@ HTTP_CODES: tuple[tuple[type[exception.MoganError], int], ...] = (
 
 def describe_error(err: BaseException) -> dict[str, Any]:
     """A failure as the flows record it: code, message, detail, exception name.
+
+    ``reschedulable`` says whether another node could succeed (see
+    ``mogan.exception.is_reschedulable``).
 
     Mogan's own errors are expected: their HTTP-like code and no traceback.
     Anything else is a bug somewhere: code 500 and the traceback as detail.
@@ -276,4 +281,5 @@ def describe_error(err: BaseException) -> dict[str, Any]:
         "exception": type(err).__name__,
         "module": type(err).__module__,
         "aborted": isinstance(err, Aborted),
+        "reschedulable": exception.is_reschedulable(err),
     }

@@ -556,9 +556,16 @@ def _start(
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         _check_lock(ctx, server)
-        server.status = states.next_state(server.status, event)
+        previous = server.status
+        server.status = states.next_state(
+            server.status, event, has_node=server.node_uuid is not None
+        )
+        # NOTE: a failed action from error goes back to error (see PowerFlow).
         workflow = workflow_db.create(
-            session, kind=kind, server_uuid=server.uuid, args=args
+            session,
+            kind=kind,
+            server_uuid=server.uuid,
+            args={**args, "from_status": previous},
         )
         workflow_uuid = workflow.uuid
     backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
@@ -613,7 +620,7 @@ def rebuild(
         ServerNotFound: no such server.
         ImageNotFound: the image is missing or hidden.
         ServerLocked: locked, and the caller is not an admin.
-        InvalidState: not active or stopped.
+        InvalidState: not active, stopped, or error with its node.
     """
     if image_uuid is None:
         image_uuid = get(ctx, server_uuid).image_uuid
@@ -621,7 +628,9 @@ def rebuild(
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         _check_lock(ctx, server)
-        server.status = states.next_state(server.status, states.REBUILD)
+        server.status = states.next_state(
+            server.status, states.REBUILD, has_node=server.node_uuid is not None
+        )
         server.image_uuid = image.uuid
         workflow = workflow_db.create(
             session,
