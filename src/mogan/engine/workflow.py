@@ -21,7 +21,7 @@ import dataclasses
 import datetime
 import traceback
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from oslo_config import cfg
 from sqlalchemy import orm
@@ -49,6 +49,11 @@ class Wait:
 
 Result = Done | Wait
 DONE = Done()
+
+# NOTE: the persisted step past the last one, and before the first one once
+# the undos have all run (a workflow not started has the empty name).
+END = "__end__"
+START = "__start__"
 
 
 class Aborted(exception.MoganError):
@@ -120,7 +125,8 @@ class Snapshot:
     uuid: str
     kind: str
     server_uuid: str | None
-    step: int
+    step: str
+    flow_version: int
     reverting: bool
     attempts: int
     args: dict[str, Any]
@@ -217,11 +223,59 @@ class Step:
         return DONE
 
 
+class UnknownStep(exception.MoganError):
+    """A persisted step the flow no longer has (a release removed it)."""
+
+    msg_fmt = (
+        "step {step!r} (written by {kind} flow version {old}) is unknown to "
+        "the {kind} flow version {new}: no step runs, every undo does"
+    )
+    code = "mogan.engine.unknown_step"
+    reschedulable = False
+
+
 class Flow:
-    """The ordered steps of one workflow kind and how it finishes."""
+    """The ordered steps of one workflow kind and how it finishes.
+
+    Workflows persist their current step by name with the flow's
+    ``version``. A release that inserts or removes a step bumps ``version``;
+    one that renames a step lists the old name in ``renamed`` so workflows
+    in flight resume at the same step. A persisted step the flow does not
+    know fails the workflow: no step runs, the undos of every step do (undos
+    are safe where their ``do`` never ran), then ``on_failed`` with
+    ``UnknownStep``.
+    """
 
     kind = "flow"
+    version = 1
     steps: tuple[Step, ...] = ()
+    renamed: ClassVar[dict[str, str]] = {}
+
+    def index_of(self, name: str) -> int | None:
+        """The index of the persisted step ``name``, or None when unknown.
+
+        The empty name (not started) is the first step, ``END`` is past the
+        last, ``START`` before the first.
+        """
+        if name == "":
+            return 0
+        if name == END:
+            return len(self.steps)
+        if name == START:
+            return -1
+        name = self.renamed.get(name, name)
+        for index, step in enumerate(self.steps):
+            if step.name == name:
+                return index
+        return None
+
+    def name_at(self, index: int) -> str:
+        """The name to persist for step ``index`` (``START``/``END`` outside)."""
+        if index < 0:
+            return START
+        if index >= len(self.steps):
+            return END
+        return self.steps[index].name
 
     def check(self, ctx: StepContext) -> None:
         """Run before every ``do``: raise ``Aborted`` to stop and undo."""
