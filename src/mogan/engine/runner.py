@@ -5,8 +5,9 @@ engines on one database exactly one gets a workflow, and holds it under a
 lease. The holder runs one step (or undo), persists the outcome (step
 name and flow version, state, attempts, next_run_at, last error) with an
 UPDATE conditional on still holding the lease, and then either keeps going
-(``Done``: renewed lease) or hands the workflow back due later (``Wait``). An engine killed mid-step
-therefore loses only the step in flight, which the next holder re-runs.
+(``Done``: renewed lease) or hands the workflow back due later (``Wait``).
+An engine killed mid-step therefore loses only the step in flight, which
+the next holder re-runs.
 
 A failing ``do`` switches the workflow to reverting: the undos run from the
 failed step back to the first, then the flow's ``on_failed`` hook finishes it
