@@ -188,6 +188,7 @@ class ScheduleFlow(workflow.Flow):
     """Place a request's servers and start one build per placed server."""
 
     kind = SCHEDULE
+    transient_args = steps.CONFIG_DRIVE_ARGS
     steps = (SelectAndClaim(),)
 
     def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
@@ -295,7 +296,7 @@ def deploy_request(
         kernel_url=image.kernel_url,
         ramdisk_url=image.ramdisk_url,
         partitions={k: int(v) for k, v in (partitions or {}).items()},
-        config_drive=ctx.state.get("config_drive"),
+        config_drive=ctx.sealer.open_json(ctx.state.get("config_drive")),
         preserve_ephemeral=preserve_ephemeral,
         nics=_nics(ctx),
     )
@@ -367,6 +368,8 @@ class BuildFlow(workflow.Flow):
     """Deploy a placed server's node and make the server ACTIVE."""
 
     kind = BUILD
+    transient_args = steps.CONFIG_DRIVE_ARGS
+    transient_state = steps.CONFIG_DRIVE_STATE
     steps = (
         BuildLock(),
         BindNetworks(),

@@ -333,6 +333,8 @@ class RebuildFlow(workflow.Flow):
     """Re-deploy a server's node with an image."""
 
     kind = REBUILD
+    transient_args = steps.CONFIG_DRIVE_ARGS
+    transient_state = steps.CONFIG_DRIVE_STATE
     steps = (
         steps.LockNode(assign=False, start_event="server.rebuild.start"),
         steps.BuildConfigDrive(),

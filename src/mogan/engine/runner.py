@@ -320,7 +320,13 @@ class Runner:
                     flow.on_done(ctx, session)
                 else:
                     flow.on_failed(ctx, session, snap.state.get("error") or {})
-                _finish_row(session, snap.uuid, self.host, status, ctx.state)
+                _finish_row(
+                    session,
+                    snap.uuid,
+                    self.host,
+                    status,
+                    flow.scrub(snap.args, ctx.state),
+                )
         except _LeaseLost:
             LOG.warning("workflow %s: lease lost before finishing", snap.uuid)
             return
@@ -370,12 +376,13 @@ class Runner:
             servers += list(snap.args.get("server_uuids") or [])
             for server_uuid in dict.fromkeys(servers):
                 server_db.give_up(session, server_uuid, error)
+            args, state = self.flows[snap.kind].scrub(snap.args, ctx.state)
             workflow_db.finish(
                 session,
                 snap.uuid,
                 self.host,
                 workflow_db.FAILED,
-                {"state": ctx.state, "last_error": error["message"]},
+                {"state": state, "args": args, "last_error": error["message"]},
             )
         LOG.error("workflow %s (%s) abandoned: %s", snap.uuid, snap.kind, err)
 
@@ -385,10 +392,21 @@ class _LeaseLost(Exception):
 
 
 def _finish_row(
-    session: Any, uuid: str, host: str, status: str, state: dict[str, Any]
+    session: Any,
+    uuid: str,
+    host: str,
+    status: str,
+    scrubbed: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
-    """Mark the workflow finished, or roll the hooks back if the lease is gone."""
-    if not workflow_db.finish(session, uuid, host, status, {"state": state}):
+    """Mark the workflow finished, or roll the hooks back if the lease is gone.
+
+    ``scrubbed`` are the args and state to keep: without the flow's secrets
+    and bulk (``Flow.scrub``).
+    """
+    args, state = scrubbed
+    if not workflow_db.finish(
+        session, uuid, host, status, {"state": state, "args": args}
+    ):
         msg = "lease lost"
         raise _LeaseLost(msg)
 

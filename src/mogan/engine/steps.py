@@ -227,8 +227,14 @@ def unlock(ctx: workflow.StepContext, session: orm.Session) -> None:
         server_db.unlock_node(session, node_uuid, ctx.deps.host, stale_before(ctx))
 
 
+# NOTE: what the flows building a config drive drop when they finish: the
+# secrets and user data must not stay in workflow rows.
+CONFIG_DRIVE_ARGS = ("admin_pass", "user_data", "personality", "public_key")
+CONFIG_DRIVE_STATE = ("config_drive",)
+
+
 class BuildConfigDrive(workflow.Step):
-    """Compute the config drive into the workflow state."""
+    """Compute the config drive into the workflow state (sealed)."""
 
     name = "config_drive"
 
@@ -243,15 +249,17 @@ class BuildConfigDrive(workflow.Step):
             key_name = args.get("key_name") or server.key_name
             if public_key is None and key_name:
                 public_key = server_db.public_key(session, server.user_id, key_name)
-            ctx.state["config_drive"] = configdrive.build(
+            drive = configdrive.build(
                 server,
                 server_db.nics(session, server.uuid),
-                admin_pass=args.get("admin_pass"),
+                admin_pass=ctx.sealer.open(args.get("admin_pass")),
                 key_name=key_name,
                 public_key=public_key,
                 user_data=args.get("user_data"),
                 personality=args.get("personality") or [],
             )
+        # NOTE: the drive holds the admin password: sealed while it waits.
+        ctx.state["config_drive"] = ctx.sealer.seal_json(drive)
         return workflow.DONE
 
 

@@ -27,7 +27,7 @@ from oslo_config import cfg
 from sqlalchemy import orm
 
 from mogan import context as mogan_context
-from mogan import exception
+from mogan import crypto, exception
 from mogan.db import session as db_session
 from mogan.drivers import base as driver_base
 from mogan.image import base as image_base
@@ -168,6 +168,11 @@ class StepContext:
         return self.workflow.state
 
     @property
+    def sealer(self) -> crypto.Sealer:
+        """Seals and opens the secrets in args and state (``[DEFAULT] secret_key``)."""
+        return crypto.Sealer.from_conf(self.deps.conf)
+
+    @property
     def server_uuid(self) -> str:
         """The server the workflow acts on (every kind but ``schedule``)."""
         if self.workflow.server_uuid is None:
@@ -250,6 +255,23 @@ class Flow:
     version = 1
     steps: tuple[Step, ...] = ()
     renamed: ClassVar[dict[str, str]] = {}
+    # NOTE: secrets and bulk that must not outlive the work: removed from
+    # the row's args (and ``build_args`` within) and state when it finishes.
+    transient_args: ClassVar[tuple[str, ...]] = ()
+    transient_state: ClassVar[tuple[str, ...]] = ()
+
+    def scrub(
+        self, args: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``args`` and ``state`` without what must not outlive the workflow."""
+        kept_args = {k: v for k, v in args.items() if k not in self.transient_args}
+        inner = kept_args.get("build_args")
+        if isinstance(inner, dict):
+            kept_args["build_args"] = {
+                k: v for k, v in inner.items() if k not in self.transient_args
+            }
+        kept_state = {k: v for k, v in state.items() if k not in self.transient_state}
+        return kept_args, kept_state
 
     def index_of(self, name: str) -> int | None:
         """The index of the persisted step ``name``, or None when unknown.

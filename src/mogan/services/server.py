@@ -19,7 +19,7 @@ from oslo_utils import uuidutils
 from sqlalchemy import orm
 
 from mogan import context as mogan_context
-from mogan import exception, states
+from mogan import crypto, exception, states
 from mogan.db import models
 from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import flavor as flavor_db
@@ -97,6 +97,8 @@ class Backends:
     networks: network_base.NetworkBackend
     limits: quota_svc.LimitSource
     bounds: RequestBounds
+    # NOTE: seals the admin password before it rests in the workflow rows.
+    sealer: crypto.Sealer
 
 
 def _rpc_ctx(ctx: mogan_context.RequestContext) -> dict[str, Any]:
@@ -436,7 +438,7 @@ def create(
                     "image_uuid": image.uuid,
                     "networks": request.networks,
                     "user_data": request.user_data,
-                    "admin_pass": admin_pass,
+                    "admin_pass": backends.sealer.seal(admin_pass),
                     "key_name": request.key_name,
                     "public_key": public_key,
                     "personality": request.personality,
