@@ -3,6 +3,10 @@
 The transport URL decides the bus: ``fake://`` (in-process, the all-in-one
 and default tests) or ``rabbit://`` (production). Topics are fixed names;
 RPC payloads carry ids and small typed values, never ORM rows.
+
+Every call carries the caller's request context as a dict
+(``RequestContext.to_dict``); the server binds its request id to the thread
+that dispatches the call, so the callee's log records carry it.
 """
 
 from collections.abc import Sequence
@@ -10,6 +14,8 @@ from typing import Any
 
 import oslo_messaging as messaging
 from oslo_config import cfg
+
+from mogan import context as mogan_context
 
 ENGINE_TOPIC = "mogan-engine"
 SCHEDULER_TOPIC = "mogan-scheduler"
@@ -22,21 +28,45 @@ def transport(conf: cfg.ConfigOpts) -> Any:
     return messaging.get_rpc_transport(conf, allowed_remote_exmods=["mogan.exception"])
 
 
+class ContextSerializer(messaging.NoOpSerializer):  # type: ignore[misc]
+    """Carries the request context as a dict; binds its request id on arrival."""
+
+    def serialize_context(self, ctxt: Any) -> dict[str, Any]:
+        """A ``RequestContext`` as its dict; a dict as it is."""
+        if isinstance(ctxt, mogan_context.RequestContext):
+            return ctxt.to_dict()
+        return dict(ctxt or {})
+
+    def deserialize_context(self, ctxt: Any) -> dict[str, Any]:
+        """Bind the caller's request id to the dispatching thread.
+
+        oslo.messaging calls this in the thread that then runs the endpoint,
+        before each call, so every call runs under its own request id.
+        """
+        values = dict(ctxt or {})
+        mogan_context.bind(values.get("request_id"))
+        return values
+
+
 def server(conf: cfg.ConfigOpts, topic: str, endpoints: Sequence[object]) -> Any:
     """An RPC server for ``topic`` on this host, dispatching to ``endpoints``."""
+    mogan_context.install_log_record_factory()
     target = messaging.Target(topic=topic, server=conf.host)
     return messaging.get_rpc_server(
         transport(conf),
         target,
         list(endpoints),
         access_policy=messaging.DefaultRPCAccessPolicy,
+        serializer=ContextSerializer(),
     )
 
 
 def client(conf: cfg.ConfigOpts, topic: str, version: str = "1.0") -> Any:
     """An RPC client for ``topic`` (any server on it)."""
     return messaging.get_rpc_client(
-        transport(conf), messaging.Target(topic=topic, version=version)
+        transport(conf),
+        messaging.Target(topic=topic, version=version),
+        serializer=ContextSerializer(),
     )
 
 

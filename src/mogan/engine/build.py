@@ -145,6 +145,7 @@ class SelectAndClaim(workflow.Step):
                     session,
                     kind=BUILD,
                     server_uuid=uuid,
+                    context=ctx.workflow.context,
                     args={
                         **build_args,
                         "attempt": int(build_args.get("attempt", 1)),
@@ -445,6 +446,7 @@ class BuildFlow(workflow.Flow):
             session,
             kind=SCHEDULE,
             server_uuid=server.uuid,
+            context=ctx.workflow.context,
             args={
                 "server_uuids": [server.uuid],
                 "min_count": 1,

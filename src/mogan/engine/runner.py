@@ -25,6 +25,7 @@ import logging
 import threading
 from typing import Any
 
+from mogan import context as mogan_context
 from mogan.db.api import server_engine as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
@@ -69,6 +70,7 @@ class Runner:
         self._inflight: set[str] = set()
         self._guard = threading.Lock()
         self._stopping = threading.Event()
+        mogan_context.install_log_record_factory()
 
     # ------------------------------------------------------------ taking
 
@@ -129,35 +131,43 @@ class Runner:
             self.deps.wake()
 
     def run(self, uuid: str) -> None:
-        """Run a workflow this engine holds until it waits, ends or is lost."""
+        """Run a workflow this engine holds until it waits, ends or is lost.
+
+        Its log records carry the request id of the request that started it.
+        """
         while True:
             snap = self._load(uuid)
             if snap is None:
                 return
-            flow = self.flows[snap.kind]
-            ctx = workflow.StepContext(self.deps, snap)
-            index = flow.index_of(snap.step)
-            if index is None:
-                values, wait = self._unknown_step(ctx, flow)
-            elif not snap.reverting and index >= len(flow.steps):
-                self._finish(ctx, flow, ok=True)
-                return
-            elif snap.reverting and index < 0:
-                self._finish(ctx, flow, ok=False)
-                return
-            else:
-                values, wait = self._step(ctx, flow, index)
-            if "step" in values:
-                values["flow_version"] = flow.version
-            if wait is None and self._stopping.is_set():
-                wait = 0.0
-            kept = self._persist(ctx, values, wait)
-            if kept:
-                notifications.send(self.deps, ctx.notifications)
-                if ctx.wake_after:
-                    self.deps.wake()
-            if not kept or wait is not None:
-                return
+            with mogan_context.bound(snap.request_id):
+                if not self._run_once(snap):
+                    return
+
+    def _run_once(self, snap: workflow.Snapshot) -> bool:
+        """One step (or the finish) of the workflow; False when it stops here."""
+        flow = self.flows[snap.kind]
+        ctx = workflow.StepContext(self.deps, snap)
+        index = flow.index_of(snap.step)
+        if index is None:
+            values, wait = self._unknown_step(ctx, flow)
+        elif not snap.reverting and index >= len(flow.steps):
+            self._finish(ctx, flow, ok=True)
+            return False
+        elif snap.reverting and index < 0:
+            self._finish(ctx, flow, ok=False)
+            return False
+        else:
+            values, wait = self._step(ctx, flow, index)
+        if "step" in values:
+            values["flow_version"] = flow.version
+        if wait is None and self._stopping.is_set():
+            wait = 0.0
+        kept = self._persist(ctx, values, wait)
+        if kept:
+            notifications.send(self.deps, ctx.notifications)
+            if ctx.wake_after:
+                self.deps.wake()
+        return kept and wait is None
 
     def _load(self, uuid: str) -> workflow.Snapshot | None:
         with self.deps.db.transaction() as session:
@@ -178,6 +188,7 @@ class Runner:
                 args=copy.deepcopy(row.args),
                 state=copy.deepcopy(row.state),
                 last_error=row.last_error,
+                context=dict(row.context or {}),
             )
 
     def _unknown_step(

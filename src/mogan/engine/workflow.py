@@ -132,6 +132,13 @@ class Snapshot:
     args: dict[str, Any]
     state: dict[str, Any]
     last_error: str | None
+    # NOTE: the request that started the work (``RequestContext.to_dict``).
+    context: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def request_id(self) -> str:
+        """The originating request's id (the workflow's own for older rows)."""
+        return str(self.context.get("request_id") or f"req-{self.uuid}")
 
 
 @dataclasses.dataclass
@@ -191,12 +198,13 @@ class StepContext:
             user_id="mogan-engine",
             project_id=None,
             roles=["admin"],
+            request_id=self.workflow.request_id,
             db=self.deps.db,
         )
 
     def rpc_context(self) -> dict[str, Any]:
-        """The context dict RPC calls carry."""
-        return {"request_id": f"req-{self.workflow.uuid}", "roles": ["admin"]}
+        """The context dict RPC calls carry: the engine, for the original request."""
+        return self.request_context().to_dict()
 
     def now(self) -> datetime.datetime:
         """The current time (UTC)."""

@@ -102,12 +102,7 @@ class Backends:
 
 
 def _rpc_ctx(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {
-        "request_id": ctx.request_id,
-        "user_id": ctx.user_id,
-        "project_id": ctx.project_id,
-        "roles": ctx.roles,
-    }
+    return ctx.to_dict()
 
 
 def _too_many(field: str, count: int, bound: int, what: str) -> None:
@@ -426,6 +421,7 @@ def create(
             session,
             kind="schedule",
             server_uuid=None,
+            context=ctx.to_dict(),
             args={
                 "server_uuids": uuids,
                 "min_count": request.min_count,
@@ -568,6 +564,7 @@ def _start(
             kind=kind,
             server_uuid=server.uuid,
             args={**args, "from_status": previous},
+            context=ctx.to_dict(),
         )
         workflow_uuid = workflow.uuid
     backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
@@ -638,6 +635,7 @@ def rebuild(
             session,
             kind="rebuild",
             server_uuid=server.uuid,
+            context=ctx.to_dict(),
             args={"image_uuid": image.uuid, "preserve_ephemeral": preserve_ephemeral},
         )
         workflow_uuid = workflow.uuid

@@ -29,8 +29,13 @@ def create(
     kind: str,
     server_uuid: str | None,
     args: dict[str, Any],
+    context: dict[str, Any] | None = None,
 ) -> models.Workflow:
-    """Record a new workflow, due now; the caller commits and nudges an engine."""
+    """Record a new workflow, due now; the caller commits and nudges an engine.
+
+    ``context`` is the request that started the work (``RequestContext
+    .to_dict``): the engine logs the workflow under its request id.
+    """
     workflow = models.Workflow(
         uuid=uuidutils.generate_uuid(),
         kind=kind,
@@ -38,6 +43,8 @@ def create(
         status=PENDING,
         args=args,
         state={},
+        context=context,
+        request_id=(context or {}).get("request_id"),
     )
     session.add(workflow)
     session.flush()
