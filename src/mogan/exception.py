@@ -27,7 +27,7 @@ without the interface a request needs).
     ├── NotFound               [404] absent or not visible to the caller
     └── Conflict               [409] clashes with the current state
         └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable,
-            DriverCannot
+            DriverCannot, NetworkFull, RPCVersionCapped
 """
 
 from typing import Any, ClassVar
@@ -387,6 +387,22 @@ class DriverCannot(Conflict):
 
     msg_fmt = "driver {driver} cannot {what}"
     code = "mogan.driver.unsupported"
+    reschedulable = False
+
+
+class RPCVersionCapped(Conflict):
+    """``[upgrade_levels]`` caps a service below the version a call needs.
+
+    A fact of a rolling upgrade in progress: the call works once every
+    process of the service runs the new release and the cap is lifted.
+    """
+
+    msg_fmt = (
+        "Cannot {what} yet: it needs {service} RPC API {version}, and "
+        "[upgrade_levels] {service} caps it at {cap}; lift the cap once every "
+        "{service} runs this release."
+    )
+    code = "mogan.rpc.version_capped"
     reschedulable = False
 
 

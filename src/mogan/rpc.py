@@ -16,6 +16,7 @@ import oslo_messaging as messaging
 from oslo_config import cfg
 
 from mogan import context as mogan_context
+from mogan import exception
 
 ENGINE_TOPIC = "mogan-engine"
 SCHEDULER_TOPIC = "mogan-scheduler"
@@ -61,24 +62,59 @@ def server(conf: cfg.ConfigOpts, topic: str, endpoints: Sequence[object]) -> Any
     )
 
 
-def client(conf: cfg.ConfigOpts, topic: str, version: str = "1.0") -> Any:
-    """An RPC client for ``topic`` (any server on it)."""
+def client(
+    conf: cfg.ConfigOpts,
+    topic: str,
+    version: str = "1.0",
+    version_cap: str | None = None,
+) -> Any:
+    """An RPC client for ``topic`` (any server on it), capped at ``version_cap``."""
     return messaging.get_rpc_client(
         transport(conf),
         messaging.Target(topic=topic, version=version),
+        version_cap=version_cap,
         serializer=ContextSerializer(),
     )
 
 
 class RPCAPIBase:
-    """Client side shared by the engine and scheduler RPC APIs."""
+    """Client side shared by the engine and scheduler RPC APIs.
+
+    ``[upgrade_levels] <SERVICE>`` caps the versions sent (a rolling
+    upgrade: the new release talks to servers of the old one). Each method
+    sends the lowest version that carries what it sends: arguments newer
+    than the cap are left out where the server does without them, and a
+    call the cap cannot carry at all raises ``RPCVersionCapped``.
+    """
 
     TOPIC: str
+    SERVICE: str
     VERSION = "1.0"
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
-        """Build a client on the subclass's topic."""
-        self._client = client(conf, self.TOPIC, self.VERSION)
+        """Build a client on the subclass's topic, capped as configured."""
+        cap = getattr(conf.upgrade_levels, self.SERVICE, None) or None
+        self.version_cap: str = cap or self.VERSION
+        self._client = client(conf, self.TOPIC, self.VERSION, version_cap=cap)
+
+    def can_send_version(self, version: str) -> bool:
+        """Whether the cap lets calls of ``version`` through."""
+        return bool(self._client.can_send_version(version))
+
+    def _prepare(self, version: str, what: str, **kwargs: Any) -> Any:
+        """A client sending ``version``, for calling ``what``.
+
+        Raises:
+            RPCVersionCapped: the cap is below ``version``.
+        """
+        if not self.can_send_version(version):
+            raise exception.RPCVersionCapped(
+                what=what,
+                service=self.SERVICE,
+                version=version,
+                cap=self.version_cap,
+            )
+        return self._client.prepare(version=version, **kwargs)
 
     def ping(self, ctx: dict[str, object], timeout: float = 10) -> str:
         """Ask any server on the topic for its host name.
@@ -86,7 +122,8 @@ class RPCAPIBase:
         Raises:
             oslo_messaging.MessagingTimeout: nobody answered in time.
         """
-        host: str = self._client.prepare(timeout=timeout).call(ctx, "ping")
+        prepared = self._prepare("1.0", "ping", timeout=timeout)
+        host: str = prepared.call(ctx, "ping")
         return host
 
 

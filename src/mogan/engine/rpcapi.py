@@ -17,6 +17,12 @@ class EngineAPI(rpc.RPCAPIBase):
         1.0: ``ping``.
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
+        1.3: ``nudge`` takes ``kind`` and ``server_uuid`` (hints for the
+            engine's log; left out below 1.3).
+
+    ``[upgrade_levels] engine`` caps what is sent (see ``RPCAPIBase``);
+    below 1.1 nudges are not sent (engines find due work by polling), below
+    1.2 adoption and consoles raise ``RPCVersionCapped``.
 
     The synchronous calls raise ``mogan.exception`` errors as themselves
     (use ``err.message``: ``str(err)`` carries the remote traceback) and
@@ -24,14 +30,33 @@ class EngineAPI(rpc.RPCAPIBase):
     """
 
     TOPIC = rpc.ENGINE_TOPIC
-    VERSION = "1.2"
+    SERVICE = "engine"
+    VERSION = "1.3"
 
-    def nudge(self, ctx: dict[str, object], workflow_uuid: str) -> None:
+    def nudge(
+        self,
+        ctx: dict[str, object],
+        workflow_uuid: str,
+        kind: str | None = None,
+        server_uuid: str | None = None,
+    ) -> None:
         """Tell some engine that ``workflow_uuid`` is due (cast; may be lost).
 
-        A lost nudge only delays the workflow to the next poll.
+        A lost nudge only delays the workflow to the next poll, so a cap
+        below 1.1 sends none; below 1.3 the hints are left out.
         """
-        self._client.cast(ctx, "nudge", workflow_uuid=workflow_uuid)
+        if self.can_send_version("1.3"):
+            self._client.prepare(version="1.3").cast(
+                ctx,
+                "nudge",
+                workflow_uuid=workflow_uuid,
+                kind=kind,
+                server_uuid=server_uuid,
+            )
+        elif self.can_send_version("1.1"):
+            self._client.prepare(version="1.1").cast(
+                ctx, "nudge", workflow_uuid=workflow_uuid
+            )
 
     def manage_server(
         self,
@@ -62,10 +87,11 @@ class EngineAPI(rpc.RPCAPIBase):
             Conflict: the node is busy in the driver, or Placement kept
                 changing; try again.
             DriverCannot: the engine's driver cannot adopt nodes.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.2.
         """
-        adopted: dict[str, str] = self._client.prepare(timeout=timeout).call(
-            ctx, "manage_server", request=request
-        )
+        adopted: dict[str, str] = self._prepare(
+            "1.2", "adopt a node", timeout=timeout
+        ).call(ctx, "manage_server", request=request)
         return adopted
 
     def get_console(
@@ -86,8 +112,11 @@ class EngineAPI(rpc.RPCAPIBase):
                 says why).
             DriverCannot: the engine's driver has no consoles.
             DriverFailed: the driver failed.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.2.
         """
-        console: dict[str, str] = self._client.prepare(timeout=timeout).call(
+        console: dict[str, str] = self._prepare(
+            "1.2", "open a console", timeout=timeout
+        ).call(
             ctx, "get_console", server_uuid=server_uuid, node_uuid=node_uuid, kind=kind
         )
         return console

@@ -445,7 +445,7 @@ def create(
             },
         )
         workflow_uuid = workflow.uuid
-    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
+    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid, kind="schedule")
     return servers
 
 
@@ -567,7 +567,9 @@ def _start(
             context=ctx.to_dict(),
         )
         workflow_uuid = workflow.uuid
-    backends.engine.nudge(_rpc_ctx(ctx), workflow_uuid)
+    backends.engine.nudge(
+        _rpc_ctx(ctx), workflow_uuid, kind=kind, server_uuid=server_uuid
+    )
 
 
 def delete(
