@@ -161,13 +161,12 @@ class TestUpgradeResume:
 
 
 class TestMigration:
-    def test_0006_turns_step_indexes_into_names(self, tmp_path):
+    def test_0006_turns_step_indexes_into_names(self, any_db_url):
         """Rows at 0005 (step index) come out at 0006 with the step's name."""
-        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-        engine = db_session.make_engine(url)
+        engine = db_session.make_engine(any_db_url)
         try:
             migration.upgrade(engine, "0005")
-            now = models.utcnow()
+            now = models.utcnow().replace(tzinfo=None)
             rows = [
                 ("w1", "build", 4, False),
                 ("w2", "build", 0, False),
