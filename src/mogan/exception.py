@@ -16,7 +16,7 @@ without the interface a request needs).
     ├── DriverFailed
     ├── Invalid                [400] bad input the caller can fix
     │   ├── InvalidParameter         names the offending field
-    │   ├── PatchError, InvalidVersion, InvalidState
+    │   ├── PatchError, InvalidVersion, InvalidState, ImageUnusable
     ├── VersionNotSupported    [406]
     ├── UnsupportedMediaType   [415] the body is not of a type the route takes
     ├── ServiceUnavailable     [503] not ready yet: retry after a while
@@ -227,6 +227,13 @@ class ImageNotFound(NotFound):
 
     msg_fmt = "Image {image} could not be found."
     code = "mogan.image.not_found"
+
+
+class ImageUnusable(Invalid):
+    """The image exists but cannot be deployed (not active any more)."""
+
+    msg_fmt = "Image {image} cannot be deployed: {reason}"
+    code = "mogan.image.unusable"
 
 
 class NetworkNotFound(NotFound):

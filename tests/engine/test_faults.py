@@ -103,6 +103,27 @@ class TestFinalFault:
             )
         assert builds == 1
 
+    def test_image_deactivated_before_the_deploy_fails_at_once(
+        self, world, engine_factory, econf
+    ):
+        """An image no longer active: one fault naming it, no other node tried."""
+        econf.set_override("build_attempts", 3, group="engine")
+        world.enroll(2)
+        (server_uuid,), _ = world.create()
+        with world.db.transaction() as session:
+            session.execute(
+                sa.update(models.Image)
+                .where(models.Image.uuid == world.image_uuid)
+                .values(status="deactivated")
+            )
+        engine_factory()
+        wait_for(lambda: _status(world, server_uuid) == states.ERROR)
+        (fault,) = world.faults(server_uuid)
+        assert fault.code == 400
+        assert "cirros" in fault.message
+        assert "deactivated" in fault.message
+        assert world.allocations(server_uuid) == {}
+
 
 class TestReschedulable:
     def test_errors_no_node_can_fix_are_typed(self):

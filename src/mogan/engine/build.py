@@ -285,10 +285,17 @@ def deploy_request(
     """What to put on the node: the image, partitions, config drive and NICs.
 
     Raises:
+        ImageNotFound: the image is gone.
+        ImageUnusable: it is no longer active (deactivated since the request).
         DriverCannot: a hardware request for a driver without the hardware
             interface (none is built yet: the next issue's).
     """
     image = ctx.deps.image.get(ctx.request_context(), image_uuid)
+    if image.status != "active":
+        raise exception.ImageUnusable(
+            image=exception.labelled(image.name, image.uuid),
+            reason=f"its status is {image.status}",
+        )
     request = driver_base.DeployRequest(
         server_uuid=ctx.server_uuid,
         image_url=image.url,
