@@ -17,6 +17,7 @@ from mogan.conf import (
     placement,
     quota,
     scheduler,
+    upgrade_levels,
 )
 
 
@@ -43,6 +44,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     placement.register_opts(conf)
     quota.register_opts(conf)
     scheduler.register_opts(conf)
+    upgrade_levels.register_opts(conf)
 
 
 def _register_messaging_tracing(conf: cfg.ConfigOpts) -> None:

@@ -16,6 +16,7 @@ from mogan.conf import (
     placement,
     quota,
     scheduler,
+    upgrade_levels,
 )
 
 
@@ -29,4 +30,5 @@ def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
         (placement.group, placement.list_opts()),
         (quota.group, quota.opts),
         (scheduler.group, scheduler.opts),
+        (upgrade_levels.group, upgrade_levels.opts),
     ]

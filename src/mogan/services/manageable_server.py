@@ -206,7 +206,13 @@ def manage(
                 networks=list(request.networks),
             ),
             server.uuid,
+            context=ctx.to_dict(),
         )
         workflow_uuid = workflow.uuid
-    engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+    engine.nudge(
+        engine_calls.rpc_context(ctx),
+        workflow_uuid,
+        kind=workflow_args.Kind.ADOPT.value,
+        server_uuid=server.uuid,
+    )
     return server
