@@ -10,10 +10,21 @@ domain, or the whole system. ``require_project`` and ``project_filter`` are
 how services turn that scope into the project a row belongs to or a listing
 is limited to; a caller without a project never owns rows, and lists every
 project only when allowed to read them all.
+
+Between processes a context travels as ``to_dict()`` (identity and request
+id, never the token or the database handle) and comes back with
+``from_dict``. The request id of the work a thread is doing is *bound*
+(``bound``): every log record made meanwhile carries it as ``request_id``
+(``install_log_record_factory``), so the engine's and the scheduler's lines
+about a build name the ``POST /v1/servers`` that started it.
 """
 
+import contextlib
+import contextvars
 import dataclasses
+import logging
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from mogan import exception
@@ -29,6 +40,69 @@ def new_request_id() -> str:
 
 def _request_id() -> str:
     return f"req-{uuid.uuid4()}"
+
+
+# NOTE: the fields that cross process boundaries; never auth_token (it would
+# rest in workflow rows) nor the database handle.
+WIRE_FIELDS = (
+    "user_id",
+    "project_id",
+    "roles",
+    "user_name",
+    "project_name",
+    "request_id",
+    "system_scope",
+    "domain_id",
+    "admin",
+    "read_all",
+)
+
+_BOUND: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "mogan_request_id", default=None
+)
+
+
+def bind(request_id: str | None) -> contextvars.Token[str | None]:
+    """Bind ``request_id`` to the current thread's work (see ``bound``)."""
+    return _BOUND.set(request_id)
+
+
+@contextlib.contextmanager
+def bound(request_id: str | None) -> Iterator[None]:
+    """Log records made inside carry ``request_id``; the previous one after."""
+    token = _BOUND.set(request_id)
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
+
+
+def current_request_id() -> str | None:
+    """The request id bound to the current thread's work, if any."""
+    return _BOUND.get()
+
+
+def install_log_record_factory() -> None:
+    """Give log records made under ``bound`` a ``request_id`` attribute.
+
+    Records made outside any bound request get none, so a caller's
+    ``extra={"request_id": ...}`` (the API's request log) still works;
+    formatters use a filter defaulting it (``mogan.cmd.common``).
+    Idempotent.
+    """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "mogan_request_id", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        request_id = _BOUND.get()
+        if request_id is not None:
+            record.request_id = request_id
+        return record
+
+    factory.mogan_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 @dataclasses.dataclass
@@ -129,6 +203,21 @@ class RequestContext:
         creds = {key: value for key, value in creds.items() if value}
         creds.update(roles=list(self.roles), is_admin=self.is_admin)
         return creds
+
+    def to_dict(self) -> dict[str, Any]:
+        """The context as it crosses RPC and rests in workflow rows."""
+        return {name: getattr(self, name) for name in WIRE_FIELDS}
+
+    @classmethod
+    def from_dict(
+        cls, values: dict[str, Any], db: "db_session.Database | None" = None
+    ) -> "RequestContext":
+        """The context ``to_dict`` gave (unknown keys ignored), on ``db``."""
+        known = {k: v for k, v in values.items() if k in WIRE_FIELDS}
+        if not known.get("request_id"):
+            known.pop("request_id", None)
+        known["roles"] = list(known.get("roles") or [])
+        return cls(db=db, **known)
 
     @property
     def database(self) -> "db_session.Database":

@@ -7,11 +7,16 @@ formatted from keyword arguments so the raise site stays short.
 
 Hierarchy (the API's status in brackets)::
 
+Whether a failed build is rescheduled on another node is decided by the
+error's class too: ``reschedulable`` is False for errors no other node can
+fix (bad input, missing image or network, quota, a full network, a driver
+without the interface a request needs).
+
     MoganError                 [500]
     ├── DriverFailed
     ├── Invalid                [400] bad input the caller can fix
     │   ├── InvalidParameter         names the offending field
-    │   ├── PatchError, InvalidVersion, InvalidState
+    │   ├── PatchError, InvalidVersion, InvalidState, ImageUnusable
     ├── VersionNotSupported    [406]
     ├── UnsupportedMediaType   [415] the body is not of a type the route takes
     ├── ServiceUnavailable     [503] not ready yet: retry after a while
@@ -22,7 +27,7 @@ Hierarchy (the API's status in brackets)::
     ├── NotFound               [404] absent or not visible to the caller
     └── Conflict               [409] clashes with the current state
         └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable,
-            DriverCannot
+            DriverCannot, NetworkFull, RPCVersionCapped
 """
 
 from typing import Any, ClassVar
@@ -44,6 +49,9 @@ class MoganError(Exception):
 
     msg_fmt: ClassVar[str] = "An unknown error occurred."
     code: ClassVar[str] = "mogan.error"
+    # NOTE: whether another node could succeed where this failed; a build
+    # failing with an error that says no fails at once.
+    reschedulable: ClassVar[bool] = True
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         """Format ``msg_fmt`` with ``kwargs`` unless a message is given."""
@@ -59,6 +67,7 @@ class Invalid(MoganError):
 
     msg_fmt = "Invalid request: {reason}"
     code = "mogan.invalid"
+    reschedulable = False
 
 
 class InvalidParameter(Invalid):
@@ -133,6 +142,7 @@ class NotFound(MoganError):
 
     msg_fmt = "Resource could not be found."
     code = "mogan.not_found"
+    reschedulable = False
 
 
 class NotAvailableAtVersion(NotFound):
@@ -226,6 +236,13 @@ class ImageNotFound(NotFound):
     code = "mogan.image.not_found"
 
 
+class ImageUnusable(Invalid):
+    """The image exists but cannot be deployed (not active any more)."""
+
+    msg_fmt = "Image {image} cannot be deployed: {reason}"
+    code = "mogan.image.unusable"
+
+
 class NetworkNotFound(NotFound):
     """No network with that id is visible."""
 
@@ -299,6 +316,14 @@ class AvailabilityZoneNotFound(NotFound):
     code = "mogan.availability_zone.not_found"
 
 
+class NetworkFull(Conflict):
+    """The network has no free address left: no other node would help."""
+
+    msg_fmt = "Network {network} ({cidr}) has no free IP address left."
+    code = "mogan.network.full"
+    reschedulable = False
+
+
 class NoValidNode(Conflict):
     """Scheduling found no node (or not enough nodes) for a request."""
 
@@ -311,6 +336,7 @@ class Forbidden(MoganError):
 
     msg_fmt = "Access was denied to the following resource: {rule}"
     code = "mogan.forbidden"
+    reschedulable = False
 
 
 class ProjectScopeRequired(Forbidden):
@@ -375,6 +401,23 @@ class DriverCannot(Conflict):
 
     msg_fmt = "driver {driver} cannot {what}"
     code = "mogan.driver.unsupported"
+    reschedulable = False
+
+
+class RPCVersionCapped(Conflict):
+    """``[upgrade_levels]`` caps a service below the version a call needs.
+
+    A fact of a rolling upgrade in progress: the call works once every
+    process of the service runs the new release and the cap is lifted.
+    """
+
+    msg_fmt = (
+        "Cannot {what} yet: it needs {service} RPC API {version}, and "
+        "[upgrade_levels] {service} caps it at {cap}; lift the cap once every "
+        "{service} runs this release."
+    )
+    code = "mogan.rpc.version_capped"
+    reschedulable = False
 
 
 class DriverFailed(MoganError):
@@ -382,3 +425,14 @@ class DriverFailed(MoganError):
 
     msg_fmt = "The driver failed on node {node}: {reason}"
     code = "mogan.driver.failed"
+
+
+def is_reschedulable(err: BaseException) -> bool:
+    """Whether a build failing with ``err`` may be retried on another node.
+
+    Errors that are not Mogan's (bugs, a backend's surprise) may be specific
+    to the node, so they are retried, within ``[engine] build_attempts``.
+    """
+    if isinstance(err, MoganError):
+        return type(err).reschedulable
+    return True

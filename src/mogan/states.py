@@ -125,6 +125,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (MAINTENANCE, LEAVE_MAINTENANCE_ON): ACTIVE,
     (MAINTENANCE, LEAVE_MAINTENANCE_OFF): STOPPED,
     **{(state, ERROR_EVENT): ERROR for state in UNSTABLE},
+    # NOTE: a server in error that still holds its node (a failed rebuild
+    # or power action) may be rebuilt or power-cycled to recover; one
+    # without a node (a failed build) may not: see ``NEED_NODE``.
+    (ERROR, REBUILD): REBUILDING,
+    (ERROR, START): POWERING_ON,
+    (ERROR, STOP): POWERING_OFF,
+    (ERROR, SOFT_STOP): SOFT_POWERING_OFF,
+    (ERROR, REBOOT): REBOOTING,
+    (ERROR, SOFT_REBOOT): SOFT_REBOOTING,
     # NOTE: delete is allowed from everywhere but deleted, including unstable
     # states: the engine serialises it after any running workflow.
     **{(state, DELETE): DELETING for state in ALL - {DELETED}},
@@ -139,12 +148,21 @@ POWER_EVENTS: dict[str, str] = {
 }
 
 
-def next_state(state: str, event: str) -> str:
+# Events that act on the server's node: from error only while it holds one.
+NEED_NODE = frozenset({REBUILD, START, STOP, SOFT_STOP, REBOOT, SOFT_REBOOT})
+
+
+def next_state(state: str, event: str, has_node: bool = True) -> str:
     """The state after ``event`` fires in ``state``.
+
+    ``has_node`` says whether the server still holds its node; from
+    ``error``, the events of ``NEED_NODE`` need one.
 
     Raises:
         InvalidState: the event is not allowed in that state.
     """
+    if state == ERROR and event in NEED_NODE and not has_node:
+        raise exception.InvalidState(state=f"{ERROR} without a node", action=event)
     try:
         return TRANSITIONS[(state, event)]
     except KeyError:

@@ -37,6 +37,9 @@ class Machine:
     power: str = "power off"
     state: str = "available"
     instance: str | None = None
+    # NOTE: operations whose next run fails (the lab's own fault injection).
+    failing: set[str] = dataclasses.field(default_factory=set)
+    power_error: str | None = None
 
 
 class Lab:
@@ -114,12 +117,19 @@ class MinimalDriver(base.Driver):
             machine = self.lab.get(node_uuid)
             if machine.state != "active":
                 raise base.DriverError(node=node_uuid, reason="not deployed")
+            machine.power_error = None
+            if "power" in machine.failing:
+                machine.failing.discard("power")
+                machine.power_error = "the BMC refused the power action"
+                return
             machine.power = POWER[target]
 
     def poll_power(self, node_uuid):
-        """Always done: the lab powers at once."""
+        """Done at once (the lab powers at once), or failed with the BMC's word."""
         with self.lab.lock:
-            self.lab.get(node_uuid)
+            error = self.lab.get(node_uuid).power_error
+        if error:
+            return base.Status(base.Progress.FAILED, error)
         return base.Status(base.Progress.DONE)
 
     def start_deploy(self, node_uuid, request):
@@ -128,10 +138,12 @@ class MinimalDriver(base.Driver):
             machine = self.lab.get(node_uuid)
             if machine.instance not in {None, request.server_uuid}:
                 raise base.DriverError(node=node_uuid, reason="reserved")
+            deployed = "deploy" not in machine.failing
+            machine.failing.discard("deploy")
             machine.instance, machine.state, machine.power = (
                 request.server_uuid,
-                "active",
-                "power on",
+                "active" if deployed else "deploy failed",
+                "power on" if deployed else "power off",
             )
 
     def poll_deploy(self, node_uuid):
@@ -154,9 +166,11 @@ class MinimalDriver(base.Driver):
         """Free the machine (a free one stays free)."""
         with self.lab.lock:
             machine = self.lab.get(node_uuid)
+            cleaned = "clean" not in machine.failing
+            machine.failing.discard("clean")
             machine.instance, machine.state, machine.power = (
                 None,
-                "available",
+                "available" if cleaned else "clean failed",
                 "power off",
             )
 
@@ -170,7 +184,7 @@ class MinimalDriver(base.Driver):
 
 
 class TestMinimalDriver(testing.DriverContract):
-    """The whole suite, from the package, with two hooks."""
+    """The whole suite, from the package, with three hooks."""
 
     driver_class = MinimalDriver
 
@@ -185,6 +199,10 @@ class TestMinimalDriver(testing.DriverContract):
             node_uuid, f"lab-{node_uuid[:8]}", (testing.random_mac(),)
         )
         return node_uuid
+
+    def make_failing(self, driver, node_uuid, operation):
+        """The lab fails the machine's next ``operation``."""
+        driver.lab.get(node_uuid).failing.add(operation)
 
 
 class TestOptionalTests:

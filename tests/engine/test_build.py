@@ -1,8 +1,23 @@
 import json
 
 from mogan import states
+from mogan.drivers import fake
 from mogan.engine import rpcapi as engine_rpcapi
 from tests.engine.conftest import wait_for
+
+
+class RecordingDriver(fake.FakeDriver):
+    """The fake driver, keeping the deploy requests it was handed."""
+
+    def __init__(self, path):
+        """Share the fleet in ``path``."""
+        super().__init__(path)
+        self.requests = []
+
+    def start_deploy(self, node_uuid, request):
+        """Record, then deploy."""
+        self.requests.append(request)
+        super().start_deploy(node_uuid, request)
 
 
 def _status(world, server_uuid):
@@ -39,29 +54,19 @@ class TestCreate:
             "ip_address"
         ].startswith("10.20.0.")
 
-    def test_config_drive_reaches_the_driver(self, world, engine_factory):
+    def test_config_drive_reaches_the_driver(self, world, engine_factory, tmp_path):
         """The deploy carries meta_data, user_data and network_data for the NIC."""
         world.enroll(1)
-        engine = engine_factory()
+        recording = RecordingDriver(str(tmp_path))
+        engine = engine_factory(with_driver=recording)
         (server_uuid,), _ = world.create()
         engine.wake()
         wait_for(lambda: _status(world, server_uuid) == states.ACTIVE)
+        recording.close()
         log = world.driver.console_log(world.nodes[0])
         assert "config drive with" in log
-        with world.db.transaction() as session:
-            import sqlalchemy as sa  # noqa: PLC0415
-
-            from mogan.db import models  # noqa: PLC0415
-            from mogan.db.api import workflow as workflow_db  # noqa: PLC0415
-
-            build = session.scalars(
-                sa.select(models.Workflow).where(
-                    models.Workflow.kind == "build",
-                    models.Workflow.server_uuid == server_uuid,
-                )
-            ).one()
-            assert build.status == workflow_db.DONE
-            drive = build.state["config_drive"]
+        (request,) = recording.requests
+        drive = request.config_drive
         meta = json.loads(drive["openstack/latest/meta_data.json"])
         assert meta["uuid"] == server_uuid
         assert meta["hostname"] == "server-0"

@@ -139,7 +139,7 @@ class TestResume:
             assert workflow_db.take(session, build.uuid, "engine-dead", 30)
         dead.run(build.uuid)  # runs up to the deploy wait, then hands back
         row = world.workflow(build.uuid)
-        assert (row.status, row.step) == (workflow_db.PENDING, 4)
+        assert (row.status, row.step) == (workflow_db.PENDING, "wait_deploy")
         assert world.node(node_uuid).reservation == "engine-dead"
         # NOTE: the engine takes the workflow again and dies holding it.
         time.sleep(0.05)

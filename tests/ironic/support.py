@@ -165,8 +165,11 @@ exit 0
 """
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the process that started it dies."""
+def _child_setup() -> None:
+    """In the child: unblock signals; get SIGTERM when the parent dies."""
+    # NOTE: a parent waiting in sigwait() (tools/ironic-dev) blocks SIGTERM,
+    # and a child inherits that mask: stop() would wait for the SIGKILL.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     # NOTE: so a test run killed hard leaves no Ironic behind (Linux only).
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -264,7 +267,7 @@ class Ironic(faults.Faults, hardware.Hardware):
             # NOTE: its own process group, so stop() also ends the API and
             # conductor workers and the console (socat) processes it forks.
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks
+            preexec_fn=_child_setup,  # noqa: PLW1509 - signal mask and prctl only
         )
         stderr.close()
         while True:

@@ -51,6 +51,35 @@ def test_ironic_dev_serves_nodes_until_interrupted(tmp_path):
         assert [n.name for n in nodes if n.consumable] == ["ironic-00", "ironic-01"]
         assert [m.name for m in driver.list_manageable()] == ["deployed-00"]
     finally:
+        stopping = time.monotonic()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
         proc.stdout.close()
+    # NOTE: Ironic takes the SIGTERM at once; with the tool's blocked
+    # SIGTERM inherited it would wait out the 10 s before the SIGKILL.
+    assert time.monotonic() - stopping < 9
+
+
+def test_ironic_children_do_not_inherit_a_blocked_sigterm():
+    """A child started from a thread blocking SIGTERM (ironic-dev's) gets it."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(30)"],
+            preexec_fn=support._child_setup,  # noqa: PLW1509 - what is tested
+        )
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    try:
+        status = pathlib.Path(f"/proc/{proc.pid}/status").read_text()
+        blocked = next(
+            int(line.split()[1], 16)
+            for line in status.splitlines()
+            if line.startswith("SigBlk:")
+        )
+        assert not blocked & (1 << (signal.SIGTERM - 1))
+        proc.terminate()
+        assert proc.wait(timeout=5) == -signal.SIGTERM
+    finally:
+        proc.kill()
+        proc.wait()

@@ -16,7 +16,7 @@ from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
 
 from mogan import context as mogan_context
-from mogan import exception, placement, policy
+from mogan import crypto, exception, placement, policy
 from mogan import image as image_backends
 from mogan import network as network_backends
 from mogan.db import session as db_session
@@ -145,6 +145,7 @@ def server_backends() -> "server_svc.Backends":
             networks=network_backends.get_backend(conf()),
             limits=limit_source(),
             bounds=server_svc.RequestBounds.from_conf(conf()),
+            sealer=crypto.Sealer.from_conf(conf()),
         )
     backends: server_svc.Backends = extensions["mogan.server_backends"]
     return backends

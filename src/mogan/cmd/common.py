@@ -6,6 +6,7 @@ import sys
 from oslo_config import cfg
 
 from mogan import conf as mogan_conf
+from mogan import context as mogan_context
 from mogan.db import session as db_session
 
 
@@ -34,12 +35,29 @@ def parse(
     return conf
 
 
+class _RequestIdDefault(logging.Filter):
+    """Give records made outside any request ``request_id = "-"``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Default the attribute; never drop a record."""
+        if not hasattr(record, "request_id"):
+            record.request_id = "-"
+        return True
+
+
 def setup_logging(debug: bool = False) -> None:
-    """Log to stderr at INFO (DEBUG with ``debug``)."""
+    """Log to stderr at INFO (DEBUG with ``debug``), each line with its request id.
+
+    The request id is the one of the API request the work belongs to, also
+    in the engine and the scheduler (see ``mogan.context.bound``).
+    """
+    mogan_context.install_log_record_factory()
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RequestIdDefault())
     if not debug:
         # NOTE: one line per Placement request drowns what matters.
         for chatty in ("httpx", "placement.requestlog", "alembic.runtime.migration"):

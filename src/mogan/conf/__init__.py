@@ -18,6 +18,7 @@ from mogan.conf import (
     quota,
     scheduler,
     server_action,
+    upgrade_levels,
 )
 
 
@@ -45,6 +46,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     quota.register_opts(conf)
     scheduler.register_opts(conf)
     server_action.register_opts(conf)
+    upgrade_levels.register_opts(conf)
 
 
 def _register_messaging_tracing(conf: cfg.ConfigOpts) -> None:

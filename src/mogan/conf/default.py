@@ -22,6 +22,29 @@ opts = [
             "database and the fake driver's simulated fleet."
         ),
     ),
+    cfg.StrOpt(
+        "secret_key",
+        secret=True,
+        help=(
+            "Fernet key (32 url-safe base64-encoded bytes, e.g. from "
+            "`python -c 'from mogan import crypto; print(crypto.generate_key())'`) "
+            "sealing the secrets that wait in the database (a server's admin "
+            "password and the config drive built from it). Every API and engine "
+            "process must have the same key. Unset, a key is derived from "
+            "[database] connection: a database dump alone shows no plaintext, "
+            "but anyone with the configuration can open it."
+        ),
+    ),
+    cfg.ListOpt(
+        "previous_secret_keys",
+        default=[],
+        secret=True,
+        help=(
+            "Former values of secret_key, still accepted to open what they "
+            "sealed: set the new key as secret_key, the old one here, and drop "
+            "it once no workflow started before the change is left."
+        ),
+    ),
     cfg.BoolOpt(
         "debug_tracebacks_in_api",
         default=False,

@@ -59,6 +59,16 @@ opts = [
         help="Seconds cleaning may take before the node goes to maintenance.",
     ),
     cfg.IntOpt(
+        "workflow_retention",
+        default=7 * 24 * 3600,
+        min=1,
+        help=(
+            "Seconds a finished (done or failed) workflow row is kept before "
+            "the engine's periodic purge deletes it. Faults and server "
+            "actions outlive them; the rows only help debugging."
+        ),
+    ),
+    cfg.IntOpt(
         "build_attempts",
         default=3,
         min=1,

@@ -17,6 +17,7 @@ from mogan.conf import (
     quota,
     scheduler,
     server_action,
+    upgrade_levels,
 )
 
 
@@ -31,4 +32,5 @@ def list_opts() -> list[tuple[str | cfg.OptGroup | None, Sequence[cfg.Opt]]]:
         (quota.group, quota.opts),
         (scheduler.group, scheduler.opts),
         (server_action.group, server_action.opts),
+        (upgrade_levels.group, upgrade_levels.opts),
     ]

@@ -176,6 +176,8 @@ class NodeNotFound(DriverError, exception.NotFound):
 
     msg_fmt = "Node {node} could not be found."
     code = "mogan.node.not_found"
+    # NOTE: the node vanished; another node may well take the build.
+    reschedulable = True
 
 
 class NodeLocked(DriverError):

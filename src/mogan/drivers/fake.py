@@ -315,7 +315,7 @@ class FakeDriver(
         return self._fleet.read(node_uuid).power_state
 
     def start_power(self, node_uuid: str, target: str) -> None:
-        """Begin a power action on a deployed node.
+        """Begin a power action on a deployed node (or one whose deploy failed).
 
         Re-issuing the action in progress is a no-op.
         """
@@ -325,7 +325,7 @@ class FakeDriver(
             state = node.provision_state
             if state == DEPLOYING:
                 raise base.NodeLocked(node=node_uuid, reason="it is being deployed")
-            if state != ACTIVE:
+            if state not in {ACTIVE, DEPLOY_FAILED}:
                 reason = f"it is not deployed ({state})"
                 raise base.DriverError(node=node_uuid, reason=reason)
             if not node.power_settled:
@@ -377,7 +377,8 @@ class FakeDriver(
     def start_rebuild(self, node_uuid: str, request: base.DeployRequest) -> None:
         """Begin re-deploying a node active for the server.
 
-        Re-issuing a rebuild in progress is a no-op.
+        Re-issuing a rebuild in progress is a no-op. As in Ironic, a node
+        whose deploy (or rebuild) failed may be rebuilt.
         """
         with self._fleet.change(node_uuid) as (node, conn):
             state = node.provision_state
@@ -388,7 +389,7 @@ class FakeDriver(
                 return
             if state == DEPLOYING or not node.power_settled:
                 raise base.NodeLocked(node=node_uuid, reason="it is busy")
-            if state != ACTIVE:
+            if state not in {ACTIVE, DEPLOY_FAILED}:
                 reason = f"provision state is {state}"
                 raise base.DriverError(node=node_uuid, reason=reason)
             self._begin_deploy(conn, node, "rebuild", request)

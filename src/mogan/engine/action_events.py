@@ -155,17 +155,18 @@ def _after_step(
 ) -> None:
     deps, snap = ctx.deps, ctx.workflow
     actions = ACTIONS.get(snap.kind)
-    if snap.reverting or actions is None:
+    index = flow.index_of(snap.step)
+    if snap.reverting or actions is None or index is None:
         return
-    name = event_name(flow.steps[snap.step].name)
+    if not 0 <= index < len(flow.steps):
+        return
+    name = event_name(flow.steps[index].name)
     failed = bool(values.get("reverting"))
     done = "step" in values and not failed
     retried = not failed and not done and wait is not None and "last_error" in values
     if not (failed or done or retried) and ctx.attempt > 1:
         return  # NOTE: a poll of a running step: nothing new to say.
-    following = (
-        flow.steps[snap.step + 1].name if snap.step + 1 < len(flow.steps) else ""
-    )
+    following = flow.steps[index + 1].name if index + 1 < len(flow.steps) else ""
     ends = failed or (done and event_name(following) != name)
     now = _now()
     with deps.db.transaction() as session:

@@ -5,7 +5,9 @@
 creates its ``build`` workflow in the same transaction. ``build`` locks the
 node, binds networks, builds the config drive, deploys and waits; on failure
 it undoes in reverse (teardown, unbind, release the claim, unlock), records a
-fault and reschedules on another node while attempts remain.
+fault and reschedules on another node while attempts remain (and the error
+is one another node could fix: see ``mogan.exception.is_reschedulable``).
+The final fault names the cause and lists every attempt (``faults``).
 """
 
 from typing import Any
@@ -20,15 +22,12 @@ from mogan.db.api import server as server_db
 from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import steps, workflow
+from mogan.engine import faults, steps, workflow
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
 
 SCHEDULE = workflow_args.Kind.SCHEDULE.value
 BUILD = workflow_args.Kind.BUILD.value
-# NOTE: failures that another node would not fix: bad image, network,
-# keypair or input.
-NOT_RESCHEDULABLE = frozenset({400, 403, 404})
 
 
 def _traits(flavor_traits: dict[str, Any], value: str) -> tuple[str, ...]:
@@ -103,9 +102,12 @@ class SelectAndClaim(workflow.Step):
             "detail": None,
             "exception": "NoValidNode",
         }
+        attempts = workflow_args.ScheduleArgs.model_validate(
+            ctx.args
+        ).build_args.history
         with ctx.deps.db.transaction() as session:
             for server in server_db.find_all(session, pending):
-                fail_server(ctx, session, server, error)
+                fail_server(ctx, session, server, error, attempts)
 
     def _place(
         self,
@@ -128,12 +130,14 @@ class SelectAndClaim(workflow.Step):
                 if node_uuid is None:
                     server = server_db.find(session, uuid)
                     if server is not None:
-                        fail_server(ctx, session, server, missing)
+                        fail_server(ctx, session, server, missing, build_args.history)
                     continue
                 if not server_state.place(session, uuid, node_uuid):
                     orphans.append(uuid)
                     continue
-                workflow_args.start(session, build_args, uuid)
+                workflow_args.start(
+                    session, build_args, uuid, context=ctx.workflow.context
+                )
             orphans.extend(uuid for uuid in placed if uuid not in pending)
         # NOTE: servers deleted while they were being placed keep no claim.
         for uuid in orphans:
@@ -146,8 +150,14 @@ def fail_server(
     session: orm.Session,
     server: Any,
     error: dict[str, Any],
+    attempts: list[dict[str, Any]] | None = None,
 ) -> None:
-    """A build that will not be retried: fault, status error, create.error."""
+    """A build that will not be retried: fault, status error, create.error.
+
+    ``attempts`` are the build's earlier attempts: the fault names their
+    cause and lists them (see ``faults.final``).
+    """
+    error = faults.final(error, list(attempts or []))
     if server_state.fail_build(session, server, error):
         steps.notify(ctx, session, server, "server.create.error", error)
 
@@ -156,6 +166,7 @@ class ScheduleFlow(workflow.Flow):
     """Place a request's servers and start one build per placed server."""
 
     kind = SCHEDULE
+    transient_args = steps.CONFIG_DRIVE_ARGS
     steps = (SelectAndClaim(),)
 
     def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
@@ -172,10 +183,12 @@ class ScheduleFlow(workflow.Flow):
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
         """The scheduler could not be used: every unplaced server fails."""
-        servers = server_db.find_all(session, _servers(ctx))
+        args = workflow_args.ScheduleArgs.model_validate(ctx.args)
+        servers = server_db.find_all(session, args.server_uuids)
+        attempts = list(args.build_args.history)
         for server in servers:
             if server.node_uuid is None:
-                fail_server(ctx, session, server, error)
+                fail_server(ctx, session, server, error, attempts)
 
 
 # ---------------------------------------------------------------- build
@@ -248,10 +261,17 @@ def deploy_request(
     """What to put on the node: the image, partitions, config drive and NICs.
 
     Raises:
+        ImageNotFound: the image is gone.
+        ImageUnusable: it is no longer active (deactivated since the request).
         DriverCannot: a hardware request for a driver without the hardware
             interface (none is built yet: the next issue's).
     """
     image = ctx.deps.image.get(ctx.request_context(), image_uuid)
+    if image.status != "active":
+        raise exception.ImageUnusable(
+            image=exception.labelled(image.name, image.uuid),
+            reason=f"its status is {image.status}",
+        )
     request = driver_base.DeployRequest(
         server_uuid=ctx.server_uuid,
         image_url=image.url,
@@ -260,7 +280,7 @@ def deploy_request(
         kernel_url=image.kernel_url,
         ramdisk_url=image.ramdisk_url,
         partitions={k: int(v) for k, v in (partitions or {}).items()},
-        config_drive=ctx.state.get("config_drive"),
+        config_drive=ctx.sealer.open_json(ctx.state.get("config_drive")),
         preserve_ephemeral=preserve_ephemeral,
         nics=_nics(ctx),
     )
@@ -333,6 +353,8 @@ class BuildFlow(workflow.Flow):
     """Deploy a placed server's node and make the server ACTIVE."""
 
     kind = BUILD
+    transient_args = steps.CONFIG_DRIVE_ARGS
+    transient_state = steps.CONFIG_DRIVE_STATE
     steps = (
         BuildLock(),
         BindNetworks(),
@@ -385,12 +407,15 @@ class BuildFlow(workflow.Flow):
             return
         build = workflow_args.BuildArgs.model_validate(ctx.args)
         failed_node = ctx.state.get("node_uuid") or server.node_uuid
-        can_retry = (
-            build.attempt < ctx.conf.engine.build_attempts
-            and int(error.get("code", 500)) not in NOT_RESCHEDULABLE
+        attempts = [
+            *build.history,
+            faults.record(error, build.attempt, failed_node, server.node),
+        ]
+        can_retry = build.attempt < ctx.conf.engine.build_attempts and bool(
+            error.get("reschedulable", True)
         )
         if not can_retry:
-            fail_server(ctx, session, server, error)
+            fail_server(ctx, session, server, error, attempts)
             return
         server_state.record_fault(session, server.uuid, error)
         server_state.unplace(session, server.uuid, states.BUILDING)
@@ -399,8 +424,9 @@ class BuildFlow(workflow.Flow):
             workflow_args.ScheduleArgs.reschedule(
                 server,
                 server_db.group_of(session, server.uuid),
-                build.next_attempt(failed_node),
+                build.next_attempt(failed_node, attempts),
             ),
             server.uuid,
+            context=ctx.workflow.context,
         )
         ctx.wake()

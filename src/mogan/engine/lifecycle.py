@@ -319,8 +319,13 @@ class PowerFlow(workflow.Flow):
     def on_failed(
         self, ctx: workflow.StepContext, session: orm.Session, error: dict[str, Any]
     ) -> None:
-        """Back to the previous stable state (a reboot left off: error)."""
-        target = _target(ctx)
+        """Back to the previous stable state (a reboot left off: error).
+
+        An action started from error goes back to error: its failure says
+        nothing good about the server.
+        """
+        args = workflow_args.PowerArgs.model_validate(ctx.args)
+        target = args.target
         steps.unlock(ctx, session)
         server = server_db.find(session, ctx.server_uuid)
         if server is None or server.status != POWER_STATUS[target]:
@@ -328,6 +333,8 @@ class PowerFlow(workflow.Flow):
         power = ctx.state.get("power_state", server.power_state)
         event = states.FAIL
         if target in {Target.REBOOT, Target.SOFT_REBOOT} and power != states.POWER_ON:
+            event = states.ERROR_EVENT
+        if args.from_status == states.ERROR:
             event = states.ERROR_EVENT
         server_state.fail(session, server, error, event, values={"power_state": power})
         steps.notify(
@@ -363,6 +370,8 @@ class RebuildFlow(workflow.Flow):
     """Re-deploy a server's node with an image."""
 
     kind = REBUILD
+    transient_args = steps.CONFIG_DRIVE_ARGS
+    transient_state = steps.CONFIG_DRIVE_STATE
     steps = (
         steps.LockNode(assign=False, start_event="server.rebuild.start"),
         steps.BuildConfigDrive(),

@@ -34,7 +34,8 @@ class EngineManager(rpc.ManagerBase):
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
         1.3: ``list_manageable``, ``get_manageable``; ``manage_server``
-            is gone (adoption is an ``adopt`` workflow).
+            is gone (adoption is an ``adopt`` workflow); ``nudge`` takes
+            ``kind`` and ``server_uuid`` hints.
         1.4: ``get_console_log``.
     """
 
@@ -65,13 +66,25 @@ class EngineManager(rpc.ManagerBase):
                 self._deps = engine_deps.build_deps(self.conf, database)
             return self._deps
 
-    def nudge(self, ctx: dict[str, Any], workflow_uuid: str) -> None:
+    def nudge(
+        self,
+        ctx: dict[str, Any],
+        workflow_uuid: str,
+        kind: str | None = None,
+        server_uuid: str | None = None,
+    ) -> None:
         """A workflow is due: look for due work now rather than at the next poll.
 
         Any engine may take any workflow (the lease decides), so the uuid is
-        only a hint.
+        only a hint; so are ``kind`` and ``server_uuid`` (1.3), logged.
         """
         del ctx
+        LOG.debug(
+            "nudged for workflow %s (%s of server %s)",
+            workflow_uuid,
+            kind or "-",
+            server_uuid or "-",
+        )
         if self._on_nudge is not None:
             self._on_nudge(workflow_uuid)
 

@@ -32,8 +32,15 @@ class EngineAPI(rpc.RPCAPIBase):
         1.1: ``nudge``.
         1.2: ``manage_server``, ``get_console``.
         1.3: ``list_manageable``, ``get_manageable``; ``manage_server``
-            is gone (adoption is an ``adopt`` workflow).
+            is gone (adoption is an ``adopt`` workflow); ``nudge`` takes
+            ``kind`` and ``server_uuid`` (hints for the engine's log; left out
+            below 1.3).
         1.4: ``get_console_log``.
+
+    ``[upgrade_levels] engine`` caps what is sent (see ``RPCAPIBase``);
+    below 1.1 nudges are not sent (engines find due work by polling), below
+    1.2 consoles, below 1.3 adoption and below 1.4 console logs raise
+    ``RPCVersionCapped``.
 
     The synchronous calls raise ``mogan.exception`` errors as themselves
     (use ``err.message``: ``str(err)`` carries the remote traceback) and
@@ -41,14 +48,33 @@ class EngineAPI(rpc.RPCAPIBase):
     """
 
     TOPIC = rpc.ENGINE_TOPIC
+    SERVICE = "engine"
     VERSION = "1.4"
 
-    def nudge(self, ctx: dict[str, object], workflow_uuid: str) -> None:
+    def nudge(
+        self,
+        ctx: dict[str, object],
+        workflow_uuid: str,
+        kind: str | None = None,
+        server_uuid: str | None = None,
+    ) -> None:
         """Tell some engine that ``workflow_uuid`` is due (cast; may be lost).
 
-        A lost nudge only delays the workflow to the next poll.
+        A lost nudge only delays the workflow to the next poll, so a cap
+        below 1.1 sends none; below 1.3 the hints are left out.
         """
-        self._client.cast(ctx, "nudge", workflow_uuid=workflow_uuid)
+        if self.can_send_version("1.3"):
+            self._client.prepare(version="1.3").cast(
+                ctx,
+                "nudge",
+                workflow_uuid=workflow_uuid,
+                kind=kind,
+                server_uuid=server_uuid,
+            )
+        elif self.can_send_version("1.1"):
+            self._client.prepare(version="1.1").cast(
+                ctx, "nudge", workflow_uuid=workflow_uuid
+            )
 
     def list_manageable(
         self, ctx: dict[str, Any], timeout: float = CONSOLE_TIMEOUT
@@ -59,8 +85,8 @@ class EngineAPI(rpc.RPCAPIBase):
             DriverCannot: the engine's driver cannot adopt nodes.
             DriverFailed: the driver could not list its nodes.
         """
-        listed: list[dict[str, Any]] = self._client.prepare(
-            timeout=timeout, version="1.3"
+        listed: list[dict[str, Any]] = self._prepare(
+            "1.3", "list adoptable nodes", timeout=timeout
         ).call(ctx, "list_manageable")
         return [_manageable(node) for node in listed]
 
@@ -74,9 +100,10 @@ class EngineAPI(rpc.RPCAPIBase):
             NodeNotManageable: it exists but may not be adopted (says why).
             DriverCannot: the engine's driver cannot adopt nodes.
             DriverFailed: the driver could not list its nodes.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.3.
         """
-        found: dict[str, Any] = self._client.prepare(
-            timeout=timeout, version="1.3"
+        found: dict[str, Any] = self._prepare(
+            "1.3", "adopt a node", timeout=timeout
         ).call(ctx, "get_manageable", node=node)
         return _manageable(found)
 
@@ -98,8 +125,11 @@ class EngineAPI(rpc.RPCAPIBase):
                 says why).
             DriverCannot: the engine's driver has no consoles.
             DriverFailed: the driver failed.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.2.
         """
-        console: dict[str, str] = self._client.prepare(timeout=timeout).call(
+        console: dict[str, str] = self._prepare(
+            "1.2", "open a console", timeout=timeout
+        ).call(
             ctx, "get_console", server_uuid=server_uuid, node_uuid=node_uuid, kind=kind
         )
         return console
@@ -121,8 +151,9 @@ class EngineAPI(rpc.RPCAPIBase):
             ConsoleUnavailable: the driver does not know the node.
             DriverCannot: the engine's driver keeps no console output.
             DriverFailed: the driver failed.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.4.
         """
-        log: str = self._client.prepare(timeout=timeout, version="1.4").call(
+        log: str = self._prepare("1.4", "show a console log", timeout=timeout).call(
             ctx,
             "get_console_log",
             server_uuid=server_uuid,

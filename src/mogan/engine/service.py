@@ -5,9 +5,11 @@ node reservations a previous run of this host left (so a restarted engine
 resumes its work at once instead of waiting out the leases), syncs nodes
 once, and starts three things: the RPC server (``nudge`` wakes the runner),
 the runner loop (a scan every ``[engine] poll_interval`` or on a wake-up)
-and the periodic tasks (heartbeat, node sync, power-state sync).
+and the periodic tasks (heartbeat, node sync, power-state sync, purge of
+workflows finished longer than ``[engine] workflow_retention`` ago).
 """
 
+import datetime
 import logging
 import threading
 import time
@@ -39,6 +41,8 @@ from mogan.services import server_state
 LOG = logging.getLogger(__name__)
 
 POWER_SYNC_STATUSES = (states.ACTIVE, states.STOPPED)
+# NOTE: rows deleted per transaction, so a large backlog holds no long lock.
+PURGE_BATCH = 1000
 
 
 class _Periodic:
@@ -90,6 +94,13 @@ class EngineService:
                 "sync_power_states",
                 engine_conf.sync_power_state_interval,
                 self.sync_power_states,
+            ),
+            _Periodic(
+                "purge_workflows",
+                # NOTE: often enough that rows outlive the retention by at
+                # most half of it, and at most every ten minutes.
+                min(600.0, engine_conf.workflow_retention / 2),
+                self.purge_workflows,
             ),
         ]
 
@@ -191,6 +202,25 @@ class EngineService:
         )
         # NOTE: straight after the view is fresh: one interval at most.
         maintenance.sync(self.db)
+
+    def purge_workflows(self) -> int:
+        """Delete workflows finished longer than ``[engine] workflow_retention`` ago.
+
+        Returns:
+            How many rows were deleted.
+        """
+        retention = datetime.timedelta(seconds=self.conf.engine.workflow_retention)
+        before = datetime.datetime.now(datetime.UTC) - retention
+        purged = 0
+        while True:
+            with self.db.transaction() as session:
+                count = workflow_db.purge(session, before, PURGE_BATCH)
+            purged += count
+            if count < PURGE_BATCH:
+                break
+        if purged:
+            LOG.info("purged %d finished workflows", purged)
+        return purged
 
     def sync_power_states(self) -> int:
         """Copy the driver's power state into idle active/stopped servers.

@@ -196,8 +196,14 @@ def _public_key(session: orm.Session, user_id: str, key_name: str) -> str | None
         return None
 
 
+# NOTE: what the flows building a config drive drop when they finish: the
+# secrets and user data must not stay in workflow rows.
+CONFIG_DRIVE_ARGS = ("admin_pass", "user_data", "personality", "public_key")
+CONFIG_DRIVE_STATE = ("config_drive",)
+
+
 class BuildConfigDrive(workflow.Step):
-    """Compute the config drive into the workflow state."""
+    """Compute the config drive into the workflow state (sealed)."""
 
     name = "config_drive"
 
@@ -217,15 +223,17 @@ class BuildConfigDrive(workflow.Step):
             key_name = args.key_name or server.key_name
             if public_key is None and key_name:
                 public_key = _public_key(session, server.user_id, key_name)
-            ctx.state["config_drive"] = configdrive.build(
+            drive = configdrive.build(
                 server,
                 nic_db.get_all(session, server.uuid),
-                admin_pass=args.admin_pass,
+                admin_pass=ctx.sealer.open(args.admin_pass),
                 key_name=key_name,
                 public_key=public_key,
                 user_data=args.user_data,
                 personality=args.personality,
             )
+        # NOTE: the drive holds the admin password: sealed while it waits.
+        ctx.state["config_drive"] = ctx.sealer.seal_json(drive)
         return workflow.DONE
 
 

@@ -21,13 +21,13 @@ import dataclasses
 import datetime
 import traceback
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from oslo_config import cfg
 from sqlalchemy import orm
 
 from mogan import context as mogan_context
-from mogan import exception
+from mogan import crypto, exception
 from mogan.db import session as db_session
 from mogan.drivers import base as driver_base
 from mogan.image import base as image_base
@@ -50,6 +50,11 @@ class Wait:
 
 Result = Done | Wait
 DONE = Done()
+
+# NOTE: the persisted step past the last one, and before the first one once
+# the undos have all run (a workflow not started has the empty name).
+END = "__end__"
+START = "__start__"
 
 
 class Aborted(exception.MoganError):
@@ -121,12 +126,20 @@ class Snapshot:
     uuid: str
     kind: str
     server_uuid: str | None
-    step: int
+    step: str
+    flow_version: int
     reverting: bool
     attempts: int
     args: dict[str, Any]
     state: dict[str, Any]
     last_error: str | None
+    # NOTE: the request that started the work (``RequestContext.to_dict``).
+    context: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def request_id(self) -> str:
+        """The originating request's id (the workflow's own for older rows)."""
+        return str(self.context.get("request_id") or f"req-{self.uuid}")
 
 
 @dataclasses.dataclass
@@ -163,6 +176,11 @@ class StepContext:
         return self.workflow.state
 
     @property
+    def sealer(self) -> crypto.Sealer:
+        """Seals and opens the secrets in args and state (``[DEFAULT] secret_key``)."""
+        return crypto.Sealer.from_conf(self.deps.conf)
+
+    @property
     def server_uuid(self) -> str:
         """The server the workflow acts on (every kind but ``schedule``)."""
         if self.workflow.server_uuid is None:
@@ -181,12 +199,13 @@ class StepContext:
             user_id="mogan-engine",
             project_id=None,
             roles=["admin"],
+            request_id=self.workflow.request_id,
             db=self.deps.db,
         )
 
     def rpc_context(self) -> dict[str, Any]:
-        """The context dict RPC calls carry."""
-        return {"request_id": f"req-{self.workflow.uuid}", "roles": ["admin"]}
+        """The context dict RPC calls carry: the engine, for the original request."""
+        return self.request_context().to_dict()
 
     def now(self) -> datetime.datetime:
         """The current time (UTC)."""
@@ -218,11 +237,76 @@ class Step:
         return DONE
 
 
+class UnknownStep(exception.MoganError):
+    """A persisted step the flow no longer has (a release removed it)."""
+
+    msg_fmt = (
+        "step {step!r} (written by {kind} flow version {old}) is unknown to "
+        "the {kind} flow version {new}: no step runs, every undo does"
+    )
+    code = "mogan.engine.unknown_step"
+    reschedulable = False
+
+
 class Flow:
-    """The ordered steps of one workflow kind and how it finishes."""
+    """The ordered steps of one workflow kind and how it finishes.
+
+    Workflows persist their current step by name with the flow's
+    ``version``. A release that inserts or removes a step bumps ``version``;
+    one that renames a step lists the old name in ``renamed`` so workflows
+    in flight resume at the same step. A persisted step the flow does not
+    know fails the workflow: no step runs, the undos of every step do (undos
+    are safe where their ``do`` never ran), then ``on_failed`` with
+    ``UnknownStep``.
+    """
 
     kind = "flow"
+    version = 1
     steps: tuple[Step, ...] = ()
+    renamed: ClassVar[dict[str, str]] = {}
+    # NOTE: secrets and bulk that must not outlive the work: removed from
+    # the row's args (and ``build_args`` within) and state when it finishes.
+    transient_args: ClassVar[tuple[str, ...]] = ()
+    transient_state: ClassVar[tuple[str, ...]] = ()
+
+    def scrub(
+        self, args: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``args`` and ``state`` without what must not outlive the workflow."""
+        kept_args = {k: v for k, v in args.items() if k not in self.transient_args}
+        inner = kept_args.get("build_args")
+        if isinstance(inner, dict):
+            kept_args["build_args"] = {
+                k: v for k, v in inner.items() if k not in self.transient_args
+            }
+        kept_state = {k: v for k, v in state.items() if k not in self.transient_state}
+        return kept_args, kept_state
+
+    def index_of(self, name: str) -> int | None:
+        """The index of the persisted step ``name``, or None when unknown.
+
+        The empty name (not started) is the first step, ``END`` is past the
+        last, ``START`` before the first.
+        """
+        if name == "":
+            return 0
+        if name == END:
+            return len(self.steps)
+        if name == START:
+            return -1
+        name = self.renamed.get(name, name)
+        for index, step in enumerate(self.steps):
+            if step.name == name:
+                return index
+        return None
+
+    def name_at(self, index: int) -> str:
+        """The name to persist for step ``index`` (``START``/``END`` outside)."""
+        if index < 0:
+            return START
+        if index >= len(self.steps):
+            return END
+        return self.steps[index].name
 
     def check(self, ctx: StepContext) -> None:
         """Run before every ``do``: raise ``Aborted`` to stop and undo."""
@@ -248,6 +332,8 @@ class Flow:
         del ctx, session, error
 
 
+# NOTE: the fault's ``code`` (v1 section 2.4) is HTTP-like; whether a build
+# is rescheduled is decided by the error's class, not by this code.
 HTTP_CODES: tuple[tuple[type[exception.MoganError], int], ...] = (
     (exception.Invalid, 400),
     (exception.Forbidden, 403),
@@ -258,6 +344,9 @@ HTTP_CODES: tuple[tuple[type[exception.MoganError], int], ...] = (
 
 def describe_error(err: BaseException) -> dict[str, Any]:
     """A failure as the flows record it: code, message, detail, exception name.
+
+    ``reschedulable`` says whether another node could succeed (see
+    ``mogan.exception.is_reschedulable``).
 
     Mogan's own errors are expected: their HTTP-like code and no traceback.
     Anything else is a bug somewhere: code 500 and the traceback as detail.
@@ -277,4 +366,5 @@ def describe_error(err: BaseException) -> dict[str, Any]:
         "exception": type(err).__name__,
         "module": type(err).__module__,
         "aborted": isinstance(err, Aborted),
+        "reschedulable": exception.is_reschedulable(err),
     }

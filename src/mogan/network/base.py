@@ -62,7 +62,7 @@ class NetworkBackend(abc.ABC):
 
         Raises:
             NetworkNotFound: no such network.
-            Conflict: the network has no free address.
+            NetworkFull: the network has no free address (not reschedulable).
         """
 
     @abc.abstractmethod

@@ -74,7 +74,7 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
 
         Raises:
             NetworkNotFound: no such network.
-            Conflict: the network has no free address.
+            NetworkFull: the network has no free address.
         """
         mac = mac_address.lower()
         with ctx.database.transaction() as session:
@@ -101,11 +101,9 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
                 # sure the network itself was not deleted under us, then go
                 # on to the next address.
                 network_db.get(session, network.uuid)
-            raise exception.Conflict(
-                reason=(
-                    f"network {network.name} ({network.uuid}, {network.cidr}) "
-                    "has no free IP address left"
-                )
+            raise exception.NetworkFull(
+                network=exception.labelled(network.name, network.uuid),
+                cidr=network.cidr,
             )
 
     def unbind_all(self, ctx: mogan_context.RequestContext, server_uuid: str) -> None:

@@ -14,9 +14,12 @@ class SchedulerAPI(rpc.RPCAPIBase):
     Version history:
         1.0: ``ping``.
         1.1: ``select_and_claim``.
+
+    ``[upgrade_levels] scheduler`` caps what is sent (see ``RPCAPIBase``).
     """
 
     TOPIC = rpc.SCHEDULER_TOPIC
+    SERVICE = "scheduler"
     VERSION = "1.1"
 
     def select_and_claim(
@@ -45,8 +48,9 @@ class SchedulerAPI(rpc.RPCAPIBase):
                 ``mogan.exception``; use ``err.message``, as ``str(err)``
                 carries the remote traceback.)
             oslo_messaging.MessagingTimeout: no scheduler answered in time.
+            RPCVersionCapped: ``[upgrade_levels] scheduler`` is below 1.1.
         """
-        placed: dict[str, str] = self._client.prepare(timeout=timeout).call(
-            ctx, "select_and_claim", request=request.model_dump(mode="json")
-        )
+        placed: dict[str, str] = self._prepare(
+            "1.1", "place servers", timeout=timeout
+        ).call(ctx, "select_and_claim", request=request.model_dump(mode="json"))
         return placed

@@ -29,8 +29,17 @@ T = TypeVar("T")
 class Engine(Protocol):
     """The engine calls services make (``EngineAPI`` implements them)."""
 
-    def nudge(self, ctx: dict[str, Any], workflow_uuid: str) -> None:
-        """Tell some engine that ``workflow_uuid`` is due (cast; may be lost)."""
+    def nudge(
+        self,
+        ctx: dict[str, Any],
+        workflow_uuid: str,
+        kind: str | None = None,
+        server_uuid: str | None = None,
+    ) -> None:
+        """Tell some engine that ``workflow_uuid`` is due (cast; may be lost).
+
+        ``kind`` and ``server_uuid`` are hints for the engine's log.
+        """
 
     def get_console(
         self, ctx: dict[str, Any], server_uuid: str, node_uuid: str, kind: str
@@ -55,12 +64,7 @@ class Engine(Protocol):
 
 def rpc_context(ctx: mogan_context.RequestContext) -> dict[str, Any]:
     """The caller's context as RPC calls carry it."""
-    return {
-        "request_id": ctx.request_id,
-        "user_id": ctx.user_id,
-        "project_id": ctx.project_id,
-        "roles": ctx.roles,
-    }
+    return ctx.to_dict()
 
 
 def require_engine(

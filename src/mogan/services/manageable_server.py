@@ -207,6 +207,7 @@ def manage(
                 networks=list(request.networks),
             ),
             server.uuid,
+            context=ctx.to_dict(),
         )
         action_svc.start(
             session,
@@ -216,5 +217,10 @@ def manage(
             keep=backends.bounds.actions_per_server,
         )
         workflow_uuid = workflow.uuid
-    engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+    engine.nudge(
+        engine_calls.rpc_context(ctx),
+        workflow_uuid,
+        kind=workflow_args.Kind.ADOPT.value,
+        server_uuid=server.uuid,
+    )
     return server

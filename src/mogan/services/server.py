@@ -263,16 +263,22 @@ def create(
                     image_uuid=image.uuid,
                     networks=request.networks,
                     user_data=request.user_data,
-                    admin_pass=admin_pass,
+                    # NOTE: sealed before it rests in the workflow row.
+                    admin_pass=backends.sealer.seal(admin_pass),
                     key_name=request.key_name,
                     public_key=public_key,
                     personality=request.personality,
                     partitions=partitions,
                 ),
             ),
+            context=ctx.to_dict(),
         )
         workflow_uuid = workflow.uuid
-    backends.engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+    backends.engine.nudge(
+        engine_calls.rpc_context(ctx),
+        workflow_uuid,
+        kind=workflow_args.Kind.SCHEDULE.value,
+    )
     return servers
 
 

@@ -34,13 +34,25 @@ def _start(
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         _check_lock(ctx, server)
-        server.status = states.next_state(server.status, event)
+        previous = server.status
+        server.status = states.next_state(
+            server.status, event, has_node=server.node_uuid is not None
+        )
+        if isinstance(args, workflow_args.PowerArgs):
+            args = args.model_copy(update={"from_status": previous})
         action_svc.start(
             session, ctx, server, action, keep=backends.bounds.actions_per_server
         )
-        workflow = workflow_args.start(session, args, server.uuid)
+        workflow = workflow_args.start(
+            session, args, server.uuid, context=ctx.to_dict()
+        )
         workflow_uuid = workflow.uuid
-    backends.engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+    backends.engine.nudge(
+        engine_calls.rpc_context(ctx),
+        workflow_uuid,
+        kind=args.KIND.value,
+        server_uuid=server_uuid,
+    )
 
 
 def delete(
@@ -101,7 +113,7 @@ def rebuild(
         ServerNotFound: no such server.
         ImageNotFound: the image is missing or hidden.
         ServerLocked: locked, and the caller is not an admin.
-        InvalidState: not active or stopped.
+        InvalidState: not active, stopped, or error with its node.
     """
     if image_uuid is None:
         image_uuid = server_svc.get(ctx, server_uuid).image_uuid
@@ -109,7 +121,9 @@ def rebuild(
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         _check_lock(ctx, server)
-        server.status = states.next_state(server.status, states.REBUILD)
+        server.status = states.next_state(
+            server.status, states.REBUILD, has_node=server.node_uuid is not None
+        )
         server.image_uuid = image.uuid
         action_svc.start(
             session,
@@ -124,6 +138,12 @@ def rebuild(
                 image_uuid=image.uuid, preserve_ephemeral=preserve_ephemeral
             ),
             server.uuid,
+            context=ctx.to_dict(),
         )
         workflow_uuid = workflow.uuid
-    backends.engine.nudge(engine_calls.rpc_context(ctx), workflow_uuid)
+    backends.engine.nudge(
+        engine_calls.rpc_context(ctx),
+        workflow_uuid,
+        kind=workflow_args.Kind.REBUILD.value,
+        server_uuid=server_uuid,
+    )

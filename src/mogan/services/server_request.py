@@ -10,7 +10,7 @@ import dataclasses
 
 from oslo_config import cfg
 
-from mogan import exception
+from mogan import crypto, exception
 from mogan.db.api import server_action as action_db
 from mogan.image import base as image_base
 from mogan.network import base as network_base
@@ -81,6 +81,8 @@ class Backends:
     networks: network_base.NetworkBackend
     limits: quota_svc.LimitSource
     bounds: RequestBounds
+    # NOTE: seals the admin password before it rests in the workflow rows.
+    sealer: crypto.Sealer
 
 
 def _too_many(field: str, count: int, bound: int, what: str) -> None:

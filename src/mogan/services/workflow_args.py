@@ -65,14 +65,23 @@ class BuildArgs(Args):
     partitions: dict[str, int] = pydantic.Field(default_factory=dict)
     attempt: int = pydantic.Field(default=1, ge=1)
     excluded_nodes: list[str] = pydantic.Field(default_factory=list)
+    # NOTE: one record per failed attempt so far (``engine.faults.record``):
+    # the final fault names the cause and lists them.
+    history: list[dict[str, Any]] = pydantic.Field(default_factory=list)
 
-    def next_attempt(self, failed_node: str | None) -> "BuildArgs":
-        """The arguments of the next attempt, ``failed_node`` excluded."""
+    def next_attempt(
+        self, failed_node: str | None, history: list[dict[str, Any]]
+    ) -> "BuildArgs":
+        """The next attempt's arguments: ``failed_node`` excluded, ``history``."""
         excluded = list(self.excluded_nodes)
         if failed_node and failed_node not in excluded:
             excluded.append(failed_node)
         return self.model_copy(
-            update={"attempt": self.attempt + 1, "excluded_nodes": excluded}
+            update={
+                "attempt": self.attempt + 1,
+                "excluded_nodes": excluded,
+                "history": history,
+            }
         )
 
 
@@ -119,6 +128,9 @@ class PowerArgs(Args):
     KIND: ClassVar[Kind] = Kind.POWER
 
     target: states.PowerTarget
+    # NOTE: the status the action started from: a failed action started from
+    # error goes back to error (see PowerFlow.on_failed).
+    from_status: str | None = None
 
 
 class RebuildArgs(Args):
@@ -203,9 +215,21 @@ STATES: dict[Kind, type[State]] = {
 
 
 def start(
-    session: orm.Session, args: Args, server_uuid: str | None = None
+    session: orm.Session,
+    args: Args,
+    server_uuid: str | None = None,
+    *,
+    context: dict[str, Any] | None = None,
 ) -> models.Workflow:
-    """Write a due workflow of ``args``' kind; the caller commits and nudges."""
+    """Write a due workflow of ``args``' kind; the caller commits and nudges.
+
+    ``context`` is the request that started it (``RequestContext.to_dict``):
+    the engine logs the work under its request id.
+    """
     return workflow_db.create(
-        session, kind=args.KIND.value, server_uuid=server_uuid, args=args.to_json()
+        session,
+        kind=args.KIND.value,
+        server_uuid=server_uuid,
+        args=args.to_json(),
+        context=context,
     )

@@ -29,8 +29,13 @@ def create(
     kind: str,
     server_uuid: str | None,
     args: dict[str, Any],
+    context: dict[str, Any] | None = None,
 ) -> models.Workflow:
-    """Record a new workflow, due now; the caller commits and nudges an engine."""
+    """Record a new workflow, due now; the caller commits and nudges an engine.
+
+    ``context`` is the request that started the work (``RequestContext
+    .to_dict``): the engine logs the workflow under its request id.
+    """
     workflow = models.Workflow(
         uuid=uuidutils.generate_uuid(),
         kind=kind,
@@ -38,6 +43,8 @@ def create(
         status=PENDING,
         args=args,
         state={},
+        context=context,
+        request_id=(context or {}).get("request_id"),
     )
     session.add(workflow)
     session.flush()
@@ -168,7 +175,9 @@ def finish(
             models.Workflow.owner == host,
             models.Workflow.status == RUNNING,
         )
-        .values(status=status, owner=None, lease_until=None, **values)
+        .values(
+            status=status, owner=None, lease_until=None, finished_at=_now(), **values
+        )
         .execution_options(synchronize_session=False)
     )
     return _rowcount(session.execute(stmt)) == 1
@@ -222,6 +231,40 @@ def busy_servers(session: orm.Session) -> set[str]:
         models.Workflow.server_uuid.is_not(None),
     )
     return {uuid for uuid in session.scalars(stmt) if uuid is not None}
+
+
+def purge(session: orm.Session, before: datetime.datetime, limit: int = 1000) -> int:
+    """Delete up to ``limit`` workflows that finished before ``before``.
+
+    Rows finished before migration 0006 have no ``finished_at``: their last
+    update stands for it.
+
+    Returns:
+        How many rows were deleted.
+    """
+    finished = sa.or_(
+        models.Workflow.finished_at < before,
+        sa.and_(
+            models.Workflow.finished_at.is_(None),
+            models.Workflow.updated_at < before,
+        ),
+    )
+    ids = list(
+        session.scalars(
+            sa.select(models.Workflow.id)
+            .where(models.Workflow.status.in_([DONE, FAILED]), finished)
+            .order_by(models.Workflow.id)
+            .limit(limit)
+        )
+    )
+    if not ids:
+        return 0
+    stmt = (
+        sa.delete(models.Workflow)
+        .where(models.Workflow.id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(session.execute(stmt))
 
 
 def is_transient(err: BaseException) -> bool:

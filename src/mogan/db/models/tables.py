@@ -205,7 +205,12 @@ class Workflow(TimestampMixin, Base):
 
     An engine takes a due workflow by setting ``owner`` and ``lease_until``
     with a conditional UPDATE; a dead engine's lease runs out and another
-    engine resumes the workflow at ``step``.
+    engine resumes the workflow at ``step``: the step's *name* (empty for a
+    workflow not started, ``__end__`` past the last step, ``__start__``
+    when reverting went back past the first) under ``flow_version``, so a
+    release that inserts a step does not re-point workflows in flight.
+    ``request_id`` and ``context`` keep the request that started it (no
+    token); ``finished_at`` is when it ended (``[engine] workflow_retention``).
     """
 
     __tablename__ = "workflows"
@@ -216,7 +221,8 @@ class Workflow(TimestampMixin, Base):
     server_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), index=True)
     status: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
     reverting: orm.Mapped[bool] = orm.mapped_column(default=False)
-    step: orm.Mapped[int] = orm.mapped_column(default=0)
+    step: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="")
+    flow_version: orm.Mapped[int] = orm.mapped_column(default=1)
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     next_run_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         default=utcnow, index=True
@@ -226,6 +232,9 @@ class Workflow(TimestampMixin, Base):
     last_error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     args: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     state: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    request_id: orm.Mapped[str | None] = orm.mapped_column(identifier(64))
+    context: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(sa.JSON)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(index=True)
 
 
 class Engine(Base):
