@@ -12,10 +12,12 @@ import uuid
 
 import sqlalchemy as sa
 
+from mogan import context as mogan_context
 from mogan import states
 from mogan.db import models
 from mogan.db.api import workflow as workflow_db
 from mogan.engine import runner, workflow
+from mogan.services import server_action as action_svc
 from tests.engine.conftest import make_deps, wait_for
 
 
@@ -118,12 +120,23 @@ class TestFinishing:
                 .where(models.Server.uuid == server_uuid)
                 .values(status=states.REBUILDING, node_uuid=node)
             )
+            # NOTE: a rebuild, so the server's open rebuild action must end too.
             wf = workflow_db.create(
-                session, kind="failing_finish", server_uuid=server_uuid, args={}
+                session, kind="rebuild", server_uuid=server_uuid, args={}
             )
+            server = session.scalars(
+                sa.select(models.Server).where(models.Server.uuid == server_uuid)
+            ).one()
+            action = action_svc.start(
+                session,
+                mogan_context.RequestContext(user_id="u", project_id="p"),
+                server,
+                "rebuild",
+            )
+            action_id = action.id
         flow = FailingFinish()
         deps = make_deps(econf, world.db, world.driver, placement_client_)
-        r = runner.Runner(deps, {"failing_finish": flow})
+        r = runner.Runner(deps, {"rebuild": flow})
 
         def finished():
             r.tick()
@@ -137,5 +150,8 @@ class TestFinishing:
         assert world.server(server_uuid).status == states.ERROR
         (fault,) = world.faults(server_uuid)
         assert fault.message == (
-            "failing_finish could not finish: RuntimeError: finishing is broken"
+            "rebuild could not finish: RuntimeError: finishing is broken"
         )
+        with world.db.transaction() as session:
+            ended = session.get(models.ServerAction, action_id)
+            assert (ended.result, ended.finished_at is not None) == ("Error", True)

@@ -398,6 +398,9 @@ class Runner:
                 workflow_db.FAILED,
                 {"state": state, "args": args, "last_error": error["message"]},
             )
+        # NOTE: the servers' open actions end with the workflow, not open forever.
+        ctx.state["error"] = error
+        action_events.after_finish(ctx, self.flows[snap.kind], False)
         LOG.error("workflow %s (%s) abandoned: %s", snap.uuid, snap.kind, err)
 
 

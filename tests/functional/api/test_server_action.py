@@ -220,6 +220,13 @@ class TestFailures:
             assert "node" not in event
             for name in names:
                 assert name not in (event["details"] or "")
+        # NOTE: server show: everyone reads the cause, admins the attempts.
+        fault = show(api, uuid).json()["fault"]
+        assert "simulated deploy failure" in fault["message"]
+        assert "attempt 2 on node" in fault["detail"]
+        seen = api.get(f"/v1/servers/{uuid}", headers=MEMBER.headers).json()["fault"]
+        assert seen["message"] == fault["message"]
+        assert seen["detail"] is None
 
     def test_failed_power_off_says_why(self, api, world, built):
         """A stop that did not stop: an Error power event with the driver's reason."""

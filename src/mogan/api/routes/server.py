@@ -20,6 +20,10 @@ ADMIN_ONLY = ("node", "affinity_zone", "system_metadata", "failure_domains")
 FAILURE_DOMAINS_VERSION = microversion.Version(1, 2)
 
 
+# NOTE: faults with this code or above are the cloud's, not the caller's.
+INTERNAL_ERROR = 500
+
+
 def _addresses(server: models.Server) -> dict[str, list[dict[str, str]]]:
     addresses: dict[str, list[dict[str, str]]] = {}
     for nic in server.nics:
@@ -61,8 +65,15 @@ def view(ctx: mogan_context.RequestContext, server: models.Server) -> schema.Ser
     }
     if server.status == states.ERROR:
         latest = server.faults[-1] if server.faults else None
+        # NOTE: as Nova does, a server error's detail (tracebacks, the nodes
+        # each attempt ran on) is for admins; owners read code and message.
+        detail = (
+            latest.detail
+            if latest and (ctx.can_read_all or latest.code < INTERNAL_ERROR)
+            else None
+        )
         fields["fault"] = (
-            {"code": latest.code, "message": latest.message, "detail": latest.detail}
+            {"code": latest.code, "message": latest.message, "detail": detail}
             if latest
             else {}
         )
