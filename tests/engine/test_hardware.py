@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import server_action as action_db
 from mogan.drivers import base, fake, fake_inventory
 from mogan.engine import hardware as engine_hw
 from mogan.engine import workflow
@@ -74,6 +75,34 @@ def create(world, hardware=HARDWARE, bond=True) -> str:
         networks=[network], hardware=workflow_args.hardware_json(hardware)
     )
     return server_uuid
+
+
+def open_create_action(world, server_uuid) -> None:
+    """The ``create`` action the API records with the server."""
+    with world.db.transaction() as session:
+        action_db.create(
+            session,
+            {
+                "server_uuid": server_uuid,
+                "action": action_db.CREATE,
+                "request_id": f"req-{uuid.uuid4()}",
+                "project_id": "project-a",
+                "user_id": "alice",
+            },
+            keep=100,
+        )
+
+
+def events(world, server_uuid) -> dict[str, tuple[str, str | None]]:
+    """The server's hardware action events: name to (result, details)."""
+    with world.db.transaction() as session:
+        rows = session.execute(
+            sa.select(models.ServerActionEvent)
+            .join(models.ServerAction)
+            .where(models.ServerAction.server_uuid == server_uuid)
+            .where(models.ServerActionEvent.event.startswith("hardware_"))
+        ).scalars()
+        return {row.event: (row.result, row.details) for row in rows}
 
 
 def status(world, server_uuid):
@@ -153,9 +182,16 @@ class TestFailures:
         econf.set_override("build_attempts", 1, group="engine")
         (node_uuid,) = enroll(world)
         world.driver.set_behaviour(node_uuid, fail_hardware="bonds")
-        engine_factory()
         server_uuid = create(world)
+        open_create_action(world, server_uuid)
+        engine_factory()
         wait_for(lambda: status(world, server_uuid) == states.ERROR)
+        recorded_events = events(world, server_uuid)
+        assert recorded_events["hardware_raid"] == (action_db.SUCCESS, None)
+        assert recorded_events["hardware_bios"][0] == action_db.SUCCESS
+        result_, details = recorded_events["hardware_bonds"]
+        assert result_ == action_db.ERROR
+        assert "hardware section bonds failed" in details
         (fault,) = world.faults(server_uuid)
         assert "hardware section bonds failed" in fault.message
         recorded = result(world, server_uuid)
