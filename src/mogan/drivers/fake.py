@@ -3,9 +3,11 @@
 The fleet's storage (``fake_fleet``) is the simulation's "hardware": an
 SQLite file shared by every process on the host. This module holds the
 driver's rules on top of it: what each operation does to a node and when it
-may start, adoption, enrolment (with simulated ``fake://`` BMCs) and the
-node inventory (made up per node by ``fake_inventory`` unless scripted), and
-the driver's ``[fake]`` options.
+may start, adoption and enrolment (with simulated ``fake://`` BMCs). The
+node inventory (made up per node by ``fake_inventory`` unless scripted) and
+hardware configuration (RAID, BIOS, firmware, bonds applied by deploys and
+restored by teardowns) are ``fake_configurer``'s, mixed in; the ``[fake]``
+options are in ``fake_opts``.
 
 Time is simulated without threads or sleeps: an operation started at ``t``
 with duration ``d`` records both, and every read computes from
@@ -13,7 +15,8 @@ with duration ``d`` records both, and every read computes from
 console lines it prints) is decided when the operation starts, so a poll
 never writes. Behaviour is scriptable per node (``fake_scripting``):
 durations, the next N failures of deploys (and rebuilds), power actions or
-cleanings, maintenance, out-of-band power changes and the inventory.
+cleanings, maintenance, out-of-band power changes, the inventory, and
+hardware sections that fail or take time.
 
 What must not live here: SQL, connections and the node record (those are
 ``fake_fleet``'s), anything of Mogan's database or services (drivers reach
@@ -34,6 +37,7 @@ from mogan.drivers import (
     fake_configurer,
     fake_fleet,
     fake_inventory,
+    fake_opts,
     fake_scripting,
 )
 
@@ -46,40 +50,9 @@ DEPLOY_FAILED = fake_fleet.DEPLOY_FAILED
 CLEANING = fake_fleet.CLEANING
 CLEAN_FAILED = fake_fleet.CLEAN_FAILED
 
-GROUP = "fake"
+GROUP = fake_opts.GROUP
+OPTS = fake_opts.OPTS
 BMC_SCHEME = "fake://"
-OPTS: list[cfg.Opt] = [
-    cfg.FloatOpt(
-        "deploy_seconds",
-        default=0.0,
-        min=0.0,
-        help=(
-            "Simulated seconds a deploy or rebuild takes (0: done at the "
-            "first poll). Per-node durations set by scripting win."
-        ),
-    ),
-    cfg.FloatOpt(
-        "power_seconds",
-        default=0.0,
-        min=0.0,
-        help="Simulated seconds a power action takes.",
-    ),
-    cfg.FloatOpt(
-        "clean_seconds",
-        default=0.0,
-        min=0.0,
-        help="Simulated seconds a teardown (cleaning) takes.",
-    ),
-    cfg.FloatOpt(
-        "hardware_seconds",
-        default=0.0,
-        min=0.0,
-        help=(
-            "Simulated seconds each hardware section (RAID, BIOS, firmware, "
-            "bonds) adds to a deploy. Per-node durations set by scripting win."
-        ),
-    ),
-]
 
 
 class FakeDriver(
