@@ -173,6 +173,36 @@ class TestApplied:
         assert state["bios"]["SriovGlobalEnable"] == "Disabled"
         assert world.driver.get_node(node_uuid).consumable
 
+    def test_rebuild_keeps_the_configuration(self, world, engine_factory, tmp_path):
+        """The rebuild asks for no hardware; its NICs still name the bond."""
+        (node_uuid,) = enroll(world)
+        recording = RecordingRebuilds(str(tmp_path))
+        engine_factory(with_driver=recording)
+        server_uuid = create(world)
+        wait_for(lambda: status(world, server_uuid) == states.ACTIVE)
+        world.act(
+            server_uuid,
+            states.REBUILD,
+            "rebuild",
+            image_uuid=world.image_uuid,
+            preserve_ephemeral=False,
+        )
+        wait_for(lambda: "rebuild" in world.driver.console_log(node_uuid))
+        wait_for(lambda: status(world, server_uuid) == states.ACTIVE)
+        recording.close()
+        (request,) = recording.rebuilds
+        assert not request.hardware
+        ports = world.driver.get_node(node_uuid).ports
+        assert [(n.mac, n.bond) for n in request.nics] == [
+            (ports[0], "bond0"),
+            (ports[1], "bond0"),
+        ]
+        state = world.driver.hardware_state(node_uuid)
+        assert len(state["raid"]) == 1
+        assert state["bios"]["SriovGlobalEnable"] == "Enabled"
+        assert len(state["bonds"]) == 1
+        assert result(world, server_uuid)["raid"]["status"] == "applied"
+
 
 class TestFailures:
     def test_failing_section_faults_naming_it_and_restores(
@@ -295,6 +325,20 @@ class TestPortPlan:
         cannot = exception.DriverCannot(driver="x", what="configure hardware")
         assert exception.is_reschedulable(rejected)
         assert not exception.is_reschedulable(cannot)
+
+
+class RecordingRebuilds(fake.FakeDriver):
+    """The fake driver, keeping the rebuild requests it was handed."""
+
+    def __init__(self, path):
+        """Share the fleet in ``path``."""
+        super().__init__(path)
+        self.rebuilds = []
+
+    def start_rebuild(self, node_uuid, request):
+        """Record, then rebuild."""
+        self.rebuilds.append(request)
+        super().start_rebuild(node_uuid, request)
 
 
 class NoHardware(base.Driver):

@@ -308,10 +308,15 @@ def deploy_request(
 def _nics(ctx: workflow.StepContext) -> tuple[driver_base.Nic, ...]:
     """The server's NICs in the order of the node's ports (binding order).
 
-    A bonded network's VIF is on every member port, each NIC naming its bond.
+    A bonded network's VIF is on every member port, each NIC naming its bond
+    (the bonds this build resolved, or for a rebuild those the build applied).
     """
-    bonds = {b.links[0].lower(): b for b in engine_hw.bonds_of(ctx.state)}
     with ctx.deps.db.transaction(readonly=True) as session:
+        server = server_db.find(session, ctx.server_uuid)
+        found = engine_hw.bonds_of(ctx.state) or engine_hw.recorded_bonds(
+            server.hardware_result if server else None
+        )
+        bonds = {b.links[0].lower(): b for b in found}
         rows = nic_db.get_all(session, ctx.server_uuid)
         node = node_db.find(session, ctx.state.get("node_uuid") or "")
         ports = [str(mac).lower() for mac in (node.ports if node else [])]

@@ -123,6 +123,25 @@ def bonds_of(state: dict[str, Any]) -> tuple[hw.Bond, ...]:
     )
 
 
+def recorded_bonds(hardware_result: dict[str, Any] | None) -> tuple[hw.Bond, ...]:
+    """The bonds a server's build applied (``servers.hardware_result``).
+
+    A rebuild keeps the node's configuration: its NICs name these bonds.
+    """
+    entry = (hardware_result or {}).get("bonds") or {}
+    applied = (entry.get("applied") or {}).get("bonds") or []
+    fields = {f.name for f in dataclasses.fields(hw.Bond)}
+    return tuple(
+        hw.Bond(
+            **(
+                {k: v for k, v in data.items() if k in fields}
+                | {"links": tuple(data["links"])}
+            )
+        )
+        for data in applied
+    )
+
+
 def request_for(ctx: workflow.StepContext) -> hw.HardwareRequest:
     """The hardware to apply: the build's request and its resolved bonds."""
     args = workflow_args.BuildArgs.model_validate(ctx.args)
