@@ -173,6 +173,23 @@ class TestApplied:
         assert state["bios"]["SriovGlobalEnable"] == "Disabled"
         assert world.driver.get_node(node_uuid).consumable
 
+    def test_failed_restore_puts_the_node_in_maintenance(self, world, engine_factory):
+        """Delete with a failing restore: server gone, node in maintenance, why."""
+        (node_uuid,) = enroll(world)
+        engine_factory()
+        server_uuid = create(world)
+        wait_for(lambda: status(world, server_uuid) == states.ACTIVE)
+        world.driver.set_behaviour(node_uuid, fail_restore=1)
+        world.act(server_uuid, states.DELETE, "delete")
+        wait_for(lambda: world.server(server_uuid) is None)
+        node = world.node(node_uuid)
+        assert node.maintenance
+        assert "restoring hardware failed" in node.why_not
+        assert node.server_uuid is None
+        spec = world.driver.get_node(node_uuid)
+        assert spec.maintenance
+        assert "restoring hardware failed" in spec.why_not
+
     def test_rebuild_keeps_the_configuration(self, world, engine_factory, tmp_path):
         """The rebuild asks for no hardware; its NICs still name the bond."""
         (node_uuid,) = enroll(world)
