@@ -308,3 +308,17 @@ class TestRestore:
         assert state["bios"]["SriovGlobalEnable"] == "Enabled"
         assert len(state["bonds"]) == 1
         assert all(r.applied for r in driver.hardware_result(node).sections)
+
+
+class TestRetry:
+    def test_deploying_again_after_a_failure_keeps_the_first_previous_values(
+        self, driver, node
+    ):
+        """A retried deploy (no teardown between) restores what the node had first."""
+        server = str(uuid.uuid4())
+        driver.set_behaviour(node, fail_hardware="bonds")
+        assert deploy(driver, node, FULL, server).progress is base.Progress.FAILED
+        assert driver.hardware_state(node)["bios"]["SriovGlobalEnable"] == "Enabled"
+        assert deploy(driver, node, FULL, server) == DONE
+        assert teardown(driver, node) == DONE
+        assert driver.hardware_state(node)["bios"]["SriovGlobalEnable"] == "Disabled"

@@ -112,10 +112,14 @@ class Configurer(base.HardwareInterface):
             HardwareRejected: the node cannot take a section.
         """
         record = self._fleet.load_hardware(conn, node.uuid)
+        # NOTE: deploying again after a failed deploy (no teardown between)
+        # must keep the values from before the first try as "previous".
+        fresh = op == "deploy" and node.instance_uuid is None
+        if fresh:
+            record["saved_bios"] = dict(record["config"]["bios"])
         if not request.hardware:
             if op == "deploy":
                 record["results"] = []
-                record["saved_bios"] = dict(record["config"]["bios"])
             return record, 0.0, None
         planned = fake_hardware.plan(
             node.uuid, self.base_inventory(node.uuid), request.hardware
@@ -123,8 +127,6 @@ class Configurer(base.HardwareInterface):
         fail = record["fail_hardware"] if record["fail_hardware"] in planned else None
         if fail is not None:
             record["fail_hardware"] = None
-        if op == "deploy":
-            record["saved_bios"] = dict(record["config"]["bios"])
         new, results, error = fake_hardware.apply(record["config"], planned, fail)
         record["next"], record["results"] = new, results
         seconds = record["hardware_seconds"]
