@@ -96,6 +96,19 @@ class TestFakeContract(testing.DriverContract):
         enroll(driver, f"node-a-{suffix}")
         return node_uuid
 
+    def make_hardware_node(self, driver):
+        """A node with four ports (made-up disks, BIOS and firmware)."""
+        node_uuid = str(uuid.uuid4())
+        driver.enroll(
+            base.NodeSpec(
+                uuid=node_uuid,
+                name=f"hw-{node_uuid[:8]}",
+                resource_class="gold",
+                ports=tuple(testing.random_mac() for _ in range(4)),
+            )
+        )
+        return node_uuid
+
     def make_deployed_node(self, driver):
         """A node deployed outside Mogan, with two ports."""
         node_uuid = str(uuid.uuid4())

@@ -211,6 +211,7 @@ class TestOptionalTests:
         assert TestMinimalDriver.test_serial_console_has_a_url is None
         assert TestMinimalDriver.test_adopt_is_idempotent_for_the_same_server is None
         assert TestMinimalDriver.test_enroll_is_idempotent_by_uuid is None
+        assert TestMinimalDriver.test_deploy_applies_and_reports_each_section is None
         assert callable(TestMinimalDriver.test_lifecycle)
         assert callable(TestMinimalDriver.test_missing_interfaces_are_refused_by_name)
 
@@ -223,11 +224,12 @@ class TestOptionalTests:
         assert callable(Undeclared.test_serial_console_has_a_url)
 
     def test_interfaces_the_driver_has_keep_their_tests(self):
-        """The fake has consoles: its console tests are collected."""
+        """The fake has consoles and hardware: their tests are collected."""
         from tests.drivers.test_fake import TestFakeContract  # noqa: PLC0415
 
         assert callable(TestFakeContract.test_console_log_is_text)
-        assert TestFakeContract.test_empty_hardware_request_is_valid is None
+        assert callable(TestFakeContract.test_empty_hardware_request_is_valid)
+        assert callable(TestFakeContract.test_deploy_applies_and_reports_each_section)
 
 
 class TestCapabilities:
@@ -256,6 +258,7 @@ class TestCapabilities:
                 capabilities.Capability.CONSOLE,
                 capabilities.Capability.ADOPTION,
                 capabilities.Capability.ENROLMENT,
+                capabilities.Capability.HARDWARE,
             }
         finally:
             driver.close()

@@ -141,15 +141,23 @@ class World:
         self,
         count: int = 1,
         min_count: int | None = None,
-        networks: int = 1,
+        networks: int | list[dict[str, Any]] = 1,
         **build_args: Any,
     ) -> tuple[list[str], str]:
-        """Create servers and their schedule workflow the way the API does."""
+        """Create servers and their schedule workflow the way the API does.
+
+        ``networks`` is a count of plain NICs on the world's network, or the
+        ``BuildArgs.networks`` entries themselves.
+        """
         request_id = str(uuid.uuid4())
         uuids = [str(uuid.uuid4()) for _ in range(count)]
         args = {
             "image_uuid": self.image_uuid,
-            "networks": [{"net_id": self.network_uuid}] * networks,
+            "networks": (
+                [{"net_id": self.network_uuid}] * networks
+                if isinstance(networks, int)
+                else networks
+            ),
             "user_data": base64.b64encode(b"#!/bin/sh\necho hi\n").decode(),
             "admin_pass": "s3cret",
             "key_name": "mykey",

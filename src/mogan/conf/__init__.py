@@ -14,6 +14,7 @@ from mogan.conf import (
     database,
     default,
     engine,
+    hardware,
     placement,
     quota,
     scheduler,
@@ -42,6 +43,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     api.register_opts(conf)
     database.register_opts(conf)
     engine.register_opts(conf)
+    hardware.register_opts(conf)
     placement.register_opts(conf)
     quota.register_opts(conf)
     scheduler.register_opts(conf)

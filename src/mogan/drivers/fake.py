@@ -3,9 +3,11 @@
 The fleet's storage (``fake_fleet``) is the simulation's "hardware": an
 SQLite file shared by every process on the host. This module holds the
 driver's rules on top of it: what each operation does to a node and when it
-may start, adoption, enrolment (with simulated ``fake://`` BMCs) and the
-node inventory (made up per node by ``fake_inventory`` unless scripted), and
-the driver's ``[fake]`` options.
+may start, adoption and enrolment (with simulated ``fake://`` BMCs). The
+node inventory (made up per node by ``fake_inventory`` unless scripted) and
+hardware configuration (RAID, BIOS, firmware, bonds applied by deploys and
+restored by teardowns) are ``fake_configurer``'s, mixed in; the ``[fake]``
+options are in ``fake_opts``.
 
 Time is simulated without threads or sleeps: an operation started at ``t``
 with duration ``d`` records both, and every read computes from
@@ -13,7 +15,8 @@ with duration ``d`` records both, and every read computes from
 console lines it prints) is decided when the operation starts, so a poll
 never writes. Behaviour is scriptable per node (``fake_scripting``):
 durations, the next N failures of deploys (and rebuilds), power actions or
-cleanings, maintenance, out-of-band power changes and the inventory.
+cleanings, maintenance, out-of-band power changes, the inventory, and
+hardware sections that fail or take time.
 
 What must not live here: SQL, connections and the node record (those are
 ``fake_fleet``'s), anything of Mogan's database or services (drivers reach
@@ -28,7 +31,15 @@ from typing import Any, Self
 from oslo_config import cfg
 
 from mogan import states
-from mogan.drivers import base, fake_fleet, fake_inventory, fake_scripting
+from mogan.conf import hardware as hardware_conf
+from mogan.drivers import (
+    base,
+    fake_configurer,
+    fake_fleet,
+    fake_inventory,
+    fake_opts,
+    fake_scripting,
+)
 
 # NOTE: re-exported so callers (and tests) keep naming them ``fake.X``.
 FILE_NAME = fake_fleet.FILE_NAME
@@ -39,35 +50,14 @@ DEPLOY_FAILED = fake_fleet.DEPLOY_FAILED
 CLEANING = fake_fleet.CLEANING
 CLEAN_FAILED = fake_fleet.CLEAN_FAILED
 
-GROUP = "fake"
+GROUP = fake_opts.GROUP
+OPTS = fake_opts.OPTS
 BMC_SCHEME = "fake://"
-OPTS: list[cfg.Opt] = [
-    cfg.FloatOpt(
-        "deploy_seconds",
-        default=0.0,
-        min=0.0,
-        help=(
-            "Simulated seconds a deploy or rebuild takes (0: done at the "
-            "first poll). Per-node durations set by scripting win."
-        ),
-    ),
-    cfg.FloatOpt(
-        "power_seconds",
-        default=0.0,
-        min=0.0,
-        help="Simulated seconds a power action takes.",
-    ),
-    cfg.FloatOpt(
-        "clean_seconds",
-        default=0.0,
-        min=0.0,
-        help="Simulated seconds a teardown (cleaning) takes.",
-    ),
-]
 
 
 class FakeDriver(
     fake_scripting.Scripting,
+    fake_configurer.Configurer,
     base.Driver,
     base.ConsoleInterface,
     base.ManageInterface,
@@ -84,13 +74,20 @@ class FakeDriver(
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Self:
-        """The fleet under ``state_path``, durations from ``[fake]``."""
+        """The fleet under ``state_path``, durations from ``[fake]``.
+
+        BIOS settings are restored at teardown per ``[hardware]
+        restore_bios``.
+        """
         cls.register_opts(conf)
+        hardware_conf.register_opts(conf)
         return cls(
             conf.state_path,
             deploy_seconds=conf.fake.deploy_seconds,
             power_seconds=conf.fake.power_seconds,
             clean_seconds=conf.fake.clean_seconds,
+            hardware_seconds=conf.fake.hardware_seconds,
+            restore_bios=conf.hardware.restore_bios,
         )
 
     def __init__(
@@ -99,6 +96,9 @@ class FakeDriver(
         deploy_seconds: float = 0.0,
         power_seconds: float = 0.0,
         clean_seconds: float = 0.0,
+        *,
+        hardware_seconds: float = 0.0,
+        restore_bios: str = "previous",
     ) -> None:
         """Use (and create when missing) the fleet file under ``state_path``.
 
@@ -107,12 +107,17 @@ class FakeDriver(
             deploy_seconds: default duration of deploys and rebuilds.
             power_seconds: default duration of power actions.
             clean_seconds: default duration of teardowns (cleaning).
+            hardware_seconds: what each hardware section adds to a deploy.
+            restore_bios: ``previous``, ``factory`` or ``none`` (see
+                ``[hardware] restore_bios``).
         """
         self._fleet = fake_fleet.Fleet(state_path)
         self.path = self._fleet.path
         self.deploy_seconds = deploy_seconds
         self.power_seconds = power_seconds
         self.clean_seconds = clean_seconds
+        self.hardware_seconds = hardware_seconds
+        self.restore_bios = restore_bios
 
     # ------------------------------------------------------------ plumbing
 
@@ -136,12 +141,21 @@ class FakeDriver(
         node: fake_fleet.Node,
         op: str,
         nics: tuple[base.Nic, ...] = (),
+        *,
+        extra_seconds: float = 0.0,
+        error: str | None = None,
         **values: Any,
-    ) -> None:
-        """Start a deploy, rebuild or teardown and print its console lines."""
+    ) -> float:
+        """Start a deploy, rebuild or teardown, print its console lines; its end.
+
+        ``extra_seconds`` (hardware sections) lengthen it; ``error`` fails
+        it unless scripting already does.
+        """
         teardown = op == "teardown"
         key = "teardown" if teardown else "deploy"
         duration, node.prov_error = self._script(node, "clean" if teardown else key)
+        duration += extra_seconds
+        node.prov_error = node.prov_error or error
         now = time.time()
         # NOTE: a superseded operation (a deploy aborted by a teardown) must
         # not print its future lines; the log keeps the last lines only.
@@ -156,6 +170,7 @@ class FakeDriver(
             self._fleet.print(conn, node, now, "vif", **dataclasses.asdict(nic))
         end = "done" if node.prov_error is None else "failed"
         self._fleet.print(conn, node, now + duration, f"{key} {end}", **values)
+        return now + duration
 
     # ------------------------------------------------------------ inventory
 
@@ -171,18 +186,6 @@ class FakeDriver(
     def provision_state(self, node_uuid: str) -> str:
         """The simulated provision state (``available``, ``deploying`` ...)."""
         return self._fleet.read(node_uuid).provision_state
-
-    def get_inventory(self, node_uuid: str) -> base.Inventory:
-        """The inventory set with ``set_inventory``, else one made up from the uuid.
-
-        A made-up inventory is the same on every call (``fake_inventory``):
-        the node's ports are its NICs, its ``cpus``/``memory_mb`` its own.
-        """
-        node = self._fleet.read(node_uuid)
-        stored = self._fleet.read_inventory(node_uuid)
-        if stored is not None:
-            return base.Inventory.from_dict(stored)
-        return fake_inventory.generate(node.uuid, node.ports, node.properties)
 
     def validate_bmc(self, bmc: base.BmcAccess) -> base.Inventory:
         """A simulated BMC: any ``fake://`` address answers to any credentials.
@@ -406,15 +409,21 @@ class FakeDriver(
         if strays:
             reason = f"it has no port {', '.join(strays)} to plug a network on"
             raise base.DriverError(node=node.uuid, reason=reason)
+        record, extra, error = self._hardware_deploy(conn, node, op, request)
         node.instance_uuid = request.server_uuid
-        self._begin(
+        end = self._begin(
             conn,
             node,
             op,
             request.nics,
+            extra_seconds=extra,
+            error=error,
             image=request.image_url,
             disk_format=request.disk_format,
             files=len(request.config_drive or {}),
+        )
+        self._hardware_done(
+            conn, node.uuid, record, end, deployed=bool(request.hardware)
         )
 
     def poll_deploy(self, node_uuid: str) -> base.Status:
@@ -440,7 +449,9 @@ class FakeDriver(
                 return
             if not node.power_settled:
                 raise base.NodeLocked(node=node_uuid, reason="it is busy")
-            self._begin(conn, node, "teardown")
+            record, error = self._hardware_teardown(conn, node)
+            end = self._begin(conn, node, "teardown", error=error)
+            self._hardware_done(conn, node.uuid, record, end, deployed=False)
 
     def poll_teardown(self, node_uuid: str) -> base.Status:
         """Progress of the teardown; FAILED when cleaning failed."""

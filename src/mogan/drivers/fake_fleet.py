@@ -158,6 +158,34 @@ class Node:
         )
 
 
+def hardware_record() -> dict[str, Any]:
+    """A node's simulated hardware before anything was applied.
+
+    ``config`` is what the node has (``fake_hardware``); ``next`` what it
+    will have at ``next_at`` (the end of the deploy or teardown applying
+    it); ``results`` the last deploy's per-section results, known from
+    ``results_at``; ``saved_bios`` the BIOS values before that deploy (for
+    ``restore_bios = previous``); the rest is scripting.
+    """
+    return {
+        "config": {"raid": [], "bios": {}, "firmware": {}, "bonds": []},
+        "next": None,
+        "next_at": 0.0,
+        "results": [],
+        "results_at": 0.0,
+        "saved_bios": {},
+        "fail_hardware": None,
+        "fail_restore": 0,
+        "hardware_seconds": None,
+    }
+
+
+def settle_hardware(record: dict[str, Any], now: float) -> None:
+    """Apply a pending configuration whose simulated time has passed."""
+    if record["next"] is not None and now >= record["next_at"]:
+        record["config"], record["next"] = record["next"], None
+
+
 COLUMNS = [field.name for field in dataclasses.fields(Node)]
 JSON_COLUMNS = ("traits", "properties", "ports")
 BOOL_COLUMNS = ("maintenance", "power_settled")
@@ -175,6 +203,10 @@ CREATE TABLE IF NOT EXISTS console (
 );
 CREATE INDEX IF NOT EXISTS console_node ON console (node_uuid, at, id);
 CREATE TABLE IF NOT EXISTS inventory (
+    node_uuid TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS hardware (
     node_uuid TEXT PRIMARY KEY,
     data TEXT NOT NULL
 );
@@ -386,6 +418,37 @@ class Fleet:
                     "INSERT INTO inventory (node_uuid, data) VALUES (?, ?)",
                     (node_uuid, json.dumps(data, sort_keys=True)),
                 )
+
+    @staticmethod
+    def load_hardware(conn: sqlite3.Connection, node_uuid: str) -> dict[str, Any]:
+        """The node's simulated hardware record (``hardware_record``), settled."""
+        row = conn.execute(
+            "SELECT data FROM hardware WHERE node_uuid = ?", (node_uuid,)
+        ).fetchone()
+        record = hardware_record() if row is None else dict(json.loads(row["data"]))
+        settle_hardware(record, time.time())
+        return record
+
+    @staticmethod
+    def save_hardware(
+        conn: sqlite3.Connection, node_uuid: str, record: dict[str, Any]
+    ) -> None:
+        """Store the node's simulated hardware record."""
+        conn.execute(
+            "INSERT INTO hardware (node_uuid, data) VALUES (?, ?) ON CONFLICT"
+            " (node_uuid) DO UPDATE SET data = excluded.data",
+            (node_uuid, json.dumps(record, sort_keys=True)),
+        )
+
+    def read_hardware(self, node_uuid: str) -> dict[str, Any]:
+        """The node's simulated hardware record, settled to now.
+
+        Raises:
+            NodeNotFound: no such node.
+        """
+        with self.connection() as conn:
+            self.load(conn, node_uuid)
+            return self.load_hardware(conn, node_uuid)
 
     @staticmethod
     def print(

@@ -32,16 +32,32 @@ class Scripting:
         deploy_seconds: float | None = None,
         power_seconds: float | None = None,
         clean_seconds: float | None = None,
+        fail_hardware: str | None = None,
+        fail_restore: int | None = None,
+        hardware_seconds: float | None = None,
     ) -> None:
         """Script a node: ``fail_X=N`` fails its next N such operations.
 
-        Deploy failures and durations apply to rebuilds too. Arguments left
-        as None keep their current value.
+        Deploy failures and durations apply to rebuilds too.
+        ``fail_hardware`` names a hardware section (``raid``, ``bios``,
+        ``firmware``, ``bonds``) that fails on the next deploy asking for
+        it (``""``: none); ``fail_restore=N`` fails the hardware restore of
+        the next N teardowns (the node goes into maintenance);
+        ``hardware_seconds`` is what each section adds to a deploy.
+        Arguments left as None keep their current value.
 
         Raises:
             NodeNotFound: no such node.
         """
-        with self._fleet.change(node_uuid) as (node, _):
+        with self._fleet.change(node_uuid) as (node, conn):
+            record = self._fleet.load_hardware(conn, node_uuid)
+            if fail_hardware is not None:
+                record["fail_hardware"] = fail_hardware or None
+            if fail_restore is not None:
+                record["fail_restore"] = fail_restore
+            if hardware_seconds is not None:
+                record["hardware_seconds"] = hardware_seconds
+            self._fleet.save_hardware(conn, node_uuid, record)
             for key, value in (
                 ("fail_deploy", fail_deploy),
                 ("fail_power", fail_power),

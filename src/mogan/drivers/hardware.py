@@ -16,6 +16,7 @@ driver's ``validate_hardware``), and the API's request schema.
 
 import dataclasses
 import enum
+from typing import Any
 
 # NOTE: the Linux bonding driver's modes (kernel docs, bonding.rst); Ironic
 # takes any text, so Mogan checks against this list itself.
@@ -141,11 +142,15 @@ class SectionResult:
         section: which section.
         applied: the node now has what was asked.
         error: why not (the backend's message), when not applied.
+        details: what the node ended with for this section, as JSON (the
+            RAID volumes built, the BIOS values set, the firmware
+            versions, the bonds), for operators; empty when unknown.
     """
 
     section: HardwareSection
     applied: bool
     error: str | None = None
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

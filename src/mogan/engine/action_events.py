@@ -230,10 +230,40 @@ def _after_finish(ctx: workflow.StepContext, flow: workflow.Flow, ok: bool) -> N
             if action is None:
                 continue
             server = _server(session, server_uuid)
+            if snap.kind == "build" and server is not None:
+                _hardware_events(session, ctx, action, server)
             _closing_event(session, ctx, action, server, ok)
             if action_db.has_open_work(session, server_uuid, KINDS[action.action]):
                 continue
             _finish_action(session, ctx, action, server, ok, error)
+
+
+def _hardware_events(
+    session: orm.Session,
+    ctx: workflow.StepContext,
+    action: models.ServerAction,
+    server: models.Server,
+) -> None:
+    """One ``hardware_<section>`` event per section the build's deploy reported."""
+    common: dict[str, Any] = {
+        "keep": _keep(ctx.deps),
+        **_attempt(ctx.deps, ctx.workflow),
+    }
+    node = action_db.node_name(session, ctx.state.get("node_uuid"))
+    for section, entry in (server.hardware_result or {}).items():
+        status = entry.get("status")
+        if status not in {"applied", "failed"}:
+            continue
+        action_db.end_event(
+            session,
+            action,
+            f"hardware_{section}",
+            result=action_db.SUCCESS if status == "applied" else action_db.ERROR,
+            at=_now(),
+            node=node,
+            details=entry.get("message"),
+            **common,
+        )
 
 
 def _closing_event(

@@ -190,9 +190,9 @@ def _claim(
 class AdoptBindNetworks(build.BindNetworks):
     """One NIC per requested network, on the node's ports in order."""
 
-    def net_ids(self, ctx: workflow.StepContext) -> list[str]:
+    def networks(self, ctx: workflow.StepContext) -> list[dict[str, Any]]:
         """The networks the adoption asked for."""
-        return list(_args(ctx).networks)
+        return [{"net_id": net} for net in _args(ctx).networks]
 
 
 class AdoptNode(workflow.Step):

@@ -23,6 +23,7 @@ from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.engine import faults, steps, workflow
+from mogan.engine import hardware as engine_hw
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
 
@@ -75,6 +76,7 @@ class SelectAndClaim(workflow.Step):
             exclude_nodes=tuple(args.build_args.excluded_nodes),
             project_id=args.project_id or "",
             user_id=args.user_id or "",
+            # WIRE: hardware=args.build_args.hardware (helper A's SelectRequest field)
         )
         try:
             placed = ctx.deps.scheduler.select_and_claim(ctx.rpc_context(), request)
@@ -216,33 +218,43 @@ class BuildLock(steps.LockNode):
 
 
 class BindNetworks(workflow.Step):
-    """One NIC per requested network, matched in order to the node's ports."""
+    """One NIC per requested network on the node's ports; bonds take several.
+
+    Plain networks go on the node's ports in order; a bonded network takes
+    ``links`` ports on one physical network of the node (``engine.hardware``)
+    and its VIF is bound on the first of them.
+    """
 
     name = "bind_networks"
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Bind every requested network (idempotent in the backend)."""
-        networks = self.net_ids(ctx)
+        networks = self.networks(ctx)
         with ctx.deps.db.transaction() as session:
             node = node_db.find(session, ctx.state["node_uuid"])
             ports = list(node.ports) if node else []
-        if len(networks) > len(ports):
-            raise workflow.StepFailed(
-                reason=f"node has {len(ports)} ports for {len(networks)} networks"
-            )
+        physnets: dict[str, str | None] = {}
+        if any(workflow_args.bond_of(net) for net in networks):
+            inventory = ctx.deps.driver.get_inventory(ctx.state["node_uuid"])
+            physnets = {nic.mac.lower(): nic.physical_network for nic in inventory.nics}
+        plan = engine_hw.plan_ports(networks, ports, physnets)
         rctx = ctx.request_context()
         rows = []
-        for net, mac in zip(networks, ports, strict=False):
-            nic = ctx.deps.network.bind(rctx, ctx.server_uuid, net, mac)
+        for item in plan:
+            nic = ctx.deps.network.bind(
+                rctx, ctx.server_uuid, item.net_id, item.macs[0]
+            )
             rows.append(nic)
+        bonds = [item.bond for item in plan if item.bond]
+        if bonds:
+            ctx.state["bonds"] = engine_hw.bonds_json(bonds)
         with ctx.deps.db.transaction() as session:
             server_state.set_nics(session, ctx.server_uuid, rows)
         return workflow.DONE
 
-    def net_ids(self, ctx: workflow.StepContext) -> list[str]:
-        """The networks to bind, one per port in the node's port order."""
-        build = workflow_args.BuildArgs.model_validate(ctx.args)
-        return [net["net_id"] for net in build.networks]
+    def networks(self, ctx: workflow.StepContext) -> list[dict[str, Any]]:
+        """The networks to bind (``BuildArgs.networks`` entries)."""
+        return workflow_args.BuildArgs.model_validate(ctx.args).networks
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
         """Release every port of the server and forget its NICs."""
@@ -257,14 +269,15 @@ def deploy_request(
     image_uuid: str,
     partitions: dict[str, Any],
     preserve_ephemeral: bool = False,
+    hardware: driver_base.HardwareRequest | None = None,
 ) -> driver_base.DeployRequest:
-    """What to put on the node: the image, partitions, config drive and NICs.
+    """What to put on the node: image, partitions, config drive, NICs, hardware.
 
     Raises:
         ImageNotFound: the image is gone.
         ImageUnusable: it is no longer active (deactivated since the request).
         DriverCannot: a hardware request for a driver without the hardware
-            interface (none is built yet: the next issue's).
+            interface.
     """
     image = ctx.deps.image.get(ctx.request_context(), image_uuid)
     if image.status != "active":
@@ -283,6 +296,7 @@ def deploy_request(
         config_drive=ctx.sealer.open_json(ctx.state.get("config_drive")),
         preserve_ephemeral=preserve_ephemeral,
         nics=_nics(ctx),
+        hardware=hardware or driver_base.HardwareRequest(),
     )
     if request.hardware:
         driver_caps.require(
@@ -292,20 +306,33 @@ def deploy_request(
 
 
 def _nics(ctx: workflow.StepContext) -> tuple[driver_base.Nic, ...]:
-    """The server's NICs in the order of the node's ports (binding order)."""
+    """The server's NICs in the order of the node's ports (binding order).
+
+    A bonded network's VIF is on every member port, each NIC naming its bond
+    (the bonds this build resolved, or for a rebuild those the build applied).
+    """
     with ctx.deps.db.transaction(readonly=True) as session:
+        server = server_db.find(session, ctx.server_uuid)
+        found = engine_hw.bonds_of(ctx.state) or engine_hw.recorded_bonds(
+            server.hardware_result if server else None
+        )
+        bonds = {b.links[0].lower(): b for b in found}
         rows = nic_db.get_all(session, ctx.server_uuid)
         node = node_db.find(session, ctx.state.get("node_uuid") or "")
         ports = [str(mac).lower() for mac in (node.ports if node else [])]
-        nics = [
-            driver_base.Nic(
-                mac=row.mac_address,
-                port_id=row.port_id,
-                network_id=row.network_id,
-                fixed_ips=tuple(_fixed_ip(f) for f in row.fixed_ips or []),
+        nics: list[driver_base.Nic] = []
+        for row in rows:
+            bond = bonds.get(str(row.mac_address).lower())
+            nics.extend(
+                driver_base.Nic(
+                    mac=mac,
+                    port_id=row.port_id,
+                    network_id=row.network_id,
+                    fixed_ips=tuple(_fixed_ip(f) for f in row.fixed_ips or []),
+                    bond=bond.name if bond else None,
+                )
+                for mac in (bond.links if bond else (row.mac_address,))
             )
-            for row in rows
-        ]
 
     def order(nic: driver_base.Nic) -> tuple[int, str]:
         mac = nic.mac.lower()
@@ -339,8 +366,15 @@ class StartDeploy(steps.Teardown):
         args = workflow_args.BuildArgs.model_validate(ctx.args)
         if args.partitions:
             partitions = dict(args.partitions)
-        request = deploy_request(ctx, args.image_uuid, partitions)
-        ctx.deps.driver.start_deploy(ctx.state["node_uuid"], request)
+        hardware = engine_hw.request_for(ctx)
+        request = deploy_request(ctx, args.image_uuid, partitions, hardware=hardware)
+        node_uuid = ctx.state["node_uuid"]
+        engine_hw.check(ctx.deps.driver, node_uuid, request.hardware)
+        sections = [s.value for s in request.hardware.sections()]
+        if sections:
+            with ctx.deps.db.transaction() as session:
+                server_state.hardware_pending(session, ctx.server_uuid, sections)
+        ctx.deps.driver.start_deploy(node_uuid, request)
         steps.mark_started(ctx, "deploy_started_at")
         return workflow.DONE
 
@@ -372,7 +406,8 @@ class BuildFlow(workflow.Flow):
             raise workflow.Aborted(reason=f"server is {status or 'gone'}")
 
     def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
-        """The deployed node's power state, for ``on_done``."""
+        """The hardware result and deployed node's power state, for the finish."""
+        engine_hw.collect(ctx)
         if ok:
             ctx.state["power_state"] = ctx.deps.driver.get_power_state(
                 ctx.state["node_uuid"]
@@ -383,6 +418,11 @@ class BuildFlow(workflow.Flow):
         power = ctx.state.get("power_state")
         server = server_db.find(session, ctx.server_uuid)
         steps.unlock(ctx, session)
+        sections = engine_hw.sections_of(ctx)
+        if server is not None and sections:
+            server_state.hardware_done(
+                session, server.uuid, sections, ctx.state.get("hardware_result") or {}
+            )
         if server is None:
             return
         if server_state.fire(
@@ -401,6 +441,15 @@ class BuildFlow(workflow.Flow):
         server = server_db.find(session, ctx.server_uuid)
         if server is None:
             return
+        sections = engine_hw.sections_of(ctx)
+        if sections:
+            server_state.hardware_done(
+                session,
+                server.uuid,
+                sections,
+                ctx.state.get("hardware_result") or {},
+                str(error.get("message") or "build failed"),
+            )
         if error.get("aborted") or server.status != states.BUILDING:
             # NOTE: deleted mid-build: the delete workflow finishes the job.
             server_state.unplace(session, server.uuid)

@@ -209,6 +209,67 @@ def clear_nics(session: orm.Session, server_uuid: str) -> None:
     nic_db.delete_all(session, server_uuid)
 
 
+# Statuses of one section in ``servers.hardware_result``.
+HW_PENDING = "pending"
+HW_APPLIED = "applied"
+HW_FAILED = "failed"
+
+
+def hardware_pending(
+    session: orm.Session, server_uuid: str, sections: list[str]
+) -> None:
+    """Every asked section is ``pending``: a build attempt starts deploying.
+
+    ``servers.hardware_result`` is ``{section: {status, message, applied}}``
+    (``applied``: what the node ended with, for admins).
+    """
+    result: dict[str, Any] = {
+        s: {"status": HW_PENDING, "message": None, "applied": {}} for s in sections
+    }
+    server_db.update(session, server_uuid, {"hardware_result": result or None})
+
+
+def hardware_done(
+    session: orm.Session,
+    server_uuid: str,
+    sections: list[str],
+    reported: dict[str, dict[str, Any]],
+    error: str | None = None,
+) -> None:
+    """Record how each asked section went after a deploy attempt.
+
+    Args:
+        session: the caller's session.
+        server_uuid: the server.
+        sections: the sections asked for.
+        reported: the driver's results by section: ``applied`` (bool),
+            ``error``, ``details``.
+        error: the attempt's failure, when it failed: a section the driver
+            reported nothing for failed with it.
+    """
+    result: dict[str, Any] = {}
+    for section in sections:
+        got = reported.get(section)
+        if got is not None and got.get("applied"):
+            entry = {
+                "status": HW_APPLIED,
+                "message": None,
+                "applied": got.get("details") or {},
+            }
+        elif got is not None:
+            entry = {
+                "status": HW_FAILED,
+                "message": got.get("error") or error,
+                "applied": {},
+            }
+        elif error is not None:
+            entry = {"status": HW_FAILED, "message": error, "applied": {}}
+        else:
+            entry = {"status": HW_PENDING, "message": None, "applied": {}}
+        result[section] = entry
+    server_db.update(session, server_uuid, {"hardware_result": result or None})
+
+
 def remove(session: orm.Session, server_uuid: str) -> None:
     """Delete the server row with its NICs, faults and group membership."""
     server_db.delete(session, server_uuid)

@@ -12,6 +12,7 @@ What must not live here: how a flow runs (``mogan.engine``).
 """
 
 import enum
+import functools
 from typing import Any, ClassVar
 
 import pydantic
@@ -20,6 +21,7 @@ from sqlalchemy import orm
 from mogan import states
 from mogan.db import models
 from mogan.db.api import workflow as workflow_db
+from mogan.drivers import hardware as hw
 
 
 class Kind(enum.StrEnum):
@@ -46,23 +48,45 @@ class Args(pydantic.BaseModel):
         return self.model_dump(mode="json")
 
 
+class NetworkBond(pydantic.BaseModel):
+    """A bond asked for on one network (``networks[].bond`` of the API).
+
+    ``links`` is how many node ports the bond joins; the engine picks them
+    on one physical network of the node and names the bond ``bond<N>``.
+    """
+
+    model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
+
+    mode: str
+    links: int = pydantic.Field(default=2, ge=1)
+    miimon: int | None = None
+    xmit_hash_policy: str | None = None
+    lacp_rate: str | None = None
+    mtu: int | None = None
+
+
 class BuildArgs(Args):
     """Deploy a placed server (``build``); one attempt of possibly several.
 
-    ``excluded_nodes`` are the nodes earlier attempts failed on; ``attempt``
-    counts from 1.
+    ``networks`` are ``{"net_id": ...}``, with ``"bond"`` (a ``NetworkBond``
+    as JSON) for a bonded network. ``hardware`` is the server's effective
+    hardware request (after profile and flavor merge) as JSON
+    (``hardware_of`` reads it), without bonds: those come from ``networks``
+    once the node's ports are known. ``excluded_nodes`` are the nodes
+    earlier attempts failed on; ``attempt`` counts from 1.
     """
 
     KIND: ClassVar[Kind] = Kind.BUILD
 
     image_uuid: str
-    networks: list[dict[str, str]] = pydantic.Field(default_factory=list)
+    networks: list[dict[str, Any]] = pydantic.Field(default_factory=list)
     user_data: str | None = None
     admin_pass: str | None = None
     key_name: str | None = None
     public_key: str | None = None
     personality: list[dict[str, str]] = pydantic.Field(default_factory=list)
     partitions: dict[str, int] = pydantic.Field(default_factory=dict)
+    hardware: dict[str, Any] | None = None
     attempt: int = pydantic.Field(default=1, ge=1)
     excluded_nodes: list[str] = pydantic.Field(default_factory=list)
     # NOTE: one record per failed attempt so far (``engine.faults.record``):
@@ -83,6 +107,38 @@ class BuildArgs(Args):
                 "history": history,
             }
         )
+
+
+@functools.cache
+def _hardware_adapter() -> pydantic.TypeAdapter[hw.HardwareRequest]:
+    return pydantic.TypeAdapter(hw.HardwareRequest)
+
+
+def hardware_json(request: hw.HardwareRequest) -> dict[str, Any]:
+    """The JSON form of ``request`` kept in ``BuildArgs.hardware``."""
+    data: dict[str, Any] = _hardware_adapter().dump_python(request, mode="json")
+    return data
+
+
+def hardware_of(args: BuildArgs) -> hw.HardwareRequest | None:
+    """The build's hardware request, or None when it asks for none.
+
+    Raises:
+        ValueError: ``args.hardware`` is not a hardware request.
+    """
+    if not args.hardware:
+        return None
+    try:
+        request = _hardware_adapter().validate_python(args.hardware)
+    except pydantic.ValidationError as err:
+        raise ValueError(f"not a hardware request: {err}") from err
+    return request or None
+
+
+def bond_of(network: dict[str, Any]) -> NetworkBond | None:
+    """The bond asked for on a ``BuildArgs.networks`` entry, if any."""
+    bond = network.get("bond")
+    return None if not bond else NetworkBond.model_validate(bond)
 
 
 class ScheduleArgs(Args):
@@ -180,10 +236,17 @@ class State(pydantic.BaseModel):
 
 
 class BuildState(State):
-    """A build's state: the config drive and when the deploy started."""
+    """A build's state: the config drive, ports and bonds, the deploy's start.
+
+    ``bonds`` are the bonds resolved to the node's ports
+    (``hardware.Bond`` as JSON) by ``bind_networks``; ``hardware_result``
+    is what the driver reported after the deploy, for the finish.
+    """
 
     config_drive: dict[str, str] | None = None
     deploy_started_at: str | None = None
+    bonds: list[dict[str, Any]] = pydantic.Field(default_factory=list)
+    hardware_result: dict[str, Any] | None = None
 
 
 class RebuildState(BuildState):

@@ -150,6 +150,8 @@ class Server(TimestampMixin, Base):
     key_name: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
     system_metadata: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     request_id: orm.Mapped[str] = orm.mapped_column(identifier(36), index=True)
+    # NOTE: per hardware section, how its last build went (server_state).
+    hardware_result: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(sa.JSON)
 
     faults: orm.Mapped[list["ServerFault"]] = orm.relationship(
         cascade="all, delete-orphan",

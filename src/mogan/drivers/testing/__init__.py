@@ -4,8 +4,10 @@ A driver's test module subclasses ``DriverContract`` in a class pytest
 collects (named ``Test...``), names the ``driver_class`` and implements
 ``make_driver``; that is all for a driver with the enrolment interface.
 Others also implement ``make_node``, and may implement
-``make_deployed_node`` (adoption), ``make_failing`` (failure tests) and
-``bmc_access`` (enrolment through a BMC). Tests of optional interfaces the
+``make_deployed_node`` (adoption), ``make_failing`` (failure tests),
+``bmc_access`` (enrolment through a BMC) and ``make_hardware_node`` (a node
+with disks, a BIOS registry, firmware and two ports on one physical
+network, for the hardware interface). Tests of optional interfaces the
 driver class lacks are not collected; tests whose hook is missing are
 skipped with the reason::
 
@@ -33,7 +35,7 @@ It needs pytest (not a dependency of Mogan itself), and uses only
 from typing import Any, ClassVar
 
 from mogan.drivers import base
-from mogan.drivers.testing import core, extra, harness
+from mogan.drivers.testing import core, extra, hardware, harness
 
 DONE = harness.DONE
 random_mac = harness.random_mac
@@ -41,7 +43,7 @@ random_mac = harness.random_mac
 __all__ = ["DONE", "DriverContract", "random_mac"]
 
 
-class DriverContract(core.CoreTests, extra.ExtraTests):
+class DriverContract(core.CoreTests, extra.ExtraTests, hardware.HardwareTests):
     """Every conformance test; subclass it and fill the hooks of ``harness.Harness``.
 
     Set ``driver_class`` to the driver's class and the tests of optional

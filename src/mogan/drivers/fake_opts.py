@@ -1,0 +1,37 @@
+"""The fake driver's ``[fake]`` options: default durations of simulated operations."""
+
+from oslo_config import cfg
+
+GROUP = "fake"
+OPTS: list[cfg.Opt] = [
+    cfg.FloatOpt(
+        "deploy_seconds",
+        default=0.0,
+        min=0.0,
+        help=(
+            "Simulated seconds a deploy or rebuild takes (0: done at the "
+            "first poll). Per-node durations set by scripting win."
+        ),
+    ),
+    cfg.FloatOpt(
+        "power_seconds",
+        default=0.0,
+        min=0.0,
+        help="Simulated seconds a power action takes.",
+    ),
+    cfg.FloatOpt(
+        "clean_seconds",
+        default=0.0,
+        min=0.0,
+        help="Simulated seconds a teardown (cleaning) takes.",
+    ),
+    cfg.FloatOpt(
+        "hardware_seconds",
+        default=0.0,
+        min=0.0,
+        help=(
+            "Simulated seconds each hardware section (RAID, BIOS, firmware, "
+            "bonds) adds to a deploy. Per-node durations set by scripting win."
+        ),
+    ),
+]
