@@ -63,6 +63,18 @@ OPTS: list[cfg.Opt] = [
         min=0.0,
         help="Simulated seconds a teardown (cleaning) takes.",
     ),
+    cfg.StrOpt(
+        "inventory_file",
+        help=(
+            "A JSON file of node hardware: node name or uuid -> inventory "
+            "(the JSON form of mogan.drivers.inventory.Inventory; ``*`` for "
+            "every node not named). Nodes it does not cover get made-up, "
+            "varied hardware derived from their uuid (2, 4 or 8 HDD, SSD or "
+            "NVMe disks, 2 or 4 NICs on one or two physical networks, a typed "
+            "BIOS registry, firmware versions). An inventory set by scripting "
+            "wins over both."
+        ),
+    ),
 ]
 
 
@@ -91,6 +103,7 @@ class FakeDriver(
             deploy_seconds=conf.fake.deploy_seconds,
             power_seconds=conf.fake.power_seconds,
             clean_seconds=conf.fake.clean_seconds,
+            inventories=fake_inventory.load(conf.fake.inventory_file),
         )
 
     def __init__(
@@ -99,6 +112,7 @@ class FakeDriver(
         deploy_seconds: float = 0.0,
         power_seconds: float = 0.0,
         clean_seconds: float = 0.0,
+        inventories: dict[str, base.Inventory] | None = None,
     ) -> None:
         """Use (and create when missing) the fleet file under ``state_path``.
 
@@ -107,12 +121,15 @@ class FakeDriver(
             deploy_seconds: default duration of deploys and rebuilds.
             power_seconds: default duration of power actions.
             clean_seconds: default duration of teardowns (cleaning).
+            inventories: hardware by node name or uuid (``*``: any other
+                node), instead of made-up hardware.
         """
         self._fleet = fake_fleet.Fleet(state_path)
         self.path = self._fleet.path
         self.deploy_seconds = deploy_seconds
         self.power_seconds = power_seconds
         self.clean_seconds = clean_seconds
+        self.inventories = dict(inventories or {})
 
     # ------------------------------------------------------------ plumbing
 
@@ -173,7 +190,7 @@ class FakeDriver(
         return self._fleet.read(node_uuid).provision_state
 
     def get_inventory(self, node_uuid: str) -> base.Inventory:
-        """The inventory set with ``set_inventory``, else one made up from the uuid.
+        """The inventory set by scripting, else the configured one, else made up.
 
         A made-up inventory is the same on every call (``fake_inventory``):
         the node's ports are its NICs, its ``cpus``/``memory_mb`` its own.
@@ -182,6 +199,9 @@ class FakeDriver(
         stored = self._fleet.read_inventory(node_uuid)
         if stored is not None:
             return base.Inventory.from_dict(stored)
+        configured = fake_inventory.configured(self.inventories, node.uuid, node.name)
+        if configured is not None:
+            return configured
         return fake_inventory.generate(node.uuid, node.ports, node.properties)
 
     def validate_bmc(self, bmc: base.BmcAccess) -> base.Inventory:

@@ -34,6 +34,15 @@ def _traits(flavor_traits: dict[str, Any], value: str) -> tuple[str, ...]:
     return tuple(sorted(t for t, v in (flavor_traits or {}).items() if v == value))
 
 
+def _hardware(args: dict[str, Any]) -> dict[str, Any] | None:
+    """The build's hardware request (JSON form), if it asks for one."""
+    # TODO(#11): read BuildArgs.hardware (workflow_args.hardware_of) once the
+    # field exists; until then it is read from the raw arguments.
+    build_args = args.get("build_args")
+    hardware = build_args.get("hardware") if isinstance(build_args, dict) else None
+    return dict(hardware) if isinstance(hardware, dict) and hardware else None
+
+
 def _servers(ctx: workflow.StepContext) -> list[str]:
     return workflow_args.ScheduleArgs.model_validate(ctx.args).server_uuids
 
@@ -75,6 +84,7 @@ class SelectAndClaim(workflow.Step):
             exclude_nodes=tuple(args.build_args.excluded_nodes),
             project_id=args.project_id or "",
             user_id=args.user_id or "",
+            hardware=_hardware(ctx.args),
         )
         try:
             placed = ctx.deps.scheduler.select_and_claim(ctx.rpc_context(), request)
