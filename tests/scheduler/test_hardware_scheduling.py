@@ -10,6 +10,8 @@ from mogan import exception
 from mogan.drivers import base
 from mogan.drivers import hardware as hw
 from mogan.scheduler import hardware as hardware_rules
+from mogan.services import hardware_fit
+from tests.functional.api.support import make_node
 from tests.placement import support
 from tests.scheduler.test_select_and_claim import place, request
 
@@ -161,3 +163,51 @@ class TestFiltering:
             with pytest.raises(exception.NoValidNode) as err:
                 place(scheduler, request(node_rc, hardware=wanted))
             assert f"2 nodes: {reason}" in err.value.message
+
+
+class TestFleetCheck:
+    def test_a_request_no_node_could_ever_take_is_refused_with_counts(
+        self, database, driver, sync, node_rc
+    ):
+        """RAID 1+0 on 8 SSDs: HardwareImpossible (400) naming each reason's count."""
+        fleet(
+            driver,
+            node_rc,
+            {
+                "two": (8, inventory(2, "ssd")),
+                "four": (4, inventory(4, "ssd")),
+            },
+        )
+        sync()
+        # NOTE: a node the engine has not inventoried (as a row written
+        # before the first read).
+        make_node(database, "not-read-yet")
+        wanted = hardware_rules.parse_request(raid("1+0", 8))
+        with database.transaction(readonly=True) as session:
+            with pytest.raises(exception.HardwareImpossible) as err:
+                hardware_fit.check_fleet(session, wanted)
+        assert err.value.code == "mogan.hardware.impossible"
+        assert isinstance(err.value, exception.Invalid)
+        assert err.value.message == (
+            "No node can take this hardware configuration: 13 nodes: "
+            "12 too few ssd disks for RAID 1+0 (8 needed), "
+            "1 hardware inventory unknown"
+        )
+
+    def test_nodes_in_use_still_count(self, scheduler, database, driver, sync, node_rc):
+        """A request only claimed nodes can take passes: they may be free later."""
+        fleet(driver, node_rc, {"four": (1, inventory(4, "ssd"))})
+        sync()
+        placed = place(scheduler, request(node_rc, hardware=raid("1+0", 4)))
+        assert len(placed) == 1
+        wanted = hardware_rules.parse_request(raid("1+0", 4))
+        with database.transaction(readonly=True) as session:
+            hardware_fit.check_fleet(session, wanted)
+            fit, why = hardware_fit.explain(session, wanted)
+        assert (1, "1 nodes") == (fit, why)
+
+    def test_no_hardware_asked_is_always_fine(self, database):
+        """An empty request (or none) passes even with no nodes at all."""
+        with database.transaction(readonly=True) as session:
+            hardware_fit.check_fleet(session, None)
+            hardware_fit.check_fleet(session, hw.HardwareRequest())
