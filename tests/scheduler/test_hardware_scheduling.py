@@ -183,9 +183,11 @@ class TestFleetCheck:
         # before the first read).
         make_node(database, "not-read-yet")
         wanted = hardware_rules.parse_request(raid("1+0", 8))
-        with database.transaction(readonly=True) as session:
-            with pytest.raises(exception.HardwareImpossible) as err:
-                hardware_fit.check_fleet(session, wanted)
+        with (
+            database.transaction(readonly=True) as session,
+            pytest.raises(exception.HardwareImpossible) as err,
+        ):
+            hardware_fit.check_fleet(session, wanted)
         assert err.value.code == "mogan.hardware.impossible"
         assert isinstance(err.value, exception.Invalid)
         assert err.value.message == (
@@ -204,7 +206,7 @@ class TestFleetCheck:
         with database.transaction(readonly=True) as session:
             hardware_fit.check_fleet(session, wanted)
             fit, why = hardware_fit.explain(session, wanted)
-        assert (1, "1 nodes") == (fit, why)
+        assert (fit, why) == (1, "1 nodes")
 
     def test_no_hardware_asked_is_always_fine(self, database):
         """An empty request (or none) passes even with no nodes at all."""
