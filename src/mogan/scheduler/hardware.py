@@ -344,11 +344,27 @@ def why_not(facts: Facts, request: hw.HardwareRequest) -> str | None:
     )
 
 
+# NOTE: verdicts by request, then by class fingerprint: a decision hashes
+# its request once and each class by its (short) key, never its facts.
+_VERDICTS: dict[hw.HardwareRequest, dict[str, str | None]] = {}
+_MAX_REQUESTS = 1024
+
+
 def judge(
     classes: Iterable[tuple[str, Facts]], request: hw.HardwareRequest
 ) -> dict[str | None, str | None]:
-    """``{fingerprint: why_not}`` for every class."""
-    return {fp: why_not(facts, request) for fp, facts in classes}
+    """``{fingerprint: why_not}`` for every class (remembered per request)."""
+    known = _VERDICTS.get(request)
+    if known is None:
+        if len(_VERDICTS) >= _MAX_REQUESTS:
+            _VERDICTS.clear()
+        known = _VERDICTS.setdefault(request, {})
+    out: dict[str | None, str | None] = {}
+    for fp, facts in classes:
+        if fp not in known:
+            known[fp] = why_not(facts, request)
+        out[fp] = known[fp]
+    return out
 
 
 # NOTE: classes never change (the key is a digest of the facts), so parsed

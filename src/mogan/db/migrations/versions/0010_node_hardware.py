@@ -20,6 +20,7 @@ branch_labels = None
 depends_on = None
 
 MYSQL_DIALECTS = ("mysql", "mariadb")
+CANDIDATES = ("placement_rc", "consumable", "maintenance", "allocated", "uuid")
 # NOTE: DATETIME(6) on MariaDB keeps microseconds; values are UTC.
 TIMESTAMP = sa.DateTime(timezone=True).with_variant(
     mysql.DATETIME(fsp=6), *MYSQL_DIALECTS
@@ -49,10 +50,18 @@ def upgrade() -> None:
         batch.create_index(
             batch.f("ix_nodes_hardware_class"), ["hardware_class"], unique=False
         )
+        # NOTE: the candidate query checks the hardware class (and the
+        # server) from the index, reading no row for nodes it skips.
+        batch.drop_index("ix_nodes_candidates")
+        batch.create_index(
+            "ix_nodes_candidates", [*CANDIDATES, "hardware_class", "server_uuid"]
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("nodes") as batch:
+        batch.drop_index("ix_nodes_candidates")
+        batch.create_index("ix_nodes_candidates", list(CANDIDATES))
         batch.drop_index(batch.f("ix_nodes_hardware_class"))
         batch.drop_column("hardware_class")
         batch.drop_column("inventory_at")
