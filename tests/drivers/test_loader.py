@@ -61,6 +61,7 @@ class TestOptions:
             "deploy_seconds",
             "power_seconds",
             "clean_seconds",
+            "inventory_file",
         }
         assert "api_max_retries" in {opt.dest for opt in groups["ironic"]}
         names = [name for name, _ in loader.list_opts()]
