@@ -331,6 +331,13 @@ class NoValidNode(Conflict):
     code = "mogan.scheduler.no_valid_node"
 
 
+class HardwareImpossible(Invalid):
+    """No node of the cloud could ever take the hardware configuration asked for."""
+
+    msg_fmt = "No node can take this hardware configuration: {reason}"
+    code = "mogan.hardware.impossible"
+
+
 class Forbidden(MoganError):
     """Policy or ownership refuses the request."""
 

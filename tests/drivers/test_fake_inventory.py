@@ -1,11 +1,13 @@
 """The fake driver's hardware: made-up inventories, scripted ones, BMCs, NICs."""
 
 import collections
+import json
 import uuid
 
 import pytest
+from oslo_config import cfg
 
-from mogan.drivers import base, fake
+from mogan.drivers import base, fake, fake_inventory
 
 IMAGE = "http://images.example.org/ubuntu.raw"
 
@@ -194,3 +196,35 @@ class TestNics:
         with pytest.raises(base.DriverError, match="52:54:00:ff:ff:ff"):
             driver.start_deploy(node_uuid, request)
         assert driver.get_node(node_uuid).instance_uuid is None
+
+
+class TestConfigured:
+    def test_inventory_file_names_nodes_and_a_default(self, tmp_path):
+        """``[fake] inventory_file``: by name, by uuid, ``*`` for the rest."""
+        small = base.Inventory(disks=(base.Disk("/dev/sda", 100, base.DiskType.HDD),))
+        big = base.Inventory(
+            disks=(base.Disk("/dev/nvme0n1", 3000, base.DiskType.NVME),)
+        )
+        path = tmp_path / "inventories.json"
+        path.write_text(json.dumps({"n-named": small.to_dict(), "*": big.to_dict()}))
+        conf = cfg.ConfigOpts()
+        conf.register_opts([cfg.StrOpt("state_path", default=str(tmp_path))])
+        conf([])
+        fake.FakeDriver.register_opts(conf)
+        conf.set_override("inventory_file", str(path), "fake")
+        drv = fake.FakeDriver.from_conf(conf)
+        try:
+            named = str(uuid.uuid4())
+            drv.enroll(base.NodeSpec(uuid=named, name="n-named", resource_class="g"))
+            other = enroll(drv)
+            assert small == drv.get_inventory(named)
+            assert big == drv.get_inventory(other)
+        finally:
+            drv.close()
+
+    def test_a_file_that_is_not_an_object_is_refused(self, tmp_path):
+        """A list instead of an object of inventories: a ValueError naming the file."""
+        path = tmp_path / "bad.json"
+        path.write_text("[]")
+        with pytest.raises(ValueError, match=r"bad\.json"):
+            fake_inventory.load(str(path))

@@ -62,6 +62,7 @@ class TestOptions:
             "power_seconds",
             "clean_seconds",
             "hardware_seconds",
+            "inventory_file",
         }
         assert "api_max_retries" in {opt.dest for opt in groups["ironic"]}
         names = [name for name, _ in loader.list_opts()]

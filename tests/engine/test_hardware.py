@@ -17,7 +17,7 @@ from mogan.db import models
 from mogan.db.api import server_action as action_db
 from mogan.drivers import base, fake, fake_inventory
 from mogan.engine import hardware as engine_hw
-from mogan.engine import workflow
+from mogan.engine import node_sync, workflow
 from mogan.services import workflow_args
 from tests.engine.conftest import wait_for
 
@@ -63,6 +63,9 @@ def enroll(world, count: int = 1, bios: bool = True) -> list[str]:
     for node_uuid in nodes:
         ports = world.driver.get_node(node_uuid).ports
         world.driver.set_inventory(node_uuid, inventory(ports, bios))
+        # NOTE: the scheduler filters on the inventory node sync stored:
+        # re-read the scripted one, as a sync after a teardown does.
+        node_sync.sync_node(world.db, world.driver, world.placement, node_uuid)
     return nodes
 
 
@@ -254,7 +257,7 @@ class TestFailures:
         assert state["bios"]["SriovGlobalEnable"] == "Disabled"
 
     def test_rejected_node_is_left_for_one_that_can(self, world, engine_factory):
-        """A node without the BIOS attribute refuses; the build lands elsewhere."""
+        """A node lacking the BIOS attribute is filtered out or refuses."""
         (bad,) = enroll(world, bios=False)
         (good,) = enroll(world)
         engine_factory()
@@ -271,7 +274,11 @@ class TestFailures:
     ):
         """The only node refuses: retried elsewhere (none left), node untouched."""
         econf.set_override("build_attempts", 2, group="engine")
-        (bad,) = enroll(world, bios=False)
+        (bad,) = enroll(world)
+        # NOTE: the node lost the attribute after its last sync: the scheduler
+        # (stored inventory) lets it through, the driver refuses.
+        ports = world.driver.get_node(bad).ports
+        world.driver.set_inventory(bad, inventory(ports, bios=False))
         engine_factory()
         server_uuid = create(world, bond=False)
         wait_for(lambda: status(world, server_uuid) == states.ERROR)

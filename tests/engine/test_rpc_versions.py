@@ -17,6 +17,7 @@ import pytest
 from mogan import exception, rpc
 from mogan.engine import manager
 from mogan.engine import rpcapi as engine_rpcapi
+from mogan.scheduler import request as select_request
 from mogan.scheduler import rpcapi as scheduler_rpcapi
 from tests.engine.conftest import make_bus_conf, wait_for
 
@@ -141,12 +142,29 @@ class TestSchedulerCap:
         bus.set_override("scheduler", "1.0", group="upgrade_levels")
         api = scheduler_rpcapi.SchedulerAPI(bus)
         with pytest.raises(exception.RPCVersionCapped, match=r"scheduler RPC API 1\.1"):
-            api.select_and_claim(CTX, {"server_uuids": []}, timeout=1)
+            api.select_and_claim(
+                CTX, select_request.SelectRequest(server_uuids=()), timeout=1
+            )
         assert not exception.is_reschedulable(
             exception.RPCVersionCapped(
                 what="x", service="scheduler", version="1.1", cap="1.0"
             )
         )
+
+    def test_a_hardware_request_needs_1_2(self, bus):
+        """Capped at 1.1 a request with hardware is refused rather than sent.
+
+        A 1.1 scheduler would place it ignoring the hardware.
+        """
+        bus.set_override("scheduler", "1.1", group="upgrade_levels")
+        api = scheduler_rpcapi.SchedulerAPI(bus)
+        request = select_request.SelectRequest(
+            server_uuids=("s-1",), hardware={"bios": [{"name": "A", "value": "B"}]}
+        )
+        with pytest.raises(
+            exception.RPCVersionCapped, match=r"with hardware.*scheduler RPC API 1\.2"
+        ):
+            api.select_and_claim(CTX, request, timeout=1)
 
 
 class TestOption:

@@ -63,6 +63,10 @@ HISTORY: dict[Version, str] = {
         "GET /v1/servers/{uuid}/actions/{request_id}; a server's serial console "
         "output: GET /v1/servers/{uuid}/console_log?length=N."
     ),
+    Version(1, 5): (
+        "Node hardware inventory: GET /v1/nodes/{uuid} shows inventory (disks, "
+        "raid_controllers, nics, bios registry, firmware)."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

@@ -74,7 +74,11 @@ def demo_nodes() -> list[base.NodeSpec]:
                     resource_class=spec.resource_class,
                     traits=spec.traits,
                     properties=dict(spec.properties),
-                    ports=(f"52:54:00:{number:02x}:{i:02x}:01",),
+                    # NOTE: 2 or 4 NICs, so bonds have links to take.
+                    ports=tuple(
+                        f"52:54:00:{number:02x}:{i:02x}:{port:02x}"
+                        for port in range(1, 3 + 2 * (i % 2))
+                    ),
                 )
             )
     return nodes

@@ -84,6 +84,18 @@ opts = [
         help="Seconds between syncs of driver nodes into Mogan and Placement.",
     ),
     cfg.IntOpt(
+        "inventory_refresh_interval",
+        default=86400,
+        min=0,
+        help=(
+            "Seconds after which the node sync reads a node's hardware "
+            "inventory again (disks, RAID controllers, NICs, BIOS registry, "
+            "firmware). A node's inventory is read anyway when the node is "
+            "new, its ports or properties changed, or a teardown freed it. "
+            "0 reads it only then."
+        ),
+    ),
+    cfg.IntOpt(
         "sync_power_state_interval",
         default=60,
         min=1,

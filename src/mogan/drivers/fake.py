@@ -88,6 +88,7 @@ class FakeDriver(
             clean_seconds=conf.fake.clean_seconds,
             hardware_seconds=conf.fake.hardware_seconds,
             restore_bios=conf.hardware.restore_bios,
+            inventories=fake_inventory.load(conf.fake.inventory_file),
         )
 
     def __init__(
@@ -99,6 +100,7 @@ class FakeDriver(
         *,
         hardware_seconds: float = 0.0,
         restore_bios: str = "previous",
+        inventories: dict[str, base.Inventory] | None = None,
     ) -> None:
         """Use (and create when missing) the fleet file under ``state_path``.
 
@@ -110,6 +112,8 @@ class FakeDriver(
             hardware_seconds: what each hardware section adds to a deploy.
             restore_bios: ``previous``, ``factory`` or ``none`` (see
                 ``[hardware] restore_bios``).
+            inventories: hardware by node name or uuid (``*``: any other
+                node), instead of made-up hardware.
         """
         self._fleet = fake_fleet.Fleet(state_path)
         self.path = self._fleet.path
@@ -118,6 +122,7 @@ class FakeDriver(
         self.clean_seconds = clean_seconds
         self.hardware_seconds = hardware_seconds
         self.restore_bios = restore_bios
+        self.inventories = dict(inventories or {})
 
     # ------------------------------------------------------------ plumbing
 

@@ -23,11 +23,12 @@ class Configurer(base.HardwareInterface):
     """Hardware configuration of a fake fleet's nodes (mixed into ``FakeDriver``)."""
 
     _fleet: fake_fleet.Fleet
+    inventories: dict[str, base.Inventory]
     restore_bios: str
     hardware_seconds: float
 
     def base_inventory(self, node_uuid: str) -> base.Inventory:
-        """The node's hardware as built (scripted or made up), before any change.
+        """The node's hardware as built (scripted, configured or made up), unchanged.
 
         Raises:
             NodeNotFound: no such node.
@@ -36,6 +37,9 @@ class Configurer(base.HardwareInterface):
         stored = self._fleet.read_inventory(node_uuid)
         if stored is not None:
             return base.Inventory.from_dict(stored)
+        configured = fake_inventory.configured(self.inventories, node.uuid, node.name)
+        if configured is not None:
+            return configured
         return fake_inventory.generate(node.uuid, node.ports, node.properties)
 
     def get_inventory(self, node_uuid: str) -> base.Inventory:

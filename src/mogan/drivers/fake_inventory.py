@@ -8,12 +8,16 @@ NICs on one or two physical networks with their switch ports, a BIOS
 registry with typed attributes, and BIOS, BMC and NIC firmware versions.
 The node's own facts win where it has them: its ports are its NICs, and
 ``cpus``, ``memory_mb`` and ``cpu_arch`` come from its properties.
+``load`` reads an operator's ``[fake] inventory_file`` (hardware by node
+name or uuid) and ``configured`` picks a node's from it.
 
 What must not live here: storage (``fake_fleet`` keeps an inventory a test
 or an operator set) and the driver's rules (``fake``).
 """
 
 import hashlib
+import json
+import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -178,3 +182,32 @@ def generate(
         bios=_bios(dice),
         firmware=_firmware(dice),
     )
+
+
+WILDCARD = "*"
+
+
+def load(path: str | None) -> dict[str, inv.Inventory]:
+    """The inventories of ``[fake] inventory_file`` by node name or uuid.
+
+    Raises:
+        ValueError: the file is not a JSON object of inventories.
+        OSError: the file cannot be read.
+    """
+    if not path:
+        return {}
+    data = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        msg = f"{path}: not a JSON object of node -> inventory"
+        raise ValueError(msg)  # noqa: TRY004 - a bad file, reported as a value
+    return {str(key): inv.Inventory.from_dict(value) for key, value in data.items()}
+
+
+def configured(
+    inventories: Mapping[str, inv.Inventory], node_uuid: str, name: str
+) -> inv.Inventory | None:
+    """The node's configured inventory (by uuid, name, then ``*``), if any."""
+    for key in (node_uuid, name, WILDCARD):
+        if key in inventories:
+            return inventories[key]
+    return None

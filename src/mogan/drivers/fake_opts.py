@@ -34,4 +34,16 @@ OPTS: list[cfg.Opt] = [
             "bonds) adds to a deploy. Per-node durations set by scripting win."
         ),
     ),
+    cfg.StrOpt(
+        "inventory_file",
+        help=(
+            "A JSON file of node hardware: node name or uuid -> inventory "
+            "(the JSON form of mogan.drivers.inventory.Inventory; ``*`` for "
+            "every node not named). Nodes it does not cover get made-up, "
+            "varied hardware derived from their uuid (2, 4 or 8 HDD, SSD or "
+            "NVMe disks, 2 or 4 NICs on one or two physical networks, a typed "
+            "BIOS registry, firmware versions). An inventory set by scripting "
+            "wins over both."
+        ),
+    ),
 ]

@@ -114,6 +114,10 @@ class Bond:
     xmit_hash_policy: str | None = None
     lacp_rate: str | None = None
     mtu: int | None = None
+    # NOTE: a request names how many links it wants on which network; the
+    # engine picks the node's ports (``links``) once the node is known.
+    links_count: int | None = None
+    network_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

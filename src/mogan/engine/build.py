@@ -76,7 +76,7 @@ class SelectAndClaim(workflow.Step):
             exclude_nodes=tuple(args.build_args.excluded_nodes),
             project_id=args.project_id or "",
             user_id=args.user_id or "",
-            # WIRE: hardware=args.build_args.hardware (helper A's SelectRequest field)
+            hardware=args.build_args.hardware or None,
         )
         try:
             placed = ctx.deps.scheduler.select_and_claim(ctx.rpc_context(), request)

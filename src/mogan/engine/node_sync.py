@@ -21,7 +21,15 @@ node whose Placement update fails keeps its old row, so the next run tries
 again. Providers are deleted only when
 ``provider_synced`` says Mogan created them and the node left the driver;
 a provider that existed before Mogan saw the node is updated but never
-deleted. What must not live here: the node lock and ``server_uuid`` (the
+deleted.
+
+Each node's hardware inventory (``driver.get_inventory``) is read when the
+node is new, has none yet, its ports or properties changed, or it is older
+than ``inventory_max_age`` (and always by ``sync_node``, after a teardown):
+stored whole in ``nodes.inventory`` for admins, and reduced to its
+scheduling facts (``mogan.scheduler.hardware``), stored once per hardware
+class, which the node row names. A failed read keeps what was known. What
+must not live here: the node lock and ``server_uuid`` (the
 workflows own them), and any scheduling.
 """
 
@@ -35,10 +43,12 @@ from mogan import exception
 from mogan.db import models
 from mogan.db import session as db_session
 from mogan.db.api import aggregate as aggregate_db
+from mogan.db.api import hardware_class as hardware_class_db
 from mogan.db.api import node as node_db
 from mogan.db.api import node_sync as node_sync_db
 from mogan.drivers import base
 from mogan.placement import client as placement_client
+from mogan.scheduler import hardware as hardware_fit
 
 LOG = logging.getLogger(__name__)
 GENERATION_RETRIES = 3
@@ -72,6 +82,8 @@ def sync(
     placement: placement_client.PlacementClient,
     host: str,
     levels: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    *,
+    inventory_max_age: float = 0,
 ) -> SyncResult:
     """Bring the ``nodes`` rows and Placement in step with ``driver.list_nodes()``.
 
@@ -83,6 +95,8 @@ def sync(
         levels: ``[scheduler] failure_domain_hierarchy`` and
             ``failure_domain_orthogonal``, for the zones of nodes enrolled
             again while still in aggregates.
+        inventory_max_age: seconds after which a node's inventory is read
+            again (0: only when new or changed).
 
     Returns:
         Counts of created, updated, unchanged, removed and failed nodes.
@@ -103,9 +117,14 @@ def sync(
     inserts: list[dict[str, Any]] = []
     updates: dict[str, dict[str, Any]] = {}
     ledger: dict[str, bool] = {}
+    classes: dict[str, dict[str, Any]] = {}
     for spec in specs:
         row = rows.get(spec.uuid)
-        values = _driver_values(spec, driver.name)
+        values = _driver_values(spec, driver.name) | (
+            _read_inventory(driver, spec.uuid, host, classes)
+            if _inventory_due(spec, row, read_at, inventory_max_age)
+            else {}
+        )
         if spec.consumable and row is not None and row.consumable:
             # NOTE: only where this run writes no inventory: a consumable
             # node is allocated exactly when Placement had no room on it.
@@ -147,11 +166,7 @@ def sync(
         else:
             result.unchanged += 1
 
-    seen = {spec.uuid for spec in specs}
-    gone = [row for uuid, row in rows.items() if uuid not in seen]
-    removed = [row.uuid for row in gone if _remove_provider(placement, row, host)]
-    result.removed = len(removed)
-    result.failed += len(gone) - len(removed)
+    removed = _remove_gone(placement, rows, specs, host, result)
 
     _write(
         database,
@@ -163,9 +178,26 @@ def sync(
         returning=[v["uuid"] for v in inserts if v["uuid"] in aggregates],
         levels=levels,
         synced=node_sync_db.Synced(driver=driver.name, host=host, nodes=len(specs)),
+        classes=classes,
     )
     LOG.debug("%s: node sync %s", host, result)
     return result
+
+
+def _remove_gone(
+    placement: placement_client.PlacementClient,
+    rows: dict[str, models.Node],
+    specs: list[base.NodeSpec],
+    host: str,
+    result: SyncResult,
+) -> list[str]:
+    """Drop the providers of nodes the driver no longer lists; their uuids."""
+    seen = {spec.uuid for spec in specs}
+    gone = [row for uuid, row in rows.items() if uuid not in seen]
+    removed = [row.uuid for row in gone if _remove_provider(placement, row, host)]
+    result.removed = len(removed)
+    result.failed += len(gone) - len(removed)
+    return removed
 
 
 def _write(
@@ -179,6 +211,7 @@ def _write(
     returning: list[str],
     levels: tuple[Sequence[str], Sequence[str]],
     synced: node_sync_db.Synced,
+    classes: dict[str, dict[str, Any]],
 ) -> None:
     """Write one run's rows, allocated flags and returning nodes' zones.
 
@@ -187,6 +220,8 @@ def _write(
     """
     with database.transaction() as session:
         node_sync_db.record(session, synced, at=models.utcnow())
+        for fingerprint, facts in classes.items():
+            hardware_class_db.ensure(session, fingerprint, facts)
         for values in inserts:
             node_db.create(session, values)
         if returning:
@@ -250,6 +285,8 @@ def sync_node(
     provider = placement.get_provider(node_uuid)
     fleet = _Fleet({node_uuid: provider} if provider else {}, set(), aggregates)
     values = _driver_values(spec, driver.name)
+    classes: dict[str, dict[str, Any]] = {}
+    values |= _read_inventory(driver, node_uuid, "sync_node", classes)
     if (
         spec.resource_class
         and _needs_placement(spec, row, fleet)
@@ -257,6 +294,8 @@ def sync_node(
     ):
         values["provider_synced"] = True
     with database.transaction() as session:
+        for fingerprint, facts in classes.items():
+            hardware_class_db.ensure(session, fingerprint, facts)
         if row is None:
             node_db.create(session, {"uuid": node_uuid, **values})
         else:
@@ -277,6 +316,47 @@ def _driver_values(spec: base.NodeSpec, driver_name: str) -> dict[str, Any]:
         "maintenance": spec.maintenance,
         "consumable": spec.consumable,
         "why_not": spec.why_not[:255] if spec.why_not else None,
+    }
+
+
+def _inventory_due(
+    spec: base.NodeSpec,
+    row: models.Node | None,
+    now: datetime.datetime,
+    max_age: float,
+) -> bool:
+    """Whether the node's inventory must be read (again) this run."""
+    if row is None or row.inventory_at is None:
+        return True
+    if list(spec.ports) != list(row.ports) or dict(spec.properties) != dict(
+        row.properties
+    ):
+        return True
+    return bool(max_age) and (now - row.inventory_at).total_seconds() >= max_age
+
+
+def _read_inventory(
+    driver: base.Driver,
+    node_uuid: str,
+    host: str,
+    classes: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The row's inventory columns, read from the driver now ({} on failure).
+
+    The node's hardware class is added to ``classes`` (stored with the rows).
+    """
+    try:
+        inventory = driver.get_inventory(node_uuid)
+    except (base.DriverError, ValueError) as err:
+        LOG.warning("%s: inventory of node %s not read: %s", host, node_uuid, err)
+        return {}
+    facts = hardware_fit.Facts.of(inventory)
+    fingerprint = facts.fingerprint()
+    classes.setdefault(fingerprint, facts.to_dict())
+    return {
+        "inventory": inventory.to_dict(),
+        "inventory_at": models.utcnow(),
+        "hardware_class": fingerprint,
     }
 
 

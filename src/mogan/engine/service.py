@@ -199,6 +199,7 @@ class EngineService:
                 self.conf.scheduler.failure_domain_hierarchy,
                 self.conf.scheduler.failure_domain_orthogonal,
             ),
+            inventory_max_age=self.conf.engine.inventory_refresh_interval,
         )
         # NOTE: straight after the view is fresh: one interval at most.
         maintenance.sync(self.db)

@@ -7,7 +7,9 @@ Placement's ``allocation_candidates`` grows with the fleet even with a
 ``limit``, a claim does not. Placement stays the ledger: ``claims`` claims
 there and a lost race corrects the view. Among candidates a weigher packs
 or spreads over failure domains or aggregates, with ties broken by node
-uuid. ``explain`` counts, per constraint, why nodes were not usable; those
+uuid. A hardware request keeps only nodes whose hardware class can take it
+(``hardware``: judged once per class, then one column in the query).
+``explain`` counts, per constraint, why nodes were not usable; those
 counts are for people, never for decisions. What must not live here:
 claiming (see ``claims``) and group policies (see ``groups``).
 """
@@ -24,10 +26,14 @@ from sqlalchemy import orm
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import node_candidates as view
+from mogan.drivers import hardware as hw
 from mogan.placement import client as placement_client
 from mogan.scheduler import groups
+from mogan.scheduler import hardware as hardware_fit
 from mogan.scheduler import request as select_request
 
+# NOTE: where hardware reasons (many, worded per node) go among the others.
+_HARDWARE = "hardware"
 # NOTE: the order in which explain() tests them, and lists them.
 _REASONS = (
     "wrong resource class",
@@ -36,6 +42,7 @@ _REASONS = (
     "with forbidden traits",
     "outside the requested aggregates",
     "outside the requested availability zone",
+    _HARDWARE,
     "excluded",
     "free",
     "failure domain exhausted",
@@ -59,11 +66,15 @@ class Request:
     exclude_nodes: frozenset[str] = frozenset()
     project_id: str = ""
     user_id: str = ""
+    hardware: hw.HardwareRequest | None = None
 
     @classmethod
     def from_request(cls, request: select_request.SelectRequest) -> "Request":
         """Build from the ``select_and_claim`` payload."""
         servers = request.server_uuids
+        hardware = hardware_fit.parse_request(request.hardware)
+        # NOTE: a hardware profile's traits are required like the flavor's.
+        traits = tuple((request.hardware or {}).get("traits") or ())
         return cls(
             server_uuids=servers,
             min_count=request.min_count or len(servers),
@@ -73,7 +84,7 @@ class Request:
                 placement_client.placement_class(k): v
                 for k, v in request.resources.items()
             },
-            required_traits=request.required_traits,
+            required_traits=tuple(dict.fromkeys(request.required_traits + traits)),
             forbidden_traits=request.forbidden_traits,
             resource_aggregates=tuple(sorted(request.resource_aggregates.items())),
             availability_zone=request.availability_zone or None,
@@ -81,6 +92,7 @@ class Request:
             exclude_nodes=frozenset(request.exclude_nodes),
             project_id=request.project_id,
             user_id=request.user_id,
+            hardware=hardware,
         )
 
     @classmethod
@@ -134,6 +146,11 @@ def base_filter(session: orm.Session, request: Request) -> view.Filter:
         ),
         availability_zone=request.availability_zone,
         exclude=request.exclude_nodes,
+        hardware_classes=(
+            hardware_fit.fitting(session, request.hardware)
+            if request.hardware
+            else None
+        ),
     )
 
 
@@ -228,6 +245,7 @@ def explain(
             node.server_uuid,
             node.traits,
             node.availability_zone,
+            node.hardware_class,
         )
     ).all()
     required = set(request.required_traits)
@@ -235,12 +253,22 @@ def explain(
     rejected = bool(
         choice and (choice.domain_rejected or (choice.group and choice.group.hard))
     )
+    verdicts = (
+        hardware_fit.reasons(session, request.hardware) if request.hardware else {}
+    )
     counts: collections.Counter[str] = collections.Counter()
     for row in rows:
         counts[
-            _reason(request, tuple(row), members, offered, rejected=bool(rejected))
+            _reason(
+                request,
+                tuple(row),
+                members,
+                offered,
+                rejected=bool(rejected),
+                hardware=verdicts,
+            )
         ] += 1
-    parts = ", ".join(f"{counts[r]} {r}" for r in _REASONS if counts[r])
+    parts = ", ".join(f"{n} {r}" for r, n in sorted(counts.items(), key=_order) if n)
     missing = sorted(required)
     if counts["missing required traits"] and missing:
         parts = parts.replace(
@@ -256,10 +284,12 @@ def _reason(
     offered: set[str],
     *,
     rejected: bool,
+    hardware: dict[str | None, str | None],
 ) -> str:
     """The first reason, in ``_REASONS`` order, why ``row``'s node was not used."""
-    uuid, rc, maint, consumable, allocated, server, traits, az = row
+    uuid, rc, maint, consumable, allocated, server, traits, az, hw_class = row
     have = set(traits or ())
+    misfit = hardware.get(hw_class, hardware_fit.UNKNOWN) if hardware else None
     checks = (
         (rc not in request.resources, "wrong resource class"),
         (maint, "in maintenance"),
@@ -270,6 +300,7 @@ def _reason(
             bool(request.availability_zone) and az != request.availability_zone,
             "outside the requested availability zone",
         ),
+        (misfit is not None, misfit or ""),
         (uuid in request.exclude_nodes, "excluded"),
         (uuid in offered, "free"),
     )
@@ -281,6 +312,14 @@ def _reason(
     if allocated or server is not None:
         return "already allocated"
     return "not available"
+
+
+def _order(item: tuple[str, int]) -> tuple[int, int, str]:
+    """Fixed reasons in ``_REASONS`` order; hardware ones at their place, most first."""
+    reason, count = item
+    if reason in _REASONS:
+        return (_REASONS.index(reason), 0, reason)
+    return (_REASONS.index(_HARDWARE), -count, reason)
 
 
 def _aggregate_members(session: orm.Session, request: Request) -> list[set[str]]:

@@ -26,7 +26,7 @@ LOG = logging.getLogger(__name__)
 class SchedulerManager(rpc.ManagerBase):
     """Endpoints the scheduler serves on its topic."""
 
-    target = messaging.Target(version="1.1")
+    target = messaging.Target(version="1.2")
 
     def __init__(
         self,

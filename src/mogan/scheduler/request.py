@@ -7,6 +7,8 @@ The engine builds one ``SelectRequest`` per scheduling attempt (from the
 is read by an older scheduler during a rolling upgrade.
 """
 
+from typing import Any
+
 import pydantic
 
 
@@ -25,6 +27,9 @@ class SelectRequest(pydantic.BaseModel):
         exclude_nodes: nodes not to use (earlier attempts failed on them).
         project_id: the consumers' project, for Placement.
         user_id: the consumers' user, for Placement.
+        hardware: the hardware configuration every node must be able to
+            take (the JSON form of ``drivers.hardware.HardwareRequest``),
+            if any.
     """
 
     model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
@@ -40,3 +45,4 @@ class SelectRequest(pydantic.BaseModel):
     exclude_nodes: tuple[str, ...] = ()
     project_id: str = ""
     user_id: str = ""
+    hardware: dict[str, Any] | None = None

@@ -14,13 +14,16 @@ class SchedulerAPI(rpc.RPCAPIBase):
     Version history:
         1.0: ``ping``.
         1.1: ``select_and_claim``.
+        1.2: ``select_and_claim`` honours ``SelectRequest.hardware`` (sent
+            as 1.2 only when a request has one, so an older scheduler is
+            never asked to place one it would ignore).
 
     ``[upgrade_levels] scheduler`` caps what is sent (see ``RPCAPIBase``).
     """
 
     TOPIC = rpc.SCHEDULER_TOPIC
     SERVICE = "scheduler"
-    VERSION = "1.1"
+    VERSION = "1.2"
 
     def select_and_claim(
         self,
@@ -48,9 +51,12 @@ class SchedulerAPI(rpc.RPCAPIBase):
                 ``mogan.exception``; use ``err.message``, as ``str(err)``
                 carries the remote traceback.)
             oslo_messaging.MessagingTimeout: no scheduler answered in time.
-            RPCVersionCapped: ``[upgrade_levels] scheduler`` is below 1.1.
+            RPCVersionCapped: ``[upgrade_levels] scheduler`` is below 1.1
+                (below 1.2 for a request with hardware).
         """
-        placed: dict[str, str] = self._prepare(
-            "1.1", "place servers", timeout=timeout
-        ).call(ctx, "select_and_claim", request=request.model_dump(mode="json"))
+        version = "1.2" if request.hardware else "1.1"
+        what = "place servers with hardware" if request.hardware else "place servers"
+        placed: dict[str, str] = self._prepare(version, what, timeout=timeout).call(
+            ctx, "select_and_claim", request=request.model_dump(mode="json")
+        )
         return placed

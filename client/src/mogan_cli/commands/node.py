@@ -2,12 +2,15 @@
 
 A ``<node>`` argument is a UUID or a name; the API resolves both. The node
 list needs microversion 1.2 (node objects rather than bare names). List
-values (traits, aggregates) show through ``common.shape``.
+values (traits, aggregates) show through ``common.shape``. ``node show
+--inventory`` shows the node's hardware instead (microversion 1.5): disks,
+RAID controllers, NICs, the BIOS registry and firmware.
 """
 
 import argparse
 from typing import Any
 
+from mogan_cli import exceptions
 from mogan_cli.commands import common
 
 FIELDS = (
@@ -28,6 +31,16 @@ FIELDS = (
     "server_uuid",
     "created_at",
     "updated_at",
+)
+INVENTORY_FIELDS = (
+    "cpus",
+    "cpu_arch",
+    "memory_mb",
+    "disks",
+    "raid_controllers",
+    "nics",
+    "bios",
+    "firmware",
 )
 LIST_COLUMNS = (
     ("UUID", "uuid"),
@@ -103,11 +116,27 @@ class ShowNode(common.ShowOne):
         parser.add_argument(
             "node", metavar="<node>", help="Node to show (name or UUID)"
         )
+        parser.add_argument(
+            "--inventory",
+            action="store_true",
+            help="Show the node's hardware: disks, RAID controllers, NICs, "
+            "BIOS registry and firmware (API version 1.5 or later)",
+        )
         return parser
 
     def take_action(
         self, parsed_args: argparse.Namespace
     ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-        """Find the node and show it."""
-        node = common.client(self).nodes.find(parsed_args.node)
+        """Find the node and show it (or its inventory)."""
+        nodes = common.client(self).nodes
+        if parsed_args.inventory:
+            node = nodes.find(parsed_args.node, inventory=True)
+            inventory = node.get("inventory")
+            if inventory is None:
+                raise exceptions.CommandError(
+                    f"Node {node['name']} has no inventory yet (the engine has "
+                    "not read it)."
+                )
+            return common.show(common.shape(dict(inventory)), INVENTORY_FIELDS)
+        node = nodes.find(parsed_args.node)
         return common.show(common.shape(node), FIELDS)

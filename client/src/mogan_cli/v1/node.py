@@ -8,6 +8,8 @@ from mogan_cli.v1 import base
 # NOTE: before 1.2 the node list is bare names; from 1.2 on it holds node
 # objects with zones, failure domains and why a node cannot take a server.
 DETAILS_VERSION = "1.2"
+# NOTE: from 1.5 a node shows its hardware inventory.
+INVENTORY_VERSION = "1.5"
 
 
 def _bool(value: bool | None) -> str | None:
@@ -70,21 +72,27 @@ class NodeManager(base.CollectionManager):
 
         return base.paginate(fetch, limit=limit, marker=marker)
 
-    def get(self, item_uuid: str) -> base.Resource:
+    def get(self, item_uuid: str, *, inventory: bool = False) -> base.Resource:
         """One node by UUID or name.
 
         The node object is the same in every microversion; 1.2 is asked for
-        unless the caller chose a version.
+        unless the caller chose a version. With ``inventory``, at least 1.5
+        (the node's hardware ``inventory`` with it).
+
+        Raises:
+            CommandError: ``inventory`` with an API version older than 1.5.
         """
         # NOTE: an explicit --os-compute-api-version wins; otherwise ask for
         # the version whose fields the CLI shows.
         wanted = None if self.api.api_version else DETAILS_VERSION
+        if inventory:
+            wanted = INVENTORY_VERSION
         response = self.api.request(
             "GET", f"/v1/nodes/{parse.quote(item_uuid, safe='')}", min_version=wanted
         )
         return dict(response.json())
 
-    def find(self, name_or_uuid: str) -> base.Resource:
+    def find(self, name_or_uuid: str, *, inventory: bool = False) -> base.Resource:
         """One node by UUID or name (the API resolves both).
 
         Raises:
@@ -92,7 +100,7 @@ class NodeManager(base.CollectionManager):
             HttpError: the API refused the lookup.
         """
         try:
-            return self.get(name_or_uuid)
+            return self.get(name_or_uuid, inventory=inventory)
         except exceptions.HttpError as err:
             if err.status != 404:  # noqa: PLR2004 - a miss becomes a CommandError
                 raise

@@ -1,4 +1,7 @@
-"""Node routes (v1 section 1.11; node objects and filters from microversion 1.2)."""
+"""Node routes (v1 section 1.11; node objects and filters from microversion 1.2).
+
+``GET /v1/nodes/{node}`` adds the node's hardware ``inventory`` from 1.5.
+"""
 
 import datetime
 
@@ -10,6 +13,7 @@ from mogan.services import node as node_svc
 
 TAG = "nodes"
 DETAILS_VERSION = microversion.Version(1, 2)
+INVENTORY_VERSION = microversion.Version(1, 5)
 
 
 def _iso(value: datetime.datetime | None) -> str | None:
@@ -68,4 +72,11 @@ def show_node(
 ) -> schema.Node:
     """Show a node, by uuid or name."""
     state.authorize(ctx, "mogan:node:get")
-    return _view(node_svc.get(ctx, node_ident))
+    detail = node_svc.get(ctx, node_ident)
+    view = _view(detail)
+    if microversion.request_version() >= INVENTORY_VERSION:
+        inventory = detail.node.inventory
+        view.inventory = (
+            schema.NodeInventory.model_validate(inventory) if inventory else None
+        )
+    return view

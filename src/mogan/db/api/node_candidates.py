@@ -2,10 +2,10 @@
 
 Every query is an index seek on ``ix_nodes_candidates`` (class, consumable,
 maintenance, allocated, uuid) from a random start key, with traits,
-aggregates, zones and failure domains checked per row through their own
-indexes, and a ``LIMIT``: its cost follows how many rows it returns, not the
-fleet size. Group placement asks for per-domain samples instead (at most
-``per_domain`` nodes of each domain). Nothing here writes.
+aggregates, zones, hardware classes and failure domains checked per row
+through their own indexes, and a ``LIMIT``: its cost follows how many rows
+it returns, not the fleet size. Group placement asks for per-domain samples
+instead (at most ``per_domain`` nodes of each domain). Nothing here writes.
 """
 
 import dataclasses
@@ -38,6 +38,8 @@ class Filter:
     level: str | None = None
     domains_in: frozenset[str] | None = None
     domains_out: frozenset[str] = frozenset()
+    # NOTE: None: any node; else only nodes of these hardware classes.
+    hardware_classes: frozenset[str] | None = None
 
 
 def _base(
@@ -92,6 +94,8 @@ def _base(
         stmt = stmt.where(node.availability_zone == flt.availability_zone)
     if flt.exclude:
         stmt = stmt.where(node.uuid.not_in(flt.exclude))
+    if flt.hardware_classes is not None:
+        stmt = stmt.where(node.hardware_class.in_(sorted(flt.hardware_classes)))
     if flt.domains_in is not None:
         stmt = stmt.where(domain_col.in_(flt.domains_in))
     if flt.domains_out:

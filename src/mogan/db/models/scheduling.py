@@ -1,9 +1,12 @@
-"""Tables of scheduling: aggregates, node traits and failure domains, server groups.
+"""Tables of scheduling: aggregates, node indexes, hardware classes, server groups.
 
-``node_traits`` and ``node_domains`` are indexes of the ``nodes`` view, kept
-by whoever writes the node (the node sync for traits, the aggregate service
-for domains), so candidate queries filter by trait or failure domain with an
-index instead of reading JSON.
+``hardware_classes`` holds, once per hardware shape, the facts of node
+inventories that scheduling filters on (``mogan.scheduler.hardware``);
+``nodes.hardware_class`` names a node's. ``node_traits`` and
+``node_domains`` are indexes of the ``nodes`` view, kept by whoever writes
+the node (the node sync for traits, the aggregate service for domains), so
+candidate queries filter by trait or failure domain with an index instead of
+reading JSON.
 """
 
 import datetime
@@ -84,6 +87,19 @@ class NodeDomain(Base):
     node_uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), primary_key=True)
     level: orm.Mapped[str] = orm.mapped_column(identifier(64), primary_key=True)
     domain: orm.Mapped[str] = orm.mapped_column(identifier(255))
+
+
+class HardwareClass(Base):
+    """Scheduling facts shared by nodes of one hardware shape (never changed).
+
+    ``fingerprint`` is a digest of ``facts``: equal facts, one row.
+    """
+
+    __tablename__ = "hardware_classes"
+
+    fingerprint: orm.Mapped[str] = orm.mapped_column(identifier(64), primary_key=True)
+    facts: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(default=utcnow)
 
 
 class ServerGroup(TimestampMixin, Base):

@@ -107,11 +107,20 @@ class Node(TimestampMixin, Base):
     )
     affinity_zone: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
     failure_domains: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    # NOTE: the driver's typed inventory (JSON form), read when the node is
+    # new or changed; ``hardware_class`` names the facts scheduling filters
+    # on (``hardware_classes``), shared by nodes of one hardware shape.
+    inventory: orm.Mapped[dict[str, Any] | None] = orm.mapped_column()
+    inventory_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    hardware_class: orm.Mapped[str | None] = orm.mapped_column(
+        identifier(64), index=True
+    )
 
     __table_args__ = (
         # NOTE: the candidate query: equality on the first four columns, a
         # range from a random start on uuid, LIMIT k; an index seek whatever
-        # the fleet size.
+        # the fleet size. The hardware class and server are checked from
+        # the index too, so nodes a hardware request skips cost no row read.
         sa.Index(
             "ix_nodes_candidates",
             "placement_rc",
@@ -119,6 +128,8 @@ class Node(TimestampMixin, Base):
             "maintenance",
             "allocated",
             "uuid",
+            "hardware_class",
+            "server_uuid",
         ),
     )
 

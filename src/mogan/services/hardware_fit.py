@@ -1,0 +1,57 @@
+"""The fleet check: refuse at the API a hardware request no node could ever take.
+
+Whether a node is free does not matter here (that is the scheduler's job):
+every node Mogan knows counts, in use or claimed, judged by its hardware
+class (``mogan.scheduler.hardware``) from the stored facts, never by asking
+a driver. One node that could take the request is enough to let it through.
+
+What must not live here: the request's shape (the API schema) and picking
+nodes (the scheduler).
+"""
+
+import collections
+
+from sqlalchemy import orm
+
+from mogan import exception
+from mogan.db.api import hardware_class as hardware_class_db
+from mogan.drivers import hardware as hw
+from mogan.scheduler import hardware as hardware_rules
+
+
+def explain(session: orm.Session, request: hw.HardwareRequest) -> tuple[int, str]:
+    """How many nodes could take ``request``, and why the others could not.
+
+    Returns:
+        ``(fitting nodes, "12 nodes: 8 too few ssd disks ..., 4 ...")``.
+    """
+    counts = hardware_class_db.node_counts(session)
+    verdicts = hardware_rules.reasons(session, request)
+    why: collections.Counter[str] = collections.Counter()
+    fit = 0
+    for fingerprint, nodes in counts.items():
+        reason = verdicts.get(fingerprint, hardware_rules.UNKNOWN)
+        if reason is None:
+            fit += nodes
+        else:
+            why[reason] += nodes
+    parts = ", ".join(f"{n} {r}" for r, n in sorted(why.items(), key=_most_first))
+    total = sum(counts.values())
+    return fit, f"{total} nodes: {parts}" if parts else f"{total} nodes"
+
+
+def _most_first(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])
+
+
+def check_fleet(session: orm.Session, request: hw.HardwareRequest | None) -> None:
+    """Let ``request`` through if at least one node could ever take it.
+
+    Raises:
+        HardwareImpossible: no node could, with counts of why.
+    """
+    if not request:
+        return
+    fit, reason = explain(session, request)
+    if not fit:
+        raise exception.HardwareImpossible(reason=reason)
