@@ -63,6 +63,13 @@ HISTORY: dict[Version, str] = {
         "GET /v1/servers/{uuid}/actions/{request_id}; a server's serial console "
         "output: GET /v1/servers/{uuid}/console_log?length=N."
     ),
+    Version(1, 5): (
+        "Hardware at deploy time: server.hardware (profile, raid, partitions "
+        "with layout, bios, firmware) and networks[].bond in server create, "
+        "server.hardware with per-section results in server show; "
+        "/v1/hardware_profiles (CRUD and access lists); flavors' "
+        "default_hardware_profile and allowed_hardware_profiles."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

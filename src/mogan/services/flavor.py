@@ -14,6 +14,7 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import flavor as flavor_db
 from mogan.placement import client as placement_client
+from mogan.services import hardware_profile
 
 # NOTE: changing resources, traits or aggregates under existing servers would
 # desynchronise them from their nodes, so only these can change after create.
@@ -88,7 +89,8 @@ def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.
     scheduler matches them with the nodes' classes.
 
     Raises:
-        InvalidParameter: two spellings of one resource class.
+        InvalidParameter: two spellings of one resource class, or a
+            hardware profile that does not exist.
         FlavorExists: the name is taken.
     """
     values = {
@@ -97,6 +99,17 @@ def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.
         "resources": placement_resources(values.get("resources") or {}),
     }
     with ctx.database.transaction() as session:
+        # NOTE: profiles are named by name or uuid; the flavor keeps uuids.
+        default = values.get("default_hardware_profile")
+        if default is not None:
+            values["default_hardware_profile"] = hardware_profile.flavor_profiles(
+                session, [default], field="default_hardware_profile"
+            )[0]
+        values["allowed_hardware_profiles"] = hardware_profile.flavor_profiles(
+            session,
+            list(values.get("allowed_hardware_profiles") or ()),
+            field="allowed_hardware_profiles",
+        )
         return flavor_db.create(session, values)
 
 

@@ -63,6 +63,9 @@ class BuildArgs(Args):
     public_key: str | None = None
     personality: list[dict[str, str]] = pydantic.Field(default_factory=list)
     partitions: dict[str, int] = pydantic.Field(default_factory=dict)
+    # NOTE: the effective ``drivers.hardware.HardwareRequest`` in JSON form
+    # (``services.hardware_request.to_json``), None when none is asked.
+    hardware: dict[str, Any] | None = None
     attempt: int = pydantic.Field(default=1, ge=1)
     excluded_nodes: list[str] = pydantic.Field(default_factory=list)
     # NOTE: one record per failed attempt so far (``engine.faults.record``):
