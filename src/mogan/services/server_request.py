@@ -191,7 +191,9 @@ def requested_partitions(request: CreateRequest) -> dict[str, int]:
             reason="give partitions at the top level or in hardware, not both",
         )
     if nested:
-        return {k: int(nested[k]) for k in ("root_gb", "ephemeral_gb", "swap_mb")}
+        return {
+            k: int(nested.get(k) or 0) for k in ("root_gb", "ephemeral_gb", "swap_mb")
+        }
     return dict(request.partitions)
 
 

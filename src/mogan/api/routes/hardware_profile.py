@@ -76,7 +76,7 @@ def create_profile(
 ) -> schema.HardwareProfile:
     """Create a hardware profile."""
     state.authorize(ctx, "mogan:hardware_profile:create")
-    profile = profile_svc.create(ctx, body.model_dump(exclude_none=True))
+    profile = profile_svc.create(ctx, body.stored())
     state.set_location(state.links("hardware_profiles", profile.uuid)[0]["href"])
     return view(ctx, profile)
 
@@ -119,7 +119,8 @@ def update_profile(
             internal=set(schema.HardwareProfile.model_fields)
             - set(profile_svc.MUTABLE_FIELDS),
         )
-        return patch.validated(schema.HardwareProfileUpdate, patched)
+        checked = patch.validated(schema.HardwareProfileUpdate, patched)
+        return schema.HardwareProfileUpdate.model_validate(checked).stored()
 
     return view(ctx, profile_svc.update(ctx, profile, change))
 

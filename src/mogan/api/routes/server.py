@@ -10,6 +10,7 @@ from mogan import context as mogan_context
 from mogan import exception, states
 from mogan.api import hardware_view, microversion, patch, router, state
 from mogan.api.schemas import common
+from mogan.api.schemas import hardware as hardware_schema
 from mogan.api.schemas import server as schema
 from mogan.db import models
 from mogan.services import server as server_svc
@@ -168,9 +169,7 @@ def create_server(
             max_count=req.max_count,
             partitions=req.partitions.model_dump() if req.partitions else {},
             group=body.scheduler_hints.group if body.scheduler_hints else None,
-            hardware=(
-                req.hardware.model_dump(exclude_none=True) if req.hardware else None
-            ),
+            hardware=hardware_schema.wire(req.hardware),
             bonds={
                 index: n.bond.model_dump(exclude_none=True)
                 for index, n in enumerate(req.networks)

@@ -7,7 +7,7 @@ what depends on several fields at once (two ``MAX`` volumes on one disk
 set, a layout larger than the disk) is ``services.hardware_request``'s.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib import parse
 
 import pydantic
@@ -153,7 +153,12 @@ class LayoutEntry(common.Request):
     size_gb: Size
     fs: Literal["ext2", "ext3", "ext4", "xfs", "btrfs", "vfat"]
     label: (
-        Annotated[str, pydantic.StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,16}$")]
+        Annotated[
+            str,
+            pydantic.StringConstraints(
+                max_length=16, pattern=r"^[A-Za-z0-9_.-]{1,16}$"
+            ),
+        ]
         | None
     ) = None
 
@@ -182,7 +187,8 @@ class FirmwareUpdate(common.Request):
     """One firmware image to flash."""
 
     component: Annotated[
-        str, pydantic.StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+        str,
+        pydantic.StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_.:-]{1,64}$"),
     ]
     url: HttpUrl
     checksum: Checksum
@@ -255,6 +261,25 @@ class HardwareProfileCreate(common.Request):
     traits: Traits = pydantic.Field(
         default_factory=list, description="Traits a node must have for the profile."
     )
+
+    def stored(self) -> dict[str, Any]:
+        """The values to store: sections as sent, defaults left out."""
+        values: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "is_public": self.is_public,
+            "traits": list(self.traits),
+        }
+        for section in ("raid", "partitions", "bios", "firmware"):
+            values[section] = wire(getattr(self, section))
+        return values
+
+
+def wire(model: pydantic.BaseModel | None) -> dict[str, Any] | None:
+    """A request section as stored and shown: what was given, no defaults."""
+    if model is None:
+        return None
+    return model.model_dump(exclude_none=True, exclude_defaults=True)
 
 
 class HardwareProfileUpdate(HardwareProfileCreate):
