@@ -18,6 +18,7 @@ from mogan.db import models
 from mogan.db.api import hardware_profile as profile_db
 from mogan.services import hardware_request
 
+SECTIONS = hardware_request.SECTIONS
 MUTABLE_FIELDS = (
     "name",
     "description",

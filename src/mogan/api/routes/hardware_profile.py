@@ -113,7 +113,13 @@ def update_profile(
 
     def change(current: dict[str, object]) -> dict[str, object]:
         patched = patch.apply(
-            {k: v for k, v in current.items() if v is not None},
+            # NOTE: absent sections are absent (``add`` puts one in), as
+            # shown; an unset description is there, as null.
+            {
+                k: v
+                for k, v in current.items()
+                if v is not None or k not in profile_svc.SECTIONS
+            },
             body.root,
             patchable=set(profile_svc.MUTABLE_FIELDS),
             internal=set(schema.HardwareProfile.model_fields)
