@@ -22,25 +22,25 @@ rules = [
         description="Create servers in the caller's project.",
         operations=[{"path": "/v1/servers", "method": "POST"}],
     ),
-    policy.DocumentedRuleDefault(
+    policy.RuleDefault(
         name=PREFIX % "create:hardware_bios",
         check_str=base.ADMIN,
         scope_types=base.scopes(base.PROJECT_ONLY),
         description=(
             "Create servers with raw BIOS settings (server.hardware.bios); "
-            "hardware profiles are for everyone."
+            "hardware profiles are for everyone. Checked by POST /v1/servers "
+            "on top of mogan:server:create."
         ),
-        operations=[{"path": "/v1/servers", "method": "POST"}],
     ),
-    policy.DocumentedRuleDefault(
+    policy.RuleDefault(
         name=PREFIX % "create:hardware_firmware",
         check_str=base.ADMIN,
         scope_types=base.scopes(base.PROJECT_ONLY),
         description=(
             "Create servers with raw firmware updates "
-            "(server.hardware.firmware); hardware profiles are for everyone."
+            "(server.hardware.firmware); hardware profiles are for everyone. "
+            "Checked by POST /v1/servers on top of mogan:server:create."
         ),
-        operations=[{"path": "/v1/servers", "method": "POST"}],
     ),
     policy.DocumentedRuleDefault(
         name=PREFIX % "get_all",

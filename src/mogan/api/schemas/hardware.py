@@ -163,7 +163,7 @@ class LayoutEntry(common.Request):
     ) = None
 
 
-class Partitions(common.Request):
+class HardwarePartitions(common.Request):
     """``hardware.partitions``: v1's sizes and a layout of further partitions."""
 
     root_gb: Annotated[int, pydantic.Field(ge=1, le=common.MAX_DISK_GB)]
@@ -212,7 +212,7 @@ class HardwareRequest(common.Request):
 
     profile: ProfileRef | None = None
     raid: Raid | None = None
-    partitions: Partitions | None = None
+    partitions: HardwarePartitions | None = None
     bios: Bios | None = None
     firmware: Firmware | None = None
 
@@ -255,7 +255,7 @@ class HardwareProfileCreate(common.Request):
     description: common.Description | None = None
     is_public: flavor_schema.Boolean = True
     raid: Raid | None = None
-    partitions: Partitions | None = None
+    partitions: HardwarePartitions | None = None
     bios: Bios | None = None
     firmware: Firmware | None = None
     traits: Traits = pydantic.Field(
