@@ -61,11 +61,43 @@ BiosName = Annotated[
         max_length=common.MAX_NAME, pattern=r"^[A-Za-z0-9_.:-]{1,255}$"
     ),
 ]
-BiosValue = (
-    Annotated[str, pydantic.StringConstraints(max_length=common.MAX_NAME)]
-    | Annotated[int, pydantic.Field(ge=-(2**63), le=2**63 - 1)]
-    | bool
-)
+MAX_BIOS_INT = 2**63 - 1
+
+
+def _bios_value(value: object) -> str | int | bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if len(value) > common.MAX_NAME:
+            msg = f"longer than {common.MAX_NAME} characters"
+            raise ValueError(msg)
+        return value
+    if isinstance(value, int):
+        if not -MAX_BIOS_INT - 1 <= value <= MAX_BIOS_INT:
+            msg = "out of the 64-bit integer range"
+            raise ValueError(msg)
+        return value
+    msg = "must be text, a whole number or a boolean"
+    raise ValueError(msg)
+
+
+BiosValue = Annotated[
+    str | int | bool,
+    pydantic.PlainValidator(_bios_value),
+    pydantic.WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": common.MAX_NAME},
+                {
+                    "type": "integer",
+                    "minimum": -MAX_BIOS_INT - 1,
+                    "maximum": MAX_BIOS_INT,
+                },
+                {"type": "boolean"},
+            ]
+        }
+    ),
+]
 """A BIOS value: text (``Enabled``), an integer or a boolean."""
 
 
