@@ -148,7 +148,6 @@ def _hardware(
         )
         effective = hardware_request.merge(request.hardware, profile, request.bonds)
         hardware_request.check(effective)
-        # WIRE: hardware_fit.check_fleet(session, typed request)
     return effective
 
 
@@ -194,6 +193,8 @@ def create(
     partitions = server_request.partitions(request, image)
     hardware = _hardware(ctx, request)
     typed_hardware = hardware_request.typed(hardware, request.networks)
+    # WIRE: hardware_fit.check_fleet (helper A): refuse what no node could
+    # ever take, in a read-only transaction, before anything is written.
     for index, net in enumerate(request.networks):
         if "net_id" not in net:
             raise exception.InvalidParameter(

@@ -184,6 +184,11 @@ class TestServerCreate:
             )
         )
         assert server["status"] == "building"
+        assert server["hardware"]["result"] == {
+            "raid": {"status": "pending"},
+            "bios": {"status": "pending"},
+            "bonds": {"status": "pending"},
+        }
         hardware = stored(database, "hw")
         assert hardware["bios"] == {"settings": {"ProcTurboMode": "Enabled"}}
         assert hardware["raid"]["logical_disks"][0]["number_of_physical_disks"] == 2
