@@ -381,3 +381,41 @@ class TestPrecedence:
         )
         assert resp.status_code == 400
         assert "default_hardware_profile" in fault(resp)
+
+
+class TestFlavorProfiles:
+    def test_patch_sets_default_and_allowed_profiles(self, client, refs, database):
+        """A flavor's profiles change by JSON patch at 1.5; new servers follow."""
+        created = make_profile(client)
+        flavor = make_flavor(client, name="bm.patch")
+        url = f"/v1/flavors/{flavor['uuid']}"
+        ops = [
+            {
+                "op": "replace",
+                "path": "/default_hardware_profile",
+                "value": "db-server",
+            },
+            {
+                "op": "replace",
+                "path": "/allowed_hardware_profiles",
+                "value": ["db-server"],
+            },
+        ]
+        resp = client.patch(url, json=ops, headers=ADMIN_15)
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["default_hardware_profile"] == created["uuid"]
+        assert resp.json()["allowed_hardware_profiles"] == [created["uuid"]]
+        server = create_server(client, refs, flavor["uuid"])
+        assert server.status_code == 201, server.text
+        assert stored_hardware(database, server.json()["uuid"])["raid"] == RAID1
+
+    def test_patch_below_1_5_is_refused(self, client):
+        """The profile fields are not patchable before microversion 1.5."""
+        flavor = make_flavor(client, name="bm.old")
+        resp = client.patch(
+            f"/v1/flavors/{flavor['uuid']}",
+            json=[{"op": "replace", "path": "/default_hardware_profile", "value": "x"}],
+            headers=ADMIN.headers,
+        )
+        assert resp.status_code == 400
+        assert "'default_hardware_profile'" in fault(resp)

@@ -105,6 +105,14 @@ def update_flavor(
     """Change a flavor's name, description, visibility or disabled flag."""
     state.authorize(ctx, "mogan:flavor:update")
 
+    if microversion.request_version() < HARDWARE_VERSION:
+        for op in body.root:
+            if any(op.path.startswith(f"/{field}") for field in HARDWARE_FIELDS):
+                raise exception.InvalidParameter(
+                    field=op.path.lstrip("/"),
+                    reason=f"requires microversion {HARDWARE_VERSION} or later",
+                )
+
     def change(current: dict[str, object]) -> dict[str, object]:
         patched = patch.apply(
             current,

@@ -94,6 +94,10 @@ class FlavorUpdate(common.Request):
     description: common.Description | None = None
     is_public: Boolean
     disabled: Boolean
+    default_hardware_profile: ProfileRef | None = None
+    allowed_hardware_profiles: Annotated[
+        list[ProfileRef], pydantic.Field(max_length=MAX_PROFILES)
+    ] = pydantic.Field(default_factory=list)
 
 
 class Flavor(common.Response):
