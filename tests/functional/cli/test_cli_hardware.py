@@ -226,3 +226,25 @@ class TestServerCreate:
         )
         assert result.code == 1
         assert "--network or --nic" in result.err
+
+
+def test_flavor_create_names_hardware_profiles(mogan):
+    """``flavor create`` takes a default and allowed profiles by name (API 1.5)."""
+    profile = ok(mogan("hardware", "profile", "create", "db", "-f", "json"))
+    flavor = ok(
+        mogan(
+            "flavor",
+            "create",
+            "bm.db",
+            "--resource",
+            "CUSTOM_GOLD=1",
+            "--default-hardware-profile",
+            "db",
+            "--allowed-hardware-profile",
+            "db",
+            "-f",
+            "json",
+        )
+    )
+    assert flavor["default_hardware_profile"] == profile["uuid"]
+    assert flavor["allowed_hardware_profiles"] == [profile["uuid"]]
