@@ -208,6 +208,48 @@ class FlavorAccessPublicConflict(Conflict):
     code = "mogan.flavor_access.public_flavor_conflict"
 
 
+class HardwareProfileNotFound(NotFound):
+    """No hardware profile with that name or uuid is visible."""
+
+    msg_fmt = "Hardware profile {profile} could not be found."
+    code = "mogan.hardware_profile.not_found"
+
+
+class HardwareProfileExists(Conflict):
+    """Hardware profile names are unique."""
+
+    msg_fmt = "Hardware profile with name {name} already exists."
+    code = "mogan.hardware_profile.exists"
+
+
+class HardwareProfileInUse(Conflict):
+    """A profile a flavor names cannot be deleted."""
+
+    msg_fmt = "Hardware profile {profile} is still named by flavor {flavor}."
+    code = "mogan.hardware_profile.in_use"
+
+
+class HardwareProfileAccessNotFound(NotFound):
+    """The project is not on the profile's access list."""
+
+    msg_fmt = "Hardware profile access not found for {profile} / {project} combination."
+    code = "mogan.hardware_profile_access.not_found"
+
+
+class HardwareProfileAccessPublic(NotFound):
+    """Public profiles have no access list."""
+
+    msg_fmt = "Access list not available for public hardware profiles."
+    code = "mogan.hardware_profile_access.public_profile"
+
+
+class HardwareProfileAccessPublicConflict(Conflict):
+    """Access lists apply only to private profiles."""
+
+    msg_fmt = "Can not add access to a public hardware profile."
+    code = "mogan.hardware_profile_access.public_profile_conflict"
+
+
 class KeypairExists(Conflict):
     """Keypair names are unique per user."""
 

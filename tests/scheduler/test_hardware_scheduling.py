@@ -166,6 +166,18 @@ class TestFiltering:
 
 
 class TestFleetCheck:
+    def test_an_empty_cloud_leaves_the_answer_to_the_scheduler(self, database):
+        """No node at all: nothing to judge by, the request goes on."""
+        wanted = hardware_rules.parse_request(raid("1+0", 8))
+        with database.transaction(readonly=True) as session:
+            hardware_fit.check_fleet(session, wanted)
+        make_node(database, "not-read-yet")
+        with (
+            database.transaction(readonly=True) as session,
+            pytest.raises(exception.HardwareImpossible),
+        ):
+            hardware_fit.check_fleet(session, wanted)
+
     def test_a_request_no_node_could_ever_take_is_refused_with_counts(
         self, database, driver, sync, node_rc
     ):

@@ -64,7 +64,12 @@ HISTORY: dict[Version, str] = {
         "output: GET /v1/servers/{uuid}/console_log?length=N."
     ),
     Version(1, 5): (
-        "Node hardware inventory: GET /v1/nodes/{uuid} shows inventory (disks, "
+        "Hardware at deploy time: server.hardware (profile, raid, partitions "
+        "with layout, bios, firmware) and networks[].bond in server create, "
+        "server.hardware with per-section results in server show; "
+        "/v1/hardware_profiles (CRUD and access lists); flavors' "
+        "default_hardware_profile and allowed_hardware_profiles; node "
+        "hardware inventory: GET /v1/nodes/{uuid} shows inventory (disks, "
         "raid_controllers, nics, bios registry, firmware)."
     ),
 }

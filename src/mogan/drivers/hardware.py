@@ -1,10 +1,11 @@
 """Requests to shape a node's hardware, and composition of nodes from blocks.
 
 A ``HardwareRequest`` rides in ``DeployRequest.hardware``: RAID volumes,
-BIOS settings, firmware updates and NIC bonds a driver with the hardware
-interface applies while it deploys, reporting one ``SectionResult`` per
-section. Composition describes Redfish-style resource blocks and the
-request to compose a node from some of them.
+BIOS settings, firmware updates, NIC bonds and the partition layout a
+driver with the hardware interface applies while it deploys, reporting one
+``SectionResult`` per section (partitions ride along with the deploy and
+have no section of their own). Composition describes Redfish-style
+resource blocks and the request to compose a node from some of them.
 
 Contracts only: the engine fills these from a server's hardware request and
 the fleet's inventories (later issues); the interfaces that take them are
@@ -121,6 +122,40 @@ class Bond:
 
 
 @dataclasses.dataclass(frozen=True)
+class PartitionLayout:
+    """One extra partition of the layout (cloud-init ``disk_setup``/``mounts``).
+
+    Attributes:
+        mount: where it is mounted (``/var/lib/data``).
+        size_gb: its size in GiB, or None for all the space left.
+        fs: its filesystem (``xfs``, ``ext4`` ...).
+        label: its filesystem label, when set.
+    """
+
+    mount: str
+    fs: str
+    size_gb: int | None = None
+    label: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Partitions:
+    """Partition sizes and the layout of the disk the image goes to.
+
+    Attributes:
+        root_gb: the root partition in GiB.
+        swap_mb: the swap partition in MiB (0: none).
+        ephemeral_gb: the ephemeral partition in GiB (0: none).
+        layout: further partitions, in order.
+    """
+
+    root_gb: int
+    swap_mb: int = 0
+    ephemeral_gb: int = 0
+    layout: tuple[PartitionLayout, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class HardwareRequest:
     """Hardware to configure while deploying; every section may be empty."""
 
@@ -128,10 +163,21 @@ class HardwareRequest:
     bios: tuple[BiosSetting, ...] = ()
     firmware: tuple[FirmwareUpdate, ...] = ()
     bonds: tuple[Bond, ...] = ()
+    partitions: Partitions | None = None
+    # NOTE: traits a node must have (from the hardware profile); the
+    # scheduler requires them as it does a flavor's.
+    traits: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         """Whether anything at all is asked for."""
-        return bool(self.raid or self.bios or self.firmware or self.bonds)
+        return bool(
+            self.raid
+            or self.bios
+            or self.firmware
+            or self.bonds
+            or self.partitions
+            or self.traits
+        )
 
     def sections(self) -> tuple[HardwareSection, ...]:
         """The sections asked for, in the order drivers apply them."""

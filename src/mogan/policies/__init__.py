@@ -16,6 +16,7 @@ from mogan.policies import (
     base,
     console,
     flavor,
+    hardware_profile,
     image,
     keypair,
     manageable_server,
@@ -33,6 +34,7 @@ def list_rules() -> list[policy.RuleDefault]:
     return [
         *base.rules,
         *flavor.rules,
+        *hardware_profile.rules,
         *keypair.rules,
         *availability_zone.rules,
         *image.rules,

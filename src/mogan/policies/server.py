@@ -22,6 +22,26 @@ rules = [
         description="Create servers in the caller's project.",
         operations=[{"path": "/v1/servers", "method": "POST"}],
     ),
+    policy.RuleDefault(
+        name=PREFIX % "create:hardware_bios",
+        check_str=base.ADMIN,
+        scope_types=base.scopes(base.PROJECT_ONLY),
+        description=(
+            "Create servers with raw BIOS settings (server.hardware.bios); "
+            "hardware profiles are for everyone. Checked by POST /v1/servers "
+            "on top of mogan:server:create."
+        ),
+    ),
+    policy.RuleDefault(
+        name=PREFIX % "create:hardware_firmware",
+        check_str=base.ADMIN,
+        scope_types=base.scopes(base.PROJECT_ONLY),
+        description=(
+            "Create servers with raw firmware updates "
+            "(server.hardware.firmware); hardware profiles are for everyone. "
+            "Checked by POST /v1/servers on top of mogan:server:create."
+        ),
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % "get_all",
         check_str=base.CLOUD_READER_OR_PROJECT_READER,

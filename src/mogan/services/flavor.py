@@ -8,16 +8,26 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from oslo_utils import uuidutils
+from sqlalchemy import orm
 
 from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import flavor as flavor_db
 from mogan.placement import client as placement_client
+from mogan.services import hardware_profile
 
 # NOTE: changing resources, traits or aggregates under existing servers would
-# desynchronise them from their nodes, so only these can change after create.
-MUTABLE_FIELDS = ("name", "description", "is_public", "disabled")
+# desynchronise them from their nodes, so only these can change after create
+# (servers keep the hardware request they were created with).
+MUTABLE_FIELDS = (
+    "name",
+    "description",
+    "is_public",
+    "disabled",
+    "default_hardware_profile",
+    "allowed_hardware_profiles",
+)
 
 
 def placement_resources(resources: dict[str, int]) -> dict[str, int]:
@@ -42,6 +52,26 @@ def placement_resources(resources: dict[str, int]) -> dict[str, int]:
 
 def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
     return {"visible_to": ctx.project_id, "all_visible": ctx.can_read_all}
+
+
+def _profiles(session: orm.Session, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the hardware profiles named by uuid (given by name or uuid).
+
+    Raises:
+        InvalidParameter: a profile does not exist.
+    """
+    values = dict(values)
+    default = values.get("default_hardware_profile")
+    if default is not None:
+        values["default_hardware_profile"] = hardware_profile.flavor_profiles(
+            session, [default], field="default_hardware_profile"
+        )[0]
+    values["allowed_hardware_profiles"] = hardware_profile.flavor_profiles(
+        session,
+        list(values.get("allowed_hardware_profiles") or ()),
+        field="allowed_hardware_profiles",
+    )
+    return values
 
 
 def get(ctx: mogan_context.RequestContext, flavor_uuid: str) -> models.Flavor:
@@ -88,7 +118,8 @@ def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.
     scheduler matches them with the nodes' classes.
 
     Raises:
-        InvalidParameter: two spellings of one resource class.
+        InvalidParameter: two spellings of one resource class, or a
+            hardware profile that does not exist.
         FlavorExists: the name is taken.
     """
     values = {
@@ -97,7 +128,7 @@ def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.
         "resources": placement_resources(values.get("resources") or {}),
     }
     with ctx.database.transaction() as session:
-        return flavor_db.create(session, values)
+        return flavor_db.create(session, _profiles(session, values))
 
 
 def update(
@@ -121,7 +152,10 @@ def update(
     with ctx.database.transaction() as session:
         flavor = flavor_db.get(session, flavor_uuid)
         current = {field: getattr(flavor, field) for field in MUTABLE_FIELDS}
-        new = change(current)
+        current["allowed_hardware_profiles"] = list(
+            flavor.allowed_hardware_profiles or ()
+        )
+        new = _profiles(session, change(current))
         changed = {k: v for k, v in new.items() if current.get(k) != v}
         if changed:
             flavor_db.update(session, flavor, changed)

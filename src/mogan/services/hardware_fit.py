@@ -47,10 +47,16 @@ def _most_first(item: tuple[str, int]) -> tuple[int, str]:
 def check_fleet(session: orm.Session, request: hw.HardwareRequest | None) -> None:
     """Let ``request`` through if at least one node could ever take it.
 
+    A cloud without nodes lets everything through (the scheduler answers).
+
     Raises:
         HardwareImpossible: no node could, with counts of why.
     """
     if not request:
+        return
+    # NOTE: an empty cloud has nothing to judge by: such a request waits for
+    # the scheduler's "no valid node", as every request does there.
+    if not any(hardware_class_db.node_counts(session).values()):
         return
     fit, reason = explain(session, request)
     if not fit:

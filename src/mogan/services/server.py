@@ -23,7 +23,14 @@ from mogan.db.api import flavor as flavor_db
 from mogan.db.api import keypair as keypair_db
 from mogan.db.api import server as server_db
 from mogan.db.api import server_group as server_group_db
-from mogan.services import engine_calls, server_request, workflow_args
+from mogan.services import (
+    engine_calls,
+    hardware_fit,
+    hardware_profile,
+    hardware_request,
+    server_request,
+    workflow_args,
+)
 from mogan.services import quota as quota_svc
 from mogan.services import server_action as action_svc
 
@@ -117,6 +124,34 @@ def _check_members(
         )
 
 
+def _hardware(
+    ctx: mogan_context.RequestContext, request: CreateRequest
+) -> dict[str, Any] | None:
+    """The effective hardware request: request over profile, checked whole.
+
+    Read before the writing transaction: profiles and the flavor's choice
+    of them are read-only here.
+
+    Raises:
+        FlavorNotFound: the flavor is missing or hidden.
+        InvalidParameter: the profile is unknown or not allowed, or the
+            merged request does not hold together.
+    """
+    with ctx.database.transaction(readonly=True) as session:
+        flavor = flavor_db.get(
+            session,
+            request.flavor_uuid,
+            visible_to=ctx.project_id,
+            all_visible=ctx.is_admin,
+        )
+        profile = hardware_profile.resolve(
+            ctx, session, flavor, (request.hardware or {}).get("profile")
+        )
+        effective = hardware_request.merge(request.hardware, profile, request.bonds)
+        hardware_request.check(effective)
+    return effective
+
+
 def _names(name: str, count: int, uuids: list[str]) -> list[str]:
     if count == 1:
         return [name]
@@ -134,7 +169,8 @@ def create(
         The new servers, all ``building``; the first is the API's answer.
 
     Raises:
-        InvalidParameter: counts, user data, personality or partitions are bad.
+        InvalidParameter: counts, user data, personality, partitions or the
+            hardware request are bad.
         FlavorNotFound, ImageNotFound, NetworkNotFound, KeypairNotFound:
             a referenced resource is missing or hidden.
         AvailabilityZoneNotFound: no aggregate with nodes has the zone.
@@ -156,6 +192,13 @@ def create(
             reason=f"image {server_request.image_label(image)} is not active",
         )
     partitions = server_request.partitions(request, image)
+    hardware = _hardware(ctx, request)
+    typed_hardware = hardware_request.typed(hardware, request.networks)
+    if typed_hardware:
+        # NOTE: what no node of the cloud could ever take is refused here,
+        # with the reasons counted, not left to fail in the scheduler.
+        with ctx.database.transaction(readonly=True) as session:
+            hardware_fit.check_fleet(session, typed_hardware)
     for index, net in enumerate(request.networks):
         if "net_id" not in net:
             raise exception.InvalidParameter(
@@ -233,6 +276,7 @@ def create(
                     "key_name": request.key_name,
                     "system_metadata": {},
                     "request_id": request_id,
+                    "hardware": hardware,
                 },
             )
             for server_uuid, name in zip(uuids, names, strict=True)
@@ -261,7 +305,13 @@ def create(
                 user_id=ctx.user_id,
                 build_args=workflow_args.BuildArgs(
                     image_uuid=image.uuid,
-                    networks=request.networks,
+                    # NOTE: the engine resolves each bond to node ports.
+                    networks=[
+                        {**net, "bond": request.bonds[index]}
+                        if index in request.bonds
+                        else dict(net)
+                        for index, net in enumerate(request.networks)
+                    ],
                     user_data=request.user_data,
                     # NOTE: sealed before it rests in the workflow row.
                     admin_pass=backends.sealer.seal(admin_pass),
@@ -269,6 +319,11 @@ def create(
                     public_key=public_key,
                     personality=request.personality,
                     partitions=partitions,
+                    hardware=(
+                        workflow_args.hardware_json(typed_hardware)
+                        if typed_hardware
+                        else None
+                    ),
                 ),
             ),
             context=ctx.to_dict(),

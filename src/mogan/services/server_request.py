@@ -7,6 +7,7 @@ checks; every bound is a 400 naming the field, checked before any write.
 import base64
 import binascii
 import dataclasses
+from typing import Any
 
 from oslo_config import cfg
 
@@ -37,6 +38,10 @@ class CreateRequest:
     max_count: int | None = None
     partitions: dict[str, int] = dataclasses.field(default_factory=dict)
     group: str | None = None
+    # NOTE: microversion 1.5, in wire form: ``server.hardware`` and the
+    # ``bond`` of ``networks[i]`` keyed by ``i``.
+    hardware: dict[str, Any] | None = None
+    bonds: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,9 +178,31 @@ def image_label(image: image_base.ImageInfo) -> str:
     return exception.labelled(image.name, image.uuid)
 
 
+def requested_partitions(request: CreateRequest) -> dict[str, int]:
+    """v1's partition sizes, given at the top level or in ``hardware.partitions``.
+
+    Raises:
+        InvalidParameter: given in both places.
+    """
+    nested = (request.hardware or {}).get("partitions")
+    if nested and request.partitions:
+        raise exception.InvalidParameter(
+            field="hardware.partitions",
+            reason="give partitions at the top level or in hardware, not both",
+        )
+    if nested:
+        return {
+            k: int(nested.get(k) or 0) for k in ("root_gb", "ephemeral_gb", "swap_mb")
+        }
+    return dict(request.partitions)
+
+
 def partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str, int]:
     """The partitions to deploy with, checked against the image (v1 section 2.5)."""
+    requested = requested_partitions(request)
     if not image.is_partition_image:
+        # NOTE: ``hardware.partitions`` on a whole-disk image is its layout
+        # (applied through cloud-init), not v1's partition sizes.
         if request.partitions:
             raise exception.InvalidParameter(
                 field="partitions",
@@ -184,7 +211,7 @@ def partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str,
                 ),
             )
         return {}
-    partitions = dict(request.partitions) or {"root_gb": 10}
+    partitions = requested or {"root_gb": 10}
     root_gb = partitions["root_gb"]
     if image.size is not None and image.size > root_gb * 1024**3:
         raise exception.InvalidParameter(

@@ -71,8 +71,9 @@ class BuildArgs(Args):
     ``networks`` are ``{"net_id": ...}``, with ``"bond"`` (a ``NetworkBond``
     as JSON) for a bonded network. ``hardware`` is the server's effective
     hardware request (after profile and flavor merge) as JSON
-    (``hardware_of`` reads it), without bonds: those come from ``networks``
-    once the node's ports are known. ``excluded_nodes`` are the nodes
+    (``hardware_of`` reads it); its bonds carry only their link count and
+    network (what scheduling needs): the engine resolves them to the node's
+    ports from ``networks`` once the node is known. ``excluded_nodes`` are the nodes
     earlier attempts failed on; ``attempt`` counts from 1.
     """
 

@@ -38,6 +38,20 @@ ANY_JSON_ALLOWED = {("[]", "value")}
 # out of range alone. The test below fails when a body model with an
 # integer has no entry here.
 UUID = SOME_UUID
+HARDWARE = {
+    "raid": {
+        "logical_disks": [
+            {"size_gb": 10, "raid_level": "1", "number_of_physical_disks": 2}
+        ]
+    },
+    "partitions": {
+        "root_gb": 10,
+        "ephemeral_gb": 0,
+        "swap_mb": 0,
+        "layout": [{"mount": "/data", "size_gb": 5, "fs": "xfs"}],
+    },
+    "bios": {"settings": {"Cores": 8}},
+}
 VALID_BODIES: dict[str, Any] = {
     "QuotaUpdate": {"quota": {"servers": 1}},
     "FlavorCreate": {"name": "f", "resources": {"CUSTOM_GOLD": 1}},
@@ -53,12 +67,19 @@ VALID_BODIES: dict[str, Any] = {
             "name": "s",
             "flavor_uuid": UUID,
             "image_uuid": UUID,
-            "networks": [{"net_id": UUID}],
+            "networks": [
+                {
+                    "net_id": UUID,
+                    "bond": {"mode": "802.3ad", "miimon": 100, "mtu": 9000},
+                }
+            ],
             "min_count": 1,
             "max_count": 1,
             "partitions": {"root_gb": 10, "ephemeral_gb": 0, "swap_mb": 0},
+            "hardware": HARDWARE,
         }
     },
+    "HardwareProfileCreate": {"name": "p", **HARDWARE},
     "ServerGroupCreate": {
         "name": "g",
         "policies": ["anti-affinity"],

@@ -116,6 +116,42 @@ EXPECTED: dict[tuple[str, str], Case] = {
         "/v1/flavors/{private}/access/project-a",
         statuses(204, 403, 403, 403, 403, 403, 403, 204),
     ),
+    # NOTE: hardware profiles mirror flavors: {hw_private} is shared with
+    # project-a.
+    ("GET", "/v1/hardware_profiles"): Case(
+        "/v1/hardware_profiles", statuses(200, 200, 200, 200, 403, 403, 200, 200)
+    ),
+    ("POST", "/v1/hardware_profiles"): Case(
+        "/v1/hardware_profiles",
+        statuses(201, 403, 403, 403, 403, 403, 403, 201),
+        {"name": "new-profile", "traits": ["CUSTOM_RAID"]},
+    ),
+    ("GET", "/v1/hardware_profiles/{profile}"): Case(
+        "/v1/hardware_profiles/{hw_private}",
+        statuses(200, 200, 200, 404, 403, 403, 200, 200),
+    ),
+    ("PATCH", "/v1/hardware_profiles/{profile}"): Case(
+        "/v1/hardware_profiles/{hw_private}",
+        statuses(200, 403, 403, 403, 403, 403, 403, 200),
+        [{"op": "replace", "path": "/description", "value": "changed"}],
+    ),
+    ("DELETE", "/v1/hardware_profiles/{profile}"): Case(
+        "/v1/hardware_profiles/{hw_private}",
+        statuses(204, 403, 403, 403, 403, 403, 403, 204),
+    ),
+    ("GET", "/v1/hardware_profiles/{profile}/access"): Case(
+        "/v1/hardware_profiles/{hw_private}/access",
+        statuses(200, 403, 403, 403, 403, 403, 200, 200),
+    ),
+    ("POST", "/v1/hardware_profiles/{profile}/access"): Case(
+        "/v1/hardware_profiles/{hw_private}/access",
+        statuses(204, 403, 403, 403, 403, 403, 403, 204),
+        {"tenant_id": "project-b"},
+    ),
+    ("DELETE", "/v1/hardware_profiles/{profile}/access/{tenant_id}"): Case(
+        "/v1/hardware_profiles/{hw_private}/access/project-a",
+        statuses(204, 403, 403, 403, 403, 403, 403, 204),
+    ),
     ("GET", "/v1/keypairs"): Case(
         "/v1/keypairs?user_id={member}",
         statuses(200, 200, 403, 403, 403, 403, 200, 200),
@@ -355,6 +391,18 @@ def resources(client, database) -> dict[str, str]:
         headers=ADMIN.headers,
     )
     assert resp.status_code == 204, resp.text
+    hw_private = client.post(
+        "/v1/hardware_profiles",
+        json={"name": "hw-private", "is_public": False},
+        headers={**ADMIN.headers, **LATEST},
+    )
+    assert hw_private.status_code == 201, hw_private.text
+    resp = client.post(
+        f"/v1/hardware_profiles/{hw_private.json()['uuid']}/access",
+        json={"tenant_id": MEMBER.project_id},
+        headers={**ADMIN.headers, **LATEST},
+    )
+    assert resp.status_code == 204, resp.text
     make_keypair(client, MEMBER, KEY_NAME)
     image = client.post(
         "/v1/images",
@@ -441,6 +489,7 @@ def resources(client, database) -> dict[str, str]:
         "private_network": network.json()["uuid"],
         "public": public["uuid"],
         "private": private["uuid"],
+        "hw_private": hw_private.json()["uuid"],
         "member": MEMBER.user_id,
         "public_key": ssh_public_key(),
     }

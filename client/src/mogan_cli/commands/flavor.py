@@ -21,6 +21,8 @@ FIELDS = (
     "resources",
     "resource_traits",
     "resource_aggregates",
+    "default_hardware_profile",
+    "allowed_hardware_profiles",
     "created_at",
     "updated_at",
 )
@@ -107,6 +109,19 @@ class CreateFlavor(common.ShowOne):
             default=[],
             help="Aggregate metadata a node's aggregate must match (repeatable)",
         )
+        parser.add_argument(
+            "--default-hardware-profile",
+            metavar="<profile>",
+            help="Hardware profile servers get when they name none (sends API 1.5)",
+        )
+        parser.add_argument(
+            "--allowed-hardware-profile",
+            metavar="<profile>",
+            dest="allowed_hardware_profiles",
+            action="append",
+            default=[],
+            help="Hardware profile a server may name (repeatable; sends API 1.5)",
+        )
         return parser
 
     def take_action(
@@ -121,6 +136,8 @@ class CreateFlavor(common.ShowOne):
             disabled=parsed_args.disabled,
             resource_traits=dict(parsed_args.resource_traits),
             resource_aggregates=dict(parsed_args.resource_aggregates),
+            default_hardware_profile=parsed_args.default_hardware_profile,
+            allowed_hardware_profiles=parsed_args.allowed_hardware_profiles,
         )
         return common.show(flavor, FIELDS)
 

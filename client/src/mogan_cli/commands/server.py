@@ -17,7 +17,7 @@ from typing import Any
 from cliff import command
 
 from mogan_cli import exceptions
-from mogan_cli.commands import common, server_view, server_wait
+from mogan_cli.commands import common, hardware_args, server_view, server_wait
 from mogan_cli.v1 import client as v1_client
 from mogan_cli.v1 import server as v1_server
 
@@ -39,6 +39,50 @@ LONG_COLUMNS = (
 SCHEDULER_HINTS = ("group",)
 
 
+BOND_KEYS = {
+    "bond-mode": "mode",
+    "bond-links": "links",
+    "bond-miimon": "miimon",
+    "bond-xmit-hash-policy": "xmit_hash_policy",
+    "bond-lacp-rate": "lacp_rate",
+    "bond-mtu": "mtu",
+}
+BOND_NUMBERS = frozenset({"links", "miimon", "mtu"})
+
+
+def nic(text: str) -> dict[str, Any]:
+    """One ``--nic net-id=<network>[,bond-...]`` value.
+
+    Raises:
+        ArgumentTypeError: no net-id, an unknown key or a non-number count.
+    """
+    fields = hardware_args.pairs(text, {"net-id": "net_id", **BOND_KEYS}, ("net-id",))
+    bond: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key == "net_id":
+            continue
+        if key in BOND_NUMBERS:
+            try:
+                bond[key] = int(value)
+            except ValueError as err:
+                msg = f"{text!r}: {value!r} is not a whole number"
+                raise argparse.ArgumentTypeError(msg) from err
+        else:
+            bond[key] = value
+    out: dict[str, Any] = {"net_id": fields["net_id"]}
+    if bond:
+        out["bond"] = bond
+    return out
+
+
+def _hardware(parsed_args: argparse.Namespace) -> dict[str, Any] | None:
+    """``server.hardware`` from the options, or None when none was given."""
+    hardware = hardware_args.sections(parsed_args)
+    if parsed_args.hardware_profile:
+        hardware["profile"] = parsed_args.hardware_profile
+    return hardware or None
+
+
 class CreateServer(common.ShowOne):
     """Create a server (or several with --min/--max)."""
 
@@ -57,9 +101,27 @@ class CreateServer(common.ShowOne):
             metavar="<network>",
             dest="networks",
             action="append",
-            required=True,
+            default=[],
             help="Network to attach a NIC to (name or UUID; repeat for more NICs)",
         )
+        parser.add_argument(
+            "--nic",
+            metavar="net-id=<network>[,bond-mode=<mode>,bond-links=<n>,...]",
+            dest="nics",
+            action="append",
+            type=nic,
+            default=[],
+            help="NIC on a network (name or UUID), optionally a bond of the "
+            "node's NICs: bond-mode, bond-links, bond-miimon, "
+            "bond-xmit-hash-policy, bond-lacp-rate, bond-mtu (repeatable; "
+            "bonds send API version 1.5)",
+        )
+        parser.add_argument(
+            "--hardware-profile",
+            metavar="<profile>",
+            help="Hardware profile to deploy with (name or UUID; API 1.5)",
+        )
+        hardware_args.add_options(parser)
         parser.add_argument("--key-name", metavar="<keypair>", help="Keypair to inject")
         parser.add_argument(
             "--user-data",
@@ -125,6 +187,8 @@ class CreateServer(common.ShowOne):
                 raise exceptions.CommandError(
                     f"cannot read user data {parsed_args.user_data}: {err.strerror}"
                 ) from err
+        if not parsed_args.networks and not parsed_args.nics:
+            raise exceptions.CommandError("give at least one --network or --nic")
         mogan = common.client(self)
         group = (
             mogan.server_groups.find(hints["group"])["uuid"]
@@ -137,7 +201,13 @@ class CreateServer(common.ShowOne):
             parsed_args.name,
             mogan.flavors.find(parsed_args.flavor)["uuid"],
             mogan.images.find(parsed_args.image)["uuid"],
-            [mogan.networks.find(n)["uuid"] for n in parsed_args.networks],
+            [
+                mogan.networks.find(n)["uuid"]
+                for n in [
+                    *parsed_args.networks,
+                    *(n["net_id"] for n in parsed_args.nics),
+                ]
+            ],
             description=parsed_args.description,
             availability_zone=parsed_args.availability_zone,
             metadata=dict(parsed_args.properties),
@@ -146,6 +216,12 @@ class CreateServer(common.ShowOne):
             min_count=parsed_args.min_count,
             max_count=parsed_args.max_count,
             group=group,
+            hardware=_hardware(parsed_args),
+            bonds={
+                len(parsed_args.networks) + index: n["bond"]
+                for index, n in enumerate(parsed_args.nics)
+                if n.get("bond")
+            },
         )
         if parsed_args.wait:
             created = [server]

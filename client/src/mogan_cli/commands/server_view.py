@@ -37,6 +37,7 @@ FIELDS = (
     "metadata",
     "fault",
     "partitions",
+    "hardware",
     "project_id",
     "user_id",
     "node",
@@ -105,8 +106,9 @@ def shape(server: base.Resource, names: Mapping[str, str]) -> base.Resource:
 def show(
     mogan: v1_client.Client, server: base.Resource
 ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    """``ShowOne`` output of one server; ``fault`` only when it has one."""
+    """``ShowOne`` output of one server; ``fault`` and ``hardware`` when it has one."""
     shaped = shape(server, network_names(mogan, [server]))
-    if not shaped.get("fault"):
-        shaped.pop("fault", None)
+    for optional in ("fault", "hardware"):
+        if not shaped.get(optional):
+            shaped.pop(optional, None)
     return common.show(shaped, FIELDS)

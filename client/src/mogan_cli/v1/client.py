@@ -16,6 +16,7 @@ from mogan_cli.v1 import (
     availability_zone,
     console,
     flavor,
+    hardware_profile,
     image,
     keypair,
     manageable_server,
@@ -40,6 +41,10 @@ class Client:
         self.api = api
         self.flavors = flavor.FlavorManager(api)
         self.flavor_access = flavor.FlavorAccessManager(api)
+        self.hardware_profiles = hardware_profile.HardwareProfileManager(api)
+        self.hardware_profile_access = hardware_profile.HardwareProfileAccessManager(
+            api
+        )
         self.keypairs = keypair.KeypairManager(api)
         self.availability_zones = availability_zone.AvailabilityZoneManager(api)
         self.images = image.ImageManager(api)

@@ -7,6 +7,8 @@ from mogan_cli.v1 import base
 # NOTE: resource_traits exists on the wire from microversion 1.1 on; an older
 # request would have them silently dropped by the server.
 TRAITS_VERSION = "1.1"
+# NOTE: a flavor's hardware profiles exist from 1.5 on.
+HARDWARE_VERSION = "1.5"
 PATCHABLE = ("name", "description", "is_public", "disabled")
 
 
@@ -26,8 +28,10 @@ class FlavorManager(base.CollectionManager):
         disabled: bool = False,
         resource_traits: Mapping[str, str] | None = None,
         resource_aggregates: Mapping[str, str] | None = None,
+        default_hardware_profile: str | None = None,
+        allowed_hardware_profiles: list[str] | None = None,
     ) -> base.Resource:
-        """Create a flavor; traits need (and send) microversion 1.1."""
+        """Create a flavor; traits send microversion 1.1, hardware profiles 1.5."""
         body: base.Resource = {
             "name": name,
             "resources": dict(resources),
@@ -42,6 +46,12 @@ class FlavorManager(base.CollectionManager):
         if resource_traits:
             body["resource_traits"] = dict(resource_traits)
             min_version = TRAITS_VERSION
+        if default_hardware_profile is not None:
+            body["default_hardware_profile"] = default_hardware_profile
+            min_version = HARDWARE_VERSION
+        if allowed_hardware_profiles:
+            body["allowed_hardware_profiles"] = list(allowed_hardware_profiles)
+            min_version = HARDWARE_VERSION
         return dict(self.api.post("/v1/flavors", body, min_version=min_version))
 
     def update(self, flavor_uuid: str, **changes: object) -> base.Resource:

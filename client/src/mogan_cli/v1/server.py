@@ -15,6 +15,8 @@ from mogan_cli.v1 import base
 
 # NOTE: the microversion whose server view has ``failure_domains``.
 PLACEMENT_VERSION = "1.2"
+# NOTE: ``server.hardware`` and ``networks[].bond`` exist from 1.5 on.
+HARDWARE_VERSION = "1.5"
 POWER_TARGETS = ("on", "off", "soft_off", "reboot", "soft_reboot")
 GONE = "deleted"
 """The status :meth:`ServerManager.wait` reports once the server no longer exists."""
@@ -154,6 +156,8 @@ class ServerManager(base.Manager):
         min_count: int = 1,
         max_count: int | None = None,
         group: str | None = None,
+        hardware: Mapping[str, Any] | None = None,
+        bonds: Mapping[int, Mapping[str, Any]] | None = None,
     ) -> base.Resource:
         """Ask for ``max_count`` servers (at least ``min_count``); the first answers.
 
@@ -171,6 +175,9 @@ class ServerManager(base.Manager):
             min_count: build this many or none.
             max_count: build up to this many.
             group: the server group to join (scheduler hint).
+            hardware: ``server.hardware`` (profile, raid, partitions, bios,
+                firmware); sends API version 1.5.
+            bonds: ``networks[i].bond`` by NIC index; sends API version 1.5.
         """
         server: base.Resource = {
             "name": name,
@@ -191,10 +198,17 @@ class ServerManager(base.Manager):
             server["metadata"] = dict(metadata)
         if user_data is not None:
             server["user_data"] = base64.b64encode(user_data).decode("ascii")
+        min_version = None
+        if hardware:
+            server["hardware"] = dict(hardware)
+            min_version = HARDWARE_VERSION
+        for index, bond in (bonds or {}).items():
+            server["networks"][index]["bond"] = dict(bond)
+            min_version = HARDWARE_VERSION
         body: base.Resource = {"server": server}
         if group is not None:
             body["scheduler_hints"] = {"group": group}
-        return dict(self.api.post("/v1/servers", body))
+        return dict(self.api.post("/v1/servers", body, min_version=min_version))
 
     def update(
         self,

@@ -10,6 +10,8 @@ from mogan.services import flavor as flavor_svc
 
 TAG = "flavors"
 TRAITS_VERSION = microversion.Version(1, 1)
+HARDWARE_VERSION = microversion.Version(1, 5)
+HARDWARE_FIELDS = ("default_hardware_profile", "allowed_hardware_profiles")
 
 
 def _view(ctx: mogan_context.RequestContext, flavor: models.Flavor) -> schema.Flavor:
@@ -20,6 +22,11 @@ def _view(ctx: mogan_context.RequestContext, flavor: models.Flavor) -> schema.Fl
         "is_public": flavor.is_public,
         "links": state.links("flavors", flavor.uuid),
     }
+    if microversion.request_version() >= HARDWARE_VERSION:
+        fields.update(
+            default_hardware_profile=flavor.default_hardware_profile,
+            allowed_hardware_profiles=list(flavor.allowed_hardware_profiles or ()),
+        )
     if ctx.can_read_all:
         fields.update(
             disabled=flavor.disabled,
@@ -64,6 +71,15 @@ def create_flavor(
             field="resource_traits",
             reason=f"requires microversion {TRAITS_VERSION} or later",
         )
+    for field in HARDWARE_FIELDS:
+        if (
+            field in body.model_fields_set
+            and microversion.request_version() < HARDWARE_VERSION
+        ):
+            raise exception.InvalidParameter(
+                field=field,
+                reason=f"requires microversion {HARDWARE_VERSION} or later",
+            )
     flavor = flavor_svc.create(ctx, body.model_dump())
     state.set_location(state.links("flavors", flavor.uuid)[0]["href"])
     return _view(ctx, flavor)
@@ -88,6 +104,14 @@ def update_flavor(
 ) -> schema.Flavor:
     """Change a flavor's name, description, visibility or disabled flag."""
     state.authorize(ctx, "mogan:flavor:update")
+
+    if microversion.request_version() < HARDWARE_VERSION:
+        for op in body.root:
+            if any(op.path.startswith(f"/{field}") for field in HARDWARE_FIELDS):
+                raise exception.InvalidParameter(
+                    field=op.path.lstrip("/"),
+                    reason=f"requires microversion {HARDWARE_VERSION} or later",
+                )
 
     def change(current: dict[str, object]) -> dict[str, object]:
         patched = patch.apply(

@@ -8,8 +8,9 @@ from typing import Any
 
 from mogan import context as mogan_context
 from mogan import exception, states
-from mogan.api import microversion, patch, router, state
+from mogan.api import hardware_view, microversion, patch, router, state
 from mogan.api.schemas import common
+from mogan.api.schemas import hardware as hardware_schema
 from mogan.api.schemas import server as schema
 from mogan.db import models
 from mogan.services import server as server_svc
@@ -18,6 +19,13 @@ from mogan.services import server_ops
 TAG = "servers"
 ADMIN_ONLY = ("node", "affinity_zone", "system_metadata", "failure_domains")
 FAILURE_DOMAINS_VERSION = microversion.Version(1, 2)
+HARDWARE_VERSION = microversion.Version(1, 5)
+# NOTE: raw sections a request may carry only where policy lets it (profiles
+# are for everyone).
+RAW_SECTION_RULES = {
+    "bios": "mogan:server:create:hardware_bios",
+    "firmware": "mogan:server:create:hardware_firmware",
+}
 
 
 # NOTE: faults with this code or above are the cloud's, not the caller's.
@@ -85,6 +93,8 @@ def view(ctx: mogan_context.RequestContext, server: models.Server) -> schema.Ser
         )
         if microversion.request_version() >= FAILURE_DOMAINS_VERSION:
             fields["failure_domains"] = dict(server.failure_domains or {})
+    if microversion.request_version() >= HARDWARE_VERSION:
+        fields["hardware"] = hardware_view.view(server, admin=ctx.can_read_all)
     return schema.Server.model_validate(fields)
 
 
@@ -107,6 +117,34 @@ def _authorize(
     return server
 
 
+def _check_hardware(
+    ctx: mogan_context.RequestContext, req: schema.ServerCreateBody
+) -> None:
+    """Hardware needs microversion 1.5; raw BIOS and firmware need their rules."""
+    bonded = [i for i, n in enumerate(req.networks) if n.bond is not None]
+    if microversion.request_version() < HARDWARE_VERSION:
+        if req.hardware is not None:
+            field = "hardware"
+        elif bonded:
+            field = f"networks[{bonded[0]}].bond"
+        else:
+            return
+        raise exception.InvalidParameter(
+            field=field, reason=f"requires microversion {HARDWARE_VERSION} or later"
+        )
+    for index in bonded:
+        if req.networks[index].net_id is None:
+            raise exception.InvalidParameter(
+                field=f"networks[{index}].bond",
+                reason="a bond needs net_id: Mogan picks the node's ports",
+            )
+    if req.hardware is None:
+        return
+    for section, rule in RAW_SECTION_RULES.items():
+        if getattr(req.hardware, section) is not None:
+            state.authorize(ctx, rule)
+
+
 @router.route("POST", "/v1/servers", status=201, policy="mogan:server:create", tag=TAG)
 def create_server(
     ctx: mogan_context.RequestContext, body: schema.ServerCreate
@@ -116,9 +154,11 @@ def create_server(
     Until an engine has loaded the nodes the answer is 503 with
     ``Retry-After``: scheduling could only fail.
     """
+    req = body.server
+    # NOTE: the raw-section rules first: the route's own rule is checked last.
+    _check_hardware(ctx, req)
     state.authorize(ctx, "mogan:server:create")
     state.readiness().require()
-    req = body.server
     servers = server_svc.create(
         ctx,
         state.server_backends(),
@@ -127,7 +167,9 @@ def create_server(
             description=req.description,
             flavor_uuid=req.flavor_uuid,
             image_uuid=req.image_uuid,
-            networks=[n.model_dump(exclude_none=True) for n in req.networks],
+            networks=[
+                n.model_dump(exclude_none=True, exclude={"bond"}) for n in req.networks
+            ],
             availability_zone=req.availability_zone,
             metadata=dict(req.metadata),
             user_data=req.user_data,
@@ -138,6 +180,12 @@ def create_server(
             max_count=req.max_count,
             partitions=req.partitions.model_dump() if req.partitions else {},
             group=body.scheduler_hints.group if body.scheduler_hints else None,
+            hardware=hardware_schema.wire(req.hardware),
+            bonds={
+                index: n.bond.model_dump(exclude_none=True)
+                for index, n in enumerate(req.networks)
+                if n.bond is not None
+            },
         ),
     )
     state.set_location(state.links("servers", servers[0].uuid)[0]["href"])

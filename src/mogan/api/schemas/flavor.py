@@ -35,6 +35,8 @@ Amount = Annotated[int, pydantic.Field(ge=1, le=common.PLACEMENT_MAX_INT)]
 Resources = Annotated[
     dict[common.ResourceClass, Amount], pydantic.Field(max_length=MAX_RESOURCES)
 ]
+MAX_PROFILES = 64
+ProfileRef = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=255)]
 TraitRequirement = Literal["required", "forbidden"]
 ResourceTraits = Annotated[
     dict[common.Trait, TraitRequirement], pydantic.Field(max_length=MAX_TRAITS)
@@ -54,6 +56,22 @@ class FlavorCreate(common.Request):
     resource_aggregates: common.Metadata = pydantic.Field(default_factory=dict)
     is_public: Boolean = True
     disabled: Boolean = False
+    default_hardware_profile: ProfileRef | None = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.5: the hardware profile (name or uuid) servers get "
+            "when their request names none."
+        ),
+    )
+    allowed_hardware_profiles: Annotated[
+        list[ProfileRef], pydantic.Field(max_length=MAX_PROFILES)
+    ] = pydantic.Field(
+        default_factory=list,
+        description=(
+            "Microversion 1.5: the hardware profiles (names or uuids) a request "
+            "may name; empty: any the caller may see."
+        ),
+    )
 
     @pydantic.field_validator("resources", mode="before")
     @classmethod
@@ -76,6 +94,10 @@ class FlavorUpdate(common.Request):
     description: common.Description | None = None
     is_public: Boolean
     disabled: Boolean
+    default_hardware_profile: ProfileRef | None = None
+    allowed_hardware_profiles: Annotated[
+        list[ProfileRef], pydantic.Field(max_length=MAX_PROFILES)
+    ] = pydantic.Field(default_factory=list)
 
 
 class Flavor(common.Response):
@@ -89,6 +111,8 @@ class Flavor(common.Response):
     resources: dict[str, int] | None = None
     resource_traits: dict[str, str] | None = None
     resource_aggregates: dict[str, str] | None = None
+    default_hardware_profile: str | None = None
+    allowed_hardware_profiles: list[str] | None = None
     links: list[common.Link]
     created_at: str | None = None
     updated_at: str | None = None

@@ -13,6 +13,7 @@ import pydantic
 from mogan import states
 from mogan.api.schemas import common
 from mogan.api.schemas import flavor as flavor_schema
+from mogan.api.schemas import hardware as hardware_schema
 
 Count = Annotated[int, pydantic.Field(ge=1, le=common.MAX_COUNT)]
 DiskGb = Annotated[int, pydantic.Field(ge=0, le=common.MAX_DISK_GB)]
@@ -26,6 +27,12 @@ class NetworkRequest(common.Request):
 
     net_id: common.UUID | None = None
     port_id: common.UUID | None = None
+    bond: hardware_schema.Bond | None = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.5: bond this many of the node's NICs on the network."
+        ),
+    )
 
     @pydantic.model_validator(mode="after")
     def _exactly_one(self) -> "NetworkRequest":
@@ -72,6 +79,13 @@ class ServerCreateBody(common.Request):
     min_count: Count = 1
     max_count: Count | None = None
     partitions: Partitions | None = None
+    hardware: hardware_schema.HardwareRequest | None = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.5: RAID, partition layout, BIOS and firmware to apply "
+            "while deploying, or a hardware profile by name or uuid."
+        ),
+    )
 
 
 class SchedulerHints(common.Request):
@@ -138,6 +152,13 @@ class Server(common.Response):
     system_metadata: dict[str, str] | None = None
     key_name: str | None = None
     partitions: dict[str, int] = pydantic.Field(default_factory=dict)
+    hardware: hardware_schema.ServerHardware | None = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.5: the hardware asked for (profile and flavor default "
+            "merged in) and, per section, its result."
+        ),
+    )
     locked: bool
     created_at: str | None = None
     updated_at: str | None = None

@@ -16,7 +16,8 @@ identifier column uses them:
 
 Modules: ``base`` (the base class and column types), ``tables`` (tenant
 resources and the engine), ``scheduling`` (aggregates, node indexes, server
-groups), ``server_action`` (server actions and their events). Everything
+groups), ``server_action`` (server actions and their events), ``hardware_profile``
+(hardware profiles and their access lists). Everything
 is re-exported here: callers write ``models.Node``.
 """
 
@@ -29,6 +30,7 @@ from mogan.db.models.base import (
     identifier,
     utcnow,
 )
+from mogan.db.models.hardware_profile import HardwareProfile, HardwareProfileProject
 from mogan.db.models.scheduling import (
     Aggregate,
     AggregateMetadata,
@@ -69,6 +71,8 @@ __all__ = [
     "Flavor",
     "FlavorProject",
     "HardwareClass",
+    "HardwareProfile",
+    "HardwareProfileProject",
     "Image",
     "KeyPair",
     "Network",

@@ -26,6 +26,10 @@ class Flavor(TimestampMixin, Base):
     resource_aggregates: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     is_public: orm.Mapped[bool] = orm.mapped_column(default=True)
     disabled: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # NOTE: hardware profile uuids: the one used when a request names none,
+    # and those a request may name (empty: any the caller may see).
+    default_hardware_profile: orm.Mapped[str | None] = orm.mapped_column(identifier(36))
+    allowed_hardware_profiles: orm.Mapped[list[str] | None] = orm.mapped_column(sa.JSON)
 
     projects: orm.Mapped[list["FlavorProject"]] = orm.relationship(
         back_populates="flavor",
@@ -163,6 +167,9 @@ class Server(TimestampMixin, Base):
     request_id: orm.Mapped[str] = orm.mapped_column(identifier(36), index=True)
     # NOTE: per hardware section, how its last build went (server_state).
     hardware_result: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(sa.JSON)
+    # NOTE: the effective hardware request (profile and flavor default
+    # merged in), in the wire form of ``api.schemas.hardware``.
+    hardware: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(sa.JSON)
 
     faults: orm.Mapped[list["ServerFault"]] = orm.relationship(
         cascade="all, delete-orphan",
