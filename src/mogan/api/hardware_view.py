@@ -64,6 +64,15 @@ def view(server: models.Server, *, admin: bool) -> schema.ServerHardware | None:
     asked = [s.value for s in hardware.HardwareSection if requested.get(s.value)]
     fields: dict[str, Any] = {k: requested[k] for k in _SHOWN if k in requested}
     fields["result"] = {name: results.get(name, {"status": PENDING}) for name in asked}
-    if admin and isinstance(stored, dict) and isinstance(stored.get("node"), dict):
-        fields["node"] = stored["node"]
+    if admin and isinstance(stored, dict):
+        # NOTE: what each section left on the node (the engine's ``applied``).
+        ended = {
+            name: value["applied"]
+            for name, value in stored.items()
+            if isinstance(value, dict) and isinstance(value.get("applied"), dict)
+        }
+        if isinstance(stored.get("node"), dict):
+            ended = {**stored["node"], **ended}
+        if ended:
+            fields["node"] = ended
     return schema.ServerHardware.model_validate(fields)
