@@ -19,15 +19,11 @@ and anything of Mogan's driver (tests check the driver against this).
 
 import atexit
 import contextlib
-import ctypes
-import fcntl
 import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,12 +32,12 @@ from typing import Any
 
 import httpx
 
+from tests import children
 from tests.ironic import faults, hardware
 
 SPEC = os.environ.get("MOGAN_IRONIC_SPEC", "ironic")
 VENV = os.environ.get("MOGAN_IRONIC_VENV", "~/.cache/mogan-bench/ironic-venv")
 HEADERS = {"X-OpenStack-Ironic-API-Version": "latest"}
-INSTALL_TIMEOUT = 900.0
 START_TIMEOUT = 60.0
 CREATED = 201
 ACCEPTED = 202
@@ -104,11 +100,7 @@ class IronicUnavailable(Exception):
     """Ironic could not be installed or started here."""
 
 
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = children.free_port
 
 
 def ensure_venv(venv: str = VENV, spec: str = SPEC) -> pathlib.Path:
@@ -120,33 +112,12 @@ def ensure_venv(venv: str = VENV, spec: str = SPEC) -> pathlib.Path:
     Raises:
         IronicUnavailable: the venv cannot be created or Ironic installed.
     """
-    path = pathlib.Path(venv).expanduser()
-    bin_dir = path / "bin"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with (path.parent / f".{path.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (bin_dir / "ironic").exists():
-            return bin_dir
-        try:
-            subprocess.run(
-                [sys.executable, "-m", "venv", str(path)],
-                check=True,
-                capture_output=True,
-                timeout=INSTALL_TIMEOUT,
-            )
-            subprocess.run(
-                [str(bin_dir / "pip"), "install", "-q", spec],
-                check=True,
-                capture_output=True,
-                timeout=INSTALL_TIMEOUT,
-            )
-        except (OSError, subprocess.SubprocessError) as err:
-            shutil.rmtree(path, ignore_errors=True)
-            detail = getattr(err, "stderr", b"") or b""
-            raise IronicUnavailable(
-                f"cannot install {spec} into {path}: {err} {detail[-500:]!r}"
-            ) from err
-    return bin_dir
+    try:
+        return children.install_venv(
+            venv, [spec], lambda path: (path / "bin" / "ironic").exists()
+        )
+    except children.InstallFailed as err:
+        raise IronicUnavailable(str(err)) from err
 
 
 # NOTE: there is no BMC here. This stands in for ipmitool on Ironic's PATH:
@@ -163,18 +134,6 @@ for arg in "$@"; do
 done
 exit 0
 """
-
-
-def _child_setup() -> None:
-    """In the child: unblock signals; get SIGTERM when the parent dies."""
-    # NOTE: a parent waiting in sigwait() (tools/ironic-dev) blocks SIGTERM,
-    # and a child inherits that mask: stop() would wait for the SIGKILL.
-    signal.pthread_sigmask(signal.SIG_SETMASK, set())
-    # NOTE: so a test run killed hard leaves no Ironic behind (Linux only).
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class Ironic(faults.Faults, hardware.Hardware):
@@ -267,7 +226,7 @@ class Ironic(faults.Faults, hardware.Hardware):
             # NOTE: its own process group, so stop() also ends the API and
             # conductor workers and the console (socat) processes it forks.
             start_new_session=True,
-            preexec_fn=_child_setup,  # noqa: PLW1509 - signal mask and prctl only
+            preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
         )
         stderr.close()
         while True:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from mogan.drivers import ironic as ironic_module
+from tests import children
 from tests.conftest import unavailable
 from tests.ironic import support
 from tests.ironic.fixtures import make_conf
@@ -66,7 +67,7 @@ def test_ironic_children_do_not_inherit_a_blocked_sigterm():
     try:
         proc = subprocess.Popen(
             [sys.executable, "-c", "import time; time.sleep(30)"],
-            preexec_fn=support._child_setup,  # noqa: PLW1509 - what is tested
+            preexec_fn=children.child_setup,  # noqa: PLW1509 - what is tested
         )
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)

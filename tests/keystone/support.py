@@ -24,7 +24,6 @@ against this).
 
 import atexit
 import contextlib
-import ctypes
 import dataclasses
 import fcntl
 import grp
@@ -35,10 +34,8 @@ import pathlib
 import pwd
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -47,6 +44,8 @@ from typing import Any
 
 import httpx
 
+from tests import children
+
 VERSION = os.environ.get("MOGAN_KEYSTONE_VERSION", "30.0.0")
 # NOTE: gunicorn 27 opens a control socket in ~/.gunicorn by default, shared
 # by every gunicorn of the user; --no-control-socket (27.x) turns it off.
@@ -54,7 +53,6 @@ SPECS = (f"keystone=={VERSION}", "gunicorn>=27,<28")
 VENV = os.environ.get(
     "MOGAN_KEYSTONE_VENV", f"~/.cache/mogan-bench/keystone-{VERSION}-venv"
 )
-INSTALL_TIMEOUT = 900.0
 MANAGE_TIMEOUT = 120.0
 START_TIMEOUT = 60.0
 HTTP_TIMEOUT = 30.0
@@ -102,11 +100,7 @@ class KeystoneUnavailable(Exception):
     """Keystone could not be installed, prepared or started here."""
 
 
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = children.free_port
 
 
 def ensure_venv(venv: str = VENV, specs: tuple[str, ...] = SPECS) -> pathlib.Path:
@@ -119,37 +113,10 @@ def ensure_venv(venv: str = VENV, specs: tuple[str, ...] = SPECS) -> pathlib.Pat
     Raises:
         KeystoneUnavailable: the venv cannot be created or Keystone installed.
     """
-    path = pathlib.Path(venv).expanduser()
-    bin_dir = path / "bin"
-    stamp = path / ".mogan-specs"
-    wanted = "\n".join(specs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with (path.parent / f".{path.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if stamp.exists() and stamp.read_text() == wanted:
-            return bin_dir
-        shutil.rmtree(path, ignore_errors=True)
-        try:
-            subprocess.run(
-                [sys.executable, "-m", "venv", str(path)],
-                check=True,
-                capture_output=True,
-                timeout=INSTALL_TIMEOUT,
-            )
-            subprocess.run(
-                [str(bin_dir / "pip"), "install", "-q", *specs],
-                check=True,
-                capture_output=True,
-                timeout=INSTALL_TIMEOUT,
-            )
-        except (OSError, subprocess.SubprocessError) as err:
-            shutil.rmtree(path, ignore_errors=True)
-            detail = getattr(err, "stderr", b"") or b""
-            raise KeystoneUnavailable(
-                f"cannot install {' '.join(specs)} into {path}: {err} {detail[-500:]!r}"
-            ) from err
-        stamp.write_text(wanted)
-    return bin_dir
+    try:
+        return children.install_venv(venv, specs)
+    except children.InstallFailed as err:
+        raise KeystoneUnavailable(str(err)) from err
 
 
 def _write_conf(state: pathlib.Path) -> pathlib.Path:
@@ -237,15 +204,6 @@ def default_template(venv: str = VENV) -> pathlib.Path:
     key = hashlib.sha256(inputs.encode()).hexdigest()[:12]
     path = pathlib.Path(venv).expanduser()
     return path.parent / f"{path.name}-template-{key}"
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the process that started it dies."""
-    # NOTE: so a test run killed hard leaves no Keystone behind (Linux only).
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -345,7 +303,7 @@ class Keystone:
             env=env,
             # NOTE: its own process group, so stop() also ends the worker.
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks
+            preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
         )
         stderr.close()
         while True:

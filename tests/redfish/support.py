@@ -24,16 +24,12 @@ driver against this).
 
 import atexit
 import contextlib
-import ctypes
 import dataclasses
-import fcntl
 import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,6 +38,7 @@ from typing import Any
 import bcrypt
 import httpx
 
+from tests import children
 from tests.redfish import certs, specs
 
 VERSION = os.environ.get("MOGAN_SUSHY_TOOLS_VERSION", "2.2.0")
@@ -50,7 +47,6 @@ VENV = os.environ.get(
     "MOGAN_SUSHY_TOOLS_VENV", f"~/.cache/mogan-bench/sushy-tools-{VERSION}-venv"
 )
 HERE = pathlib.Path(__file__).resolve().parent
-INSTALL_TIMEOUT = 900.0
 START_TIMEOUT = 30.0
 HTTP_TIMEOUT = 30.0
 # NOTE: credentials of a BMC on loopback, for tests only.
@@ -89,11 +85,7 @@ class System:
         return f"/redfish/v1/Systems/{self.uuid}"
 
 
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = children.free_port
 
 
 def ensure_venv(venv: str = VENV, spec: str = SPEC) -> pathlib.Path:
@@ -105,45 +97,12 @@ def ensure_venv(venv: str = VENV, spec: str = SPEC) -> pathlib.Path:
     Raises:
         EmulatorUnavailable: the venv cannot be created or sushy-tools installed.
     """
-    path = pathlib.Path(venv).expanduser()
-    bin_dir = path / "bin"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with (path.parent / f".{path.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (bin_dir / "sushy-emulator").exists():
-            return bin_dir
-        try:
-            subprocess.run(
-                [sys.executable, "-m", "venv", str(path)],
-                check=True,
-                capture_output=True,
-                timeout=INSTALL_TIMEOUT,
-            )
-            subprocess.run(
-                [str(bin_dir / "pip"), "install", "-q", spec],
-                check=True,
-                capture_output=True,
-                timeout=INSTALL_TIMEOUT,
-            )
-        except (OSError, subprocess.SubprocessError) as err:
-            shutil.rmtree(path, ignore_errors=True)
-            detail = getattr(err, "stderr", b"") or b""
-            raise EmulatorUnavailable(
-                f"cannot install {spec} into {path}: {err} {detail[-500:]!r}"
-            ) from err
-    return bin_dir
-
-
-def _child_setup() -> None:
-    """In the child: unblock signals; get SIGTERM when the parent dies."""
-    # NOTE: a parent waiting in sigwait() (tools/redfish-dev) blocks SIGTERM,
-    # and a child inherits that mask: stop() would wait for the SIGKILL.
-    signal.pthread_sigmask(signal.SIG_SETMASK, set())
-    # NOTE: so a test run killed hard leaves no emulator behind (Linux only).
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    try:
+        return children.install_venv(
+            venv, [spec], lambda path: (path / "bin" / "sushy-emulator").exists()
+        )
+    except children.InstallFailed as err:
+        raise EmulatorUnavailable(str(err)) from err
 
 
 class Emulator:
@@ -233,7 +192,7 @@ class Emulator:
                 env=env,
                 cwd=self.state,
                 start_new_session=True,
-                preexec_fn=_child_setup,  # noqa: PLW1509 - signal mask and prctl only
+                preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
             )
         while True:
             if self.proc.poll() is not None:
