@@ -47,8 +47,8 @@ from mogan.db.api import hardware_class as hardware_class_db
 from mogan.db.api import node as node_db
 from mogan.db.api import node_sync as node_sync_db
 from mogan.drivers import base
+from mogan.engine import node_inventory
 from mogan.placement import client as placement_client
-from mogan.scheduler import hardware as hardware_fit
 
 LOG = logging.getLogger(__name__)
 GENERATION_RETRIES = 3
@@ -121,8 +121,8 @@ def sync(
     for spec in specs:
         row = rows.get(spec.uuid)
         values = _driver_values(spec, driver.name) | (
-            _read_inventory(driver, spec.uuid, host, classes)
-            if _inventory_due(spec, row, read_at, inventory_max_age)
+            node_inventory.read(driver, spec.uuid, host, classes)
+            if node_inventory.due(spec, row, read_at, inventory_max_age)
             else {}
         )
         if spec.consumable and row is not None and row.consumable:
@@ -286,7 +286,7 @@ def sync_node(
     fleet = _Fleet({node_uuid: provider} if provider else {}, set(), aggregates)
     values = _driver_values(spec, driver.name)
     classes: dict[str, dict[str, Any]] = {}
-    values |= _read_inventory(driver, node_uuid, "sync_node", classes)
+    values |= node_inventory.read(driver, node_uuid, "sync_node", classes)
     if (
         spec.resource_class
         and _needs_placement(spec, row, fleet)
@@ -316,47 +316,6 @@ def _driver_values(spec: base.NodeSpec, driver_name: str) -> dict[str, Any]:
         "maintenance": spec.maintenance,
         "consumable": spec.consumable,
         "why_not": spec.why_not[:255] if spec.why_not else None,
-    }
-
-
-def _inventory_due(
-    spec: base.NodeSpec,
-    row: models.Node | None,
-    now: datetime.datetime,
-    max_age: float,
-) -> bool:
-    """Whether the node's inventory must be read (again) this run."""
-    if row is None or row.inventory_at is None:
-        return True
-    if list(spec.ports) != list(row.ports) or dict(spec.properties) != dict(
-        row.properties
-    ):
-        return True
-    return bool(max_age) and (now - row.inventory_at).total_seconds() >= max_age
-
-
-def _read_inventory(
-    driver: base.Driver,
-    node_uuid: str,
-    host: str,
-    classes: dict[str, dict[str, Any]],
-) -> dict[str, Any]:
-    """The row's inventory columns, read from the driver now ({} on failure).
-
-    The node's hardware class is added to ``classes`` (stored with the rows).
-    """
-    try:
-        inventory = driver.get_inventory(node_uuid)
-    except (base.DriverError, ValueError) as err:
-        LOG.warning("%s: inventory of node %s not read: %s", host, node_uuid, err)
-        return {}
-    facts = hardware_fit.Facts.of(inventory)
-    fingerprint = facts.fingerprint()
-    classes.setdefault(fingerprint, facts.to_dict())
-    return {
-        "inventory": inventory.to_dict(),
-        "inventory_at": models.utcnow(),
-        "hardware_class": fingerprint,
     }
 
 

@@ -1,0 +1,53 @@
+"""The errors a driver raises (re-exported by ``mogan.drivers.base``).
+
+The engine maps each to its outcome: ``NodeNotFound`` may be retried on
+another node, ``NodeLocked`` again later, ``HardwareRejected`` names the
+section a node cannot take; any other ``DriverError`` fails the step with
+the backend's reason.
+"""
+
+from mogan import exception
+
+
+class DriverError(exception.MoganError):
+    """The backend failed or refused an operation."""
+
+    msg_fmt = "Driver error on node {node}: {reason}"
+    code = "mogan.driver.error"
+
+
+class NodeNotFound(DriverError, exception.NotFound):
+    """The backend does not know the node."""
+
+    msg_fmt = "Node {node} could not be found."
+    code = "mogan.node.not_found"
+    # NOTE: the node vanished; another node may well take the build.
+    reschedulable = True
+
+
+class NodeLocked(DriverError):
+    """The backend has the node busy; retry later (safe to retry)."""
+
+    msg_fmt = "Node {node} is locked by the backend: {reason}"
+    code = "mogan.driver.node_locked"
+
+
+class ConsoleUnavailable(DriverError):
+    """The node has no console of the requested kind."""
+
+    msg_fmt = "Node {node} has no {kind} console."
+    code = "mogan.driver.console_unavailable"
+
+
+class BmcRefused(DriverError):
+    """A BMC could not be reached or refused the credentials."""
+
+    msg_fmt = "BMC {address}: {reason}"
+    code = "mogan.driver.bmc_refused"
+
+
+class HardwareRejected(DriverError):
+    """The node cannot take one section of a hardware request."""
+
+    msg_fmt = "Node {node} cannot take the {section} request: {reason}"
+    code = "mogan.driver.hardware_rejected"
