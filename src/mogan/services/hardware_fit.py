@@ -19,13 +19,20 @@ from mogan.drivers import hardware as hw
 from mogan.scheduler import hardware as hardware_rules
 
 
-def explain(session: orm.Session, request: hw.HardwareRequest) -> tuple[int, str]:
+def explain(
+    session: orm.Session,
+    request: hw.HardwareRequest,
+    counts: dict[str | None, int] | None = None,
+) -> tuple[int, str]:
     """How many nodes could take ``request``, and why the others could not.
+
+    ``counts`` are the nodes per hardware class, when the caller has them.
 
     Returns:
         ``(fitting nodes, "12 nodes: 8 too few ssd disks ..., 4 ...")``.
     """
-    counts = hardware_class_db.node_counts(session)
+    if counts is None:
+        counts = hardware_class_db.node_counts(session)
     verdicts = hardware_rules.reasons(session, request)
     why: collections.Counter[str] = collections.Counter()
     fit = 0
@@ -56,8 +63,9 @@ def check_fleet(session: orm.Session, request: hw.HardwareRequest | None) -> Non
         return
     # NOTE: an empty cloud has nothing to judge by: such a request waits for
     # the scheduler's "no valid node", as every request does there.
-    if not any(hardware_class_db.node_counts(session).values()):
+    counts = hardware_class_db.node_counts(session)
+    if not any(counts.values()):
         return
-    fit, reason = explain(session, request)
+    fit, reason = explain(session, request, counts)
     if not fit:
         raise exception.HardwareImpossible(reason=reason)
