@@ -16,7 +16,7 @@ import pytest
 
 from mogan.drivers import base, ironic_configdrive, loader, testing
 from mogan.drivers import ironic as ironic_module
-from tests.ironic import support
+from tests.ironic import configurable, support
 from tests.ironic.fixtures import (  # noqa: F401 - fixtures
     ironic_conf_fixture,
     ironic_driver_fixture,
@@ -74,8 +74,13 @@ class TestIronicContract(testing.DriverContract):
             endpoint_override=running().url,
             api_retry_interval=0.05,
             api_max_retries=5,
+            deploy_step_interfaces=configurable.STEP_INTERFACES,
         )
         return ironic_module.IronicDriver.from_conf(conf)
+
+    def make_hardware_node(self, driver):  # noqa: ARG002
+        """A node of the team's plugin type: disks, BIOS registry, firmware, 2 ports."""
+        return configurable.enroll(running())
 
     def make_node(self, driver):  # noqa: ARG002
         """A node enrolled to available, powered on, with a port and a trait."""

@@ -28,10 +28,11 @@ What must not live here: HTTP, retries and microversions (``ironic_client``),
 what Ironic's states and fields mean (``ironic_nodes``), its hardware as an
 inventory (``ironic_inventory``), the ``[ironic]`` options
 (``ironic_opts``), building the config drive (``ironic_configdrive``),
+hardware configuration and its restore (``ironic_hardware``,
+``ironic_restore``), consoles (``ironic_console``),
 anything of Mogan's database (drivers reach hardware only).
 """
 
-import time
 from typing import Any
 
 from keystoneauth1 import loading as ks_loading
@@ -39,10 +40,14 @@ from oslo_config import cfg
 
 from mogan.drivers import (
     base,
+    hardware_plan,
     ironic_client,
     ironic_configdrive,
+    ironic_console,
+    ironic_hardware,
     ironic_inventory,
     ironic_opts,
+    ironic_restore,
 )
 from mogan.drivers import ironic_nodes as nodes
 
@@ -52,7 +57,6 @@ SERVICE_TYPE = "baremetal"
 RETIRED_VERSION = (1, 61)
 BIOS_REGISTRY = (1, 74)
 PAGE = 1000
-CONSOLE_POLL = 0.1
 
 
 def load_client(conf: cfg.ConfigOpts) -> ironic_client.IronicClient:
@@ -70,7 +74,9 @@ def load_client(conf: cfg.ConfigOpts) -> ironic_client.IronicClient:
     )
 
 
-class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
+class IronicDriver(
+    base.Driver, base.ConsoleInterface, base.ManageInterface, base.HardwareInterface
+):
     """Nodes of an Ironic, reached over its REST API."""
 
     name = "ironic"
@@ -100,6 +106,11 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
         """
         super().__init__(conf)
         self.client = client or load_client(conf)
+        self.hardware = ironic_hardware.IronicHardware(self.client, conf)
+        self.restorer = ironic_restore.Restorer(self.hardware.parts)
+        self.consoles = ironic_console.Consoles(
+            self.client, conf.ironic.console_timeout
+        )
 
     # ------------------------------------------------------------ reading
 
@@ -237,7 +248,7 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
         }:
             raise base.DriverError(node=node_uuid, reason=nodes.why_not(node) or state)
         patch = [{"op": "add", "path": "/instance_uuid", "value": server}]
-        patch += self._image_patch(node, request)
+        patch += nodes.image_patch(node, request)
         try:
             self.client.request(
                 "PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid
@@ -249,7 +260,8 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
             reason = f"cannot reserve it for server {server}: {err.message}"
             raise base.DriverError(node=node_uuid, reason=reason) from err
         self._attach_vifs(node_uuid, request)
-        self._provision(node_uuid, "active", request)
+        steps = self.hardware.prepare(node_uuid, server, request.hardware)
+        self._provision(node_uuid, "active", request, steps)
 
     def poll_deploy(self, node_uuid: str) -> base.Status:
         """DONE when ``active``; FAILED with Ironic's ``last_error``."""
@@ -258,7 +270,8 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
         if state == nodes.ACTIVE and not target:
             return base.Status(base.Progress.DONE)
         if state in {nodes.DEPLOY_FAILED, nodes.ERROR}:
-            return base.Status(base.Progress.FAILED, node.get("last_error") or state)
+            error = self.hardware.failure(node) or node.get("last_error") or state
+            return base.Status(base.Progress.FAILED, error)
         if state in nodes.DEPLOYING or target == nodes.ACTIVE:
             return base.Status(base.Progress.IN_PROGRESS)
         return base.Status(
@@ -285,7 +298,7 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
         if state != nodes.ACTIVE:
             reason = f"provision state is {state}"
             raise base.DriverError(node=node_uuid, reason=reason)
-        patch = self._image_patch(node, request)
+        patch = nodes.image_patch(node, request)
         patch.append(
             {
                 "op": "add",
@@ -327,8 +340,15 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
         )
 
     def poll_teardown(self, node_uuid: str) -> base.Status:
-        """DONE when ``available``; FAILED on ``clean failed`` (or ``error``)."""
+        """DONE when ``available`` and restored; FAILED on ``clean failed``.
+
+        A node whose deploy configured its hardware is then restored
+        (``ironic_restore``) before it is DONE.
+        """
         node = self._node(node_uuid)
+        restoring = self.restorer.poll(node)
+        if restoring is not None:
+            return restoring
         state, target = node.get("provision_state"), node.get("target_provision_state")
         if state == nodes.AVAILABLE and not target:
             return base.Status(base.Progress.DONE)
@@ -341,22 +361,6 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
             base.Progress.FAILED,
             f"node is not being torn down (provision state {state})",
         )
-
-    def _image_patch(
-        self, node: dict[str, Any], request: base.DeployRequest
-    ) -> list[dict[str, Any]]:
-        info = nodes.instance_info(request)
-        current = node.get("instance_info") or {}
-        patch = [
-            {"op": "add", "path": f"/instance_info/{key}", "value": value}
-            for key, value in info.items()
-        ]
-        patch += [
-            {"op": "remove", "path": f"/instance_info/{key}"}
-            for key in nodes.IMAGE_KEYS
-            if key in current and key not in info and key != "preserve_ephemeral"
-        ]
-        return patch
 
     def _attach_vifs(self, node_uuid: str, request: base.DeployRequest) -> None:
         for vif in nodes.vifs(request):
@@ -393,17 +397,28 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
                 continue
 
     def _provision(
-        self, node_uuid: str, target: str, request: base.DeployRequest
+        self,
+        node_uuid: str,
+        target: str,
+        request: base.DeployRequest,
+        steps: list[dict[str, Any]] | None = None,
     ) -> None:
         body: dict[str, Any] = {"target": target}
         if request.config_drive:
             body["configdrive"] = self._configdrive(node_uuid, request.config_drive)
+        version = None
+        if steps:
+            body["deploy_steps"] = steps
+            # NOTE: the firmware interface's steps exist from API 1.86 on.
+            if any(step["interface"] == "firmware" for step in steps):
+                version = ironic_client.FIRMWARE_VERSION
         self.client.request(
             "PUT",
             f"/v1/nodes/{node_uuid}/states/provision",
             body,
             ok=(202,),
             node=node_uuid,
+            version=version,
         )
 
     def _configdrive(self, node_uuid: str, files: dict[str, str]) -> Any:
@@ -414,46 +429,22 @@ class IronicDriver(base.Driver, base.ConsoleInterface, base.ManageInterface):
             return ironic_configdrive.build_json(files)
         return ironic_configdrive.build_iso(files)
 
+    # ------------------------------------------------------------ hardware
+
+    def validate_hardware(self, node_uuid: str, request: base.HardwareRequest) -> None:
+        """The node's interfaces have the steps; its inventory takes the request."""
+        self.hardware.check(node_uuid, request)
+        hardware_plan.plan(node_uuid, self.get_inventory(node_uuid), request)
+
+    def hardware_result(self, node_uuid: str) -> base.HardwareResult:
+        """What Ironic recorded for each section the last deploy asked for."""
+        return self.hardware.result(node_uuid)
+
     # ------------------------------------------------------------ console
 
     def get_console(self, node_uuid: str, kind: str) -> dict[str, str]:
-        """Enable the node's console (waiting up to ``console_timeout``); its URL.
-
-        Only a serial console (Ironic's ``socat`` or ``shellinabox``
-        consoles) is of kind ``serial``; a console interface that gives no
-        URL (Ironic's fake one) is unavailable.
-        """
-        self._node(node_uuid)
-        if kind != "serial":
-            raise base.ConsoleUnavailable(node=node_uuid, kind=kind)
-        path = f"/v1/nodes/{node_uuid}/states/console"
-        console = self.client.request("GET", path, node=node_uuid)
-        if not console.get("console_enabled"):
-            try:
-                self.client.request(
-                    "PUT", path, {"enabled": True}, ok=(202,), node=node_uuid
-                )
-            except (base.NodeLocked, base.NodeNotFound):
-                raise
-            except base.DriverError as err:
-                raise base.ConsoleUnavailable(node=node_uuid, kind=kind) from err
-            console = self._wait_console(node_uuid, path)
-        info = console.get("console_info") or {}
-        if info.get("type") not in nodes.SERIAL_CONSOLES or not info.get("url"):
-            raise base.ConsoleUnavailable(node=node_uuid, kind=kind)
-        return {"type": "serial", "url": str(info["url"])}
-
-    def _wait_console(self, node_uuid: str, path: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self.conf.ironic.console_timeout
-        while True:
-            console: dict[str, Any] = self.client.request("GET", path, node=node_uuid)
-            if console.get("console_enabled"):
-                return console
-            if time.monotonic() >= deadline:
-                error = self._node(node_uuid).get("last_error") or "timed out"
-                reason = f"Ironic did not enable the console: {error}"
-                raise base.DriverError(node=node_uuid, reason=reason)
-            time.sleep(CONSOLE_POLL)
+        """Enable the node's serial console; its URL (``ironic_console``)."""
+        return self.consoles.get(node_uuid, kind)
 
     def console_log(self, node_uuid: str) -> str:
         """Ironic keeps no console output (it has no API for it): unavailable.

@@ -3,9 +3,10 @@
 Pure functions over the JSON Ironic returns (no HTTP; ``ironic`` makes the
 requests). The sources, each optional:
 
-- the node: ``properties`` (``cpus``, ``memory_mb``, ``cpu_arch``) and its
-  ``raid_interface`` (``agent`` builds software RAID; a hardware one's levels
-  are unknown until inspected; ``fake`` and ``no-raid`` build nothing);
+- the node: ``properties`` (``cpus``, ``memory_mb``, ``cpu_arch``,
+  ``raid_levels``) and its ``raid_interface`` (``agent`` builds software
+  RAID; any other but ``fake`` and ``no-raid`` is a hardware controller
+  holding the node's disks);
 - its ports (``address``, ``physical_network``, ``local_link_connection``):
   the NICs Mogan may bind;
 - inspection data (``GET /v1/nodes/{id}/inventory``, API 1.81): the deploy
@@ -19,10 +20,12 @@ adds names and speeds by MAC). Nothing is guessed: what no source says stays
 empty.
 """
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
 from mogan.drivers import base
+from mogan.drivers.hardware import RAID_LEVELS
 
 GIB = 1024**3
 SOFTWARE_RAID = "agent"
@@ -136,16 +139,29 @@ def firmware(
     )
 
 
+def _levels(value: Any) -> tuple[str, ...]:
+    """``properties.raid_levels`` (a list or ``"1,5,1+0"``), known levels only."""
+    items = value.split(",") if isinstance(value, str) else value or ()
+    wanted = {str(item).strip() for item in items}
+    return tuple(level for level in RAID_LEVELS if level in wanted)
+
+
 def raid_controllers(node: dict[str, Any]) -> tuple[base.RaidController, ...]:
-    """What the node's RAID interface can build."""
+    """What the node's RAID interface can build.
+
+    A hardware RAID interface is one controller named after it. Ironic does
+    not say which levels it supports: the node's ``properties.raid_levels``
+    do when an operator (or an inspection rule) set them, else the levels
+    Ironic's RAID schema accepts.
+    """
     interface = node.get("raid_interface")
     if interface in NO_RAID:
         return ()
     if interface == SOFTWARE_RAID:
         return (base.RaidController("software", SOFTWARE_LEVELS, software=True),)
-    # NOTE: a hardware RAID interface: Ironic does not say which levels the
-    # controller supports.
-    return (base.RaidController(str(interface)),)
+    props = node.get("properties") or {}
+    levels = _levels(props["raid_levels"]) if "raid_levels" in props else RAID_LEVELS
+    return (base.RaidController(str(interface), levels),)
 
 
 def build(
@@ -168,6 +184,13 @@ def build(
     """
     props = node.get("properties") or {}
     found = (inspection or {}).get("inventory") or {}
+    controllers = raid_controllers(node)
+    disks = tuple(disk(d) for d in found.get("disks") or ())
+    if controllers and not controllers[0].software:
+        # NOTE: the node's one hardware controller holds its disks.
+        disks = tuple(
+            dataclasses.replace(d, controller=controllers[0].name) for d in disks
+        )
     plugin = (inspection or {}).get("plugin_data") or {}
     cpu = found.get("cpu") or {}
     memory = found.get("memory") or {}
@@ -175,8 +198,8 @@ def build(
         cpus=_int(cpu.get("count")) or _int(props.get("cpus")),
         cpu_arch=cpu.get("architecture") or props.get("cpu_arch") or None,
         memory_mb=_int(memory.get("physical_mb")) or _int(props.get("memory_mb")),
-        disks=tuple(disk(d) for d in found.get("disks") or ()),
-        raid_controllers=raid_controllers(node),
+        disks=disks,
+        raid_controllers=controllers,
         nics=nics(
             ports, found.get("interfaces") or (), plugin.get("parsed_lldp") or {}
         ),

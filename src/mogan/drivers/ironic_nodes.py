@@ -74,6 +74,7 @@ NODE_FIELDS = (
     "instance_uuid",
     "instance_info",
     "last_error",
+    "extra",
 )
 
 
@@ -93,6 +94,8 @@ def why_not(node: dict[str, Any]) -> str | None:
         (node.get("maintenance"), f"in maintenance: {maintenance}"),
         (node.get("retired"), "retired"),
         (node.get("instance_uuid"), f"reserved for server {node.get('instance_uuid')}"),
+        # NOTE: the key the hardware restore removes when it is done.
+        ("mogan_hardware" in (node.get("extra") or {}), "its hardware is restoring"),
         (state != AVAILABLE or target, f"provision state is {state}{moving}"),
         (not node.get("resource_class"), "no resource class"),
         (
@@ -190,3 +193,25 @@ def instance_info(request: base.DeployRequest) -> dict[str, Any]:
 def vifs(request: base.DeployRequest) -> list[str]:
     """The VIFs (network ports) to attach: the request's NICs', in order."""
     return [nic.port_id for nic in request.nics]
+
+
+def image_patch(
+    node: dict[str, Any], request: base.DeployRequest
+) -> list[dict[str, Any]]:
+    """The JSON patch describing the request's image on ``node``.
+
+    Image keys a previous deploy left but this one does not send are
+    removed (``preserve_ephemeral`` is the rebuild's to set).
+    """
+    info = instance_info(request)
+    current = node.get("instance_info") or {}
+    patch = [
+        {"op": "add", "path": f"/instance_info/{key}", "value": value}
+        for key, value in info.items()
+    ]
+    patch += [
+        {"op": "remove", "path": f"/instance_info/{key}"}
+        for key in IMAGE_KEYS
+        if key in current and key not in info and key != "preserve_ephemeral"
+    ]
+    return patch

@@ -13,11 +13,22 @@ The options below tune the driver itself.
 """
 
 from keystoneauth1 import loading as ks_loading
-from oslo_config import cfg
+from oslo_config import cfg, types
 
 group = cfg.OptGroup("ironic", title="Ironic driver options")
 
 DEFAULT_TIMEOUT = 30
+# NOTE: Ironic's interfaces with these deploy steps (Ironic 2024.x and
+# later): the Redfish family out of band, the agent's RAID in band.
+DEPLOY_STEP_INTERFACES = (
+    "raid:redfish",
+    "raid:idrac-redfish",
+    "raid:agent",
+    "bios:redfish",
+    "bios:idrac-redfish",
+    "bios:ilo",
+    "firmware:redfish",
+)
 
 opts = [
     cfg.IntOpt(
@@ -63,6 +74,21 @@ opts = [
             ),
         ],
         help="How the config drive is handed to Ironic.",
+    ),
+    cfg.ListOpt(
+        "deploy_step_interfaces",
+        default=list(DEPLOY_STEP_INTERFACES),
+        item_type=types.String(regex=r"^(raid|bios|firmware):[A-Za-z0-9_.-]+$"),
+        help=(
+            "The Ironic hardware interfaces, as ``kind:name``, whose "
+            "``raid.apply_configuration``, ``bios.apply_configuration`` or "
+            "``firmware.update`` deploy steps Mogan may ask for. Ironic lists "
+            "no node's deploy steps before a deploy and silently skips a step "
+            "its interface lacks, so a server asking for RAID, BIOS or "
+            "firmware is only deployed on a node whose interface of that "
+            "kind is listed here. ``raid:agent`` needs a deploy interface "
+            "that runs the agent's in-band steps."
+        ),
     ),
     cfg.FloatOpt(
         "console_timeout",
