@@ -23,17 +23,20 @@ def explain(
     session: orm.Session,
     request: hw.HardwareRequest,
     counts: dict[str | None, int] | None = None,
+    verdicts: dict[str | None, str | None] | None = None,
 ) -> tuple[int, str]:
     """How many nodes could take ``request``, and why the others could not.
 
-    ``counts`` are the nodes per hardware class, when the caller has them.
+    ``counts`` are the nodes per hardware class and ``verdicts`` each
+    class's reason, when the caller has them.
 
     Returns:
         ``(fitting nodes, "12 nodes: 8 too few ssd disks ..., 4 ...")``.
     """
     if counts is None:
         counts = hardware_class_db.node_counts(session)
-    verdicts = hardware_rules.reasons(session, request)
+    if verdicts is None:
+        verdicts = hardware_rules.reasons(session, request)
     why: collections.Counter[str] = collections.Counter()
     fit = 0
     for fingerprint, nodes in counts.items():
@@ -51,6 +54,19 @@ def _most_first(item: tuple[str, int]) -> tuple[int, str]:
     return (-item[1], item[0])
 
 
+def field_of(reason: str) -> str | None:
+    """The request field a scheduler reason is about (None: no one field)."""
+    if reason.startswith("BIOS attribute "):
+        return f"hardware.bios.settings.{reason.split()[2]}"
+    if reason.startswith("firmware component "):
+        return "hardware.firmware.updates"
+    if "RAID" in reason:
+        return "hardware.raid.logical_disks"
+    if "bond" in reason:
+        return "networks.bond"
+    return None
+
+
 def check_fleet(session: orm.Session, request: hw.HardwareRequest | None) -> None:
     """Let ``request`` through if at least one node could ever take it.
 
@@ -66,6 +82,14 @@ def check_fleet(session: orm.Session, request: hw.HardwareRequest | None) -> Non
     counts = hardware_class_db.node_counts(session)
     if not any(counts.values()):
         return
-    fit, reason = explain(session, request, counts)
+    verdicts = hardware_rules.reasons(session, request)
+    fit, reason = explain(session, request, counts, verdicts)
     if not fit:
+        # NOTE: when every node refuses the same field, the answer names it
+        # (a BIOS value of the wrong type for its attribute ...).
+        fields = {
+            field_of(verdicts[c] or "") for c in counts if verdicts.get(c) is not None
+        }
+        if len(fields) == 1 and None not in fields:
+            reason = f"{fields.pop()}: {reason}"
         raise exception.HardwareImpossible(reason=reason)

@@ -135,8 +135,19 @@ class TestThroughTheApi:
         message = resp.json()["error_message"]
         assert "2 nodes" in message
         assert "2 too few ssd disks of 25 GiB for RAID 1+0 (8 needed)" in message
+        assert "hardware.raid.logical_disks" in message
         listed = api.get("/v1/servers", headers=ADMIN.headers).json()["servers"]
         assert listed == []
+
+    def test_a_bios_value_of_the_wrong_type_is_400_naming_it(self, world, api):
+        """A value the attribute's registry does not allow, on every node: 400."""
+        _fleet(world, ssd=1, hdd=1)
+        wanted = {"bios": {"settings": {"SriovGlobalEnable": "Sometimes"}}}
+        resp = _create(world, api, wanted, bond=False)
+        assert resp.status_code == 400, resp.text
+        message = resp.json()["error_message"]
+        assert "hardware.bios.settings.SriovGlobalEnable" in message
+        assert "does not take 'Sometimes'" in message
 
     def test_a_request_only_some_nodes_can_take_lands_on_one_of_them(
         self, world, api, engine_factory
