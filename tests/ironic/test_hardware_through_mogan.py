@@ -176,3 +176,44 @@ class TestHardwareOnIronic:
         mogan.wait(lambda: _restored(ironic, node), "the node freed and restored")
         _check_restored(ironic, node)
         assert server not in mogan.allocations()
+
+    def test_a_failed_restore_puts_the_node_in_maintenance(
+        self, ironic, mogan, made, rc
+    ):
+        """RAID deletion fails at teardown: the server goes, the node stays out."""
+        node = _enroll(ironic, mogan, f"{rc}-restore")
+        flavor = mogan.client.post(
+            "/v1/flavors",
+            json={
+                "name": f"bm.hwrestore-{uuid.uuid4().hex[:6]}",
+                "resources": {mogan_aio.it.placement_class(f"{rc}-restore"): 1},
+            },
+        )
+        assert flavor.status_code == 201, flavor.text
+        made = {**made, "flavor": flavor.json()["uuid"]}
+        server = _create(mogan, made, "hw-restore")
+        assert mogan.reaches(server, states.ACTIVE, states.ERROR)["status"] == (
+            states.ACTIVE
+        )
+        ironic.call(
+            "PATCH",
+            f"/v1/nodes/{node}",
+            [
+                {
+                    "op": "add",
+                    "path": "/extra/mogan_fail_step",
+                    "value": "raid.delete_configuration",
+                }
+            ],
+        )
+        assert mogan.client.delete(f"/v1/servers/{server}").status_code == 204
+        mogan.wait(
+            lambda: mogan.client.get(f"/v1/servers/{server}").status_code == 404,
+            "the server to be deleted",
+        )
+        seen = ironic.node(node)
+        assert seen["provision_state"] == "clean failed"
+        assert seen["maintenance"] is True
+        shown = mogan.client.get(f"/v1/nodes/{node}", headers=V12).json()
+        assert shown["maintenance"] is True
+        assert not shown["consumable"]
