@@ -15,7 +15,7 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import flavor as flavor_db
 from mogan.placement import client as placement_client
-from mogan.services import hardware_profile
+from mogan.services import access, hardware_profile
 
 # NOTE: changing resources, traits or aggregates under existing servers would
 # desynchronise them from their nodes, so only these can change after create
@@ -28,6 +28,14 @@ MUTABLE_FIELDS = (
     "default_hardware_profile",
     "allowed_hardware_profiles",
 )
+
+ACCESS = access.Access(
+    rows=flavor_db.ACCESS,
+    lookup=flavor_db.get,
+    public=exception.FlavorAccessPublic,
+    public_conflict=exception.FlavorAccessPublicConflict,
+)
+"""Private flavors' access lists (``projects``, ``add``, ``remove``)."""
 
 
 def placement_resources(resources: dict[str, int]) -> dict[str, int]:
@@ -176,47 +184,3 @@ def delete(ctx: mogan_context.RequestContext, flavor_uuid: str) -> None:
                 flavor=exception.labelled(flavor.name, flavor.uuid)
             )
         flavor_db.destroy(session, flavor)
-
-
-def get_access(ctx: mogan_context.RequestContext, flavor_uuid: str) -> list[str]:
-    """Projects a private flavor is shared with.
-
-    Raises:
-        FlavorNotFound: no such flavor.
-        FlavorAccessPublic: public flavors have no access list.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        flavor = flavor_db.get(session, flavor_uuid)
-        if flavor.is_public:
-            raise exception.FlavorAccessPublic
-        return [row.project_id for row in flavor.projects]
-
-
-def add_access(
-    ctx: mogan_context.RequestContext, flavor_uuid: str, project_id: str
-) -> None:
-    """Share a private flavor with a project (idempotent).
-
-    Raises:
-        FlavorNotFound: no such flavor.
-        FlavorAccessPublicConflict: the flavor is public.
-    """
-    with ctx.database.transaction() as session:
-        flavor = flavor_db.get(session, flavor_uuid)
-        if flavor.is_public:
-            raise exception.FlavorAccessPublicConflict
-        flavor_db.add_project(session, flavor, project_id)
-
-
-def remove_access(
-    ctx: mogan_context.RequestContext, flavor_uuid: str, project_id: str
-) -> None:
-    """Stop sharing a private flavor with a project.
-
-    Raises:
-        FlavorNotFound: no such flavor.
-        FlavorAccessNotFound: the project was not on the list.
-    """
-    with ctx.database.transaction() as session:
-        flavor = flavor_db.get(session, flavor_uuid)
-        flavor_db.remove_project(session, flavor, project_id)

@@ -16,7 +16,7 @@ from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import hardware_profile as profile_db
-from mogan.services import hardware_request
+from mogan.services import access, hardware_request
 
 SECTIONS = hardware_request.SECTIONS
 MUTABLE_FIELDS = (
@@ -29,6 +29,14 @@ MUTABLE_FIELDS = (
     "firmware",
     "traits",
 )
+
+ACCESS = access.Access(
+    rows=profile_db.ACCESS,
+    lookup=profile_db.get,
+    public=exception.HardwareProfileAccessPublic,
+    public_conflict=exception.HardwareProfileAccessPublicConflict,
+)
+"""Private profiles' access lists (``projects``, ``add``, ``remove``)."""
 
 
 def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
@@ -133,46 +141,6 @@ def delete(ctx: mogan_context.RequestContext, ref: str) -> None:
                 flavor=exception.labelled(flavor.name, flavor.uuid),
             )
         profile_db.destroy(session, profile)
-
-
-def get_access(ctx: mogan_context.RequestContext, ref: str) -> list[str]:
-    """Projects a private profile is shared with.
-
-    Raises:
-        HardwareProfileNotFound: no such profile.
-        HardwareProfileAccessPublic: public profiles have no access list.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        profile = profile_db.get(session, ref)
-        if profile.is_public:
-            raise exception.HardwareProfileAccessPublic
-        return [row.project_id for row in profile.projects]
-
-
-def add_access(ctx: mogan_context.RequestContext, ref: str, project_id: str) -> None:
-    """Share a private profile with a project (idempotent).
-
-    Raises:
-        HardwareProfileNotFound: no such profile.
-        HardwareProfileAccessPublicConflict: the profile is public.
-    """
-    with ctx.database.transaction() as session:
-        profile = profile_db.get(session, ref)
-        if profile.is_public:
-            raise exception.HardwareProfileAccessPublicConflict
-        profile_db.add_project(session, profile, project_id)
-
-
-def remove_access(ctx: mogan_context.RequestContext, ref: str, project_id: str) -> None:
-    """Stop sharing a private profile with a project.
-
-    Raises:
-        HardwareProfileNotFound: no such profile.
-        HardwareProfileAccessNotFound: the project was not on the list.
-    """
-    with ctx.database.transaction() as session:
-        profile = profile_db.get(session, ref)
-        profile_db.remove_project(session, profile, project_id)
 
 
 def flavor_profiles(session: orm.Session, refs: list[str], *, field: str) -> list[str]:
