@@ -4,7 +4,7 @@ Admins see every flavor; other callers see enabled flavors that are public or
 shared with their project, and anything else is "not found" to them.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from oslo_utils import uuidutils
@@ -32,10 +32,14 @@ MUTABLE_FIELDS = (
 ACCESS = access.Access(
     rows=flavor_db.ACCESS,
     lookup=flavor_db.get,
+    listing=flavor_db.get_all,
     public=exception.FlavorAccessPublic,
     public_conflict=exception.FlavorAccessPublicConflict,
 )
-"""Private flavors' access lists (``projects``, ``add``, ``remove``)."""
+"""Flavors as the caller sees them and private flavors' access lists."""
+# NOTE: the caller-visible lookups, under the names the routes use.
+get = ACCESS.get
+get_all = ACCESS.get_all
 
 
 def placement_resources(resources: dict[str, int]) -> dict[str, int]:
@@ -58,10 +62,6 @@ def placement_resources(resources: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {"visible_to": ctx.project_id, "all_visible": ctx.can_read_all}
-
-
 def _profiles(session: orm.Session, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with the hardware profiles named by uuid (given by name or uuid).
 
@@ -80,42 +80,6 @@ def _profiles(session: orm.Session, values: dict[str, Any]) -> dict[str, Any]:
         field="allowed_hardware_profiles",
     )
     return values
-
-
-def get(ctx: mogan_context.RequestContext, flavor_uuid: str) -> models.Flavor:
-    """The flavor, as the caller may see it.
-
-    Raises:
-        FlavorNotFound: no such flavor or hidden from the caller.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        return flavor_db.get(session, flavor_uuid, **_visibility(ctx))
-
-
-def get_all(
-    ctx: mogan_context.RequestContext,
-    sort_key: str = "name",
-    sort_dir: str = "asc",
-    limit: int | None = None,
-    marker: str | None = None,
-) -> Sequence[models.Flavor]:
-    """Flavors the caller may see, one page of them.
-
-    Raises:
-        FlavorNotFound: the marker names no visible flavor.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        marker_row = (
-            flavor_db.get(session, marker, **_visibility(ctx)) if marker else None
-        )
-        return flavor_db.get_all(
-            session,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
-            limit=limit,
-            marker=marker_row,
-            **_visibility(ctx),
-        )
 
 
 def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.Flavor:
