@@ -4,7 +4,7 @@ Admins see every flavor; other callers see enabled flavors that are public or
 shared with their project, and anything else is "not found" to them.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from oslo_utils import uuidutils
@@ -15,7 +15,7 @@ from mogan import exception
 from mogan.db import models
 from mogan.db.api import flavor as flavor_db
 from mogan.placement import client as placement_client
-from mogan.services import hardware_profile
+from mogan.services import access, hardware_profile
 
 # NOTE: changing resources, traits or aggregates under existing servers would
 # desynchronise them from their nodes, so only these can change after create
@@ -28,6 +28,18 @@ MUTABLE_FIELDS = (
     "default_hardware_profile",
     "allowed_hardware_profiles",
 )
+
+ACCESS = access.Access(
+    rows=flavor_db.ACCESS,
+    lookup=flavor_db.get,
+    listing=flavor_db.get_all,
+    public=exception.FlavorAccessPublic,
+    public_conflict=exception.FlavorAccessPublicConflict,
+)
+"""Flavors as the caller sees them and private flavors' access lists."""
+# NOTE: the caller-visible lookups, under the names the routes use.
+get = ACCESS.get
+get_all = ACCESS.get_all
 
 
 def placement_resources(resources: dict[str, int]) -> dict[str, int]:
@@ -50,10 +62,6 @@ def placement_resources(resources: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {"visible_to": ctx.project_id, "all_visible": ctx.can_read_all}
-
-
 def _profiles(session: orm.Session, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with the hardware profiles named by uuid (given by name or uuid).
 
@@ -72,42 +80,6 @@ def _profiles(session: orm.Session, values: dict[str, Any]) -> dict[str, Any]:
         field="allowed_hardware_profiles",
     )
     return values
-
-
-def get(ctx: mogan_context.RequestContext, flavor_uuid: str) -> models.Flavor:
-    """The flavor, as the caller may see it.
-
-    Raises:
-        FlavorNotFound: no such flavor or hidden from the caller.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        return flavor_db.get(session, flavor_uuid, **_visibility(ctx))
-
-
-def get_all(
-    ctx: mogan_context.RequestContext,
-    sort_key: str = "name",
-    sort_dir: str = "asc",
-    limit: int | None = None,
-    marker: str | None = None,
-) -> Sequence[models.Flavor]:
-    """Flavors the caller may see, one page of them.
-
-    Raises:
-        FlavorNotFound: the marker names no visible flavor.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        marker_row = (
-            flavor_db.get(session, marker, **_visibility(ctx)) if marker else None
-        )
-        return flavor_db.get_all(
-            session,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
-            limit=limit,
-            marker=marker_row,
-            **_visibility(ctx),
-        )
 
 
 def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.Flavor:
@@ -176,47 +148,3 @@ def delete(ctx: mogan_context.RequestContext, flavor_uuid: str) -> None:
                 flavor=exception.labelled(flavor.name, flavor.uuid)
             )
         flavor_db.destroy(session, flavor)
-
-
-def get_access(ctx: mogan_context.RequestContext, flavor_uuid: str) -> list[str]:
-    """Projects a private flavor is shared with.
-
-    Raises:
-        FlavorNotFound: no such flavor.
-        FlavorAccessPublic: public flavors have no access list.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        flavor = flavor_db.get(session, flavor_uuid)
-        if flavor.is_public:
-            raise exception.FlavorAccessPublic
-        return [row.project_id for row in flavor.projects]
-
-
-def add_access(
-    ctx: mogan_context.RequestContext, flavor_uuid: str, project_id: str
-) -> None:
-    """Share a private flavor with a project (idempotent).
-
-    Raises:
-        FlavorNotFound: no such flavor.
-        FlavorAccessPublicConflict: the flavor is public.
-    """
-    with ctx.database.transaction() as session:
-        flavor = flavor_db.get(session, flavor_uuid)
-        if flavor.is_public:
-            raise exception.FlavorAccessPublicConflict
-        flavor_db.add_project(session, flavor, project_id)
-
-
-def remove_access(
-    ctx: mogan_context.RequestContext, flavor_uuid: str, project_id: str
-) -> None:
-    """Stop sharing a private flavor with a project.
-
-    Raises:
-        FlavorNotFound: no such flavor.
-        FlavorAccessNotFound: the project was not on the list.
-    """
-    with ctx.database.transaction() as session:
-        flavor = flavor_db.get(session, flavor_uuid)
-        flavor_db.remove_project(session, flavor, project_id)

@@ -6,7 +6,7 @@ ones shared with their project, and anything else is "not found" to them.
 (which the flavor must allow) or else the flavor's default.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from oslo_utils import uuidutils
@@ -16,7 +16,7 @@ from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import hardware_profile as profile_db
-from mogan.services import hardware_request
+from mogan.services import access, hardware_request
 
 SECTIONS = hardware_request.SECTIONS
 MUTABLE_FIELDS = (
@@ -30,45 +30,17 @@ MUTABLE_FIELDS = (
     "traits",
 )
 
-
-def _visibility(ctx: mogan_context.RequestContext) -> dict[str, Any]:
-    return {"visible_to": ctx.project_id, "all_visible": ctx.can_read_all}
-
-
-def get(ctx: mogan_context.RequestContext, ref: str) -> models.HardwareProfile:
-    """The profile named ``ref`` (name or uuid), as the caller may see it.
-
-    Raises:
-        HardwareProfileNotFound: no such profile or hidden from the caller.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        return profile_db.get(session, ref, **_visibility(ctx))
-
-
-def get_all(
-    ctx: mogan_context.RequestContext,
-    sort_key: str = "name",
-    sort_dir: str = "asc",
-    limit: int | None = None,
-    marker: str | None = None,
-) -> Sequence[models.HardwareProfile]:
-    """Profiles the caller may see, one page of them.
-
-    Raises:
-        HardwareProfileNotFound: the marker names no visible profile.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        marker_row = (
-            profile_db.get(session, marker, **_visibility(ctx)) if marker else None
-        )
-        return profile_db.get_all(
-            session,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
-            limit=limit,
-            marker=marker_row,
-            **_visibility(ctx),
-        )
+ACCESS = access.Access(
+    rows=profile_db.ACCESS,
+    lookup=profile_db.get,
+    listing=profile_db.get_all,
+    public=exception.HardwareProfileAccessPublic,
+    public_conflict=exception.HardwareProfileAccessPublicConflict,
+)
+"""Profiles as the caller sees them and private profiles' access lists."""
+# NOTE: the caller-visible lookups, under the names the routes use.
+get = ACCESS.get
+get_all = ACCESS.get_all
 
 
 def _check(values: dict[str, Any]) -> None:
@@ -135,46 +107,6 @@ def delete(ctx: mogan_context.RequestContext, ref: str) -> None:
         profile_db.destroy(session, profile)
 
 
-def get_access(ctx: mogan_context.RequestContext, ref: str) -> list[str]:
-    """Projects a private profile is shared with.
-
-    Raises:
-        HardwareProfileNotFound: no such profile.
-        HardwareProfileAccessPublic: public profiles have no access list.
-    """
-    with ctx.database.transaction(readonly=True) as session:
-        profile = profile_db.get(session, ref)
-        if profile.is_public:
-            raise exception.HardwareProfileAccessPublic
-        return [row.project_id for row in profile.projects]
-
-
-def add_access(ctx: mogan_context.RequestContext, ref: str, project_id: str) -> None:
-    """Share a private profile with a project (idempotent).
-
-    Raises:
-        HardwareProfileNotFound: no such profile.
-        HardwareProfileAccessPublicConflict: the profile is public.
-    """
-    with ctx.database.transaction() as session:
-        profile = profile_db.get(session, ref)
-        if profile.is_public:
-            raise exception.HardwareProfileAccessPublicConflict
-        profile_db.add_project(session, profile, project_id)
-
-
-def remove_access(ctx: mogan_context.RequestContext, ref: str, project_id: str) -> None:
-    """Stop sharing a private profile with a project.
-
-    Raises:
-        HardwareProfileNotFound: no such profile.
-        HardwareProfileAccessNotFound: the project was not on the list.
-    """
-    with ctx.database.transaction() as session:
-        profile = profile_db.get(session, ref)
-        profile_db.remove_project(session, profile, project_id)
-
-
 def flavor_profiles(session: orm.Session, refs: list[str], *, field: str) -> list[str]:
     """The uuids of the profiles ``refs`` name (names or uuids), for a flavor.
 
@@ -214,7 +146,7 @@ def resolve(
             # NOTE: the flavor's default applies whoever may see it.
             profile = profile_db.get(session, default or "")
         else:
-            profile = profile_db.get(session, ref, **_visibility(ctx))
+            profile = profile_db.get(session, ref, **access.visibility(ctx))
     except exception.HardwareProfileNotFound as err:
         raise exception.InvalidParameter(
             field="hardware.profile",

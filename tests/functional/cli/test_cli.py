@@ -335,6 +335,13 @@ class TestFlavorSet:
         assert result.code == 0, result.err
         assert mogan("flavor", "access", "list", "gold", "-f", "value").out == "p9\n"
 
+    @pytest.mark.usefixtures("secret")
+    def test_rename_and_project_together(self, mogan):
+        """--project shares the flavor found before the rename, not a new lookup."""
+        result = mogan("flavor", "set", "secret", "--name", "hidden", "--project", "p3")
+        assert result.code == 0, result.err
+        assert mogan("flavor", "access", "list", "hidden", "-f", "value").out == "p3\n"
+
     @pytest.mark.usefixtures("gold")
     def test_project_on_public_flavor_is_409(self, mogan):
         """A public flavor has no access list: the server's 409 is shown."""

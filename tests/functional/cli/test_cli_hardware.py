@@ -248,3 +248,112 @@ def test_flavor_create_names_hardware_profiles(mogan):
     )
     assert flavor["default_hardware_profile"] == profile["uuid"]
     assert flavor["allowed_hardware_profiles"] == [profile["uuid"]]
+
+
+def shown_flavor(mogan, name: str) -> Any:
+    """The flavor as shown at microversion 1.5, with its hardware profiles."""
+    return ok(
+        mogan("--os-compute-api-version", "1.5", "flavor", "show", name, "-f", "json")
+    )
+
+
+class TestFlavorSetHardwareProfiles:
+    @pytest.fixture(autouse=True)
+    def profiles(self, mogan) -> dict[str, str]:
+        """Profiles ``db`` and ``web`` and a flavor ``bm.db`` naming neither."""
+        uuids = {
+            name: ok(mogan("hardware", "profile", "create", name, "-f", "json"))["uuid"]
+            for name in ("db", "web")
+        }
+        ok(
+            mogan(
+                "flavor", "create", "bm.db", "--resource", "CUSTOM_GOLD=1", "-f", "json"
+            )
+        )
+        return uuids
+
+    def test_set_then_clear(self, mogan, profiles):
+        """Profiles named on ``flavor set`` are stored by uuid; --no-* clears them."""
+        done(
+            mogan(
+                "flavor",
+                "set",
+                "bm.db",
+                "--default-hardware-profile",
+                "db",
+                "--allowed-hardware-profile",
+                "db",
+                "--allowed-hardware-profile",
+                profiles["web"],
+            )
+        )
+        shown = shown_flavor(mogan, "bm.db")
+        assert shown["default_hardware_profile"] == profiles["db"]
+        assert shown["allowed_hardware_profiles"] == [profiles["db"], profiles["web"]]
+        done(
+            mogan(
+                "flavor",
+                "set",
+                "bm.db",
+                "--no-default-hardware-profile",
+                "--no-allowed-hardware-profiles",
+            )
+        )
+        shown = shown_flavor(mogan, "bm.db")
+        assert shown["default_hardware_profile"] is None
+        assert shown["allowed_hardware_profiles"] == []
+
+    def test_allowed_replaces_the_list(self, mogan, profiles):
+        """A second ``--allowed-hardware-profile`` set replaces the first list."""
+        done(mogan("flavor", "set", "bm.db", "--allowed-hardware-profile", "db"))
+        done(mogan("flavor", "set", "bm.db", "--allowed-hardware-profile", "web"))
+        shown = shown_flavor(mogan, "bm.db")
+        assert shown["allowed_hardware_profiles"] == [profiles["web"]]
+        assert shown["default_hardware_profile"] is None
+
+    def test_unknown_profile_is_the_api_400_naming_the_field(self, mogan):
+        """A profile that does not exist is refused by the API, field named."""
+        result = mogan("flavor", "set", "bm.db", "--default-hardware-profile", "nope")
+        assert result.code == 1
+        assert "default_hardware_profile" in result.err
+        assert "hardware profile nope could not be found" in result.err
+
+    def test_profile_and_no_profile_together_is_a_usage_error(self, mogan):
+        """Naming a default and clearing it at once is refused before sending."""
+        result = mogan(
+            "flavor",
+            "set",
+            "bm.db",
+            "--default-hardware-profile",
+            "db",
+            "--no-default-hardware-profile",
+        )
+        assert result.code == 2
+        assert "not allowed with" in result.err
+
+    def test_profile_named_by_a_flavor_cannot_be_deleted(self, mogan):
+        """After ``flavor set`` names it, deleting the profile is the API's 409."""
+        done(mogan("flavor", "set", "bm.db", "--default-hardware-profile", "web"))
+        result = mogan("hardware", "profile", "delete", "web")
+        assert result.code == 1
+        assert "bm.db" in result.err
+
+
+def test_profile_access_add_list_remove(mogan):
+    """``hardware profile access`` shares a private profile and lists it."""
+    ok(mogan("hardware", "profile", "create", "p", "--private", "-f", "json"))
+    done(mogan("hardware", "profile", "access", "add", "p", MEMBER.project_id))
+    listed = ok(mogan("hardware", "profile", "access", "list", "p", "-f", "json"))
+    assert listed == [{"Project ID": MEMBER.project_id}]
+    assert ok(mogan("hardware", "profile", "show", "p", "-f", "json", persona=MEMBER))
+    done(mogan("hardware", "profile", "access", "remove", "p", MEMBER.project_id))
+    assert ok(mogan("hardware", "profile", "access", "list", "p", "-f", "json")) == []
+    assert mogan("hardware", "profile", "show", "p", persona=MEMBER).code == 1
+
+
+def test_profile_access_on_public_profile_is_409(mogan):
+    """A public profile has no access list: adding to it is the API's 409."""
+    ok(mogan("hardware", "profile", "create", "pub", "-f", "json"))
+    result = mogan("hardware", "profile", "access", "add", "pub", "p1")
+    assert result.code == 1
+    assert "HTTP 409" in result.err

@@ -10,7 +10,7 @@ from typing import Any
 from cliff import command
 
 from mogan_cli import exceptions
-from mogan_cli.commands import common
+from mogan_cli.commands import access, common
 
 FIELDS = (
     "uuid",
@@ -39,29 +39,58 @@ LONG_COLUMNS = (
     ("Resource Aggregates", "resource_aggregates"),
 )
 
+SHARED = access.Shared(
+    noun="flavor",
+    find=lambda mogan, ref: mogan.flavors.find(ref),
+    access=lambda mogan: mogan.flavor_access,
+)
+
 
 def _flavor_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("flavor", metavar="<flavor>", help=help_text)
 
 
-def _visibility(parser: argparse.ArgumentParser, default: bool | None) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--public",
-        dest="is_public",
-        action="store_const",
-        const=True,
-        default=default,
-        help="Any project may use the flavor"
-        + (" (default)" if default is True else ""),
+def _hardware_profile_options(parser: argparse.ArgumentParser) -> None:
+    """``flavor set``'s default and allowed hardware profiles, or clearing them."""
+    default = parser.add_mutually_exclusive_group()
+    default.add_argument(
+        "--default-hardware-profile",
+        metavar="<profile>",
+        help="Hardware profile servers get when they name none (sends API 1.5)",
     )
-    group.add_argument(
-        "--private",
-        dest="is_public",
-        action="store_const",
-        const=False,
-        help="Only projects on the flavor's access list may use it",
+    default.add_argument(
+        "--no-default-hardware-profile",
+        action="store_true",
+        help="Servers that name no hardware profile get none (sends API 1.5)",
     )
+    allowed = parser.add_mutually_exclusive_group()
+    allowed.add_argument(
+        "--allowed-hardware-profile",
+        metavar="<profile>",
+        dest="allowed_hardware_profiles",
+        action="append",
+        help="Hardware profile a server may name; the ones given replace the "
+        "list (repeatable; sends API 1.5)",
+    )
+    allowed.add_argument(
+        "--no-allowed-hardware-profiles",
+        action="store_true",
+        help="Servers may name any hardware profile they may see (sends API 1.5)",
+    )
+
+
+def _hardware_profile_changes(parsed_args: argparse.Namespace) -> dict[str, object]:
+    """The hardware profile fields ``flavor set`` was asked to change."""
+    changes: dict[str, object] = {}
+    if parsed_args.no_default_hardware_profile:
+        changes["default_hardware_profile"] = None
+    elif parsed_args.default_hardware_profile is not None:
+        changes["default_hardware_profile"] = parsed_args.default_hardware_profile
+    if parsed_args.no_allowed_hardware_profiles:
+        changes["allowed_hardware_profiles"] = []
+    elif parsed_args.allowed_hardware_profiles is not None:
+        changes["allowed_hardware_profiles"] = parsed_args.allowed_hardware_profiles
+    return changes
 
 
 class CreateFlavor(common.ShowOne):
@@ -74,7 +103,7 @@ class CreateFlavor(common.ShowOne):
         parser.add_argument(
             "--description", metavar="<description>", help="Flavor description"
         )
-        _visibility(parser, default=True)
+        access.visibility_options(parser, "flavor", default=True)
         parser.add_argument(
             "--disabled",
             action="store_true",
@@ -201,7 +230,7 @@ class SetFlavor(command.Command):
         parser.add_argument(
             "--description", metavar="<description>", help="New description"
         )
-        _visibility(parser, default=None)
+        access.visibility_options(parser, "flavor", default=None)
         enabled = parser.add_mutually_exclusive_group()
         enabled.add_argument(
             "--enable",
@@ -218,14 +247,10 @@ class SetFlavor(command.Command):
             const=True,
             help="Stop new servers from using the flavor",
         )
-        parser.add_argument(
-            "--project",
-            metavar="<project>",
-            dest="projects",
-            action="append",
-            default=[],
-            help="Share the (private) flavor with this project (repeatable)",
+        access.project_option(
+            parser, "Share the (private) flavor with this project (repeatable)"
         )
+        _hardware_profile_options(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -234,22 +259,23 @@ class SetFlavor(command.Command):
         Raises:
             CommandError: nothing to set was given.
         """
-        changes = {
+        changes: dict[str, object] = {
             field: getattr(parsed_args, field)
             for field in ("name", "description", "is_public", "disabled")
             if getattr(parsed_args, field) is not None
         }
+        changes.update(_hardware_profile_changes(parsed_args))
         if not changes and not parsed_args.projects:
             raise exceptions.CommandError(
                 "nothing to set: give --name, --description, --public, "
-                "--private, --enable, --disable or --project"
+                "--private, --enable, --disable, --project or a hardware "
+                "profile option"
             )
         mogan = common.client(self)
         flavor = mogan.flavors.find(parsed_args.flavor)
         if changes:
             mogan.flavors.update(flavor["uuid"], **changes)
-        for project in parsed_args.projects:
-            mogan.flavor_access.add(flavor["uuid"], project)
+        SHARED.share(mogan, flavor["uuid"], parsed_args.projects)
 
 
 class UnsetFlavor(command.Command):
@@ -259,13 +285,10 @@ class UnsetFlavor(command.Command):
         """The flavor and the projects to remove."""
         parser = super().get_parser(prog_name)
         _flavor_argument(parser, "Flavor to modify (name or UUID)")
-        parser.add_argument(
-            "--project",
-            metavar="<project>",
-            dest="projects",
-            action="append",
+        access.project_option(
+            parser,
+            "Remove this project from the access list (repeatable)",
             required=True,
-            help="Remove this project from the access list (repeatable)",
         )
         return parser
 
@@ -273,8 +296,7 @@ class UnsetFlavor(command.Command):
         """Remove each project's access."""
         mogan = common.client(self)
         flavor = mogan.flavors.find(parsed_args.flavor)
-        for project in parsed_args.projects:
-            mogan.flavor_access.remove(flavor["uuid"], project)
+        SHARED.unshare(mogan, flavor["uuid"], parsed_args.projects)
 
 
 class DeleteFlavor(command.Command):
@@ -301,57 +323,19 @@ class DeleteFlavor(command.Command):
         common.delete_each(self, "flavor", parsed_args.flavors, delete)
 
 
-class _FlavorProjectCommand(command.Command):
-    """A command taking a flavor and a project."""
-
-    project_help = ""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The flavor and the project."""
-        parser = super().get_parser(prog_name)
-        _flavor_argument(parser, "Private flavor (name or UUID)")
-        parser.add_argument("project", metavar="<project>", help=self.project_help)
-        return parser
-
-
-class AddFlavorAccess(_FlavorProjectCommand):
+class AddFlavorAccess(access.AddAccess):
     """Share a private flavor with a project."""
 
-    project_help = "Project to share the flavor with"
-
-    def take_action(self, parsed_args: argparse.Namespace) -> None:
-        """Add the project to the access list."""
-        mogan = common.client(self)
-        flavor = mogan.flavors.find(parsed_args.flavor)
-        mogan.flavor_access.add(flavor["uuid"], parsed_args.project)
+    shared = SHARED
 
 
-class RemoveFlavorAccess(_FlavorProjectCommand):
+class RemoveFlavorAccess(access.RemoveAccess):
     """Stop sharing a private flavor with a project."""
 
-    project_help = "Project to remove from the access list"
-
-    def take_action(self, parsed_args: argparse.Namespace) -> None:
-        """Remove the project from the access list."""
-        mogan = common.client(self)
-        flavor = mogan.flavors.find(parsed_args.flavor)
-        mogan.flavor_access.remove(flavor["uuid"], parsed_args.project)
+    shared = SHARED
 
 
-class ListFlavorAccess(common.Lister):
+class ListFlavorAccess(access.ListAccess):
     """List the projects a private flavor is shared with."""
 
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The flavor."""
-        parser = super().get_parser(prog_name)
-        _flavor_argument(parser, "Private flavor (name or UUID)")
-        return parser
-
-    def take_action(
-        self, parsed_args: argparse.Namespace
-    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        """Fetch the access list."""
-        mogan = common.client(self)
-        flavor = mogan.flavors.find(parsed_args.flavor)
-        projects = mogan.flavor_access.list(flavor["uuid"])
-        return ("Project ID",), [(p,) for p in projects]
+    shared = SHARED

@@ -1,4 +1,4 @@
-"""``mogan hardware profile create|list|show|set|unset|delete`` (API 1.5).
+"""``mogan hardware profile create|list|show|set|unset|delete|access ...`` (API 1.5).
 
 A ``<profile>`` argument is a UUID or a name; the API looks up either. The
 sections are given with the options of ``hardware_args``.
@@ -10,7 +10,7 @@ from typing import Any
 from cliff import command
 
 from mogan_cli import exceptions
-from mogan_cli.commands import common, hardware_args
+from mogan_cli.commands import access, common, hardware_args
 
 FIELDS = (
     "uuid",
@@ -32,6 +32,11 @@ LIST_COLUMNS = (
     ("Traits", "traits"),
     ("Description", "description"),
 )
+SHARED = access.Shared(
+    noun="profile",
+    find=lambda mogan, ref: mogan.hardware_profiles.find(ref),
+    access=lambda mogan: mogan.hardware_profile_access,
+)
 
 
 def _profile_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -42,22 +47,7 @@ def _common_options(
     parser: argparse.ArgumentParser, *, default_public: bool | None
 ) -> None:
     parser.add_argument("--description", metavar="<description>", help="Description")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--public",
-        dest="is_public",
-        action="store_const",
-        const=True,
-        default=default_public,
-        help="Any project may use the profile",
-    )
-    group.add_argument(
-        "--private",
-        dest="is_public",
-        action="store_const",
-        const=False,
-        help="Only projects on the profile's access list may use it",
-    )
+    access.visibility_options(parser, "profile", default=default_public)
     parser.add_argument(
         "--trait",
         metavar="<trait>",
@@ -143,13 +133,8 @@ class SetHardwareProfile(command.Command):
         _profile_argument(parser, "Profile to modify (name or UUID)")
         parser.add_argument("--name", metavar="<name>", help="New profile name")
         _common_options(parser, default_public=None)
-        parser.add_argument(
-            "--project",
-            metavar="<project>",
-            dest="projects",
-            action="append",
-            default=[],
-            help="Share the (private) profile with this project (repeatable)",
+        access.project_option(
+            parser, "Share the (private) profile with this project (repeatable)"
         )
         return parser
 
@@ -174,8 +159,7 @@ class SetHardwareProfile(command.Command):
         profile = mogan.hardware_profiles.find(parsed_args.profile)
         if changes:
             mogan.hardware_profiles.update(profile["uuid"], **changes)
-        for project in parsed_args.projects:
-            mogan.hardware_profile_access.add(profile["uuid"], project)
+        SHARED.share(mogan, profile["uuid"], parsed_args.projects)
 
 
 class UnsetHardwareProfile(command.Command):
@@ -193,13 +177,8 @@ class UnsetHardwareProfile(command.Command):
             default=[],
             help="Section to remove (repeatable)",
         )
-        parser.add_argument(
-            "--project",
-            metavar="<project>",
-            dest="projects",
-            action="append",
-            default=[],
-            help="Remove this project from the access list (repeatable)",
+        access.project_option(
+            parser, "Remove this project from the access list (repeatable)"
         )
         return parser
 
@@ -211,8 +190,7 @@ class UnsetHardwareProfile(command.Command):
             mogan.hardware_profiles.update(
                 profile["uuid"], **dict.fromkeys(parsed_args.sections)
             )
-        for project in parsed_args.projects:
-            mogan.hardware_profile_access.remove(profile["uuid"], project)
+        SHARED.unshare(mogan, profile["uuid"], parsed_args.projects)
 
 
 class DeleteHardwareProfile(command.Command):
@@ -237,3 +215,21 @@ class DeleteHardwareProfile(command.Command):
             mogan.hardware_profiles.delete(mogan.hardware_profiles.find(name)["uuid"])
 
         common.delete_each(self, "hardware profile", parsed_args.profiles, delete)
+
+
+class AddHardwareProfileAccess(access.AddAccess):
+    """Share a private hardware profile with a project."""
+
+    shared = SHARED
+
+
+class RemoveHardwareProfileAccess(access.RemoveAccess):
+    """Stop sharing a private hardware profile with a project."""
+
+    shared = SHARED
+
+
+class ListHardwareProfileAccess(access.ListAccess):
+    """List the projects a private hardware profile is shared with."""
+
+    shared = SHARED

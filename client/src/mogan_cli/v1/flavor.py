@@ -2,14 +2,15 @@
 
 from collections.abc import Mapping
 
-from mogan_cli.v1 import base
+from mogan_cli.v1 import access, base
 
 # NOTE: resource_traits exists on the wire from microversion 1.1 on; an older
 # request would have them silently dropped by the server.
 TRAITS_VERSION = "1.1"
 # NOTE: a flavor's hardware profiles exist from 1.5 on.
 HARDWARE_VERSION = "1.5"
-PATCHABLE = ("name", "description", "is_public", "disabled")
+HARDWARE_FIELDS = ("default_hardware_profile", "allowed_hardware_profiles")
+PATCHABLE = ("name", "description", "is_public", "disabled", *HARDWARE_FIELDS)
 
 
 class FlavorManager(base.CollectionManager):
@@ -55,7 +56,10 @@ class FlavorManager(base.CollectionManager):
         return dict(self.api.post("/v1/flavors", body, min_version=min_version))
 
     def update(self, flavor_uuid: str, **changes: object) -> base.Resource:
-        """Replace patchable fields (name, description, is_public, disabled).
+        """Replace patchable fields; hardware profiles send microversion 1.5.
+
+        ``default_hardware_profile`` ``None`` clears the default,
+        ``allowed_hardware_profiles`` ``[]`` lets requests name any profile.
 
         Raises:
             ValueError: a field that cannot be patched was named.
@@ -68,21 +72,16 @@ class FlavorManager(base.CollectionManager):
             {"op": "replace", "path": f"/{field}", "value": value}
             for field, value in changes.items()
         ]
-        return dict(self.api.patch(f"/v1/flavors/{flavor_uuid}", ops))
+        min_version = HARDWARE_VERSION if set(changes) & set(HARDWARE_FIELDS) else None
+        return dict(
+            self.api.request(
+                "PATCH", f"/v1/flavors/{flavor_uuid}", json=ops, min_version=min_version
+            ).json()
+        )
 
 
-class FlavorAccessManager(base.Manager):
+class FlavorAccessManager(access.AccessManager):
     """The projects a private flavor is shared with."""
 
-    def list(self, flavor_uuid: str) -> list[str]:
-        """Project ids on the flavor's access list."""
-        body = self.api.get(f"/v1/flavors/{flavor_uuid}/access")
-        return [str(p) for p in body["flavor_access"]]
-
-    def add(self, flavor_uuid: str, project_id: str) -> None:
-        """Share a private flavor with a project."""
-        self.api.post(f"/v1/flavors/{flavor_uuid}/access", {"tenant_id": project_id})
-
-    def remove(self, flavor_uuid: str, project_id: str) -> None:
-        """Stop sharing a private flavor with a project."""
-        self.api.delete(f"/v1/flavors/{flavor_uuid}/access/{project_id}")
+    collection = "flavors"
+    list_key = "flavor_access"

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from mogan_cli.v1 import base
+from mogan_cli.v1 import access, base
 
 HARDWARE_VERSION = "1.5"
 """Hardware profiles and ``server.hardware`` exist from this microversion on."""
@@ -97,30 +97,9 @@ class HardwareProfileManager(base.CollectionManager):
         )
 
 
-class HardwareProfileAccessManager(base.Manager):
+class HardwareProfileAccessManager(access.AccessManager):
     """The projects a private hardware profile is shared with."""
 
-    def add(self, profile_uuid: str, project_id: str) -> None:
-        """Share a private profile with a project."""
-        self.api.post(
-            f"/v1/hardware_profiles/{profile_uuid}/access",
-            {"tenant_id": project_id},
-            min_version=HARDWARE_VERSION,
-        )
-
-    def remove(self, profile_uuid: str, project_id: str) -> None:
-        """Stop sharing a private profile with a project."""
-        self.api.request(
-            "DELETE",
-            f"/v1/hardware_profiles/{profile_uuid}/access/{project_id}",
-            min_version=HARDWARE_VERSION,
-        )
-
-    def list(self, profile_uuid: str) -> list[str]:
-        """Project ids on the profile's access list."""
-        body: dict[str, Any] = self.api.request(
-            "GET",
-            f"/v1/hardware_profiles/{profile_uuid}/access",
-            min_version=HARDWARE_VERSION,
-        ).json()
-        return [str(p) for p in body["hardware_profile_access"]]
+    collection = "hardware_profiles"
+    list_key = "hardware_profile_access"
+    min_version = HARDWARE_VERSION

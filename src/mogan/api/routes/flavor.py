@@ -149,7 +149,9 @@ def list_flavor_access(
 ) -> schema.FlavorAccess:
     """List the projects a private flavor is shared with."""
     state.authorize(ctx, "mogan:flavor_access:get_all")
-    return schema.FlavorAccess(flavor_access=flavor_svc.get_access(ctx, flavor_uuid))
+    return schema.FlavorAccess(
+        flavor_access=flavor_svc.ACCESS.projects(ctx, flavor_uuid)
+    )
 
 
 @router.route(
@@ -166,7 +168,7 @@ def add_flavor_access(
 ) -> None:
     """Share a private flavor with a project."""
     state.authorize(ctx, "mogan:flavor_access:add_tenant_access")
-    flavor_svc.add_access(ctx, flavor_uuid, body.tenant_id)
+    flavor_svc.ACCESS.add(ctx, flavor_uuid, body.tenant_id)
 
 
 @router.route(
@@ -183,4 +185,4 @@ def remove_flavor_access(
 ) -> None:
     """Stop sharing a private flavor with a project."""
     state.authorize(ctx, "mogan:flavor_access:remove_tenant_access")
-    flavor_svc.remove_access(ctx, flavor_uuid, tenant_id)
+    flavor_svc.ACCESS.remove(ctx, flavor_uuid, tenant_id)

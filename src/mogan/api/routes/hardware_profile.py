@@ -158,7 +158,7 @@ def list_profile_access(
     """List the projects a private profile is shared with."""
     state.authorize(ctx, "mogan:hardware_profile_access:get_all")
     return schema.HardwareProfileAccess(
-        hardware_profile_access=profile_svc.get_access(ctx, profile)
+        hardware_profile_access=profile_svc.ACCESS.projects(ctx, profile)
     )
 
 
@@ -177,7 +177,7 @@ def add_profile_access(
 ) -> None:
     """Share a private profile with a project."""
     state.authorize(ctx, "mogan:hardware_profile_access:add_tenant_access")
-    profile_svc.add_access(ctx, profile, body.tenant_id)
+    profile_svc.ACCESS.add(ctx, profile, body.tenant_id)
 
 
 @router.route(
@@ -195,4 +195,4 @@ def remove_profile_access(
 ) -> None:
     """Stop sharing a private profile with a project."""
     state.authorize(ctx, "mogan:hardware_profile_access:remove_tenant_access")
-    profile_svc.remove_access(ctx, profile, tenant_id)
+    profile_svc.ACCESS.remove(ctx, profile, tenant_id)

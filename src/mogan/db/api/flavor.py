@@ -1,4 +1,4 @@
-"""Flavor queries: lookups, visibility-filtered lists, access-list rows."""
+"""Flavor queries: lookups, visibility-filtered lists; access rows via ``access``."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -9,19 +9,23 @@ from sqlalchemy import orm
 
 from mogan import exception
 from mogan.db import models
-from mogan.db.api import visibility
+from mogan.db.api import access, visibility
+
+ACCESS = access.AccessList(
+    model=models.Flavor,
+    owner=models.FlavorProject.flavor_id,
+    project=models.FlavorProject.project_id,
+    not_listed=lambda flavor, project: exception.FlavorAccessNotFound(
+        flavor=flavor, project=project
+    ),
+)
+add_project = ACCESS.add_project
+remove_project = ACCESS.remove_project
 
 
 def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
     """Restrict to enabled flavors that are public or shared with the project."""
-    shared = sa.exists().where(
-        models.FlavorProject.flavor_id == models.Flavor.id,
-        models.FlavorProject.project_id == project_id,
-    )
-    return stmt.where(
-        models.Flavor.disabled.is_(False),
-        sa.or_(models.Flavor.is_public.is_(True), shared),
-    )
+    return stmt.where(models.Flavor.disabled.is_(False), ACCESS.visible_to(project_id))
 
 
 def get(
@@ -120,36 +124,3 @@ def destroy(session: orm.Session, flavor: models.Flavor) -> None:
     """Delete ``flavor`` and its access rows."""
     session.delete(flavor)
     session.flush()
-
-
-def add_project(session: orm.Session, flavor: models.Flavor, project_id: str) -> None:
-    """Share ``flavor`` with a project; sharing twice is a no-op, even concurrently."""
-    if any(p.project_id == project_id for p in flavor.projects):
-        return
-    try:
-        with session.begin_nested():
-            session.add(
-                models.FlavorProject(flavor_id=flavor.id, project_id=project_id)
-            )
-    except sa_exc.IntegrityError:
-        # NOTE: a concurrent request shared it first: the outcome is the same.
-        return
-    session.expire(flavor, ["projects"])
-
-
-def remove_project(
-    session: orm.Session, flavor: models.Flavor, project_id: str
-) -> None:
-    """Stop sharing ``flavor`` with a project.
-
-    Raises:
-        FlavorAccessNotFound: the project was not on the list.
-    """
-    for row in flavor.projects:
-        if row.project_id == project_id:
-            flavor.projects.remove(row)
-            session.flush()
-            return
-    raise exception.FlavorAccessNotFound(
-        flavor=exception.labelled(flavor.name, flavor.uuid), project=project_id
-    )

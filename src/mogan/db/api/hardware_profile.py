@@ -10,18 +10,24 @@ from sqlalchemy import orm
 
 from mogan import exception
 from mogan.db import models
-from mogan.db.api import visibility
+from mogan.db.api import access, visibility
 
 Profile = models.HardwareProfile
+ACCESS = access.AccessList(
+    model=Profile,
+    owner=models.HardwareProfileProject.profile_id,
+    project=models.HardwareProfileProject.project_id,
+    not_listed=lambda profile, project: exception.HardwareProfileAccessNotFound(
+        profile=profile, project=project
+    ),
+)
+add_project = ACCESS.add_project
+remove_project = ACCESS.remove_project
 
 
 def _visible(stmt: sa.Select[Any], project_id: str | None) -> sa.Select[Any]:
     """Restrict to profiles that are public or shared with the project."""
-    shared = sa.exists().where(
-        models.HardwareProfileProject.profile_id == Profile.id,
-        models.HardwareProfileProject.project_id == project_id,
-    )
-    return stmt.where(sa.or_(Profile.is_public.is_(True), shared))
+    return stmt.where(ACCESS.visible_to(project_id))
 
 
 def get(
@@ -117,40 +123,3 @@ def destroy(session: orm.Session, profile: models.HardwareProfile) -> None:
     """Delete ``profile`` and its access rows."""
     session.delete(profile)
     session.flush()
-
-
-def add_project(
-    session: orm.Session, profile: models.HardwareProfile, project_id: str
-) -> None:
-    """Share ``profile`` with a project; sharing twice is a no-op, even concurrently."""
-    if any(p.project_id == project_id for p in profile.projects):
-        return
-    try:
-        with session.begin_nested():
-            session.add(
-                models.HardwareProfileProject(
-                    profile_id=profile.id, project_id=project_id
-                )
-            )
-    except sa_exc.IntegrityError:
-        # NOTE: a concurrent request shared it first: the outcome is the same.
-        return
-    session.expire(profile, ["projects"])
-
-
-def remove_project(
-    session: orm.Session, profile: models.HardwareProfile, project_id: str
-) -> None:
-    """Stop sharing ``profile`` with a project.
-
-    Raises:
-        HardwareProfileAccessNotFound: the project was not on the list.
-    """
-    for row in profile.projects:
-        if row.project_id == project_id:
-            profile.projects.remove(row)
-            session.flush()
-            return
-    raise exception.HardwareProfileAccessNotFound(
-        profile=exception.labelled(profile.name, profile.uuid), project=project_id
-    )
