@@ -63,6 +63,13 @@ class TestJson:
             "user_data": "#cloud-config\npackages: [htop]\n",
         }
 
+    def test_vendor_data_is_sent_parsed(self):
+        """The layout's vendor_data.json goes as Ironic's ``vendor_data`` object."""
+        vendor = {"cloud-init": "#cloud-config\n{}"}
+        files = {**FILES, "openstack/latest/vendor_data.json": json.dumps(vendor)}
+        assert ironic_configdrive.build_json(files)["vendor_data"] == vendor
+        assert "vendor_data" not in ironic_configdrive.build_json(FILES)
+
     def test_missing_parts_are_absent(self):
         """Only what the drive has is sent."""
         meta = {"openstack/latest/meta_data.json": "{}"}
