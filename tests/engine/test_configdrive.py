@@ -225,6 +225,7 @@ STANDINS = {
     "blkid": 'echo "$MOGAN_TEST_PTTYPE"',
     "partx": "exit 0",
     "udevadm": "exit 0",
+    "wipefs": 'echo "$@" >> "$MOGAN_TEST_WIPED"',
 }
 
 
@@ -238,6 +239,8 @@ def guest(tmp_path: Path):
         path.write_text(f"#!/bin/sh\n{body}\n")
         path.chmod(0o755)
 
+    wiped = tmp_path / "wiped"
+
     def run(cmd: list[str], disks: list[str], pttype: str = "gpt"):
         env = dict(
             os.environ,
@@ -246,12 +249,14 @@ def guest(tmp_path: Path):
                 ["/dev/fake1 part", *(f"{disk} disk" for disk in disks)]
             ),
             MOGAN_TEST_PTTYPE=pttype,
+            MOGAN_TEST_WIPED=str(wiped),
         )
         assert cmd[:2] == ["cloud-init-per", "once"]
         return subprocess.run(
             cmd[3:], env=env, capture_output=True, text=True, check=False
         )
 
+    run.wiped = wiped
     return run
 
 
@@ -281,6 +286,7 @@ class TestBootcmdShell:
         done = guest(cmd, ["/dev/fake"], pttype="dos")
         assert done.returncode == 1
         assert "/dev/fake has no GPT: partition mogan-2 not created" in done.stderr
+        assert not guest.wiped.exists()
 
     def test_refuses_root_on_two_disks(self, guest):
         """/ on software RAID over two disks: no disk is guessed."""
@@ -307,3 +313,8 @@ class TestBootcmdShell:
         last = int(table.split("last usable sector is ")[1].split()[0])
         assert int(parts["mogan-1"][2]) == last
         assert int(parts["mogan-1"][1]) > int(parts["mogan-2"][2])
+        # NOTE: each new partition is wiped before fs_setup looks at it.
+        assert guest.wiped.read_text().splitlines() == [
+            "-a /dev/disk/by-partlabel/mogan-2",
+            "-a /dev/disk/by-partlabel/mogan-1",
+        ]

@@ -12,12 +12,13 @@ YAML):
   (``sgdisk`` would convert an MBR disk and may leave it unbootable), and
   appends the partition in the largest free block with ``sgdisk``, named
   ``mogan-<N>`` (N its place in the layout, from 1) so it can be found by
-  ``/dev/disk/by-partlabel``. Fixed sizes come first, ``MAX`` (the rest)
-  last. A partition already there (a rebuild that kept the table) is left
-  alone;
+  ``/dev/disk/by-partlabel``, and wipes old signatures off it. Fixed
+  sizes come first, ``MAX`` (the rest) last. A partition already there (a
+  rebuild that kept the table) is left alone;
 - ``fs_setup``: a filesystem per partition, ``partition: auto`` with
-  ``overwrite: false``, so a filesystem already there with the same type
-  and label is kept and anything else is never formatted over;
+  ``overwrite: false``: a new (wiped) partition is formatted, a kept one
+  with a filesystem of the same type and label keeps it, and anything else
+  is never formatted over;
 - ``mounts``: ``LABEL=<label>`` (or ``PARTLABEL=mogan-<N>`` without a
   label, or when two entries share one) on the mount point,
   ``defaults,nofail``.
@@ -51,7 +52,9 @@ def partition_name(index: int) -> str:
 # NOTE: sgdisk -e first: a whole-disk image written to a larger disk leaves
 # the backup GPT header mid-disk, hiding the free space behind it. partx -u
 # tells the kernel about the new partition while the disk is in use (a
-# plain re-read fails with / mounted). Braces are doubled for str.format.
+# plain re-read fails with / mounted). wipefs: cleaning may leave an
+# earlier server's filesystem on these blocks, which fs_setup (partition
+# auto) would otherwise keep and mount. Braces are doubled for str.format.
 SCRIPT = """\
 set -eu
 name={name}
@@ -67,6 +70,7 @@ sgdisk -e "$disk"
 sgdisk -n 0:0:{end} -c "0:$name" -t 0:{type} "$disk"
 partx -u "$disk" || true
 udevadm settle || true
+wipefs -a "/dev/disk/by-partlabel/$name"
 """
 
 
