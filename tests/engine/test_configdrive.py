@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mogan.db import models
 from mogan.drivers import hardware as hw
@@ -186,6 +187,18 @@ class TestVendorData:
         assert all(
             len(m) <= 6 and all(isinstance(f, str) for f in m) for m in body["mounts"]
         )
+
+    def test_cloud_init_reads_the_same_config_as_yaml(self):
+        """cloud-init's YAML loader reads it back whole, non-ASCII paths too.
+
+        ``yaml.safe_load`` is what cloud-init parses cloud-config with; a
+        character beyond the BMP would be a UTF-16 surrogate pair in
+        ASCII-only JSON, which YAML reads as two broken characters.
+        """
+        layout = (hw.PartitionLayout(mount="/srv/d\u00e4ta-\U0001f680", fs="ext4"),)
+        text = configdrive_vendor.vendor_data(layout)["cloud-init"]
+        assert yaml.safe_load(text) == configdrive_vendor.cloud_config(layout)
+        assert yaml.safe_load(text)["mounts"][0][1] == "/srv/d\u00e4ta-\U0001f680"
 
     def test_no_layout_no_vendor_data(self):
         """Without a layout there is no vendor data at all."""
