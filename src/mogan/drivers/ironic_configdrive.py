@@ -6,8 +6,13 @@ Two forms (``[ironic] configdrive_format``):
   and Joliet names (what ``genisoimage -J -r -V config-2`` makes, as Nova and
   v1 did), gzip-compressed and base64-encoded: every file of the mapping,
   injected files included, works with any Ironic version;
-- ``json``: ``{"meta_data", "network_data", "user_data"}`` from the
-  ``openstack/latest`` files; Ironic (API 1.56+) builds the image itself.
+- ``json``: ``{"meta_data", "network_data", "user_data", "vendor_data"}``
+  from the ``openstack/latest`` files; Ironic (API 1.56+, 1.59+ with
+  ``vendor_data``) builds the image itself. NOTE: Ironic (through
+  openstacksdk's ``configdrive.build``) writes ``vendor_data`` to
+  ``openstack/<ver>/vendor_data2.json``, not ``vendor_data.json``:
+  cloud-init's ConfigDrive datasource reads that file from 22.2 on, so
+  older guests see no vendor data in this form (the ISO keeps the name).
 
 The VIFs to attach are not read from the drive: they come with the deploy
 request's NICs (``DeployRequest.nics``).
@@ -86,13 +91,14 @@ def build_json(files: dict[str, str]) -> dict[str, Any]:
         files: drive content, path to text.
 
     Returns:
-        ``{"meta_data": {...}, "network_data": {...}, "user_data": "..."}``
-        with only the parts present.
+        ``{"meta_data": {...}, "network_data": {...}, "user_data": "...",
+        "vendor_data": {...}}`` with only the parts present.
     """
     drive: dict[str, Any] = {}
     for key, name in (
         ("meta_data", "meta_data.json"),
         ("network_data", "network_data.json"),
+        ("vendor_data", "vendor_data.json"),
     ):
         text = files.get(f"{LATEST}/{name}")
         if text is not None:

@@ -9,21 +9,23 @@ versions ``2017-02-22`` and ``latest``:
   meta (the server's metadata)
 - ``openstack/<ver>/user_data``: the decoded user data, when given
 - ``openstack/<ver>/network_data.json``: links/networks/services of the
-  server's bound NICs
+  server's bound NICs, bonds included (``engine.configdrive_network``)
+- ``openstack/<ver>/vendor_data.json``: the partition layout as cloud-config
+  (``engine.configdrive_vendor``), only when the server asks for one
 - ``openstack/content/NNNN``: injected (personality) files
 """
 
 import base64
 import binascii
-import ipaddress
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mogan.db import models
+from mogan.drivers import hardware as hw
+from mogan.engine import configdrive_network, configdrive_vendor
 
 VERSIONS = ("2017-02-22", "latest")
-IPV4 = 4
 
 
 def _decode(value: str) -> str:
@@ -35,49 +37,6 @@ def _decode(value: str) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def network_data(nics: Iterable[models.ServerNic]) -> dict[str, Any]:
-    """The OpenStack ``network_data.json`` document for the bound NICs."""
-    links: list[dict[str, Any]] = []
-    networks: list[dict[str, Any]] = []
-    for nic in nics:
-        link_id = f"tap{nic.port_id[:11]}"
-        links.append(
-            {
-                "id": link_id,
-                "type": "phy",
-                "ethernet_mac_address": nic.mac_address,
-                "vif_id": nic.port_id,
-                "mtu": None,
-            }
-        )
-        for fixed in nic.fixed_ips or []:
-            networks.append(_network(len(networks), link_id, nic, fixed))
-    return {"links": links, "networks": networks, "services": []}
-
-
-def _network(
-    index: int, link_id: str, nic: models.ServerNic, fixed: dict[str, Any]
-) -> dict[str, Any]:
-    address = str(fixed.get("ip_address", ""))
-    version = int(fixed.get("version") or ipaddress.ip_address(address).version)
-    gateway = fixed.get("gateway")
-    default = "0.0.0.0" if version == IPV4 else "::"  # noqa: S104 - a route, not a bind
-    routes = (
-        [{"network": default, "netmask": default, "gateway": gateway}]
-        if gateway
-        else []
-    )
-    return {
-        "id": f"network{index}",
-        "type": "ipv4" if version == IPV4 else "ipv6",
-        "link": link_id,
-        "ip_address": address,
-        "netmask": fixed.get("netmask"),
-        "routes": routes,
-        "network_id": nic.network_id,
-    }
-
-
 def build(
     server: models.Server,
     nics: Iterable[models.ServerNic],
@@ -87,6 +46,8 @@ def build(
     public_key: str | None = None,
     user_data: str | None = None,
     personality: Iterable[dict[str, Any]] = (),
+    bonds: Sequence[hw.Bond] = (),
+    layout: Sequence[hw.PartitionLayout] = (),
 ) -> dict[str, str]:
     """The config drive for ``server`` as ``{path: text}``.
 
@@ -98,6 +59,8 @@ def build(
         public_key: the keypair's public key.
         user_data: base64 user data.
         personality: injected files, ``{"path": ..., "contents": base64}``.
+        bonds: the bonds the NICs are on, resolved to node ports.
+        layout: the partitions to add on the root disk at first boot.
     """
     drive: dict[str, str] = {}
     files = []
@@ -120,10 +83,15 @@ def build(
         meta["keys"] = [{"name": name, "type": "ssh", "data": public_key}]
     if files:
         meta["files"] = files
-    network = json.dumps(network_data(nics), sort_keys=True)
+    network = json.dumps(configdrive_network.network_data(nics, bonds), sort_keys=True)
+    vendor = configdrive_vendor.vendor_data(layout)
     for version in VERSIONS:
         drive[f"openstack/{version}/meta_data.json"] = json.dumps(meta, sort_keys=True)
         drive[f"openstack/{version}/network_data.json"] = network
+        if vendor is not None:
+            drive[f"openstack/{version}/vendor_data.json"] = json.dumps(
+                vendor, sort_keys=True
+            )
         if user_data:
             drive[f"openstack/{version}/user_data"] = _decode(user_data)
     return drive

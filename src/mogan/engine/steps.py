@@ -17,9 +17,11 @@ from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import hardware as hw
 from mogan.engine import configdrive, node_sync, notifications, workflow
+from mogan.engine import hardware as engine_hw
 from mogan.placement import client as placement_client
-from mogan.services import workflow_args
+from mogan.services import hardware_request, workflow_args
 
 LOG = logging.getLogger(__name__)
 
@@ -203,17 +205,24 @@ CONFIG_DRIVE_STATE = ("config_drive",)
 
 
 class BuildConfigDrive(workflow.Step):
-    """Compute the config drive into the workflow state (sealed)."""
+    """Compute the config drive into the workflow state (sealed).
+
+    Besides meta data, user data and files it carries the server's network
+    (bonds included) and its partition layout. A build's bonds are those
+    ``bind_networks`` resolved and its layout the build's hardware request;
+    a rebuild keeps the node's configuration, so it takes the bonds the
+    build applied (``servers.hardware_result``) and the layout of the
+    server's stored request (``servers.hardware``).
+    """
 
     name = "config_drive"
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Build meta_data.json, user_data and network_data.json."""
+        """Build meta_data.json, user_data, network_data.json, vendor_data.json."""
+        building = ctx.workflow.kind == workflow_args.Kind.BUILD
         # NOTE: a rebuild's drive carries no password, user data or files.
         args = workflow_args.BuildArgs.model_validate(
-            ctx.args
-            if ctx.workflow.kind == workflow_args.Kind.BUILD
-            else {"image_uuid": ""}
+            ctx.args if building else {"image_uuid": ""}
         )
         with ctx.deps.db.transaction() as session:
             server = server_db.find(session, ctx.server_uuid)
@@ -223,6 +232,12 @@ class BuildConfigDrive(workflow.Step):
             key_name = args.key_name or server.key_name
             if public_key is None and key_name:
                 public_key = _public_key(session, server.user_id, key_name)
+            if building:
+                bonds = engine_hw.bonds_of(ctx.state)
+                request = workflow_args.hardware_of(args)
+            else:
+                bonds = engine_hw.recorded_bonds(server.hardware_result)
+                request = _stored_hardware(server)
             drive = configdrive.build(
                 server,
                 nic_db.get_all(session, server.uuid),
@@ -231,10 +246,29 @@ class BuildConfigDrive(workflow.Step):
                 public_key=public_key,
                 user_data=args.user_data,
                 personality=args.personality,
+                bonds=bonds,
+                layout=_layout(request),
             )
         # NOTE: the drive holds the admin password: sealed while it waits.
         ctx.state["config_drive"] = ctx.sealer.seal_json(drive)
         return workflow.DONE
+
+
+def _stored_hardware(server: models.Server) -> hw.HardwareRequest | None:
+    """The server's effective hardware request, from ``servers.hardware``.
+
+    Bonds are left out: they name networks by their place in the create
+    request, which a rebuild no longer has (it takes the applied bonds).
+    """
+    stored = {k: v for k, v in (server.hardware or {}).items() if k != "bonds"}
+    return hardware_request.typed(stored, [])
+
+
+def _layout(request: hw.HardwareRequest | None) -> tuple[hw.PartitionLayout, ...]:
+    """The partition layout a hardware request asks for (empty: none)."""
+    if request is None or request.partitions is None:
+        return ()
+    return request.partitions.layout
 
 
 class WaitDeploy(workflow.Step):
