@@ -426,7 +426,16 @@ class IronicDriver(
             if self.client.version < ironic_client.JSON_CONFIGDRIVE_VERSION:
                 reason = "Ironic is older than API 1.56: set configdrive_format = iso"
                 raise base.DriverError(node=node_uuid, reason=reason)
-            return ironic_configdrive.build_json(files)
+            drive = ironic_configdrive.build_json(files)
+            if "vendor_data" in drive and (
+                self.client.version < ironic_client.VENDOR_DATA_VERSION
+            ):
+                reason = (
+                    "Ironic is older than API 1.59 and takes no vendor data (the "
+                    "partition layout): set configdrive_format = iso"
+                )
+                raise base.DriverError(node=node_uuid, reason=reason)
+            return drive
         return ironic_configdrive.build_iso(files)
 
     # ------------------------------------------------------------ hardware

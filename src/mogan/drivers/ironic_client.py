@@ -41,6 +41,7 @@ MIN_VERSION = (1, 46)
 # and from 1.83 node lists leave out child nodes (DPUs and the like).
 MAX_VERSION = (1, 83)
 JSON_CONFIGDRIVE_VERSION = (1, 56)
+VENDOR_DATA_VERSION = (1, 59)
 # NOTE: newer than MAX_VERSION and asked for on the one request that needs
 # it, so the rest of the driver keeps the behaviour it was tested with.
 FIRMWARE_VERSION = (1, 86)
