@@ -113,6 +113,48 @@ def _check_raid(raid: dict[str, Any]) -> int | None:
     return root
 
 
+# NOTE: the longest label each filesystem's mkfs takes (xfs 12, vfat 11).
+LABEL_LIMITS = {"ext2": 16, "ext3": 16, "ext4": 16, "xfs": 12, "btrfs": 255, "vfat": 11}
+# NOTE: where the image's own system lives: a layout partition mounted there
+# would hide it.
+SYSTEM_MOUNTS = frozenset(
+    {
+        "/",
+        "/boot",
+        "/boot/efi",
+        "/bin",
+        "/dev",
+        "/etc",
+        "/lib",
+        "/lib64",
+        "/proc",
+        "/run",
+        "/sbin",
+        "/sys",
+        "/usr",
+        "/var",
+        "/tmp",  # noqa: S108 - a mount point refused, not a file used
+    }
+)
+
+
+def _check_layout_entry(field: str, entry: dict[str, Any]) -> None:
+    """A mount point off the system's directories; a label its mkfs takes."""
+    mount = str(entry["mount"]).rstrip("/") or "/"
+    if mount in SYSTEM_MOUNTS or "/../" in f"{mount}/" or "/./" in f"{mount}/":
+        raise exception.InvalidParameter(
+            field=f"{field}.mount",
+            reason=f"{entry['mount']} is a system directory or not a plain path",
+        )
+    label, fs = entry.get("label"), str(entry["fs"])
+    limit = LABEL_LIMITS.get(fs)
+    if label and limit is not None and len(label) > limit:
+        raise exception.InvalidParameter(
+            field=f"{field}.label",
+            reason=f"{fs} takes labels of {limit} characters at most",
+        )
+
+
 def _check_partitions(partitions: dict[str, Any], disk_gb: int | None) -> None:
     """One ``MAX`` partition at most, mounts unique, the layout within the disk."""
     mounts: set[str] = set()
@@ -124,6 +166,7 @@ def _check_partitions(partitions: dict[str, Any], disk_gb: int | None) -> None:
     )
     for index, entry in enumerate(partitions.get("layout") or ()):
         field = f"hardware.partitions.layout[{index}]"
+        _check_layout_entry(field, entry)
         if entry["mount"] in mounts:
             raise exception.InvalidParameter(
                 field=f"{field}.mount", reason=f"{entry['mount']} is mounted twice"

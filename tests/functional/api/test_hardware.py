@@ -261,6 +261,26 @@ class TestRefused:
                 "hardware.partitions.layout.0.size_gb",
             ),
             (
+                with_("partitions.layout.0.label", "a-label-of-13"),
+                None,
+                "hardware.partitions.layout[0].label",
+            ),
+            (
+                with_("partitions.layout.0.mount", "/etc"),
+                None,
+                "hardware.partitions.layout[0].mount",
+            ),
+            (
+                with_("partitions.layout.0.mount", "/data/../etc"),
+                None,
+                "hardware.partitions.layout[0].mount",
+            ),
+            (
+                with_("partitions.layout.0.mount", "/da\x7fta"),
+                None,
+                "hardware.partitions.layout.0.mount",
+            ),
+            (
                 with_("partitions.layout.0.fs", "ntfs"),
                 None,
                 "hardware.partitions.layout.0.fs",

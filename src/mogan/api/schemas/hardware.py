@@ -180,7 +180,12 @@ class LayoutEntry(common.Request):
     """One extra partition of ``hardware.partitions.layout``."""
 
     mount: Annotated[
-        str, pydantic.StringConstraints(max_length=255, pattern=r"^/[^\s]{0,254}$")
+        str,
+        # NOTE: no spaces or control characters: the path goes into fstab
+        # and cloud-config as it is.
+        pydantic.StringConstraints(
+            max_length=255, pattern=r"^/[^\s\x00-\x1f\x7f]{0,254}$"
+        ),
     ]
     size_gb: Size
     fs: Literal["ext2", "ext3", "ext4", "xfs", "btrfs", "vfat"]
