@@ -265,12 +265,40 @@ class TestDeploySteps:
             assert ironic.raid_config(node) == {}
         assert ironic.bios(stock) == {}
 
+    def test_known_steps_are_checked_at_provision(self, ironic):
+        """A known step's missing or unexpected argument: 400 at once."""
+        node = seeded_node(ironic)
+        cases = [
+            (step("bios", "apply_configuration"), "missing these required arguments"),
+            (
+                step("raid", "apply_configuration", raid_config={}, bogus=1),
+                "has these unexpected arguments: bogus",
+            ),
+        ]
+        for bad, message in cases:
+            resp = ironic.http.put(
+                f"/v1/nodes/{node}/states/provision",
+                json={"target": "active", "deploy_steps": [bad]},
+            )
+            assert resp.status_code == 400
+            assert message in resp.text
+        resp = ironic.http.put(
+            f"/v1/nodes/{node}/states/raid",
+            json={"logical_disks": [{"size_gb": 10, "raid_level": "42"}]},
+        )
+        assert resp.status_code == 400
+        assert "RAID config validation error" in resp.text
+        assert ironic.node(node)["provision_state"] == "available"
+
 
 class TestCleanSteps:
     def test_manual_clean_restores_the_node(self, ironic):
         """Delete RAID, re-apply the previous BIOS values: the node is as seeded."""
         node = deployed_node(ironic)
         ironic.provision(node, "deleted", "available")
+        # NOTE: tearing down undoes none of it: that is the driver's job.
+        assert len(ironic.raid_config(node)["logical_disks"]) == len(DISKS)
+        assert ironic.bios(node)["BootMode"] == "Uefi"
         ironic.provision(node, "manage", "manageable")
         previous = [
             {"name": k, "value": v}
@@ -282,10 +310,7 @@ class TestCleanSteps:
             "clean",
             "manageable",
             clean_steps=[
-                clean(
-                    "raid",
-                    "delete_configuration",
-                ),
+                clean("raid", "delete_configuration"),
                 clean("bios", "apply_configuration", settings=previous),
             ],
         )
@@ -323,10 +348,7 @@ class TestCleanSteps:
             "clean",
             "manageable",
             clean_steps=[
-                clean(
-                    "bios",
-                    "factory_reset",
-                ),
+                clean("bios", "factory_reset"),
             ],
         )
         assert ironic.bios(node) == SEEDED_BIOS
@@ -342,36 +364,47 @@ class TestCleanSteps:
             "clean",
             "manageable",
             clean_steps=[
-                clean(
-                    "raid",
-                    "create_configuration",
-                ),
+                clean("raid", "create_configuration"),
             ],
         )
         disks = ironic.raid_config(node)["logical_disks"]
         assert [(d["raid_level"], d["size_gb"]) for d in disks] == [("0", LOCAL_GB)]
 
     def test_failure_marker_fails_the_clean(self, ironic):
-        """A marked clean step ends in clean failed, naming the step."""
+        """A marked clean step ends in clean failed, naming the step, in maintenance."""
         node = seeded_node(ironic)
         ironic.provision(node, "manage", "manageable")
         ironic.fail_step(node, "bios.factory_reset")
-        ironic.provision(
-            node,
-            "clean",
-            "clean failed",
-            clean_steps=[
-                clean(
-                    "bios",
-                    "factory_reset",
-                ),
-            ],
+        reset = clean("bios", "factory_reset")
+        ironic.provision(node, "clean", "clean failed", clean_steps=[reset])
+        got = ironic.node(node)
+        assert got["last_error"] == (
+            f"Node {node} failed step {{'interface': 'bios', 'step': 'factory_reset',"
+            " 'args': {}, 'abortable': False, 'priority': 0}: bios.factory_reset"
+            f" failed on purpose (node extra {hardware.FAIL_MARKER})"
         )
-        error = ironic.node(node)["last_error"]
-        assert error.startswith(f"Node {node} failed step {{")
-        assert "'interface': 'bios', 'step': 'factory_reset'" in error
-        assert error.endswith(
-            f"bios.factory_reset failed on purpose (node extra {hardware.FAIL_MARKER})"
-        )
+        # NOTE: a failed clean also puts the node in maintenance: "manage"
+        # works, but the next clean answers 400 until maintenance is cleared.
+        assert (got["maintenance"], got["fault"]) == (True, "clean failure")
         ironic.fail_step(node, None)
         ironic.provision(node, "manage", "manageable")
+        resp = ironic.http.put(
+            f"/v1/nodes/{node}/states/provision",
+            json={"target": "clean", "clean_steps": [reset]},
+        )
+        assert resp.status_code == 400
+        assert "maintenance mode" in resp.text
+        ironic.call("DELETE", f"/v1/nodes/{node}/maintenance", ok=202)
+        ironic.provision(node, "clean", "manageable", clean_steps=[reset])
+
+    def test_unknown_clean_step_fails_the_clean(self, ironic):
+        """Unlike a deploy, a clean with an unknown step fails (asynchronously)."""
+        node = seeded_node(ironic)
+        ironic.provision(node, "manage", "manageable")
+        ironic.provision(
+            node, "clean", "clean failed", clean_steps=[clean("raid", "make_it_fast")]
+        )
+        assert ironic.node(node)["last_error"] == (
+            f"Cannot clean node {node}: node does not support this clean step:"
+            " {'interface': 'raid', 'step': 'make_it_fast', 'args': {}}"
+        )
