@@ -6,8 +6,9 @@ fake interfaces) from a virtual environment of its own, created on first use
 under a cache directory (``MOGAN_IRONIC_VENV``, default the benchmarks' one,
 so both share one install). Our own Ironic plugin (``plugin/``, the
 ``mogan-fake-hardware`` type whose RAID, BIOS and firmware steps apply
-something) is loaded from this checkout through ``PYTHONPATH``, not
-installed into that shared venv (``hardware.plugin_path``).
+something) is copied from this checkout into the state directory and put on
+Ironic's ``PYTHONPATH``, not installed into that shared venv
+(``hardware.plugin_path``).
 
 ``shared()`` keeps one Ironic per process for the test session and stops it
 at exit; ``tools/ironic-dev`` starts one by hand.
