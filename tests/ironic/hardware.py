@@ -8,14 +8,29 @@ API then serves it as it would after a real inspection. BIOS settings are
 also applied the real way, by a manual cleaning step of the fake BIOS
 interface (``apply_bios``).
 
-``Hardware`` is mixed into ``support.Ironic``, whose ``call``,
+Our Ironic plugin (``plugin/mogan_ironic_steps``) makes a node's RAID,
+BIOS and firmware deploy and clean steps apply something: nodes of the
+``MOGAN_FAKE`` hardware type have them, and a node whose ``extra`` names a
+step under ``FAIL_MARKER`` fails it. ``plugin_path`` is how the Ironic
+process finds it; the readers below (``raid_config``, ``bios``,
+``firmware`` ...) show what the steps recorded, through Ironic's API.
+
+``Hardware`` is mixed into ``support.Ironic``, whose ``call``, ``node``,
 ``provision`` and ``state`` it uses.
 """
 
 import datetime
 import json
+import pathlib
+import shutil
 import sqlite3
+import tomllib
 from typing import Any
+
+PLUGIN = pathlib.Path(__file__).parent / "plugin"
+MOGAN_FAKE = "mogan-fake-hardware"
+FAIL_MARKER = "mogan_fail_step"
+NO_CONTENT = 204
 
 # NOTE: the versions of Ironic's objects for these rows (Ironic 39).
 VERSIONS = {"node_inventory": "1.1", "bios_settings": "1.2", "firmware": "1.2"}
@@ -32,8 +47,38 @@ BIOS_COLUMNS = (
 )
 
 
+def plugin_path(state: pathlib.Path) -> str:
+    """The ``PYTHONPATH`` on which Ironic finds our plugin: a copy under ``state``.
+
+    The package, and a ``*.dist-info`` directory written from
+    ``plugin/pyproject.toml``: Ironic finds drivers by entry points, which
+    Python reads from such directories on its path.
+    """
+    # NOTE: not installed into Ironic's venv: that venv is shared by every
+    # checkout on the machine, each with its own version of the plugin. A
+    # copy, not the source directory, so build leftovers there (an
+    # egg-info from a pip install) cannot register the entry points twice.
+    project = tomllib.loads((PLUGIN / "pyproject.toml").read_text())["project"]
+    name, version = project["name"].replace("-", "_"), project["version"]
+    root = state / "plugin"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(
+        PLUGIN / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    info = root / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {version}\n"
+    )
+    lines = []
+    for group, entries in project["entry-points"].items():
+        lines += [f"[{group}]", *(f"{k} = {v}" for k, v in entries.items()), ""]
+    (info / "entry_points.txt").write_text("\n".join(lines))
+    return str(root)
+
+
 class Hardware:
-    """Seeding inspection data, BIOS registries and firmware for ``support.Ironic``."""
+    """Seeding and reading a node's hardware record for ``support.Ironic``."""
 
     def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         conn = sqlite3.connect(f"{self.state}/ironic.sqlite", timeout=30)
@@ -131,3 +176,64 @@ class Hardware:
             },
         }
         self.provision(node, "clean", "manageable", clean_steps=[step])
+
+    # ------------------------------------------------------------ plugin
+
+    def fail_step(self, node: str, step: str | None) -> None:
+        """Make the node's ``step`` ("bios.apply_configuration") fail; None: none."""
+        op = (
+            {"op": "add", "path": f"/extra/{FAIL_MARKER}", "value": step}
+            if step
+            else {"op": "remove", "path": f"/extra/{FAIL_MARKER}"}
+        )
+        self.call("PATCH", f"/v1/nodes/{node}", [op])
+
+    def set_target_raid(self, node: str, logical_disks: list[dict[str, Any]]) -> None:
+        """Set the node's ``target_raid_config`` (``PUT .../states/raid``)."""
+        self.call(
+            "PUT",
+            f"/v1/nodes/{node}/states/raid",
+            {"logical_disks": logical_disks},
+            ok=NO_CONTENT,
+        )
+
+    def raid_config(self, node: str) -> dict[str, Any]:
+        """The node's ``raid_config`` (``{}`` when none)."""
+        result: dict[str, Any] = self.node(node)["raid_config"]
+        return result
+
+    def bios(self, node: str) -> dict[str, str | None]:
+        """The node's BIOS settings, name → value."""
+        rows = self.call("GET", f"/v1/nodes/{node}/bios")["bios"]
+        return {row["name"]: row["value"] for row in rows}
+
+    def bios_detail(self, node: str) -> dict[str, dict[str, Any]]:
+        """The node's BIOS settings with their registry fields, by name."""
+        rows = self.call("GET", f"/v1/nodes/{node}/bios?detail=True")["bios"]
+        return {row["name"]: row for row in rows}
+
+    def firmware(self, node: str) -> dict[str, str | None]:
+        """The node's firmware components, component → ``current_version``."""
+        return {
+            component: row["current_version"]
+            for component, row in self.firmware_detail(node).items()
+        }
+
+    def firmware_detail(self, node: str) -> dict[str, dict[str, Any]]:
+        """The node's firmware components with all their versions, by component."""
+        rows = self.call("GET", f"/v1/nodes/{node}/firmware")["firmware"]
+        return {row["component"]: row for row in rows}
+
+    def ports(self, node: str) -> list[dict[str, Any]]:
+        """The node's ports, in detail."""
+        result: list[dict[str, Any]] = self.call(
+            "GET", f"/v1/nodes/{node}/ports?detail=True"
+        )["ports"]
+        return result
+
+    def portgroups(self, node: str) -> list[dict[str, Any]]:
+        """The node's port groups, in detail."""
+        result: list[dict[str, Any]] = self.call(
+            "GET", f"/v1/nodes/{node}/portgroups?detail=True"
+        )["portgroups"]
+        return result

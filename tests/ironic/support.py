@@ -4,8 +4,14 @@ Ironic runs as its all-in-one ``ironic`` process (API and conductor in one,
 ``noauth``, ``rpc_transport = none``, SQLite, the ``fake-hardware`` type with
 fake interfaces) from a virtual environment of its own, created on first use
 under a cache directory (``MOGAN_IRONIC_VENV``, default the benchmarks' one,
-so both share one install). ``shared()`` keeps one Ironic per process for the
-test session and stops it at exit; ``tools/ironic-dev`` starts one by hand.
+so both share one install). Our own Ironic plugin (``plugin/``, the
+``mogan-fake-hardware`` type whose RAID, BIOS and firmware steps apply
+something) is copied from this checkout into the state directory and put on
+Ironic's ``PYTHONPATH``, not installed into that shared venv
+(``hardware.plugin_path``).
+
+``shared()`` keeps one Ironic per process for the test session and stops it
+at exit; ``tools/ironic-dev`` starts one by hand.
 
 Nodes are enrolled through the API the way an operator would: create (with a
 resource class and properties), traits, ports, ``manage``, ``provide``, and a
@@ -53,17 +59,17 @@ graceful_shutdown_timeout = 5
 rpc_transport = none
 host = mogan-test-conductor
 log_file = {state}/ironic.log
-enabled_hardware_types = fake-hardware,ipmi
-enabled_bios_interfaces = fake,no-bios
+enabled_hardware_types = fake-hardware,ipmi,mogan-fake-hardware
+enabled_bios_interfaces = fake,no-bios,mogan-fake
 enabled_boot_interfaces = fake,pxe
 enabled_console_interfaces = fake,no-console,ipmitool-socat
 enabled_deploy_interfaces = fake,ramdisk
-enabled_firmware_interfaces = fake,no-firmware
+enabled_firmware_interfaces = fake,no-firmware,mogan-fake
 enabled_inspect_interfaces = fake,no-inspect
 enabled_management_interfaces = fake,ipmitool
 enabled_network_interfaces = noop
 enabled_power_interfaces = fake,ipmitool
-enabled_raid_interfaces = fake,no-raid
+enabled_raid_interfaces = fake,no-raid,mogan-fake
 enabled_rescue_interfaces = fake,no-rescue
 enabled_storage_interfaces = fake,noop
 enabled_vendor_interfaces = fake,no-vendor
@@ -216,7 +222,9 @@ class Ironic(faults.Faults, hardware.Hardware):
         (tools / "ipmitool").write_text(IPMITOOL)
         (tools / "ipmitool").chmod(0o755)
         env = dict(
-            os.environ, PATH=f"{tools}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+            os.environ,
+            PATH=f"{tools}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            PYTHONPATH=hardware.plugin_path(self.state),
         )
         self.proc = subprocess.Popen(
             [str(self.bin_dir / "ironic"), "--config-file", str(self.conf)],
@@ -340,14 +348,19 @@ class Ironic(faults.Faults, hardware.Hardware):
         traits: tuple[str, ...] = (),
         ports: tuple[str, ...] = (),
         properties: dict[str, Any] | None = None,
+        driver: str = "fake-hardware",
         **fields: Any,
     ) -> str:
-        """Create a node (state ``enroll``) with traits and ports; its uuid."""
+        """Create a node (state ``enroll``) with traits and ports; its uuid.
+
+        ``driver`` is the hardware type: ``hardware.MOGAN_FAKE`` for one
+        whose RAID, BIOS and firmware steps apply something.
+        """
         node_uuid = str(uuid.uuid4())
         body = {
             "uuid": node_uuid,
             "name": name or f"node-{node_uuid[:8]}",
-            "driver": "fake-hardware",
+            "driver": driver,
             "properties": properties or {"cpus": 8, "memory_mb": 16384},
             **fields,
         }
