@@ -47,6 +47,7 @@ from mogan.drivers import (
     ironic_hardware,
     ironic_inventory,
     ironic_opts,
+    ironic_parts,
     ironic_restore,
 )
 from mogan.drivers import ironic_nodes as nodes
@@ -242,10 +243,10 @@ class IronicDriver(
         if node.get("instance_uuid") not in {None, server}:
             reason = f"it is reserved for server {node['instance_uuid']}"
             raise base.DriverError(node=node_uuid, reason=reason)
-        if node.get("maintenance") or state not in {
-            nodes.AVAILABLE,
-            nodes.DEPLOY_FAILED,
-        }:
+        # NOTE: a deploy resumed after a crash while its ports were joined
+        # to port groups finds the node in Mogan's own maintenance window.
+        maintenance = node.get("maintenance") and not ironic_parts.in_window(node)
+        if maintenance or state not in {nodes.AVAILABLE, nodes.DEPLOY_FAILED}:
             raise base.DriverError(node=node_uuid, reason=nodes.why_not(node) or state)
         patch = [{"op": "add", "path": "/instance_uuid", "value": server}]
         patch += nodes.image_patch(node, request)

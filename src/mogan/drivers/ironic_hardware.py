@@ -222,14 +222,17 @@ class IronicHardware:
                 node=node_uuid,
             )
         if request.bonds:
-            groups = self._make_bonds(node_uuid, request.bonds)
+            groups = self._make_bonds(node_uuid, server_uuid, request.bonds)
             record["portgroups"] = groups
             self.parts.patch(node_uuid, [_set(record)])
         return deploy_steps(request)
 
-    def _make_bonds(self, node_uuid: str, bonds: tuple[hw.Bond, ...]) -> dict[str, str]:
+    def _make_bonds(
+        self, node_uuid: str, server_uuid: str, bonds: tuple[hw.Bond, ...]
+    ) -> dict[str, str]:
         """A port group per bond with its member ports; bond name to its uuid."""
         ports = self.parts.ports(node_uuid)
+        joins: list[tuple[str, str]] = []
         existing = {g["name"]: g for g in self.parts.portgroups(node_uuid)}
         made: dict[str, str] = {}
         for bond in bonds:
@@ -263,14 +266,17 @@ class IronicHardware:
                     raise base.HardwareRejected(
                         node=node_uuid, section="bonds", reason=reason
                     )
-                if port.get("portgroup_uuid") == group["uuid"]:
-                    continue
-                patch = [
-                    {"op": "add", "path": "/portgroup_uuid", "value": group["uuid"]}
-                ]
-                self.client.request(
-                    "PATCH", f"/v1/ports/{port['uuid']}", patch, node=node_uuid
-                )
+                if port.get("portgroup_uuid") != group["uuid"]:
+                    joins.append((port["uuid"], group["uuid"]))
+        if joins:
+            with self.parts.connectivity_window(node_uuid, server_uuid):
+                for port_uuid, group_uuid in joins:
+                    patch = [
+                        {"op": "add", "path": "/portgroup_uuid", "value": group_uuid}
+                    ]
+                    self.client.request(
+                        "PATCH", f"/v1/ports/{port_uuid}", patch, node=node_uuid
+                    )
         return made
 
     # ------------------------------------------------------------ result

@@ -7,9 +7,24 @@ the deploy side (``ironic_hardware``) and the restore (``ironic_restore``).
 What must not live here: what the values mean to Mogan (the callers).
 """
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from mogan.drivers import ironic_client
+
+# NOTE: Ironic changes a port's port group (or physical network ...) only
+# while the node is enrolling, inspecting, manageable or in maintenance.
+CONNECTIVITY_STATES = frozenset({"enroll", "inspecting", "inspect wait", "manageable"})
+# NOTE: the maintenance reason Mogan sets for that window; a deploy resumed
+# after a crash inside it recognises it as its own.
+WINDOW_REASON = "mogan: joining ports to port groups"
+
+
+def in_window(node: dict[str, Any]) -> bool:
+    """Whether the node is in maintenance for Mogan's port changes."""
+    reason = str(node.get("maintenance_reason") or "")
+    return bool(node.get("maintenance")) and reason.startswith(WINDOW_REASON)
 
 
 class NodeParts:
@@ -49,6 +64,33 @@ class NodeParts:
             "portgroups",
             {"fields": "uuid,name,address,mode,properties,extra"},
         )
+
+    @contextlib.contextmanager
+    def connectivity_window(self, node_uuid: str, server: str) -> Iterator[None]:
+        """Let the node's ports change: maintenance for the while, if needed.
+
+        Ironic refuses port group changes of an ``available`` node, but
+        takes them in maintenance (the node is reserved for ``server``, so
+        nothing else takes it meanwhile); maintenance is left on an error
+        too, as Mogan would not have set it.
+        """
+        node: dict[str, Any] = self.client.request(
+            "GET", f"/v1/nodes/{node_uuid}", node=node_uuid
+        )
+        path = f"/v1/nodes/{node_uuid}/maintenance"
+        needed = node.get("provision_state") not in CONNECTIVITY_STATES and (
+            not node.get("maintenance") or in_window(node)
+        )
+        if needed and not in_window(node):
+            reason = f"{WINDOW_REASON} for server {server}"
+            self.client.request(
+                "PUT", path, {"reason": reason}, ok=(202,), node=node_uuid
+            )
+        try:
+            yield
+        finally:
+            if needed:
+                self.client.request("DELETE", path, ok=(202,), node=node_uuid)
 
     def patch(self, node_uuid: str, patch: list[dict[str, Any]]) -> None:
         """``PATCH /v1/nodes/{uuid}``."""
