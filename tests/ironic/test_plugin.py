@@ -6,6 +6,8 @@ and the Ironic behaviour the driver must live with (unknown deploy steps
 are skipped silently; the exact ``last_error`` texts of failed steps).
 """
 
+import re
+
 import pytest
 
 from tests.ironic import hardware
@@ -264,6 +266,19 @@ class TestDeploySteps:
             assert ironic.node(node)["last_error"] is None
             assert ironic.raid_config(node) == {}
         assert ironic.bios(stock) == {}
+
+    def test_steps_run_by_priority_then_interface(self, ironic):
+        """Highest priority first (deploy.deploy is 100); ties: firmware, bios, raid."""
+        node = seeded_node(ironic)
+        early = step("bios", "factory_reset", priority=150)
+        ironic.provision(node, "active", "active", deploy_steps=[*ALL_STEPS, early])
+        pattern = re.compile(rf"Executing {{.*'interface': '(\w+)'.*}} on node {node}$")
+        ran = [
+            found[1]
+            for line in (ironic.state / "ironic.log").read_text().splitlines()
+            if (found := pattern.search(line))
+        ]
+        assert ran == ["bios", "deploy", "firmware", "bios", "raid"]
 
     def test_known_steps_are_checked_at_provision(self, ironic):
         """A known step's missing or unexpected argument: 400 at once."""
