@@ -148,7 +148,7 @@ class TestHardwareOnIronic:
         )
 
     def test_a_failing_step_is_a_fault_naming_it(self, ironic, mogan, made, rc):
-        """The BIOS step fails: the fault names it; the node is freed and restored."""
+        """The RAID step fails: the fault names it; the node is freed and restored."""
         node = _enroll(ironic, mogan, f"{rc}-fail")
         ironic.call(
             "PATCH",
@@ -157,7 +157,7 @@ class TestHardwareOnIronic:
                 {
                     "op": "add",
                     "path": "/extra/mogan_fail_step",
-                    "value": "bios.apply_configuration",
+                    "value": "raid.apply_configuration",
                 }
             ],
         )
@@ -172,7 +172,7 @@ class TestHardwareOnIronic:
         server = _create(mogan, {**made, "flavor": flavor.json()["uuid"]}, "hw-fail")
         shown = mogan.reaches(server, states.ERROR, states.ACTIVE)
         assert shown["status"] == states.ERROR
-        assert "bios.apply_configuration" in shown["fault"]["message"]
+        assert "raid.apply_configuration" in shown["fault"]["message"]
         mogan.wait(lambda: _restored(ironic, node), "the node freed and restored")
         _check_restored(ironic, node)
         assert server not in mogan.allocations()

@@ -288,6 +288,9 @@ class IronicHardware:
         section = failed_section(message) if record else None
         if section is None:
             return None
+        if step_name(section) in message:
+            # NOTE: Ironic's own "Deploy step raid.apply_configuration failed:".
+            return message
         return f"deploy step {step_name(section)} ({section.value}) failed: {message}"
 
     def result(self, node_uuid: str) -> hw.HardwareResult:
