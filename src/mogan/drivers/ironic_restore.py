@@ -112,7 +112,14 @@ class Restorer:
         return _running()
 
     def _unmake_bonds(self, node_uuid: str, record: dict[str, Any]) -> None:
-        groups = set((record.get("portgroups") or {}).values())
+        # NOTE: also the groups a deploy made but did not record before a
+        # crash: they carry the node's uuid in their name.
+        present = self.parts.portgroups(node_uuid)
+        groups = set((record.get("portgroups") or {}).values()) | {
+            g["uuid"]
+            for g in present
+            if str(g.get("name") or "").startswith(f"{node_uuid}-bond")
+        }
         if not groups:
             return
         for port in self.parts.ports(node_uuid).values():
@@ -121,8 +128,7 @@ class Restorer:
                 self.parts.client.request(
                     "PATCH", f"/v1/ports/{port['uuid']}", patch, node=node_uuid
                 )
-        present = {g["uuid"] for g in self.parts.portgroups(node_uuid)}
-        for uuid in sorted(groups & present):
+        for uuid in sorted(groups & {g["uuid"] for g in present}):
             self.parts.client.request(
                 "DELETE", f"/v1/portgroups/{uuid}", ok=(204,), node=node_uuid
             )
