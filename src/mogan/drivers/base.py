@@ -79,9 +79,11 @@ Errors
 """
 
 import abc
-from typing import Self
+from typing import ClassVar, Self
 
 from oslo_config import cfg
+
+from mogan.drivers import store
 
 # NOTE: the errors drivers raise live in ``errors`` (keeping this module
 # small); they are part of this contract and named here.
@@ -332,11 +334,23 @@ class Driver(InventoryInterface, PowerInterface, DeployInterface, abc.ABC):
     """
 
     name: str
+    # NOTE: a driver with no registry of its own (Redfish) keeps its nodes
+    # in Mogan's database: the engine then calls ``use_store`` before use.
+    needs_store: ClassVar[bool] = False
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         """Keep ``conf`` (its options registered); reach no backend yet."""
         type(self).register_opts(conf)
         self.conf = conf
+        self.node_store: store.NodeStore | None = None
+        self.media_store: store.MediaStore | None = None
+
+    def use_store(
+        self, nodes: store.NodeStore, media: store.MediaStore | None = None
+    ) -> None:
+        """Keep enrolled nodes in ``nodes`` and serve deploy media from ``media``."""
+        self.node_store = nodes
+        self.media_store = media
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Self:
