@@ -3,7 +3,8 @@
 The fleet's storage (``fake_fleet``) is the simulation's "hardware": an
 SQLite file shared by every process on the host. This module holds the
 driver's rules on top of it: what each operation does to a node and when it
-may start, adoption and enrolment (with simulated ``fake://`` BMCs). The
+may start, and adoption; enrolment (with simulated ``fake://`` BMCs) is
+``fake_enrolment``'s, mixed in. The
 node inventory (made up per node by ``fake_inventory`` unless scripted) and
 hardware configuration (RAID, BIOS, firmware, bonds applied by deploys and
 restored by teardowns) are ``fake_configurer``'s, mixed in; the ``[fake]``
@@ -35,6 +36,7 @@ from mogan.conf import hardware as hardware_conf
 from mogan.drivers import (
     base,
     fake_configurer,
+    fake_enrolment,
     fake_fleet,
     fake_inventory,
     fake_opts,
@@ -52,16 +54,16 @@ CLEAN_FAILED = fake_fleet.CLEAN_FAILED
 
 GROUP = fake_opts.GROUP
 OPTS = fake_opts.OPTS
-BMC_SCHEME = "fake://"
+BMC_SCHEME = fake_enrolment.BMC_SCHEME
 
 
 class FakeDriver(
     fake_scripting.Scripting,
     fake_configurer.Configurer,
+    fake_enrolment.Enrolment,
     base.Driver,
     base.ConsoleInterface,
     base.ManageInterface,
-    base.EnrollInterface,
 ):
     """Simulated nodes in an SQLite file shared by every process on the host."""
 
@@ -191,70 +193,6 @@ class FakeDriver(
     def provision_state(self, node_uuid: str) -> str:
         """The simulated provision state (``available``, ``deploying`` ...)."""
         return self._fleet.read(node_uuid).provision_state
-
-    def validate_bmc(self, bmc: base.BmcAccess) -> base.Inventory:
-        """A simulated BMC: any ``fake://`` address answers to any credentials.
-
-        Its hardware is made up from the address (the same on every call).
-
-        Raises:
-            BmcRefused: not a ``fake://`` address (unreachable), or no
-                username or password given.
-        """
-        if not bmc.address.startswith(BMC_SCHEME) or bmc.address == BMC_SCHEME:
-            raise base.BmcRefused(
-                address=bmc.address, reason=f"unreachable (not {BMC_SCHEME}...)"
-            )
-        if not bmc.username or not bmc.password:
-            raise base.BmcRefused(
-                address=bmc.address, reason="credentials refused (401)"
-            )
-        return fake_inventory.generate(bmc.address)
-
-    def enroll(self, node: base.NodeSpec, bmc: base.BmcAccess | None = None) -> bool:
-        """Add a simulated node; an existing uuid is left as it is.
-
-        A spec with an ``instance_uuid`` enrolls an already deployed node (as
-        found by adoption). With a ``bmc``, the node's hardware is the BMC's
-        and a node given no ports gets the BMC's NICs as ports.
-
-        Raises:
-            BmcRefused: the simulated BMC refuses (see ``validate_bmc``).
-            DriverError: another node already has this name.
-        """
-        found = None
-        if bmc is not None:
-            found = self.validate_bmc(bmc)
-            if node.ports:
-                found = fake_inventory.generate(bmc.address, node.ports)
-            else:
-                node = dataclasses.replace(
-                    node, ports=tuple(nic.mac for nic in found.nics)
-                )
-        deployed = node.instance_uuid is not None
-        record = fake_fleet.Node(
-            uuid=node.uuid,
-            name=node.name,
-            resource_class=node.resource_class,
-            traits=list(node.traits),
-            properties=dict(node.properties),
-            ports=list(node.ports),
-            power_state=node.power_state
-            or (states.POWER_ON if deployed else states.POWER_OFF),
-            provision_state=ACTIVE if deployed else AVAILABLE,
-            instance_uuid=node.instance_uuid,
-            maintenance=node.maintenance,
-            maintenance_reason="enrolled in maintenance" if node.maintenance else None,
-        )
-        try:
-            added = self._fleet.insert(record)
-        except sqlite3.IntegrityError as err:
-            raise base.DriverError(
-                node=node.uuid, reason=f"name {node.name} is already taken"
-            ) from err
-        if added and found is not None:
-            self._fleet.write_inventory(node.uuid, found.to_dict())
-        return added
 
     def enroll_deployed(self, node: base.NodeSpec) -> bool:
         """Add a node deployed outside Mogan: active, powered on, no instance.

@@ -189,6 +189,12 @@ def settle_hardware(record: dict[str, Any], now: float) -> None:
 COLUMNS = [field.name for field in dataclasses.fields(Node)]
 JSON_COLUMNS = ("traits", "properties", "ports")
 BOOL_COLUMNS = ("maintenance", "power_settled")
+# NOTE: what a node leaves behind besides its row (table, node column).
+TABLES_OF_NODE = (
+    ("console", "node_uuid"),
+    ("inventory", "node_uuid"),
+    ("hardware", "node_uuid"),
+)
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS nodes (
     uuid TEXT PRIMARY KEY,
@@ -390,6 +396,24 @@ class Fleet:
         with self.transaction() as conn:
             added: bool = conn.execute(INSERT, node.to_row()).rowcount == 1
         return added
+
+    def remove(self, node_uuid: str) -> Node | None:
+        """Delete a node not reserved for a server, with its records.
+
+        Returns:
+            The node if it is reserved (then left as it is), else None.
+
+        Raises:
+            NodeNotFound: no such node.
+        """
+        with self.transaction() as conn:
+            node = self.load(conn, node_uuid)
+            node.settle(time.time())
+            if node.instance_uuid is not None:
+                return node
+            for table, key in (*TABLES_OF_NODE, ("nodes", "uuid")):
+                conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (node_uuid,))  # noqa: S608 - constant names
+        return None
 
     def read_inventory(self, node_uuid: str) -> dict[str, Any] | None:
         """The inventory set for the node (JSON form), or None when none was.

@@ -105,6 +105,31 @@ class EnrollInterface(abc.ABC):
             DriverError: the backend refused the node (a name taken ...).
         """
 
+    @abc.abstractmethod
+    def update_node(self, node: NodeSpec, bmc: BmcAccess | None = None) -> None:
+        """Change an enrolled node's name, resource class, traits, properties.
+
+        ``node.uuid`` names the node; its ports change when ``node.ports``
+        is given, everything else (power, maintenance, the server it
+        carries) stays the driver's. With ``bmc`` the node is reached
+        through it from now on: it is validated first (as
+        ``validate_bmc``) and nothing changes when it refuses.
+
+        Raises:
+            NodeNotFound: the backend does not know the node.
+            BmcRefused: the new BMC is unreachable or refuses.
+            DriverError: the backend refused (another node has the name).
+        """
+
+    @abc.abstractmethod
+    def unenroll(self, node_uuid: str) -> None:
+        """Remove an enrolled node and what the driver keeps of it.
+
+        Raises:
+            NodeNotFound: the backend does not know the node.
+            DriverError: the node is reserved for a server (it stays).
+        """
+
 
 class HardwareInterface(abc.ABC):
     """RAID, BIOS, firmware and bonds, applied while deploying.

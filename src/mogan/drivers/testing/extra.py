@@ -10,6 +10,7 @@ What must not live here: hooks and fixtures (``harness``), tests of the
 required interfaces (``core``).
 """
 
+import dataclasses
 import uuid
 
 import pytest
@@ -242,6 +243,82 @@ class ExtraTests(harness.Harness):
                 ),
                 self.bmc_access(good=False),
             )
+
+    @harness.needs(base.EnrollInterface)
+    def test_update_node_changes_what_mogan_sees(self, driver: base.Driver) -> None:
+        """A node's name, class, traits and properties change; a taken name is not."""
+        enroller = self.need(driver, base.EnrollInterface)
+        first, second = (self._enrolled(enroller) for _ in range(2))
+        changed = base.NodeSpec(
+            uuid=first.uuid,
+            name=f"renamed-{first.uuid[:8]}",
+            resource_class=f"{self.resource_class}-b",
+            traits=("CUSTOM_UPDATED",),
+            properties={"cpus": 4},
+        )
+        enroller.update_node(changed)
+        node = driver.get_node(first.uuid)
+        assert (node.name, node.resource_class) == (
+            changed.name,
+            changed.resource_class,
+        )
+        assert (set(node.traits), node.properties) == ({"CUSTOM_UPDATED"}, {"cpus": 4})
+        assert node.ports == first.ports
+        with pytest.raises(base.DriverError):
+            enroller.update_node(dataclasses.replace(changed, name=second.name))
+        assert driver.get_node(first.uuid).name == changed.name
+        with pytest.raises(base.NodeNotFound):
+            enroller.update_node(dataclasses.replace(changed, uuid=str(uuid.uuid4())))
+
+    @harness.needs(base.EnrollInterface)
+    def test_update_node_with_a_refusing_bmc_changes_nothing(
+        self, driver: base.Driver
+    ) -> None:
+        """A new BMC is validated first: when it refuses, the node is unchanged."""
+        enroller = self.need(driver, base.EnrollInterface)
+        spec = self._enrolled(enroller, self.bmc_access(good=True))
+        with pytest.raises(base.BmcRefused):
+            enroller.update_node(
+                dataclasses.replace(spec, name="never"), self.bmc_access(good=False)
+            )
+        assert driver.get_node(spec.uuid).name == spec.name
+        enroller.update_node(spec, self.bmc_access(good=True))
+
+    @harness.needs(base.EnrollInterface)
+    def test_unenroll_removes_a_free_node(self, driver: base.Driver) -> None:
+        """An unenrolled node is gone from the driver; again is NodeNotFound."""
+        enroller = self.need(driver, base.EnrollInterface)
+        spec = self._enrolled(enroller)
+        enroller.unenroll(spec.uuid)
+        assert spec.uuid not in [n.uuid for n in driver.list_nodes()]
+        with pytest.raises(base.NodeNotFound):
+            driver.get_node(spec.uuid)
+        with pytest.raises(base.NodeNotFound):
+            enroller.unenroll(spec.uuid)
+
+    @harness.needs(base.EnrollInterface)
+    def test_unenroll_refuses_a_node_with_a_server(
+        self, driver: base.Driver, deployed: str, server_uuid: str
+    ) -> None:
+        """A node reserved for a server is refused (DriverError) and stays."""
+        enroller = self.need(driver, base.EnrollInterface)
+        with pytest.raises(base.DriverError):
+            enroller.unenroll(deployed)
+        assert driver.get_node(deployed).instance_uuid == server_uuid
+
+    def _enrolled(
+        self, enroller: base.EnrollInterface, bmc: base.BmcAccess | None = None
+    ) -> base.NodeSpec:
+        """A newly enrolled node's spec (with its ports as the driver has them)."""
+        node_uuid = str(uuid.uuid4())
+        spec = base.NodeSpec(
+            uuid=node_uuid,
+            name=f"enrolled-{node_uuid[:8]}",
+            resource_class=self.resource_class,
+            ports=(harness.random_mac(),),
+        )
+        assert enroller.enroll(spec, bmc) is True
+        return spec
 
     # ------------------------------------------------------------ hardware
 
