@@ -416,6 +416,20 @@ class NotAuthenticated(MoganError):
     code = "mogan.unauthenticated"
 
 
+class NodeExists(Conflict):
+    """Another node already has the name (enrolment, rename)."""
+
+    msg_fmt = "A node named {name} already exists."
+    code = "mogan.node.exists"
+
+
+class NodeInUse(Conflict):
+    """The node carries a server (or a claim), so it cannot be removed."""
+
+    msg_fmt = "Node {node} is in use: {reason}"
+    code = "mogan.node.in_use"
+
+
 class NodeNotManageable(Conflict):
     """The node cannot be adopted as a server (v1 section 1.13)."""
 

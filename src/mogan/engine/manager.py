@@ -3,8 +3,10 @@
 ``nudge`` wakes the workflow runner. The synchronous calls the API makes
 because only the engine holds a driver live here too: the adoptable nodes
 (``list_manageable``, ``get_manageable``; adopting itself is an ``adopt``
-workflow), a node's console and its log. Driver exceptions are turned into
-``mogan.exception`` classes, the only ones that cross the bus as themselves.
+workflow), a node's console and its log, and enrolment (``enrolment``:
+adding, changing and removing nodes; their payloads are never logged).
+Driver exceptions are turned into ``mogan.exception`` classes, the only ones
+that cross the bus as themselves.
 """
 
 import dataclasses
@@ -20,7 +22,7 @@ from mogan import exception, rpc
 from mogan.db import session as db_session
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import adopt, console_log, workflow
+from mogan.engine import adopt, console_log, enrolment, workflow
 from mogan.engine import deps as engine_deps
 
 LOG = logging.getLogger(__name__)
@@ -37,9 +39,10 @@ class EngineManager(rpc.ManagerBase):
             is gone (adoption is an ``adopt`` workflow); ``nudge`` takes
             ``kind`` and ``server_uuid`` hints.
         1.4: ``get_console_log``.
+        1.5: ``enroll_node``, ``update_node``, ``unenroll_node``.
     """
 
-    target = messaging.Target(version="1.4")
+    target = messaging.Target(version="1.5")
 
     def __init__(
         self,
@@ -147,6 +150,34 @@ class EngineManager(rpc.ManagerBase):
         """The node's recent serial output (see ``EngineAPI.get_console_log``)."""
         del ctx
         return console_log.read(self.deps.driver, server_uuid, node_uuid, length)
+
+    # ------------------------------------------------------------ enrolment
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def enroll_node(
+        self, ctx: dict[str, Any], node: dict[str, Any], driver_info: dict[str, Any]
+    ) -> None:
+        """Enrol a node and sync it (see ``EngineAPI.enroll_node``)."""
+        del ctx
+        enrolment.enroll(self.deps, node, driver_info)
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def update_node(
+        self,
+        ctx: dict[str, Any],
+        node_uuid: str,
+        node: dict[str, Any],
+        driver_info: dict[str, Any] | None,
+    ) -> None:
+        """Change a node and sync it (see ``EngineAPI.update_node``)."""
+        del ctx
+        enrolment.update(self.deps, node_uuid, node, driver_info)
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def unenroll_node(self, ctx: dict[str, Any], node_uuid: str) -> None:
+        """Remove a node carrying no server (see ``EngineAPI.unenroll_node``)."""
+        del ctx
+        enrolment.unenroll(self.deps, node_uuid)
 
 
 def _wire(node: driver_base.ManageableNode) -> dict[str, Any]:

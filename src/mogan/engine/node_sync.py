@@ -302,6 +302,28 @@ def sync_node(
             node_db.update(session, node_uuid, values)
 
 
+def forget_node(
+    database: db_session.Database,
+    placement: placement_client.PlacementClient,
+    node_uuid: str,
+    host: str,
+) -> bool:
+    """Drop a node the driver no longer has from Placement and ``nodes``, now.
+
+    Returns:
+        False when Placement kept the provider (the periodic sync retries).
+    """
+    with database.transaction(readonly=True) as session:
+        row = node_db.find(session, node_uuid)
+    if row is None:
+        return True
+    if not _remove_provider(placement, row, host):
+        return False
+    with database.transaction() as session:
+        node_db.destroy(session, node_uuid)
+    return True
+
+
 def _driver_values(spec: base.NodeSpec, driver_name: str) -> dict[str, Any]:
     """The row's driver-owned columns as ``spec`` reports them."""
     return {

@@ -13,6 +13,9 @@ from mogan.drivers import models as driver_models
 # NOTE: seconds the API waits for the synchronous calls (one driver call,
 # or a short wait).
 CONSOLE_TIMEOUT = 60
+# NOTE: enrolment waits on a BMC (sushy retries a 5xx ten times, 3 s apart)
+# and on Placement.
+ENROLL_TIMEOUT = 120
 
 
 def _manageable(node: dict[str, Any]) -> driver_models.ManageableNode:
@@ -36,11 +39,12 @@ class EngineAPI(rpc.RPCAPIBase):
             ``kind`` and ``server_uuid`` (hints for the engine's log; left out
             below 1.3).
         1.4: ``get_console_log``.
+        1.5: ``enroll_node``, ``update_node``, ``unenroll_node``.
 
     ``[upgrade_levels] engine`` caps what is sent (see ``RPCAPIBase``);
     below 1.1 nudges are not sent (engines find due work by polling), below
-    1.2 consoles, below 1.3 adoption and below 1.4 console logs raise
-    ``RPCVersionCapped``.
+    1.2 consoles, below 1.3 adoption, below 1.4 console logs and below 1.5
+    enrolment raise ``RPCVersionCapped``.
 
     The synchronous calls raise ``mogan.exception`` errors as themselves
     (use ``err.message``: ``str(err)`` carries the remote traceback) and
@@ -49,7 +53,7 @@ class EngineAPI(rpc.RPCAPIBase):
 
     TOPIC = rpc.ENGINE_TOPIC
     SERVICE = "engine"
-    VERSION = "1.4"
+    VERSION = "1.5"
 
     def nudge(
         self,
@@ -161,3 +165,74 @@ class EngineAPI(rpc.RPCAPIBase):
             length=length,
         )
         return log
+
+    # ------------------------------------------------------------ enrolment
+
+    def enroll_node(
+        self,
+        ctx: dict[str, Any],
+        node: dict[str, Any],
+        driver_info: dict[str, Any],
+        timeout: float = ENROLL_TIMEOUT,
+    ) -> None:
+        """Validate the BMC, enrol the node, sync it into Mogan and Placement.
+
+        ``node`` and ``driver_info`` are ``services.node_enrolment``'s wire
+        forms (the password crosses here once; nothing logs the payload).
+
+        Raises:
+            InvalidParameter: the BMC is unreachable or refuses (field
+                ``driver_info``).
+            NodeExists: the driver has a node of that name.
+            DriverCannot: the engine's driver cannot enrol nodes.
+            DriverFailed: the driver failed.
+            ServiceUnavailable: Placement refused the new node (it is not
+                enrolled).
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.5.
+        """
+        self._prepare("1.5", "enrol a node", timeout=timeout).call(
+            ctx, "enroll_node", node=node, driver_info=driver_info
+        )
+
+    def update_node(
+        self,
+        ctx: dict[str, Any],
+        node_uuid: str,
+        node: dict[str, Any],
+        driver_info: dict[str, Any] | None,
+        timeout: float = ENROLL_TIMEOUT,
+    ) -> None:
+        """Change an enrolled node (and, given ``driver_info``, its BMC access).
+
+        Raises:
+            NodeNotFound: the driver does not know the node.
+            InvalidParameter: the new BMC refused (field ``driver_info``).
+            NodeExists: another node has the new name.
+            DriverCannot: the engine's driver cannot enrol nodes.
+            DriverFailed: the driver failed.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.5.
+        """
+        self._prepare("1.5", "change a node", timeout=timeout).call(
+            ctx,
+            "update_node",
+            node_uuid=node_uuid,
+            node=node,
+            driver_info=driver_info,
+        )
+
+    def unenroll_node(
+        self, ctx: dict[str, Any], node_uuid: str, timeout: float = ENROLL_TIMEOUT
+    ) -> None:
+        """Remove a node carrying no server from the driver, Mogan and Placement.
+
+        Raises:
+            NodeInUse: a server is on the node, or Placement holds a claim.
+            DriverCannot: the engine's driver cannot enrol nodes.
+            DriverFailed: the driver failed.
+            ServiceUnavailable: Placement kept the node's provider (the
+                node sync removes it later).
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.5.
+        """
+        self._prepare("1.5", "remove a node", timeout=timeout).call(
+            ctx, "unenroll_node", node_uuid=node_uuid
+        )

@@ -61,6 +61,23 @@ class Engine(Protocol):
     ) -> driver_models.ManageableNode:
         """The adoptable node named (or numbered) ``node``."""
 
+    def enroll_node(
+        self, ctx: dict[str, Any], node: dict[str, Any], driver_info: dict[str, Any]
+    ) -> None:
+        """Validate the BMC, enrol the node, sync it into Mogan and Placement."""
+
+    def update_node(
+        self,
+        ctx: dict[str, Any],
+        node_uuid: str,
+        node: dict[str, Any],
+        driver_info: dict[str, Any] | None,
+    ) -> None:
+        """Change an enrolled node (and its BMC access), then sync it."""
+
+    def unenroll_node(self, ctx: dict[str, Any], node_uuid: str) -> None:
+        """Remove a node carrying no server from the driver, Mogan and Placement."""
+
 
 def rpc_context(ctx: mogan_context.RequestContext) -> dict[str, Any]:
     """The caller's context as RPC calls carry it."""

@@ -119,6 +119,9 @@ class Node(TimestampMixin, Base):
     hardware_class: orm.Mapped[str | None] = orm.mapped_column(
         identifier(64), index=True
     )
+    # NOTE: how a node enrolled through the API is reached (address,
+    # system_id, username, verify_ca), as shown; never its password.
+    driver_info: orm.Mapped[dict[str, Any] | None] = orm.mapped_column()
 
     __table_args__ = (
         # NOTE: the candidate query: equality on the first four columns, a

@@ -4,8 +4,9 @@ A Redfish BMC knows only itself, so a driver that needs a node store
 (``Driver.needs_store``) keeps its nodes here (``engine.node_store``): what
 Mogan knows each node as, how to reach its BMC (the password sealed with
 ``[DEFAULT] secret_key``), and the driver's own state, written by
-compare-and-set on ``version``. Column types are spelled out here (not
-imported from the models), as in 0001.
+compare-and-set on ``version``. ``nodes.driver_info`` shows how a node
+enrolled through the API is reached (never its password). Column types are
+spelled out here (not imported from the models), as in 0001.
 
 Revision ID: 0011
 Revises: 0010
@@ -63,4 +64,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("nodes") as batch:
+        batch.drop_column("driver_info")
     op.drop_table("driver_nodes")
