@@ -72,6 +72,10 @@ HISTORY: dict[Version, str] = {
         "hardware inventory: GET /v1/nodes/{uuid} shows inventory (disks, "
         "raid_controllers, nics, bios registry, firmware)."
     ),
+    Version(1, 6): (
+        "Node enrolment (admin): POST /v1/nodes, PATCH and DELETE "
+        "/v1/nodes/{node}; nodes show driver_info (never the password)."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

@@ -93,11 +93,32 @@ class EnrolmentNode:
         return cls(**fields | {"traits": tuple(fields.get("traits") or ())})
 
 
+# NOTE: the URL schemes a driver's BMC addresses may use; a driver not
+# listed takes http and https.
+SCHEMES = {"redfish": ("http", "https"), "fake": ("fake",)}
+
+
 def _check_driver(ctx_driver: str, configured: str) -> None:
     if ctx_driver != configured:
         raise exception.InvalidParameter(
             field="driver",
             reason=f"the engine's driver is {configured}, not {ctx_driver}",
+        )
+
+
+def check_address(configured_driver: str, info: DriverInfo) -> None:
+    """The BMC address has a scheme the engine's driver takes.
+
+    Raises:
+        InvalidParameter: another scheme (field ``driver_info.address``).
+    """
+    schemes = SCHEMES.get(configured_driver, ("http", "https"))
+    scheme = info.address.split("://", 1)[0]
+    if scheme not in schemes:
+        raise exception.InvalidParameter(
+            field="driver_info.address",
+            reason=f"driver {configured_driver} takes {' or '.join(schemes)} "
+            f"addresses, not {scheme}",
         )
 
 
@@ -134,6 +155,7 @@ def enroll(
         DriverCannot: the engine's driver cannot enrol nodes.
     """
     _check_driver(driver, configured_driver)
+    check_address(configured_driver, driver_info)
     _check_name_free(ctx, node.name)
     engine_calls.require_engine(ctx, heartbeat_interval, ENROL)
     if not node.uuid:
@@ -154,6 +176,7 @@ def update(
     heartbeat_interval: float,
     node_uuid: str,
     *,
+    configured_driver: str,
     node: EnrolmentNode,
     driver_info: DriverInfo | None,
 ) -> node_svc.NodeDetail:
@@ -162,9 +185,11 @@ def update(
     Raises:
         NodeNotFound: no such node.
         NodeExists: another node has the new name.
-        InvalidParameter: the new BMC refused.
+        InvalidParameter: the new BMC address or the BMC refused.
         EngineUnavailable: no engine is running or none answered.
     """
+    if driver_info is not None:
+        check_address(configured_driver, driver_info)
     _check_name_free(ctx, node.name, node_uuid)
     engine_calls.require_engine(ctx, heartbeat_interval, UPDATE)
     engine_calls.call_engine(

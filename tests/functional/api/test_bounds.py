@@ -80,6 +80,17 @@ VALID_BODIES: dict[str, Any] = {
         }
     },
     "HardwareProfileCreate": {"name": "p", **HARDWARE},
+    "NodeCreate": {
+        "name": "n",
+        "driver": "fake",
+        "driver_info": {
+            "address": "fake://n",
+            "username": "u",
+            "password": "p",
+        },
+        "resource_class": "gold",
+        "properties": {"cpus": 1},
+    },
     "ServerGroupCreate": {
         "name": "g",
         "policies": ["anti-affinity"],

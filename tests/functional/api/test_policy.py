@@ -318,6 +318,25 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/v1/nodes/{node_ident}"): Case(
         "/v1/nodes/{node}", statuses(200, 403, 403, 403, 403, 403, 200, 200)
     ),
+    # NOTE: enrolment needs an engine, and none runs here: admins get a 409.
+    ("POST", "/v1/nodes"): Case(
+        "/v1/nodes",
+        statuses(409, 403, 403, 403, 403, 403, 403, 409),
+        {
+            "name": "policy-enrolled",
+            "driver": "fake",
+            "driver_info": {"address": "fake://p", "username": "u", "password": "p"},
+            "resource_class": "gold",
+        },
+    ),
+    ("PATCH", "/v1/nodes/{node_ident}"): Case(
+        "/v1/nodes/{node}",
+        statuses(409, 403, 403, 403, 403, 403, 403, 409),
+        [{"op": "replace", "path": "/name", "value": "policy-renamed"}],
+    ),
+    ("DELETE", "/v1/nodes/{node_ident}"): Case(
+        "/v1/nodes/{node}", statuses(409, 403, 403, 403, 403, 403, 403, 409)
+    ),
     # NOTE: {group} is a server group of project-a; another project is told
     # it does not exist (404), and lists only its own groups (200).
     ("GET", "/v1/server_groups"): Case(

@@ -12,6 +12,7 @@ import pydantic
 
 from mogan.api.schemas import common
 from mogan.api.schemas import flavor as flavor_schema
+from mogan.api.schemas import node_enrolment as enrol_schema
 
 
 class NodeAggregate(common.Response):
@@ -130,6 +131,13 @@ class Node(common.Response):
         description=(
             "The node's hardware (microversion 1.5, node show only); null "
             "until the engine has read it."
+        ),
+    )
+    driver_info: enrol_schema.NodeDriverInfo | None = pydantic.Field(
+        default=None,
+        description=(
+            "How the node's BMC is reached (microversion 1.6; null for nodes "
+            "not enrolled through the API). Never the password."
         ),
     )
     links: list[common.Link]

@@ -61,6 +61,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("uuid", name=op.f("uq_driver_nodes_uuid")),
         sa.UniqueConstraint("driver", "name", name=op.f("uq_driver_nodes_driver_name")),
     )
+    with op.batch_alter_table("nodes") as batch:
+        batch.add_column(sa.Column("driver_info", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
