@@ -106,6 +106,21 @@ class TestEngineCap:
         api.nudge(CTX, "wf-4", kind="build")
         wait_for(lambda: old_engine.nudges == ["wf-4"], timeout=10)
 
+    def test_enrolment_needs_1_5(self, bus, old_engine):
+        """Capped at 1.4, enrolling, changing and removing nodes are refused."""
+        bus.set_override("engine", "1.4", group="upgrade_levels")
+        api = engine_rpcapi.EngineAPI(bus)
+        calls = (
+            lambda: api.enroll_node(CTX, {"uuid": "n"}, {"password": "p"}, timeout=2),
+            lambda: api.update_node(CTX, "n", {"uuid": "n"}, None, timeout=2),
+            lambda: api.unenroll_node(CTX, "n", timeout=2),
+        )
+        for call in calls:
+            with pytest.raises(exception.RPCVersionCapped) as err:
+                call()
+            assert "needs engine RPC API 1.5" in err.value.message
+        assert old_engine.nudges == []
+
     def test_below_the_nudge_version_nothing_is_cast(self, bus, old_engine):
         """Capped at 1.0 no nudge is sent (engines poll); ping still works."""
         bus.set_override("engine", "1.0", group="upgrade_levels")

@@ -212,7 +212,7 @@ def attach(
     The composition roots call it once the driver is built. Deploy media
     are not served yet: ``media`` stays None until Mogan serves them.
     """
-    if not driver.needs_store or driver.node_store is not None:
+    if not driver.needs_store or getattr(driver, "node_store", None) is not None:
         return
     nodes = DbNodeStore(database, driver.name, crypto.Sealer.from_conf(conf))
     # TODO(#12): hand the driver a MediaStore (engine.deploy_media) once

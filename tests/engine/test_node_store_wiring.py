@@ -1,0 +1,39 @@
+"""The engine hands a driver that keeps its nodes in Mogan a ``DbNodeStore``.
+
+``build_deps`` is where ``mogan-engine``, the all-in-one and an RPC manager
+served alone build their driver; a driver declaring ``needs_store`` leaves
+it with a store over Mogan's database (and no media store yet).
+"""
+
+import uuid
+
+from mogan.drivers import base as driver_base
+from mogan.drivers import fake
+from mogan.engine import deps as engine_deps
+from mogan.engine import node_store
+
+
+class StoredFake(fake.FakeDriver):
+    """The fake fleet, declaring that it keeps its nodes in Mogan."""
+
+    needs_store = True
+
+
+class TestWiring:
+    def test_build_deps_attaches_a_db_node_store(self, econf, database, tmp_path):
+        """A needs_store driver gets a DbNodeStore on the engine's database."""
+        driver = StoredFake(str(tmp_path))
+        deps = engine_deps.build_deps(econf, database, driver)
+        assert isinstance(deps.driver.node_store, node_store.DbNodeStore)
+        assert deps.driver.media_store is None
+        spec = driver_base.NodeSpec(
+            uuid=str(uuid.uuid4()), name="stored", resource_class="gold"
+        )
+        bmc = driver_base.BmcAccess("https://bmc", "root", "pw")
+        assert deps.driver.node_store.add(spec, bmc, {}) is True
+        assert deps.driver.node_store.get(spec.uuid).bmc.password == "pw"
+
+    def test_other_drivers_get_none(self, econf, database, driver):
+        """A driver with a registry of its own is left without a store."""
+        deps = engine_deps.build_deps(econf, database, driver)
+        assert getattr(deps.driver, "node_store", None) is None
