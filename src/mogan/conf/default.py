@@ -28,8 +28,9 @@ opts = [
         help=(
             "Fernet key (32 url-safe base64-encoded bytes, e.g. from "
             "`python -c 'from mogan import crypto; print(crypto.generate_key())'`) "
-            "sealing the secrets that wait in the database (a server's admin "
-            "password and the config drive built from it). Every API and engine "
+            "sealing the secrets that rest in the database (a server's admin "
+            "password and the config drive built from it, the BMC passwords of "
+            "enrolled nodes). Every API and engine "
             "process must have the same key. Unset, a key is derived from "
             "[database] connection: a database dump alone shows no plaintext, "
             "but anyone with the configuration can open it."
@@ -41,8 +42,9 @@ opts = [
         secret=True,
         help=(
             "Former values of secret_key, still accepted to open what they "
-            "sealed: set the new key as secret_key, the old one here, and drop "
-            "it once no workflow started before the change is left."
+            "sealed: set the new key as secret_key, the old one here, run "
+            "`mogan-dbsync reseal` (every sealed value sealed again with "
+            "secret_key), then drop the old key."
         ),
     ),
     cfg.BoolOpt(

@@ -1,14 +1,21 @@
-"""``mogan node list`` and ``mogan node show`` (admin).
+"""``mogan node list|show|create|set|delete`` (admin).
 
 A ``<node>`` argument is a UUID or a name; the API resolves both. The node
 list needs microversion 1.2 (node objects rather than bare names). List
 values (traits, aggregates) show through ``common.shape``. ``node show
 --inventory`` shows the node's hardware instead (microversion 1.5): disks,
-RAID controllers, NICs, the BIOS registry and firmware.
+RAID controllers, NICs, the BIOS registry and firmware. ``create``,
+``set`` and ``delete`` enrol, change and remove nodes (microversion 1.6);
+the BMC password is read from ``--bmc-password`` or, better (shell history
+keeps arguments), from the ``MOGAN_BMC_PASSWORD`` environment variable, and
+is never printed.
 """
 
 import argparse
+import os
 from typing import Any
+
+from cliff import command
 
 from mogan_cli import exceptions
 from mogan_cli.commands import common
@@ -29,6 +36,7 @@ FIELDS = (
     "why_not",
     "allocated",
     "server_uuid",
+    "driver_info",
     "created_at",
     "updated_at",
 )
@@ -140,3 +148,203 @@ class ShowNode(common.ShowOne):
             return common.show(common.shape(dict(inventory)), INVENTORY_FIELDS)
         node = nodes.find(parsed_args.node)
         return common.show(common.shape(node), FIELDS)
+
+
+PASSWORD_ENV = "MOGAN_BMC_PASSWORD"  # noqa: S105 - the variable's name
+
+
+def _add_bmc_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    """The BMC access options (``--bmc-*``)."""
+    parser.add_argument(
+        "--bmc-address",
+        metavar="<url>",
+        required=required,
+        help="BMC URL (https://bmc.example; fake://<name> for the fake driver)",
+    )
+    parser.add_argument(
+        "--bmc-system-id",
+        metavar="<path>",
+        help="The system's path on the BMC (/redfish/v1/Systems/1)",
+    )
+    parser.add_argument(
+        "--bmc-username", metavar="<user>", required=required, help="BMC user"
+    )
+    parser.add_argument(
+        "--bmc-password",
+        metavar="<password>",
+        help=f"BMC password (default: ${PASSWORD_ENV}; never shown)",
+    )
+    parser.add_argument(
+        "--bmc-insecure",
+        action="store_true",
+        help="Do not check the BMC's TLS certificate",
+    )
+
+
+def _driver_info(parsed_args: argparse.Namespace) -> dict[str, Any]:
+    """The ``driver_info`` body from the ``--bmc-*`` options.
+
+    Raises:
+        CommandError: no password was given.
+    """
+    password = parsed_args.bmc_password or os.environ.get(PASSWORD_ENV)
+    if not password:
+        raise exceptions.CommandError(
+            f"give the BMC password with --bmc-password or ${PASSWORD_ENV}"
+        )
+    info: dict[str, Any] = {
+        "address": parsed_args.bmc_address,
+        "username": parsed_args.bmc_username,
+        "password": password,
+        "verify_ca": not parsed_args.bmc_insecure,
+    }
+    if parsed_args.bmc_system_id:
+        info["system_id"] = parsed_args.bmc_system_id
+    return info
+
+
+def _properties(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """``--property k=v`` values; whole numbers and booleans as such."""
+    out: dict[str, Any] = {}
+    for key, text in pairs:
+        value: Any = text
+        if text in {"true", "false"}:
+            value = text == "true"
+        elif text.lstrip("-").isdigit() and text.isascii():
+            value = int(text)
+        out[key] = value
+    return out
+
+
+class CreateNode(common.ShowOne):
+    """Enrol a node into the engine's driver through its BMC (admin)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """Name, driver, class, traits, properties and BMC access."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="<name>", help="New node name")
+        parser.add_argument(
+            "--driver",
+            metavar="<driver>",
+            required=True,
+            help="The engine's driver ([engine] driver: redfish, fake ...)",
+        )
+        parser.add_argument(
+            "--resource-class",
+            metavar="<resource-class>",
+            required=True,
+            help="The node's resource class (baremetal-gold)",
+        )
+        parser.add_argument(
+            "--trait",
+            metavar="<trait>",
+            dest="traits",
+            action="append",
+            default=[],
+            help="A Placement trait of the node (repeatable)",
+        )
+        common.add_property_option(parser, "A node property (repeatable)")
+        _add_bmc_options(parser, required=True)
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Enrol the node and show it."""
+        node = common.client(self).nodes.create(
+            name=parsed_args.name,
+            driver=parsed_args.driver,
+            driver_info=_driver_info(parsed_args),
+            resource_class=parsed_args.resource_class,
+            traits=parsed_args.traits,
+            properties=_properties(parsed_args.properties),
+        )
+        return common.show(common.shape(node), FIELDS)
+
+
+class SetNode(common.ShowOne):
+    """Change a node's name, class, traits, properties or BMC access (admin)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """What to change."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            "node", metavar="<node>", help="Node to change (name or UUID)"
+        )
+        parser.add_argument("--name", metavar="<name>", help="New node name")
+        parser.add_argument(
+            "--resource-class", metavar="<resource-class>", help="New resource class"
+        )
+        parser.add_argument(
+            "--trait",
+            metavar="<trait>",
+            dest="traits",
+            action="append",
+            help="The node's traits, replacing them all (repeatable)",
+        )
+        parser.add_argument(
+            "--no-trait", action="store_true", help="Remove every trait"
+        )
+        common.add_property_option(parser, "A property to add or change (repeatable)")
+        _add_bmc_options(parser, required=False)
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Send one JSON patch with every change; show the node.
+
+        Raises:
+            CommandError: nothing to set, or BMC options without address
+                and user.
+        """
+        traits = [] if parsed_args.no_trait else parsed_args.traits
+        driver_info = None
+        bmc = (parsed_args.bmc_address, parsed_args.bmc_username)
+        if any(bmc) or parsed_args.bmc_password:
+            if not all(bmc):
+                raise exceptions.CommandError(
+                    "changing the BMC access needs --bmc-address and --bmc-username"
+                )
+            driver_info = _driver_info(parsed_args)
+        nodes = common.client(self).nodes
+        node = nodes.find(parsed_args.node)
+        try:
+            changed = nodes.update(
+                node["uuid"],
+                name=parsed_args.name,
+                resource_class=parsed_args.resource_class,
+                traits=traits,
+                set_properties=_properties(parsed_args.properties),
+                driver_info=driver_info,
+            )
+        except ValueError as err:
+            raise exceptions.CommandError(
+                "nothing to set: give --name, --resource-class, --trait, "
+                "--property or the --bmc-* options"
+            ) from err
+        return common.show(common.shape(changed), FIELDS)
+
+
+class DeleteNode(command.Command):
+    """Remove nodes carrying no server (admin)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """One or more nodes."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            "nodes",
+            metavar="<node>",
+            nargs="+",
+            help="Node(s) to remove (name or UUID)",
+        )
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        """Remove each node; report failures and fail at the end."""
+        nodes = common.client(self).nodes
+
+        def delete(name: str) -> None:
+            nodes.delete(nodes.find(name)["uuid"])
+
+        common.delete_each(self, "node", parsed_args.nodes, delete)

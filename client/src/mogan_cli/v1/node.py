@@ -1,5 +1,12 @@
-"""Nodes (``/v1/nodes``): Mogan's view of the driver's bare-metal nodes (admin)."""
+"""Nodes (``/v1/nodes``): Mogan's view of the driver's bare-metal nodes (admin).
 
+From microversion 1.6 admins enrol nodes (``create``), change them
+(``update``, one JSON patch) and remove them (``delete``); the BMC password
+is sent, never shown back.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib import parse
 
 from mogan_cli import exceptions
@@ -10,6 +17,8 @@ from mogan_cli.v1 import base
 DETAILS_VERSION = "1.2"
 # NOTE: from 1.5 a node shows its hardware inventory.
 INVENTORY_VERSION = "1.5"
+# NOTE: from 1.6 admins enrol, change and remove nodes.
+ENROL_VERSION = "1.6"
 
 
 def _bool(value: bool | None) -> str | None:
@@ -107,3 +116,80 @@ class NodeManager(base.CollectionManager):
         raise exceptions.CommandError(
             f"No {self.noun} with a name or UUID of '{name_or_uuid}' exists."
         )
+
+    def create(
+        self,
+        *,
+        name: str,
+        driver: str,
+        driver_info: Mapping[str, Any],
+        resource_class: str,
+        traits: Iterable[str] = (),
+        properties: Mapping[str, Any] | None = None,
+    ) -> base.Resource:
+        """Enrol a node into the engine's driver (microversion 1.6).
+
+        ``driver_info``: ``address``, ``username``, ``password`` and
+        optionally ``system_id`` and ``verify_ca``.
+        """
+        body: base.Resource = {
+            "name": name,
+            "driver": driver,
+            "driver_info": dict(driver_info),
+            "resource_class": resource_class,
+            "traits": list(traits),
+            "properties": dict(properties or {}),
+        }
+        return dict(self.api.post("/v1/nodes", body, min_version=ENROL_VERSION))
+
+    def update(
+        self,
+        node_uuid: str,
+        *,
+        name: str | None = None,
+        resource_class: str | None = None,
+        traits: Iterable[str] | None = None,
+        set_properties: Mapping[str, Any] | None = None,
+        unset_properties: Iterable[str] = (),
+        driver_info: Mapping[str, Any] | None = None,
+    ) -> base.Resource:
+        """Change a node in one JSON patch (microversion 1.6).
+
+        ``driver_info`` replaces the BMC access whole (with its password).
+
+        Raises:
+            ValueError: nothing to change was given.
+        """
+        ops: list[dict[str, Any]] = []
+        for field, value in (
+            ("name", name),
+            ("resource_class", resource_class),
+            ("traits", None if traits is None else list(traits)),
+            ("driver_info", None if driver_info is None else dict(driver_info)),
+        ):
+            if value is not None:
+                ops.append({"op": "add", "path": f"/{field}", "value": value})
+        for key, value in (set_properties or {}).items():
+            ops.append(
+                {"op": "add", "path": f"/properties/{_escape(key)}", "value": value}
+            )
+        ops.extend(
+            {"op": "remove", "path": f"/properties/{_escape(key)}"}
+            for key in unset_properties
+        )
+        if not ops:
+            msg = "nothing to change"
+            raise ValueError(msg)
+        path = f"/v1/nodes/{parse.quote(node_uuid, safe='')}"
+        response = self.api.request("PATCH", path, json=ops, min_version=ENROL_VERSION)
+        return dict(response.json())
+
+    def delete(self, node_uuid: str) -> None:
+        """Remove a node carrying no server (microversion 1.6)."""
+        path = f"/v1/nodes/{parse.quote(node_uuid, safe='')}"
+        self.api.request("DELETE", path, min_version=ENROL_VERSION)
+
+
+def _escape(key: str) -> str:
+    """A key as one JSON-pointer segment."""
+    return key.replace("~", "~0").replace("/", "~1")
