@@ -6,8 +6,9 @@ The composition roots hand it to a driver that declares
 are sealed with ``[DEFAULT] secret_key`` (``mogan.crypto``) before they
 reach the database and opened only when the driver reads a node; every
 write of a node's state is a compare-and-set on its version. Each call is
-one short transaction of its own, never nested inside another: a driver
-may call the store from inside an engine step.
+one short transaction of its own and never opens one inside another: call
+it outside any write transaction of the caller's thread (the database
+refuses nested writes, ``NestedWriteTransaction``).
 
 What must not live here: the driver's rules (what its state means), and
 the node sync into ``nodes`` and Placement (``engine.node_sync``).

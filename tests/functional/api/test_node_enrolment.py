@@ -64,9 +64,12 @@ def _row(world, node_uuid: str) -> models.Node | None:
 
 class TestEnrol:
     def test_enrolled_node_is_shown_synced_and_consumable(
-        self, world, engine_factory, api
+        self, world, engine_factory, api, notes
     ):
-        """201 with the node, which is in Mogan and Placement and can take a server."""
+        """201 with the node, in Mogan and Placement, taking a server.
+
+        No notification about the server built on it carries the password.
+        """
         engine_factory()
         body = _body(world)
         resp = api.post(URL, json=body, headers=V16)
@@ -96,6 +99,8 @@ class TestEnrol:
             timeout=30,
         )
         assert world.server(servers[0]).node_uuid == node["uuid"]
+        wait_for(lambda: notes.of(servers[0]), timeout=10)
+        assert PASSWORD not in repr(notes.events)
 
     def test_password_never_answered_logged_or_stored_in_plaintext(
         self, world, engine_factory, api, caplog
