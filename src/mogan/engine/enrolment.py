@@ -158,31 +158,26 @@ def update(
 
 
 def unenroll(deps: workflow.Deps, node_uuid: str) -> None:
-    """Remove a node carrying no server (see ``EngineAPI.unenroll_node``)."""
+    """Remove a node carrying no server (see ``EngineAPI.unenroll_node``).
+
+    The node's provider goes first: Placement refuses to delete a provider
+    holding allocations (a claim: the node is in use), and once it is gone
+    no claim can land on the node while the driver forgets it. Should the
+    driver refuse after all, the node is synced back.
+    """
     enroller = driver_caps.require(deps.driver, driver_base.EnrollInterface, WHAT)
     with deps.db.transaction(readonly=True) as session:
         row = node_db.find(session, node_uuid)
         if row is not None:
             node_enrolment.check_free(node_uuid, row.server_uuid, row.reservation)
-    try:
-        claims = (
-            deps.placement.provider_allocations(node_uuid)
-            if deps.placement.get_provider(node_uuid) is not None
-            else {}
-        )
-    except placement_client.PlacementError as err:
-        raise exception.ServiceUnavailable(
-            reason=f"Placement cannot say whether the node is claimed: {err}"
-        ) from err
-    if claims:
-        raise exception.NodeInUse(
-            node=node_uuid, reason=f"Placement holds claims by {', '.join(claims)}"
-        )
+    if row is None or row.provider_synced:
+        _delete_provider(deps, node_uuid)
     try:
         enroller.unenroll(node_uuid)
     except driver_base.NodeNotFound:
         LOG.info("%s: node %s was already gone from the driver", deps.host, node_uuid)
     except driver_base.DriverError as err:
+        _restore(deps, node_uuid)
         raise exception.NodeInUse(node=node_uuid, reason=err.message) from err
     if not node_sync.forget_node(deps.db, deps.placement, node_uuid, deps.host):
         raise exception.ServiceUnavailable(
@@ -190,3 +185,39 @@ def unenroll(deps: workflow.Deps, node_uuid: str) -> None:
             "the node sync removes it"
         )
     LOG.info("%s: removed node %s", deps.host, node_uuid)
+
+
+def _delete_provider(deps: workflow.Deps, node_uuid: str) -> None:
+    """Delete the node's provider, or say why not.
+
+    Raises:
+        NodeInUse: Placement holds a claim against it.
+        ServiceUnavailable: Placement failed.
+    """
+    try:
+        deps.placement.delete_provider(node_uuid)
+    except placement_client.PlacementError as err:
+        try:
+            claims = deps.placement.provider_allocations(node_uuid)
+        except placement_client.PlacementError:
+            claims = {}
+        if claims:
+            raise exception.NodeInUse(
+                node=node_uuid, reason=f"Placement holds claims by {', '.join(claims)}"
+            ) from err
+        raise exception.ServiceUnavailable(
+            reason=f"Placement could not remove the node, try again: {err}"
+        ) from err
+
+
+def _restore(deps: workflow.Deps, node_uuid: str) -> None:
+    """Put back the provider of a node the driver refused to remove."""
+    try:
+        node_sync.sync_node(deps.db, deps.driver, deps.placement, node_uuid)
+    except (exception.MoganError, driver_base.DriverError) as err:
+        LOG.warning(
+            "%s: node %s kept but not synced back (the node sync will): %s",
+            deps.host,
+            node_uuid,
+            err,
+        )

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from mogan import states
 from mogan.db import models
+from mogan.drivers import base as driver_base
 from tests.conftest import ADMIN, MEMBER
 from tests.functional.api import engine_support
 from tests.functional.api.engine_support import wait_for
@@ -318,3 +319,33 @@ class TestDelete:
         assert world.placement.get_provider(free["uuid"]) is None
         assert free["uuid"] not in [n.uuid for n in world.driver.list_nodes()]
         assert api.get(f"{URL}/{free['uuid']}", headers=V16).status_code == 404
+
+    def test_a_claim_or_a_driver_refusal_keeps_the_node(
+        self, world, engine_factory, api
+    ):
+        """A Placement claim, or a driver that refuses, is a 409; the node stays."""
+        engine_factory()
+        claimed = _enrol(api, world)
+        consumer = str(uuid.uuid4())
+        world.placement.claim(
+            {consumer: {claimed["uuid"]: {world.placement_rc: 1}}}, "p", "u"
+        )
+        resp = api.delete(f"{URL}/{claimed['uuid']}", headers=V16)
+        assert resp.status_code == 409, resp.text
+        assert consumer in resp.json()["error_message"]
+        assert claimed["uuid"] in [n.uuid for n in world.driver.list_nodes()]
+        world.placement.release(consumer)
+
+        # NOTE: deployed behind Mogan's back: only the driver knows.
+        refused = _enrol(api, world)
+        world.driver.start_deploy(
+            refused["uuid"],
+            driver_base.DeployRequest(
+                server_uuid=str(uuid.uuid4()), image_url="http://images.test/i"
+            ),
+        )
+        resp = api.delete(f"{URL}/{refused['uuid']}", headers=V16)
+        assert resp.status_code == 409, resp.text
+        assert resp.json()["code"] == "mogan.node.in_use"
+        assert world.placement.get_provider(refused["uuid"]) is not None
+        assert _row(world, refused["uuid"]) is not None
