@@ -3,7 +3,8 @@
 A driver node's BMC password and a workflow's sealed admin password and
 config drive are sealed under an old key; the key is rotated (the old one
 in ``previous_secret_keys``), ``mogan-dbsync reseal`` runs, and then the
-old key is dropped from the configuration: everything still opens.
+old key is dropped from the configuration: everything still opens. Runs
+on SQLite, PostgreSQL and MariaDB.
 """
 
 import pathlib
@@ -33,9 +34,9 @@ def _config(path: pathlib.Path, url: str, key: str, previous: str = "") -> list[
 
 
 @pytest.fixture
-def url(tmp_path) -> str:
-    """A migrated SQLite database."""
-    url = f"sqlite:///{tmp_path / 'reseal.sqlite'}"
+def url(any_db_url) -> str:
+    """A fresh migrated database, each backend in turn."""
+    url = any_db_url
     engine = db_session.make_engine(url)
     migration.upgrade(engine)
     engine.dispose()
