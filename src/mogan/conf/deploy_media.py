@@ -28,7 +28,8 @@ opts = [
         help=(
             "Largest medium accepted, in bytes (a config drive ISO is a few "
             "hundred KiB to a few MiB). A bigger one fails the deploy with "
-            "an error naming this option. Media are kept in the database."
+            "an error naming this option. Media are kept in the database: "
+            "on MariaDB, max_allowed_packet must be larger."
         ),
     ),
     cfg.FloatOpt(
