@@ -198,7 +198,7 @@ class TestBadTokens:
         "token",
         [
             "a" * (media_svc.TOKEN_LENGTH + 1),
-            "a" * 4000,
+            "a" * 255,
             "a" * (media_svc.TOKEN_LENGTH - 1),
             "!" * media_svc.TOKEN_LENGTH,
             "a.b" + "c" * (media_svc.TOKEN_LENGTH - 3),
@@ -220,6 +220,12 @@ class TestBadTokens:
         assert resp.status_code == NOT_FOUND
         assert resp.json()["code"] == "mogan.deploy_media.not_found"
         assert [s for s in statements if "deploy_media" in s] == []
+
+    def test_a_path_value_past_the_bound_is_400(self, client):
+        """Past 255 characters the path value is refused as every other (400)."""
+        resp = client.get(f"/v1/deploy_media/{'a' * 256}")
+        assert resp.status_code == 400
+        assert "'token'" in resp.json()["error_message"]
 
     def test_an_unknown_token_is_404(self, client, store):
         """A well-formed token nobody published is 404."""

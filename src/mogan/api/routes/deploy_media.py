@@ -7,7 +7,9 @@ Keystone token and sends no credentials, so this route asks for none, in
 every ``auth_strategy``: the token in the path is the authority. It is 32
 random bytes, unguessable, stored only as a hash, valid until the medium
 expires or is withdrawn (then 404), and replaced when the medium is
-published again. The request log shows only its first characters.
+published again. The request log shows only its first characters. A
+path value that is not a token is 404 too (past 255 characters: 400, the
+bound every path value has).
 
 BMCs read ISOs in ranges, so ``Range: bytes=...`` is honoured (one range:
 206 with ``Content-Range``; one that starts past the end: 416); any other
@@ -17,14 +19,21 @@ answers the headers alone (Flask serves HEAD for every GET route).
 Served at every microversion: a BMC sends no version header.
 """
 
+from typing import Annotated
+
 import flask
+import pydantic
 from werkzeug import http
 
 from mogan.api import errors, router, state
+from mogan.api.schemas import common
 from mogan.services import deploy_media as media_svc
 
 TAG = "deploy_media"
 UNSATISFIABLE = 416
+# NOTE: bounded as every path value is (longer: 400 naming ``token``); any
+# other string that is not a token is 404, before the database is asked.
+Token = Annotated[str, pydantic.StringConstraints(max_length=common.MAX_NAME)]
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -54,7 +63,7 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 
 @router.route("GET", "/v1/deploy_media/{token}", policy=None, tag=TAG)
-def show_deploy_medium(token: str) -> flask.Response:
+def show_deploy_medium(token: Token) -> flask.Response:
     """Download a deploy medium (no authentication: the token is the authority).
 
     For BMCs. The URL comes from the driver that published the medium and
