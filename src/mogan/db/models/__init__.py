@@ -17,7 +17,8 @@ identifier column uses them:
 Modules: ``base`` (the base class and column types), ``tables`` (tenant
 resources and the engine), ``scheduling`` (aggregates, node indexes, server
 groups), ``server_action`` (server actions and their events), ``hardware_profile``
-(hardware profiles and their access lists). Everything
+(hardware profiles and their access lists), ``deploy_media`` (media
+served to BMCs). Everything
 is re-exported here: callers write ``models.Node``.
 """
 
@@ -30,6 +31,7 @@ from mogan.db.models.base import (
     identifier,
     utcnow,
 )
+from mogan.db.models.deploy_media import DeployMedium
 from mogan.db.models.hardware_profile import HardwareProfile, HardwareProfileProject
 from mogan.db.models.scheduling import (
     Aggregate,
@@ -67,6 +69,7 @@ __all__ = [
     "AggregateMetadata",
     "AggregateNode",
     "Base",
+    "DeployMedium",
     "Engine",
     "Flavor",
     "FlavorProject",
