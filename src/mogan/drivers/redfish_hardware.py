@@ -117,17 +117,26 @@ def start_firmware(
 def firmware_progress(
     root: Any, tasks: list[dict[str, str]]
 ) -> tuple[bool, str | None]:
-    """(all ended, the first failure) of the firmware tasks."""
-    collection = root.get_task_service().tasks
+    """(all ended, the first failure) of the firmware tasks.
+
+    Read from each Task (``TaskState``, ``Messages``): a task monitor
+    answers 202 while running, but the Task resource sushy keeps answers
+    200 whatever the state.
+    """
     for task in tasks:
-        path = task["task"] or task["monitor"]
-        found = collection.get_member(path)
-        state = found.json.get("TaskState")
+        monitor = root.get_task_monitor(task["task"] or task["monitor"])
+        raw = monitor.get_task().json if monitor.task is None else monitor.task.json
+        state = raw.get("TaskState")
+        if state is None:
+            if monitor.is_processing:
+                return False, None
+            continue
         if state in RUNNING_TASKS:
             return False, None
         if state != "Completed":
-            text = "; ".join(str(m.message) for m in found.messages or []) or state
-            return True, f"firmware update of {task['component']} failed: {text}"
+            messages = [str(m.get("Message", "")) for m in raw.get("Messages") or []]
+            text = "; ".join(m for m in messages if m) or state
+            return True, f"update of {task['component']} failed: {text}"
     return True, None
 
 
