@@ -359,3 +359,37 @@ def test_what_the_bmc_cannot_do_is_refused(lab, spec, request_, section, reason)
     with pytest.raises(base.HardwareRejected):
         lab.driver.start_deploy(node, lab.request(hardware=request_))
     assert lab.driver.get_node(node).consumable
+
+
+def test_a_bmc_that_stops_answering_delays_the_deploy(lab):
+    """While the BMC answers 503 the deploy waits; it carries on afterwards."""
+    node = lab.node()
+    system = lab.systems[node]
+    lab.driver.start_deploy(node, lab.request())
+    lab.emulator.fail(
+        "http",
+        method="GET",
+        path=f"/redfish/v1/Systems/{system}",
+        status=503,
+        times=None,
+    )
+    for _ in range(3):
+        assert lab.driver.poll_deploy(node) == IN_PROGRESS
+    lab.emulator.clear_faults()
+    assert wait(lab.driver.poll_deploy, node) == DONE
+
+
+def test_deploy_again_after_a_failure_rebuilds_the_volumes(lab):
+    """A failed deploy's volumes are deleted before the retry builds them again."""
+    node = lab.node(drives=2)
+    lab.emulator.fail("media.insert", lab.systems[node], status=500)
+    request = lab.request(
+        hardware=base.HardwareRequest(raid=(base.LogicalDisk("1", name="r"),))
+    )
+    assert lab.deploy(node, request).progress is base.Progress.FAILED
+    [first] = lab.bmc(node)["storage"][0]["volumes"]
+    assert lab.deploy(node, request) == DONE
+    [second] = lab.bmc(node)["storage"][0]["volumes"]
+    assert second["durable_name"] != first["durable_name"]
+    assert lab.teardown(node) == DONE
+    assert lab.bmc(node)["storage"][0]["volumes"] == []

@@ -168,6 +168,11 @@ def _firmware_wait(step: Step) -> None:
 
 def _raid(step: Step) -> None:
     volumes = (step.hardware.get("plan") or {}).get("raid") or []
+    old = step.hardware.get("old_volumes") or []
+    if volumes and old:
+        # NOTE: volumes an earlier attempt made hold the drives: free them.
+        rhw.delete_volumes(step.system, old)
+        step.hardware["old_volumes"] = []
     if volumes and not step.hardware.get("volumes"):
         step.hardware["volumes"] = rhw.create_volumes(step.system, volumes)
     step.go("bios")

@@ -232,6 +232,14 @@ class Provisioning(rnodes.NodeAccess):
             )
             try:
                 step.root, step.system = self.bmc(stored)
+            except errors.BmcRefused as err:
+                self._fail(node_uuid, op["id"], rnodes.reason(err), None)
+                continue
+            except errors.DriverError:
+                # NOTE: unreachable for now: the engine's deadline bounds
+                # how long the operation waits for its BMC.
+                return IN_PROGRESS
+            try:
                 phases[op["phase"]](step)
             except rdeploy.Wait:
                 return IN_PROGRESS
