@@ -327,7 +327,7 @@ def result(
             wrong = [
                 f"{n} is {details['settings'].get(n)}, not {v}"
                 for n, v in asked.items()
-                if details["settings"].get(n) != v
+                if str(details["settings"].get(n)).lower() != str(v).lower()
             ]
             error = error or ("; ".join(wrong) or None)
         elif section is hw.HardwareSection.BONDS:
