@@ -152,6 +152,16 @@ class NotAvailableAtVersion(NotFound):
     code = "mogan.not_available_at_version"
 
 
+class DeployMediumNotFound(NotFound):
+    """No deploy medium answers to that URL (never was, expired or withdrawn).
+
+    The message never repeats the token: it is the medium's only secret.
+    """
+
+    msg_fmt = "No deploy medium at this URL (it may have expired)."
+    code = "mogan.deploy_media.not_found"
+
+
 class FlavorNotFound(NotFound):
     """No flavor with that id is visible."""
 

@@ -1,5 +1,6 @@
 """``mogan-all-in-one`` as a real process: no config file, --demo, clean stop."""
 
+import os
 import pathlib
 import signal
 import socket
@@ -10,7 +11,9 @@ import time
 import httpx
 import pytest
 
+from mogan.db import session as db_session
 from mogan.drivers import fake
+from mogan.engine import deploy_media
 
 READY_TIMEOUT = 60
 
@@ -102,4 +105,29 @@ class TestAllInOne:
             ).json()
             assert [k["name"] for k in keypairs["keypairs"]] == ["kept"]
         finally:
+            assert _stop(proc) == 0
+
+    def test_serves_deploy_media_over_http_in_ranges(self, state_dir):
+        """A medium in the all-in-one's database is served over a real socket."""
+        port = _free_port()
+        proc, _ = _start(state_dir, port)
+        base = f"http://127.0.0.1:{port}"
+        database = db_session.Database.from_url(
+            f"sqlite:///{state_dir.resolve() / 'mogan.sqlite'}"
+        )
+        try:
+            store = deploy_media.DbMediaStore(database, base, 8 * 1024 * 1024, 60)
+            data = os.urandom(3 * 1024 * 1024 + 17)
+            url = store.publish("node-1/config-drive", data, 60)
+            with httpx.Client(timeout=30) as bmc:
+                assert bmc.get(url).content == data
+                part = bmc.get(url, headers={"Range": "bytes=1048000-1050047"})
+                assert part.status_code == 206
+                assert part.content == data[1048000:1050048]
+                head = bmc.head(url)
+                assert head.headers["Content-Length"] == str(len(data))
+                store.withdraw("node-1/config-drive")
+                assert bmc.get(url).status_code == 404
+        finally:
+            database.dispose()
             assert _stop(proc) == 0

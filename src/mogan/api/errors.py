@@ -16,6 +16,7 @@ import pydantic
 from werkzeug import exceptions as wz_exc
 
 from mogan import exception
+from mogan.api import requestlog
 
 LOG = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def handle_unexpected(err: Exception) -> flask.Response:
     LOG.error(
         "Unhandled error serving %s %s",
         flask.request.method,
-        flask.request.path,
+        requestlog.redact(flask.request.path),
         exc_info=err,
     )
     debug = flask.current_app.config.get("MOGAN_TRACEBACKS", False)

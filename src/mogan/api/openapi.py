@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import flask
 import pydantic
 from pydantic import json_schema
 
@@ -50,6 +51,10 @@ ERROR_SCHEMA = {
 
 TAGS = {
     "availability_zones": "Availability zones that nodes are grouped into.",
+    "deploy_media": (
+        "Media BMCs boot from (config drives), at URLs that expire "
+        "(no authentication: the URL's token is the authority)."
+    ),
     "flavors": "Kinds of bare-metal server a user can ask for.",
     "keypairs": "SSH and x509 keys, owned by one user.",
     "version": "API versions and this document (no authentication).",
@@ -63,6 +68,9 @@ ENGINE_READS = {("GET", "/v1/manageable_servers")}
 
 _ERROR_CONTENT = {
     "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
+}
+_BINARY_CONTENT = {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
 }
 _VERSION_HEADER = {
     "description": "The microversion that served the request.",
@@ -215,6 +223,26 @@ def _parameters(r: router.Route) -> list[dict[str, Any]]:
     return params
 
 
+def _serves_bytes(r: router.Route) -> bool:
+    """Whether the route answers raw bytes (a ``flask.Response``), with ranges."""
+    return isinstance(r.response, type) and issubclass(r.response, flask.Response)
+
+
+def _partial() -> dict[str, Any]:
+    """The 206 answer of a route serving bytes to a ``Range`` request."""
+    return {
+        "description": "The one byte range asked for (Range: bytes=a-b)",
+        "headers": {
+            "Content-Range": {
+                "description": "Which bytes of how many: bytes a-b/size.",
+                "schema": {"type": "string", "examples": ["bytes 0-2047/1048576"]},
+            },
+            microversion.HEADER: _VERSION_HEADER,
+        },
+        "content": _BINARY_CONTENT,
+    }
+
+
 def _success(r: router.Route, names: ModelNames) -> Any:
     no_content = r.status == http.HTTPStatus.NO_CONTENT
     headers: dict[str, Any] = {microversion.HEADER: _VERSION_HEADER}
@@ -227,7 +255,9 @@ def _success(r: router.Route, names: ModelNames) -> Any:
         "description": "No content" if no_content else "Success",
         "headers": headers,
     }
-    if isinstance(r.response, type) and issubclass(r.response, pydantic.BaseModel):
+    if _serves_bytes(r):
+        success["content"] = _BINARY_CONTENT
+    elif isinstance(r.response, type) and issubclass(r.response, pydantic.BaseModel):
         ref = {"$ref": REF.format(model=names[r.response])}
         success["content"] = {"application/json": {"schema": ref}}
     elif not no_content:
@@ -265,6 +295,11 @@ def _responses(r: router.Route, names: ModelNames) -> dict[str, Any]:
     if r.body is not None:
         responses["415"] = _error(
             "The body is not sent as " + " or ".join(r.content_types)
+        )
+    if _serves_bytes(r):
+        responses["206"] = _partial()
+        responses["416"] = _error(
+            "The range starts past the end (Content-Range: bytes */size)"
         )
     if (r.method, r.path) in UNAVAILABLE_UNTIL_READY:
         responses["503"] = _error(

@@ -5,9 +5,14 @@ may carry what a client should not have put there), status, duration in
 milliseconds, and the caller's project and user as authentication set them
 (``-`` when it did not: a 401, a public path). The same values ride on the
 log record as ``extra`` attributes for structured log handlers.
+
+Paths that carry a secret (a deploy medium's token) are logged with only
+its first ``SHOWN`` characters (``redact``): enough to tell two apart,
+not to fetch one.
 """
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -18,6 +23,15 @@ from werkzeug import wsgi
 LOG = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+SHOWN = 6
+# NOTE: with and without /v1, as the router serves both.
+_SECRET_SEGMENT = re.compile(r"(/deploy_media/)([^/]*)")
+
+
+def redact(path: str) -> str:
+    """``path`` with any secret segment cut to its first ``SHOWN`` characters."""
+    return _SECRET_SEGMENT.sub(lambda m: m[1] + m[2][:SHOWN] + "...", path)
 
 
 class RequestLog:
@@ -59,7 +73,7 @@ def _log(environ: dict[str, Any], status: str, started: float) -> None:
     fields = {
         "request_id": environ.get(request_id.ENV_REQUEST_ID, "-"),
         "method": environ.get("REQUEST_METHOD", "-"),
-        "path": environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+        "path": redact(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")),
         "status": status,
         "duration_ms": round((time.monotonic() - started) * 1000, 1),
         "project_id": environ.get("HTTP_X_PROJECT_ID") or "-",

@@ -5,7 +5,8 @@ A view is a plain function whose *signature* declares its inputs: ``ctx``
 parameters by name, each with its type; the return annotation is the
 response model. ``route`` records a ``Route`` for every view; ``register``
 binds them to a Flask app with one generic wrapper that validates inputs,
-serializes the result, and checks the view authorized the caller. The
+serializes the result, and checks the view authorized the caller; a view
+returning a ``flask.Response`` (bytes, not JSON) has it sent as it is. The
 OpenAPI document and the policy persona tests are generated from
 ``ROUTES``; nothing else lists endpoints.
 """
@@ -267,7 +268,10 @@ def _make_handler(r: Route) -> Callable[..., flask.Response]:
             # never serve; the persona tests catch it before release.
             msg = f"{r.method} {r.path} did not check policy {r.policy}"
             raise RuntimeError(msg)
-        if result is None:
+        if isinstance(result, flask.Response):
+            # NOTE: a view serving bytes, not a model (deploy media).
+            resp = result
+        elif result is None:
             resp = flask.Response(status=r.status)
         else:
             resp = flask.jsonify(_serialize(result))

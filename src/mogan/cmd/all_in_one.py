@@ -7,6 +7,7 @@ fake driver. ``--demo`` enrolls a fake fleet and flavors for it.
 
 import logging
 import pathlib
+import socket
 import sys
 
 from oslo_config import cfg
@@ -16,6 +17,7 @@ from mogan import rpc
 from mogan.api import app as api_app
 from mogan.cmd import common, demo, wsgi_server
 from mogan.db import migration
+from mogan.engine import deploy_media
 from mogan.engine import service as engine_service
 from mogan.scheduler import manager as scheduler_manager
 
@@ -73,6 +75,18 @@ def _banner(endpoint: str, demo_flavors: list[str] | None, nodes: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def media_base_url(host: str, port: int) -> str:
+    """Where BMCs reach an API listening on ``host:port``.
+
+    A wildcard address is no destination: the host's name stands for it.
+    """
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - compared, not bound
+        host = socket.getfqdn()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Migrate, optionally seed the demo, and serve until stopped.
 
@@ -114,10 +128,16 @@ def main(argv: list[str] | None = None) -> int:
         [scheduler_manager.SchedulerManager(conf, database=db)],
     )
     scheduler.start()
-    engine = engine_service.EngineService(conf, db)
-    engine.start()
     host, port = web.address
     endpoint = f"http://{host}:{port}"
+    # NOTE(#12): BMCs fetch deploy media from this API; unless told
+    # otherwise, at the address it listens on.
+    if not conf.deploy_media.base_url:
+        conf.set_override("base_url", media_base_url(host, port), "deploy_media")
+    engine = engine_service.EngineService(
+        conf, db, media=deploy_media.from_conf(conf, db)
+    )
+    engine.start()
     sys.stdout.write(_banner(endpoint, flavors, new_nodes))
     sys.stdout.flush()
     try:

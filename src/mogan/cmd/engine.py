@@ -5,7 +5,7 @@ import sys
 import threading
 
 from mogan.cmd import common
-from mogan.engine import service
+from mogan.engine import deploy_media, service
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     # engine hands its leases and node locks back instead of leaving them
     # to run out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    engine = service.EngineService(conf, common.database(conf))
+    database = common.database(conf)
+    # NOTE(#12): deploy media (config drive ISOs) for drivers that publish them.
+    engine = service.EngineService(
+        conf, database, media=deploy_media.from_conf(conf, database)
+    )
     engine.start()
     try:
         threading.Event().wait()

@@ -13,6 +13,7 @@ from mogan.conf import (
     api,
     database,
     default,
+    deploy_media,
     engine,
     hardware,
     placement,
@@ -40,6 +41,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     # [oslo_policy] can be set, overridden and read before the enforcer exists.
     policy_opts.set_defaults(conf)
     default.register_opts(conf)
+    deploy_media.register_opts(conf)
     api.register_opts(conf)
     database.register_opts(conf)
     engine.register_opts(conf)

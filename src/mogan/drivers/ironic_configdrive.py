@@ -2,9 +2,9 @@
 
 Two forms (``[ironic] configdrive_format``):
 
-- ``iso`` (default): an ISO 9660 image labelled ``config-2`` with Rock Ridge
-  and Joliet names (what ``genisoimage -J -r -V config-2`` makes, as Nova and
-  v1 did), gzip-compressed and base64-encoded: every file of the mapping,
+- ``iso`` (default): the ISO 9660 image of ``configdrive_iso`` (label
+  ``config-2``, Rock Ridge and Joliet names, as Nova and v1 made it),
+  gzip-compressed and base64-encoded: every file of the mapping,
   injected files included, works with any Ironic version;
 - ``json``: ``{"meta_data", "network_data", "user_data", "vendor_data"}``
   from the ``openstack/latest`` files; Ironic (API 1.56+, 1.59+ with
@@ -20,14 +20,12 @@ request's NICs (``DeployRequest.nics``).
 
 import base64
 import gzip
-import io
 import json
 from typing import Any
 
-import pycdlib
+from mogan.drivers import configdrive_iso
 
-LABEL = "config-2"
-PUBLISHER = "Mogan"
+LABEL = configdrive_iso.LABEL
 LATEST = "openstack/latest"
 
 
@@ -41,47 +39,8 @@ def build_iso(files: dict[str, str]) -> str:
     Returns:
         The base64 text Ironic takes as ``configdrive``.
     """
-    iso = pycdlib.PyCdlib()
-    iso.new(
-        interchange_level=3,
-        vol_ident=LABEL,
-        pub_ident_str=PUBLISHER,
-        joliet=3,
-        rock_ridge="1.09",
-    )
-    # NOTE: ISO 9660 names are short upper-case codes (``D0001``,
-    # ``F0001.;1``); the real names live in the Rock Ridge and Joliet
-    # records, which is what Linux (and cloud-init) reads.
-    short: dict[str, str] = {"": ""}
-    counter = 0
-
-    def directory(path: str) -> str:
-        nonlocal counter
-        if path in short:
-            return short[path]
-        parent, _, name = path.rpartition("/")
-        base = directory(parent)
-        counter += 1
-        short[path] = f"{base}/D{counter:04d}"
-        iso.add_directory(short[path], rr_name=name, joliet_path=f"/{path}")
-        return short[path]
-
-    for path in sorted(files):
-        parent, _, name = path.strip("/").rpartition("/")
-        base = directory(parent)
-        data = files[path].encode("utf-8")
-        counter += 1
-        iso.add_fp(
-            io.BytesIO(data),
-            len(data),
-            f"{base}/F{counter:04d}.;1",
-            rr_name=name,
-            joliet_path=f"/{path.strip('/')}",
-        )
-    out = io.BytesIO()
-    iso.write_fp(out)
-    iso.close()
-    return base64.b64encode(gzip.compress(out.getvalue())).decode("ascii")
+    image = configdrive_iso.build(files)
+    return base64.b64encode(gzip.compress(image)).decode("ascii")
 
 
 def build_json(files: dict[str, str]) -> dict[str, Any]:
@@ -117,26 +76,9 @@ def read_iso(encoded: str) -> dict[str, str]:
     Returns:
         Path (Rock Ridge names) to text.
     """
-    iso = pycdlib.PyCdlib()
-    iso.open_fp(io.BytesIO(gzip.decompress(base64.b64decode(encoded))))
-    try:
-        found: dict[str, str] = {}
-        for root, _, names in iso.walk(rr_path="/"):
-            for name in names:
-                path = f"{root.rstrip('/')}/{name}"
-                out = io.BytesIO()
-                iso.get_file_from_iso_fp(out, rr_path=path)
-                found[path.lstrip("/")] = out.getvalue().decode("utf-8")
-        return found
-    finally:
-        iso.close()
+    return configdrive_iso.read(gzip.decompress(base64.b64decode(encoded)))
 
 
 def volume_label(encoded: str) -> str:
     """The volume label of an image ``build_iso`` made."""
-    iso = pycdlib.PyCdlib()
-    iso.open_fp(io.BytesIO(gzip.decompress(base64.b64decode(encoded))))
-    try:
-        return bytes(iso.pvd.volume_identifier).decode("ascii").strip()
-    finally:
-        iso.close()
+    return configdrive_iso.label(gzip.decompress(base64.b64decode(encoded)))

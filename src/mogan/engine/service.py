@@ -6,7 +6,8 @@ resumes its work at once instead of waiting out the leases), syncs nodes
 once, and starts three things: the RPC server (``nudge`` wakes the runner),
 the runner loop (a scan every ``[engine] poll_interval`` or on a wake-up)
 and the periodic tasks (heartbeat, node sync, power-state sync, purge of
-workflows finished longer than ``[engine] workflow_retention`` ago).
+workflows finished longer than ``[engine] workflow_retention`` ago, purge
+of expired deploy media).
 """
 
 import datetime
@@ -25,16 +26,18 @@ from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import store as driver_store
 from mogan.engine import (
-    deps as engine_deps,
-)
-from mogan.engine import (
+    deploy_media,
     lifecycle,
     maintenance,
     manager,
     node_sync,
     runner,
     workflow,
+)
+from mogan.engine import (
+    deps as engine_deps,
 )
 from mogan.services import server_state
 
@@ -73,10 +76,18 @@ class EngineService:
         db: db_session.Database,
         deps: workflow.Deps | None = None,
         serve_rpc: bool = True,
+        media: driver_store.MediaStore | None = None,
     ) -> None:
-        """Build the engine for ``conf`` on ``db`` (``deps`` for tests)."""
+        """Build the engine for ``conf`` on ``db`` (``deps`` for tests).
+
+        ``media`` is where a driver that ``needs_store`` publishes deploy
+        media (``engine.deploy_media.from_conf``).
+        """
         self.conf = conf
         self.db = db
+        # NOTE(#12): handed to ``driver.use_store(nodes, media=...)`` where
+        # the node store is wired for drivers that ``needs_store``.
+        self.media = media
         self.deps = deps or engine_deps.build_deps(conf, db)
         self.deps.wake = self.wake
         self.host = self.deps.host
@@ -101,6 +112,11 @@ class EngineService:
                 # most half of it, and at most every ten minutes.
                 min(600.0, engine_conf.workflow_retention / 2),
                 self.purge_workflows,
+            ),
+            _Periodic(
+                "purge_deploy_media",
+                conf.deploy_media.purge_interval,
+                self.purge_deploy_media,
             ),
         ]
 
@@ -222,6 +238,10 @@ class EngineService:
         if purged:
             LOG.info("purged %d finished workflows", purged)
         return purged
+
+    def purge_deploy_media(self) -> int:
+        """Delete expired deploy media; how many went."""
+        return deploy_media.purge(self.db)
 
     def sync_power_states(self) -> int:
         """Copy the driver's power state into idle active/stopped servers.

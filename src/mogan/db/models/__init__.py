@@ -17,8 +17,9 @@ identifier column uses them:
 Modules: ``base`` (the base class and column types), ``tables`` (tenant
 resources and the engine), ``scheduling`` (aggregates, node indexes, server
 groups), ``server_action`` (server actions and their events), ``hardware_profile``
-(hardware profiles and their access lists), ``driver_node`` (the nodes a
-driver with no registry of its own keeps in Mogan). Everything
+(hardware profiles and their access lists), ``deploy_media`` (media
+served to BMCs), ``driver_node`` (the nodes a driver with no registry of
+its own keeps in Mogan). Everything
 is re-exported here: callers write ``models.Node``.
 """
 
@@ -31,6 +32,7 @@ from mogan.db.models.base import (
     identifier,
     utcnow,
 )
+from mogan.db.models.deploy_media import DeployMedium
 from mogan.db.models.driver_node import DriverNode
 from mogan.db.models.hardware_profile import HardwareProfile, HardwareProfileProject
 from mogan.db.models.scheduling import (
@@ -69,6 +71,7 @@ __all__ = [
     "AggregateMetadata",
     "AggregateNode",
     "Base",
+    "DeployMedium",
     "DriverNode",
     "Engine",
     "Flavor",

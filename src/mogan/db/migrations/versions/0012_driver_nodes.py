@@ -8,8 +8,8 @@ compare-and-set on ``version``. ``nodes.driver_info`` shows how a node
 enrolled through the API is reached (never its password). Column types are
 spelled out here (not imported from the models), as in 0001.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
