@@ -10,7 +10,7 @@ import uuid
 from mogan.drivers import base as driver_base
 from mogan.drivers import fake
 from mogan.engine import deps as engine_deps
-from mogan.engine import node_store
+from mogan.engine import node_store, service
 
 
 class StoredFake(fake.FakeDriver):
@@ -37,3 +37,29 @@ class TestWiring:
         """A driver with a registry of its own is left without a store."""
         deps = engine_deps.build_deps(econf, database, driver)
         assert getattr(deps.driver, "node_store", None) is None
+
+
+class Media:
+    """A media store that serves nothing (only its identity matters here)."""
+
+    def publish(self, name: str, data: bytes, ttl: float) -> str:
+        """A URL that is never fetched."""
+        del data, ttl
+        return f"http://media.test/{name}"
+
+    def withdraw(self, name: str) -> None:
+        """Nothing to withdraw."""
+        del name
+
+
+class TestMedia:
+    def test_the_engine_service_hands_its_media_to_the_driver(
+        self, econf, database, tmp_path
+    ):
+        """Deploy media given to the engine reach a needs_store driver."""
+        media = Media()
+        deps = engine_deps.build_deps(econf, database, StoredFake(str(tmp_path)))
+        assert deps.driver.media_store is None
+        service.EngineService(econf, database, deps, serve_rpc=False, media=media)
+        assert deps.driver.media_store is media
+        assert isinstance(deps.driver.node_store, node_store.DbNodeStore)

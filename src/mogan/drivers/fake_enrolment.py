@@ -116,13 +116,15 @@ class Enrolment(base.EnrollInterface):
             self._fleet.write_inventory(node.uuid, found.to_dict())
 
     def unenroll(self, node_uuid: str) -> None:
-        """Remove a simulated node that carries no server.
+        """Remove a simulated node that carries no server (gone: no-op).
 
         Raises:
-            NodeNotFound: no such node.
             DriverError: the node is reserved for a server.
         """
-        reserved = self._fleet.remove(node_uuid)
+        try:
+            reserved = self._fleet.remove(node_uuid)
+        except base.NodeNotFound:
+            return
         if reserved is not None:
             raise base.DriverError(
                 node=node_uuid,

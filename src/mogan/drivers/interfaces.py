@@ -125,8 +125,9 @@ class EnrollInterface(abc.ABC):
     def unenroll(self, node_uuid: str) -> None:
         """Remove an enrolled node and what the driver keeps of it.
 
+        Idempotent: a node the backend does not know is already gone.
+
         Raises:
-            NodeNotFound: the backend does not know the node.
             DriverError: the node is reserved for a server (it stays).
         """
 

@@ -19,6 +19,7 @@ What must not live here: sushy calls of the deploy phases, the store's
 state layout (``redfish_nodes``).
 """
 
+import dataclasses
 import time
 import uuid
 from concurrent import futures
@@ -174,6 +175,34 @@ class RedfishDriver(
         )
         state = {"instance_uuid": node.instance_uuid}
         return self._store().add(spec, bmc, state)
+
+    def update_node(
+        self, node: base.NodeSpec, bmc: base.BmcAccess | None = None
+    ) -> None:
+        """Rename or reclassify a node; with ``bmc``, reach it through that.
+
+        A new BMC is validated first (nothing changes when it refuses);
+        ports change only when given.
+
+        Raises:
+            NodeNotFound: no such node.
+            BmcRefused: the new BMC refuses or cannot be reached.
+            DriverError: another node has the new name.
+        """
+        if bmc is not None:
+            self.validate_bmc(bmc)
+        stored = self._stored(node.uuid)
+        spec = dataclasses.replace(
+            stored.spec,
+            name=node.name,
+            resource_class=node.resource_class,
+            traits=tuple(node.traits),
+            properties=dict(node.properties),
+            ports=tuple(node.ports) or stored.spec.ports,
+        )
+        self._store().update(node.uuid, spec=spec, bmc=bmc)
+        if bmc is not None:
+            self.connections.forget(stored.bmc)
 
     def unenroll(self, node_uuid: str) -> None:
         """Forget a node (refused while a server is on it; gone: no-op).

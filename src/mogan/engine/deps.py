@@ -13,6 +13,7 @@ from mogan import image, network, placement
 from mogan.db import session as db_session
 from mogan.drivers import base as driver_base
 from mogan.drivers import loader
+from mogan.drivers import store as driver_store
 from mogan.engine import node_store, notifications, workflow
 from mogan.scheduler import rpcapi as scheduler_rpcapi
 
@@ -21,15 +22,17 @@ def build_deps(
     conf: cfg.ConfigOpts,
     db: db_session.Database,
     driver: driver_base.Driver | None = None,
+    media: driver_store.MediaStore | None = None,
 ) -> workflow.Deps:
     """The engine's dependencies from configuration.
 
     A driver keeping its nodes in Mogan (``Driver.needs_store``) gets its
-    ``DbNodeStore`` here, right after it is built: ``mogan-engine``, the
-    all-in-one and an RPC manager served alone all build the driver here.
+    ``DbNodeStore`` (and ``media``, the deploy media the engine serves)
+    here, right after it is built: ``mogan-engine``, the all-in-one and an
+    RPC manager served alone all build the driver here.
     """
     driver = driver or loader.from_conf(conf)
-    node_store.attach(driver, db, conf)
+    node_store.attach(driver, db, conf, media)
     return workflow.Deps(
         conf=conf,
         db=db,

@@ -206,18 +206,25 @@ class DbNodeStore:
 
 
 def attach(
-    driver: driver_base.Driver, database: db_session.Database, conf: cfg.ConfigOpts
+    driver: driver_base.Driver,
+    database: db_session.Database,
+    conf: cfg.ConfigOpts,
+    media: store.MediaStore | None = None,
 ) -> None:
-    """Give ``driver`` its node store if it needs one (``Driver.needs_store``).
+    """Give ``driver`` its stores if it needs them (``Driver.needs_store``).
 
-    The composition roots call it once the driver is built. Deploy media
-    are not served yet: ``media`` stays None until Mogan serves them.
+    The engine calls it once the driver is built (``deps.build_deps``, and
+    ``EngineService`` with the deploy media it serves): the node store over
+    Mogan's database, and ``media`` (``engine.deploy_media``) when given. A
+    driver that has its node store already keeps it (and gets ``media`` if
+    it had none).
     """
-    if not driver.needs_store or getattr(driver, "node_store", None) is not None:
+    if not driver.needs_store:
         return
-    nodes = DbNodeStore(database, driver.name, crypto.Sealer.from_conf(conf))
-    # TODO(#12): hand the driver a MediaStore (engine.deploy_media) once
-    # Mogan serves deploy media over HTTP; drivers deploying by virtual
-    # media refuse deploys until then.
-    driver.use_store(nodes, media=None)
-    LOG.info("driver %s keeps its nodes in Mogan's database", driver.name)
+    nodes = getattr(driver, "node_store", None)
+    if nodes is None:
+        nodes = DbNodeStore(database, driver.name, crypto.Sealer.from_conf(conf))
+        LOG.info("driver %s keeps its nodes in Mogan's database", driver.name)
+    elif media is None or getattr(driver, "media_store", None) is not None:
+        return
+    driver.use_store(nodes, media=media)

@@ -32,6 +32,7 @@ from mogan.engine import (
     lifecycle,
     maintenance,
     manager,
+    node_store,
     node_sync,
     runner,
     workflow,
@@ -85,10 +86,11 @@ class EngineService:
         """
         self.conf = conf
         self.db = db
-        # NOTE(#12): handed to ``driver.use_store(nodes, media=...)`` where
-        # the node store is wired for drivers that ``needs_store``.
+        # NOTE(#12): handed to ``driver.use_store(nodes, media=...)`` with
+        # the node store, for drivers that ``needs_store``.
         self.media = media
-        self.deps = deps or engine_deps.build_deps(conf, db)
+        self.deps = deps or engine_deps.build_deps(conf, db, media=media)
+        node_store.attach(self.deps.driver, db, conf, media)
         self.deps.wake = self.wake
         self.host = self.deps.host
         self.runner = runner.Runner(self.deps, lifecycle.all_flows())
