@@ -173,6 +173,48 @@ def wait_for_api(
     wait_for(answers, "the API to answer", READY_TIMEOUT, processes)
 
 
+# NOTE: quick polls and syncs for an all-in-one on a real backend (Ironic,
+# the Redfish emulator), so end-to-end tests wait seconds, not minutes.
+QUICK_ENGINE = {
+    "poll_interval": 0.1,
+    "hardware_poll_interval": 0.2,
+    "sync_nodes_interval": 2,
+    "sync_power_state_interval": 2,
+    "deploy_timeout": 60,
+    "clean_timeout": 60,
+}
+
+
+@contextlib.contextmanager
+def all_in_one(
+    tmp: pathlib.Path, sections: dict[str, dict[str, Any]]
+) -> Iterator[tuple[httpx.Client, pathlib.Path, "Processes"]]:
+    """``mogan-all-in-one`` on ``tmp`` with this configuration, until the block ends.
+
+    Yields:
+        The admin client on its API, its state directory, its processes.
+    """
+    state = tmp / "state"
+    port = free_port()
+    conf = write_conf(tmp / "mogan.conf", sections)
+    processes = Processes(tmp)
+    proc = processes.start(
+        "mogan-all-in-one",
+        "--config-file",
+        conf,
+        "--state-dir",
+        str(state),
+        "--port",
+        str(port),
+    )
+    try:
+        with api_client(port) as client:
+            wait_for_api(client, proc, processes)
+            yield client, state, processes
+    finally:
+        processes.kill_all()
+
+
 def placement_class(resource_class: str) -> str:
     """Placement's custom class for a node resource class."""
     return "CUSTOM_" + "".join(

@@ -22,7 +22,6 @@ from tests.ironic import configurable, support
 from tests.ironic.fixtures import running
 
 TIMEOUT = 90.0
-SYNC_INTERVAL = 2
 V12 = {"OpenStack-API-Version": "baremetal-compute 1.2"}
 V14 = {"OpenStack-API-Version": "baremetal-compute 1.4"}
 
@@ -86,46 +85,19 @@ def rc() -> str:
 def mogan(tmp_path_factory, ironic, rc) -> Iterator[Mogan]:
     """``mogan-all-in-one`` with the Ironic driver, and its API client."""
     tmp = tmp_path_factory.mktemp("mogan-ironic")
-    state = tmp / "state"
-    port = it.free_port()
-    conf = it.write_conf(
-        tmp / "mogan.conf",
-        {
-            "DEFAULT": {"host": "e2e-ironic"},
-            "engine": {
-                "driver": "ironic",
-                "poll_interval": 0.1,
-                "hardware_poll_interval": 0.2,
-                "sync_nodes_interval": SYNC_INTERVAL,
-                "sync_power_state_interval": SYNC_INTERVAL,
-                "deploy_timeout": 60,
-                "clean_timeout": 60,
-            },
-            "ironic": {
-                "deploy_step_interfaces": configurable.STEP_INTERFACES,
-                "auth_type": "none",
-                "endpoint_override": ironic.url,
-                "api_retry_interval": 0.05,
-                "api_max_retries": 5,
-            },
+    sections = {
+        "DEFAULT": {"host": "e2e-ironic"},
+        "engine": {"driver": "ironic", **it.QUICK_ENGINE},
+        "ironic": {
+            "deploy_step_interfaces": configurable.STEP_INTERFACES,
+            "auth_type": "none",
+            "endpoint_override": ironic.url,
+            "api_retry_interval": 0.05,
+            "api_max_retries": 5,
         },
-    )
-    processes = it.Processes(tmp)
-    proc = processes.start(
-        "mogan-all-in-one",
-        "--config-file",
-        conf,
-        "--state-dir",
-        str(state),
-        "--port",
-        str(port),
-    )
-    try:
-        with it.api_client(port) as client:
-            it.wait_for_api(client, proc, processes)
-            yield Mogan(client, state, processes)
-    finally:
-        processes.kill_all()
+    }
+    with it.all_in_one(tmp, sections) as (client, state, processes):
+        yield Mogan(client, state, processes)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """``tools/redfish-dev``: a local Redfish service, and what to give Mogan."""
 
-import json
 import pathlib
 import re
 import signal
@@ -40,18 +39,25 @@ def test_redfish_dev_serves_systems_and_a_pool_until_interrupted(tmp_path):
             assert time.monotonic() < deadline, "".join(lines)
             lines.append(line)
         text = "".join(lines)
-        node = json.loads(re.search(r"POST /v1/nodes (\{.*\})", text).group(1))
-        info = node["driver_info"]
-        assert info["address"] == f"http://127.0.0.1:{port}"
+        # NOTE: the printed enrolment commands carry what Mogan needs.
+        found = re.search(
+            r"MOGAN_BMC_PASSWORD=(\S+) mogan node create redfish-00 --driver redfish "
+            r".*--bmc-address (\S+) --bmc-system-id (\S+) --bmc-username (\S+)",
+            text,
+        )
+        assert found, text
+        password, address, system_id, username = found.groups()
+        assert address == f"http://127.0.0.1:{port}"
+        assert "mogan node create redfish-01" in text
         root = sushy.Sushy(
-            info["address"],
-            username=info["username"],
-            password=info["password"],
-            verify=info["verify_ca"],
+            address,
+            username=username,
+            password=password,
+            verify=False,
             server_side_retries=1,
             server_side_retries_delay=0.1,
         )
-        assert root.get_system(info["system_id"]).name == "redfish-00"
+        assert root.get_system(system_id).name == "redfish-00"
         assert len(root.get_system_collection().members_identities) == 2
         blocks = [b.identity for b in sushy_composition.resource_blocks(root)]
         assert blocks == ["zone-a-compute-0", "zone-a-compute-1", "zone-a-gpu-0"]

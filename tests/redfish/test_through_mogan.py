@@ -53,39 +53,13 @@ def image_server() -> Iterator[files.FileServer]:
 def aio(tmp_path_factory, emulator) -> Iterator[tuple[Any, Any]]:
     """``mogan-all-in-one`` on the redfish driver; its client and processes."""
     tmp = tmp_path_factory.mktemp("mogan-redfish")
-    port = it.free_port()
-    conf = it.write_conf(
-        tmp / "mogan.conf",
-        {
-            "DEFAULT": {"host": "e2e-redfish"},
-            "engine": {
-                "driver": "redfish",
-                "poll_interval": 0.1,
-                "hardware_poll_interval": 0.2,
-                "sync_nodes_interval": 2,
-                "sync_power_state_interval": 2,
-                "deploy_timeout": 60,
-                "clean_timeout": 60,
-            },
-            "redfish": {"server_side_retries": 1, "server_side_retries_delay": 0.1},
-        },
-    )
-    processes = it.Processes(tmp)
-    proc = processes.start(
-        "mogan-all-in-one",
-        "--config-file",
-        conf,
-        "--state-dir",
-        str(tmp / "state"),
-        "--port",
-        str(port),
-    )
-    try:
-        with it.api_client(port) as client:
-            it.wait_for_api(client, proc, processes)
-            yield client, processes
-    finally:
-        processes.kill_all()
+    sections = {
+        "DEFAULT": {"host": "e2e-redfish"},
+        "engine": {"driver": "redfish", **it.QUICK_ENGINE},
+        "redfish": {"server_side_retries": 1, "server_side_retries_delay": 0.1},
+    }
+    with it.all_in_one(tmp, sections) as (client, _, processes):
+        yield client, processes
 
 
 def _wait(aio, predicate, what: str) -> Any:

@@ -93,6 +93,7 @@ from mogan.drivers.errors import (
     DriverError,
     HardwareRejected,
     NodeLocked,
+    NodeNameTaken,
     NodeNotFound,
 )
 from mogan.drivers.hardware import (
@@ -170,6 +171,7 @@ __all__ = [
     "ManageableNode",
     "Nic",
     "NodeLocked",
+    "NodeNameTaken",
     "NodeNotFound",
     "NodeSpec",
     "PowerInterface",

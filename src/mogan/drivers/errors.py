@@ -25,6 +25,14 @@ class NodeNotFound(DriverError, exception.NotFound):
     reschedulable = True
 
 
+class NodeNameTaken(DriverError):
+    """Another node of the driver has the name (enrolment, rename)."""
+
+    msg_fmt = "Node {node}: the name {name} is already taken"
+    code = "mogan.node.name_taken"
+    reschedulable = False
+
+
 class NodeLocked(DriverError):
     """The backend has the node busy; retry later (safe to retry)."""
 

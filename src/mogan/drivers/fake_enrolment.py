@@ -80,9 +80,7 @@ class Enrolment(base.EnrollInterface):
         try:
             added = self._fleet.insert(record)
         except sqlite3.IntegrityError as err:
-            raise base.DriverError(
-                node=node.uuid, reason=f"name {node.name} is already taken"
-            ) from err
+            raise base.NodeNameTaken(node=node.uuid, name=node.name) from err
         if added and found is not None:
             self._fleet.write_inventory(node.uuid, found.to_dict())
         return added
@@ -109,9 +107,7 @@ class Enrolment(base.EnrollInterface):
                 if node.ports:
                     record.ports = list(node.ports)
         except sqlite3.IntegrityError as err:
-            raise base.DriverError(
-                node=node.uuid, reason=f"name {node.name} is already taken"
-            ) from err
+            raise base.NodeNameTaken(node=node.uuid, name=node.name) from err
         if found is not None:
             self._fleet.write_inventory(node.uuid, found.to_dict())
 

@@ -55,7 +55,7 @@ class NodeStore(Protocol):
         """Store a new node; False when its uuid is already there (unchanged).
 
         Raises:
-            DriverError: another node has the name.
+            NodeNameTaken: another node has the name.
         """
 
     def get(self, node_uuid: str) -> StoredNode:
@@ -90,7 +90,7 @@ class NodeStore(Protocol):
 
         Raises:
             NodeNotFound: no such node.
-            DriverError: another node has the new name.
+            NodeNameTaken: another node has the new name.
         """
 
     def remove(self, node_uuid: str) -> None:
@@ -121,7 +121,7 @@ class MemoryNodeStore:
             if spec.uuid in self._nodes:
                 return False
             if any(n.spec.name == spec.name for n in self._nodes.values()):
-                raise errors.DriverError(f"a node is named {spec.name}")
+                raise errors.NodeNameTaken(node=spec.uuid, name=spec.name)
             self._nodes[spec.uuid] = StoredNode(spec, bmc, copy.deepcopy(state))
             return True
 
@@ -169,7 +169,7 @@ class MemoryNodeStore:
                 n.spec.name == spec.name and u != node_uuid
                 for u, n in self._nodes.items()
             ):
-                raise errors.DriverError(f"a node is named {spec.name}")
+                raise errors.NodeNameTaken(node=node_uuid, name=spec.name)
             self._nodes[node_uuid] = dataclasses.replace(
                 found,
                 spec=spec or found.spec,

@@ -63,7 +63,7 @@ def _driver_failed(
     """A driver error as it crosses the bus."""
     if isinstance(err, driver_base.NodeNotFound):
         return exception.NodeNotFound(node=node_uuid)
-    if "already taken" in err.message:
+    if isinstance(err, driver_base.NodeNameTaken):
         return exception.Conflict(reason=err.message)
     return exception.DriverFailed(node=node_uuid, reason=err.message)
 
@@ -95,7 +95,7 @@ def enroll(
             field="driver_info", reason=err.message
         ) from err
     except driver_base.DriverError as err:
-        if "already taken" in err.message:
+        if isinstance(err, driver_base.NodeNameTaken):
             raise exception.NodeExists(name=wanted.name) from err
         raise _driver_failed(wanted.uuid, err) from err
     try:
@@ -143,7 +143,7 @@ def update(
             field="driver_info", reason=err.message
         ) from err
     except driver_base.DriverError as err:
-        if "already taken" in err.message:
+        if isinstance(err, driver_base.NodeNameTaken):
             raise exception.NodeExists(name=wanted.name) from err
         raise _driver_failed(node_uuid, err) from err
     try:

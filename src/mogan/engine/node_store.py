@@ -140,9 +140,7 @@ class DbNodeStore:
             with self._db.transaction() as session:
                 return driver_node_db.create(session, values)
         except sa_exc.IntegrityError as err:
-            raise driver_errors.DriverError(
-                node=spec.uuid, reason=f"name {spec.name} is already taken"
-            ) from err
+            raise driver_errors.NodeNameTaken(node=spec.uuid, name=spec.name) from err
 
     def save_state(
         self, node_uuid: str, state: dict[str, Any], expect_version: int
@@ -186,16 +184,13 @@ class DbNodeStore:
                 if spec is not None and driver_node_db.name_taken(
                     session, self._driver, spec.name, other_than=node_uuid
                 ):
-                    raise driver_errors.DriverError(
-                        node=node_uuid, reason=f"name {spec.name} is already taken"
-                    )
+                    raise driver_errors.NodeNameTaken(node=node_uuid, name=spec.name)
                 if values:
                     driver_node_db.update(session, node_uuid, values)
         except sa_exc.IntegrityError as err:
             # NOTE: a concurrent rename took the name between check and write.
-            raise driver_errors.DriverError(
-                node=node_uuid, reason="its new name is already taken"
-            ) from err
+            name = spec.name if spec is not None else "?"
+            raise driver_errors.NodeNameTaken(node=node_uuid, name=name) from err
 
     def remove(self, node_uuid: str) -> None:
         """Forget the node (a gone node: no-op)."""
