@@ -120,9 +120,16 @@ class Service:
         service = _links(root.json.get("CompositionService"))
         if not service:
             raise errors.DriverError(
-                node=address, reason="the service root links no CompositionService"
+                node=address, reason="the service has no CompositionService"
             )
-        body = self.get(service[0])
+        try:
+            body = self.get(service[0])
+        except sushy_exc.ResourceNotFoundError as err:
+            # NOTE: the root is read once per connection; a service turned
+            # off since then answers 404 here.
+            raise errors.DriverError(
+                node=address, reason="the service has no CompositionService"
+            ) from err
         self.blocks_path = (_links(body.get("ResourceBlocks")) or [""])[0]
         self.zones_path = (_links(body.get("ResourceZones")) or [""])[0]
         if not self.blocks_path:
@@ -207,13 +214,21 @@ class Service:
 
     # ------------------------------------------------------------ systems
 
-    def existing(self, name: str, block_paths: list[str]) -> str | None:
-        """The path of a system of that name made of those blocks, if any."""
-        for path in self.members(self.systems):
-            body = self.get(path)
-            made_of = _links((body.get("Links") or {}).get("ResourceBlocks"))
-            if body.get("Name") == name and sorted(made_of) == sorted(block_paths):
-                return path
+    def existing(
+        self, name: str, block_paths: list[str], candidates: list[str] | None = None
+    ) -> str | None:
+        """The path of a system of that name made of those blocks, if any.
+
+        Looks among ``candidates`` (system paths) or every system.
+        """
+        if candidates is None:
+            candidates = self.members(self.systems)
+        for path in candidates:
+            with contextlib.suppress(sushy_exc.ResourceNotFoundError):
+                body = self.get(path)
+                made_of = _links((body.get("Links") or {}).get("ResourceBlocks"))
+                if body.get("Name") == name and sorted(made_of) == sorted(block_paths):
+                    return path
         return None
 
     def system_blocks(self, system_path: str) -> list[dict[str, Any]] | None:
@@ -343,8 +358,16 @@ class Composition:
         if err.status_code == CONFLICT and any(
             i.endswith("ResourceInUse") for i in ids
         ):
+            taken = _taken(svc, request, err)
+            # NOTE: a repeated start (a resumed workflow, or sushy resending a
+            # POST after a dropped connection) finds the blocks in its own system.
+            if taken in request.blocks:
+                owners = _block_systems(svc.get(paths[request.blocks.index(taken)]))
+                found = svc.existing(request.name, paths, owners)
+                if found is not None:
+                    return found
             raise errors.BlockTaken(
-                block=_taken(svc, request, err),
+                block=taken,
                 service=svc.address,
                 reason=_message(err),
             ) from err
