@@ -8,8 +8,12 @@ compositions, service addresses, and a composed system deployed by virtual
 media with the deploy tests' ``Lab``.
 """
 
+import json
+
 import httpx
 import pytest
+import requests
+import sushy
 
 from mogan.drivers import base, configdrive_iso, redfish_composition
 from tests.drivers.test_redfish_deploy import DRIVE, Lab, wait
@@ -194,3 +198,32 @@ def test_a_composed_system_deploys_by_virtual_media(lab):
     assert settle(lab.driver.poll_decompose, service, path) == DONE
     assert {b["state"] for b in lab.emulator.pool()["blocks"].values()} == {"Unused"}
     assert lab.media.served() == []
+
+
+def conflict(message):
+    """A 409 ``ResourceInUse`` as sushy raises it, without RelatedProperties."""
+    response = requests.Response()
+    response.status_code = 409
+    info = {
+        "MessageId": "Base.1.8.ResourceInUse",
+        "Message": message,
+        "Severity": "Warning",
+    }
+    error = {"code": info["MessageId"], "message": message}
+    error["@Message.ExtendedInfo"] = [info]
+    response._content = json.dumps({"error": error}).encode()
+    return sushy.exceptions.HTTPError("POST", "/redfish/v1/Systems", response)
+
+
+def test_the_taken_block_without_related_properties(lab):
+    """Other services' 409s: the block from the message, else from the blocks."""
+    service = service_of(lab.emulator, specs.simple_pool(compute=2, gpu=1))
+    lab.driver.start_compose(service, request("in-use", "zone-a-compute-1"))
+    root = lab.driver.connections.root_at(lab.emulator.url, service)
+    svc = redfish_composition.Service(root, service.address, 2)
+    asked = request("x", "zone-a-gpu-0", "zone-a-compute-0", "zone-a-compute-1")
+    blocks = "/redfish/v1/CompositionService/ResourceBlocks"
+    named = conflict(f"{blocks}/zone-a-compute-0 is in use")
+    assert redfish_composition._taken(svc, asked, named) == "zone-a-compute-0"
+    silent = conflict("a block is in use")
+    assert redfish_composition._taken(svc, asked, silent) == "zone-a-compute-1"

@@ -361,11 +361,13 @@ class Composition:
             taken = _taken(svc, request, err)
             # NOTE: a repeated start (a resumed workflow, or sushy resending a
             # POST after a dropped connection) finds the blocks in its own system.
+            found = None
             if taken in request.blocks:
-                owners = _block_systems(svc.get(paths[request.blocks.index(taken)]))
-                found = svc.existing(request.name, paths, owners)
-                if found is not None:
-                    return found
+                with contextlib.suppress(sushy_exc.SushyError):
+                    block = svc.get(paths[request.blocks.index(taken)])
+                    found = svc.existing(request.name, paths, _block_systems(block))
+            if found is not None:
+                return found
             raise errors.BlockTaken(
                 block=taken,
                 service=svc.address,
