@@ -8,6 +8,7 @@ compositions, service addresses, and a composed system deployed by virtual
 media with the deploy tests' ``Lab``.
 """
 
+import dataclasses
 import json
 
 import httpx
@@ -149,13 +150,18 @@ def test_slow_and_failing_compositions(lab):
 
 
 def test_service_addresses_and_credentials(lab):
-    """The root, /redfish/v1 or the service's path; a system or bad password not."""
+    """The root, /redfish/v1 or the service's path (one session for all).
+
+    A system's address or a bad password are refused.
+    """
     pool = specs.simple_pool(compute=1)
     for suffix in ("", "/", "/redfish/v1", "/redfish/v1/CompositionService/"):
         service = service_of(lab.emulator, pool, suffix)
         assert [b.id for b in lab.driver.list_resource_blocks(service)] == [
             "zone-a-compute-0"
         ]
+    # NOTE: one session for every form of the address, shared by the calls.
+    assert [r["auth"] for r in lab.emulator.requests()].count("login") == 1
     with pytest.raises(base.BmcRefused, match="host"):
         lab.driver.list_resource_blocks(
             service_of(lab.emulator, pool, "/redfish/v1/Systems/x")
@@ -178,6 +184,8 @@ def test_a_composed_system_deploys_by_virtual_media(lab):
     assert settle(lab.driver.poll_compose, service, path) == DONE
     bmc = lab.driver.composed_bmc(service, path)
     assert bmc.address == lab.emulator.url + path
+    longer = dataclasses.replace(service, address=lab.emulator.url + "/redfish/v1/")
+    assert lab.driver.composed_bmc(longer, path) == bmc
     assert bmc.password == lab.emulator.password
     node = "5a0e6a0c-0000-4000-8000-000000000001"
     lab.driver.enroll(base.NodeSpec(uuid=node, name="vm-1", resource_class="c"), bmc)

@@ -27,6 +27,7 @@ What must not live here: enrolment and deploys of the composed system
 """
 
 import contextlib
+import dataclasses
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -301,6 +302,17 @@ class Composition:
         root = self.connections.root_at(base_url, service)
         with rc.translate(service.address, what):
             yield Service(root, service.address, self.conf.redfish.sync_workers)
+
+    def composed_bmc(
+        self, service: models.BmcAccess, system_path: str
+    ) -> models.BmcAccess:
+        """The composed system's URL on the service, with its credentials.
+
+        Raises:
+            BmcRefused: the service's address is not one (see ``service_base``).
+        """
+        address = service_base(service.address) + system_path
+        return dataclasses.replace(service, address=address)
 
     def list_resource_zones(
         self, service: models.BmcAccess
