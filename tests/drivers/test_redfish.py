@@ -76,6 +76,20 @@ def bmc_of(
     return base.BmcAccess(**values)  # type: ignore[arg-type]
 
 
+def composition_service(
+    emulator: support.Emulator, pool: testing.Pool
+) -> base.BmcAccess:
+    """The emulator's CompositionService, holding ``pool``."""
+    emulator.set_pool(
+        specs.simple_pool(
+            pool.zones, compute=pool.compute, gpu=pool.gpu, storage=pool.storage
+        )
+    )
+    return base.BmcAccess(
+        address=emulator.url, username=emulator.username, password=emulator.password
+    )
+
+
 class TestRedfishContract(testing.DriverContract):
     driver_class = redfish.RedfishDriver
     poll_interval = 0.02
@@ -152,6 +166,11 @@ class TestRedfishContract(testing.DriverContract):
             self.emulator.fail(
                 "media.eject", system, status=500, message="eject refused", times=None
             )
+
+    def make_composition_service(self, driver, pool):
+        """The emulator's own CompositionService (composed systems are its own)."""
+        del driver
+        return composition_service(self.emulator, pool)
 
     def bmc_access(self, *, good):
         """bmc-0 with the right or a wrong password."""

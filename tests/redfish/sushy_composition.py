@@ -14,9 +14,10 @@ sushy has no compose or decompose: they are ``POST /redfish/v1/Systems``
 with ``Links.ResourceBlocks`` (201 + ``Location``) and ``DELETE`` of the
 system, through sushy's connector (its auth, retries and TLS settings).
 
-The smoke tests use this module; the ``redfish`` driver should carry the
-same workaround (move it into ``mogan/drivers/redfish/``) until sushy is
-fixed. Only sushy here: no Mogan, no pytest.
+The smoke tests use this module; the ``redfish`` driver carries its own
+workaround (``mogan/drivers/redfish_composition.py``: the standard JSON
+through sushy's connector) until sushy is fixed. Only sushy here: no
+Mogan, no pytest.
 """
 
 from typing import Any

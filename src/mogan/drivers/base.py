@@ -70,7 +70,8 @@ Errors
     ``NodeNotFound`` (the backend does not know the node; also a
     ``mogan.exception.NotFound``), ``NodeLocked`` (busy: the engine retries
     the step after its poll interval, so raise it only for conditions that
-    pass), ``ConsoleUnavailable``, ``BmcRefused``, ``HardwareRejected``, or
+    pass), ``ConsoleUnavailable``, ``BmcRefused``, ``HardwareRejected``,
+    ``BlockTaken`` (a composition's block is in another system), or
     ``DriverError`` itself for any other refusal or failure, with the
     backend's own reason. A poll that finds the operation failed returns
     ``Status(Progress.FAILED, reason)`` rather than raising. Anything else
@@ -88,6 +89,7 @@ from mogan.drivers import store
 # NOTE: the errors drivers raise live in ``errors`` (keeping this module
 # small); they are part of this contract and named here.
 from mogan.drivers.errors import (
+    BlockTaken,
     BmcRefused,
     ConsoleUnavailable,
     DriverError,
@@ -106,6 +108,7 @@ from mogan.drivers.hardware import (
     HardwareSection,
     LogicalDisk,
     ResourceBlock,
+    ResourceZone,
     SectionResult,
 )
 from mogan.drivers.interfaces import (
@@ -141,6 +144,7 @@ __all__ = [
     "BiosAttribute",
     "BiosAttributeType",
     "BiosSetting",
+    "BlockTaken",
     "BmcAccess",
     "BmcRefused",
     "Bond",
@@ -178,6 +182,7 @@ __all__ = [
     "Progress",
     "RaidController",
     "ResourceBlock",
+    "ResourceZone",
     "SectionResult",
     "Status",
     "SwitchPort",

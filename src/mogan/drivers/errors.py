@@ -2,8 +2,9 @@
 
 The engine maps each to its outcome: ``NodeNotFound`` may be retried on
 another node, ``NodeLocked`` again later, ``HardwareRejected`` names the
-section a node cannot take; any other ``DriverError`` fails the step with
-the backend's reason.
+section a node cannot take, ``BlockTaken`` names the resource block
+another composition has (the engine may pick other blocks); any other
+``DriverError`` fails the step with the backend's reason.
 """
 
 from mogan import exception
@@ -59,3 +60,22 @@ class HardwareRejected(DriverError):
 
     msg_fmt = "Node {node} cannot take the {section} request: {reason}"
     code = "mogan.driver.hardware_rejected"
+
+
+class BlockTaken(DriverError):
+    """A composition names a resource block already in another system.
+
+    Composing the same blocks again fails the same way; other free blocks
+    may well do.
+    """
+
+    msg_fmt = "Resource block {block} of {service} is taken: {reason}"
+    code = "mogan.driver.block_taken"
+    # NOTE: the same blocks stay taken, but a retry that claims other
+    # blocks (a new placement) may succeed.
+    reschedulable = True
+
+    @property
+    def block(self) -> str:
+        """The id of the block that is taken."""
+        return str(self.kwargs.get("block", ""))

@@ -214,6 +214,25 @@ class HardwareResult:
 
 
 @dataclasses.dataclass(frozen=True)
+class ResourceZone:
+    """A Redfish resource zone: blocks that may be composed together.
+
+    Attributes:
+        id: the zone's id in the composition service.
+        name: its display name.
+        blocks: ``ResourceBlock.id`` of the blocks in it.
+        limits: how many blocks of each type one composition takes
+            (``@Redfish.ResourceBlockLimits``: ``MinCompute``,
+            ``MaxStorage`` ...), empty when the service advertises none.
+    """
+
+    id: str
+    name: str
+    blocks: tuple[str, ...] = ()
+    limits: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
 class ResourceBlock:
     """A Redfish resource block that compositions draw from.
 
@@ -221,32 +240,47 @@ class ResourceBlock:
         id: the block's id in the composition service.
         block_types: ``Compute``, ``Processor``, ``Memory``, ``Storage``,
             ``Network`` ... (Redfish ``ResourceBlockType``).
-        zone: the resource zone it belongs to, when any.
-        composition_state: ``Unused``, ``Composing``, ``Composed`` ...
-        reserved: held for a composition being made.
-        cpus: logical CPUs it brings, when any.
-        memory_mb: RAM it brings in MiB, when any.
-        storage_gb: storage it brings in GiB, when any.
+        zones: the resource zones it belongs to (a block may be in several).
+        composition_state: ``Unused``, ``Composing``, ``Composed``,
+            ``ComposedAndAvailable``, ``Failed``, ``Unavailable``.
+        reserved: the service's advisory ``Reserved`` flag.
+        system: the path of the system it is composed into, when any.
+        cpus: logical CPUs (threads) of its general-purpose processors.
+        cores: cores of its general-purpose processors.
+        memory_mb: RAM it brings in MiB.
+        storage_gb: drive capacity it brings in GiB.
+        accelerators: GPUs, FPGAs ... it brings, by model: how many.
+        macs: MAC addresses of its network interfaces.
     """
 
     id: str
     block_types: tuple[str, ...]
-    zone: str | None = None
+    zones: tuple[str, ...] = ()
     composition_state: str = "Unused"
     reserved: bool = False
-    cpus: int | None = None
-    memory_mb: int | None = None
-    storage_gb: int | None = None
+    system: str | None = None
+    cpus: int = 0
+    cores: int = 0
+    memory_mb: int = 0
+    storage_gb: int = 0
+    accelerators: dict[str, int] = dataclasses.field(default_factory=dict)
+    macs: tuple[str, ...] = ()
+
+    @property
+    def free(self) -> bool:
+        """Whether a composition may take it now (Unused, not in a system)."""
+        return self.composition_state == "Unused" and self.system is None
 
 
 @dataclasses.dataclass(frozen=True)
 class ComposeRequest:
-    """A node to compose from named blocks (Redfish "specific composition").
+    """A system to compose from named blocks (Redfish "specific composition").
 
     Attributes:
-        name: the new node's name.
-        resource_class: the new node's resource class.
-        blocks: ``ResourceBlock.id`` of every block to compose it from.
+        name: the new system's name (unique in the service).
+        resource_class: the resource class the node is enrolled with.
+        blocks: ``ResourceBlock.id`` of every block to compose it from, all
+            of one zone.
     """
 
     name: str

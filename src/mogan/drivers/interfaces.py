@@ -4,20 +4,23 @@ A driver mixes in the ones it can implement on top of ``base.Driver``:
 ``ConsoleInterface`` (serial console and its log), ``ManageInterface``
 (adoption of nodes deployed outside Mogan), ``EnrollInterface`` (adding
 nodes from BMC credentials), ``HardwareInterface`` (RAID, BIOS, firmware
-and bonds while deploying) and ``CompositionInterface`` (nodes composed
-from resource blocks). The engine discovers them through
-``mogan.drivers.capabilities``. The rules every driver follows (threads,
-idempotency, time, errors) are in ``mogan.drivers.base``, which re-exports
-these classes: driver authors and callers name them as ``base.X``.
+and bonds while deploying) and ``CompositionInterface`` (systems
+composed from the resource blocks of a composition service). The engine
+discovers them through ``mogan.drivers.capabilities``. The rules every
+driver follows (threads, idempotency, time, errors) are in
+``mogan.drivers.base``, which re-exports these classes: driver authors and
+callers name them as ``base.X``.
 """
 
 import abc
+import dataclasses
 
 from mogan.drivers.hardware import (
     ComposeRequest,
     HardwareRequest,
     HardwareResult,
     ResourceBlock,
+    ResourceZone,
 )
 from mogan.drivers.inventory import Inventory
 from mogan.drivers.models import BmcAccess, ManageableNode, NodeSpec, Status
@@ -167,45 +170,80 @@ class HardwareInterface(abc.ABC):
 
 
 class CompositionInterface(abc.ABC):
-    """Nodes composed from resource blocks (Redfish CompositionService)."""
+    """Systems composed from resource blocks (a Redfish CompositionService).
+
+    Mogan registers several composition services; every call names the one
+    it is about by its address and credentials (``service``: for Redfish
+    ``https://host[:port]``, the service root's scheme and authority).
+    Composition is *specific*: Mogan picks the blocks (Placement claimed
+    them), the service only checks and allocates them. A composed system
+    is then enrolled like any node of the driver, reached through
+    ``composed_bmc`` (``EnrollInterface.enroll``).
+    """
 
     @abc.abstractmethod
-    def list_resource_blocks(self) -> list[ResourceBlock]:
-        """Every resource block of the composition service, by id.
+    def list_resource_zones(self, service: BmcAccess) -> list[ResourceZone]:
+        """Every resource zone of the service, with its blocks and limits.
 
         Raises:
-            DriverError: the backend cannot be reached.
+            BmcRefused: unreachable, or the credentials are refused.
+            DriverError: the service has no composition service.
         """
 
     @abc.abstractmethod
-    def start_compose(self, request: ComposeRequest) -> str:
-        """Begin composing a node from ``request.blocks``; the new node's uuid.
-
-        The node then behaves like any of the driver's nodes (listed,
-        deployed, powered) once ``poll_compose`` says DONE.
+    def list_resource_blocks(self, service: BmcAccess) -> list[ResourceBlock]:
+        """Every resource block of the service, with state and capacities.
 
         Raises:
-            DriverError: a block is in use or unknown, or the service
-                refused the composition.
+            BmcRefused: unreachable, or the credentials are refused.
+            DriverError: the service has no composition service.
         """
 
     @abc.abstractmethod
-    def poll_compose(self, node_uuid: str) -> Status:
-        """Progress of a composition.
+    def start_compose(self, service: BmcAccess, request: ComposeRequest) -> str:
+        """Ask the service for a system of ``request.blocks``; the system's path.
+
+        The path (``/redfish/v1/Systems/<id>``, chosen by the service)
+        names the system in the other calls. Asking again for a system of
+        that name and blocks that exists already gives its path.
 
         Raises:
-            NodeNotFound: no composition made that node.
+            BlockTaken: a block is in another system (names the block;
+                nothing was allocated).
+            BmcRefused: unreachable, or the credentials are refused.
+            DriverError: the service refused the blocks (unknown, of
+                different zones, outside the zone's limits: its message),
+                or the name is another system's.
         """
 
     @abc.abstractmethod
-    def start_decompose(self, node_uuid: str) -> None:
-        """Begin giving a composed node's blocks back (a gone node: no-op).
+    def poll_compose(self, service: BmcAccess, system_path: str) -> Status:
+        """Progress of a composition: DONE once the system's blocks are Composed.
+
+        FAILED (with the reason) when a block failed or the system is gone.
+        """
+
+    @abc.abstractmethod
+    def start_decompose(self, service: BmcAccess, system_path: str) -> None:
+        """Ask the service to give a composed system's blocks back.
+
+        A system that is gone already: no-op.
 
         Raises:
-            NodeLocked: the node is busy (retry later).
+            BmcRefused: unreachable, or the credentials are refused.
             DriverError: the service refused.
         """
 
     @abc.abstractmethod
-    def poll_decompose(self, node_uuid: str) -> Status:
-        """Progress of a decomposition (DONE once the blocks are free)."""
+    def poll_decompose(self, service: BmcAccess, system_path: str) -> Status:
+        """Progress of a decomposition: DONE once the system is gone, blocks Unused."""
+
+    def composed_bmc(self, service: BmcAccess, system_path: str) -> BmcAccess:
+        """How to reach a composed system as a node (to ``enroll`` it).
+
+        The default is the service's address followed by the system's
+        path, with the service's credentials.
+        """
+        return dataclasses.replace(
+            service, address=service.address.rstrip("/") + system_path
+        )

@@ -14,6 +14,8 @@ the engine gives the driver (``needs_store``), with the BMC address
   teardown restoring the node: ``redfish_provision`` and
   ``redfish_deploy``; checks and results of the hardware interface:
   ``redfish_hardware``.
+- Composition (systems composed from a Redfish CompositionService's
+  blocks, then enrolled like any node): ``redfish_composition``.
 
 What must not live here: sushy calls of the deploy phases, the store's
 state layout (``redfish_nodes``).
@@ -31,6 +33,7 @@ from oslo_config import cfg
 from mogan.conf import hardware as hardware_conf
 from mogan.drivers import base, errors, redfish_opts
 from mogan.drivers import redfish_client as rc
+from mogan.drivers import redfish_composition as rcomp
 from mogan.drivers import redfish_hardware as rhw
 from mogan.drivers import redfish_inventory as rinv
 from mogan.drivers import redfish_nodes as rnodes
@@ -51,9 +54,11 @@ SOFT = {"soft_off", "soft_reboot"}
 
 class RedfishDriver(
     rprov.Provisioning,
+    rcomp.Composition,
     base.Driver,
     base.EnrollInterface,
     base.HardwareInterface,
+    base.CompositionInterface,
 ):
     """Nodes enrolled into Mogan, reached through their Redfish BMCs."""
 

@@ -130,8 +130,17 @@ class Connections:
         Raises:
             BmcRefused: bad address, unreachable, or credentials refused.
         """
-        address = parse_address(bmc.address)
-        key = self._key(address.base_url, bmc)
+        return self.root_at(parse_address(bmc.address).base_url, bmc)
+
+    def root_at(self, base_url: str, bmc: BmcAccess) -> Any:
+        """The sushy root at ``base_url`` with ``bmc``'s credentials (shared).
+
+        For services reached without a system path (a composition service).
+
+        Raises:
+            BmcRefused: unreachable, or credentials refused.
+        """
+        key = self._key(base_url, bmc)
         with self._lock:
             found = self._roots.get(key)
             if found is not None:
@@ -142,7 +151,7 @@ class Connections:
                 found = self._roots.get(key)
             if found is not None:
                 return found
-            made = self._connect(address.base_url, bmc)
+            made = self._connect(base_url, bmc)
             with self._lock:
                 self._roots[key] = made
             return made
@@ -172,11 +181,15 @@ class Connections:
     def forget(self, bmc: BmcAccess) -> None:
         """Drop the BMC's connection (the next call logs in again)."""
         with contextlib.suppress(errors.BmcRefused):
-            key = self._key(parse_address(bmc.address).base_url, bmc)
-            with self._lock:
-                root = self._roots.pop(key, None)
-            if root is not None:
-                _logout(root)
+            self.forget_at(parse_address(bmc.address).base_url, bmc)
+
+    def forget_at(self, base_url: str, bmc: BmcAccess) -> None:
+        """Drop the connection ``root_at`` made (the next call logs in again)."""
+        key = self._key(base_url, bmc)
+        with self._lock:
+            root = self._roots.pop(key, None)
+        if root is not None:
+            _logout(root)
 
     def close(self) -> None:
         """Log out of every BMC and forget the connections."""

@@ -7,7 +7,9 @@ Others also implement ``make_node``, and may implement
 ``make_deployed_node`` (adoption), ``make_failing`` (failure tests),
 ``bmc_access`` (enrolment through a BMC) and ``make_hardware_node`` (a node
 with disks, a BIOS registry, firmware and two ports on one physical
-network, for the hardware interface). Tests of optional interfaces the
+network, for the hardware interface) and ``make_composition_service``
+(a composition service holding a ``composition.Pool`` of free blocks, for
+the composition interface). Tests of optional interfaces the
 driver class lacks are not collected; tests whose hook is missing are
 skipped with the reason::
 
@@ -35,15 +37,21 @@ It needs pytest (not a dependency of Mogan itself), and uses only
 from typing import Any, ClassVar
 
 from mogan.drivers import base
-from mogan.drivers.testing import core, extra, hardware, harness
+from mogan.drivers.testing import composition, core, extra, hardware, harness
 
 DONE = harness.DONE
+Pool = composition.Pool
 random_mac = harness.random_mac
 
-__all__ = ["DONE", "DriverContract", "random_mac"]
+__all__ = ["DONE", "DriverContract", "Pool", "random_mac"]
 
 
-class DriverContract(core.CoreTests, extra.ExtraTests, hardware.HardwareTests):
+class DriverContract(
+    core.CoreTests,
+    extra.ExtraTests,
+    hardware.HardwareTests,
+    composition.CompositionTests,
+):
     """Every conformance test; subclass it and fill the hooks of ``harness.Harness``.
 
     Set ``driver_class`` to the driver's class and the tests of optional
