@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mogan import states
-from mogan.drivers import base
+from mogan.drivers import base, fake_hardware
 
 FILE_NAME = "fake-fleet.sqlite"
 
@@ -156,34 +156,6 @@ class Node:
             consumable=why_not is None,
             why_not=why_not,
         )
-
-
-def hardware_record() -> dict[str, Any]:
-    """A node's simulated hardware before anything was applied.
-
-    ``config`` is what the node has (``fake_hardware``); ``next`` what it
-    will have at ``next_at`` (the end of the deploy or teardown applying
-    it); ``results`` the last deploy's per-section results, known from
-    ``results_at``; ``saved_bios`` the BIOS values before that deploy (for
-    ``restore_bios = previous``); the rest is scripting.
-    """
-    return {
-        "config": {"raid": [], "bios": {}, "firmware": {}, "bonds": []},
-        "next": None,
-        "next_at": 0.0,
-        "results": [],
-        "results_at": 0.0,
-        "saved_bios": {},
-        "fail_hardware": None,
-        "fail_restore": 0,
-        "hardware_seconds": None,
-    }
-
-
-def settle_hardware(record: dict[str, Any], now: float) -> None:
-    """Apply a pending configuration whose simulated time has passed."""
-    if record["next"] is not None and now >= record["next_at"]:
-        record["config"], record["next"] = record["next"], None
 
 
 COLUMNS = [field.name for field in dataclasses.fields(Node)]
@@ -445,12 +417,14 @@ class Fleet:
 
     @staticmethod
     def load_hardware(conn: sqlite3.Connection, node_uuid: str) -> dict[str, Any]:
-        """The node's simulated hardware record (``hardware_record``), settled."""
+        """The node's simulated hardware record (``fake_hardware.record``), settled."""
         row = conn.execute(
             "SELECT data FROM hardware WHERE node_uuid = ?", (node_uuid,)
         ).fetchone()
-        record = hardware_record() if row is None else dict(json.loads(row["data"]))
-        settle_hardware(record, time.time())
+        record = (
+            fake_hardware.record() if row is None else dict(json.loads(row["data"]))
+        )
+        fake_hardware.settle(record, time.time())
         return record
 
     @staticmethod

@@ -5,12 +5,15 @@ node's inventory as a BMC would; ``apply`` runs the plan on the node's
 simulated configuration, failing one section when scripted to; ``restore``
 gives the configuration back at teardown per ``[hardware] restore_bios``.
 
-The simulated configuration is a JSON dict kept by ``fake_fleet``:
-``raid`` (volumes), ``bios`` (attributes set, name to value, over the
-inventory's), ``firmware`` (component to version flashed), ``bonds``.
+The simulated configuration is a JSON dict: ``raid`` (volumes), ``bios``
+(attributes set, name to value, over the inventory's), ``firmware``
+(component to version flashed), ``bonds``. A node's hardware ``record``
+holds it with what a running deploy or teardown will leave at a time
+(``settle`` applies that once the time has passed); ``fake_fleet`` stores
+the record.
 
-What must not live here: storage and time (``fake_fleet``), when an
-operation may start (``fake``).
+What must not live here: storage (``fake_fleet``), when an operation may
+start (``fake``).
 """
 
 import dataclasses
@@ -20,7 +23,16 @@ from mogan.drivers import hardware as hw
 from mogan.drivers import inventory as inv
 from mogan.drivers.hardware_plan import flashed_version, plan
 
-__all__ = ["apply", "empty", "flashed_version", "overlay", "plan", "restore"]
+__all__ = [
+    "apply",
+    "empty",
+    "flashed_version",
+    "overlay",
+    "plan",
+    "record",
+    "restore",
+    "settle",
+]
 
 Config = dict[str, Any]
 
@@ -119,3 +131,31 @@ def _result(
         "error": error,
         "details": details or {},
     }
+
+
+def record() -> dict[str, Any]:
+    """A node's simulated hardware before anything was applied.
+
+    ``config`` is what the node has (``fake_hardware``); ``next`` what it
+    will have at ``next_at`` (the end of the deploy or teardown applying
+    it); ``results`` the last deploy's per-section results, known from
+    ``results_at``; ``saved_bios`` the BIOS values before that deploy (for
+    ``restore_bios = previous``); the rest is scripting.
+    """
+    return {
+        "config": empty(),
+        "next": None,
+        "next_at": 0.0,
+        "results": [],
+        "results_at": 0.0,
+        "saved_bios": {},
+        "fail_hardware": None,
+        "fail_restore": 0,
+        "hardware_seconds": None,
+    }
+
+
+def settle(record: dict[str, Any], now: float) -> None:
+    """Apply a pending configuration whose simulated time has passed."""
+    if record["next"] is not None and now >= record["next_at"]:
+        record["config"], record["next"] = record["next"], None
