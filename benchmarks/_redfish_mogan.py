@@ -17,10 +17,14 @@ import argparse
 import datetime
 import math
 import pathlib
+import signal
+import subprocess
+import sys
 import time
 from concurrent import futures
 from typing import Any
 
+import psutil
 from _provision_common import BenchError, wait_until
 from _provision_mogan import Mogan
 from _redfish_peer import Timing
@@ -33,15 +37,48 @@ FREE_NODES = (
 )
 
 
+class ProfiledMogan(Mogan):
+    """The all-in-one under yappi (``_profiled_aio.py``; ``--profile``)."""
+
+    def start(self) -> None:
+        """Start the subprocess through the profiling wrapper."""
+        here = pathlib.Path(__file__).resolve().parent
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+                [
+                    sys.executable,
+                    str(here / "_profiled_aio.py"),
+                    str(self.state_dir / "profile.pstat"),
+                    "--config-file",
+                    str(self.config),
+                    "--state-dir",
+                    str(self.state_dir),
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.ps = psutil.Process(self.proc.pid)
+
+    def profile(self, on: bool) -> None:
+        """Start (clear) or stop (save) profiling."""
+        assert self.proc is not None  # noqa: S101 - started first
+        self.proc.send_signal(signal.SIGUSR1 if on else signal.SIGUSR2)
+
+
 def make_mogan(state_dir: pathlib.Path, args: argparse.Namespace) -> Mogan:
     """The all-in-one's configuration (nothing runs yet)."""
     engine = (
         "driver = redfish\n"
-        f"sync_nodes_interval = {args.sync_interval}\n"
-        f"sync_power_state_interval = {args.sync_interval}\n"
         f"deploy_timeout = {int(args.timeout)}\n"
         f"clean_timeout = {int(args.timeout)}\n"
     )
+    if args.sync_interval:
+        engine += (
+            f"sync_nodes_interval = {args.sync_interval}\n"
+            f"sync_power_state_interval = {args.sync_interval}\n"
+        )
     sections = "[redfish]\nserver_side_retries = 1\nserver_side_retries_delay = 0.1\n"
     knobs = argparse.Namespace(
         poll_interval=args.poll_interval,
@@ -49,7 +86,8 @@ def make_mogan(state_dir: pathlib.Path, args: argparse.Namespace) -> Mogan:
         workers=args.workers,
         claim_retries=None,
     )
-    return Mogan(state_dir, knobs, engine=engine, sections=sections)
+    kind = ProfiledMogan if args.profile else Mogan
+    return kind(state_dir, knobs, engine=engine, sections=sections)
 
 
 def free_nodes(mogan: Mogan) -> set[str]:

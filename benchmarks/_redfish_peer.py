@@ -41,11 +41,18 @@ REMOVABLE_TYPES = {sushy.VirtualMediaType.USB_STICK, sushy.VirtualMediaType.FLOP
 
 @dataclasses.dataclass
 class Timing:
-    """One phase over every system: wall time and per-system latencies."""
+    """One phase over every system: wall time and per-system latencies.
+
+    Also the Redfish requests the emulator served, the CPU seconds of the
+    side (this process for the peer, the all-in-one for Mogan) and of the
+    emulator over the phase.
+    """
 
     wall: float
     latencies: list[float]
     requests: int = 0
+    cpu: float = 0.0
+    bmc_cpu: float = 0.0
 
     @property
     def p50(self) -> float:
@@ -144,7 +151,7 @@ class Peer:
     def run(self, targets: list[Target], phase: str) -> Timing:
         """Every system at once (``deploy`` or ``teardown``); the timing."""
         work = self.deploy_one if phase == "deploy" else self.teardown_one
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), time.process_time()
         with futures.ThreadPoolExecutor(len(targets)) as pool:
             latencies = list(pool.map(lambda t: work(t, t0), targets))
-        return Timing(time.monotonic() - t0, latencies)
+        return Timing(time.monotonic() - t0, latencies, cpu=time.process_time() - cpu0)

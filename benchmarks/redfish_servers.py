@@ -31,6 +31,7 @@ Not part of the test suite.
 
 import argparse
 import dataclasses
+import json
 import os
 import pathlib
 import platform
@@ -41,6 +42,7 @@ import tempfile
 import time
 
 import _redfish_mogan as rm
+import psutil
 from _provision_common import BenchError, wait_until
 from _redfish_peer import Peer, Target, Timing
 
@@ -79,12 +81,26 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--sync-interval",
-        type=float,
-        default=2,
-        help="[engine] sync_nodes_interval and sync_power_state_interval",
+        type=int,
+        help=(
+            "[engine] sync_nodes_interval and sync_power_state_interval "
+            "(default: Mogan's own, 10 and 60 s)"
+        ),
     )
     parser.add_argument("--timeout", type=float, default=300, help="per phase, s")
-    parser.add_argument("--keep", action="store_true", help="keep the state dir")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help=(
+            "profile Mogan (yappi, CPU) over create and delete into "
+            "profile.pstat in the kept state dir (needs yappi installed)"
+        ),
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the state dir (Mogan's log, its BMC requests in order)",
+    )
     return parser
 
 
@@ -97,6 +113,13 @@ def parse_delays(parser: argparse.ArgumentParser, text: str) -> tuple[float, flo
     if power < 0 or boot < 0:
         parser.error("--delays: seconds must be >= 0")
     return power, boot
+
+
+def emulator_cpu(emulator: support.Emulator) -> float:
+    """CPU seconds (user + system) the emulator process has used so far."""
+    assert emulator.proc is not None  # noqa: S101 - started first
+    times = psutil.Process(emulator.proc.pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def bmc_requests(emulator: support.Emulator) -> int:
@@ -162,11 +185,15 @@ def run_peer(setup: Setup, label: str) -> tuple[Timing, Timing]:
         emulator.sushy(), args.workers, args.hardware_poll_interval, args.timeout
     )
     print(f"-- peer ({label}): deploying {len(systems)} systems ...", flush=True)
+    bmc0 = emulator_cpu(emulator)
     deploy = peer.run(targets, "deploy")
-    deploy.requests = bmc_requests(emulator)
+    bmc1 = emulator_cpu(emulator)
+    deploy.requests, deploy.bmc_cpu = bmc_requests(emulator), bmc1 - bmc0
     check_deployed(emulator, systems, image, "/config/")
     print(f"   all booted after {deploy.wall:.2f} s; tearing down ...", flush=True)
+    bmc0 = emulator_cpu(emulator)
     teardown = peer.run(targets, "teardown")
+    teardown.bmc_cpu = emulator_cpu(emulator) - bmc0
     teardown.requests = bmc_requests(emulator) - deploy.requests
     check_torn_down(emulator, systems)
     return deploy, teardown
@@ -194,15 +221,35 @@ def run_mogan(setup: Setup, state: pathlib.Path) -> tuple[Timing, Timing, float,
         refs = rm.create_refs(mogan, server.url + "/images/bench.iso", n)
         before = bmc_requests(emulator)
         print(f"-- mogan: creating {n} servers (one POST) ...", flush=True)
+        if args.profile:
+            mogan.profile(on=True)
+        cpu0, bmc0 = mogan.cpu(), emulator_cpu(emulator)
         create, nodes = rm.create(mogan, refs, n, args.timeout)
+        create.cpu, create.bmc_cpu = mogan.cpu() - cpu0, emulator_cpu(emulator) - bmc0
         created = bmc_requests(emulator)
         create.requests = created - before
         check_deployed(
             emulator, systems, server.url + "/images/bench.iso", "/deploy_media/"
         )
         print(f"   all ACTIVE after {create.wall:.2f} s; deleting ...", flush=True)
+        cpu0, bmc0 = mogan.cpu(), emulator_cpu(emulator)
         delete = rm.delete(mogan, list(nodes), n, args.timeout)
+        delete.cpu, delete.bmc_cpu = mogan.cpu() - cpu0, emulator_cpu(emulator) - bmc0
+        if args.profile:
+            mogan.profile(on=False)
         delete.requests = bmc_requests(emulator) - created
+        if args.keep:
+            # NOTE: for a post-mortem: what Mogan asked the BMCs, in order.
+            seen = emulator.requests()
+            log = json.dumps(
+                {
+                    "enrol": seen[:before],
+                    "create": seen[before:created],
+                    "delete": seen[created:],
+                },
+                indent=0,
+            )
+            (state / "bmc-requests.json").write_text(log)
         check_torn_down(emulator, systems)
     except BenchError:
         print(f"(Mogan's log: {mogan.log})", file=sys.stderr)
@@ -216,7 +263,8 @@ def row(label: str, phase: str, t: Timing, n: int) -> str:
     """One line of the table."""
     return (
         f"{label:22} {phase:9} {t.wall:8.2f} {n / t.wall:7.2f} {t.p50:7.2f} "
-        f"{t.p95:7.2f} {max(t.latencies):7.2f} {t.requests / n:12.1f}"
+        f"{t.p95:7.2f} {max(t.latencies):7.2f} {t.requests / n:12.1f} "
+        f"{1000 * t.cpu / n:11.1f} {1000 * t.bmc_cpu / n:11.1f}"
     )
 
 
@@ -240,7 +288,7 @@ def report(
     print(
         f"# engine workers={args.workers} poll_interval={args.poll_interval} "
         f"hardware_poll_interval={args.hardware_poll_interval} "
-        f"sync intervals={args.sync_interval}; peer: {args.workers} BMC "
+        f"sync intervals={args.sync_interval or 'default'}; peer: {args.workers} BMC "
         f"conversations at a time, polls every {args.hardware_poll_interval} s"
     )
     start, end = (" ".join(f"{x:.2f}" for x in avg) for avg in load)
@@ -252,7 +300,8 @@ def report(
     print()
     print(
         f"{'side':22} {'phase':9} {'wall s':>8} {'srv/s':>7} {'p50 s':>7} "
-        f"{'p95 s':>7} {'max s':>7} {'BMC req/srv':>12}"
+        f"{'p95 s':>7} {'max s':>7} {'BMC req/srv':>12} {'CPU ms/srv':>11} "
+        f"{'BMC CPU ms':>11}"
     )
     for index, (deploy, teardown) in enumerate(peers):
         label = f"peer: bare sushy #{index + 1}"
@@ -280,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every phase and check passed."""
     parser = make_parser()
     args = parser.parse_args(argv)
+    args.keep = args.keep or args.profile
     if args.systems < 1:
         parser.error("--systems must be at least 1")
     power, boot = parse_delays(parser, args.delays)
@@ -312,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
             emulator.close_clients()
             emulator.stop()
         server.stop()
-        if not args.keep:
+        if args.keep:
+            print(f"(state kept in {root})")
+        else:
             shutil.rmtree(root, ignore_errors=True)
     return 0
 
