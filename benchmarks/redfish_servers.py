@@ -24,7 +24,11 @@ In one run, on one sushy-tools emulator (the test suite's harness,
 
 The emulator is reset before each side (its request log too: ``BMC req``
 is how many Redfish requests each side made, periodic syncs included for
-Mogan). It prints a table and Mogan's ratio to the peer (the mean of its
+Mogan). ``CPU ms/srv`` is the side's CPU (the all-in-one process; for the
+peer this process, whose file server also serves the ISOs) and ``emu
+ms/srv`` the emulator's, per server over the phase. ``--profile`` runs the
+all-in-one under yappi over create and delete (``_profiled_aio.py``). It
+prints a table and Mogan's ratio to the peer (the mean of its
 two runs), and exits non-zero when a phase fails or a check does not hold.
 Not part of the test suite.
 """
@@ -301,7 +305,7 @@ def report(
     print(
         f"{'side':22} {'phase':9} {'wall s':>8} {'srv/s':>7} {'p50 s':>7} "
         f"{'p95 s':>7} {'max s':>7} {'BMC req/srv':>12} {'CPU ms/srv':>11} "
-        f"{'BMC CPU ms':>11}"
+        f"{'emu ms/srv':>11}"
     )
     for index, (deploy, teardown) in enumerate(peers):
         label = f"peer: bare sushy #{index + 1}"
