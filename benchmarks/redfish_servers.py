@@ -344,11 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     specs_ = [specs.system(f"rf-bench-{i:02d}") for i in range(args.systems)]
     load0 = os.getloadavg()
     server = files.FileServer()
-    server.add_iso("images/bench.iso", label="BENCH")
-    for spec in specs_:
-        server.add_iso(f"config/{spec['name']}.iso", CONFIG_DRIVE, label="config-2")
     emulator = None
     try:
+        server.add_iso("images/bench.iso", label="BENCH")
+        for spec in specs_:
+            server.add_iso(f"config/{spec['name']}.iso", CONFIG_DRIVE, label="config-2")
         emulator = support.Emulator(root / "emulator", systems=())
         print(f"-- emulator up after {emulator.start():.1f} s", flush=True)
         setup = Setup(args, emulator, specs_, delays, server)
