@@ -133,6 +133,38 @@ def test_validate_reads_the_inventory(driver, redfish):
     }
 
 
+def test_firmware_read_stops_once_bios_and_bmc_are_found(driver, redfish):
+    """A BMC listing many firmware items: only those up to the system's are read.
+
+    The emulator lists each system's BIOS and BMC items in the order of its
+    systems; the first system's are the first two of 16.
+    """
+    first, *_, last = redfish.reset(
+        systems=[
+            specs.system(f"fw-{i}", bios_version=f"3.0.{i}", bmc_version=f"2.{i}")
+            for i in range(8)
+        ]
+    )
+    before = len(redfish.requests())
+    inventory = driver.validate_bmc(bmc_of(redfish, first))
+    items = [
+        r["path"]
+        for r in redfish.requests()[before:]
+        if r["path"].startswith("/redfish/v1/UpdateService/FirmwareInventory/")
+    ]
+    assert {(c.component, c.current_version) for c in inventory.firmware} == {
+        ("bios", "3.0.0"),
+        ("bmc", "2.0"),
+    }
+    assert len(items) == 2, items
+    # NOTE: the last system's items are the last two: every item is read.
+    inventory = driver.validate_bmc(bmc_of(redfish, last))
+    assert {(c.component, c.current_version) for c in inventory.firmware} == {
+        ("bios", "3.0.7"),
+        ("bmc", "2.7"),
+    }
+
+
 def test_bmc_without_features_has_no_bios_raid_or_firmware(driver, redfish):
     """A BMC without Bios, volumes, update service: nothing of them listed."""
     plain = redfish.add_system(specs.system("plain", features=("virtual_media",)))
