@@ -159,6 +159,30 @@ class TestResync:
             )
         assert rows(database)[node].consumer_uuid == "server-1"
 
+    def test_a_node_inserted_meanwhile_does_not_undo_the_run(
+        self, database, driver, placement_api, node_rc, tmp_path
+    ):
+        """An enrolment syncing its node while a full run works is no conflict.
+
+        The full run read no row for either node; the single-node sync of
+        an enrolment inserts one of them before the run writes: the run
+        still writes both (it updated the one, it did not fail).
+        """
+        first, second = support.enroll(driver, 2, node_rc)
+
+        class Racing(type(driver)):
+            # NOTE: the run reads the nodes' inventories after its rows.
+            def get_inventory(self, node_uuid):
+                if node_uuid == first:
+                    node_sync.sync_node(database, driver, placement_api, second)
+                return super().get_inventory(node_uuid)
+
+        racing = Racing(str(tmp_path))
+        result = node_sync.sync(database, racing, placement_api, "host-1")
+        assert result.failed == 0
+        assert set(rows(database)) >= {first, second}
+        assert rows(database)[first].provider_synced
+
     def test_maintenance_toggles_reserved(
         self, database, driver, placement_api, node_rc
     ):

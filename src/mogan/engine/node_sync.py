@@ -223,7 +223,7 @@ def _write(
         for fingerprint, facts in classes.items():
             hardware_class_db.ensure(session, fingerprint, facts)
         for values in inserts:
-            node_db.create(session, values)
+            node_db.create_or_update(session, values)
         if returning:
             # NOTE: memberships outlive a node's row; its zones come back.
             aggregate_db.recompute_zones(session, returning, *levels)

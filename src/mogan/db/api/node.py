@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from mogan import exception
@@ -88,6 +89,22 @@ def create(session: orm.Session, values: dict[str, Any]) -> models.Node:
     session.flush()
     _index_traits(session, node.uuid, node.traits)
     return node
+
+
+def create_or_update(session: orm.Session, values: dict[str, Any]) -> None:
+    """Insert a node row, or update it when another writer inserted it first.
+
+    A full node sync reads the rows, asks the driver and Placement, then
+    writes: an enrolment (or another engine) may have inserted the node in
+    between, which must not roll back the whole run's writes.
+    """
+    try:
+        with session.begin_nested():
+            create(session, values)
+    except sa_exc.IntegrityError:
+        update(
+            session, values["uuid"], {k: v for k, v in values.items() if k != "uuid"}
+        )
 
 
 def update(session: orm.Session, node_uuid: str, values: dict[str, Any]) -> bool:
