@@ -3,8 +3,9 @@
 A driver node's BMC password, a composition service's password and a
 workflow's sealed admin password and config drive are sealed under an
 old key; the key is rotated (the old one in ``previous_secret_keys``),
-``mogan-dbsync reseal`` runs, and then the old key is dropped from the configuration: everything still opens. Runs
-on SQLite, PostgreSQL and MariaDB.
+``mogan-dbsync reseal`` runs, and then the old key is dropped from the
+configuration: everything still opens. Runs on SQLite, PostgreSQL and
+MariaDB.
 """
 
 import pathlib
