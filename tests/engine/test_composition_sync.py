@@ -12,7 +12,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from mogan import crypto
+from mogan import crypto, exception
 from mogan.db import models
 from mogan.drivers import base as driver_base
 from mogan.drivers import hardware, redfish
@@ -185,7 +185,7 @@ class TestCompositionSync:
             headers={"OpenStack-API-Version": "placement 1.37"},
         )
         assert resp.status_code == 204, resp.text
-        with pytest.raises(composition_sync.CompositionServiceInUse):
+        with pytest.raises(exception.CompositionServiceInUse):
             services.remove(service)
         assert placement_client_.get_provider(block.provider_uuid) is not None
 
@@ -219,5 +219,5 @@ class TestCompositionSync:
             placement_client_,
             crypto.Sealer([crypto.generate_key().encode()]),
         )
-        with pytest.raises(composition_sync.CannotCompose, match="cannot compose"):
+        with pytest.raises(exception.DriverCannot, match="cannot compose"):
             services.register("pool-5", _access(redfish))

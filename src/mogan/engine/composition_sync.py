@@ -39,38 +39,12 @@ from mogan.db import models
 from mogan.db import session as db_session
 from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
 from mogan.drivers import hardware, interfaces
 from mogan.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
-
-
-class CannotCompose(exception.Conflict):
-    """The engine's driver has no composition interface."""
-
-    msg_fmt = "driver {driver} cannot compose nodes"
-    code = "mogan.composition.cannot_compose"
-
-
-class CompositionServiceNotFound(exception.NotFound):
-    """No composition service with that uuid."""
-
-    msg_fmt = "Composition service {service} could not be found."
-    code = "mogan.composition.service_not_found"
-
-
-class CompositionServiceExists(exception.Conflict):
-    """Another composition service has the name."""
-
-    msg_fmt = "A composition service named {name} already exists."
-    code = "mogan.composition.service_exists"
-
-
-class CompositionServiceInUse(exception.Conflict):
-    """A block of the service is claimed in Placement."""
-
-    msg_fmt = "Composition service {service} is in use: {reason}"
-    code = "mogan.composition.service_in_use"
+WHAT = "compose nodes"
 
 
 def zone_provider(service_uuid: str, zone_id: str) -> str:
@@ -149,9 +123,7 @@ class CompositionServices:
         self._sealer = sealer
 
     def _composer(self) -> interfaces.CompositionInterface:
-        if not isinstance(self._driver, interfaces.CompositionInterface):
-            raise CannotCompose(driver=self._driver.name)
-        return self._driver
+        return driver_caps.require(self._driver, interfaces.CompositionInterface, WHAT)
 
     # ------------------------------------------------------------ services
 
@@ -164,7 +136,7 @@ class CompositionServices:
         with self._db.transaction(readonly=True) as session:
             row = composition_db.find(session, service_uuid)
             if row is None:
-                raise CompositionServiceNotFound(service=service_uuid)
+                raise exception.CompositionServiceNotFound(service=service_uuid)
             name, address, user = row.name, row.address, row.username
             sealed, verify = row.password, row.verify_tls
         return name, driver_base.BmcAccess(
@@ -184,7 +156,7 @@ class CompositionServices:
             BmcRefused: the service is unreachable or refuses the credentials.
             CompositionServiceExists: the name is taken.
         """
-        self._composer().list_resource_zones(access)
+        self.check(access)
         service_uuid = service_uuid or str(uuidlib.uuid4())
         values: dict[str, Any] = {
             "uuid": service_uuid,
@@ -197,13 +169,57 @@ class CompositionServices:
         try:
             with self._db.transaction() as session:
                 if composition_db.name_taken(session, name):
-                    raise CompositionServiceExists(name=name)
+                    raise exception.CompositionServiceExists(name=name)
                 composition_db.create(session, values)
         except sa_exc.IntegrityError as err:
-            raise CompositionServiceExists(name=name) from err
+            raise exception.CompositionServiceExists(name=name) from err
         LOG.info("composition service %s (%s) registered", name, service_uuid)
         self.sync(service_uuid)
         return service_uuid
+
+    def check(self, access: driver_base.BmcAccess) -> None:
+        """The service answers with its zones.
+
+        Raises:
+            DriverCannot: the driver has no composition interface.
+            BmcRefused, DriverError: it does not.
+        """
+        self._composer().list_resource_zones(access)
+
+    def change(
+        self,
+        service_uuid: str,
+        name: str | None,
+        access: driver_base.BmcAccess | None,
+    ) -> None:
+        """Rename the service and/or change how it is reached.
+
+        Raises:
+            CompositionServiceNotFound: no such service.
+            CompositionServiceExists: the new name is taken.
+        """
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = name
+        if access is not None:
+            values |= {
+                "address": access.address,
+                "username": access.username,
+                "password": self._sealer.seal(access.password),
+                "verify_tls": access.verify_tls,
+            }
+        try:
+            with self._db.transaction() as session:
+                if composition_db.find(session, service_uuid) is None:
+                    raise exception.CompositionServiceNotFound(service=service_uuid)
+                if name is not None and composition_db.name_taken(
+                    session, name, other_than=service_uuid
+                ):
+                    raise exception.CompositionServiceExists(name=name)
+                if values:
+                    composition_db.update(session, service_uuid, values)
+        except sa_exc.IntegrityError as err:
+            raise exception.CompositionServiceExists(name=name or "?") from err
 
     def remove(self, service_uuid: str) -> None:
         """Forget the service, its blocks and their providers.
@@ -214,14 +230,14 @@ class CompositionServices:
         """
         with self._db.transaction(readonly=True) as session:
             if composition_db.find(session, service_uuid) is None:
-                raise CompositionServiceNotFound(service=service_uuid)
+                raise exception.CompositionServiceNotFound(service=service_uuid)
             rows = [
                 (r.block_id, r.provider_uuid, r.zone)
                 for r in composition_db.blocks_of(session, service_uuid)
             ]
         for block_id, provider, _zone in rows:
             if self._placement.provider_allocations(provider):
-                raise CompositionServiceInUse(
+                raise exception.CompositionServiceInUse(
                     service=service_uuid, reason=f"block {block_id} is claimed"
                 )
         for _block_id, provider, _zone in rows:

@@ -10,7 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from mogan import exception
 from mogan.db import models
+from mogan.db.api import pagination
 
 CompositionService = models.CompositionService
 ResourceBlock = models.ResourceBlock
@@ -141,3 +143,58 @@ def counts(session: orm.Session) -> dict[str, tuple[int, int]]:
         sa.func.count(),
     ).group_by(ResourceBlock.service_uuid)
     return {u: (int(z), int(b)) for u, z, b in session.execute(stmt)}
+
+
+def page(
+    session: orm.Session, limit: int | None, marker: str | None
+) -> list[CompositionService]:
+    """A page of services by name, after the one whose uuid is ``marker``.
+
+    Raises:
+        CompositionServiceNotFound: no service has the marker's uuid.
+    """
+    after = None
+    if marker is not None:
+        after = find(session, marker)
+        if after is None:
+            raise exception.CompositionServiceNotFound(service=marker)
+    stmt = pagination.paginate(
+        sa.select(CompositionService),
+        CompositionService,
+        sort_key="name",
+        sort_dir="asc",
+        limit=limit,
+        marker=after,
+    )
+    return list(session.scalars(stmt))
+
+
+def block_page(
+    session: orm.Session, service_uuid: str, limit: int | None, marker: str | None
+) -> list[ResourceBlock]:
+    """A page of the service's blocks by id, after the block ``marker``.
+
+    Raises:
+        InvalidParameter: no block of the service has the marker's id.
+    """
+    after = None
+    if marker is not None:
+        after = session.scalars(
+            sa.select(ResourceBlock).where(
+                ResourceBlock.service_uuid == service_uuid,
+                ResourceBlock.block_id == marker,
+            )
+        ).one_or_none()
+        if after is None:
+            raise exception.InvalidParameter(
+                field="marker", reason=f"no block {marker} in this service"
+            )
+    stmt = pagination.paginate(
+        sa.select(ResourceBlock).where(ResourceBlock.service_uuid == service_uuid),
+        ResourceBlock,
+        sort_key="block_id",
+        sort_dir="asc",
+        limit=limit,
+        marker=after,
+    )
+    return list(session.scalars(stmt))
