@@ -73,9 +73,8 @@ def _children(placement, root: str) -> dict[str, dict]:
 
 
 class TestCompositionServices:
-    def test_register_list_blocks_delete(
-        self, world, redfish, redfish_engine, api, caplog
-    ):
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_register_list_blocks_delete(self, world, redfish, api, caplog):
         """A pool of two zones: 201, its tree in Placement, its blocks listed."""
         caplog.set_level(logging.DEBUG)
         redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
@@ -201,7 +200,8 @@ class TestCompositionServices:
         assert taken["provider_uuid"] not in free
         assert after["zone-b-compute-1"]["provider_uuid"] in free
 
-    def test_refusals(self, world, redfish, redfish_engine, api):
+    @pytest.mark.usefixtures("world", "redfish_engine")
+    def test_refusals(self, redfish, api):
         """Wrong credentials: 400 naming driver_info; a taken name: 409."""
         redfish.set_pool(specs.simple_pool(ZONES))
         resp = api.post(BASE, json=_body(redfish, password="wrong-pw"), headers=V17)
@@ -216,7 +216,8 @@ class TestCompositionServices:
         old = {**ADMIN.headers, "OpenStack-API-Version": "baremetal-compute 1.6"}
         assert api.get(BASE, headers=old).status_code == 404
 
-    def test_patch_renames_and_rechecks(self, world, redfish, redfish_engine, api):
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_patch_renames_and_rechecks(self, world, redfish, api):
         """A rename renames the providers; new credentials are checked first."""
         redfish.set_pool(specs.simple_pool(("zone-a",), compute=1))
         resp = api.post(BASE, json=_body(redfish), headers=V17)
@@ -244,7 +245,8 @@ class TestCompositionServices:
         assert resp.status_code == 400, resp.text
         assert "driver_info" in resp.json()["error_message"]
 
-    def test_fake_driver_cannot_compose(self, world, redfish, engine_factory, api):
+    @pytest.mark.usefixtures("world")
+    def test_fake_driver_cannot_compose(self, redfish, engine_factory, api):
         """The fake driver has no CompositionInterface: 409."""
         engine_factory()
         redfish.set_pool(specs.simple_pool(ZONES))
