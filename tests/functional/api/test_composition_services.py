@@ -253,3 +253,31 @@ class TestCompositionServices:
         resp = api.post(BASE, json=_body(redfish), headers=V17)
         assert resp.status_code == 409, resp.text
         assert "driver fake cannot compose nodes" in resp.json()["error_message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "n" * 256),
+        ("driver_info.address", "https://" + "a" * 1024),
+        ("driver_info.address", "not a url"),
+        ("driver_info.username", "u" * 256),
+        ("driver_info.password", "p" * 256),
+        ("driver_info.password", ""),
+    ],
+)
+def test_bounds_name_the_field(api, field, value):
+    """Every body string past its bound is a 400 naming the field (no engine needed)."""
+    body = {
+        "name": "pool",
+        "driver_info": {"address": "https://c", "username": "u", "password": "p"},
+    }
+    *parents, last = field.split(".")
+    target = body
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    resp = api.post(BASE, json=body, headers=V17)
+    assert resp.status_code == 400, resp.text
+    assert field in resp.json()["error_message"], resp.text
+    assert "p" * 256 not in resp.text
