@@ -45,6 +45,9 @@ from mogan.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
 WHAT = "compose nodes"
+# NOTE: bounded work per periodic run: the services synced longest ago go
+# first, so with more services than this every one is still reached in turn.
+SERVICES_PER_RUN = 20
 
 
 def zone_provider(service_uuid: str, zone_id: str) -> str:
@@ -251,9 +254,12 @@ class CompositionServices:
     # ------------------------------------------------------------ sync
 
     def sync_all(self) -> dict[str, SyncResult]:
-        """Sync every service; one failing service does not stop the others."""
+        """Sync the services synced longest ago (at most ``SERVICES_PER_RUN``).
+
+        One failing service does not stop the others.
+        """
         with self._db.transaction(readonly=True) as session:
-            uuids = [row.uuid for row in composition_db.get_all(session)]
+            uuids = composition_db.least_recently_synced(session, SERVICES_PER_RUN)
         results = {}
         for service_uuid in uuids:
             try:
@@ -333,8 +339,14 @@ class CompositionServices:
         """The provider's generation, created or renamed as needed."""
         found = self._placement.get_provider(uuid)
         if found is None:
-            found = self._placement.create_provider(uuid, name, parent=parent)
-        elif found["name"] != name:
+            try:
+                found = self._placement.create_provider(uuid, name, parent=parent)
+            except placement_client.ClaimConflict:
+                # NOTE: another engine's sync created it meanwhile.
+                found = self._placement.get_provider(uuid)
+                if found is None:
+                    raise
+        if found["name"] != name:
             found = self._placement.rename_provider(uuid, name)
         return int(found["generation"])
 

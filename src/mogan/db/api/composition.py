@@ -39,6 +39,20 @@ def get_all(session: orm.Session) -> list[CompositionService]:
     return list(session.scalars(stmt))
 
 
+def least_recently_synced(session: orm.Session, limit: int) -> list[str]:
+    """Uuids of at most ``limit`` services, never-synced first, then oldest."""
+    stmt = (
+        sa.select(CompositionService.uuid)
+        .order_by(
+            sa.case((CompositionService.synced_at.is_(None), 0), else_=1),
+            CompositionService.synced_at,
+            CompositionService.id,
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 def name_taken(session: orm.Session, name: str, other_than: str | None = None) -> bool:
     """Whether another service is named ``name``."""
     stmt = sa.select(CompositionService.id).where(CompositionService.name == name)
