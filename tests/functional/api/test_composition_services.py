@@ -200,6 +200,31 @@ class TestCompositionServices:
         assert taken["provider_uuid"] not in free
         assert after["zone-b-compute-1"]["provider_uuid"] in free
 
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_delete_refused_while_a_block_is_claimed(self, world, redfish, api):
+        """A claim on a block: DELETE is a 409 and the tree stays; released, 204."""
+        redfish.set_pool(specs.simple_pool(("zone-a",), compute=1))
+        svc = api.post(BASE, json=_body(redfish), headers=V17).json()
+        (block,) = api.get(f"{BASE}/{svc['uuid']}/blocks", headers=V17).json()["blocks"]
+        consumer = str(uuid.uuid4())
+        resp = world.placement.http.put(
+            f"/allocations/{consumer}",
+            json={
+                "allocations": {block["provider_uuid"]: {"resources": {"VCPU": 16}}},
+                "project_id": "p",
+                "user_id": "u",
+                "consumer_generation": None,
+            },
+            headers={"OpenStack-API-Version": "placement 1.37"},
+        )
+        assert resp.status_code == 204, resp.text
+        resp = api.delete(f"{BASE}/{svc['uuid']}", headers=V17)
+        assert resp.status_code == 409, resp.text
+        assert resp.json()["code"] == "mogan.composition_service.in_use"
+        assert world.placement.get_provider(block["provider_uuid"]) is not None
+        world.placement.release(consumer)
+        assert api.delete(f"{BASE}/{svc['uuid']}", headers=V17).status_code == 204
+
     @pytest.mark.usefixtures("world", "redfish_engine")
     def test_refusals(self, redfish, api):
         """Wrong credentials: 400 naming driver_info; a taken name: 409."""
