@@ -166,6 +166,36 @@ class TestCompositionSync:
         assert taken.provider_uuid not in free
         assert after["zone-a-compute-0"].provider_uuid in free
 
+    def test_a_block_moved_to_another_zone_is_reparented(
+        self, redfish, services, database, placement_client_
+    ):
+        """A block the service now lists in another zone hangs under that zone."""
+        redfish.set_pool(
+            specs.pool(
+                [
+                    specs.compute_block("b-0", "zone-a"),
+                    specs.compute_block("b-1", "zone-b"),
+                ],
+                zones=ZONES,
+            )
+        )
+        service = services.register("pool-6", _access(redfish))
+        redfish.set_pool(
+            specs.pool(
+                [
+                    specs.compute_block("b-0", "zone-b"),
+                    specs.compute_block("b-1", "zone-b"),
+                ],
+                zones=ZONES,
+            )
+        )
+        services.sync(service)
+        moved = _blocks(database, service)["b-0"]
+        assert moved.zone == "zone-b"
+        assert placement_client_.get_provider(moved.provider_uuid)[
+            "parent_provider_uuid"
+        ] == composition_sync.zone_provider(service, "zone-b")
+
     def test_claimed_block_blocks_removal(
         self, redfish, services, database, placement_client_
     ):

@@ -346,8 +346,12 @@ class CompositionServices:
                 found = self._placement.get_provider(uuid)
                 if found is None:
                     raise
-        if found["name"] != name:
-            found = self._placement.rename_provider(uuid, name)
+        moved = parent is not None and found.get("parent_provider_uuid") != parent
+        if found["name"] != name or moved:
+            # NOTE: a block whose first zone changed moves under the new one.
+            found = self._placement.rename_provider(
+                uuid, name, parent=parent if moved else None
+            )
         return int(found["generation"])
 
     def _mirror(

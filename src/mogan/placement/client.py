@@ -159,16 +159,22 @@ class PlacementClient:
         provider: dict[str, Any] = resp.json()
         return provider
 
-    def rename_provider(self, uuid: str, name: str) -> dict[str, Any]:
-        """Give a provider a new name; returns the provider.
+    def rename_provider(
+        self, uuid: str, name: str, parent: str | None = None
+    ) -> dict[str, Any]:
+        """Give a provider a new name (and, given, parent); returns the provider.
 
         Raises:
             ClaimConflict: another provider has the name.
         """
+        body = {"name": name}
+        if parent is not None:
+            # NOTE: re-parenting needs microversion 1.37 (we speak it).
+            body["parent_provider_uuid"] = parent
         resp = self._request(
             "PUT",
             f"/resource_providers/{uuid}",
-            json={"name": name},
+            json=body,
             ok=(200, CONFLICT),
         )
         if resp.status_code == CONFLICT:
