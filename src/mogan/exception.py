@@ -509,3 +509,24 @@ def is_reschedulable(err: BaseException) -> bool:
     if isinstance(err, MoganError):
         return type(err).reschedulable
     return True
+
+
+class CompositionServiceNotFound(NotFound):
+    """No composition service with that uuid."""
+
+    msg_fmt = "Composition service {service} could not be found."
+    code = "mogan.composition_service.not_found"
+
+
+class CompositionServiceExists(Conflict):
+    """Another composition service has the name."""
+
+    msg_fmt = "A composition service named {name} already exists."
+    code = "mogan.composition_service.exists"
+
+
+class CompositionServiceInUse(Conflict):
+    """A block of the service is claimed in Placement (or composed by Mogan)."""
+
+    msg_fmt = "Composition service {service} is in use: {reason}"
+    code = "mogan.composition_service.in_use"

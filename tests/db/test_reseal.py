@@ -1,10 +1,11 @@
 """``mogan-dbsync reseal``: rotating ``[DEFAULT] secret_key`` end to end.
 
-A driver node's BMC password and a workflow's sealed admin password and
-config drive are sealed under an old key; the key is rotated (the old one
-in ``previous_secret_keys``), ``mogan-dbsync reseal`` runs, and then the
-old key is dropped from the configuration: everything still opens. Runs
-on SQLite, PostgreSQL and MariaDB.
+A driver node's BMC password, a composition service's password and a
+workflow's sealed admin password and config drive are sealed under an
+old key; the key is rotated (the old one in ``previous_secret_keys``),
+``mogan-dbsync reseal`` runs, and then the old key is dropped from the
+configuration: everything still opens. Runs on SQLite, PostgreSQL and
+MariaDB.
 """
 
 import pathlib
@@ -22,6 +23,7 @@ from mogan.drivers import errors as driver_errors
 from mogan.engine import node_store
 
 PASSWORD = "bmc-pass-rotate"
+SERVICE_PASS = "composition-pass-rotate"
 ADMIN_PASS = "admin-pass-rotate"
 
 
@@ -60,7 +62,22 @@ def _seed(database: db_session.Database, old: crypto.Sealer) -> tuple[str, str]:
                 state={"config_drive": old.seal_json({"files": [ADMIN_PASS]})},
             )
         )
+        session.add(
+            models.CompositionService(
+                uuid=str(uuid.uuid4()),
+                name="pool",
+                address="https://composer",
+                username="root",
+                password=old.seal(SERVICE_PASS),
+                verify_tls=True,
+            )
+        )
     return spec.uuid, wf_uuid
+
+
+def _service_password(database: db_session.Database) -> str | None:
+    with database.transaction(readonly=True) as session:
+        return session.scalars(sa.select(models.CompositionService.password)).one()
 
 
 def _workflow(database: db_session.Database, wf_uuid: str) -> models.Workflow:
@@ -82,7 +99,7 @@ class TestReseal:
 
         conf = tmp_path / "mogan.conf"
         assert dbsync.main([*_config(conf, url, new_key, old_key), "reseal"]) == 0
-        assert "Resealed 3 values" in capsys.readouterr().out
+        assert "Resealed 4 values" in capsys.readouterr().out
 
         # NOTE: the old key is gone from the configuration now.
         got = node_store.DbNodeStore(database, "redfish", new_only).get(node_uuid)
@@ -91,9 +108,10 @@ class TestReseal:
         assert new_only.open(wf.args["admin_pass"]) == ADMIN_PASS
         assert new_only.open_json(wf.state["config_drive"]) == {"files": [ADMIN_PASS]}
         assert wf.args["image"] == "x"
+        assert new_only.open(_service_password(database)) == SERVICE_PASS
 
         assert dbsync.main([*_config(conf, url, new_key), "reseal"]) == 0
-        assert "Resealed 0 values; 3 were already" in capsys.readouterr().out
+        assert "Resealed 0 values; 4 were already" in capsys.readouterr().out
         database.dispose()
 
     def test_a_value_no_key_opens_fails_clearly(self, url, tmp_path, capsys):

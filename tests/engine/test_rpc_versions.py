@@ -121,6 +121,23 @@ class TestEngineCap:
             assert "needs engine RPC API 1.5" in err.value.message
         assert old_engine.nudges == []
 
+    def test_composition_services_need_1_6(self, bus, old_engine):
+        """Capped at 1.5, registering, changing and removing services are refused."""
+        bus.set_override("engine", "1.5", group="upgrade_levels")
+        api = engine_rpcapi.EngineAPI(bus)
+        calls = (
+            lambda: api.create_composition_service(
+                CTX, "s", "pool", {"password": "p"}, timeout=2
+            ),
+            lambda: api.update_composition_service(CTX, "s", "pool", None, timeout=2),
+            lambda: api.delete_composition_service(CTX, "s", timeout=2),
+        )
+        for call in calls:
+            with pytest.raises(exception.RPCVersionCapped) as err:
+                call()
+            assert "needs engine RPC API 1.6" in err.value.message
+        assert old_engine.nudges == []
+
     def test_below_the_nudge_version_nothing_is_cast(self, bus, old_engine):
         """Capped at 1.0 no nudge is sent (engines poll); ping still works."""
         bus.set_override("engine", "1.0", group="upgrade_levels")

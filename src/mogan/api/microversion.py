@@ -76,6 +76,11 @@ HISTORY: dict[Version, str] = {
         "Node enrolment (admin): POST /v1/nodes, PATCH and DELETE "
         "/v1/nodes/{node}; nodes show driver_info (never the password)."
     ),
+    Version(1, 7): (
+        "Composition services (admin): POST, GET, PATCH and DELETE "
+        "/v1/composition_services, GET /v1/composition_services/{uuid}/blocks "
+        "(their resource blocks, as mirrored into Placement)."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

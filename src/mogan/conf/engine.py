@@ -84,6 +84,16 @@ opts = [
         help="Seconds between syncs of driver nodes into Mogan and Placement.",
     ),
     cfg.IntOpt(
+        "sync_composition_interval",
+        default=60,
+        min=1,
+        help=(
+            "Seconds between syncs of the registered composition services' "
+            "zones and resource blocks into Mogan and Placement (drivers that "
+            "compose only)."
+        ),
+    ),
+    cfg.IntOpt(
         "inventory_refresh_interval",
         default=86400,
         min=0,

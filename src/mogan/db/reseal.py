@@ -4,7 +4,8 @@
 ``secret_key`` and the old one in ``previous_secret_keys``, every value
 sealed under an older key is opened and sealed again under the new one, so
 the old key can then be dropped. The sealed columns are the BMC passwords
-of ``driver_nodes`` and, in ``workflows``, every sealed string inside
+of ``driver_nodes``, the passwords of ``composition_services`` and, in
+``workflows``, every sealed string inside
 ``args`` and ``state`` (a server's admin password, its config drive).
 
 Idempotent: a value already sealed under the current key is left alone
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 from mogan import crypto
 from mogan.db import models
 from mogan.db import session as db_session
+from mogan.db.api import composition as composition_db
 from mogan.db.api import driver_node as driver_node_db
 
 LOG = logging.getLogger(__name__)
@@ -93,22 +95,33 @@ def reseal(
     """
     resealer = _Resealer(sealer, current)
     result = ResealResult()
+    for table in (driver_node_db, composition_db):
+        _reseal_passwords(database, resealer, table, result)
+    _reseal_workflows(database, resealer, result)
+    LOG.info("reseal: %s", result)
+    return result
+
+
+def _reseal_passwords(
+    database: db_session.Database,
+    resealer: _Resealer,
+    table: Any,
+    result: ResealResult,
+) -> None:
+    """Reseal one table's password column (``table``: its query module)."""
     with database.transaction(readonly=True) as session:
-        passwords = driver_node_db.sealed_passwords(session)
-    for node_uuid, sealed in passwords:
+        passwords = table.sealed_passwords(session)
+    for row_uuid, sealed in passwords:
         fresh = resealer.fresh(sealed) if sealed.startswith(crypto.PREFIX) else None
         if fresh is None and sealed.startswith(crypto.PREFIX):
             result.current += 1
             continue
         # NOTE: a password stored before sealing (never, today) is sealed.
-        fresh = fresh or str(sealer.seal(sealed))
+        fresh = fresh or str(resealer.sealer.seal(sealed))
         with database.transaction() as session:
-            done = driver_node_db.set_sealed_password(session, node_uuid, fresh, sealed)
+            done = table.set_sealed_password(session, row_uuid, fresh, sealed)
         result.resealed += done
         result.skipped += not done
-    _reseal_workflows(database, resealer, result)
-    LOG.info("reseal: %s", result)
-    return result
 
 
 def _reseal_workflows(

@@ -4,7 +4,8 @@
 because only the engine holds a driver live here too: the adoptable nodes
 (``list_manageable``, ``get_manageable``; adopting itself is an ``adopt``
 workflow), a node's console and its log, and enrolment (``enrolment``:
-adding, changing and removing nodes; their payloads are never logged).
+adding, changing and removing nodes; their payloads are never logged)
+and composition services (``composition``; likewise never logged).
 Driver exceptions are turned into ``mogan.exception`` classes, the only ones
 that cross the bus as themselves.
 """
@@ -22,7 +23,7 @@ from mogan import exception, rpc
 from mogan.db import session as db_session
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import adopt, console_log, enrolment, workflow
+from mogan.engine import adopt, composition, console_log, enrolment, workflow
 from mogan.engine import deps as engine_deps
 
 LOG = logging.getLogger(__name__)
@@ -40,9 +41,11 @@ class EngineManager(rpc.ManagerBase):
             ``kind`` and ``server_uuid`` hints.
         1.4: ``get_console_log``.
         1.5: ``enroll_node``, ``update_node``, ``unenroll_node``.
+        1.6: ``create_composition_service``, ``update_composition_service``,
+            ``delete_composition_service``.
     """
 
-    target = messaging.Target(version="1.5")
+    target = messaging.Target(version="1.6")
 
     def __init__(
         self,
@@ -178,6 +181,40 @@ class EngineManager(rpc.ManagerBase):
         """Remove a node carrying no server (see ``EngineAPI.unenroll_node``)."""
         del ctx
         enrolment.unenroll(self.deps, node_uuid)
+
+    # ------------------------------------------------------------ composition
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def create_composition_service(
+        self,
+        ctx: dict[str, Any],
+        service_uuid: str,
+        name: str,
+        driver_info: dict[str, Any],
+    ) -> None:
+        """Check, store and sync a service (see ``EngineAPI``)."""
+        del ctx
+        composition.create(self.deps, service_uuid, name, driver_info)
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def update_composition_service(
+        self,
+        ctx: dict[str, Any],
+        service_uuid: str,
+        name: str | None,
+        driver_info: dict[str, Any] | None,
+    ) -> None:
+        """Change a service and sync it (see ``EngineAPI``)."""
+        del ctx
+        composition.update(self.deps, service_uuid, name, driver_info)
+
+    @messaging.expected_exceptions(exception.MoganError)  # type: ignore[untyped-decorator]
+    def delete_composition_service(
+        self, ctx: dict[str, Any], service_uuid: str
+    ) -> None:
+        """Remove a service (see ``EngineAPI``)."""
+        del ctx
+        composition.delete(self.deps, service_uuid)
 
 
 def _wire(node: driver_base.ManageableNode) -> dict[str, Any]:

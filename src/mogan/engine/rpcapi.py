@@ -40,11 +40,13 @@ class EngineAPI(rpc.RPCAPIBase):
             below 1.3).
         1.4: ``get_console_log``.
         1.5: ``enroll_node``, ``update_node``, ``unenroll_node``.
+        1.6: ``create_composition_service``, ``update_composition_service``,
+            ``delete_composition_service``.
 
     ``[upgrade_levels] engine`` caps what is sent (see ``RPCAPIBase``);
     below 1.1 nudges are not sent (engines find due work by polling), below
     1.2 consoles, below 1.3 adoption, below 1.4 console logs and below 1.5
-    enrolment raise ``RPCVersionCapped``.
+    enrolment and below 1.6 composition services raise ``RPCVersionCapped``.
 
     The synchronous calls raise ``mogan.exception`` errors as themselves
     (use ``err.message``: ``str(err)`` carries the remote traceback) and
@@ -53,7 +55,7 @@ class EngineAPI(rpc.RPCAPIBase):
 
     TOPIC = rpc.ENGINE_TOPIC
     SERVICE = "engine"
-    VERSION = "1.5"
+    VERSION = "1.6"
 
     def nudge(
         self,
@@ -235,4 +237,71 @@ class EngineAPI(rpc.RPCAPIBase):
         """
         self._prepare("1.5", "remove a node", timeout=timeout).call(
             ctx, "unenroll_node", node_uuid=node_uuid
+        )
+
+    # ------------------------------------------------------------ composition
+
+    def create_composition_service(
+        self,
+        ctx: dict[str, Any],
+        service_uuid: str,
+        name: str,
+        driver_info: dict[str, Any],
+        timeout: float = ENROLL_TIMEOUT,
+    ) -> None:
+        """Check the service, store it (password sealed) and sync it at once.
+
+        ``driver_info`` is ``services.composition_service.ServiceAccess``'s
+        wire form (the password crosses here once; nothing logs it).
+
+        Raises:
+            InvalidParameter: the service refused or is none (``driver_info``).
+            CompositionServiceExists: another service has the name.
+            DriverCannot: the engine's driver cannot compose nodes.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.6.
+        """
+        self._prepare("1.6", "register a composition service", timeout=timeout).call(
+            ctx,
+            "create_composition_service",
+            service_uuid=service_uuid,
+            name=name,
+            driver_info=driver_info,
+        )
+
+    def update_composition_service(
+        self,
+        ctx: dict[str, Any],
+        service_uuid: str,
+        name: str | None,
+        driver_info: dict[str, Any] | None,
+        timeout: float = ENROLL_TIMEOUT,
+    ) -> None:
+        """Rename a service and/or change how it is reached, then sync it.
+
+        Raises:
+            CompositionServiceNotFound: no such service.
+            CompositionServiceExists: another service has the new name.
+            InvalidParameter: the new access is refused (``driver_info``).
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.6.
+        """
+        self._prepare("1.6", "change a composition service", timeout=timeout).call(
+            ctx,
+            "update_composition_service",
+            service_uuid=service_uuid,
+            name=name,
+            driver_info=driver_info,
+        )
+
+    def delete_composition_service(
+        self, ctx: dict[str, Any], service_uuid: str, timeout: float = ENROLL_TIMEOUT
+    ) -> None:
+        """Remove a service, its blocks and their providers.
+
+        Raises:
+            CompositionServiceNotFound: no such service.
+            CompositionServiceInUse: a block is claimed in Placement.
+            RPCVersionCapped: ``[upgrade_levels] engine`` is below 1.6.
+        """
+        self._prepare("1.6", "remove a composition service", timeout=timeout).call(
+            ctx, "delete_composition_service", service_uuid=service_uuid
         )

@@ -26,8 +26,10 @@ from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
+from mogan.drivers import interfaces as driver_interfaces
 from mogan.drivers import store as driver_store
 from mogan.engine import (
+    composition,
     deploy_media,
     lifecycle,
     maintenance,
@@ -103,6 +105,11 @@ class EngineService:
         self.periodic = [
             _Periodic("heartbeat", engine_conf.heartbeat_interval, self.heartbeat),
             _Periodic("sync_nodes", engine_conf.sync_nodes_interval, self.sync_nodes),
+            _Periodic(
+                "sync_composition",
+                engine_conf.sync_composition_interval,
+                self.sync_composition,
+            ),
             _Periodic(
                 "sync_power_states",
                 engine_conf.sync_power_state_interval,
@@ -221,6 +228,11 @@ class EngineService:
         )
         # NOTE: straight after the view is fresh: one interval at most.
         maintenance.sync(self.db)
+
+    def sync_composition(self) -> None:
+        """Composition services' blocks into Mogan and Placement (composers only)."""
+        if isinstance(self.deps.driver, driver_interfaces.CompositionInterface):
+            composition.sync_all(self.deps)
 
     def purge_workflows(self) -> int:
         """Delete workflows finished longer than ``[engine] workflow_retention`` ago.

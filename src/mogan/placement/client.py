@@ -136,16 +136,22 @@ class PlacementClient:
         _check(resp, "GET", "/resource_providers")
         return {rp["uuid"]: rp for rp in resp.json()["resource_providers"]}
 
-    def create_provider(self, uuid: str, name: str) -> dict[str, Any]:
-        """Create a root provider.
+    def create_provider(
+        self, uuid: str, name: str, parent: str | None = None
+    ) -> dict[str, Any]:
+        """Create a provider: a root one, or one nested under ``parent``.
 
         Raises:
             ClaimConflict: a provider with this uuid or name exists.
         """
+        body = {"uuid": uuid, "name": name}
+        if parent is not None:
+            # NOTE: nested providers need microversion 1.14 (we speak 1.37).
+            body["parent_provider_uuid"] = parent
         resp = self._request(
             "POST",
             "/resource_providers",
-            json={"uuid": uuid, "name": name},
+            json=body,
             ok=(200, CONFLICT),
         )
         if resp.status_code == CONFLICT:
@@ -153,16 +159,22 @@ class PlacementClient:
         provider: dict[str, Any] = resp.json()
         return provider
 
-    def rename_provider(self, uuid: str, name: str) -> dict[str, Any]:
-        """Give a provider a new name; returns the provider.
+    def rename_provider(
+        self, uuid: str, name: str, parent: str | None = None
+    ) -> dict[str, Any]:
+        """Give a provider a new name (and, given, parent); returns the provider.
 
         Raises:
             ClaimConflict: another provider has the name.
         """
+        body = {"name": name}
+        if parent is not None:
+            # NOTE: re-parenting needs microversion 1.37 (we speak it).
+            body["parent_provider_uuid"] = parent
         resp = self._request(
             "PUT",
             f"/resource_providers/{uuid}",
-            json={"name": name},
+            json=body,
             ok=(200, CONFLICT),
         )
         if resp.status_code == CONFLICT:
@@ -177,6 +189,16 @@ class PlacementClient:
             PlacementError: it still has allocations (409) or Placement failed.
         """
         self._request("DELETE", f"/resource_providers/{uuid}", ok=(204, NOT_FOUND))
+
+    def tree(self, root: str) -> dict[str, dict[str, Any]]:
+        """Every provider in the tree of ``root`` (``in_tree``), by uuid."""
+        resp = self.http.get(
+            "/resource_providers",
+            params={"in_tree": root},
+            headers={"OpenStack-API-Version": MICROVERSION},
+        )
+        _check(resp, "GET", "/resource_providers?in_tree")
+        return {rp["uuid"]: rp for rp in resp.json()["resource_providers"]}
 
     def get_inventory(self, uuid: str) -> dict[str, dict[str, Any]]:
         """The provider's inventory, by resource class."""

@@ -14,6 +14,7 @@ from mogan.policies import (
     aggregate,
     availability_zone,
     base,
+    composition_service,
     console,
     flavor,
     hardware_profile,
@@ -47,4 +48,5 @@ def list_rules() -> list[policy.RuleDefault]:
         *console.rules,
         *quota.rules,
         *server_action.rules,
+        *composition_service.rules,
     ]

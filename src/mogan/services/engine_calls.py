@@ -78,6 +78,29 @@ class Engine(Protocol):
     def unenroll_node(self, ctx: dict[str, Any], node_uuid: str) -> None:
         """Remove a node carrying no server from the driver, Mogan and Placement."""
 
+    def create_composition_service(
+        self,
+        ctx: dict[str, Any],
+        service_uuid: str,
+        name: str,
+        driver_info: dict[str, Any],
+    ) -> None:
+        """Check, store and sync a composition service."""
+
+    def update_composition_service(
+        self,
+        ctx: dict[str, Any],
+        service_uuid: str,
+        name: str | None,
+        driver_info: dict[str, Any] | None,
+    ) -> None:
+        """Rename a composition service and/or change its access, then sync it."""
+
+    def delete_composition_service(
+        self, ctx: dict[str, Any], service_uuid: str
+    ) -> None:
+        """Remove a composition service, its blocks and their providers."""
+
 
 def rpc_context(ctx: mogan_context.RequestContext) -> dict[str, Any]:
     """The caller's context as RPC calls carry it."""

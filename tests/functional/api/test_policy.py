@@ -337,6 +337,40 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("DELETE", "/v1/nodes/{node_ident}"): Case(
         "/v1/nodes/{node}", statuses(409, 403, 403, 403, 403, 403, 403, 409)
     ),
+    # NOTE: composition services are admin-only, reads too (1.7); changes
+    # need an engine, and none runs here: admins get a 409.
+    ("GET", "/v1/composition_services"): Case(
+        "/v1/composition_services", statuses(200, 403, 403, 403, 403, 403, 403, 200)
+    ),
+    ("GET", "/v1/composition_services/{service_uuid}"): Case(
+        "/v1/composition_services/{composition}",
+        statuses(200, 403, 403, 403, 403, 403, 403, 200),
+    ),
+    ("GET", "/v1/composition_services/{service_uuid}/blocks"): Case(
+        "/v1/composition_services/{composition}/blocks",
+        statuses(200, 403, 403, 403, 403, 403, 403, 200),
+    ),
+    ("POST", "/v1/composition_services"): Case(
+        "/v1/composition_services",
+        statuses(409, 403, 403, 403, 403, 403, 403, 409),
+        {
+            "name": "policy-pool",
+            "driver_info": {
+                "address": "https://composer",
+                "username": "u",
+                "password": "p",
+            },
+        },
+    ),
+    ("PATCH", "/v1/composition_services/{service_uuid}"): Case(
+        "/v1/composition_services/{composition}",
+        statuses(409, 403, 403, 403, 403, 403, 403, 409),
+        [{"op": "replace", "path": "/name", "value": "policy-renamed"}],
+    ),
+    ("DELETE", "/v1/composition_services/{service_uuid}"): Case(
+        "/v1/composition_services/{composition}",
+        statuses(409, 403, 403, 403, 403, 403, 403, 409),
+    ),
     # NOTE: {group} is a server group of project-a; another project is told
     # it does not exist (404), and lists only its own groups (200).
     ("GET", "/v1/server_groups"): Case(
@@ -490,6 +524,16 @@ def resources(client, database) -> dict[str, str]:
                 "resource_class": "gold",
             },
         )
+    composition = str(uuid.uuid4())
+    with database.transaction() as session:
+        session.add(
+            models.CompositionService(
+                uuid=composition,
+                name="policy-composer",
+                address="https://composer",
+                verify_tls=True,
+            )
+        )
     group = client.post(
         "/v1/server_groups",
         json={"name": "member-group", "policies": ["affinity"]},
@@ -499,6 +543,7 @@ def resources(client, database) -> dict[str, str]:
     return {
         "aggregate": aggregate.json()["uuid"],
         "node": "policy-node",
+        "composition": composition,
         "group": group.json()["uuid"],
         "server": server.json()["uuid"],
         "request": server.headers["x-openstack-request-id"],

@@ -14,6 +14,7 @@ from mogan_cli import http
 from mogan_cli.v1 import (
     aggregate,
     availability_zone,
+    composition,
     console,
     flavor,
     hardware_profile,
@@ -51,6 +52,7 @@ class Client:
         self.networks = network.NetworkManager(api)
         self.servers = server.ServerManager(api)
         self.nodes = node.NodeManager(api)
+        self.composition_services = composition.CompositionServiceManager(api)
         self.aggregates = aggregate.AggregateManager(api)
         self.aggregate_nodes = aggregate.AggregateNodeManager(api)
         self.server_groups = server_group.ServerGroupManager(api)

@@ -3,6 +3,7 @@
 from mogan.api.routes import (
     aggregate,
     availability_zone,
+    composition_service,
     console,
     deploy_media,
     flavor,
@@ -23,6 +24,7 @@ from mogan.api.routes import (
 __all__ = [
     "aggregate",
     "availability_zone",
+    "composition_service",
     "console",
     "deploy_media",
     "flavor",

@@ -19,7 +19,8 @@ resources and the engine), ``scheduling`` (aggregates, node indexes, server
 groups), ``server_action`` (server actions and their events), ``hardware_profile``
 (hardware profiles and their access lists), ``deploy_media`` (media
 served to BMCs), ``driver_node`` (the nodes a driver with no registry of
-its own keeps in Mogan). Everything
+its own keeps in Mogan), ``composition`` (composition services and
+their resource blocks). Everything
 is re-exported here: callers write ``models.Node``.
 """
 
@@ -32,6 +33,7 @@ from mogan.db.models.base import (
     identifier,
     utcnow,
 )
+from mogan.db.models.composition import CompositionService, ResourceBlock
 from mogan.db.models.deploy_media import DeployMedium
 from mogan.db.models.driver_node import DriverNode
 from mogan.db.models.hardware_profile import HardwareProfile, HardwareProfileProject
@@ -71,6 +73,7 @@ __all__ = [
     "AggregateMetadata",
     "AggregateNode",
     "Base",
+    "CompositionService",
     "DeployMedium",
     "DriverNode",
     "Engine",
@@ -89,6 +92,7 @@ __all__ = [
     "Port",
     "Quota",
     "QuotaLock",
+    "ResourceBlock",
     "Server",
     "ServerAction",
     "ServerActionEvent",

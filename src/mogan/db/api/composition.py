@@ -1,0 +1,214 @@
+"""Composition service and resource block queries.
+
+Rows are the engine's (``mogan.engine.composition_sync`` owns the
+transactions); a service's password arrives here sealed. Blocks are the
+sync's indexed view of each service: one row per ``(service, block id)``.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from mogan import exception
+from mogan.db import models
+from mogan.db.api import pagination
+
+CompositionService = models.CompositionService
+ResourceBlock = models.ResourceBlock
+
+
+def _rowcount(result: sa.Result[Any]) -> int:
+    # NOTE: UPDATE results are CursorResults; the Result type hides rowcount.
+    count: int = getattr(result, "rowcount", 0)
+    return count
+
+
+# ---------------------------------------------------------------- services
+
+
+def find(session: orm.Session, service_uuid: str) -> CompositionService | None:
+    """The service with ``service_uuid``, or None."""
+    stmt = sa.select(CompositionService).where(CompositionService.uuid == service_uuid)
+    return session.scalars(stmt).one_or_none()
+
+
+def get_all(session: orm.Session) -> list[CompositionService]:
+    """Every service, by name."""
+    stmt = sa.select(CompositionService).order_by(CompositionService.name)
+    return list(session.scalars(stmt))
+
+
+def least_recently_synced(session: orm.Session, limit: int) -> list[str]:
+    """Uuids of at most ``limit`` services, never-synced first, then oldest."""
+    stmt = (
+        sa.select(CompositionService.uuid)
+        .order_by(
+            sa.case((CompositionService.synced_at.is_(None), 0), else_=1),
+            CompositionService.synced_at,
+            CompositionService.id,
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def name_taken(session: orm.Session, name: str, other_than: str | None = None) -> bool:
+    """Whether another service is named ``name``."""
+    stmt = sa.select(CompositionService.id).where(CompositionService.name == name)
+    if other_than is not None:
+        stmt = stmt.where(CompositionService.uuid != other_than)
+    return session.scalar(stmt) is not None
+
+
+def create(session: orm.Session, values: dict[str, Any]) -> None:
+    """Insert a service.
+
+    Raises:
+        IntegrityError: another service has the name or uuid.
+    """
+    with session.begin_nested():
+        session.add(CompositionService(**values))
+
+
+def update(session: orm.Session, service_uuid: str, values: dict[str, Any]) -> bool:
+    """Change a service's columns; False when it is gone."""
+    stmt = (
+        sa.update(CompositionService)
+        .where(CompositionService.uuid == service_uuid)
+        .values(**values, updated_at=models.utcnow())
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
+def destroy(session: orm.Session, service_uuid: str) -> bool:
+    """Delete the service and its blocks; whether it was there."""
+    session.execute(
+        sa.delete(ResourceBlock).where(ResourceBlock.service_uuid == service_uuid)
+    )
+    stmt = sa.delete(CompositionService).where(CompositionService.uuid == service_uuid)
+    return _rowcount(session.execute(stmt)) == 1
+
+
+def sealed_passwords(session: orm.Session) -> list[tuple[str, str]]:
+    """``(uuid, sealed password)`` of every service that has a password."""
+    stmt = sa.select(CompositionService.uuid, CompositionService.password).where(
+        CompositionService.password.is_not(None)
+    )
+    return [(u, p) for u, p in session.execute(stmt) if p is not None]
+
+
+def set_sealed_password(
+    session: orm.Session, service_uuid: str, sealed: str, expect: str
+) -> bool:
+    """Replace the sealed password if it is still ``expect`` (a reseal)."""
+    stmt = (
+        sa.update(CompositionService)
+        .where(
+            CompositionService.uuid == service_uuid,
+            CompositionService.password == expect,
+        )
+        .values(password=sealed)
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def blocks_of(session: orm.Session, service_uuid: str) -> list[ResourceBlock]:
+    """The service's blocks, by zone and id."""
+    stmt = (
+        sa.select(ResourceBlock)
+        .where(ResourceBlock.service_uuid == service_uuid)
+        .order_by(ResourceBlock.zone, ResourceBlock.block_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def put_block(session: orm.Session, service_uuid: str, values: dict[str, Any]) -> None:
+    """Insert or replace the block ``values["block_id"]`` of the service."""
+    stmt = sa.select(ResourceBlock).where(
+        ResourceBlock.service_uuid == service_uuid,
+        ResourceBlock.block_id == values["block_id"],
+    )
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        session.add(ResourceBlock(service_uuid=service_uuid, **values))
+        return
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = models.utcnow()
+
+
+def remove_block(session: orm.Session, service_uuid: str, block_id: str) -> bool:
+    """Forget one block; whether it was there."""
+    stmt = sa.delete(ResourceBlock).where(
+        ResourceBlock.service_uuid == service_uuid, ResourceBlock.block_id == block_id
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
+def counts(session: orm.Session) -> dict[str, tuple[int, int]]:
+    """``{service uuid: (zones, blocks)}`` for every service with blocks."""
+    stmt = sa.select(
+        ResourceBlock.service_uuid,
+        sa.func.count(sa.distinct(ResourceBlock.zone)),
+        sa.func.count(),
+    ).group_by(ResourceBlock.service_uuid)
+    return {u: (int(z), int(b)) for u, z, b in session.execute(stmt)}
+
+
+def page(
+    session: orm.Session, limit: int | None, marker: str | None
+) -> list[CompositionService]:
+    """A page of services by name, after the one whose uuid is ``marker``.
+
+    Raises:
+        CompositionServiceNotFound: no service has the marker's uuid.
+    """
+    after = None
+    if marker is not None:
+        after = find(session, marker)
+        if after is None:
+            raise exception.CompositionServiceNotFound(service=marker)
+    stmt = pagination.paginate(
+        sa.select(CompositionService),
+        CompositionService,
+        sort_key="name",
+        sort_dir="asc",
+        limit=limit,
+        marker=after,
+    )
+    return list(session.scalars(stmt))
+
+
+def block_page(
+    session: orm.Session, service_uuid: str, limit: int | None, marker: str | None
+) -> list[ResourceBlock]:
+    """A page of the service's blocks by id, after the block ``marker``.
+
+    Raises:
+        InvalidParameter: no block of the service has the marker's id.
+    """
+    after = None
+    if marker is not None:
+        after = session.scalars(
+            sa.select(ResourceBlock).where(
+                ResourceBlock.service_uuid == service_uuid,
+                ResourceBlock.block_id == marker,
+            )
+        ).one_or_none()
+        if after is None:
+            raise exception.InvalidParameter(
+                field="marker", reason=f"no block {marker} in this service"
+            )
+    stmt = pagination.paginate(
+        sa.select(ResourceBlock).where(ResourceBlock.service_uuid == service_uuid),
+        ResourceBlock,
+        sort_key="block_id",
+        sort_dir="asc",
+        limit=limit,
+        marker=after,
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,62 @@
+"""Composition services and their resource blocks, as Mogan keeps them.
+
+``CompositionService``: a Redfish composition service an operator
+registered (its password sealed by ``mogan.crypto``, never plaintext).
+``ResourceBlock``: the engine's indexed view of one block of one service,
+written only by the composition sync (``engine.composition_sync``), with
+the uuid of the Placement provider it is mirrored to.
+"""
+
+import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from mogan.db.models.base import Base, TimestampMixin, identifier
+
+
+class CompositionService(TimestampMixin, Base):
+    """A registered Redfish composition service."""
+
+    __tablename__ = "composition_services"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(identifier(255), unique=True)
+    address: orm.Mapped[str] = orm.mapped_column(sa.String(2048))
+    username: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # NOTE: sealed (``fernet:...``); ``mogan-dbsync reseal`` re-seals it.
+    password: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    verify_tls: orm.Mapped[bool] = orm.mapped_column(default=True)
+    synced_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class ResourceBlock(TimestampMixin, Base):
+    """One block of a composition service (the sync's view)."""
+
+    __tablename__ = "resource_blocks"
+    __table_args__ = (
+        sa.UniqueConstraint("service_uuid", "block_id"),
+        sa.Index(None, "service_uuid", "zone"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    service_uuid: orm.Mapped[str] = orm.mapped_column(
+        identifier(36),
+        sa.ForeignKey("composition_services.uuid", ondelete="CASCADE"),
+    )
+    block_id: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    block_types: orm.Mapped[list[str]] = orm.mapped_column(default=list)
+    zones: orm.Mapped[list[str]] = orm.mapped_column(default=list)
+    # NOTE: the zone whose provider is the block's parent (its first zone).
+    zone: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    composition_state: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    reserved: orm.Mapped[bool] = orm.mapped_column(default=False)
+    system: orm.Mapped[str | None] = orm.mapped_column(sa.String(2048))
+    cpus: orm.Mapped[int] = orm.mapped_column(default=0)
+    cores: orm.Mapped[int] = orm.mapped_column(default=0)
+    memory_mb: orm.Mapped[int] = orm.mapped_column(default=0)
+    storage_gb: orm.Mapped[int] = orm.mapped_column(default=0)
+    accelerators: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    provider_uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)

@@ -1,0 +1,403 @@
+"""Composition services in Mogan: registering them, and keeping their blocks.
+
+``CompositionServices`` is the engine's: it checks a service through the
+driver (``CompositionInterface.list_resource_zones``), stores it with its
+password sealed (``[DEFAULT] secret_key``), and syncs it: every block of
+the service is kept in ``resource_blocks`` (the indexed view the API
+lists) and mirrored into Placement as a tree per zone:
+
+- one root provider per zone, ``uuid5(service uuid, "zone:" + zone id)``,
+  named ``<service name>:<zone id>``, with no inventory of its own;
+- each block a child of its (first) zone, ``uuid5(service uuid, "block:" +
+  block id)``, named ``<service name>:<block id>``, with an inventory of
+  what it brings (``VCPU`` = cores, ``MEMORY_MB``, ``DISK_GB``,
+  ``CUSTOM_ACCEL_<MODEL>``) and traits ``CUSTOM_BLOCK_<TYPE>``.
+
+A block that is not free (composed into a system Mogan did not make, or
+any state but ``Unused``, or ``Reserved`` by the service) has all of its
+inventory reserved, so the scheduler never offers it. A block gone from
+the service loses its provider and row, unless Placement still holds an
+allocation against it: then both are kept and the sync logs it.
+
+Each database write is one short transaction of its own, never inside
+another (``NestedWriteTransaction``), and never open while Placement or
+the service is called.
+
+What must not live here: the driver's Redfish reading
+(``drivers.redfish_composition``), HTTP shapes (``api``).
+"""
+
+import dataclasses
+import logging
+import uuid as uuidlib
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+
+from mogan import crypto, exception
+from mogan.db import models
+from mogan.db import session as db_session
+from mogan.db.api import composition as composition_db
+from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
+from mogan.drivers import hardware, interfaces
+from mogan.placement import client as placement_client
+
+LOG = logging.getLogger(__name__)
+WHAT = "compose nodes"
+# NOTE: bounded work per periodic run: the services synced longest ago go
+# first, so with more services than this every one is still reached in turn.
+SERVICES_PER_RUN = 20
+
+
+def zone_provider(service_uuid: str, zone_id: str) -> str:
+    """The Placement provider uuid of a zone of a service."""
+    return str(uuidlib.uuid5(uuidlib.UUID(service_uuid), f"zone:{zone_id}"))
+
+
+def block_provider(service_uuid: str, block_id: str) -> str:
+    """The Placement provider uuid of a block of a service."""
+    return str(uuidlib.uuid5(uuidlib.UUID(service_uuid), f"block:{block_id}"))
+
+
+def _custom(prefix: str, name: str) -> str:
+    # NOTE: the node resource-class rule (upper case, runs of other
+    # characters to _), so "NVIDIA A100" is CUSTOM_ACCEL_NVIDIA_A100.
+    return placement_client.resource_class_name(f"{prefix}_{name}")
+
+
+def block_inventory(block: hardware.ResourceBlock) -> dict[str, dict[str, int]]:
+    """The Placement inventory of what a block brings.
+
+    NOTE: whole-block amounts: total and max_unit are the block's capacity,
+    and a claim takes all of it, because a block cannot be split between
+    systems (the service composes blocks, never parts of one). A block the
+    scheduler must not offer has all of it reserved.
+    """
+    amounts = {
+        "VCPU": block.cores,
+        "MEMORY_MB": block.memory_mb,
+        "DISK_GB": block.storage_gb,
+    } | {_custom("ACCEL", model): n for model, n in block.accelerators.items()}
+    unavailable = not block.free or block.reserved
+    return {
+        rc: {
+            "total": n,
+            "max_unit": n,
+            "min_unit": 1,
+            "step_size": 1,
+            "reserved": n if unavailable else 0,
+        }
+        for rc, n in sorted(amounts.items())
+        if n > 0
+    }
+
+
+def block_traits(block: hardware.ResourceBlock) -> list[str]:
+    """``CUSTOM_BLOCK_<TYPE>`` for each of the block's types."""
+    return sorted({_custom("BLOCK", t) for t in block.block_types})
+
+
+@dataclasses.dataclass
+class SyncResult:
+    """What one sync of one service did."""
+
+    zones: int = 0
+    blocks: int = 0
+    removed: int = 0
+    kept: int = 0
+    reserved: int = 0
+
+
+class CompositionServices:
+    """The registered composition services, their blocks and providers."""
+
+    def __init__(
+        self,
+        database: db_session.Database,
+        driver: driver_base.Driver,
+        placement: placement_client.PlacementClient,
+        sealer: crypto.Sealer,
+    ) -> None:
+        """Services in ``database``, read through ``driver``, into ``placement``."""
+        self._db = database
+        self._driver = driver
+        self._placement = placement
+        self._sealer = sealer
+
+    def _composer(self) -> interfaces.CompositionInterface:
+        return driver_caps.require(self._driver, interfaces.CompositionInterface, WHAT)
+
+    # ------------------------------------------------------------ services
+
+    def access(self, service_uuid: str) -> tuple[str, driver_base.BmcAccess]:
+        """The service's name and how to reach it (the password opened).
+
+        Raises:
+            CompositionServiceNotFound: no such service.
+        """
+        with self._db.transaction(readonly=True) as session:
+            row = composition_db.find(session, service_uuid)
+            if row is None:
+                raise exception.CompositionServiceNotFound(service=service_uuid)
+            name, address, user = row.name, row.address, row.username
+            sealed, verify = row.password, row.verify_tls
+        return name, driver_base.BmcAccess(
+            address=address,
+            username=user,
+            password=self._sealer.open(sealed),
+            verify_tls=verify,
+        )
+
+    def register(
+        self, name: str, access: driver_base.BmcAccess, service_uuid: str | None = None
+    ) -> str:
+        """Check, store and sync a new service; its uuid.
+
+        Raises:
+            CannotCompose: the driver has no composition interface.
+            BmcRefused: the service is unreachable or refuses the credentials.
+            CompositionServiceExists: the name is taken.
+        """
+        self.check(access)
+        service_uuid = service_uuid or str(uuidlib.uuid4())
+        values: dict[str, Any] = {
+            "uuid": service_uuid,
+            "name": name,
+            "address": access.address,
+            "username": access.username,
+            "password": self._sealer.seal(access.password),
+            "verify_tls": access.verify_tls,
+        }
+        try:
+            with self._db.transaction() as session:
+                if composition_db.name_taken(session, name):
+                    raise exception.CompositionServiceExists(name=name)
+                composition_db.create(session, values)
+        except sa_exc.IntegrityError as err:
+            raise exception.CompositionServiceExists(name=name) from err
+        LOG.info("composition service %s (%s) registered", name, service_uuid)
+        self.sync(service_uuid)
+        return service_uuid
+
+    def check(self, access: driver_base.BmcAccess) -> None:
+        """The service answers with its zones.
+
+        Raises:
+            DriverCannot: the driver has no composition interface.
+            BmcRefused, DriverError: it does not.
+        """
+        self._composer().list_resource_zones(access)
+
+    def change(
+        self,
+        service_uuid: str,
+        name: str | None,
+        access: driver_base.BmcAccess | None,
+    ) -> None:
+        """Rename the service and/or change how it is reached.
+
+        Raises:
+            CompositionServiceNotFound: no such service.
+            CompositionServiceExists: the new name is taken.
+        """
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = name
+        if access is not None:
+            values |= {
+                "address": access.address,
+                "username": access.username,
+                "password": self._sealer.seal(access.password),
+                "verify_tls": access.verify_tls,
+            }
+        try:
+            with self._db.transaction() as session:
+                if composition_db.find(session, service_uuid) is None:
+                    raise exception.CompositionServiceNotFound(service=service_uuid)
+                if name is not None and composition_db.name_taken(
+                    session, name, other_than=service_uuid
+                ):
+                    raise exception.CompositionServiceExists(name=name)
+                if values:
+                    composition_db.update(session, service_uuid, values)
+        except sa_exc.IntegrityError as err:
+            raise exception.CompositionServiceExists(name=name or "?") from err
+
+    def remove(self, service_uuid: str) -> None:
+        """Forget the service, its blocks and their providers.
+
+        Raises:
+            CompositionServiceNotFound: no such service.
+            CompositionServiceInUse: a block is claimed in Placement.
+        """
+        with self._db.transaction(readonly=True) as session:
+            if composition_db.find(session, service_uuid) is None:
+                raise exception.CompositionServiceNotFound(service=service_uuid)
+            rows = [
+                (r.block_id, r.provider_uuid, r.zone)
+                for r in composition_db.blocks_of(session, service_uuid)
+            ]
+        for block_id, provider, _zone in rows:
+            if self._placement.provider_allocations(provider):
+                raise exception.CompositionServiceInUse(
+                    service=service_uuid, reason=f"block {block_id} is claimed"
+                )
+        for _block_id, provider, _zone in rows:
+            self._placement.delete_provider(provider)
+        for zone in sorted({z for _b, _p, z in rows if z is not None}):
+            self._placement.delete_provider(zone_provider(service_uuid, zone))
+        with self._db.transaction() as session:
+            composition_db.destroy(session, service_uuid)
+        LOG.info("composition service %s removed", service_uuid)
+
+    # ------------------------------------------------------------ sync
+
+    def sync_all(self) -> dict[str, SyncResult]:
+        """Sync the services synced longest ago (at most ``SERVICES_PER_RUN``).
+
+        One failing service does not stop the others.
+        """
+        with self._db.transaction(readonly=True) as session:
+            uuids = composition_db.least_recently_synced(session, SERVICES_PER_RUN)
+        results = {}
+        for service_uuid in uuids:
+            try:
+                results[service_uuid] = self.sync(service_uuid)
+            except (exception.MoganError, placement_client.PlacementError) as err:
+                LOG.warning(
+                    "composition service %s: sync failed: %s", service_uuid, err
+                )
+        return results
+
+    def sync(self, service_uuid: str) -> SyncResult:
+        """Read the service's zones and blocks into the database and Placement.
+
+        Raises:
+            CompositionServiceNotFound: no such service.
+            BmcRefused, DriverError: the service could not be read.
+        """
+        composer = self._composer()
+        name, access = self.access(service_uuid)
+        zones = composer.list_resource_zones(access)
+        blocks = composer.list_resource_blocks(access)
+        result = SyncResult(zones=len(zones), blocks=len(blocks))
+        zone_ids = {z.id for z in zones}
+        for zone in zones:
+            self._ensure_provider(
+                zone_provider(service_uuid, zone.id), f"{name}:{zone.id}", None
+            )
+        rows = []
+        for block in blocks:
+            zone_id = next((z for z in block.zones if z in zone_ids), None)
+            provider = block_provider(service_uuid, block.id)
+            if zone_id is not None:
+                self._mirror(service_uuid, name, zone_id, provider, block)
+            result.reserved += not block.free or block.reserved
+            rows.append(_row(block, zone_id, provider))
+        with self._db.transaction(readonly=True) as session:
+            known = {
+                r.block_id: (r.provider_uuid, r.zone)
+                for r in composition_db.blocks_of(session, service_uuid)
+            }
+        gone = sorted(set(known) - {b.id for b in blocks})
+        forget = []
+        for block_id in gone:
+            provider, _zone = known[block_id]
+            if self._placement.provider_allocations(provider):
+                LOG.warning(
+                    "composition service %s: block %s is gone but still claimed;"
+                    " keeping its provider %s",
+                    service_uuid,
+                    block_id,
+                    provider,
+                )
+                result.kept += 1
+                continue
+            self._placement.delete_provider(provider)
+            forget.append(block_id)
+        result.removed = len(forget)
+        with self._db.transaction() as session:
+            for values in rows:
+                composition_db.put_block(session, service_uuid, values)
+            for block_id in forget:
+                composition_db.remove_block(session, service_uuid, block_id)
+            composition_db.update(session, service_uuid, {"synced_at": models.utcnow()})
+        self._drop_empty_zones(service_uuid, {z for _p, z in known.values()} - zone_ids)
+        LOG.info("composition service %s synced: %s", service_uuid, result)
+        return result
+
+    def _drop_empty_zones(self, service_uuid: str, zones: set[str | None]) -> None:
+        """Delete the providers of zones the service no longer has, if childless."""
+        for zone in sorted(z for z in zones if z is not None):
+            provider = zone_provider(service_uuid, zone)
+            if set(self._placement.tree(provider)) - {provider}:
+                continue
+            self._placement.delete_provider(provider)
+
+    def _ensure_provider(self, uuid: str, name: str, parent: str | None) -> int:
+        """The provider's generation, created or renamed as needed."""
+        found = self._placement.get_provider(uuid)
+        if found is None:
+            try:
+                found = self._placement.create_provider(uuid, name, parent=parent)
+            except placement_client.ClaimConflict:
+                # NOTE: another engine's sync created it meanwhile.
+                found = self._placement.get_provider(uuid)
+                if found is None:
+                    raise
+        moved = parent is not None and found.get("parent_provider_uuid") != parent
+        if found["name"] != name or moved:
+            # NOTE: a block whose first zone changed moves under the new one.
+            found = self._placement.rename_provider(
+                uuid, name, parent=parent if moved else None
+            )
+        return int(found["generation"])
+
+    def _mirror(
+        self,
+        service_uuid: str,
+        name: str,
+        zone_id: str,
+        provider: str,
+        block: hardware.ResourceBlock,
+    ) -> None:
+        parent = zone_provider(service_uuid, zone_id)
+        generation = self._ensure_provider(provider, f"{name}:{block.id}", parent)
+        inventory = block_inventory(block)
+        for rc in inventory:
+            self._placement.ensure_resource_class(rc)
+        current = self._placement.get_inventory(provider)
+        wanted_view = {rc: dict(v) for rc, v in inventory.items()}
+        current_view = {
+            rc: {
+                k: int(v[k])
+                for k in ("total", "max_unit", "min_unit", "step_size", "reserved")
+            }
+            for rc, v in current.items()
+        }
+        if current_view != wanted_view:
+            generation = self._placement.set_inventory(provider, generation, inventory)
+        traits = block_traits(block)
+        if self._placement.get_traits(provider) != traits:
+            self._placement.set_traits(provider, generation, traits)
+
+
+def _row(
+    block: hardware.ResourceBlock, zone: str | None, provider: str
+) -> dict[str, Any]:
+    return {
+        "block_id": block.id,
+        "block_types": list(block.block_types),
+        "zones": list(block.zones),
+        "zone": zone,
+        "composition_state": block.composition_state,
+        "reserved": block.reserved,
+        "system": block.system,
+        "cpus": block.cpus,
+        "cores": block.cores,
+        "memory_mb": block.memory_mb,
+        "storage_gb": block.storage_gb,
+        "accelerators": dict(block.accelerators),
+        "provider_uuid": provider,
+    }

@@ -1,0 +1,253 @@
+"""Composition services kept in Mogan and mirrored into Placement, for real.
+
+The engine's ``CompositionServices`` over a migrated SQLite database, the
+embedded Placement, and the ``redfish`` driver reading the team's
+sushy-tools emulator's CompositionService (``tests/redfish``): a pool of
+two zones with compute and GPU blocks becomes two zone providers with the
+blocks nested under them, and follows the pool as it changes.
+"""
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+
+from mogan import crypto, exception
+from mogan.db import models
+from mogan.drivers import base as driver_base
+from mogan.drivers import hardware, redfish
+from mogan.engine import composition_sync
+from tests.redfish import specs
+from tests.redfish.fixtures import redfish_fixture  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.services
+
+ZONES = ("zone-a", "zone-b")
+
+
+@pytest.fixture
+def rf_driver(econf):
+    """The redfish driver, fast retries."""
+    redfish.RedfishDriver.register_opts(econf)
+    econf.set_override("server_side_retries", 1, "redfish")
+    econf.set_override("server_side_retries_delay", 0.1, "redfish")
+    driver = redfish.RedfishDriver.from_conf(econf)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def services(database, rf_driver, placement_client_):
+    """The engine's composition services on the redfish driver."""
+    sealer = crypto.Sealer([crypto.generate_key().encode()])
+    return composition_sync.CompositionServices(
+        database, rf_driver, placement_client_, sealer
+    )
+
+
+def _access(emulator, password=None) -> driver_base.BmcAccess:
+    return driver_base.BmcAccess(
+        address=emulator.url,
+        username=emulator.username,
+        password=password or emulator.password,
+        verify_tls=False,
+    )
+
+
+def _blocks(database, service_uuid) -> dict[str, models.ResourceBlock]:
+    with database.transaction(readonly=True) as session:
+        rows = session.scalars(
+            sa.select(models.ResourceBlock).where(
+                models.ResourceBlock.service_uuid == service_uuid
+            )
+        ).all()
+        return {row.block_id: row for row in rows}
+
+
+class TestCompositionSync:
+    def test_register_mirrors_zones_and_blocks(
+        self, redfish, services, database, placement_client_, caplog
+    ):
+        """Two zones become two root providers, each block a child of its zone."""
+        caplog.set_level(logging.DEBUG)
+        redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
+        service = services.register("pool-1", _access(redfish))
+
+        with database.transaction(readonly=True) as session:
+            row = session.scalars(sa.select(models.CompositionService)).one()
+            assert row.password is not None
+            assert row.password.startswith(crypto.PREFIX)
+            assert redfish.password not in row.password
+        assert redfish.password not in caplog.text
+
+        blocks = _blocks(database, service)
+        assert sorted(blocks) == sorted(
+            f"{z}-{kind}-{i}"
+            for z in ZONES
+            for kind, n in (("compute", 2), ("gpu", 1))
+            for i in range(n)
+        )
+        for zone in ZONES:
+            root = composition_sync.zone_provider(service, zone)
+            tree = placement_client_.tree(root)
+            assert tree[root]["name"] == f"pool-1:{zone}"
+            assert tree[root]["parent_provider_uuid"] is None
+            children = {
+                u: rp for u, rp in tree.items() if rp["parent_provider_uuid"] == root
+            }
+            assert {rp["name"] for rp in children.values()} == {
+                f"pool-1:{b}" for b, r in blocks.items() if r.zone == zone
+            }
+            assert placement_client_.get_inventory(root) == {}
+
+        compute = blocks["zone-a-compute-0"]
+        inv = placement_client_.get_inventory(compute.provider_uuid)
+        assert inv["VCPU"]["total"] == inv["VCPU"]["max_unit"] == compute.cores == 16
+        assert inv["MEMORY_MB"]["total"] == 64 * 1024
+        assert inv["VCPU"]["reserved"] == 0
+        assert placement_client_.get_traits(compute.provider_uuid) == [
+            "CUSTOM_BLOCK_COMPUTE"
+        ]
+        gpu = blocks["zone-b-gpu-0"]
+        inv = placement_client_.get_inventory(gpu.provider_uuid)
+        assert inv == {
+            "CUSTOM_ACCEL_NVIDIA_A100": {
+                "total": 1,
+                "max_unit": 1,
+                "min_unit": 1,
+                "step_size": 1,
+                "reserved": 0,
+                "allocation_ratio": 1.0,
+            }
+        }
+        assert placement_client_.get_traits(gpu.provider_uuid) == [
+            "CUSTOM_BLOCK_PROCESSOR"
+        ]
+        assert gpu.zone == "zone-b"
+        assert placement_client_.get_provider(gpu.provider_uuid)[
+            "parent_provider_uuid"
+        ] == composition_sync.zone_provider(service, "zone-b")
+
+    def test_pool_changes_follow(
+        self, redfish, rf_driver, services, database, placement_client_
+    ):
+        """A removed block loses its provider; one composed elsewhere is reserved."""
+        pool = specs.simple_pool(ZONES, compute=2, gpu=1)
+        redfish.set_pool(pool)
+        service = services.register("pool-2", _access(redfish))
+        before = _blocks(database, service)
+
+        smaller = specs.pool(
+            [b for b in pool["blocks"] if b["id"] != "zone-a-compute-1"], zones=ZONES
+        )
+        redfish.set_pool(smaller)
+        rf_driver.start_compose(
+            _access(redfish),
+            hardware.ComposeRequest(
+                name="behind-the-back",
+                resource_class="composed",
+                blocks=("zone-b-compute-0",),
+            ),
+        )
+        result = services.sync(service)
+        assert result.removed == 1
+        assert result.reserved == 1
+
+        after = _blocks(database, service)
+        assert "zone-a-compute-1" not in after
+        gone = before["zone-a-compute-1"].provider_uuid
+        assert placement_client_.get_provider(gone) is None
+        taken = after["zone-b-compute-0"]
+        assert taken.system is not None
+        inv = placement_client_.get_inventory(taken.provider_uuid)
+        assert all(v["reserved"] == v["total"] for v in inv.values()), inv
+        # NOTE: the scheduler never sees it: no candidate asks more than free.
+        free = placement_client_.list_providers({"VCPU": 16})
+        assert taken.provider_uuid not in free
+        assert after["zone-a-compute-0"].provider_uuid in free
+
+    def test_a_block_moved_to_another_zone_is_reparented(
+        self, redfish, services, database, placement_client_
+    ):
+        """A block the service now lists in another zone hangs under that zone."""
+        redfish.set_pool(
+            specs.pool(
+                [
+                    specs.compute_block("b-0", "zone-a"),
+                    specs.compute_block("b-1", "zone-b"),
+                ],
+                zones=ZONES,
+            )
+        )
+        service = services.register("pool-6", _access(redfish))
+        redfish.set_pool(
+            specs.pool(
+                [
+                    specs.compute_block("b-0", "zone-b"),
+                    specs.compute_block("b-1", "zone-b"),
+                ],
+                zones=ZONES,
+            )
+        )
+        services.sync(service)
+        moved = _blocks(database, service)["b-0"]
+        assert moved.zone == "zone-b"
+        assert placement_client_.get_provider(moved.provider_uuid)[
+            "parent_provider_uuid"
+        ] == composition_sync.zone_provider(service, "zone-b")
+
+    def test_claimed_block_blocks_removal(
+        self, redfish, services, database, placement_client_
+    ):
+        """A claimed block keeps the service; once released it goes, providers too."""
+        redfish.set_pool(specs.simple_pool(ZONES, compute=1, gpu=0))
+        service = services.register("pool-3", _access(redfish))
+        block = _blocks(database, service)["zone-a-compute-0"]
+        consumer = "6f1d2c1e-0000-4000-8000-000000000001"
+        resp = placement_client_.http.put(
+            f"/allocations/{consumer}",
+            json={
+                "allocations": {block.provider_uuid: {"resources": {"VCPU": 16}}},
+                "project_id": "p",
+                "user_id": "u",
+                "consumer_generation": None,
+            },
+            headers={"OpenStack-API-Version": "placement 1.37"},
+        )
+        assert resp.status_code == 204, resp.text
+        with pytest.raises(exception.CompositionServiceInUse):
+            services.remove(service)
+        assert placement_client_.get_provider(block.provider_uuid) is not None
+
+        placement_client_.release(consumer)
+        services.remove(service)
+        for zone in ZONES:
+            assert (
+                placement_client_.get_provider(
+                    composition_sync.zone_provider(service, zone)
+                )
+                is None
+            )
+        assert placement_client_.get_provider(block.provider_uuid) is None
+        assert _blocks(database, service) == {}
+
+    def test_wrong_password_is_refused(self, redfish, services, database):
+        """A service refusing the credentials is not stored."""
+        redfish.set_pool(specs.simple_pool(ZONES))
+        with pytest.raises(driver_base.BmcRefused):
+            services.register("pool-4", _access(redfish, password="wrong"))
+        with database.transaction(readonly=True) as session:
+            assert session.scalars(sa.select(models.CompositionService)).all() == []
+
+    def test_driver_without_composition(
+        self, redfish, database, driver, placement_client_
+    ):
+        """The fake driver cannot compose: registering is a conflict."""
+        services = composition_sync.CompositionServices(
+            database,
+            driver,
+            placement_client_,
+            crypto.Sealer([crypto.generate_key().encode()]),
+        )
+        with pytest.raises(exception.DriverCannot, match="cannot compose"):
+            services.register("pool-5", _access(redfish))
