@@ -71,8 +71,9 @@ class NodeParts:
 
         Ironic refuses port group changes of an ``available`` node, but
         takes them in maintenance (the node is reserved for ``server``, so
-        nothing else takes it meanwhile); maintenance is left on an error
-        too, as Mogan would not have set it.
+        nothing else takes it meanwhile). The maintenance Mogan set is
+        removed on the way out, error or not; a deploy resumed after a crash
+        inside the window finds it by its reason (``in_window``) and ends it.
         """
         node: dict[str, Any] = self.client.request(
             "GET", f"/v1/nodes/{node_uuid}", node=node_uuid
