@@ -118,6 +118,34 @@ class TestIronicContract(testing.DriverContract):
 
 
 class TestInventory:
+    def test_ports_in_a_port_group_show_it(self, ironic, ironic_driver):
+        """A NIC whose port is in an Ironic port group names the group."""
+        macs = (mac(1), mac(2), mac(3))
+        node_uuid = ironic.enroll(ports=macs)
+        name = f"bond-{uuid.uuid4().hex[:8]}"
+        group = ironic.call(
+            "POST",
+            "/v1/portgroups",
+            {"node_uuid": node_uuid, "name": name, "mode": "802.3ad"},
+            ok=support.CREATED,
+        )
+        # NOTE: Ironic moves ports between groups only in maintenance.
+        ironic.call(
+            "PUT", f"/v1/nodes/{node_uuid}/maintenance", {}, ok=support.ACCEPTED
+        )
+        for port in ironic.ports(node_uuid):
+            if port["address"] in macs[:2]:
+                ironic.call(
+                    "PATCH",
+                    f"/v1/ports/{port['uuid']}",
+                    [{"op": "add", "path": "/portgroup_uuid", "value": group["uuid"]}],
+                )
+        ironic.call("DELETE", f"/v1/nodes/{node_uuid}/maintenance", ok=support.ACCEPTED)
+        nics = {
+            n.mac: n.port_group for n in ironic_driver.get_inventory(node_uuid).nics
+        }
+        assert nics == {macs[0]: name, macs[1]: name, macs[2]: None}
+
     def test_node_fields_are_mapped(self, ironic, ironic_driver):
         """Class, sorted traits, properties, port MACs and power come from Ironic."""
         macs = (mac(1), mac(2))

@@ -113,6 +113,8 @@ class InventoryNic:
         physical_network: the physical network it is cabled to (Neutron's
             ``physical_network``), when known.
         switch_port: where it is cabled, when known.
+        port_group: the backend's bond it is a member of (an Ironic port
+            group's name or uuid), when it is in one.
     """
 
     mac: str
@@ -120,6 +122,7 @@ class InventoryNic:
     speed_mbps: int | None = None
     physical_network: str | None = None
     switch_port: SwitchPort | None = None
+    port_group: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -161,7 +161,7 @@ class IronicDriver(
         return nodes.to_spec(self._node(node_uuid), self._ports(node_uuid))
 
     def get_inventory(self, node_uuid: str) -> base.Inventory:
-        """The node's properties, ports, inspection data, BIOS and firmware.
+        """The node's properties, ports, port groups, inspection data, BIOS, firmware.
 
         Inspection data (API 1.81), the BIOS registry (1.74) and firmware
         (1.86) are read when this Ironic has them; a node never inspected
@@ -171,7 +171,14 @@ class IronicDriver(
         ports = self.client.pages(
             f"/v1/nodes/{node_uuid}/ports",
             "ports",
-            {"fields": "uuid,address,physical_network,local_link_connection"},
+            {
+                "fields": (
+                    "uuid,address,physical_network,local_link_connection,portgroup_uuid"
+                )
+            },
+        )
+        groups = self.client.pages(
+            f"/v1/nodes/{node_uuid}/portgroups", "portgroups", {"fields": "uuid,name"}
         )
         prefix = f"/v1/nodes/{node_uuid}"
         inspection = self.client.get_optional(f"{prefix}/inventory")
@@ -188,6 +195,7 @@ class IronicDriver(
             inspection,
             (bios or {}).get("bios") or [],
             (firmware or {}).get("firmware") or [],
+            port_groups={g["uuid"]: g.get("name") or g["uuid"] for g in groups},
         )
 
     # ------------------------------------------------------------ power

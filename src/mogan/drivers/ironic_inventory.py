@@ -7,8 +7,9 @@ requests). The sources, each optional:
   ``raid_levels``) and its ``raid_interface`` (``agent`` builds software
   RAID; any other but ``fake`` and ``no-raid`` is a hardware controller
   holding the node's disks);
-- its ports (``address``, ``physical_network``, ``local_link_connection``):
-  the NICs Mogan may bind;
+- its ports (``address``, ``physical_network``, ``local_link_connection``,
+  ``portgroup_uuid``) and port groups: the NICs Mogan may bind, and the
+  bond each is in;
 - inspection data (``GET /v1/nodes/{id}/inventory``, API 1.81): the deploy
   agent's ``inventory`` (cpu, memory, disks, interfaces) and ``plugin_data``
   (``parsed_lldp``); absent on nodes never inspected (fake hardware);
@@ -78,8 +79,14 @@ def nics(
     ports: Iterable[dict[str, Any]],
     interfaces: Iterable[dict[str, Any]],
     lldp: dict[str, Any],
+    port_groups: dict[str, str] | None = None,
 ) -> tuple[base.InventoryNic, ...]:
-    """One NIC per port, named and sped from the inspected interface of its MAC."""
+    """One NIC per port, named and sped from the inspected interface of its MAC.
+
+    ``port_groups`` names the node's port groups by uuid: a port in one
+    shows its name (or uuid when it has none).
+    """
+    groups = port_groups or {}
     by_mac = {
         str(i.get("mac_address") or "").lower(): i
         for i in interfaces
@@ -98,6 +105,11 @@ def nics(
                 physical_network=port.get("physical_network"),
                 switch_port=_switch(port.get("local_link_connection"))
                 or _switch(lldp.get(name) if name else None),
+                port_group=(
+                    groups.get(port["portgroup_uuid"]) or port["portgroup_uuid"]
+                    if port.get("portgroup_uuid")
+                    else None
+                ),
             )
         )
     return tuple(found)
@@ -170,6 +182,8 @@ def build(
     inspection: dict[str, Any] | None,
     bios_settings: list[dict[str, Any]],
     firmware_components: list[dict[str, Any]],
+    *,
+    port_groups: dict[str, str] | None = None,
 ) -> base.Inventory:
     """The inventory of ``node`` from everything Ironic said about it.
 
@@ -181,6 +195,7 @@ def build(
             or None when the node was never inspected.
         bios_settings: ``GET …/bios?detail=True``'s ``bios`` list.
         firmware_components: ``GET …/firmware``'s ``firmware`` list.
+        port_groups: the node's port groups, uuid to name.
     """
     props = node.get("properties") or {}
     found = (inspection or {}).get("inventory") or {}
@@ -201,7 +216,10 @@ def build(
         disks=disks,
         raid_controllers=controllers,
         nics=nics(
-            ports, found.get("interfaces") or (), plugin.get("parsed_lldp") or {}
+            ports,
+            found.get("interfaces") or (),
+            plugin.get("parsed_lldp") or {},
+            port_groups,
         ),
         bios=bios(bios_settings),
         firmware=firmware(firmware_components),

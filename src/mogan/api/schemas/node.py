@@ -61,6 +61,10 @@ class InventoryNic(common.Response):
     physical_network: str | None = None
     name: str | None = None
     switch_port: InventorySwitchPort | None = None
+    port_group: str | None = pydantic.Field(
+        default=None,
+        description="The bond (Ironic port group) it is a member of, if any.",
+    )
 
 
 class InventoryBiosAttribute(common.Response):
