@@ -612,3 +612,43 @@ class TestConsoleAndAdoption:
             ironic_driver.adopt(resting, str(uuid.uuid4()))
         with pytest.raises(base.DriverError, match="no resource class"):
             ironic_driver.adopt(classless, str(uuid.uuid4()))
+
+
+class TestHardwareRestore:
+    def test_a_clean_request_that_failed_is_asked_again(self, ironic, ironic_driver):
+        """The restore's clean refused once (maintenance): the next poll cleans.
+
+        Its phase is written before the clean is asked for; a node still
+        manageable since then was never cleaned, so the BIOS is restored
+        all the same instead of the node going back to the pool as it was.
+        """
+        node = configurable.enroll(ironic)
+        ironic.provision(node, "manage", "manageable")
+        record = {
+            "sections": ["bios"],
+            "bios": {"SriovGlobalEnable": "Disabled"},
+            "bios_before": {"SriovGlobalEnable": "Enabled"},
+            "restore_bios": "previous",
+        }
+        ironic.call(
+            "PATCH",
+            f"/v1/nodes/{node}",
+            [{"op": "add", "path": "/extra/mogan_hardware", "value": record}],
+        )
+        ironic.call(
+            "PUT", f"/v1/nodes/{node}/maintenance", {"reason": "x"}, ok=support.ACCEPTED
+        )
+        with pytest.raises(base.DriverError):
+            ironic_driver.restorer.poll(ironic.node(node))
+        ironic.call("DELETE", f"/v1/nodes/{node}/maintenance", ok=support.ACCEPTED)
+        deadline = time.monotonic() + 30
+        while (status := ironic_driver.restorer.poll(ironic.node(node))) != base.Status(
+            base.Progress.DONE
+        ):
+            assert status.progress is base.Progress.IN_PROGRESS, status
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert ironic.bios(node)["SriovGlobalEnable"] == "Enabled"
+        seen = ironic.node(node)
+        assert seen["provision_state"] == "available"
+        assert "mogan_hardware" not in (seen.get("extra") or {})

@@ -80,7 +80,7 @@ class Restorer:
             return None if state in nodes.FAILURE_STATES else _running()
         if state == nodes.AVAILABLE:
             return self._available(node["uuid"], record)
-        return self._manageable(node["uuid"], record)
+        return self._manageable(node, record)
 
     def _available(self, node_uuid: str, record: dict[str, Any]) -> base.Status:
         if record.get("phase") == "provide":
@@ -90,11 +90,20 @@ class Restorer:
         self.parts.provision(node_uuid, {"target": "manage"})
         return _running()
 
-    def _manageable(self, node_uuid: str, record: dict[str, Any]) -> base.Status:
+    def _manageable(self, node: dict[str, Any], record: dict[str, Any]) -> base.Status:
+        node_uuid = node["uuid"]
         phase = record.get("phase")
         steps = clean_steps(record)
-        if phase not in {"cleaning", "provide"} and steps:
-            self._set_phase(node_uuid, record, "cleaning")
+        # NOTE: the phase is written before the clean is asked for (a node
+        # being cleaned is locked against PATCH); with it, when the node's
+        # provision state last changed. Still that time when the node is
+        # manageable again: the clean never started (the request failed, or
+        # the engine stopped in between), so it is asked for again.
+        since = node.get("provision_updated_at")
+        never_cleaned = phase == "cleaning" and record.get("since") == since
+        if steps and (phase not in {"cleaning", "provide"} or never_cleaned):
+            if not never_cleaned:
+                self._set_phase(node_uuid, record | {"since": since}, "cleaning")
             self.parts.provision(node_uuid, {"target": "clean", "clean_steps": steps})
             return _running()
         if phase != "provide":
