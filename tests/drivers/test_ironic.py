@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from mogan.drivers import base, ironic_configdrive, loader, testing
+from mogan.drivers import base, ironic_configdrive, ironic_parts, loader, testing
 from mogan.drivers import ironic as ironic_module
 from tests.ironic import configurable, support
 from tests.ironic.fixtures import (  # noqa: F401 - fixtures
@@ -652,3 +652,44 @@ class TestHardwareRestore:
         seen = ironic.node(node)
         assert seen["provision_state"] == "available"
         assert "mogan_hardware" not in (seen.get("extra") or {})
+
+    def test_a_window_left_open_by_a_crash_is_closed(self, ironic, ironic_driver):
+        """Ports joined, maintenance still on (the engine stopped): deploy goes on."""
+        node = configurable.enroll(ironic)
+        server = str(uuid.uuid4())
+        macs = [p["address"] for p in ironic.ports(node)]
+        group = ironic.call(
+            "POST",
+            "/v1/portgroups",
+            {"node_uuid": node, "name": f"{node}-bond0", "mode": "802.3ad"},
+            ok=support.CREATED,
+        )
+        reason = f"{ironic_parts.WINDOW_REASON} for server {server}"
+        ironic.call(
+            "PUT",
+            f"/v1/nodes/{node}/maintenance",
+            {"reason": reason},
+            ok=support.ACCEPTED,
+        )
+        for port in ironic.ports(node):
+            ironic.call(
+                "PATCH",
+                f"/v1/ports/{port['uuid']}",
+                [{"op": "add", "path": "/portgroup_uuid", "value": group["uuid"]}],
+            )
+        request = base.DeployRequest(
+            server_uuid=server,
+            image_url="http://images.example.org/x.raw",
+            hardware=base.HardwareRequest(
+                bonds=(base.Bond("bond0", "802.3ad", tuple(macs)),)
+            ),
+        )
+        ironic_driver.start_deploy(node, request)
+        deadline = time.monotonic() + 30
+        while (status := ironic_driver.poll_deploy(node)).progress is (
+            base.Progress.IN_PROGRESS
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert status.progress is base.Progress.DONE, status
+        assert ironic.node(node)["maintenance"] is False

@@ -321,6 +321,8 @@ class IronicDriver(
     def start_teardown(self, node_uuid: str) -> None:
         """Detach VIFs and provision ``deleted``; a free or cleaning node is left."""
         node = self._node(node_uuid)
+        # NOTE: a deploy that stopped inside Mogan's maintenance window.
+        self.hardware.parts.close_window(node)
         state, target = node.get("provision_state"), node.get("target_provision_state")
         if state in nodes.TEARING_DOWN or state == nodes.CLEAN_FAILED:
             return

@@ -268,7 +268,15 @@ class IronicHardware:
                     )
                 if port.get("portgroup_uuid") != group["uuid"]:
                     joins.append((port["uuid"], group["uuid"]))
-        if joins:
+        if not joins:
+            # NOTE: every port joined before a crash that left the window
+            # open: close it, or the provision would meet a node in
+            # maintenance.
+            node: dict[str, Any] = self.client.request(
+                "GET", f"/v1/nodes/{node_uuid}", node=node_uuid
+            )
+            self.parts.close_window(node)
+        else:
             with self.parts.connectivity_window(node_uuid, server_uuid):
                 for port_uuid, group_uuid in joins:
                     patch = [

@@ -93,6 +93,16 @@ class NodeParts:
             if needed:
                 self.client.request("DELETE", path, ok=(202,), node=node_uuid)
 
+    def close_window(self, node: dict[str, Any]) -> None:
+        """End Mogan's maintenance window a crash left open on ``node``."""
+        if in_window(node):
+            self.client.request(
+                "DELETE",
+                f"/v1/nodes/{node['uuid']}/maintenance",
+                ok=(202,),
+                node=node["uuid"],
+            )
+
     def patch(self, node_uuid: str, patch: list[dict[str, Any]]) -> None:
         """``PATCH /v1/nodes/{uuid}``."""
         self.client.request("PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid)
