@@ -140,8 +140,12 @@ def _reseal_workflows(
         with database.transaction() as session:
             # NOTE: a workflow that moved on meanwhile is skipped: its
             # engine seals with the current key from now on anyway.
+            # NOTE: locked, so an engine cannot commit between this read
+            # and the write below (its progress would be overwritten).
             found = session.execute(
-                sa.select(table.args, table.state).where(table.id == row_id)
+                sa.select(table.args, table.state)
+                .where(table.id == row_id)
+                .with_for_update()
             ).one_or_none()
             if found is None or (found.args, found.state) != (args, state):
                 result.skipped += counted.resealed

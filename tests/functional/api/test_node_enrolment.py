@@ -181,6 +181,8 @@ class TestBounds:
     BAD_INFO: tuple[tuple[str, Any, str], ...] = (
         ("address", "not a url", "driver_info.address"),
         ("address", "fake://" + "x" * 1100, "driver_info.address"),
+        # NOTE: credentials in the URL would be shown with the address.
+        ("address", "https://admin:secret@bmc.example", "driver_info.address"),
         ("system_id", "Systems/1", "driver_info.system_id"),
         ("username", "", "driver_info.username"),
         ("password", "p" * 256, "driver_info.password"),

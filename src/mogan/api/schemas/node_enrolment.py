@@ -70,10 +70,12 @@ Properties = Annotated[
 Traits = Annotated[
     list[common.Trait], pydantic.Field(max_length=flavor_schema.MAX_TRAITS)
 ]
+# NOTE: no "@": credentials in the URL (user:pass@host) would be shown with
+# the address, which is not write-only.
 Address = Annotated[
     str,
     pydantic.StringConstraints(
-        min_length=1, max_length=MAX_ADDRESS, pattern=r"^[a-z][a-z0-9+.-]*://\S+$"
+        min_length=1, max_length=MAX_ADDRESS, pattern=r"^[a-z][a-z0-9+.-]*://[^\s@]+$"
     ),
 ]
 SystemId = Annotated[
