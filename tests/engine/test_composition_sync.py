@@ -251,3 +251,16 @@ class TestCompositionSync:
         )
         with pytest.raises(exception.DriverCannot, match="cannot compose"):
             services.register("pool-5", _access(redfish))
+
+    def test_a_failing_service_does_not_starve_the_others(
+        self, redfish, services, monkeypatch
+    ):
+        """One service per run: after one fails, the next run takes another."""
+        redfish.set_pool(specs.simple_pool(ZONES))
+        broken = services.register("pool-broken", _access(redfish))
+        healthy = services.register("pool-healthy", _access(redfish))
+        # NOTE: its BMC now refuses the stored credentials.
+        services.change(broken, None, _access(redfish, password="wrong"))
+        monkeypatch.setattr(composition_sync, "SERVICES_PER_RUN", 1)
+        assert services.sync_all() == {}
+        assert set(services.sync_all()) == {healthy}

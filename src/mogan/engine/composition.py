@@ -20,6 +20,7 @@ from mogan import crypto, exception
 from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.engine import composition_sync, workflow
+from mogan.placement import client as placement_client
 from mogan.services import composition_service as cs_svc
 
 LOG = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def update(
     svc.change(service_uuid, name, access)
     try:
         svc.sync(service_uuid)
-    except driver_base.DriverError as err:
+    except (driver_base.DriverError, placement_client.PlacementError) as err:
         # NOTE: the change is stored; the periodic sync tries again.
         LOG.warning("composition service %s: sync failed: %s", service_uuid, err)
 

@@ -29,6 +29,7 @@ What must not live here: the driver's Redfish reading
 
 import dataclasses
 import logging
+import time
 import uuid as uuidlib
 from typing import Any
 
@@ -48,6 +49,12 @@ WHAT = "compose nodes"
 # NOTE: bounded work per periodic run: the services synced longest ago go
 # first, so with more services than this every one is still reached in turn.
 SERVICES_PER_RUN = 20
+# NOTE: how many services a run orders before taking SERVICES_PER_RUN; a
+# cloud has a handful of composition services, not thousands.
+CANDIDATES = 1000
+# NOTE: when this engine last failed to sync each service (monotonic s);
+# kept across runs, which each build their own CompositionServices.
+_FAILED_AT: dict[str, float] = {}
 
 
 def zone_provider(service_uuid: str, zone_id: str) -> str:
@@ -177,7 +184,17 @@ class CompositionServices:
         except sa_exc.IntegrityError as err:
             raise exception.CompositionServiceExists(name=name) from err
         LOG.info("composition service %s (%s) registered", name, service_uuid)
-        self.sync(service_uuid)
+        try:
+            self.sync(service_uuid)
+        except (
+            driver_base.DriverError,
+            placement_client.PlacementError,
+            sa_exc.SQLAlchemyError,
+        ) as err:
+            # NOTE: the service is stored (it answered the check just now):
+            # the periodic sync tries again rather than the create failing
+            # for a service that exists.
+            LOG.warning("composition service %s: first sync failed: %s", name, err)
         return service_uuid
 
     def check(self, access: driver_base.BmcAccess) -> None:
@@ -238,18 +255,41 @@ class CompositionServices:
                 (r.block_id, r.provider_uuid, r.zone)
                 for r in composition_db.blocks_of(session, service_uuid)
             ]
-        for block_id, provider, _zone in rows:
-            if self._placement.provider_allocations(provider):
-                raise exception.CompositionServiceInUse(
-                    service=service_uuid, reason=f"block {block_id} is claimed"
+        try:
+            for block_id, provider, _zone in rows:
+                if self._placement.provider_allocations(provider):
+                    raise exception.CompositionServiceInUse(
+                        service=service_uuid, reason=f"block {block_id} is claimed"
+                    )
+            for block_id, provider, _zone in rows:
+                self._delete_provider(service_uuid, block_id, provider)
+            for zone in sorted({z for _b, _p, z in rows if z is not None}):
+                self._delete_provider(
+                    service_uuid, zone, zone_provider(service_uuid, zone)
                 )
-        for _block_id, provider, _zone in rows:
-            self._placement.delete_provider(provider)
-        for zone in sorted({z for _b, _p, z in rows if z is not None}):
-            self._placement.delete_provider(zone_provider(service_uuid, zone))
+        except placement_client.PlacementError as err:
+            raise exception.ServiceUnavailable(
+                reason=f"Placement could not remove the service, try again: {err}"
+            ) from err
         with self._db.transaction() as session:
             composition_db.destroy(session, service_uuid)
         LOG.info("composition service %s removed", service_uuid)
+
+    def _delete_provider(self, service_uuid: str, what: str, provider: str) -> None:
+        """Delete a block's or zone's provider; a claim landing meanwhile: 409.
+
+        Raises:
+            CompositionServiceInUse: Placement refused for a claim.
+            PlacementError: Placement failed otherwise.
+        """
+        try:
+            self._placement.delete_provider(provider)
+        except placement_client.PlacementError:
+            if self._placement.provider_allocations(provider):
+                raise exception.CompositionServiceInUse(
+                    service=service_uuid, reason=f"{what} is claimed"
+                ) from None
+            raise
 
     # ------------------------------------------------------------ sync
 
@@ -259,15 +299,25 @@ class CompositionServices:
         One failing service does not stop the others.
         """
         with self._db.transaction(readonly=True) as session:
-            uuids = composition_db.least_recently_synced(session, SERVICES_PER_RUN)
+            uuids = composition_db.least_recently_synced(session, CANDIDATES)
+        # NOTE: services that failed lately go last, so unreachable ones
+        # (never stamped as synced) cannot take every run's places.
+        uuids.sort(key=lambda u: _FAILED_AT.get(u, 0.0))
         results = {}
-        for service_uuid in uuids:
+        for service_uuid in uuids[:SERVICES_PER_RUN]:
             try:
                 results[service_uuid] = self.sync(service_uuid)
-            except (exception.MoganError, placement_client.PlacementError) as err:
+            except (
+                exception.MoganError,
+                placement_client.PlacementError,
+                sa_exc.SQLAlchemyError,
+            ) as err:
+                _FAILED_AT[service_uuid] = time.monotonic()
                 LOG.warning(
                     "composition service %s: sync failed: %s", service_uuid, err
                 )
+            else:
+                _FAILED_AT.pop(service_uuid, None)
         return results
 
     def sync(self, service_uuid: str) -> SyncResult:
