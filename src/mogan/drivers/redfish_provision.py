@@ -256,8 +256,32 @@ class Provisioning(rnodes.NodeAccess):
             if step.op["phase"] == "finish":
                 self._finish_teardown(stored, state)
                 continue
-            self._store().save_state(node_uuid, state, stored.version)
+            self._save_phase(stored, state, step)
         return IN_PROGRESS
+
+    def _save_phase(
+        self, stored: store.StoredNode, state: rnodes.State, step: rdeploy.Step
+    ) -> None:
+        """Save a phase's outcome, also when another writer saved first.
+
+        The phase has acted on the BMC already (volumes made, a firmware
+        task started): on a lost compare-and-set its operation and hardware
+        records go into the fresh state instead of being lost, unless the
+        operation itself changed meanwhile.
+        """
+        node_uuid = stored.spec.uuid
+        if self._store().save_state(node_uuid, state, stored.version):
+            return
+        op_id = step.op["id"]
+
+        def merge(fresh: rnodes.State) -> rnodes.State:
+            if (fresh.get("op") or {}).get("id") != op_id:
+                raise rnodes.Unchanged
+            fresh["op"] = step.op
+            fresh["hardware"] = step.hardware
+            return fresh
+
+        self.change(node_uuid, merge)
 
     def _boot(self, stored: store.StoredNode, op: dict[str, Any]) -> None:
         """Claim the boot phase, then power the node (never twice)."""
