@@ -393,3 +393,40 @@ def test_deploy_again_after_a_failure_rebuilds_the_volumes(lab):
     assert second["durable_name"] != first["durable_name"]
     assert lab.teardown(node) == DONE
     assert lab.bmc(node)["storage"][0]["volumes"] == []
+
+
+class RacingStore(store.MemoryNodeStore):
+    """A store where another writer saves first, once, after volumes are made."""
+
+    def __init__(self):
+        """Not raced yet."""
+        super().__init__()
+        self.raced = False
+
+    def save_state(self, node_uuid, state, expect_version):
+        """The first save recording volumes loses to another write."""
+        if not self.raced and (state.get("hardware") or {}).get("volumes"):
+            self.raced = True
+            other = self.get(node_uuid)
+            # NOTE: what an operator's maintenance flag write looks like.
+            super().save_state(node_uuid, other.state | {"raced": True}, other.version)
+        return super().save_state(node_uuid, state, expect_version)
+
+
+def test_a_phase_that_loses_its_save_keeps_what_it_did(redfish, file_server):
+    """Volumes made, then another writer saves first: made once, removed later."""
+    lab = Lab(redfish, file_server)
+    racing = RacingStore()
+    lab.driver.use_store(racing, lab.media)
+    try:
+        node = lab.node(drives=4)
+        raid = base.LogicalDisk("1", size_gb=100, name="root", is_root_volume=True)
+        request = lab.request(hardware=base.HardwareRequest(raid=(raid,)))
+        assert lab.deploy(node, request) == DONE
+        assert racing.raced
+        assert len(lab.bmc(node)["storage"][0]["volumes"]) == 1
+        assert racing.get(node).state.get("raced") is True
+        assert lab.teardown(node) == DONE
+        assert lab.bmc(node)["storage"][0]["volumes"] == []
+    finally:
+        lab.driver.close()
