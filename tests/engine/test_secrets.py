@@ -93,6 +93,13 @@ class TestAdminPass:
         (request,) = recording.requests
         meta = json.loads(request.config_drive["openstack/latest/meta_data.json"])
         assert meta["admin_pass"] == PASSWORD
+        # NOTE: the server is active a moment before its workflows finish,
+        # and they are scrubbed when they finish.
+        wait_for(
+            lambda: all(
+                r.status == workflow_db.DONE for r in _workflows(world.db, uuid)
+            )
+        )
         assert _scan(world.db, [PASSWORD, user_data, "user-data-marker"]) == []
         for row in _workflows(world.db, uuid):
             assert row.status == workflow_db.DONE

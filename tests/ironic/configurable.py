@@ -84,7 +84,9 @@ def enroll(
             ...).
     """
     properties = {"cpus": 32, "memory_mb": 131072, "raid_levels": raid_levels}
-    node = ironic.enroll(
+    # NOTE: everything is in place before the node becomes available:
+    # Mogan may read it (ports, inventory) as soon as it is.
+    node = ironic.create(
         driver=DRIVER,
         raid_interface=INTERFACE,
         bios_interface=INTERFACE,
@@ -118,4 +120,7 @@ def enroll(
     ironic.seed_inspection(node, {"disks": disks, "interfaces": interfaces}, {})
     ironic.seed_bios_registry(node, [dict(item) for item in BIOS_REGISTRY])
     ironic.seed_firmware(node, [dict(item) for item in FIRMWARE])
+    ironic.provision(node, "manage", "manageable")
+    ironic.provision(node, "provide", "available")
+    ironic.power(node, "power on")
     return node
