@@ -81,6 +81,11 @@ HISTORY: dict[Version, str] = {
         "/v1/composition_services, GET /v1/composition_services/{uuid}/blocks "
         "(their resource blocks, as mirrored into Placement)."
     ),
+    Version(1, 8): (
+        "Composed servers: flavors' composable (resources as amounts built "
+        "from resource blocks within one zone); servers' composed, and for "
+        "admins the composition (service, zone, system, blocks) they are made of."
+    ),
 }
 MIN_VERSION = min(HISTORY)
 MAX_VERSION = max(HISTORY)

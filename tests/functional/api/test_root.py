@@ -19,7 +19,7 @@ class TestVersionDocuments:
         assert [v["id"] for v in body["versions"]] == ["v1"]
         assert (body["versions"][0]["min_version"], body["versions"][0]["version"]) == (
             "1.0",
-            "1.7",
+            "1.8",
         )
 
     def test_v1_index_links_collections(self, client):
@@ -61,7 +61,7 @@ class TestMicroversions:
                 "OpenStack-API-Version": "baremetal-compute latest",
             },
         )
-        assert resp.headers["OpenStack-API-Version"] == "baremetal-compute 1.7"
+        assert resp.headers["OpenStack-API-Version"] == "baremetal-compute 1.8"
 
     @pytest.mark.parametrize(
         ("value", "status"), [("2.0", 406), ("1.99", 406), ("one", 400), ("1", 400)]

@@ -212,3 +212,46 @@ def block_page(
         marker=after,
     )
     return list(session.scalars(stmt))
+
+
+# -------------------------------------------------------- composed systems
+
+ComposedSystem = models.ComposedSystem
+
+
+def add_composed(session: orm.Session, values: dict[str, Any]) -> None:
+    """Record the claimed blocks of a composed server (see ``ComposedSystem``)."""
+    session.add(ComposedSystem(**values))
+
+
+def composed_of(session: orm.Session, server_uuid: str) -> ComposedSystem | None:
+    """The composed system of a server, if it has one."""
+    stmt = sa.select(ComposedSystem).where(ComposedSystem.server_uuid == server_uuid)
+    return session.scalars(stmt).one_or_none()
+
+
+def composed_on(session: orm.Session, node_uuid: str) -> ComposedSystem | None:
+    """The composed system enrolled as ``node_uuid``, if any."""
+    stmt = sa.select(ComposedSystem).where(ComposedSystem.node_uuid == node_uuid)
+    return session.scalars(stmt).one_or_none()
+
+
+def set_system(session: orm.Session, server_uuid: str, system: str | None) -> bool:
+    """Note the path of the server's system (None: decomposed); whether found."""
+    stmt = (
+        sa.update(ComposedSystem)
+        .where(ComposedSystem.server_uuid == server_uuid)
+        .values(system=system, updated_at=models.utcnow())
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
+def remove_composed(session: orm.Session, server_uuid: str) -> bool:
+    """Forget a server's composed system (decomposed, claim released)."""
+    stmt = sa.delete(ComposedSystem).where(ComposedSystem.server_uuid == server_uuid)
+    return _rowcount(session.execute(stmt)) == 1
+
+
+def composed_node_uuids(session: orm.Session) -> set[str]:
+    """The node uuids composed systems are (or will be) enrolled under."""
+    return set(session.scalars(sa.select(ComposedSystem.node_uuid)))

@@ -20,7 +20,7 @@ groups), ``server_action`` (server actions and their events), ``hardware_profile
 (hardware profiles and their access lists), ``deploy_media`` (media
 served to BMCs), ``driver_node`` (the nodes a driver with no registry of
 its own keeps in Mogan), ``composition`` (composition services and
-their resource blocks). Everything
+their resource blocks, composed systems). Everything
 is re-exported here: callers write ``models.Node``.
 """
 
@@ -33,7 +33,11 @@ from mogan.db.models.base import (
     identifier,
     utcnow,
 )
-from mogan.db.models.composition import CompositionService, ResourceBlock
+from mogan.db.models.composition import (
+    ComposedSystem,
+    CompositionService,
+    ResourceBlock,
+)
 from mogan.db.models.deploy_media import DeployMedium
 from mogan.db.models.driver_node import DriverNode
 from mogan.db.models.hardware_profile import HardwareProfile, HardwareProfileProject
@@ -73,6 +77,7 @@ __all__ = [
     "AggregateMetadata",
     "AggregateNode",
     "Base",
+    "ComposedSystem",
     "CompositionService",
     "DeployMedium",
     "DriverNode",

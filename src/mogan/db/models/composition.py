@@ -5,6 +5,8 @@ registered (its password sealed by ``mogan.crypto``, never plaintext).
 ``ResourceBlock``: the engine's indexed view of one block of one service,
 written only by the composition sync (``engine.composition_sync``), with
 the uuid of the Placement provider it is mirrored to.
+``ComposedSystem``: the system a composed server is built as, from the
+claim of its blocks to its decomposition.
 """
 
 import datetime
@@ -60,3 +62,31 @@ class ResourceBlock(TimestampMixin, Base):
     storage_gb: orm.Mapped[int] = orm.mapped_column(default=0)
     accelerators: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
     provider_uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    # NOTE: the server whose claim holds the block, as the scheduler last
+    # knew it (Placement stays the truth), like ``nodes.consumer_uuid``.
+    consumer_uuid: orm.Mapped[str | None] = orm.mapped_column(
+        identifier(36), index=True
+    )
+
+
+class ComposedSystem(TimestampMixin, Base):
+    """A composed server's system, from its claim to its decomposition.
+
+    Written when the scheduler claims the blocks (``blocks``, ``service_uuid``,
+    ``zone`` and the ``node_uuid`` the system will be enrolled under), given
+    its ``system`` path once the service composed it, and deleted once the
+    system is decomposed and the claim released.
+    """
+
+    __tablename__ = "composed_systems"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    server_uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    node_uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), unique=True)
+    # NOTE: no foreign key: a service is refused removal while Placement
+    # holds a claim on its blocks, and this row outlives the claim only
+    # until its decomposition finishes.
+    service_uuid: orm.Mapped[str] = orm.mapped_column(identifier(36), index=True)
+    zone: orm.Mapped[str] = orm.mapped_column(identifier(255))
+    blocks: orm.Mapped[list[str]] = orm.mapped_column(default=list)
+    system: orm.Mapped[str | None] = orm.mapped_column(sa.String(2048))

@@ -30,6 +30,9 @@ class Flavor(TimestampMixin, Base):
     # and those a request may name (empty: any the caller may see).
     default_hardware_profile: orm.Mapped[str | None] = orm.mapped_column(identifier(36))
     allowed_hardware_profiles: orm.Mapped[list[str] | None] = orm.mapped_column(sa.JSON)
+    # NOTE: ``resources`` are amounts built from resource blocks within one
+    # zone (a composed server), not one node of a resource class.
+    composable: orm.Mapped[bool] = orm.mapped_column(default=False)
 
     projects: orm.Mapped[list["FlavorProject"]] = orm.relationship(
         back_populates="flavor",
@@ -173,6 +176,9 @@ class Server(TimestampMixin, Base):
     # NOTE: the effective hardware request (profile and flavor default
     # merged in), in the wire form of ``api.schemas.hardware``.
     hardware: orm.Mapped[dict[str, Any] | None] = orm.mapped_column(sa.JSON)
+    # NOTE: built from resource blocks (its flavor was composable when it
+    # was created); its system is in ``composed_systems`` while it exists.
+    composed: orm.Mapped[bool] = orm.mapped_column(default=False)
 
     faults: orm.Mapped[list["ServerFault"]] = orm.relationship(
         cascade="all, delete-orphan",
