@@ -105,11 +105,19 @@ class TestRedfishContract(testing.DriverContract):
         self.systems: dict[str, str] = {}
         self.image_url = file_server.add_iso("images/contract.iso")
         self.rebuild_image_url = file_server.add_iso("images/contract-2.iso")
+        self.installer_url = file_server.add_installer()
 
     def make_driver(self, tmp_path: pathlib.Path) -> redfish.RedfishDriver:
-        """A driver on the test's store and media (as every engine shares them)."""
+        """A driver on the test's store and media (as every engine shares them).
+
+        The suite's images are raw disk images (its requests' default
+        disk_format): they go through the installer, which the emulator's
+        systems run when they boot the installer ISO.
+        """
         del tmp_path
-        driver = redfish.RedfishDriver(make_conf())
+        driver = redfish.RedfishDriver(
+            make_conf(installer_iso_url=self.installer_url)
+        )
         driver.use_store(self.nodes, self.media)
         return driver
 
@@ -153,7 +161,11 @@ class TestRedfishContract(testing.DriverContract):
         )
 
     def make_failing(self, driver, node_uuid, operation):
-        """Script the emulator: media insert, reset or media eject fails."""
+        """Script the emulator: media insert, reset, or the cleaning's power off.
+
+        NOTE: the suite's deploys go through the installer, which leaves no
+        medium inserted: the cleaning fails at its power off.
+        """
         del driver
         system = self.systems[node_uuid]
         if operation == "deploy":
@@ -164,7 +176,7 @@ class TestRedfishContract(testing.DriverContract):
             self.emulator.fail("power", system, status=500, message="PSU fault")
         else:
             self.emulator.fail(
-                "media.eject", system, status=500, message="eject refused", times=None
+                "power", system, status=500, message="PSU fault", times=None
             )
 
     def make_composition_service(self, driver, pool):
