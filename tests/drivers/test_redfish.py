@@ -115,9 +115,7 @@ class TestRedfishContract(testing.DriverContract):
         systems run when they boot the installer ISO.
         """
         del tmp_path
-        driver = redfish.RedfishDriver(
-            make_conf(installer_iso_url=self.installer_url)
-        )
+        driver = redfish.RedfishDriver(make_conf(installer_iso_url=self.installer_url))
         driver.use_store(self.nodes, self.media)
         return driver
 
@@ -190,6 +188,18 @@ class TestRedfishContract(testing.DriverContract):
         if good:
             return bmc_of(self.emulator, first)
         return bmc_of(self.emulator, first, password="wrong")
+
+    def test_the_suites_disk_images_go_through_the_installer(self, deployed):
+        """The suite's raw images: installed by the installer, the disk booted."""
+        seen = self.emulator.system(self.systems[deployed])
+        assert seen["disk"]["image_url"] == self.image_url
+        assert seen["install"]["state"] == "done"
+        assert seen["last_boot"] == {
+            "device": "Hdd",
+            "image": self.image_url,
+            "at": seen["last_boot"]["at"],
+        }
+        assert self.files.count("installer.iso") == 1
 
     def test_enroll_is_idempotent_by_uuid(self, driver):
         """Enrolling adds a listed node once; again with its uuid returns False.
