@@ -266,3 +266,23 @@ def test_what_the_installer_cannot_write_is_refused(lab, fields, reason):
     assert request.image_url in caught.value.message
     assert lab.emulator.requests()[before:] == []
     assert lab.driver.get_node(node).consumable
+
+
+@pytest.mark.parametrize(
+    ("given", "checksum", "url"),
+    [
+        (None, None, None),
+        ("SHA256:" + "AB" * 32, rinstall.Checksum("sha256", "ab" * 32), None),
+        ("cd" * 16, rinstall.Checksum("md5", "cd" * 16), None),
+        ("ef" * 64, rinstall.Checksum("sha512", "ef" * 64), None),
+        ("https://x/SHA256SUMS", None, "https://x/SHA256SUMS"),
+    ],
+)
+def test_checksum_forms(given, checksum, url):
+    """algo:hex, bare hex by its length (os_hash), or a checksum file's URL."""
+    request = base.DeployRequest(
+        server_uuid="s", image_url="http://x/d.raw", image_checksum=given
+    )
+    assert rinstall.checksum("n", request) == (checksum, url)
+    made = rinstall.instructions("n", request)
+    assert (made.checksum, made.checksum_url) == (checksum, url)

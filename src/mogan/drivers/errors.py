@@ -70,7 +70,9 @@ class ImageRefused(DriverError, exception.Invalid):
     operator the driver's configuration).
     """
 
-    msg_fmt = "Node {node} cannot deploy image {image}: {reason}"
+    # NOTE: the reason first: a fault keeps 255 characters, and image URLs
+    # can be long.
+    msg_fmt = "{reason} (image {image}, node {node})"
     code = "mogan.driver.image_refused"
     reschedulable = False
 

@@ -115,8 +115,8 @@ def plan(node: str, request: DeployRequest, installer_url: str | None) -> Path:
         raise _refused(
             node,
             request,
-            "partition images (with a kernel and ramdisk) are not deployed by "
-            "virtual media: use a whole-disk image",
+            "partition images (with a kernel and ramdisk) are not deployed "
+            "by virtual media: use a whole-disk image",
         )
     if fmt == ISO:
         return "iso"
@@ -131,8 +131,8 @@ def plan(node: str, request: DeployRequest, installer_url: str | None) -> Path:
         raise _refused(
             node,
             request,
-            f"a {fmt} disk image needs an installer ISO: set [redfish] "
-            "installer_iso_url (or deploy an iso image)",
+            f"disk_format {fmt} needs an installer ISO: set [redfish] "
+            "installer_iso_url, or use an iso image",
         )
     checksum(node, request)
     return "installer"
