@@ -169,9 +169,7 @@ def server(refs, **fields) -> dict:
 
 
 class TestComposedServers:
-    def test_servers_of_a_composable_flavor_are_composed(
-        self, client, refs, database
-    ):
+    def test_servers_of_a_composable_flavor_are_composed(self, client, refs, database):
         """The server rows say composed; a node flavor's do not."""
         made = client.post(
             "/v1/servers", json=server(refs, max_count=2), headers=MEMBER.headers
