@@ -185,7 +185,7 @@ class TestMultiCreate:
 
 class TestConcurrency:
     def test_ten_requests_over_blocks_for_six(
-        self, sched_conf, svc, redfish, database, placement_api
+        self, svc, redfish, database, placement_api
     ):
         """Ten one-server requests, two schedulers, blocks for six.
 

@@ -36,7 +36,7 @@ def create(client, headers=V18, **body):
 
 class TestComposableFlavor:
     def test_created_and_shown_at_1_8(self, client, database):
-        """composable true is stored and shown back with the amounts."""
+        """A composable flavor is stored and shown back with the amounts."""
         resp = create(client, composable=True)
         assert resp.status_code == 201, resp.text
         body = resp.json()
@@ -82,7 +82,7 @@ class TestComposableFlavor:
         assert "'composable'" in fault(resp)
 
     def test_immutable(self, client):
-        """composable cannot be patched either way."""
+        """The composable flag cannot be patched either way."""
         flavor = create(client, composable=True).json()
         for value in (False, True):
             resp = client.patch(
@@ -183,8 +183,8 @@ class TestComposedServers:
         assert plain.status_code == 201, plain.text
         with database.transaction() as session:
             rows = {
-                name: composed
-                for name, composed in session.execute(
+                str(row.name): row.composed
+                for row in session.execute(
                     sa.select(models.Server.name, models.Server.composed)
                 )
             }
