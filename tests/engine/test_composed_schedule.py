@@ -149,5 +149,5 @@ class TestComposedSchedule:
         assert row is not None
         assert row.status == "error"
         (fault,) = world.faults(server)
-        assert "1 zones: 1 short of CUSTOM_ACCEL_NVIDIA_A100 1" in fault.message
+        assert "1 zone: 1 short of CUSTOM_ACCEL_NVIDIA_A100 1" in fault.message
         assert world.allocations(server) == {}

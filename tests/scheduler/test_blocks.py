@@ -176,7 +176,7 @@ class TestMultiCreate:
         assert "3 free block sets for 4 servers (at least 4 needed)" in (
             err.value.message
         )
-        assert "1 zones: 1 room for 3 servers" in err.value.message
+        assert "1 zone: 1 room for 3 servers" in err.value.message
         for server in req.server_uuids:
             assert placement_api.allocations_of(server) == {}
         assert all(r.consumer_uuid is None for r in pools.blocks(database).values())

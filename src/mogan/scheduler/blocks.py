@@ -358,7 +358,8 @@ class Blocks:
         for key in sorted(every):
             counts[self._why(zones.get(key), key in ruled_out)] += 1
         parts = ", ".join(f"{n} {why}" for why, n in sorted(counts.items(), key=_order))
-        return f"{head}; {len(every)} zones: {parts}"
+        zones_word = "zone" if len(every) == 1 else "zones"
+        return f"{head}; {len(every)} {zones_word}: {parts}"
 
     def _why(self, zone: _Zone | None, ruled_out: bool) -> str:
         if zone is None or not zone.compute:
