@@ -14,9 +14,11 @@ import sqlalchemy as sa
 
 from mogan import crypto, exception
 from mogan.db import models
+from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import hardware, redfish
-from mogan.engine import composition_sync
+from mogan.engine import composition_removal, composition_sync
+from mogan.placement import client as placement_client
 from tests.redfish import specs
 from tests.redfish.fixtures import redfish_fixture  # noqa: F401 - fixture
 
@@ -216,11 +218,13 @@ class TestCompositionSync:
         )
         assert resp.status_code == 204, resp.text
         with pytest.raises(exception.CompositionServiceInUse):
-            services.remove(service)
+            composition_removal.remove(database, placement_client_, service)
         assert placement_client_.get_provider(block.provider_uuid) is not None
+        # NOTE: the refused removal took its tombstone back: still synced.
+        assert services.sync_all()[service].blocks == len(ZONES)
 
         placement_client_.release(consumer)
-        services.remove(service)
+        composition_removal.remove(database, placement_client_, service)
         for zone in ZONES:
             assert (
                 placement_client_.get_provider(
@@ -264,3 +268,104 @@ class TestCompositionSync:
         monkeypatch.setattr(composition_sync, "SERVICES_PER_RUN", 1)
         assert services.sync_all() == {}
         assert set(services.sync_all()) == {healthy}
+
+
+def _providers_of(placement_client_, service, block_ids) -> dict[str, object]:
+    """The service's zone and block providers that Placement still has."""
+    wanted = [composition_sync.zone_provider(service, z) for z in ZONES] + [
+        composition_sync.block_provider(service, b) for b in block_ids
+    ]
+    found = {u: placement_client_.get_provider(u) for u in wanted}
+    return {u: rp for u, rp in found.items() if rp is not None}
+
+
+class TestRemovalRacesSync:
+    """A service delete and a sync of the same service on another engine."""
+
+    def test_a_sync_during_the_removal_recreates_nothing(
+        self, redfish, services, database, placement_client_, monkeypatch
+    ):
+        """A sync starting while the providers are deleted writes none back."""
+        redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
+        service = services.register("pool-race-1", _access(redfish))
+        block_ids = sorted(_blocks(database, service))
+        delete = placement_client_.delete_provider
+        outcome: list[object] = []
+
+        def delete_then_sync(uuid):
+            delete(uuid)
+            if not outcome:
+                # NOTE: the other engine's periodic sync runs now, after the
+                # removal deleted its first provider.
+                try:
+                    outcome.append(services.sync(service))
+                except exception.CompositionServiceNotFound as err:
+                    outcome.append(err)
+
+        monkeypatch.setattr(placement_client_, "delete_provider", delete_then_sync)
+        composition_removal.remove(database, placement_client_, service)
+
+        assert isinstance(outcome[0], exception.CompositionServiceNotFound)
+        assert _providers_of(placement_client_, service, block_ids) == {}
+        assert _blocks(database, service) == {}
+
+    @pytest.mark.parametrize(
+        ("at_call", "error"),
+        [
+            # NOTE: before its first provider: the sync writes them all.
+            (1, exception.CompositionServiceNotFound),
+            # NOTE: after its first zone: a block's parent zone is gone.
+            (2, placement_client.PlacementError),
+        ],
+    )
+    def test_a_removal_during_the_sync_has_it_withdraw_its_providers(
+        self,
+        redfish,
+        services,
+        database,
+        placement_client_,
+        monkeypatch,
+        at_call,
+        error,
+    ):
+        """A sync that wrote providers while the service went takes them back."""
+        redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
+        service = services.register("pool-race-2", _access(redfish))
+        block_ids = sorted(_blocks(database, service))
+        get_provider = placement_client_.get_provider
+        calls: list[str] = []
+
+        def remove_while_syncing(uuid):
+            calls.append(uuid)
+            if len(calls) == at_call:
+                # NOTE: another engine removes the service after this sync
+                # checked it was live.
+                composition_removal.remove(database, placement_client_, service)
+            return get_provider(uuid)
+
+        monkeypatch.setattr(placement_client_, "get_provider", remove_while_syncing)
+        with pytest.raises(error):
+            services.sync(service)
+        monkeypatch.setattr(placement_client_, "get_provider", get_provider)
+
+        assert _providers_of(placement_client_, service, block_ids) == {}
+        assert _blocks(database, service) == {}
+
+    def test_a_removal_cut_short_is_not_synced_and_is_finished_by_a_delete(
+        self, redfish, services, database, placement_client_
+    ):
+        """A service left marked as being removed is skipped until deleted."""
+        redfish.set_pool(specs.simple_pool(ZONES, compute=1))
+        service = services.register("pool-race-3", _access(redfish))
+        block_ids = sorted(_blocks(database, service))
+        with database.transaction() as session:
+            assert composition_db.set_removing(session, service, True)
+
+        assert services.sync_all() == {}
+        with pytest.raises(exception.CompositionServiceNotFound):
+            services.sync(service)
+        composition_removal.remove(database, placement_client_, service)
+
+        assert _providers_of(placement_client_, service, block_ids) == {}
+        with database.transaction(readonly=True) as session:
+            assert composition_db.find(session, service) is None
