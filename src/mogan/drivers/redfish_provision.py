@@ -64,23 +64,39 @@ class Provisioning(rnodes.NodeAccess):
             "errors": {},
         }
 
-    def _publish(
-        self, node_uuid: str, request: DeployRequest
-    ) -> tuple[str | None, str | None]:
-        """(name, URL) of the config drive medium (None: no config drive)."""
+    def _publish(self, node_uuid: str, request: DeployRequest) -> str | None:
+        """The name of the config drive medium published (None: no config drive).
+
+        NOTE: its URL is dropped: it holds the medium's token, and the node's
+        state is no place for a secret. ``_config_url`` makes a new one.
+        """
         if request.config_drive is None:
-            return None, None
+            return None
         if self.media_store is None:
             raise errors.DriverError(
                 node=node_uuid, reason="no media store to serve the config drive from"
             )
         name = f"redfish-{node_uuid}-{uuid.uuid4().hex[:12]}.iso"
-        url = self.media_store.publish(
+        self.media_store.publish(
             name,
             configdrive_iso.build(request.config_drive),
             self.conf.redfish.media_ttl,
         )
-        return name, url
+        return name
+
+    def _config_url(self, node_uuid: str, name: str) -> str:
+        """A new URL of the deploy's config drive (the previous one dies).
+
+        Raises:
+            DriverError: it is no longer served (expired, or withdrawn).
+        """
+        url = self.media_store.reissue(name) if self.media_store else None
+        if url is None:
+            raise errors.DriverError(
+                node=node_uuid,
+                reason=f"the config drive {name} is no longer served (expired?)",
+            )
+        return url
 
     def _withdraw(self, *names: str | None) -> None:
         if self.media_store is None:
@@ -111,7 +127,7 @@ class Provisioning(rnodes.NodeAccess):
                     node=node_uuid, reason=f"no port {nic.mac} for VIF {nic.port_id}"
                 )
         record = self._plan(stored, request.hardware) if request.hardware else None
-        name, url = self._publish(node_uuid, request)
+        name = self._publish(node_uuid, request)
         new_op = {
             "kind": kind,
             "id": uuid.uuid4().hex,
@@ -119,7 +135,6 @@ class Provisioning(rnodes.NodeAccess):
             "phase": "firmware_start" if record else "media",
             "error": None,
             "image_url": request.image_url,
-            "config_url": url,
             "media": name,
             "bios": (record or {}).get("plan", {}).get("bios", {}),
             "started": time.time(),
@@ -284,7 +299,7 @@ class Provisioning(rnodes.NodeAccess):
         self.change(node_uuid, merge)
 
     def _boot(self, stored: store.StoredNode, op: dict[str, Any]) -> None:
-        """Claim the boot phase, then power the node (never twice)."""
+        """Claim the boot phase, insert the config drive, power (never twice)."""
 
         def claim(state: rnodes.State) -> rnodes.State:
             current = state.get("op") or {}
@@ -297,6 +312,12 @@ class Provisioning(rnodes.NodeAccess):
             return
         try:
             _root, system = self.bmc(stored)
+            if op.get("media"):
+                # NOTE: here, by the one engine that claimed the boot: each
+                # URL made kills the one before, so two engines inserting
+                # could leave the BMC holding a dead one.
+                url = self._config_url(stored.spec.uuid, op["media"])
+                rdeploy.insert_config(system, url)
             rdeploy.boot(system)
         except (errors.DriverError, sushy_exc.SushyError) as err:
             self._fail(stored.spec.uuid, op["id"], f"boot: {rnodes.reason(err)}", None)
