@@ -121,11 +121,12 @@ class IronicDriver(
         )
         return node
 
-    def _ports(self, node_uuid: str) -> tuple[str, ...]:
-        ports = self.client.pages(
-            f"/v1/nodes/{node_uuid}/ports", "ports", {"fields": "uuid,address"}
+    def _ports(self, node_uuid: str) -> list[dict[str, Any]]:
+        return self.client.pages(
+            f"/v1/nodes/{node_uuid}/ports",
+            "ports",
+            {"fields": ironic_inventory.PORT_FIELDS},
         )
-        return tuple(p["address"] for p in ports)
 
     def _fields(self) -> str:
         fields = list(nodes.NODE_FIELDS)
@@ -137,28 +138,36 @@ class IronicDriver(
         params = {"fields": self._fields(), "limit": PAGE, **query}
         return self.client.pages("/v1/nodes", "nodes", params)
 
-    def _all_ports(self) -> dict[str, list[str]]:
+    def _all_ports(self) -> dict[str, list[dict[str, Any]]]:
         ports = self.client.pages(
-            "/v1/ports", "ports", {"fields": "uuid,address,node_uuid", "limit": PAGE}
+            "/v1/ports",
+            "ports",
+            {"fields": f"{ironic_inventory.PORT_FIELDS},node_uuid", "limit": PAGE},
         )
-        by_node: dict[str, list[str]] = {}
+        by_node: dict[str, list[dict[str, Any]]] = {}
         for port in ports:
-            by_node.setdefault(port["node_uuid"], []).append(port["address"])
+            by_node.setdefault(port["node_uuid"], []).append(port)
         return by_node
+
+    @staticmethod
+    def _spec(node: dict[str, Any], ports: list[dict[str, Any]]) -> base.NodeSpec:
+        return nodes.to_spec(
+            node,
+            tuple(p["address"] for p in ports),
+            ironic_inventory.ports_version(ports),
+        )
 
     # ------------------------------------------------------------ inventory
 
     def list_nodes(self) -> list[base.NodeSpec]:
         """Every node of the Ironic (child nodes left out), by name."""
         ports = self._all_ports()
-        specs = [
-            nodes.to_spec(n, tuple(ports.get(n["uuid"], ()))) for n in self._nodes()
-        ]
+        specs = [self._spec(n, ports.get(n["uuid"], [])) for n in self._nodes()]
         return sorted(specs, key=lambda s: (s.name, s.uuid))
 
     def get_node(self, node_uuid: str) -> base.NodeSpec:
         """One node with its ports."""
-        return nodes.to_spec(self._node(node_uuid), self._ports(node_uuid))
+        return self._spec(self._node(node_uuid), self._ports(node_uuid))
 
     def get_inventory(self, node_uuid: str) -> base.Inventory:
         """The node's properties, ports, port groups, inspection data, BIOS, firmware.
@@ -168,15 +177,7 @@ class IronicDriver(
         (fake hardware) has its facts from its properties and ports only.
         """
         node = self._node(node_uuid)
-        ports = self.client.pages(
-            f"/v1/nodes/{node_uuid}/ports",
-            "ports",
-            {
-                "fields": (
-                    "uuid,address,physical_network,local_link_connection,portgroup_uuid"
-                )
-            },
-        )
+        ports = self._ports(node_uuid)
         groups = self.client.pages(
             f"/v1/nodes/{node_uuid}/portgroups", "portgroups", {"fields": "uuid,name"}
         )
@@ -486,7 +487,9 @@ class IronicDriver(
         )
         return sorted(
             (
-                nodes.to_manageable(n, tuple(ports.get(n["uuid"], ())))
+                nodes.to_manageable(
+                    n, tuple(p["address"] for p in ports.get(n["uuid"], []))
+                )
                 for n in found
                 if n.get("resource_class") and not n.get("instance_uuid")
             ),

@@ -122,7 +122,7 @@ def sync(
             result.leaving += 1
             continue
         values = _driver_values(spec, driver.name) | (
-            node_inventory.read(driver, spec.uuid, host, classes)
+            node_inventory.read(driver, spec, host, classes)
             if node_inventory.due(spec, row, read_at, inventory_max_age)
             else {}
         )
@@ -293,7 +293,7 @@ def sync_node(
     )
     values = _driver_values(spec, driver.name)
     classes: dict[str, dict[str, Any]] = {}
-    values |= node_inventory.read(driver, node_uuid, "sync_node", classes)
+    values |= node_inventory.read(driver, spec, "sync_node", classes)
     created = bool(
         spec.resource_class
         and node_provider.needs_placement(spec, row, fleet)

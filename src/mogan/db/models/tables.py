@@ -122,6 +122,9 @@ class Node(TimestampMixin, Base):
     # on (``hardware_classes``), shared by nodes of one hardware shape.
     inventory: orm.Mapped[dict[str, Any] | None] = orm.mapped_column()
     inventory_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    # NOTE: the driver's ``NodeSpec.ports_version`` the inventory was read
+    # at: another one in a listing means the ports changed since.
+    ports_version: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     hardware_class: orm.Mapped[str | None] = orm.mapped_column(
         identifier(64), index=True
     )
