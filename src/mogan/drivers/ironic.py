@@ -21,15 +21,14 @@ Fixes over v1 (section 10): no wait without a deadline (the engine polls
 with its own timeouts; a console is waited for at most ``console_timeout``),
 partitions and the config drive are sent again on rebuild, image keys of a
 previous deploy are removed, requests have a timeout. The VIFs attached
-are the deploy request's NICs (``DeployRequest.nics``), not read back out
-of the config drive.
+are the deploy request's NICs (``ironic_vifs``).
 
 What must not live here: HTTP, retries and microversions (``ironic_client``),
 what Ironic's states and fields mean (``ironic_nodes``), its hardware as an
 inventory (``ironic_inventory``), the ``[ironic]`` options
 (``ironic_opts``), building the config drive (``ironic_configdrive``),
 hardware configuration and its restore (``ironic_hardware``,
-``ironic_restore``), consoles (``ironic_console``),
+``ironic_restore``), consoles (``ironic_console``), VIFs (``ironic_vifs``),
 anything of Mogan's database (drivers reach hardware only).
 """
 
@@ -49,6 +48,7 @@ from mogan.drivers import (
     ironic_opts,
     ironic_parts,
     ironic_restore,
+    ironic_vifs,
 )
 from mogan.drivers import ironic_nodes as nodes
 
@@ -269,7 +269,7 @@ class IronicDriver(
             # NOTE: a 409 here is another server's reservation landing first.
             reason = f"cannot reserve it for server {server}: {err.message}"
             raise base.DriverError(node=node_uuid, reason=reason) from err
-        self._attach_vifs(node_uuid, request)
+        ironic_vifs.attach(self.client, node_uuid, request)
         steps = self.hardware.prepare(node_uuid, server, request.hardware)
         self._provision(node_uuid, "active", request, steps)
 
@@ -342,7 +342,7 @@ class IronicDriver(
             return
         if state == "deploying":
             raise base.NodeLocked(node=node_uuid, reason="it is deploying")
-        self._detach_vifs(node_uuid)
+        ironic_vifs.detach(self.client, node_uuid)
         self.client.request(
             "PUT",
             f"/v1/nodes/{node_uuid}/states/provision",
@@ -373,40 +373,6 @@ class IronicDriver(
             base.Progress.FAILED,
             f"node is not being torn down (provision state {state})",
         )
-
-    def _attach_vifs(self, node_uuid: str, request: base.DeployRequest) -> None:
-        for vif in nodes.vifs(request):
-            try:
-                self.client.request(
-                    "POST",
-                    f"/v1/nodes/{node_uuid}/vifs",
-                    {"id": vif},
-                    ok=(204,),
-                    node=node_uuid,
-                )
-            except (base.NodeLocked, base.NodeNotFound):
-                raise
-            except base.DriverError as err:
-                if "already attached" not in err.message:
-                    raise
-
-    def _detach_vifs(self, node_uuid: str) -> None:
-        listed = self.client.request(
-            "GET", f"/v1/nodes/{node_uuid}/vifs", node=node_uuid
-        )
-        for vif in listed.get("vifs") or []:
-            try:
-                self.client.request(
-                    "DELETE",
-                    f"/v1/nodes/{node_uuid}/vifs/{vif['id']}",
-                    ok=(204,),
-                    node=node_uuid,
-                )
-            except (base.NodeLocked, base.NodeNotFound):
-                raise
-            except base.DriverError:
-                # NOTE: a VIF detached meanwhile is what was wanted.
-                continue
 
     def _provision(
         self,
