@@ -270,13 +270,21 @@ class TestCompositionSync:
         assert set(services.sync_all()) == {healthy}
 
 
-def _providers_of(placement_client_, service, block_ids) -> dict[str, object]:
-    """The service's zone and block providers that Placement still has."""
+def _registered(redfish, services, database, name) -> tuple[str, list[str]]:
+    """A new service of two zones with compute and GPU blocks; its block ids."""
+    redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
+    service = services.register(name, _access(redfish))
+    return service, sorted(_blocks(database, service))
+
+
+def _assert_gone(placement_client_, database, service, block_ids) -> None:
+    """Neither a provider nor a row of the service is left."""
     wanted = [composition_sync.zone_provider(service, z) for z in ZONES] + [
         composition_sync.block_provider(service, b) for b in block_ids
     ]
-    found = {u: placement_client_.get_provider(u) for u in wanted}
-    return {u: rp for u, rp in found.items() if rp is not None}
+    left = {u for u in wanted if placement_client_.get_provider(u) is not None}
+    assert left == set()
+    assert _blocks(database, service) == {}
 
 
 class TestRemovalRacesSync:
@@ -286,9 +294,7 @@ class TestRemovalRacesSync:
         self, redfish, services, database, placement_client_, monkeypatch
     ):
         """A sync starting while the providers are deleted writes none back."""
-        redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
-        service = services.register("pool-race-1", _access(redfish))
-        block_ids = sorted(_blocks(database, service))
+        service, block_ids = _registered(redfish, services, database, "pool-race-1")
         delete = placement_client_.delete_provider
         outcome: list[object] = []
 
@@ -306,8 +312,7 @@ class TestRemovalRacesSync:
         composition_removal.remove(database, placement_client_, service)
 
         assert isinstance(outcome[0], exception.CompositionServiceNotFound)
-        assert _providers_of(placement_client_, service, block_ids) == {}
-        assert _blocks(database, service) == {}
+        _assert_gone(placement_client_, database, service, block_ids)
 
     @pytest.mark.parametrize(
         ("at_call", "error"),
@@ -329,9 +334,7 @@ class TestRemovalRacesSync:
         error,
     ):
         """A sync that wrote providers while the service went takes them back."""
-        redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
-        service = services.register("pool-race-2", _access(redfish))
-        block_ids = sorted(_blocks(database, service))
+        service, block_ids = _registered(redfish, services, database, "pool-race-2")
         get_provider = placement_client_.get_provider
         calls: list[str] = []
 
@@ -348,16 +351,13 @@ class TestRemovalRacesSync:
             services.sync(service)
         monkeypatch.setattr(placement_client_, "get_provider", get_provider)
 
-        assert _providers_of(placement_client_, service, block_ids) == {}
-        assert _blocks(database, service) == {}
+        _assert_gone(placement_client_, database, service, block_ids)
 
     def test_a_removal_cut_short_is_not_synced_and_is_finished_by_a_delete(
         self, redfish, services, database, placement_client_
     ):
         """A service left marked as being removed is skipped until deleted."""
-        redfish.set_pool(specs.simple_pool(ZONES, compute=1))
-        service = services.register("pool-race-3", _access(redfish))
-        block_ids = sorted(_blocks(database, service))
+        service, block_ids = _registered(redfish, services, database, "pool-race-3")
         with database.transaction() as session:
             assert composition_db.set_removing(session, service, True)
 
@@ -366,6 +366,6 @@ class TestRemovalRacesSync:
             services.sync(service)
         composition_removal.remove(database, placement_client_, service)
 
-        assert _providers_of(placement_client_, service, block_ids) == {}
+        _assert_gone(placement_client_, database, service, block_ids)
         with database.transaction(readonly=True) as session:
             assert composition_db.find(session, service) is None

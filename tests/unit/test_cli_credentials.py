@@ -12,6 +12,25 @@ import pytest
 from mogan_cli import exceptions
 from mogan_cli.commands import composition, node
 
+REFUSALS = [
+    (
+        node.CREDENTIALS,
+        "MOGAN_BMC_PASSWORD",
+        ("--bmc-address", "a", "--bmc-username", "u"),
+        "give the BMC password with --bmc-password or $MOGAN_BMC_PASSWORD",
+        ("--bmc-address", "a"),
+        "changing the BMC access needs --bmc-address and --bmc-username",
+    ),
+    (
+        composition.CREDENTIALS,
+        "MOGAN_COMPOSITION_PASSWORD",
+        ("--address", "a", "--username", "u"),
+        "give the service password with --password or $MOGAN_COMPOSITION_PASSWORD",
+        ("--password", "p"),
+        "changing the access needs --address and --username",
+    ),
+]
+
 
 def _parse(creds, required, *argv):
     parser = argparse.ArgumentParser()
@@ -42,26 +61,6 @@ class TestNodeCredentials:
             "system_id": "/redfish/v1/Systems/1",
         }
 
-    def test_refusals_name_the_bmc_options(self, monkeypatch):
-        """No password, or a partial change, says which options to give."""
-        monkeypatch.delenv("MOGAN_BMC_PASSWORD", raising=False)
-        args = _parse(
-            node.CREDENTIALS, True, "--bmc-address", "a", "--bmc-username", "u"
-        )
-        with pytest.raises(exceptions.CommandError) as err:
-            node.CREDENTIALS.driver_info(args)
-        assert str(err.value) == (
-            "give the BMC password with --bmc-password or $MOGAN_BMC_PASSWORD"
-        )
-        with pytest.raises(exceptions.CommandError) as err:
-            node.CREDENTIALS.changed(
-                _parse(node.CREDENTIALS, False, "--bmc-address", "a")
-            )
-        assert str(err.value) == (
-            "changing the BMC access needs --bmc-address and --bmc-username"
-        )
-        assert node.CREDENTIALS.changed(_parse(node.CREDENTIALS, False)) is None
-
 
 class TestServiceCredentials:
     def test_driver_info_from_the_plain_options(self):
@@ -83,23 +82,6 @@ class TestServiceCredentials:
             "verify_ca": True,
         }
 
-    def test_refusals_name_the_service_options(self, monkeypatch):
-        """The service's own wording and variable."""
-        monkeypatch.delenv("MOGAN_COMPOSITION_PASSWORD", raising=False)
-        args = _parse(
-            composition.CREDENTIALS, True, "--address", "a", "--username", "u"
-        )
-        with pytest.raises(exceptions.CommandError) as err:
-            composition.CREDENTIALS.driver_info(args)
-        assert str(err.value) == (
-            "give the service password with --password or $MOGAN_COMPOSITION_PASSWORD"
-        )
-        with pytest.raises(exceptions.CommandError) as err:
-            composition.CREDENTIALS.changed(
-                _parse(composition.CREDENTIALS, False, "--password", "p")
-            )
-        assert str(err.value) == "changing the access needs --address and --username"
-
     def test_help_texts(self):
         """Each family's help names what it reaches."""
         parser = argparse.ArgumentParser()
@@ -108,3 +90,20 @@ class TestServiceCredentials:
         assert "Service password (default: $MOGAN_COMPOSITION_PASSWORD" in text
         assert "Do not check the service's TLS certificate" in text
         assert "--system-id" not in text
+
+
+@pytest.mark.parametrize(
+    ("creds", "env", "no_password", "missing", "partial", "incomplete"), REFUSALS
+)
+def test_refusals_name_each_familys_options(
+    monkeypatch, creds, env, no_password, missing, partial, incomplete
+):
+    """No password, or a partial change, says which of its options to give."""
+    monkeypatch.delenv(env, raising=False)
+    with pytest.raises(exceptions.CommandError) as err:
+        creds.driver_info(_parse(creds, True, *no_password))
+    assert str(err.value) == missing
+    with pytest.raises(exceptions.CommandError) as err:
+        creds.changed(_parse(creds, False, *partial))
+    assert str(err.value) == incomplete
+    assert creds.changed(_parse(creds, False)) is None
