@@ -36,6 +36,12 @@ class FileMedia:
         self.ttls[name] = ttl
         return self.server.add(f"media/{name}", data)
 
+    def reissue(self, name: str) -> str | None:
+        """Its URL again while it is served (the file server has no tokens)."""
+        with self.server.lock:
+            served = f"/media/{name}" in self.server.files
+        return f"{self.server.url}/media/{name}" if served else None
+
     def withdraw(self, name: str) -> None:
         """Stop serving it (later downloads get 404)."""
         with self.server.lock:

@@ -177,6 +177,19 @@ def test_config_drive_needs_a_media_store(redfish, file_server):
         made.close()
 
 
+def test_a_config_drive_no_longer_served_fails_the_boot(lab):
+    """A config drive withdrawn (or expired) before the boot fails the deploy."""
+    node = lab.node()
+    lab.driver.start_deploy(node, lab.request(config_drive=DRIVE))
+    [name] = lab.media.served()
+    lab.media.withdraw(name)
+    status = wait(lab.driver.poll_deploy, node)
+    assert status.progress is base.Progress.FAILED
+    assert f"config drive {name} is no longer served" in status.error
+    assert lab.bmc(node)["power_state"] == "Off"
+    assert lab.teardown(node) == DONE
+
+
 def test_firmware_update_runs_as_a_task_before_the_boot(lab):
     """SimpleUpdate of the BIOS: the deploy waits for its task, then boots."""
     node = lab.node()

@@ -20,7 +20,8 @@ from mogan.db.api import block_candidates
 from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import hardware, redfish
-from mogan.engine import composition_sync
+from mogan.engine import composition_removal, composition_sync
+from mogan.placement import client as placement_client
 from mogan.scheduler import blocks, candidates, claims
 from mogan.scheduler.request import SelectRequest
 from tests.redfish import specs
@@ -222,11 +223,13 @@ class TestCompositionSync:
         )
         assert resp.status_code == 204, resp.text
         with pytest.raises(exception.CompositionServiceInUse):
-            services.remove(service)
+            composition_removal.remove(database, placement_client_, service)
         assert placement_client_.get_provider(block.provider_uuid) is not None
+        # NOTE: the refused removal took its tombstone back: still synced.
+        assert services.sync_all()[service].blocks == len(ZONES)
 
         placement_client_.release(consumer)
-        services.remove(service)
+        composition_removal.remove(database, placement_client_, service)
         for zone in ZONES:
             assert (
                 placement_client_.get_provider(
@@ -366,3 +369,104 @@ class TestMoganBlocks:
 
         consumers = {b.consumer_uuid for b in _blocks(database, service).values()}
         assert consumers == {kept, None}
+
+
+def _registered(redfish, services, database, name) -> tuple[str, list[str]]:
+    """A new service of two zones with compute and GPU blocks; its block ids."""
+    redfish.set_pool(specs.simple_pool(ZONES, compute=2, gpu=1))
+    service = services.register(name, _access(redfish))
+    return service, sorted(_blocks(database, service))
+
+
+def _assert_gone(placement_client_, database, service, block_ids) -> None:
+    """Neither a provider nor a row of the service is left."""
+    wanted = [composition_sync.zone_provider(service, z) for z in ZONES] + [
+        composition_sync.block_provider(service, b) for b in block_ids
+    ]
+    left = {u for u in wanted if placement_client_.get_provider(u) is not None}
+    assert left == set()
+    assert _blocks(database, service) == {}
+
+
+class TestRemovalRacesSync:
+    """A service delete and a sync of the same service on another engine."""
+
+    def test_a_sync_during_the_removal_recreates_nothing(
+        self, redfish, services, database, placement_client_, monkeypatch
+    ):
+        """A sync starting while the providers are deleted writes none back."""
+        service, block_ids = _registered(redfish, services, database, "pool-race-1")
+        delete = placement_client_.delete_provider
+        outcome: list[object] = []
+
+        def delete_then_sync(uuid):
+            delete(uuid)
+            if not outcome:
+                # NOTE: the other engine's periodic sync runs now, after the
+                # removal deleted its first provider.
+                try:
+                    outcome.append(services.sync(service))
+                except exception.CompositionServiceNotFound as err:
+                    outcome.append(err)
+
+        monkeypatch.setattr(placement_client_, "delete_provider", delete_then_sync)
+        composition_removal.remove(database, placement_client_, service)
+
+        assert isinstance(outcome[0], exception.CompositionServiceNotFound)
+        _assert_gone(placement_client_, database, service, block_ids)
+
+    @pytest.mark.parametrize(
+        ("at_call", "error"),
+        [
+            # NOTE: before its first provider: the sync writes them all.
+            (1, exception.CompositionServiceNotFound),
+            # NOTE: after its first zone: a block's parent zone is gone.
+            (2, placement_client.PlacementError),
+        ],
+    )
+    def test_a_removal_during_the_sync_has_it_withdraw_its_providers(
+        self,
+        redfish,
+        services,
+        database,
+        placement_client_,
+        monkeypatch,
+        at_call,
+        error,
+    ):
+        """A sync that wrote providers while the service went takes them back."""
+        service, block_ids = _registered(redfish, services, database, "pool-race-2")
+        get_provider = placement_client_.get_provider
+        calls: list[str] = []
+
+        def remove_while_syncing(uuid):
+            calls.append(uuid)
+            if len(calls) == at_call:
+                # NOTE: another engine removes the service after this sync
+                # checked it was live.
+                composition_removal.remove(database, placement_client_, service)
+            return get_provider(uuid)
+
+        monkeypatch.setattr(placement_client_, "get_provider", remove_while_syncing)
+        with pytest.raises(error):
+            services.sync(service)
+        monkeypatch.setattr(placement_client_, "get_provider", get_provider)
+
+        _assert_gone(placement_client_, database, service, block_ids)
+
+    def test_a_removal_cut_short_is_not_synced_and_is_finished_by_a_delete(
+        self, redfish, services, database, placement_client_
+    ):
+        """A service left marked as being removed is skipped until deleted."""
+        service, block_ids = _registered(redfish, services, database, "pool-race-3")
+        with database.transaction() as session:
+            assert composition_db.set_removing(session, service, True)
+
+        assert services.sync_all() == {}
+        with pytest.raises(exception.CompositionServiceNotFound):
+            services.sync(service)
+        composition_removal.remove(database, placement_client_, service)
+
+        _assert_gone(placement_client_, database, service, block_ids)
+        with database.transaction(readonly=True) as session:
+            assert composition_db.find(session, service) is None

@@ -47,6 +47,10 @@ class Media:
         del data, ttl
         return f"http://media.test/{name}"
 
+    def reissue(self, name: str) -> str | None:
+        """The same URL."""
+        return f"http://media.test/{name}"
+
     def withdraw(self, name: str) -> None:
         """Nothing to withdraw."""
         del name

@@ -21,15 +21,14 @@ Fixes over v1 (section 10): no wait without a deadline (the engine polls
 with its own timeouts; a console is waited for at most ``console_timeout``),
 partitions and the config drive are sent again on rebuild, image keys of a
 previous deploy are removed, requests have a timeout. The VIFs attached
-are the deploy request's NICs (``DeployRequest.nics``), not read back out
-of the config drive.
+are the deploy request's NICs (``ironic_vifs``).
 
 What must not live here: HTTP, retries and microversions (``ironic_client``),
 what Ironic's states and fields mean (``ironic_nodes``), its hardware as an
 inventory (``ironic_inventory``), the ``[ironic]`` options
 (``ironic_opts``), building the config drive (``ironic_configdrive``),
 hardware configuration and its restore (``ironic_hardware``,
-``ironic_restore``), consoles (``ironic_console``),
+``ironic_restore``), consoles (``ironic_console``), VIFs (``ironic_vifs``),
 anything of Mogan's database (drivers reach hardware only).
 """
 
@@ -49,6 +48,7 @@ from mogan.drivers import (
     ironic_opts,
     ironic_parts,
     ironic_restore,
+    ironic_vifs,
 )
 from mogan.drivers import ironic_nodes as nodes
 
@@ -121,11 +121,12 @@ class IronicDriver(
         )
         return node
 
-    def _ports(self, node_uuid: str) -> tuple[str, ...]:
-        ports = self.client.pages(
-            f"/v1/nodes/{node_uuid}/ports", "ports", {"fields": "uuid,address"}
+    def _ports(self, node_uuid: str) -> list[dict[str, Any]]:
+        return self.client.pages(
+            f"/v1/nodes/{node_uuid}/ports",
+            "ports",
+            {"fields": ironic_inventory.PORT_FIELDS},
         )
-        return tuple(p["address"] for p in ports)
 
     def _fields(self) -> str:
         fields = list(nodes.NODE_FIELDS)
@@ -137,28 +138,36 @@ class IronicDriver(
         params = {"fields": self._fields(), "limit": PAGE, **query}
         return self.client.pages("/v1/nodes", "nodes", params)
 
-    def _all_ports(self) -> dict[str, list[str]]:
+    def _all_ports(self) -> dict[str, list[dict[str, Any]]]:
         ports = self.client.pages(
-            "/v1/ports", "ports", {"fields": "uuid,address,node_uuid", "limit": PAGE}
+            "/v1/ports",
+            "ports",
+            {"fields": f"{ironic_inventory.PORT_FIELDS},node_uuid", "limit": PAGE},
         )
-        by_node: dict[str, list[str]] = {}
+        by_node: dict[str, list[dict[str, Any]]] = {}
         for port in ports:
-            by_node.setdefault(port["node_uuid"], []).append(port["address"])
+            by_node.setdefault(port["node_uuid"], []).append(port)
         return by_node
+
+    @staticmethod
+    def _spec(node: dict[str, Any], ports: list[dict[str, Any]]) -> base.NodeSpec:
+        return nodes.to_spec(
+            node,
+            tuple(p["address"] for p in ports),
+            ironic_inventory.ports_version(ports),
+        )
 
     # ------------------------------------------------------------ inventory
 
     def list_nodes(self) -> list[base.NodeSpec]:
         """Every node of the Ironic (child nodes left out), by name."""
         ports = self._all_ports()
-        specs = [
-            nodes.to_spec(n, tuple(ports.get(n["uuid"], ()))) for n in self._nodes()
-        ]
+        specs = [self._spec(n, ports.get(n["uuid"], [])) for n in self._nodes()]
         return sorted(specs, key=lambda s: (s.name, s.uuid))
 
     def get_node(self, node_uuid: str) -> base.NodeSpec:
         """One node with its ports."""
-        return nodes.to_spec(self._node(node_uuid), self._ports(node_uuid))
+        return self._spec(self._node(node_uuid), self._ports(node_uuid))
 
     def get_inventory(self, node_uuid: str) -> base.Inventory:
         """The node's properties, ports, port groups, inspection data, BIOS, firmware.
@@ -168,15 +177,7 @@ class IronicDriver(
         (fake hardware) has its facts from its properties and ports only.
         """
         node = self._node(node_uuid)
-        ports = self.client.pages(
-            f"/v1/nodes/{node_uuid}/ports",
-            "ports",
-            {
-                "fields": (
-                    "uuid,address,physical_network,local_link_connection,portgroup_uuid"
-                )
-            },
-        )
+        ports = self._ports(node_uuid)
         groups = self.client.pages(
             f"/v1/nodes/{node_uuid}/portgroups", "portgroups", {"fields": "uuid,name"}
         )
@@ -268,7 +269,7 @@ class IronicDriver(
             # NOTE: a 409 here is another server's reservation landing first.
             reason = f"cannot reserve it for server {server}: {err.message}"
             raise base.DriverError(node=node_uuid, reason=reason) from err
-        self._attach_vifs(node_uuid, request)
+        ironic_vifs.attach(self.client, node_uuid, request)
         steps = self.hardware.prepare(node_uuid, server, request.hardware)
         self._provision(node_uuid, "active", request, steps)
 
@@ -341,7 +342,7 @@ class IronicDriver(
             return
         if state == "deploying":
             raise base.NodeLocked(node=node_uuid, reason="it is deploying")
-        self._detach_vifs(node_uuid)
+        ironic_vifs.detach(self.client, node_uuid)
         self.client.request(
             "PUT",
             f"/v1/nodes/{node_uuid}/states/provision",
@@ -372,40 +373,6 @@ class IronicDriver(
             base.Progress.FAILED,
             f"node is not being torn down (provision state {state})",
         )
-
-    def _attach_vifs(self, node_uuid: str, request: base.DeployRequest) -> None:
-        for vif in nodes.vifs(request):
-            try:
-                self.client.request(
-                    "POST",
-                    f"/v1/nodes/{node_uuid}/vifs",
-                    {"id": vif},
-                    ok=(204,),
-                    node=node_uuid,
-                )
-            except (base.NodeLocked, base.NodeNotFound):
-                raise
-            except base.DriverError as err:
-                if "already attached" not in err.message:
-                    raise
-
-    def _detach_vifs(self, node_uuid: str) -> None:
-        listed = self.client.request(
-            "GET", f"/v1/nodes/{node_uuid}/vifs", node=node_uuid
-        )
-        for vif in listed.get("vifs") or []:
-            try:
-                self.client.request(
-                    "DELETE",
-                    f"/v1/nodes/{node_uuid}/vifs/{vif['id']}",
-                    ok=(204,),
-                    node=node_uuid,
-                )
-            except (base.NodeLocked, base.NodeNotFound):
-                raise
-            except base.DriverError:
-                # NOTE: a VIF detached meanwhile is what was wanted.
-                continue
 
     def _provision(
         self,
@@ -486,7 +453,9 @@ class IronicDriver(
         )
         return sorted(
             (
-                nodes.to_manageable(n, tuple(ports.get(n["uuid"], ())))
+                nodes.to_manageable(
+                    n, tuple(p["address"] for p in ports.get(n["uuid"], []))
+                )
                 for n in found
                 if n.get("resource_class") and not n.get("instance_uuid")
             ),

@@ -22,6 +22,8 @@ empty.
 """
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +33,8 @@ from mogan.drivers.hardware import RAID_LEVELS
 GIB = 1024**3
 SOFTWARE_RAID = "agent"
 NO_RAID = frozenset({None, "", "no-raid", "fake"})
+PORT_FIELDS = "uuid,address,physical_network,local_link_connection,portgroup_uuid"
+"""What Mogan reads of a port (``nics``, ``ports_version``)."""
 # NOTE: the levels Ironic's agent (mdadm) builds.
 SOFTWARE_LEVELS = ("0", "1", "1+0")
 
@@ -113,6 +117,25 @@ def nics(
             )
         )
     return tuple(found)
+
+
+def ports_version(ports: Iterable[dict[str, Any]]) -> str:
+    """A digest of the ports' addresses, physical networks, links and groups.
+
+    NOTE: the node sync reads a node's inventory again when it changes: a
+    port cabled, moved to another physical network or joined to a port
+    group (which leave its address as it was) reaches bond planning then.
+    """
+    seen = sorted(
+        (
+            str(p["address"]).lower(),
+            p.get("physical_network"),
+            json.dumps(p.get("local_link_connection") or {}, sort_keys=True),
+            p.get("portgroup_uuid"),
+        )
+        for p in ports
+    )
+    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:32]
 
 
 def bios(settings: Iterable[dict[str, Any]]) -> dict[str, base.BiosAttribute]:

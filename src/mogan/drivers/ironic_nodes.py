@@ -106,8 +106,12 @@ def why_not(node: dict[str, Any]) -> str | None:
     return next((reason for failed, reason in checks if failed), None)
 
 
-def to_spec(node: dict[str, Any], ports: tuple[str, ...]) -> base.NodeSpec:
-    """An Ironic node as the engine sees it."""
+def to_spec(
+    node: dict[str, Any],
+    ports: tuple[str, ...],
+    ports_version: str | None = None,
+) -> base.NodeSpec:
+    """An Ironic node as the engine sees it (``ports``: their addresses)."""
     reason = why_not(node)
     return base.NodeSpec(
         uuid=node["uuid"],
@@ -116,6 +120,7 @@ def to_spec(node: dict[str, Any], ports: tuple[str, ...]) -> base.NodeSpec:
         traits=tuple(sorted(node.get("traits") or ())),
         properties=dict(node.get("properties") or {}),
         ports=ports,
+        ports_version=ports_version,
         power_state=power_state(node),
         maintenance=bool(node.get("maintenance")),
         instance_uuid=node.get("instance_uuid"),

@@ -46,6 +46,10 @@ class NodeSpec:
         properties: free-form facts (``cpus``, ``memory_mb``, ``local_gb``).
         ports: MAC addresses of the NICs Mogan may bind networks to, in the
             backend's order (the n-th requested network gets the n-th port).
+        ports_version: a digest of what the backend knows of those ports
+            beyond their addresses (physical network, switch port, bond),
+            when the driver lists it cheaply, else None. When it changes the
+            node sync reads the node's inventory again.
         power_state: ``power on``, ``power off`` or None when unknown.
         maintenance: an operator took the node out of service.
         instance_uuid: the server the node is reserved for, or None.
@@ -60,6 +64,7 @@ class NodeSpec:
     traits: tuple[str, ...] = ()
     properties: dict[str, Any] = dataclasses.field(default_factory=dict)
     ports: tuple[str, ...] = ()
+    ports_version: str | None = None
     power_state: str | None = None
     maintenance: bool = False
     instance_uuid: str | None = None

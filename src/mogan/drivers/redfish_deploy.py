@@ -2,11 +2,11 @@
 
 A deploy (or rebuild) goes through ``DEPLOY_PHASES``: firmware updates
 started, then waited for (their tasks), RAID volumes created, BIOS settings
-written (applied at the coming boot), virtual media inserted (the image on
-the CD, the config drive on the removable device: ``USBStick``/``Floppy``,
-else a second CD), a one-time boot override to ``Cd``, power on (or a
-restart when on), then ``booting`` until the system reports that it booted
-from the medium:
+written (applied at the coming boot), the image inserted on the virtual
+CD, a one-time boot override to ``Cd``, then the boot: the config drive
+inserted on the removable device (``USBStick``/``Floppy``, else a second
+CD) and power on (or a restart when on), then ``booting`` until the system
+reports that it booted from the medium:
 
     DONE when the power is on, the one-time override has been consumed
     (``BootSourceOverrideEnabled`` back to ``Disabled``: only a boot does
@@ -67,9 +67,9 @@ class Step:
     Attributes:
         root: the BMC's sushy root.
         system: the node's sushy System (fresh for this poll).
-        op: the operation's JSON (``phase``, ``image_url``, ``config_url``,
-            ``installer_url`` (set: the installer path) ...), changed in
-            place.
+        op: the operation's JSON (``phase``, ``image_url``, ``media`` (the
+            config drive medium's name), ``installer_url`` (set: the
+            installer path) ...), changed in place.
         hardware: the node's hardware record (``redfish_hardware``), in place.
         policy: ``[hardware] restore_bios``.
         timeout: ``[engine] deploy_timeout``: how long after the operation
@@ -160,17 +160,27 @@ def _insert(medium: Any, url: str) -> None:
     medium.insert_media(url, inserted=True, write_protected=True)
 
 
-def insert_media(system: Any, image_url: str, config_url: str | None) -> None:
-    """The image on the CD, the config drive on a second device."""
-    cd, second = _devices(system)
-    if config_url is not None and second is None:
+def _config_device(system: Any, second: Any) -> Any:
+    if second is None:
         raise errors.DriverError(
             node=system.identity,
             reason="the BMC has a single virtual medium: no room for the config drive",
         )
+    return second
+
+
+def insert_media(system: Any, image_url: str, config: bool) -> None:
+    """The image on the CD; with ``config``, a second device must be there."""
+    cd, second = _devices(system)
+    if config:
+        _config_device(system, second)
     _insert(cd, image_url)
-    if config_url is not None:
-        _insert(second, config_url)
+
+
+def insert_config(system: Any, config_url: str) -> None:
+    """The config drive on the second device (see ``insert_media``)."""
+    _cd, second = _devices(system)
+    _insert(_config_device(system, second), config_url)
 
 
 def _cd_image(system: Any) -> str | None:
@@ -224,8 +234,10 @@ def _bios(step: Step) -> None:
 
 
 def _media(step: Step) -> None:
+    # NOTE: the config drive goes in when the boot is claimed (the driver's
+    # ``_boot``), on a URL made then: the op keeps only its medium's name.
     cd_url = step.op.get("installer_url") or step.op["image_url"]
-    insert_media(step.system, cd_url, step.op.get("config_url"))
+    insert_media(step.system, cd_url, bool(step.op.get("media")))
     step.system.set_system_boot_options(
         sushy.BootSource.CD, enabled=sushy.BootSourceOverrideEnabled.ONCE
     )

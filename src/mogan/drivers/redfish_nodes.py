@@ -7,8 +7,9 @@ Enrolled nodes live in the ``NodeStore`` the engine hands the driver
 - ``maintenance``: why the node is out of service (a failed cleaning), or
   None;
 - ``op``: the last deploy, rebuild or teardown (``kind``, ``id``,
-  ``server``, ``phase``, ``error``, ``image_url``, ``config_url``,
-  ``media``, ``bios``);
+  ``server``, ``phase``, ``error``, ``image_url``, ``media``: the name of
+  its config drive in the media store, never its URL, which holds the
+  medium's token; ``bios``);
 - ``power``: the last power action (``target``, ``expect``, ``error``,
   ``started``);
 - ``hardware``: what the last deploy asked and made (``redfish_hardware``).

@@ -69,24 +69,41 @@ class Provisioning(rnodes.NodeAccess):
 
     def _publish(
         self, node_uuid: str, request: DeployRequest, path: rinstall.Path
-    ) -> tuple[str | None, str | None]:
-        """(name, URL) of the config drive medium (None: the deploy has none).
+    ) -> str | None:
+        """The name of the config drive medium published (None: the deploy has none).
 
         On the installer path the medium also carries the installer's
         instructions (``redfish_install.medium``).
+
+        NOTE: its URL is dropped: it holds the medium's token, and the node's
+        state is no place for a secret. ``_config_url`` makes a new one.
         """
         files = rinstall.medium(node_uuid, request, path)
         if files is None:
-            return None, None
+            return None
         if self.media_store is None:
             raise errors.DriverError(
                 node=node_uuid, reason="no media store to serve the config drive from"
             )
         name = f"redfish-{node_uuid}-{uuid.uuid4().hex[:12]}.iso"
-        url = self.media_store.publish(
+        self.media_store.publish(
             name, configdrive_iso.build(files), self.conf.redfish.media_ttl
         )
-        return name, url
+        return name
+
+    def _config_url(self, node_uuid: str, name: str) -> str:
+        """A new URL of the deploy's config drive (the previous one dies).
+
+        Raises:
+            DriverError: it is no longer served (expired, or withdrawn).
+        """
+        url = self.media_store.reissue(name) if self.media_store else None
+        if url is None:
+            raise errors.DriverError(
+                node=node_uuid,
+                reason=f"the config drive {name} is no longer served (expired?)",
+            )
+        return url
 
     def _withdraw(self, *names: str | None) -> None:
         if self.media_store is None:
@@ -120,7 +137,7 @@ class Provisioning(rnodes.NodeAccess):
                     node=node_uuid, reason=f"no port {nic.mac} for VIF {nic.port_id}"
                 )
         record = self._plan(stored, request.hardware) if request.hardware else None
-        name, url = self._publish(node_uuid, request, path)
+        name = self._publish(node_uuid, request, path)
         new_op = {
             "kind": kind,
             "id": uuid.uuid4().hex,
@@ -129,7 +146,6 @@ class Provisioning(rnodes.NodeAccess):
             "error": None,
             "image_url": request.image_url,
             "installer_url": installer_url if path == "installer" else None,
-            "config_url": url,
             "media": name,
             "bios": (record or {}).get("plan", {}).get("bios", {}),
             "started": time.time(),
@@ -301,7 +317,12 @@ class Provisioning(rnodes.NodeAccess):
         return float(self.conf.engine.deploy_timeout)
 
     def _boot(self, stored: store.StoredNode, op: dict[str, Any]) -> None:
-        """Claim a power-on phase, then power the node (never twice)."""
+        """Claim a power-on phase, then power the node (never twice).
+
+        The first (``boot``) also inserts the config drive, on a URL made
+        now; a disk image's second power-on (``boot_disk``) boots the disk
+        the installer wrote, with every medium ejected.
+        """
         phase = op["phase"]
 
         def claim(state: rnodes.State) -> rnodes.State:
@@ -315,6 +336,12 @@ class Provisioning(rnodes.NodeAccess):
             return
         try:
             _root, system = self.bmc(stored)
+            if op.get("media") and phase == "boot":
+                # NOTE: here, by the one engine that claimed the boot: each
+                # URL made kills the one before, so two engines inserting
+                # could leave the BMC holding a dead one.
+                url = self._config_url(stored.spec.uuid, op["media"])
+                rdeploy.insert_config(system, url)
             rdeploy.boot(system)
         except (errors.DriverError, sushy_exc.SushyError) as err:
             self._fail(

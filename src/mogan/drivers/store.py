@@ -103,6 +103,13 @@ class MediaStore(Protocol):
     def publish(self, name: str, data: bytes, ttl: float) -> str:
         """Serve ``data`` for ``ttl`` seconds; its URL (``name`` again: replaced)."""
 
+    def reissue(self, name: str) -> str | None:
+        """A new URL of the served ``name`` (the old one dies); None: not served.
+
+        NOTE: a URL may carry the medium's only secret, so drivers keep the
+        name and ask for a URL when they hand one to a BMC.
+        """
+
     def withdraw(self, name: str) -> None:
         """Stop serving ``name`` (gone already: no-op)."""
 

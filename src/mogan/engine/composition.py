@@ -19,7 +19,7 @@ from typing import Any
 from mogan import crypto, exception
 from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
-from mogan.engine import composition_sync, workflow
+from mogan.engine import composition_removal, composition_sync, workflow
 from mogan.placement import client as placement_client
 from mogan.services import composition_service as cs_svc
 
@@ -83,7 +83,7 @@ def update(
 
 def delete(deps: workflow.Deps, service_uuid: str) -> None:
     """Forget a service whose blocks nobody claims (see ``EngineAPI``)."""
-    services(deps).remove(service_uuid)
+    composition_removal.remove(deps.db, deps.placement, service_uuid)
 
 
 def sync_all(deps: workflow.Deps) -> None:

@@ -23,12 +23,18 @@ A block gone from the service loses its provider and row, unless
 Placement still holds an allocation against it: then both are kept and
 the sync logs it.
 
+A service being removed (``composition_removal``: its ``removing_at``
+tombstone) is not synced, and a sync that finds the tombstone (or the
+service gone) when it comes to write its rows withdraws the providers it
+wrote instead, so none outlive the service.
+
 Each database write is one short transaction of its own, never inside
 another (``NestedWriteTransaction``), and never open while Placement or
 the service is called.
 
-What must not live here: the driver's Redfish reading
-(``drivers.redfish_composition``), HTTP shapes (``api``).
+What must not live here: the removal (``composition_removal``), the
+driver's Redfish reading (``drivers.redfish_composition``), HTTP shapes
+(``api``).
 """
 
 import dataclasses
@@ -101,6 +107,13 @@ def block_inventory(
         }
         for rc, n in amounts.items()
     }
+
+
+def _ours(block: hardware.ResourceBlock, claimed: set[str], systems: set[str]) -> bool:
+    """Whether Mogan holds the block: claimed it, or composed its system."""
+    return block.id in claimed or (
+        block.system is not None and block.system.rstrip("/") in systems
+    )
 
 
 def block_traits(block: hardware.ResourceBlock) -> list[str]:
@@ -244,56 +257,6 @@ class CompositionServices:
         except sa_exc.IntegrityError as err:
             raise exception.CompositionServiceExists(name=name or "?") from err
 
-    def remove(self, service_uuid: str) -> None:
-        """Forget the service, its blocks and their providers.
-
-        Raises:
-            CompositionServiceNotFound: no such service.
-            CompositionServiceInUse: a block is claimed in Placement.
-        """
-        with self._db.transaction(readonly=True) as session:
-            if composition_db.find(session, service_uuid) is None:
-                raise exception.CompositionServiceNotFound(service=service_uuid)
-            rows = [
-                (r.block_id, r.provider_uuid, r.zone)
-                for r in composition_db.blocks_of(session, service_uuid)
-            ]
-        try:
-            for block_id, provider, _zone in rows:
-                if self._placement.provider_allocations(provider):
-                    raise exception.CompositionServiceInUse(
-                        service=service_uuid, reason=f"block {block_id} is claimed"
-                    )
-            for block_id, provider, _zone in rows:
-                self._delete_provider(service_uuid, block_id, provider)
-            for zone in sorted({z for _b, _p, z in rows if z is not None}):
-                self._delete_provider(
-                    service_uuid, zone, zone_provider(service_uuid, zone)
-                )
-        except placement_client.PlacementError as err:
-            raise exception.ServiceUnavailable(
-                reason=f"Placement could not remove the service, try again: {err}"
-            ) from err
-        with self._db.transaction() as session:
-            composition_db.destroy(session, service_uuid)
-        LOG.info("composition service %s removed", service_uuid)
-
-    def _delete_provider(self, service_uuid: str, what: str, provider: str) -> None:
-        """Delete a block's or zone's provider; a claim landing meanwhile: 409.
-
-        Raises:
-            CompositionServiceInUse: Placement refused for a claim.
-            PlacementError: Placement failed otherwise.
-        """
-        try:
-            self._placement.delete_provider(provider)
-        except placement_client.PlacementError:
-            if self._placement.provider_allocations(provider):
-                raise exception.CompositionServiceInUse(
-                    service=service_uuid, reason=f"{what} is claimed"
-                ) from None
-            raise
-
     # ------------------------------------------------------------ sync
 
     def sync_all(self) -> dict[str, SyncResult]:
@@ -326,8 +289,14 @@ class CompositionServices:
     def sync(self, service_uuid: str) -> SyncResult:
         """Read the service's zones and blocks into the database and Placement.
 
+        NOTE: a removal of the service (``remove``) may run meanwhile on
+        another engine. The service is checked to be live before anything is
+        written, and again, its row locked, in the transaction that writes
+        the blocks: a sync that lost to a removal withdraws the providers
+        it wrote and writes no rows, so none outlive the service.
+
         Raises:
-            CompositionServiceNotFound: no such service.
+            CompositionServiceNotFound: no such service, or it is being removed.
             BmcRefused, DriverError: the service could not be read.
         """
         composer = self._composer()
@@ -344,21 +313,20 @@ class CompositionServices:
         systems = held_before[1] | held_after[1]
         result = SyncResult(zones=len(zones), blocks=len(blocks))
         zone_ids = {z.id for z in zones}
-        for zone in zones:
-            self._ensure_provider(
-                zone_provider(service_uuid, zone.id), f"{name}:{zone.id}", None
+        self._require_live(service_uuid)
+        written: list[str] = []
+        try:
+            rows = self._write_providers(
+                service_uuid, name, zones, blocks, (claimed, systems), written=written
             )
-        rows = []
+        except Exception:
+            if not self._is_live(service_uuid):
+                self._withdraw(service_uuid, written)
+            raise
         for block in blocks:
-            zone_id = next((z for z in block.zones if z in zone_ids), None)
-            provider = block_provider(service_uuid, block.id)
-            ours = block.id in claimed or (
-                block.system is not None and block.system.rstrip("/") in systems
+            result.reserved += not _ours(block, claimed, systems) and (
+                not block.free or block.reserved
             )
-            if zone_id is not None:
-                self._mirror(service_uuid, name, zone_id, provider, block, ours=ours)
-            result.reserved += not ours and (not block.free or block.reserved)
-            rows.append(_row(block, zone_id, provider))
         with self._db.transaction(readonly=True) as session:
             known = {
                 r.block_id: (r.provider_uuid, r.zone)
@@ -382,11 +350,18 @@ class CompositionServices:
             forget.append(block_id)
         result.removed = len(forget)
         with self._db.transaction() as session:
-            for values in rows:
-                composition_db.put_block(session, service_uuid, values)
-            for block_id in forget:
-                composition_db.remove_block(session, service_uuid, block_id)
-            composition_db.update(session, service_uuid, {"synced_at": models.utcnow()})
+            live = composition_db.live(session, service_uuid, lock=True) is not None
+            if live:
+                for values in rows:
+                    composition_db.put_block(session, service_uuid, values)
+                for block_id in forget:
+                    composition_db.remove_block(session, service_uuid, block_id)
+                composition_db.update(
+                    session, service_uuid, {"synced_at": models.utcnow()}
+                )
+        if not live:
+            self._withdraw(service_uuid, written)
+            raise exception.CompositionServiceNotFound(service=service_uuid)
         self._drop_empty_zones(service_uuid, {z for _p, z in known.values()} - zone_ids)
         self._reconcile_claims(service_uuid)
         LOG.info("composition service %s synced: %s", service_uuid, result)
@@ -418,6 +393,75 @@ class CompositionServices:
         with self._db.transaction() as session:
             for provider, consumer, holder in changes:
                 composition_db.set_consumer(session, provider, consumer, holder)
+
+    def _is_live(self, service_uuid: str) -> bool:
+        with self._db.transaction(readonly=True) as session:
+            return composition_db.live(session, service_uuid) is not None
+
+    def _require_live(self, service_uuid: str) -> None:
+        """Raises CompositionServiceNotFound: gone, or being removed."""
+        if not self._is_live(service_uuid):
+            raise exception.CompositionServiceNotFound(service=service_uuid)
+
+    def _write_providers(
+        self,
+        service_uuid: str,
+        name: str,
+        zones: list[hardware.ResourceZone],
+        blocks: list[hardware.ResourceBlock],
+        held: tuple[set[str], set[str]],
+        *,
+        written: list[str],
+    ) -> list[dict[str, Any]]:
+        """Mirror the zones and blocks into Placement; the blocks' rows.
+
+        ``held``: the blocks Mogan claimed and the systems it composed
+        (never reserved). Each provider is appended to ``written`` before
+        it is written, so a sync that loses to a removal knows what to
+        withdraw.
+        """
+        zone_ids = {z.id for z in zones}
+        for zone in zones:
+            written.append(zone_provider(service_uuid, zone.id))
+            self._ensure_provider(written[-1], f"{name}:{zone.id}", None)
+        rows = []
+        for block in blocks:
+            zone_id = next((z for z in block.zones if z in zone_ids), None)
+            provider = block_provider(service_uuid, block.id)
+            if zone_id is not None:
+                written.append(provider)
+                self._mirror(
+                    service_uuid,
+                    name,
+                    zone_id,
+                    provider,
+                    block,
+                    ours=_ours(block, *held),
+                )
+            rows.append(_row(block, zone_id, provider))
+        return rows
+
+    def _withdraw(self, service_uuid: str, providers: list[str]) -> None:
+        """Delete what a sync that lost to a removal wrote, children first.
+
+        A provider claimed meanwhile (or whose claimed child stays) is kept
+        and logged: Placement refuses it, and the claim's owner releases it.
+        """
+        for provider in reversed(providers):
+            try:
+                self._placement.delete_provider(provider)
+            except placement_client.PlacementError as err:
+                LOG.warning(
+                    "composition service %s is being removed; provider %s stays: %s",
+                    service_uuid,
+                    provider,
+                    err,
+                )
+        LOG.info(
+            "composition service %s was removed during its sync;"
+            " its providers were withdrawn",
+            service_uuid,
+        )
 
     def _drop_empty_zones(self, service_uuid: str, zones: set[str | None]) -> None:
         """Delete the providers of zones the service no longer has, if childless."""

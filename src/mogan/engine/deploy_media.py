@@ -101,6 +101,16 @@ class DbMediaStore:
         )
         return f"{self.base_url}{PATH}{token}"
 
+    def reissue(self, name: str) -> str | None:
+        """A new URL of ``name`` (the old one dies); None when it is not served."""
+        if self.base_url is None:
+            return None
+        token = media_svc.reissue(self.database, name)
+        if token is None:
+            return None
+        LOG.info("new URL for deploy medium %s", name)
+        return f"{self.base_url}{PATH}{token}"
+
     def withdraw(self, name: str) -> None:
         """Stop serving ``name`` (gone already: no-op)."""
         if media_svc.withdraw(self.database, name):

@@ -160,23 +160,35 @@ def update(
 def unenroll(deps: workflow.Deps, node_uuid: str) -> None:
     """Remove a node carrying no server (see ``EngineAPI.unenroll_node``).
 
-    The node's provider goes first: Placement refuses to delete a provider
-    holding allocations (a claim: the node is in use), and once it is gone
-    no claim can land on the node while the driver forgets it. Should the
-    driver refuse after all, the node is synced back.
+    The node is marked as leaving first (``nodes.leaving_at``), so no node
+    sync, on this engine or another, writes its provider again. Then the
+    provider goes: Placement refuses to delete a provider holding
+    allocations (a claim: the node is in use), and once it is gone no claim
+    can land on the node while the driver forgets it. Should Placement or
+    the driver refuse, the mark is cleared and the node synced back.
     """
     enroller = driver_caps.require(deps.driver, driver_base.EnrollInterface, WHAT)
-    with deps.db.transaction(readonly=True) as session:
+    with deps.db.transaction() as session:
         row = node_db.find(session, node_uuid)
         if row is not None:
             node_enrolment.check_free(node_uuid, row.server_uuid, row.reservation)
+            if not node_db.mark_leaving(session, node_uuid):
+                raise exception.NodeInUse(node=node_uuid, reason="it was just taken")
+            # NOTE: read again once marked: a sync that wrote before the
+            # mark may have created the provider (``provider_synced``).
+            session.refresh(row)
     if row is None or row.provider_synced:
-        _delete_provider(deps, node_uuid)
+        try:
+            _delete_provider(deps, node_uuid)
+        except exception.MoganError:
+            _stay(deps, node_uuid)
+            raise
     try:
         enroller.unenroll(node_uuid)
     except driver_base.NodeNotFound:
         LOG.info("%s: node %s was already gone from the driver", deps.host, node_uuid)
     except driver_base.DriverError as err:
+        _stay(deps, node_uuid)
         _restore(deps, node_uuid)
         raise exception.NodeInUse(node=node_uuid, reason=err.message) from err
     if not node_sync.forget_node(deps.db, deps.placement, node_uuid, deps.host):
@@ -185,6 +197,12 @@ def unenroll(deps: workflow.Deps, node_uuid: str) -> None:
             "the node sync removes it"
         )
     LOG.info("%s: removed node %s", deps.host, node_uuid)
+
+
+def _stay(deps: workflow.Deps, node_uuid: str) -> None:
+    """Clear the leaving mark of a node whose removal was refused."""
+    with deps.db.transaction() as session:
+        node_db.clear_leaving(session, node_uuid)
 
 
 def _delete_provider(deps: workflow.Deps, node_uuid: str) -> None:

@@ -1,9 +1,12 @@
 """When node sync reads a node's hardware inventory, and what it stores of it.
 
-An inventory is read when a node is new or has none yet, when its ports or
-properties changed, and once it is older than ``[engine]
-inventory_refresh_interval``; each node row then names its hardware class
-(the facts the scheduler filters on, stored once per shape).
+An inventory is read when a node is new or has none yet, when its ports
+(their addresses, or the driver's ``NodeSpec.ports_version`` of them: a
+port cabled, moved or bonded) or properties changed, and once it is older
+than ``[engine] inventory_refresh_interval``; each node row then names its
+hardware class (the facts the scheduler filters on, stored once per
+shape). The ports version is stored with a successful read only, so a read
+that failed is tried again at the next run.
 """
 
 import datetime
@@ -30,12 +33,14 @@ def due(
         row.properties
     ):
         return True
+    if spec.ports_version is not None and spec.ports_version != row.ports_version:
+        return True
     return bool(max_age) and (now - row.inventory_at).total_seconds() >= max_age
 
 
 def read(
     driver: base.Driver,
-    node_uuid: str,
+    spec: base.NodeSpec,
     host: str,
     classes: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
@@ -44,9 +49,9 @@ def read(
     The node's hardware class is added to ``classes`` (stored with the rows).
     """
     try:
-        inventory = driver.get_inventory(node_uuid)
+        inventory = driver.get_inventory(spec.uuid)
     except (base.DriverError, ValueError) as err:
-        LOG.warning("%s: inventory of node %s not read: %s", host, node_uuid, err)
+        LOG.warning("%s: inventory of node %s not read: %s", host, spec.uuid, err)
         return {}
     facts = hardware_fit.Facts.of(inventory)
     fingerprint = facts.fingerprint()
@@ -55,4 +60,5 @@ def read(
         "inventory": inventory.to_dict(),
         "inventory_at": models.utcnow(),
         "hardware_class": fingerprint,
+        "ports_version": spec.ports_version,
     }

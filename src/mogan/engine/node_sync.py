@@ -28,9 +28,16 @@ node is new, has none yet, its ports or properties changed, or it is older
 than ``inventory_max_age`` (and always by ``sync_node``, after a teardown):
 stored whole in ``nodes.inventory`` for admins, and reduced to its
 scheduling facts (``mogan.scheduler.hardware``), stored once per hardware
-class, which the node row names. A failed read keeps what was known. What
-must not live here: the node lock and ``server_uuid`` (the
-workflows own them), and any scheduling.
+class, which the node row names. A failed read keeps what was known.
+
+A node being removed (``nodes.leaving_at``, set by ``enrolment.unenroll``
+before it deletes the provider) is left alone; a run that read it before
+the mark and created its provider after the delete sees the mark (or the
+row gone) when it writes its rows, and deletes that provider again.
+
+What must not live here: the provider writes themselves
+(``node_provider``), the node lock and ``server_uuid`` (the workflows own
+them), and any scheduling.
 """
 
 import dataclasses
@@ -47,11 +54,10 @@ from mogan.db.api import hardware_class as hardware_class_db
 from mogan.db.api import node as node_db
 from mogan.db.api import node_sync as node_sync_db
 from mogan.drivers import base
-from mogan.engine import node_inventory
+from mogan.engine import node_inventory, node_provider
 from mogan.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
-GENERATION_RETRIES = 3
 
 
 @dataclasses.dataclass
@@ -63,17 +69,7 @@ class SyncResult:
     unchanged: int = 0
     removed: int = 0
     failed: int = 0
-
-
-@dataclasses.dataclass
-class _Fleet:
-    """Placement's view, read once per run."""
-
-    providers: dict[str, dict[str, Any]]
-    free: set[str]
-    aggregates: dict[str, list[str]] = dataclasses.field(default_factory=dict)
-    # NOTE: claimable nodes with a reserved unit left over (see sync()).
-    stale: set[str] = dataclasses.field(default_factory=set)
+    leaving: int = 0
 
 
 def sync(
@@ -110,42 +106,34 @@ def sync(
         rows = {row.uuid: row for row in node_db.get_all(session, driver=driver.name)}
         aggregates = node_db.aggregate_uuids(session)
     read_at = models.utcnow()
-    fleet = _read_fleet(placement, specs, aggregates)
-    providers, free = fleet.providers, fleet.free
+    fleet = node_provider.read_fleet(placement, specs, aggregates)
 
     result = SyncResult()
     inserts: list[dict[str, Any]] = []
     updates: dict[str, dict[str, Any]] = {}
     ledger: dict[str, bool] = {}
     classes: dict[str, dict[str, Any]] = {}
+    created: set[str] = set()
     for spec in specs:
         row = rows.get(spec.uuid)
+        if row is not None and row.leaving_at is not None:
+            # NOTE: being removed (``enrolment.unenroll``): its provider
+            # stays deleted while the driver forgets it.
+            result.leaving += 1
+            continue
         values = _driver_values(spec, driver.name) | (
-            node_inventory.read(driver, spec.uuid, host, classes)
+            node_inventory.read(driver, spec, host, classes)
             if node_inventory.due(spec, row, read_at, inventory_max_age)
             else {}
         )
-        if spec.consumable and row is not None and row.consumable:
-            # NOTE: only where this run writes no inventory: a consumable
-            # node is allocated exactly when Placement had no room on it.
-            ledger[spec.uuid] = spec.uuid in providers and spec.uuid not in free
-        if spec.resource_class and _maybe_stale_reserved(spec, row, fleet):
-            try:
-                held = bool(placement.provider_allocations(spec.uuid))
-            except placement_client.PlacementError:
-                held = True
-            if held:
-                ledger[spec.uuid] = True
-            else:
-                # NOTE: no room and no claim: a stale reserved unit, taken
-                # back below; the next run reconciles the flag.
-                fleet.stale.add(spec.uuid)
-                ledger.pop(spec.uuid, None)
+        _reconcile(placement, spec, row, fleet, ledger)
         # NOTE: a node without a resource class can never be offered (and
         # CUSTOM_ alone is no class): it gets a row, not a provider.
-        if spec.resource_class and _needs_placement(spec, row, fleet):
+        if spec.resource_class and node_provider.needs_placement(spec, row, fleet):
             try:
-                created = _apply(placement, spec, row, fleet)
+                if node_provider.apply(placement, spec, row, fleet):
+                    created.add(spec.uuid)
+                    values["provider_synced"] = True
             except (
                 placement_client.PlacementError,
                 placement_client.ClaimConflict,
@@ -155,8 +143,6 @@ def sync(
                 )
                 result.failed += 1
                 continue
-            if created:
-                values["provider_synced"] = True
         if row is None:
             inserts.append({"uuid": spec.uuid, **values})
             result.created += 1
@@ -168,11 +154,12 @@ def sync(
 
     removed = _remove_gone(placement, rows, specs, host, result)
 
-    _write(
+    lost = _write(
         database,
         inserts,
         updates,
         removed,
+        checked=set(updates) | (created & set(rows)),
         ledger=ledger,
         read_at=read_at,
         returning=[v["uuid"] for v in inserts if v["uuid"] in aggregates],
@@ -180,8 +167,35 @@ def sync(
         synced=node_sync_db.Synced(driver=driver.name, host=host, nodes=len(specs)),
         classes=classes,
     )
+    node_provider.withdraw(placement, lost & created, host)
     LOG.debug("%s: node sync %s", host, result)
     return result
+
+
+def _reconcile(
+    placement: placement_client.PlacementClient,
+    spec: base.NodeSpec,
+    row: models.Node | None,
+    fleet: node_provider.Fleet,
+    ledger: dict[str, bool],
+) -> None:
+    """Note in ``ledger`` whether the node is allocated, as far as Placement says."""
+    if spec.consumable and row is not None and row.consumable:
+        # NOTE: only where this run writes no inventory: a consumable
+        # node is allocated exactly when Placement had no room on it.
+        ledger[spec.uuid] = spec.uuid in fleet.providers and spec.uuid not in fleet.free
+    if spec.resource_class and node_provider.maybe_stale_reserved(spec, row, fleet):
+        try:
+            held = bool(placement.provider_allocations(spec.uuid))
+        except placement_client.PlacementError:
+            held = True
+        if held:
+            ledger[spec.uuid] = True
+        else:
+            # NOTE: no room and no claim: a stale reserved unit, taken
+            # back by this run; the next run reconciles the flag.
+            fleet.stale.add(spec.uuid)
+            ledger.pop(spec.uuid, None)
 
 
 def _remove_gone(
@@ -194,7 +208,9 @@ def _remove_gone(
     """Drop the providers of nodes the driver no longer lists; their uuids."""
     seen = {spec.uuid for spec in specs}
     gone = [row for uuid, row in rows.items() if uuid not in seen]
-    removed = [row.uuid for row in gone if _remove_provider(placement, row, host)]
+    removed = [
+        row.uuid for row in gone if node_provider.remove_provider(placement, row, host)
+    ]
     result.removed = len(removed)
     result.failed += len(gone) - len(removed)
     return removed
@@ -206,19 +222,25 @@ def _write(
     updates: dict[str, dict[str, Any]],
     removed: list[str],
     *,
+    checked: set[str],
     ledger: dict[str, bool],
     read_at: datetime.datetime,
     returning: list[str],
     levels: tuple[Sequence[str], Sequence[str]],
     synced: node_sync_db.Synced,
     classes: dict[str, dict[str, Any]],
-) -> None:
+) -> set[str]:
     """Write one run's rows, allocated flags and returning nodes' zones.
 
     The run is recorded in the same transaction (``node_syncs``): the API
     serves creates once a record exists, so the nodes must be there with it.
+
+    Returns:
+        Those of ``checked`` (rows the run read) that are gone or being
+        removed now: their rows are not written.
     """
     with database.transaction() as session:
+        staying = node_db.staying(session, checked)
         node_sync_db.record(session, synced, at=models.utcnow())
         for fingerprint, facts in classes.items():
             hardware_class_db.ensure(session, fingerprint, facts)
@@ -228,35 +250,15 @@ def _write(
             # NOTE: memberships outlive a node's row; its zones come back.
             aggregate_db.recompute_zones(session, returning, *levels)
         for uuid, values in updates.items():
-            node_db.update(session, uuid, values)
+            if uuid in staying:
+                node_db.update(session, uuid, values)
         for uuid in removed:
             node_db.destroy(session, uuid)
         for uuid, allocated in ledger.items():
             node_db.reconcile_allocated(
                 session, uuid, allocated=allocated, read_at=read_at
             )
-
-
-def _read_fleet(
-    placement: placement_client.PlacementClient,
-    specs: list[base.NodeSpec],
-    aggregates: dict[str, list[str]],
-) -> _Fleet:
-    """Placement's providers and, per class of ``specs``, the free ones."""
-    providers = placement.list_providers()
-    # NOTE: one query per class finds the free providers: nodes that must
-    # not be claimed but are free need a reserved unit again, and the
-    # scheduler's ``allocated`` flags are reconciled against the rest.
-    rcs = {
-        placement_client.resource_class_name(s.resource_class)
-        for s in specs
-        if s.resource_class
-    }
-    free: set[str] = set()
-    for rc in sorted(rcs):
-        placement.ensure_resource_class(rc)
-        free |= set(placement.list_providers(resources={rc: 1}))
-    return _Fleet(providers, free, aggregates)
+    return checked - staying
 
 
 def sync_node(
@@ -282,24 +284,33 @@ def sync_node(
         except exception.NotFound:
             row = None
         aggregates = node_db.aggregate_uuids(session, [node_uuid])
+    if row is not None and row.leaving_at is not None:
+        # NOTE: being removed (``enrolment.unenroll``): left alone.
+        return
     provider = placement.get_provider(node_uuid)
-    fleet = _Fleet({node_uuid: provider} if provider else {}, set(), aggregates)
+    fleet = node_provider.Fleet(
+        {node_uuid: provider} if provider else {}, set(), aggregates
+    )
     values = _driver_values(spec, driver.name)
     classes: dict[str, dict[str, Any]] = {}
-    values |= node_inventory.read(driver, node_uuid, "sync_node", classes)
-    if (
+    values |= node_inventory.read(driver, spec, "sync_node", classes)
+    created = bool(
         spec.resource_class
-        and _needs_placement(spec, row, fleet)
-        and _apply(placement, spec, row, fleet)
-    ):
+        and node_provider.needs_placement(spec, row, fleet)
+        and node_provider.apply(placement, spec, row, fleet)
+    )
+    if created:
         values["provider_synced"] = True
     with database.transaction() as session:
         for fingerprint, facts in classes.items():
             hardware_class_db.ensure(session, fingerprint, facts)
+        lost = row is not None and not node_db.staying(session, [node_uuid])
         if row is None:
             node_db.create(session, {"uuid": node_uuid, **values})
-        else:
+        elif not lost:
             node_db.update(session, node_uuid, values)
+    if lost and created:
+        node_provider.withdraw(placement, {node_uuid}, "sync_node")
 
 
 def forget_node(
@@ -317,7 +328,7 @@ def forget_node(
         row = node_db.find(session, node_uuid)
     if row is None:
         return True
-    if not _remove_provider(placement, row, host):
+    if not node_provider.remove_provider(placement, row, host):
         return False
     with database.transaction() as session:
         node_db.destroy(session, node_uuid)
@@ -339,152 +350,3 @@ def _driver_values(spec: base.NodeSpec, driver_name: str) -> dict[str, Any]:
         "consumable": spec.consumable,
         "why_not": spec.why_not[:255] if spec.why_not else None,
     }
-
-
-def _needs_placement(
-    spec: base.NodeSpec, row: models.Node | None, fleet: _Fleet
-) -> bool:
-    """Whether Placement may differ from what ``spec`` asks for."""
-    provider = fleet.providers.get(spec.uuid)
-    if row is None or provider is None or provider["name"] != spec.name:
-        return True
-    if not spec.consumable and spec.uuid in fleet.free:
-        # NOTE: an allocation released since the last run (or a reserved
-        # flag lost) leaves a node that must not be claimed claimable.
-        return True
-    if spec.uuid in fleet.stale:
-        return True
-    return (
-        row.resource_class != spec.resource_class
-        or sorted(row.traits) != sorted(spec.traits)
-        or row.consumable != spec.consumable
-    )
-
-
-def _maybe_stale_reserved(
-    spec: base.NodeSpec, row: models.Node | None, fleet: _Fleet
-) -> bool:
-    """Whether a claimable node shows no room in Placement for no known claim.
-
-    A run that read the driver before a teardown ended can write the
-    reserved unit after the node was freed; nothing else would take it back.
-    """
-    return (
-        spec.consumable
-        and row is not None
-        and spec.uuid in fleet.providers
-        and spec.uuid not in fleet.free
-        and not (row.allocated and row.consumer_uuid)
-    )
-
-
-def _apply(
-    placement: placement_client.PlacementClient,
-    spec: base.NodeSpec,
-    row: models.Node | None,
-    fleet: _Fleet,
-) -> bool:
-    """Make the node's provider match ``spec``; returns whether Mogan created it.
-
-    Only what differs is written: a node that merely became (un)consumable
-    costs one inventory PUT.
-
-    Raises:
-        PlacementError: Placement refused; the caller retries next run.
-        ClaimConflict: the provider kept changing underneath.
-    """
-    rc = placement_client.resource_class_name(spec.resource_class)
-    provider, created = _ensure_provider(placement, spec, fleet)
-    if provider["name"] != spec.name:
-        provider = placement.rename_provider(spec.uuid, spec.name)
-    if created or row is None or spec.uuid not in fleet.providers:
-        write_inventory = write_traits = True
-    else:
-        write_inventory = (
-            row.resource_class != spec.resource_class
-            or row.consumable != spec.consumable
-            or (not spec.consumable and spec.uuid in fleet.free)
-            or spec.uuid in fleet.stale
-        )
-        write_traits = sorted(row.traits) != sorted(spec.traits)
-    if not created and row is None:
-        # NOTE: a provider Mogan did not create may carry anything: check.
-        write_traits = placement.get_traits(spec.uuid) != sorted(spec.traits)
-    generation = int(provider["generation"])
-    for attempt in range(GENERATION_RETRIES):
-        try:
-            if write_inventory:
-                inventory = _inventory(placement, spec, rc, fleet, created)
-                generation = placement.set_inventory(spec.uuid, generation, inventory)
-            if write_traits and (spec.traits or not created):
-                generation = placement.set_traits(
-                    spec.uuid, generation, sorted(spec.traits)
-                )
-            if created and fleet.aggregates.get(spec.uuid):
-                # NOTE: a node enrolled again keeps its aggregates.
-                generation = placement.set_aggregates(
-                    spec.uuid, generation, fleet.aggregates[spec.uuid]
-                )
-            break
-        except placement_client.ClaimConflict:
-            # NOTE: a claim bumped the generation between our read and write.
-            current = placement.get_provider(spec.uuid)
-            if current is None or attempt == GENERATION_RETRIES - 1:
-                raise
-            generation = int(current["generation"])
-    return created
-
-
-def _ensure_provider(
-    placement: placement_client.PlacementClient, spec: base.NodeSpec, fleet: _Fleet
-) -> tuple[dict[str, Any], bool]:
-    """The node's provider, created if missing; and whether this call created it."""
-    provider = fleet.providers.get(spec.uuid)
-    if provider is not None:
-        return provider, False
-    try:
-        return placement.create_provider(spec.uuid, spec.name), True
-    except placement_client.ClaimConflict:
-        # NOTE: another engine created it meanwhile (or the name is taken by
-        # another provider, which the caller's rename reports).
-        provider = placement.get_provider(spec.uuid)
-        if provider is None:
-            raise
-        return provider, False
-
-
-def _inventory(
-    placement: placement_client.PlacementClient,
-    spec: base.NodeSpec,
-    rc: str,
-    fleet: _Fleet,
-    created: bool,
-) -> dict[str, dict[str, int]]:
-    """One unit of the node's class, reserved when it must not be claimed."""
-    placement.ensure_resource_class(rc)
-    reserved = 0
-    if not spec.consumable and (
-        created
-        or spec.uuid in fleet.free
-        or not placement.provider_allocations(spec.uuid)
-    ):
-        reserved = 1
-    return {rc: {"total": 1, "reserved": reserved, "min_unit": 1, "max_unit": 1}}
-
-
-def _remove_provider(
-    placement: placement_client.PlacementClient, row: models.Node, host: str
-) -> bool:
-    """Delete the provider of a node the driver dropped, if Mogan created it.
-
-    Returns whether the row may go (False: the provider still has
-    allocations or Placement failed; the next run tries again).
-    """
-    if not row.provider_synced:
-        return True
-    try:
-        placement.delete_provider(row.uuid)
-    except placement_client.PlacementError as err:
-        LOG.warning("%s: provider of removed node %s kept: %s", host, row.uuid, err)
-        return False
-    return True

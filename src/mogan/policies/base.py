@@ -38,6 +38,26 @@ def scopes(kinds: tuple[str, ...] = SYSTEM_OR_PROJECT) -> list[str]:
     return list(kinds)
 
 
+def documented(
+    name: str, check_str: str, description: str, *operations: tuple[str, str]
+) -> policy.DocumentedRuleDefault:
+    """A rule for system- and project-scoped tokens on ``(method, path)`` pairs."""
+    return policy.DocumentedRuleDefault(
+        name=name,
+        check_str=check_str,
+        scope_types=scopes(),
+        description=description,
+        operations=[{"path": path, "method": method} for method, path in operations],
+    )
+
+
+def admin_only(
+    name: str, description: str, *operations: tuple[str, str]
+) -> policy.DocumentedRuleDefault:
+    """A rule only cloud administrators pass (``documented`` with ``ADMIN``)."""
+    return documented(name, ADMIN, description, *operations)
+
+
 rules = [
     policy.RuleDefault(
         "context_is_admin",

@@ -4,49 +4,35 @@ Their addresses and blocks describe the site's hardware: admins only, for
 reading too.
 """
 
-from oslo_policy import policy
-
 from mogan.policies import base
 
 PATH = "/v1/composition_services"
 
 rules = [
-    policy.DocumentedRuleDefault(
-        name="mogan:composition_service:get_all",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="List composition services.",
-        operations=[{"path": PATH, "method": "GET"}],
+    base.admin_only(
+        "mogan:composition_service:get_all",
+        "List composition services.",
+        ("GET", PATH),
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:composition_service:get",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="Show a composition service, or list its resource blocks.",
-        operations=[
-            {"path": PATH + "/{service_uuid}", "method": "GET"},
-            {"path": PATH + "/{service_uuid}/blocks", "method": "GET"},
-        ],
+    base.admin_only(
+        "mogan:composition_service:get",
+        "Show a composition service, or list its resource blocks.",
+        ("GET", PATH + "/{service_uuid}"),
+        ("GET", PATH + "/{service_uuid}/blocks"),
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:composition_service:create",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="Register a composition service.",
-        operations=[{"path": PATH, "method": "POST"}],
+    base.admin_only(
+        "mogan:composition_service:create",
+        "Register a composition service.",
+        ("POST", PATH),
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:composition_service:update",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="Rename a composition service or change how it is reached.",
-        operations=[{"path": PATH + "/{service_uuid}", "method": "PATCH"}],
+    base.admin_only(
+        "mogan:composition_service:update",
+        "Rename a composition service or change how it is reached.",
+        ("PATCH", PATH + "/{service_uuid}"),
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:composition_service:delete",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="Remove a composition service none of whose blocks is claimed.",
-        operations=[{"path": PATH + "/{service_uuid}", "method": "DELETE"}],
+    base.admin_only(
+        "mogan:composition_service:delete",
+        "Remove a composition service none of whose blocks is claimed.",
+        ("DELETE", PATH + "/{service_uuid}"),
     ),
 ]

@@ -3,44 +3,31 @@
 Enrolling, changing and removing nodes (microversion 1.6) is for admins only.
 """
 
-from oslo_policy import policy
-
 from mogan.policies import base
 
+PATH = "/v1/nodes"
+
 rules = [
-    policy.DocumentedRuleDefault(
-        name="mogan:node:get_all",
-        check_str=base.CLOUD_READER,
-        scope_types=base.scopes(),
-        description="List nodes.",
-        operations=[{"path": "/v1/nodes", "method": "GET"}],
+    base.documented(
+        "mogan:node:get_all", base.CLOUD_READER, "List nodes.", ("GET", PATH)
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:node:get",
-        check_str=base.CLOUD_READER,
-        scope_types=base.scopes(),
-        description="Show a node.",
-        operations=[{"path": "/v1/nodes/{node_ident}", "method": "GET"}],
+    base.documented(
+        "mogan:node:get",
+        base.CLOUD_READER,
+        "Show a node.",
+        ("GET", PATH + "/{node_ident}"),
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:node:create",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="Enrol a node into the engine's driver.",
-        operations=[{"path": "/v1/nodes", "method": "POST"}],
+    base.admin_only(
+        "mogan:node:create", "Enrol a node into the engine's driver.", ("POST", PATH)
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:node:update",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="Change an enrolled node (name, class, traits, BMC access).",
-        operations=[{"path": "/v1/nodes/{node_ident}", "method": "PATCH"}],
+    base.admin_only(
+        "mogan:node:update",
+        "Change an enrolled node (name, class, traits, BMC access).",
+        ("PATCH", PATH + "/{node_ident}"),
     ),
-    policy.DocumentedRuleDefault(
-        name="mogan:node:delete",
-        check_str=base.ADMIN,
-        scope_types=base.scopes(),
-        description="Remove a node carrying no server.",
-        operations=[{"path": "/v1/nodes/{node_ident}", "method": "DELETE"}],
+    base.admin_only(
+        "mogan:node:delete",
+        "Remove a node carrying no server.",
+        ("DELETE", PATH + "/{node_ident}"),
     ),
 ]

@@ -96,6 +96,19 @@ def publish(
     return token
 
 
+def reissue(db: db_session.Database, name: str) -> str | None:
+    """A new token for the medium ``name`` while it is served, else None.
+
+    The previous token no longer serves: a driver that keeps only the
+    medium's name (never its URL) gets a URL this way when it needs one.
+    """
+    token = new_token()
+    with db.transaction() as session:
+        if not media_db.set_token(session, name, hash_token(token), models.utcnow()):
+            return None
+    return token
+
+
 def withdraw(db: db_session.Database, name: str) -> bool:
     """Stop serving ``name``; False when nothing was published under it."""
     with db.transaction() as session:

@@ -5,6 +5,7 @@ medium, an unauthenticated ``GET /v1/deploy_media/<token>`` serves it, in
 ranges as BMCs read ISOs, until it expires, is withdrawn or replaced.
 """
 
+import datetime
 import logging
 import os
 import time
@@ -176,6 +177,30 @@ class TestLifetime:
         assert token_of(old) != token_of(new)
         assert client.get(path_of(old)).status_code == NOT_FOUND
         assert new_data == client.get(path_of(new)).content
+
+    def test_reissuing_gives_a_new_url_to_the_same_bytes(self, client, store):
+        """A reissued medium serves on a new URL only; an unserved one has none."""
+        data = iso_bytes()
+        old = store.publish("m", data, 60)
+        new = store.reissue("m")
+        assert new is not None
+        assert token_of(old) != token_of(new)
+        assert client.get(path_of(old)).status_code == NOT_FOUND
+        assert data == client.get(path_of(new)).content
+        store.withdraw("m")
+        assert store.reissue("m") is None
+        assert store.reissue("never-published") is None
+
+    def test_an_expired_medium_is_not_reissued(self, store, database):
+        """A medium past its lifetime gets no new URL."""
+        store.publish("m", iso_bytes(), 60)
+        with database.transaction() as session:
+            session.execute(
+                sa.update(models.DeployMedium).values(
+                    expires_at=models.utcnow() - datetime.timedelta(seconds=1)
+                )
+            )
+        assert store.reissue("m") is None
 
     def test_zero_ttl_means_the_default(self, client, store):
         """A publisher naming no lifetime (ttl <= 0) gets ``default_ttl``."""

@@ -16,6 +16,9 @@ import sqlalchemy as sa
 from mogan import states
 from mogan.db import models
 from mogan.drivers import base as driver_base
+from mogan.engine import node_sync
+from mogan.placement import client as placement_client
+from mogan.placement import factory as placement_factory
 from tests.conftest import ADMIN, MEMBER
 from tests.functional.api import engine_support
 from tests.functional.api.engine_support import wait_for
@@ -351,3 +354,97 @@ class TestDelete:
         assert resp.json()["code"] == "mogan.node.in_use"
         assert world.placement.get_provider(refused["uuid"]) is not None
         assert _row(world, refused["uuid"]) is not None
+
+
+class OtherEnginesPlacement:
+    """Another engine's Placement client; ``before_fleet`` runs at its first read."""
+
+    def __init__(self, econf, before_fleet) -> None:
+        """A client of its own on the embedded Placement."""
+        self._client = placement_factory.get_client(econf)
+        self._before_fleet = before_fleet
+
+    def list_providers(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the hook once, then read."""
+        hook, self._before_fleet = self._before_fleet, None
+        if hook is not None:
+            hook()
+        return self._client.list_providers(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else as the client has it."""
+        return getattr(self._client, name)
+
+
+class _Listed:
+    """The fleet as listed once, before anything below happens."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+        self._nodes = driver.list_nodes()
+
+    def list_nodes(self) -> Any:
+        return self._nodes
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else as the driver has it."""
+        return getattr(self._driver, name)
+
+
+class TestDeleteRacesNodeSync:
+    """A node's removal and another engine's periodic node sync."""
+
+    def test_a_sync_while_the_driver_forgets_the_node_writes_no_provider(
+        self, world, engine_factory, api, econf, monkeypatch
+    ):
+        """No provider, and so no claim, between the delete and the driver's."""
+        engine_factory()
+        node = _enrol(api, world)["uuid"]
+        unenroll = world.driver.unenroll
+        seen: dict[str, Any] = {}
+
+        def unenroll_after_a_sync(node_uuid):
+            # NOTE: another engine's node sync runs now: the driver still
+            # lists the node, whose provider is deleted.
+            other = placement_factory.get_client(econf)
+            seen["sync"] = node_sync.sync(world.db, world.driver, other, "engine-b")
+            seen["provider"] = other.get_provider(node_uuid)
+            try:
+                world.placement.claim(
+                    {str(uuid.uuid4()): {node_uuid: {world.placement_rc: 1}}}, "p", "u"
+                )
+            except (placement_client.PlacementError, placement_client.ClaimConflict):
+                seen["claim"] = "refused"
+            else:
+                seen["claim"] = "landed"
+            unenroll(node_uuid)
+
+        monkeypatch.setattr(world.driver, "unenroll", unenroll_after_a_sync)
+        resp = api.delete(f"{URL}/{node}", headers=V16)
+
+        assert resp.status_code == 204, resp.text
+        assert seen["sync"].leaving == 1
+        assert seen["provider"] is None
+        assert seen["claim"] == "refused"
+        assert world.placement.get_provider(node) is None
+        assert _row(world, node) is None
+
+    def test_a_sync_that_read_the_node_before_takes_back_its_provider(
+        self, world, engine_factory, api, econf
+    ):
+        """A sync reading rows before the delete and Placement after it cleans up."""
+        engine_factory()
+        node = _enrol(api, world)["uuid"]
+
+        def delete_the_node():
+            resp = api.delete(f"{URL}/{node}", headers=V16)
+            assert resp.status_code == 204, resp.text
+
+        # NOTE: the other engine listed the nodes and read the rows, then
+        # the node is removed whole, then it reads Placement and writes.
+        other = OtherEnginesPlacement(econf, delete_the_node)
+        node_sync.sync(world.db, _Listed(world.driver), other, "engine-b")
+
+        assert world.placement.get_provider(node) is None
+        assert _row(world, node) is None
+        assert node not in [n.uuid for n in world.driver.list_nodes()]

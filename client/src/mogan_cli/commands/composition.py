@@ -7,13 +7,12 @@ environment variable, and is never printed.
 """
 
 import argparse
-import os
 from typing import Any
 
 from cliff import command
 
 from mogan_cli import exceptions
-from mogan_cli.commands import common
+from mogan_cli.commands import common, credentials
 
 FIELDS = (
     "uuid",
@@ -46,48 +45,12 @@ BLOCK_COLUMNS = (
     ("Node", "node_uuid"),
     ("Server", "server_uuid"),
 )
-PASSWORD_ENV = "MOGAN_COMPOSITION_PASSWORD"  # noqa: S105 - the variable's name
-
-
-def _add_access_options(parser: argparse.ArgumentParser, required: bool) -> None:
-    parser.add_argument(
-        "--address",
-        metavar="<url>",
-        required=required,
-        help="The service root's URL (https://composer.example)",
-    )
-    parser.add_argument(
-        "--username", metavar="<user>", required=required, help="Service user"
-    )
-    parser.add_argument(
-        "--password",
-        metavar="<password>",
-        help=f"Service password (default: ${PASSWORD_ENV}; never shown)",
-    )
-    parser.add_argument(
-        "--insecure",
-        action="store_true",
-        help="Do not check the service's TLS certificate",
-    )
-
-
-def _driver_info(parsed_args: argparse.Namespace) -> dict[str, Any]:
-    """The ``driver_info`` body from the access options.
-
-    Raises:
-        CommandError: no password was given.
-    """
-    password = parsed_args.password or os.environ.get(PASSWORD_ENV)
-    if not password:
-        raise exceptions.CommandError(
-            f"give the service password with --password or ${PASSWORD_ENV}"
-        )
-    return {
-        "address": parsed_args.address,
-        "username": parsed_args.username,
-        "password": password,
-        "verify_ca": not parsed_args.insecure,
-    }
+CREDENTIALS = credentials.Credentials(
+    prefix="",
+    noun="service",
+    password_env="MOGAN_COMPOSITION_PASSWORD",  # noqa: S106 - the variable's name
+    address_help="The service root's URL (https://composer.example)",
+)
 
 
 class CreateCompositionService(common.ShowOne):
@@ -97,7 +60,7 @@ class CreateCompositionService(common.ShowOne):
         """Name and access."""
         parser = super().get_parser(prog_name)
         parser.add_argument("name", metavar="<name>", help="New service name")
-        _add_access_options(parser, required=True)
+        CREDENTIALS.add_options(parser, required=True)
         return parser
 
     def take_action(
@@ -105,7 +68,7 @@ class CreateCompositionService(common.ShowOne):
     ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         """Register it (the engine checks and syncs it) and show it."""
         created = common.client(self).composition_services.create(
-            name=parsed_args.name, driver_info=_driver_info(parsed_args)
+            name=parsed_args.name, driver_info=CREDENTIALS.driver_info(parsed_args)
         )
         return common.show(common.shape(created), FIELDS)
 
@@ -157,7 +120,7 @@ class SetCompositionService(common.ShowOne):
         parser = super().get_parser(prog_name)
         parser.add_argument("service", metavar="<service>", help="Name or UUID")
         parser.add_argument("--name", metavar="<name>", help="New name")
-        _add_access_options(parser, required=False)
+        CREDENTIALS.add_options(parser, required=False)
         return parser
 
     def take_action(
@@ -169,14 +132,7 @@ class SetCompositionService(common.ShowOne):
             CommandError: nothing to set, or access options without address
                 and user.
         """
-        driver_info = None
-        access = (parsed_args.address, parsed_args.username)
-        if any(access) or parsed_args.password:
-            if not all(access):
-                raise exceptions.CommandError(
-                    "changing the access needs --address and --username"
-                )
-            driver_info = _driver_info(parsed_args)
+        driver_info = CREDENTIALS.changed(parsed_args)
         services = common.client(self).composition_services
         found = services.find(parsed_args.service)
         try:

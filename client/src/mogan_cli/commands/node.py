@@ -12,13 +12,12 @@ is never printed.
 """
 
 import argparse
-import os
 from typing import Any
 
 from cliff import command
 
 from mogan_cli import exceptions
-from mogan_cli.commands import common
+from mogan_cli.commands import common, credentials
 
 FIELDS = (
     "uuid",
@@ -150,57 +149,14 @@ class ShowNode(common.ShowOne):
         return common.show(common.shape(node), FIELDS)
 
 
-PASSWORD_ENV = "MOGAN_BMC_PASSWORD"  # noqa: S105 - the variable's name
-
-
-def _add_bmc_options(parser: argparse.ArgumentParser, required: bool) -> None:
-    """The BMC access options (``--bmc-*``)."""
-    parser.add_argument(
-        "--bmc-address",
-        metavar="<url>",
-        required=required,
-        help="BMC URL (https://bmc.example; fake://<name> for the fake driver)",
-    )
-    parser.add_argument(
-        "--bmc-system-id",
-        metavar="<path>",
-        help="The system's path on the BMC (/redfish/v1/Systems/1)",
-    )
-    parser.add_argument(
-        "--bmc-username", metavar="<user>", required=required, help="BMC user"
-    )
-    parser.add_argument(
-        "--bmc-password",
-        metavar="<password>",
-        help=f"BMC password (default: ${PASSWORD_ENV}; never shown)",
-    )
-    parser.add_argument(
-        "--bmc-insecure",
-        action="store_true",
-        help="Do not check the BMC's TLS certificate",
-    )
-
-
-def _driver_info(parsed_args: argparse.Namespace) -> dict[str, Any]:
-    """The ``driver_info`` body from the ``--bmc-*`` options.
-
-    Raises:
-        CommandError: no password was given.
-    """
-    password = parsed_args.bmc_password or os.environ.get(PASSWORD_ENV)
-    if not password:
-        raise exceptions.CommandError(
-            f"give the BMC password with --bmc-password or ${PASSWORD_ENV}"
-        )
-    info: dict[str, Any] = {
-        "address": parsed_args.bmc_address,
-        "username": parsed_args.bmc_username,
-        "password": password,
-        "verify_ca": not parsed_args.bmc_insecure,
-    }
-    if parsed_args.bmc_system_id:
-        info["system_id"] = parsed_args.bmc_system_id
-    return info
+CREDENTIALS = credentials.Credentials(
+    prefix="bmc-",
+    noun="BMC",
+    password_env="MOGAN_BMC_PASSWORD",  # noqa: S106 - the variable's name
+    address_help="BMC URL (https://bmc.example; fake://<name> for the fake driver)",
+    access="BMC access",
+    system_id_help="The system's path on the BMC (/redfish/v1/Systems/1)",
+)
 
 
 def _properties(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -244,7 +200,7 @@ class CreateNode(common.ShowOne):
             help="A Placement trait of the node (repeatable)",
         )
         common.add_property_option(parser, "A node property (repeatable)")
-        _add_bmc_options(parser, required=True)
+        CREDENTIALS.add_options(parser, required=True)
         return parser
 
     def take_action(
@@ -254,7 +210,7 @@ class CreateNode(common.ShowOne):
         node = common.client(self).nodes.create(
             name=parsed_args.name,
             driver=parsed_args.driver,
-            driver_info=_driver_info(parsed_args),
+            driver_info=CREDENTIALS.driver_info(parsed_args),
             resource_class=parsed_args.resource_class,
             traits=parsed_args.traits,
             properties=_properties(parsed_args.properties),
@@ -286,7 +242,7 @@ class SetNode(common.ShowOne):
             "--no-trait", action="store_true", help="Remove every trait"
         )
         common.add_property_option(parser, "A property to add or change (repeatable)")
-        _add_bmc_options(parser, required=False)
+        CREDENTIALS.add_options(parser, required=False)
         return parser
 
     def take_action(
@@ -299,14 +255,7 @@ class SetNode(common.ShowOne):
                 and user.
         """
         traits = [] if parsed_args.no_trait else parsed_args.traits
-        driver_info = None
-        bmc = (parsed_args.bmc_address, parsed_args.bmc_username)
-        if any(bmc) or parsed_args.bmc_password:
-            if not all(bmc):
-                raise exceptions.CommandError(
-                    "changing the BMC access needs --bmc-address and --bmc-username"
-                )
-            driver_info = _driver_info(parsed_args)
+        driver_info = CREDENTIALS.changed(parsed_args)
         nodes = common.client(self).nodes
         node = nodes.find(parsed_args.node)
         try:

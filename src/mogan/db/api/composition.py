@@ -34,6 +34,32 @@ def find(session: orm.Session, service_uuid: str) -> CompositionService | None:
     return session.scalars(stmt).one_or_none()
 
 
+def live(
+    session: orm.Session, service_uuid: str, lock: bool = False
+) -> CompositionService | None:
+    """The service if it exists and is not being removed, or None.
+
+    With ``lock`` the row is held until the transaction ends, so a
+    removal's tombstone (``set_removing``) waits for what this one writes.
+    """
+    stmt = sa.select(CompositionService).where(
+        CompositionService.uuid == service_uuid,
+        CompositionService.removing_at.is_(None),
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def set_removing(session: orm.Session, service_uuid: str, removing: bool) -> bool:
+    """Set (or clear) the service's removal tombstone; False when it is gone."""
+    return update(
+        session,
+        service_uuid,
+        {"removing_at": models.utcnow() if removing else None},
+    )
+
+
 def get_all(session: orm.Session) -> list[CompositionService]:
     """Every service, by name."""
     stmt = sa.select(CompositionService).order_by(CompositionService.name)
@@ -41,9 +67,10 @@ def get_all(session: orm.Session) -> list[CompositionService]:
 
 
 def least_recently_synced(session: orm.Session, limit: int) -> list[str]:
-    """Uuids of at most ``limit`` services, never-synced first, then oldest."""
+    """Uuids of at most ``limit`` live services, never-synced first, then oldest."""
     stmt = (
         sa.select(CompositionService.uuid)
+        .where(CompositionService.removing_at.is_(None))
         .order_by(
             sa.case((CompositionService.synced_at.is_(None), 0), else_=1),
             CompositionService.synced_at,

@@ -44,6 +44,19 @@ def put(session: orm.Session, values: dict[str, Any]) -> None:
             return
 
 
+def set_token(
+    session: orm.Session, name: str, token_hash: str, now: datetime.datetime
+) -> bool:
+    """Give the unexpired medium ``name`` a new token hash; False when none."""
+    stmt = (
+        sa.update(Medium)
+        .where(Medium.name == name, Medium.expires_at > now)
+        .values(token_hash=token_hash)
+    )
+    count: int = getattr(session.execute(stmt), "rowcount", 0)
+    return count == 1
+
+
 def get(
     session: orm.Session, token_hash: str, now: datetime.datetime
 ) -> models.DeployMedium | None:

@@ -126,6 +126,48 @@ def destroy(session: orm.Session, node_uuid: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def mark_leaving(session: orm.Session, node_uuid: str) -> bool:
+    """Mark a free node as being removed; False when it carries a server or lock."""
+    result = session.execute(
+        sa.update(models.Node)
+        .where(
+            models.Node.uuid == node_uuid,
+            models.Node.server_uuid.is_(None),
+            models.Node.reservation.is_(None),
+        )
+        .values(leaving_at=models.utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def clear_leaving(session: orm.Session, node_uuid: str) -> None:
+    """The node's removal was refused: it is a node like any other again."""
+    session.execute(
+        sa.update(models.Node)
+        .where(models.Node.uuid == node_uuid)
+        .values(leaving_at=None)
+    )
+
+
+def staying(session: orm.Session, node_uuids: Collection[str]) -> set[str]:
+    """Those of ``node_uuids`` that have a row and are not being removed.
+
+    The rows are locked until the transaction ends, so a removal's
+    ``mark_leaving`` waits for what the caller writes.
+    """
+    if not node_uuids:
+        return set()
+    stmt = (
+        sa.select(models.Node.uuid)
+        .where(
+            models.Node.uuid.in_(list(node_uuids)),
+            models.Node.leaving_at.is_(None),
+        )
+        .with_for_update()
+    )
+    return set(session.scalars(stmt))
+
+
 def _index_traits(session: orm.Session, node_uuid: str, traits: Iterable[str]) -> None:
     """Make ``node_traits`` hold exactly ``traits`` for the node."""
     session.execute(

@@ -32,6 +32,9 @@ class CompositionService(TimestampMixin, Base):
     password: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     verify_tls: orm.Mapped[bool] = orm.mapped_column(default=True)
     synced_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    # NOTE: the tombstone of a delete under way: a sync that sees it writes
+    # nothing, and one that wrote before it withdraws what it wrote.
+    removing_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
 
 
 class ResourceBlock(TimestampMixin, Base):

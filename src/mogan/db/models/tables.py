@@ -98,6 +98,9 @@ class Node(TimestampMixin, Base):
     server_uuid: orm.Mapped[str | None] = orm.mapped_column(identifier(36), unique=True)
     reservation: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
     provider_synced: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # NOTE: the tombstone of a removal under way (``engine.enrolment``): the
+    # node sync leaves the node alone, so its provider stays deleted.
+    leaving_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     # NOTE: the scheduler's view of the claims ledger: whether Placement
     # holds an allocation against the node (and whose, when known). The
     # scheduler sets it after a claim, releases clear it, the node sync
@@ -119,6 +122,9 @@ class Node(TimestampMixin, Base):
     # on (``hardware_classes``), shared by nodes of one hardware shape.
     inventory: orm.Mapped[dict[str, Any] | None] = orm.mapped_column()
     inventory_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    # NOTE: the driver's ``NodeSpec.ports_version`` the inventory was read
+    # at: another one in a listing means the ports changed since.
+    ports_version: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     hardware_class: orm.Mapped[str | None] = orm.mapped_column(
         identifier(64), index=True
     )
