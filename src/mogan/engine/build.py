@@ -7,7 +7,10 @@ node, binds networks, builds the config drive, deploys and waits; on failure
 it undoes in reverse (teardown, unbind, release the claim, unlock), records a
 fault and reschedules on another node while attempts remain (and the error
 is one another node could fix: see ``mogan.exception.is_reschedulable``).
-The final fault names the cause and lists every attempt (``faults``).
+The final fault names the cause and lists every attempt (``faults``). A
+composed server's build first composes its claimed blocks and enrols the
+system as its node; undone, it is unenrolled and decomposed before its
+claim goes (``compose``).
 """
 
 from typing import Any
@@ -22,7 +25,7 @@ from mogan.db.api import server as server_db
 from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import faults, steps, workflow
+from mogan.engine import compose, faults, steps, workflow
 from mogan.engine import hardware as engine_hw
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
@@ -210,8 +213,14 @@ class BuildLock(steps.LockNode):
         return None
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Release the Placement claim, then the node, then re-sync it."""
-        steps.release_claim(ctx, ctx.server_uuid)
+        """Release the Placement claim, then the node, then re-sync it.
+
+        A composed server's claim is its blocks': released only once they
+        are decomposed (``compose.release``), or another server could claim
+        blocks the service still has in this server's system.
+        """
+        if not compose.is_composed(ctx):
+            steps.release_claim(ctx, ctx.server_uuid)
         result = super().undo(ctx)
         steps.refresh_node(ctx, "a failed build")
         return result
@@ -384,12 +393,21 @@ class StartDeploy(steps.Teardown):
 
 
 class BuildFlow(workflow.Flow):
-    """Deploy a placed server's node and make the server ACTIVE."""
+    """Deploy a placed server's node and make the server ACTIVE.
+
+    A composed server's node is made first: its blocks composed into a
+    system, enrolled as a node (``engine.compose``); the other servers
+    pass those steps.
+    """
 
     kind = BUILD
+    # NOTE: 2 added compose and enrol_composed before lock_node.
+    version = 2
     transient_args = steps.CONFIG_DRIVE_ARGS
     transient_state = steps.CONFIG_DRIVE_STATE
     steps = (
+        compose.Compose(),
+        compose.EnrolComposed(),
         BuildLock(),
         BindNetworks(),
         steps.BuildConfigDrive(),
@@ -406,8 +424,15 @@ class BuildFlow(workflow.Flow):
             raise workflow.Aborted(reason=f"server is {status or 'gone'}")
 
     def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
-        """The hardware result and deployed node's power state, for the finish."""
+        """The hardware result and deployed node's power state, for the finish.
+
+        After a failure a composed server's claim and system row go (its
+        system was decomposed by the undos), before a reschedule places it
+        on new blocks.
+        """
         engine_hw.collect(ctx)
+        if not ok:
+            compose.release(ctx)
         if ok:
             ctx.state["power_state"] = ctx.deps.driver.get_power_state(
                 ctx.state["node_uuid"]
