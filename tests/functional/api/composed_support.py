@@ -49,9 +49,7 @@ def pool(
 def blocks(database: db_session.Database, service_uuid: str) -> dict[str, Any]:
     """The service's blocks in Mogan's view, by id."""
     with database.transaction(readonly=True) as session:
-        return {
-            b.block_id: b for b in composition_db.blocks_of(session, service_uuid)
-        }
+        return {b.block_id: b for b in composition_db.blocks_of(session, service_uuid)}
 
 
 def composed(database: db_session.Database, server_uuid: str) -> Any:
