@@ -13,6 +13,7 @@ Compute block of the service), so a failed build's reschedule lands on
 other blocks.
 """
 
+import datetime
 import uuid
 from typing import Any
 
@@ -22,6 +23,7 @@ from mogan import exception, states
 from mogan.db import models
 from mogan.db import session as db_session
 from mogan.db.api import composition as composition_db
+from mogan.db.api import server_action as action_db
 from mogan.placement import client as placement_client
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
@@ -65,8 +67,11 @@ def new_server(
     composed_server: bool = True,
     status: str = states.BUILDING,
 ) -> str:
-    """A server row of ``project-a`` (no workflow yet); its uuid."""
-    server_uuid = str(uuid.uuid4())
+    """A server row of ``project-a`` and its open create action; its uuid.
+
+    The action's request id is the server's ``request_id`` (no workflow yet).
+    """
+    server_uuid, request_id = str(uuid.uuid4()), str(uuid.uuid4())
     with database.transaction() as session:
         session.add(
             models.Server(
@@ -79,9 +84,21 @@ def new_server(
                 image_uuid=image_uuid,
                 availability_zone=None,
                 extra={},
-                request_id=str(uuid.uuid4()),
+                request_id=request_id,
                 composed=composed_server,
             )
+        )
+        action_db.create(
+            session,
+            {
+                "server_uuid": server_uuid,
+                "action": action_db.CREATE,
+                "request_id": request_id,
+                "project_id": PROJECT,
+                "user_id": USER,
+                "started_at": datetime.datetime.now(datetime.UTC),
+            },
+            keep=action_db.DEFAULT_KEEP,
         )
     return server_uuid
 

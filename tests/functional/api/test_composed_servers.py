@@ -228,6 +228,21 @@ class TestComposedServers:
         assert by_uuid[server]["composition"]["blocks"] == [COMPUTE, STORAGE]
         assert by_uuid[plain]["composition"] is None
 
+        # NOTE: the composed steps are the create action's first events.
+        events = api.get(
+            f"/v1/servers/{server}/actions/{row.request_id}",
+            headers={**MEMBER.headers, "OpenStack-API-Version": V18},
+        ).json()["events"]
+        assert [(e["event"], e["result"]) for e in events] == [
+            ("compose", "Success"),
+            ("enrol_composed", "Success"),
+            ("lock_node", "Success"),
+            ("bind_networks", "Success"),
+            ("config_drive", "Success"),
+            ("deploy", "Success"),
+            ("active", "Success"),
+        ]
+
         resp = api.delete(f"/v1/servers/{server}", headers=MEMBER.headers)
         assert resp.status_code == 204, resp.text
         engine_support.wait_for(lambda: world.server(server) is None, TIMEOUT)
