@@ -8,9 +8,7 @@ it undoes in reverse (teardown, unbind, release the claim, unlock), records a
 fault and reschedules on another node while attempts remain (and the error
 is one another node could fix: see ``mogan.exception.is_reschedulable``).
 The final fault names the cause and lists every attempt (``faults``). A
-composed server's build first composes its claimed blocks and enrols the
-system as its node; undone, it is unenrolled and decomposed before its
-claim goes (``compose``).
+composed server's node is composed and enrolled first (``compose``).
 """
 
 from typing import Any
@@ -215,9 +213,8 @@ class BuildLock(steps.LockNode):
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
         """Release the Placement claim, then the node, then re-sync it.
 
-        A composed server's claim is its blocks': released only once they
-        are decomposed (``compose.release``), or another server could claim
-        blocks the service still has in this server's system.
+        A composed server's claim goes once its blocks are decomposed
+        (``compose.release``), not while the service still has them.
         """
         if not compose.is_composed(ctx):
             steps.release_claim(ctx, ctx.server_uuid)
@@ -395,9 +392,7 @@ class StartDeploy(steps.Teardown):
 class BuildFlow(workflow.Flow):
     """Deploy a placed server's node and make the server ACTIVE.
 
-    A composed server's node is made first: its blocks composed into a
-    system, enrolled as a node (``engine.compose``); the other servers
-    pass those steps.
+    A composed server's node is composed and enrolled first; others pass.
     """
 
     kind = BUILD
@@ -426,14 +421,12 @@ class BuildFlow(workflow.Flow):
     def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
         """The hardware result and deployed node's power state, for the finish.
 
-        After a failure a composed server's claim and system row go (its
-        system was decomposed by the undos), before a reschedule places it
-        on new blocks.
+        A failed composed server's claim and row go (decomposed by the undos).
         """
         engine_hw.collect(ctx)
         if not ok:
             compose.release(ctx)
-        if ok:
+        else:
             ctx.state["power_state"] = ctx.deps.driver.get_power_state(
                 ctx.state["node_uuid"]
             )
