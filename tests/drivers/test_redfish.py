@@ -105,11 +105,17 @@ class TestRedfishContract(testing.DriverContract):
         self.systems: dict[str, str] = {}
         self.image_url = file_server.add_iso("images/contract.iso")
         self.rebuild_image_url = file_server.add_iso("images/contract-2.iso")
+        self.installer_url = file_server.add_installer()
 
     def make_driver(self, tmp_path: pathlib.Path) -> redfish.RedfishDriver:
-        """A driver on the test's store and media (as every engine shares them)."""
+        """A driver on the test's store and media (as every engine shares them).
+
+        The suite's images are raw disk images (its requests' default
+        disk_format): they go through the installer, which the emulator's
+        systems run when they boot the installer ISO.
+        """
         del tmp_path
-        driver = redfish.RedfishDriver(make_conf())
+        driver = redfish.RedfishDriver(make_conf(installer_iso_url=self.installer_url))
         driver.use_store(self.nodes, self.media)
         return driver
 
@@ -153,7 +159,11 @@ class TestRedfishContract(testing.DriverContract):
         )
 
     def make_failing(self, driver, node_uuid, operation):
-        """Script the emulator: media insert, reset or media eject fails."""
+        """Script the emulator: media insert, reset, or the cleaning's power off.
+
+        NOTE: the suite's deploys go through the installer, which leaves no
+        medium inserted: the cleaning fails at its power off.
+        """
         del driver
         system = self.systems[node_uuid]
         if operation == "deploy":
@@ -164,7 +174,7 @@ class TestRedfishContract(testing.DriverContract):
             self.emulator.fail("power", system, status=500, message="PSU fault")
         else:
             self.emulator.fail(
-                "media.eject", system, status=500, message="eject refused", times=None
+                "power", system, status=500, message="PSU fault", times=None
             )
 
     def make_composition_service(self, driver, pool):
@@ -178,6 +188,18 @@ class TestRedfishContract(testing.DriverContract):
         if good:
             return bmc_of(self.emulator, first)
         return bmc_of(self.emulator, first, password="wrong")
+
+    def test_the_suites_disk_images_go_through_the_installer(self, deployed):
+        """The suite's raw images: installed by the installer, the disk booted."""
+        seen = self.emulator.system(self.systems[deployed])
+        assert seen["disk"]["image_url"] == self.image_url
+        assert seen["install"]["state"] == "done"
+        assert seen["last_boot"] == {
+            "device": "Hdd",
+            "image": self.image_url,
+            "at": seen["last_boot"]["at"],
+        }
+        assert self.files.count("installer.iso") == 1
 
     def test_enroll_is_idempotent_by_uuid(self, driver):
         """Enrolling adds a listed node once; again with its uuid returns False.

@@ -262,7 +262,9 @@ def test_power_is_polled_until_the_bmc_applies_it(driver, redfish, file_server):
     node_uuid = enroll(driver, redfish, first)
     driver.start_deploy(
         node_uuid,
-        base.DeployRequest(server_uuid="s", image_url=file_server.add_iso("i.iso")),
+        base.DeployRequest(
+            server_uuid="s", image_url=file_server.add_iso("i.iso"), disk_format="iso"
+        ),
     )
     assert wait(driver.poll_deploy, node_uuid) == DONE
     redfish.set_delays(power=0.5)
@@ -288,7 +290,11 @@ def test_soft_power_off_ignored_times_out(redfish, file_server):
         node_uuid = enroll(made, redfish, first)
         made.start_deploy(
             node_uuid,
-            base.DeployRequest(server_uuid="s", image_url=file_server.add_iso("i.iso")),
+            base.DeployRequest(
+                server_uuid="s",
+                image_url=file_server.add_iso("i.iso"),
+                disk_format="iso",
+            ),
         )
         assert wait(made.poll_deploy, node_uuid) == DONE
         redfish.set_delays(power=30)
@@ -323,12 +329,17 @@ def test_unenroll_and_maintenance(driver, redfish, file_server):
     )
     with pytest.raises(base.DriverError, match="disk swap"):
         driver.start_deploy(
-            node_uuid, base.DeployRequest(server_uuid="s", image_url="http://x/i.iso")
+            node_uuid,
+            base.DeployRequest(
+                server_uuid="s", image_url="http://x/i.iso", disk_format="iso"
+            ),
         )
     driver.set_maintenance(node_uuid, False)
     driver.start_deploy(
         node_uuid,
-        base.DeployRequest(server_uuid="s", image_url=file_server.add_iso("i.iso")),
+        base.DeployRequest(
+            server_uuid="s", image_url=file_server.add_iso("i.iso"), disk_format="iso"
+        ),
     )
     with pytest.raises(base.DriverError, match="a server is on the node"):
         driver.unenroll(node_uuid)

@@ -68,7 +68,8 @@ class Lab:
         return self.emulator.system(self.systems[node_uuid])
 
     def request(self, image="images/a.iso", server="s-1", **fields):
-        """A deploy request with a served image."""
+        """A deploy request with a served ISO image (booted from the CD)."""
+        fields.setdefault("disk_format", "iso")
         return base.DeployRequest(
             server_uuid=server, image_url=self.files.add_iso(image), **fields
         )

@@ -4,19 +4,25 @@ The engine's ``CompositionServices`` over a migrated SQLite database, the
 embedded Placement, and the ``redfish`` driver reading the team's
 sushy-tools emulator's CompositionService (``tests/redfish``): a pool of
 two zones with compute and GPU blocks becomes two zone providers with the
-blocks nested under them, and follows the pool as it changes.
+blocks nested under them, and follows the pool as it changes. Blocks the
+scheduler claimed, or Mogan composed, are never reserved.
 """
 
 import logging
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from mogan import crypto, exception
 from mogan.db import models
+from mogan.db.api import block_candidates
+from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import hardware, redfish
 from mogan.engine import composition_sync
+from mogan.scheduler import blocks, candidates, claims
+from mogan.scheduler.request import SelectRequest
 from tests.redfish import specs
 from tests.redfish.fixtures import redfish_fixture  # noqa: F401 - fixture
 
@@ -264,3 +270,99 @@ class TestCompositionSync:
         monkeypatch.setattr(composition_sync, "SERVICES_PER_RUN", 1)
         assert services.sync_all() == {}
         assert set(services.sync_all()) == {healthy}
+
+
+def _claim_one(database, placement_client_) -> str:
+    """One composed server claimed on the pool by the scheduler's loop; its uuid."""
+    request = candidates.Request.from_request(
+        SelectRequest(
+            server_uuids=(str(uuid.uuid4()),),
+            resources={"VCPU": 16, "MEMORY_MB": 64 * 1024},
+            project_id="p",
+            user_id="u",
+            composable=True,
+        )
+    )
+    placed = claims.select_and_claim(
+        database,
+        placement_client_,
+        request,
+        retries=3,
+        extra=1,
+        target=blocks.Blocks(request, weigher=candidates.Weigher()),
+    )
+    ((server, _node),) = placed.items()
+    return server
+
+
+def _reserved(placement_client_, provider) -> bool:
+    inventory = placement_client_.get_inventory(provider)
+    assert inventory
+    return all(v["reserved"] == v["total"] for v in inventory.values())
+
+
+class TestMoganBlocks:
+    def test_claimed_and_composed_blocks_stay_unreserved(
+        self, redfish, rf_driver, services, database, placement_client_
+    ):
+        """Blocks Mogan claimed or composed are held by their claim, not reserved.
+
+        One is claimed and composed before its system is recorded (known by
+        its consumer), one composed with its system recorded (known by the
+        system), one composed behind Mogan's back (reserved).
+        """
+        redfish.set_pool(specs.simple_pool(("zone-a",), compute=3))
+        service = services.register("pool-7", _access(redfish))
+        first, second = (_claim_one(database, placement_client_) for _ in "ab")
+        with database.transaction(readonly=True) as session:
+            rows = {
+                s: (composition_db.composed_of(session, s).blocks[0])
+                for s in (first, second)
+            }
+        paths = {
+            s: rf_driver.start_compose(
+                _access(redfish),
+                hardware.ComposeRequest(
+                    name=f"mogan-{s}", resource_class="composed", blocks=(block,)
+                ),
+            )
+            for s, block in rows.items()
+        }
+        with database.transaction() as session:
+            composition_db.set_system(session, second, paths[second])
+            # NOTE: the second's consumer is gone from the view (as between a
+            # release and the row's removal); its system still marks it ours.
+            block_candidates.mark_released(session, second)
+        (other,) = {f"zone-a-compute-{i}" for i in range(3)} - set(rows.values())
+        rf_driver.start_compose(
+            _access(redfish),
+            hardware.ComposeRequest(
+                name="behind-the-back", resource_class="composed", blocks=(other,)
+            ),
+        )
+
+        result = services.sync(service)
+
+        after = _blocks(database, service)
+        assert result.reserved == 1
+        assert _reserved(placement_client_, after[other].provider_uuid)
+        for server, block in rows.items():
+            assert after[block].system is not None
+            assert not _reserved(placement_client_, after[block].provider_uuid)
+            assert placement_client_.allocations_of(server)
+        assert after[rows[first]].consumer_uuid == first
+
+    def test_a_claim_released_behind_the_view_is_forgotten(
+        self, redfish, services, database, placement_client_
+    ):
+        """The view's consumer of a block whose claim is gone is cleared by the sync."""
+        redfish.set_pool(specs.simple_pool(("zone-a",), compute=2))
+        service = services.register("pool-8", _access(redfish))
+        kept = _claim_one(database, placement_client_)
+        gone = _claim_one(database, placement_client_)
+        placement_client_.release(gone)
+
+        services.sync(service)
+
+        consumers = {b.consumer_uuid for b in _blocks(database, service).values()}
+        assert consumers == {kept, None}

@@ -2,7 +2,8 @@
 
 The emulator really fetches virtual-media and firmware image URLs, so tests
 serve them from here: ``add`` bytes (or ``add_iso`` a tiny ISO 9660 image
-built with pycdlib) and get a URL; ``downloads`` counts the requests per
+built with pycdlib, ``add_installer`` one the emulator boots as Mogan's
+installer) and get a URL; ``downloads`` counts the requests per
 path; ``fail`` makes a path answer an error status. No pytest here
 (``tools/redfish-dev`` uses it too).
 """
@@ -14,6 +15,13 @@ import threading
 from typing import Any
 
 import pycdlib
+
+INSTALLER_LABEL = "MOGAN-INSTALLER"
+"""The volume label the emulator's installer target boots as an installer.
+
+NOTE: ``emulator/installer.py`` has its own copy (the emulator imports
+nothing of the tests).
+"""
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -89,6 +97,12 @@ class FileServer:
     ) -> str:
         """Serve a small ISO 9660 image holding ``files``; its URL."""
         return self.add(name, make_iso(files or {"README.TXT": b"mogan test\n"}, label))
+
+    def add_installer(self, name: str = "installer.iso") -> str:
+        """Serve an installer ISO (what ``[redfish] installer_iso_url`` names)."""
+        return self.add_iso(
+            name, {"README.TXT": b"mogan test installer\n"}, INSTALLER_LABEL
+        )
 
     def fail(self, name: str, status: int = 404) -> str:
         """Make ``/<name>`` answer ``status``; its URL."""

@@ -1,5 +1,6 @@
 """``tools/redfish-dev``: a local Redfish service, and what to give Mogan."""
 
+import hashlib
 import pathlib
 import re
 import signal
@@ -12,7 +13,7 @@ import pytest
 import sushy
 
 from tests.conftest import unavailable
-from tests.redfish import support, sushy_composition
+from tests.redfish import files, support, sushy_composition
 
 TOOL = pathlib.Path(__file__).resolve().parents[2] / "tools" / "redfish-dev"
 
@@ -63,6 +64,18 @@ def test_redfish_dev_serves_systems_and_a_pool_until_interrupted(tmp_path):
         assert blocks == ["zone-a-compute-0", "zone-a-compute-1", "zone-a-gpu-0"]
         iso = re.search(r"ISO for virtual media: (\S+)", text).group(1)
         assert httpx.get(iso, timeout=10).content[32769:32774] == b"CD001"
+        installer = re.search(r"an installer ISO: (\S+)", text).group(1)
+        assert f"installer_iso_url = {installer}" in text
+        label = httpx.get(installer, timeout=10).content[32808:32840]
+        assert label.decode().strip() == files.INSTALLER_LABEL
+        disk, checksum = re.search(
+            r"mogan image create demo-disk --url (\S+) --disk-format raw "
+            r"--checksum sha256:(\S+)",
+            text,
+        ).groups()
+        assert hashlib.sha256(httpx.get(disk, timeout=10).content).hexdigest() == (
+            checksum
+        )
         del root
     finally:
         proc.send_signal(signal.SIGINT)

@@ -71,7 +71,8 @@ Errors
     ``mogan.exception.NotFound``), ``NodeLocked`` (busy: the engine retries
     the step after its poll interval, so raise it only for conditions that
     pass), ``ConsoleUnavailable``, ``BmcRefused``, ``HardwareRejected``,
-    ``BlockTaken`` (a composition's block is in another system), or
+    ``BlockTaken`` (a composition's block is in another system),
+    ``ImageRefused`` (an image the driver cannot deploy on any node), or
     ``DriverError`` itself for any other refusal or failure, with the
     backend's own reason. A poll that finds the operation failed returns
     ``Status(Progress.FAILED, reason)`` rather than raising. Anything else
@@ -94,6 +95,7 @@ from mogan.drivers.errors import (
     ConsoleUnavailable,
     DriverError,
     HardwareRejected,
+    ImageRefused,
     NodeLocked,
     NodeNameTaken,
     NodeNotFound,
@@ -167,6 +169,7 @@ __all__ = [
     "HardwareRequest",
     "HardwareResult",
     "HardwareSection",
+    "ImageRefused",
     "Inventory",
     "InventoryInterface",
     "InventoryNic",
@@ -280,6 +283,9 @@ class DeployInterface(abc.ABC):
         Raises:
             NodeNotFound: the backend does not know the node.
             NodeLocked: the node is busy (retry later).
+            ImageRefused: the driver cannot deploy this image (its format,
+                or a configuration it lacks); raised before the node or
+                its BMC is changed.
             DriverError: the node is reserved by another server, not
                 available, or the backend refused the deploy.
         """

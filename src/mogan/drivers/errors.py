@@ -2,7 +2,8 @@
 
 The engine maps each to its outcome: ``NodeNotFound`` may be retried on
 another node, ``NodeLocked`` again later, ``HardwareRejected`` names the
-section a node cannot take, ``BlockTaken`` names the resource block
+section a node cannot take, ``ImageRefused`` an image the driver cannot
+deploy at all (a 400: no other node helps), ``BlockTaken`` names the resource block
 another composition has (the engine may pick other blocks); any other
 ``DriverError`` fails the step with the backend's reason.
 """
@@ -60,6 +61,20 @@ class HardwareRejected(DriverError):
 
     msg_fmt = "Node {node} cannot take the {section} request: {reason}"
     code = "mogan.driver.hardware_rejected"
+
+
+class ImageRefused(DriverError, exception.Invalid):
+    """The driver cannot deploy this image (no node of the driver can).
+
+    Also an ``Invalid``: the caller can fix it (another image, or the
+    operator the driver's configuration).
+    """
+
+    # NOTE: the reason first: a fault keeps 255 characters, and image URLs
+    # can be long.
+    msg_fmt = "{reason} (image {image}, node {node})"
+    code = "mogan.driver.image_refused"
+    reschedulable = False
 
 
 class BlockTaken(DriverError):

@@ -12,7 +12,8 @@ the engine gives the driver (``needs_store``), with the BMC address
   Ironic's Redfish power interface has it).
 - Deploy by virtual media, hardware (firmware, RAID, BIOS) applied first,
   teardown restoring the node: ``redfish_provision`` and
-  ``redfish_deploy``; checks and results of the hardware interface:
+  ``redfish_deploy``; disk images through an installer ISO
+  (``redfish_install``); checks and results of the hardware interface:
   ``redfish_hardware``.
 - Composition (systems composed from a Redfish CompositionService's
   blocks, then enrolled like any node): ``redfish_composition``.
@@ -30,6 +31,7 @@ from typing import Any, ClassVar
 import sushy
 from oslo_config import cfg
 
+from mogan.conf import engine as engine_conf
 from mogan.conf import hardware as hardware_conf
 from mogan.drivers import base, errors, redfish_opts
 from mogan.drivers import redfish_client as rc
@@ -71,9 +73,14 @@ class RedfishDriver(
         return redfish_opts.list_opts()
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
-        """Read ``[redfish]`` and ``[hardware]``; no BMC is reached yet."""
+        """Read ``[redfish]``, ``[hardware]`` and ``[engine]``; no BMC yet.
+
+        ``[engine] deploy_timeout`` bounds each deploy phase's wait, so that
+        a deploy that hangs fails naming its phase.
+        """
         super().__init__(conf)
         hardware_conf.register_opts(conf)
+        engine_conf.register_opts(conf)
         opts = conf.redfish
         self.connections = rc.Connections(
             rc.Settings(

@@ -13,6 +13,17 @@ from the medium:
     that), the CD still holds the deploy's image and, on BMCs that report
     ``BootProgress``, ``LastState`` is ``OSRunning``.
 
+A disk image (``redfish_install``) takes the installer path: the
+installer ISO on the CD with the config drive medium (which carries the
+install instructions), a one-time boot from ``Cd``, power on, then
+``installing`` until the installer has powered the system off (the
+override consumed and the power off: only a boot and a shut down do both);
+``disk`` ejects both media and sets a one-time boot from ``Hdd``, power on
+again (``boot_disk``), and ``booting`` as above, except that the CD must be
+empty (the system booted its disk). An installer that fails leaves the
+system on: past ``[engine] deploy_timeout`` the waiting phase fails the
+deploy, naming itself (so does ``booting``).
+
 A BIOS apply the BMC reports failed (``@Redfish.Settings`` messages) fails
 the deploy. A teardown goes through ``TEARDOWN_PHASES``: media ejected,
 power off, RAID volumes deleted, BIOS restored (a boot to apply it when the
@@ -28,8 +39,9 @@ What must not live here: the checks and calls of each hardware section
 """
 
 import dataclasses
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import sushy
 
@@ -55,10 +67,13 @@ class Step:
     Attributes:
         root: the BMC's sushy root.
         system: the node's sushy System (fresh for this poll).
-        op: the operation's JSON (``phase``, ``image_url``, ``config_url``
-            ...), changed in place.
+        op: the operation's JSON (``phase``, ``image_url``, ``config_url``,
+            ``installer_url`` (set: the installer path) ...), changed in
+            place.
         hardware: the node's hardware record (``redfish_hardware``), in place.
         policy: ``[hardware] restore_bios``.
+        timeout: ``[engine] deploy_timeout``: how long after the operation
+            started a phase may still wait (0: no bound of its own).
     """
 
     root: Any
@@ -66,6 +81,7 @@ class Step:
     op: dict[str, Any]
     hardware: dict[str, Any]
     policy: str = "previous"
+    timeout: float = 0.0
     _registry: dict[str, inv.BiosAttribute] | None = None
 
     def registry(self) -> dict[str, inv.BiosAttribute]:
@@ -77,6 +93,21 @@ class Step:
     def go(self, phase: str) -> None:
         """Move on to ``phase``."""
         self.op["phase"] = phase
+
+    def wait(self, what: str) -> NoReturn:
+        """Wait for the BMC, unless the operation is past its timeout.
+
+        Raises:
+            Wait: still within the timeout.
+            DriverError: past it (naming the phase and ``what`` it waits for).
+        """
+        started = float(self.op.get("started") or 0.0)
+        if self.timeout and started and time.time() - started > self.timeout:
+            raise errors.DriverError(
+                node=self.system.identity,
+                reason=f"{self.op['phase']}: after {self.timeout:.0f} s, {what}",
+            )
+        raise Wait
 
 
 # ---------------------------------------------------------------- media
@@ -193,7 +224,8 @@ def _bios(step: Step) -> None:
 
 
 def _media(step: Step) -> None:
-    insert_media(step.system, step.op["image_url"], step.op.get("config_url"))
+    cd_url = step.op.get("installer_url") or step.op["image_url"]
+    insert_media(step.system, cd_url, step.op.get("config_url"))
     step.system.set_system_boot_options(
         sushy.BootSource.CD, enabled=sushy.BootSourceOverrideEnabled.ONCE
     )
@@ -208,20 +240,63 @@ def boot(system: Any) -> None:
         system.reset_system(sushy.ResetType.FORCE_RESTART)
 
 
+POWER_ON_PHASES = ("boot", "boot_disk")
+"""Phases the driver claims before powering the node (never twice)."""
+
+
+def after_power_on(op: dict[str, Any]) -> str:
+    """The phase a claimed power-on phase moves to."""
+    if op["phase"] == "boot" and op.get("installer_url"):
+        return "installing"
+    return "booting"
+
+
+def _consumed(system: Any) -> bool:
+    """Whether the one-time boot override was used (only a boot does that)."""
+    return bool(system.boot.enabled == sushy.BootSourceOverrideEnabled.DISABLED)
+
+
+def _installing(step: Step) -> None:
+    system = step.system
+    # NOTE: off with the override still pending is a power-on not yet
+    # applied; off after the boot consumed it is the installer's shut down.
+    if system.power_state == OFF and _consumed(system):
+        step.go("disk")
+        return
+    step.wait(
+        "the installer has not powered the system off (an installer that "
+        "fails leaves it on: see its console)"
+    )
+
+
+def _disk(step: Step) -> None:
+    eject_all(step.system)
+    step.system.set_system_boot_options(
+        sushy.BootSource.HDD, enabled=sushy.BootSourceOverrideEnabled.ONCE
+    )
+    step.go("boot_disk")
+
+
 def _booting(step: Step) -> None:
     system = step.system
     if system.power_state != ON:
-        raise Wait
-    if system.boot.enabled != sushy.BootSourceOverrideEnabled.DISABLED:
-        raise Wait
+        step.wait("the system is not on")
+    if not _consumed(system):
+        step.wait("the system has not booted (the one-time boot override is unused)")
     progress = system.boot_progress
     if (
         progress is not None
         and progress.last_state is not None
         and progress.last_state != sushy.BootProgressStates.OS_RUNNING
     ):
-        raise Wait
-    if _cd_image(system) != step.op["image_url"]:
+        step.wait(f"the system has not booted (BootProgress {progress.last_state})")
+    if step.op.get("installer_url"):
+        if _cd_image(system) is not None:
+            raise errors.DriverError(
+                node=system.identity,
+                reason="booting: a CD is inserted: the system did not boot its disk",
+            )
+    elif _cd_image(system) != step.op["image_url"]:
         raise errors.DriverError(
             node=system.identity, reason="the system booted without the deploy's CD"
         )
@@ -248,8 +323,11 @@ DEPLOY_PHASES: dict[str, Callable[[Step], None]] = {
     "raid": _raid,
     "bios": _bios,
     "media": _media,
-    # NOTE: "boot" is run by the driver after it claims the phase, so that
-    # two pollers never power the node twice.
+    # NOTE: "boot" and "boot_disk" (POWER_ON_PHASES) are run by the driver
+    # after it claims the phase, so that two pollers never power the node
+    # twice.
+    "installing": _installing,
+    "disk": _disk,
     "booting": _booting,
 }
 SECTION_OF_PHASE = {

@@ -4,7 +4,8 @@ Registered by the driver itself (``RedfishDriver.register_opts``) and listed
 for the sample generator through it (``mogan.drivers.loader.list_opts``).
 Every BMC request has a connect and a read timeout, and sushy's retries of
 server errors are bounded here (sushy alone retries each 5xx ten times,
-3 seconds apart).
+3 seconds apart). ``installer_iso_url`` is what deploys disk images
+(``redfish_install``).
 """
 
 from oslo_config import cfg
@@ -68,6 +69,22 @@ opts = [
             "the BMC. BMCs that stream virtual media (rather than copy it "
             "at insertion) read it while the instance boots: keep this "
             "longer than a deploy."
+        ),
+    ),
+    cfg.StrOpt(
+        "installer_iso_url",
+        help=(
+            "URL (http or https, reachable by the BMCs) of the installer ISO "
+            "that deploys disk images (disk_format raw or qcow2) on Redfish "
+            "nodes. It goes on the virtual CD, with the deploy's config "
+            "drive medium (label config-2) on a second device; the "
+            "installer reads mogan/install.json from that medium (image "
+            "URL, checksum, disk_format, root device hint), writes the "
+            "image and a config drive partition to the root disk, and "
+            "powers the system off; Mogan then boots the disk. An "
+            "installer that fails leaves the system on: the deploy fails "
+            "at [engine] deploy_timeout. Unset: disk images are refused on "
+            "Redfish nodes (ISO images still deploy, from the CD)."
         ),
     ),
     cfg.FloatOpt(

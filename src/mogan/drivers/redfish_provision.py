@@ -1,7 +1,9 @@
 """Deploy, rebuild and teardown of Redfish nodes: reserve, then advance by polls.
 
-``start_deploy`` checks the request, publishes the config drive
-(``MediaStore``, a name per attempt) and reserves the node with one
+``start_deploy`` checks the request (its image first: ``redfish_install``
+refuses what it cannot deploy before any BMC is asked), publishes the
+config drive (``MediaStore``, a name per attempt; with the installer's
+instructions for a disk image) and reserves the node with one
 compare-and-set of its state (``instance_uuid`` and a new ``op``): of
 several engines deploying one node, one wins. Polls then advance the
 operation through ``redfish_deploy``'s phases, one BMC step after another,
@@ -25,6 +27,7 @@ from mogan.drivers import hardware as hw
 from mogan.drivers import redfish_client as rc
 from mogan.drivers import redfish_deploy as rdeploy
 from mogan.drivers import redfish_hardware as rhw
+from mogan.drivers import redfish_install as rinstall
 from mogan.drivers import redfish_inventory as rinv
 from mogan.drivers import redfish_nodes as rnodes
 from mogan.drivers.models import DeployRequest, Progress, Status
@@ -65,10 +68,15 @@ class Provisioning(rnodes.NodeAccess):
         }
 
     def _publish(
-        self, node_uuid: str, request: DeployRequest
+        self, node_uuid: str, request: DeployRequest, path: rinstall.Path
     ) -> tuple[str | None, str | None]:
-        """(name, URL) of the config drive medium (None: no config drive)."""
-        if request.config_drive is None:
+        """(name, URL) of the config drive medium (None: the deploy has none).
+
+        On the installer path the medium also carries the installer's
+        instructions (``redfish_install.medium``).
+        """
+        files = rinstall.medium(node_uuid, request, path)
+        if files is None:
             return None, None
         if self.media_store is None:
             raise errors.DriverError(
@@ -76,9 +84,7 @@ class Provisioning(rnodes.NodeAccess):
             )
         name = f"redfish-{node_uuid}-{uuid.uuid4().hex[:12]}.iso"
         url = self.media_store.publish(
-            name,
-            configdrive_iso.build(request.config_drive),
-            self.conf.redfish.media_ttl,
+            name, configdrive_iso.build(files), self.conf.redfish.media_ttl
         )
         return name, url
 
@@ -103,6 +109,9 @@ class Provisioning(rnodes.NodeAccess):
             return
         if kind == "rebuild" and same and rnodes.busy(op, ("rebuild",)):
             return
+        # NOTE: before anything else: a refused image changes no BMC.
+        installer_url = self.conf.redfish.installer_iso_url
+        path = rinstall.plan(node_uuid, request, installer_url)
         self._refuse(stored, request, kind)
         ports = {p.lower() for p in stored.spec.ports}
         for nic in request.nics:
@@ -111,7 +120,7 @@ class Provisioning(rnodes.NodeAccess):
                     node=node_uuid, reason=f"no port {nic.mac} for VIF {nic.port_id}"
                 )
         record = self._plan(stored, request.hardware) if request.hardware else None
-        name, url = self._publish(node_uuid, request)
+        name, url = self._publish(node_uuid, request, path)
         new_op = {
             "kind": kind,
             "id": uuid.uuid4().hex,
@@ -119,6 +128,7 @@ class Provisioning(rnodes.NodeAccess):
             "phase": "firmware_start" if record else "media",
             "error": None,
             "image_url": request.image_url,
+            "installer_url": installer_url if path == "installer" else None,
             "config_url": url,
             "media": name,
             "bios": (record or {}).get("plan", {}).get("bios", {}),
@@ -219,7 +229,7 @@ class Provisioning(rnodes.NodeAccess):
                 return _failed(op["error"])
             if op["phase"] == "done":
                 return DONE
-            if op["phase"] == "boot":
+            if op["phase"] in rdeploy.POWER_ON_PHASES:
                 self._boot(stored, op)
                 continue
             state = stored.state
@@ -229,6 +239,7 @@ class Provisioning(rnodes.NodeAccess):
                 op=state["op"],
                 hardware=state.setdefault("hardware", {}),
                 policy=self.conf.hardware.restore_bios,
+                timeout=self._deploy_timeout(kinds),
             )
             try:
                 step.root, step.system = self.bmc(stored)
@@ -283,14 +294,21 @@ class Provisioning(rnodes.NodeAccess):
 
         self.change(node_uuid, merge)
 
+    def _deploy_timeout(self, kinds: tuple[str, ...]) -> float:
+        """How long a deploy phase may wait (0 for teardown: the engine's)."""
+        if kinds != rnodes.DEPLOY_KINDS:
+            return 0.0
+        return float(self.conf.engine.deploy_timeout)
+
     def _boot(self, stored: store.StoredNode, op: dict[str, Any]) -> None:
-        """Claim the boot phase, then power the node (never twice)."""
+        """Claim a power-on phase, then power the node (never twice)."""
+        phase = op["phase"]
 
         def claim(state: rnodes.State) -> rnodes.State:
             current = state.get("op") or {}
-            if current.get("id") != op["id"] or current.get("phase") != "boot":
+            if current.get("id") != op["id"] or current.get("phase") != phase:
                 raise rnodes.Unchanged
-            current["phase"] = "booting"
+            current["phase"] = rdeploy.after_power_on(current)
             return state
 
         if self.change(stored.spec.uuid, claim) is None:
@@ -299,7 +317,9 @@ class Provisioning(rnodes.NodeAccess):
             _root, system = self.bmc(stored)
             rdeploy.boot(system)
         except (errors.DriverError, sushy_exc.SushyError) as err:
-            self._fail(stored.spec.uuid, op["id"], f"boot: {rnodes.reason(err)}", None)
+            self._fail(
+                stored.spec.uuid, op["id"], f"{phase}: {rnodes.reason(err)}", None
+            )
 
     def _fail(
         self, node_uuid: str, op_id: str, message: str, section: str | None

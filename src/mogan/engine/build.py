@@ -58,6 +58,7 @@ class SelectAndClaim(workflow.Step):
             resources = dict(flavor.resources)
             flavor_traits = dict(flavor.resource_traits)
             flavor_aggregates = dict(flavor.resource_aggregates or {})
+            composable = bool(flavor.composable)
         if not pending:
             return workflow.DONE
         if ctx.attempt > 1:
@@ -78,6 +79,7 @@ class SelectAndClaim(workflow.Step):
             project_id=args.project_id or "",
             user_id=args.user_id or "",
             hardware=args.build_args.hardware or None,
+            composable=composable,
         )
         try:
             placed = ctx.deps.scheduler.select_and_claim(ctx.rpc_context(), request)

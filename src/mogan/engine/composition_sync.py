@@ -15,9 +15,13 @@ lists) and mirrored into Placement as a tree per zone:
 
 A block that is not free (composed into a system Mogan did not make, or
 any state but ``Unused``, or ``Reserved`` by the service) has all of its
-inventory reserved, so the scheduler never offers it. A block gone from
-the service loses its provider and row, unless Placement still holds an
-allocation against it: then both are kept and the sync logs it.
+inventory reserved, so the scheduler never offers it. A block Mogan
+claimed (``consumer_uuid``) or composed (its system is a
+``composed_systems`` row's) is never reserved: its claim already holds
+it. The view's claim records are checked against Placement and corrected.
+A block gone from the service loses its provider and row, unless
+Placement still holds an allocation against it: then both are kept and
+the sync logs it.
 
 Each database write is one short transaction of its own, never inside
 another (``NestedWriteTransaction``), and never open while Placement or
@@ -42,6 +46,7 @@ from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.drivers import hardware, interfaces
+from mogan.placement import blocks as placement_blocks
 from mogan.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
@@ -67,26 +72,25 @@ def block_provider(service_uuid: str, block_id: str) -> str:
     return str(uuidlib.uuid5(uuidlib.UUID(service_uuid), f"block:{block_id}"))
 
 
-def _custom(prefix: str, name: str) -> str:
-    # NOTE: the node resource-class rule (upper case, runs of other
-    # characters to _), so "NVIDIA A100" is CUSTOM_ACCEL_NVIDIA_A100.
-    return placement_client.resource_class_name(f"{prefix}_{name}")
-
-
-def block_inventory(block: hardware.ResourceBlock) -> dict[str, dict[str, int]]:
+def block_inventory(
+    block: hardware.ResourceBlock, *, ours: bool = False
+) -> dict[str, dict[str, int]]:
     """The Placement inventory of what a block brings.
 
     NOTE: whole-block amounts: total and max_unit are the block's capacity,
     and a claim takes all of it, because a block cannot be split between
     systems (the service composes blocks, never parts of one). A block the
-    scheduler must not offer has all of it reserved.
+    scheduler must not offer has all of it reserved, unless it is ``ours``
+    (claimed or composed by Mogan: its claim already holds it, and
+    reserving it too would count it twice).
     """
-    amounts = {
-        "VCPU": block.cores,
-        "MEMORY_MB": block.memory_mb,
-        "DISK_GB": block.storage_gb,
-    } | {_custom("ACCEL", model): n for model, n in block.accelerators.items()}
-    unavailable = not block.free or block.reserved
+    amounts = placement_blocks.amounts(
+        cores=block.cores,
+        memory_mb=block.memory_mb,
+        storage_gb=block.storage_gb,
+        accelerators=block.accelerators,
+    )
+    unavailable = not ours and (not block.free or block.reserved)
     return {
         rc: {
             "total": n,
@@ -95,14 +99,13 @@ def block_inventory(block: hardware.ResourceBlock) -> dict[str, dict[str, int]]:
             "step_size": 1,
             "reserved": n if unavailable else 0,
         }
-        for rc, n in sorted(amounts.items())
-        if n > 0
+        for rc, n in amounts.items()
     }
 
 
 def block_traits(block: hardware.ResourceBlock) -> list[str]:
     """``CUSTOM_BLOCK_<TYPE>`` for each of the block's types."""
-    return sorted({_custom("BLOCK", t) for t in block.block_types})
+    return placement_blocks.traits(block.block_types)
 
 
 @dataclasses.dataclass
@@ -329,8 +332,16 @@ class CompositionServices:
         """
         composer = self._composer()
         name, access = self.access(service_uuid)
+        held_before = self._held(service_uuid)
         zones = composer.list_resource_zones(access)
         blocks = composer.list_resource_blocks(access)
+        # NOTE: what Mogan holds is read before and after the service: a
+        # block claimed and composed while the service was read shows in
+        # the second read, one decomposed and released meanwhile in the
+        # first; either way its (old or new) claim covers it.
+        held_after = self._held(service_uuid)
+        claimed = held_before[0] | held_after[0]
+        systems = held_before[1] | held_after[1]
         result = SyncResult(zones=len(zones), blocks=len(blocks))
         zone_ids = {z.id for z in zones}
         for zone in zones:
@@ -341,9 +352,12 @@ class CompositionServices:
         for block in blocks:
             zone_id = next((z for z in block.zones if z in zone_ids), None)
             provider = block_provider(service_uuid, block.id)
+            ours = block.id in claimed or (
+                block.system is not None and block.system.rstrip("/") in systems
+            )
             if zone_id is not None:
-                self._mirror(service_uuid, name, zone_id, provider, block)
-            result.reserved += not block.free or block.reserved
+                self._mirror(service_uuid, name, zone_id, provider, block, ours=ours)
+            result.reserved += not ours and (not block.free or block.reserved)
             rows.append(_row(block, zone_id, provider))
         with self._db.transaction(readonly=True) as session:
             known = {
@@ -374,8 +388,36 @@ class CompositionServices:
                 composition_db.remove_block(session, service_uuid, block_id)
             composition_db.update(session, service_uuid, {"synced_at": models.utcnow()})
         self._drop_empty_zones(service_uuid, {z for _p, z in known.values()} - zone_ids)
+        self._reconcile_claims(service_uuid)
         LOG.info("composition service %s synced: %s", service_uuid, result)
         return result
+
+    def _held(self, service_uuid: str) -> tuple[set[str], set[str]]:
+        """The service's blocks Mogan claimed, and the systems it composed."""
+        with self._db.transaction(readonly=True) as session:
+            return composition_db.held_by_mogan(session, service_uuid)
+
+    def _reconcile_claims(self, service_uuid: str) -> None:
+        """Correct the view's claim records of the service's blocks from Placement.
+
+        A block the view says is held whose claim is gone (released by a
+        path that did not reach the view) is free again; one held by
+        another consumer records it. Each change is conditional on the
+        consumer read, so a claim recorded meanwhile is kept.
+        """
+        with self._db.transaction(readonly=True) as session:
+            recorded = composition_db.claimed_blocks(session, service_uuid)
+        changes = []
+        for provider, consumer in recorded:
+            holders = self._placement.provider_allocations(provider)
+            if consumer in holders:
+                continue
+            changes.append((provider, consumer, next(iter(holders), None)))
+        if not changes:
+            return
+        with self._db.transaction() as session:
+            for provider, consumer, holder in changes:
+                composition_db.set_consumer(session, provider, consumer, holder)
 
     def _drop_empty_zones(self, service_uuid: str, zones: set[str | None]) -> None:
         """Delete the providers of zones the service no longer has, if childless."""
@@ -411,10 +453,12 @@ class CompositionServices:
         zone_id: str,
         provider: str,
         block: hardware.ResourceBlock,
+        *,
+        ours: bool,
     ) -> None:
         parent = zone_provider(service_uuid, zone_id)
         generation = self._ensure_provider(provider, f"{name}:{block.id}", parent)
-        inventory = block_inventory(block)
+        inventory = block_inventory(block, ours=ours)
         for rc in inventory:
             self._placement.ensure_resource_class(rc)
         current = self._placement.get_inventory(provider)

@@ -17,7 +17,9 @@ claiming (see ``claims``) and group policies (see ``groups``).
 import collections
 import dataclasses
 import random
+import typing
 import uuid as uuid_lib
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,10 +27,11 @@ from sqlalchemy import orm
 
 from mogan import exception
 from mogan.db import models
+from mogan.db.api import node as node_db
 from mogan.db.api import node_candidates as view
 from mogan.drivers import hardware as hw
 from mogan.placement import client as placement_client
-from mogan.scheduler import groups
+from mogan.scheduler import groups, picks
 from mogan.scheduler import hardware as hardware_fit
 from mogan.scheduler import request as select_request
 
@@ -67,6 +70,7 @@ class Request:
     project_id: str = ""
     user_id: str = ""
     hardware: hw.HardwareRequest | None = None
+    composable: bool = False
 
     @classmethod
     def from_request(cls, request: select_request.SelectRequest) -> "Request":
@@ -93,6 +97,7 @@ class Request:
             project_id=request.project_id,
             user_id=request.user_id,
             hardware=hardware,
+            composable=request.composable,
         )
 
     @classmethod
@@ -133,6 +138,72 @@ class Choice:
     nodes: list[str]
     domain_rejected: int = 0
     group: groups.Group | None = None
+
+
+class Nodes:
+    """Servers placed on nodes: one node each, claimed whole (``picks.Target``)."""
+
+    def __init__(self, request: Request, *, extra: int, weigher: Weigher) -> None:
+        """Nodes for ``request``, ``extra`` candidates beyond one per server."""
+        self.request = request
+        self.extra = extra
+        self.weigher = weigher
+
+    def _pick(self, node: str) -> picks.Pick:
+        return picks.Pick(node=node, allocation={node: self.request.resources})
+
+    def choose(
+        self,
+        session: orm.Session,
+        count: int,
+        *,
+        avoid: frozenset[str],
+        group: groups.Group | None,
+    ) -> picks.Attempt:
+        """Up to ``count`` free nodes (see ``choose``)."""
+        choice = choose(
+            session,
+            self.request,
+            count,
+            extra=self.extra,
+            weigher=self.weigher,
+            avoid=avoid,
+            group=group,
+        )
+        return picks.Attempt(
+            picks=[self._pick(node) for node in choice.nodes], context=choice
+        )
+
+    def record(self, session: orm.Session, claimed: Mapping[str, picks.Pick]) -> None:
+        """Mark the claimed nodes allocated to their servers."""
+        node_db.mark_allocated(
+            session, {pick.node: server for server, pick in claimed.items()}
+        )
+
+    def learn(self, session: orm.Session, holders: Mapping[str, str | None]) -> None:
+        """Mark nodes another consumer holds allocated to it."""
+        node_db.mark_allocated(session, dict(holders))
+
+    def held(
+        self,
+        session: orm.Session,
+        allocations: Mapping[str, Mapping[str, Mapping[str, int]]],
+    ) -> dict[str, picks.Pick]:
+        """The node each server holds (its first provider)."""
+        del session
+        return {
+            server: self._pick(next(iter(held))) for server, held in allocations.items()
+        }
+
+    def explain(self, session: orm.Session, attempt: picks.Attempt, placed: int) -> str:
+        """``N free nodes for M servers (at least K needed); <counts>``."""
+        choice = typing.cast("Choice", attempt.context)
+        wanted = len(set(self.request.server_uuids))
+        why = explain(session, self.request, set(choice.nodes), choice)
+        return (
+            f"{placed + len(choice.nodes)} free nodes for {wanted} servers "
+            f"(at least {self.request.min_count} needed); {why}"
+        )
 
 
 def base_filter(session: orm.Session, request: Request) -> view.Filter:

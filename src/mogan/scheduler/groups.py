@@ -8,7 +8,9 @@ A group places its members by ``policy`` over the failure domains at its
 - ``soft-affinity`` / ``soft-anti-affinity``: the same as a preference;
   when it cannot hold, members go where they fit, least-crowded first.
 
-Hard policies only use nodes that have a domain at the scope.
+Hard policies only use nodes that have a domain at the scope. Composed
+servers' domains are their composition zones (``COMPOSITION_SCOPE``);
+``blocks`` applies the policies to them.
 
 Two requests adding members to the same group at once must not both take
 the last free slot of a domain. Each claim for a group therefore also
@@ -31,6 +33,7 @@ from sqlalchemy import orm
 
 from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import block_candidates as block_view
 from mogan.db.api import node_candidates as view
 from mogan.placement import client as placement_client
 
@@ -46,6 +49,8 @@ SOFT_AFFINITY = "soft-affinity"
 SOFT_ANTI_AFFINITY = "soft-anti-affinity"
 POLICIES = (AFFINITY, ANTI_AFFINITY, SOFT_AFFINITY, SOFT_ANTI_AFFINITY)
 DEFAULT_SCOPE = "affinity_zone"
+# NOTE: composed servers' failure domain: the composition zone of their blocks.
+COMPOSITION_SCOPE = "composition_zone"
 
 _ledger_ready: weakref.WeakSet[placement_client.PlacementClient] = weakref.WeakSet()
 _ledger_mutex = threading.Lock()
@@ -78,6 +83,8 @@ def load(
     placement: placement_client.PlacementClient,
     group_uuid: str,
     placing: Sequence[str],
+    *,
+    composed: bool = False,
 ) -> Group:
     """The group with how many members each domain at its scope holds.
 
@@ -89,6 +96,9 @@ def load(
         placement: the Placement client.
         group_uuid: the group.
         placing: servers of this request (not counted as placed members).
+        composed: the request places composed servers: the domains are
+            composition zones (``COMPOSITION_SCOPE``, whatever the group's
+            scope), the only domain resource blocks have.
 
     Raises:
         NoValidNode: the group no longer exists.
@@ -102,11 +112,15 @@ def load(
     rules = dict(row.rules or {})
     scope = str(rules.get("scope") or DEFAULT_SCOPE)
     members = [m.server_uuid for m in row.members if m.server_uuid not in placing]
-    nodes = _member_nodes(session, placement, members)
-    domains = view.domains_of(session, scope, set(nodes.values()))
-    used = collections.Counter(
-        domains[node] for node in nodes.values() if node in domains
-    )
+    if composed:
+        scope = COMPOSITION_SCOPE
+        used = collections.Counter(_member_zones(session, placement, members).values())
+    else:
+        nodes = _member_nodes(session, placement, members)
+        domains = view.domains_of(session, scope, set(nodes.values()))
+        used = collections.Counter(
+            domains[node] for node in nodes.values() if node in domains
+        )
     return Group(
         uuid=group_uuid,
         policy=row.policy,
@@ -143,6 +157,36 @@ def _member_nodes(
             if node is not None:
                 nodes[str(server_uuid)] = node
     return nodes
+
+
+def _member_zones(
+    session: orm.Session,
+    placement: placement_client.PlacementClient,
+    members: list[str],
+) -> dict[str, str]:
+    """``{member: composition zone key}`` for every member composed (or claimed)."""
+    zones = {
+        server: block_view.zone_key(service, zone)
+        for server, (service, zone) in block_view.zones_of_servers(
+            session, members
+        ).items()
+    }
+    rest = [m for m in members if m not in zones]
+    if not rest:
+        return zones
+    building = session.scalars(
+        sa.select(models.Server.uuid).where(
+            models.Server.uuid.in_(rest), models.Server.status == states.BUILDING
+        )
+    )
+    for server in building:
+        # NOTE: being placed by another request right now: its claim may be
+        # in Placement before its composed_systems row is written.
+        held = [rp for rp in placement.allocations_of(str(server)) if rp != LEDGER_UUID]
+        blocks = block_view.by_provider(session, held)
+        if blocks:
+            zones[str(server)] = blocks[0].zone_key
+    return zones
 
 
 def choose(

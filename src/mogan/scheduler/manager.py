@@ -17,7 +17,7 @@ from mogan import exception, rpc
 from mogan import placement as placement_factory
 from mogan.db import session as db_session
 from mogan.placement import client as placement_client
-from mogan.scheduler import candidates, claims
+from mogan.scheduler import blocks, candidates, claims
 from mogan.scheduler import request as select_request
 
 LOG = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ LOG = logging.getLogger(__name__)
 class SchedulerManager(rpc.ManagerBase):
     """Endpoints the scheduler serves on its topic."""
 
-    target = messaging.Target(version="1.2")
+    target = messaging.Target(version="1.3")
 
     def __init__(
         self,
@@ -75,6 +75,9 @@ class SchedulerManager(rpc.ManagerBase):
         typed = candidates.Request.from_request(
             select_request.SelectRequest.model_validate(request)
         )
+        weigher = candidates.Weigher(
+            mode=self.conf.scheduler.weigher, level=self.conf.scheduler.weigher_level
+        )
         placed = claims.select_and_claim(
             self.database,
             self.placement,
@@ -82,10 +85,8 @@ class SchedulerManager(rpc.ManagerBase):
             retries=self.conf.scheduler.claim_retries,
             extra=self.conf.scheduler.candidate_limit,
             in_flight=self._in_flight,
-            weigher=candidates.Weigher(
-                mode=self.conf.scheduler.weigher,
-                level=self.conf.scheduler.weigher_level,
-            ),
+            weigher=weigher,
+            target=blocks.Blocks(typed, weigher=weigher) if typed.composable else None,
         )
         LOG.info(
             "%s placed %d of %d servers",

@@ -30,6 +30,9 @@ class SelectRequest(pydantic.BaseModel):
         hardware: the hardware configuration every node must be able to
             take (the JSON form of ``drivers.hardware.HardwareRequest``),
             if any.
+        composable: ``resources`` are amounts to build each server from
+            resource blocks within one composition zone (a composable
+            flavor), not one node of a class.
     """
 
     model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
@@ -46,3 +49,4 @@ class SelectRequest(pydantic.BaseModel):
     project_id: str = ""
     user_id: str = ""
     hardware: dict[str, Any] | None = None
+    composable: bool = False

@@ -17,13 +17,15 @@ class SchedulerAPI(rpc.RPCAPIBase):
         1.2: ``select_and_claim`` honours ``SelectRequest.hardware`` (sent
             as 1.2 only when a request has one, so an older scheduler is
             never asked to place one it would ignore).
+        1.3: ``select_and_claim`` honours ``SelectRequest.composable``
+            (resource blocks instead of nodes; sent as 1.3 only then).
 
     ``[upgrade_levels] scheduler`` caps what is sent (see ``RPCAPIBase``).
     """
 
     TOPIC = rpc.SCHEDULER_TOPIC
     SERVICE = "scheduler"
-    VERSION = "1.2"
+    VERSION = "1.3"
 
     def select_and_claim(
         self,
@@ -42,7 +44,9 @@ class SchedulerAPI(rpc.RPCAPIBase):
         Returns:
             ``{server_uuid: node_uuid}`` for at least ``min_count`` servers
             (as many as fit, up to all), claimed in one ``POST /allocations``
-            (consumer = server, provider = node).
+            (consumer = server, provider = node; for a composable request
+            the providers are the server's blocks and the node uuid is the
+            one its system will be enrolled under).
 
         Raises:
             NoValidNode: fewer than ``min_count`` fit; its ``message`` says
@@ -52,10 +56,15 @@ class SchedulerAPI(rpc.RPCAPIBase):
                 carries the remote traceback.)
             oslo_messaging.MessagingTimeout: no scheduler answered in time.
             RPCVersionCapped: ``[upgrade_levels] scheduler`` is below 1.1
-                (below 1.2 for a request with hardware).
+                (below 1.2 for a request with hardware, 1.3 for a
+                composable one).
         """
-        version = "1.2" if request.hardware else "1.1"
-        what = "place servers with hardware" if request.hardware else "place servers"
+        if request.composable:
+            version, what = "1.3", "place composed servers"
+        elif request.hardware:
+            version, what = "1.2", "place servers with hardware"
+        else:
+            version, what = "1.1", "place servers"
         placed: dict[str, str] = self._prepare(version, what, timeout=timeout).call(
             ctx, "select_and_claim", request=request.model_dump(mode="json")
         )

@@ -14,6 +14,7 @@ from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import flavor as flavor_db
+from mogan.placement import blocks as placement_blocks
 from mogan.placement import client as placement_client
 from mogan.services import access, hardware_profile
 
@@ -62,6 +63,44 @@ def placement_resources(resources: dict[str, int]) -> dict[str, int]:
     return out
 
 
+def check_composable(values: dict[str, Any]) -> None:
+    """A composable flavor asks for amounts the scheduler can build from blocks.
+
+    Its ``resources`` name Placement classes as resource blocks have them
+    (``VCPU``, ``MEMORY_MB``, ``DISK_GB``, ``CUSTOM_*``), with ``VCPU``
+    (every composed system has a Compute block). Traits and aggregates
+    select nodes, which a composed server has none of yet.
+
+    Raises:
+        InvalidParameter: naming the field that does not hold.
+    """
+    resources = values.get("resources") or {}
+    odd = sorted(
+        rc
+        for rc in resources
+        if rc not in placement_blocks.STANDARD_CLASSES and not rc.startswith("CUSTOM_")
+    )
+    if odd:
+        raise exception.InvalidParameter(
+            field="resources",
+            reason=(
+                "a composable flavor asks for amounts of "
+                f"{', '.join(placement_blocks.STANDARD_CLASSES)} or CUSTOM_* "
+                f"classes, not {', '.join(odd)}"
+            ),
+        )
+    if resources.get(placement_blocks.VCPU, 0) < 1:
+        raise exception.InvalidParameter(
+            field="resources",
+            reason="a composable flavor needs VCPU (at least 1)",
+        )
+    for field in ("resource_traits", "resource_aggregates"):
+        if values.get(field):
+            raise exception.InvalidParameter(
+                field=field, reason="not supported for a composable flavor yet"
+            )
+
+
 def _profiles(session: orm.Session, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with the hardware profiles named by uuid (given by name or uuid).
 
@@ -90,10 +129,13 @@ def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.
     scheduler matches them with the nodes' classes.
 
     Raises:
-        InvalidParameter: two spellings of one resource class, or a
-            hardware profile that does not exist.
+        InvalidParameter: two spellings of one resource class, a hardware
+            profile that does not exist, or a composable flavor asking for
+            what blocks cannot give (see ``check_composable``).
         FlavorExists: the name is taken.
     """
+    if values.get("composable"):
+        check_composable(values)
     values = {
         **values,
         "uuid": uuidutils.generate_uuid(),

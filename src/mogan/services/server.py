@@ -153,6 +153,40 @@ def _hardware(
     return effective
 
 
+def _check_flavor(
+    session: orm.Session, flavor: models.Flavor, request: CreateRequest
+) -> None:
+    """The flavor can build servers, in the zone asked for.
+
+    Raises:
+        InvalidParameter: the flavor is disabled, or composable with an
+            availability zone.
+        AvailabilityZoneNotFound: no aggregate with nodes has the zone.
+    """
+    if flavor.disabled:
+        raise exception.InvalidParameter(
+            field="flavor_uuid",
+            reason=(
+                f"flavor {exception.labelled(flavor.name, flavor.uuid)} is disabled"
+            ),
+        )
+    if flavor.composable and request.availability_zone is not None:
+        # NOTE: availability zones are node aggregates; a composed
+        # server is built in a composition zone the scheduler picks.
+        raise exception.InvalidParameter(
+            field="availability_zone",
+            reason=(
+                f"flavor {exception.labelled(flavor.name, flavor.uuid)} is "
+                "composable: its servers are built in a composition zone, "
+                "not in an availability zone"
+            ),
+        )
+    if request.availability_zone is not None and (
+        request.availability_zone not in aggregate_db.availability_zones(session)
+    ):
+        raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)
+
+
 def _names(name: str, count: int, uuids: list[str]) -> list[str]:
     if count == 1:
         return [name]
@@ -227,17 +261,7 @@ def create(
             visible_to=ctx.project_id,
             all_visible=ctx.is_admin,
         )
-        if flavor.disabled:
-            raise exception.InvalidParameter(
-                field="flavor_uuid",
-                reason=(
-                    f"flavor {exception.labelled(flavor.name, flavor.uuid)} is disabled"
-                ),
-            )
-        if request.availability_zone is not None and (
-            request.availability_zone not in aggregate_db.availability_zones(session)
-        ):
-            raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)
+        _check_flavor(session, flavor, request)
         group = _group(ctx, session, request.group)
         count = quota_svc.servers_that_fit(
             session,
@@ -278,6 +302,7 @@ def create(
                     "system_metadata": {},
                     "request_id": request_id,
                     "hardware": hardware,
+                    "composed": bool(flavor.composable),
                 },
             )
             for server_uuid, name in zip(uuids, names, strict=True)

@@ -17,6 +17,7 @@ from sqlalchemy import orm
 
 from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import composition as composition_db
 from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
 from mogan.db.api import server_fault as fault_db
@@ -153,7 +154,9 @@ def place(session: orm.Session, server_uuid: str, node_uuid: str) -> bool:
     """Point a building server at the node the scheduler claimed for it.
 
     Where the server landed (affinity zone, failure domains) is kept as it
-    was then.
+    was then. A composed server has no node yet (its system is composed
+    and enrolled under ``node_uuid`` later): it landed in the composition
+    zone of its blocks, ``<service name>:<zone>``.
 
     Returns:
         False when the server is no longer building (deleted meanwhile).
@@ -163,7 +166,13 @@ def place(session: orm.Session, server_uuid: str, node_uuid: str) -> bool:
         "node_uuid": node_uuid,
         "node": node.name if node else None,
     }
-    if node is not None:
+    composed = composition_db.composed_of(session, server_uuid)
+    if composed is not None and composed.node_uuid == node_uuid:
+        service = composition_db.find(session, composed.service_uuid)
+        zone = f"{service.name if service else composed.service_uuid}:{composed.zone}"
+        values["affinity_zone"] = zone
+        values["failure_domains"] = {"composition_zone": zone}
+    elif node is not None:
         values["affinity_zone"] = node.affinity_zone
         values["failure_domains"] = dict(node.failure_domains or {})
     return server_db.update(session, server_uuid, values, expect_status=states.BUILDING)

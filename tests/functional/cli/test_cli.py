@@ -6,8 +6,10 @@ clouds.yaml and auth modes in ``test_cli_auth``.
 """
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
+from mogan.db import models
 from tests.conftest import MEMBER, OTHER, READER
 from tests.functional.cli.support import error_line
 
@@ -96,6 +98,32 @@ class TestFlavorCreate:
         }
         sent = recorder.requests[-1]["HTTP_OPENSTACK_API_VERSION"]
         assert sent == "baremetal-compute 1.1"
+
+    def test_composable_sends_microversion_1_8(self, mogan, recorder, database):
+        """--composable sends API version 1.8: the flavor is composable."""
+        result = mogan(
+            "flavor",
+            "create",
+            "composed",
+            "--composable",
+            "--resource",
+            "VCPU=16",
+            "--resource",
+            "MEMORY_MB=65536",
+            "-f",
+            "json",
+        )
+        assert result.code == 0, result.err
+        body = result.json()
+        assert body["composable"] is True
+        assert body["resources"] == {"VCPU": 16, "MEMORY_MB": 65536}
+        sent = recorder.requests[-1]["HTTP_OPENSTACK_API_VERSION"]
+        assert sent == "baremetal-compute 1.8"
+        with database.transaction(readonly=True) as session:
+            flavor = session.scalars(
+                sa.select(models.Flavor).where(models.Flavor.name == "composed")
+            ).one()
+            assert flavor.composable is True
 
     def test_resource_trait_with_older_version_is_refused(self, mogan, recorder):
         """Asking for 1.0 with --resource-trait fails before sending anything."""

@@ -12,6 +12,8 @@ This package adds them to the emulator's own Flask app, in its process:
   BIOS apply at reset, firmware versions, processors and memory).
 - ``bios``, ``firmware``, ``storage``, ``composition``, ``sessions``: the
   Redfish resources each adds.
+- ``installer``: a system booting Mogan's installer ISO installs the image
+  its config drive medium names, then powers off.
 - ``control``: ``/mogan-test/...``, the tests' side door (reset, faults,
   delays, inspection); not Redfish.
 - ``plugin``: wires views and the gate middleware onto the app.

@@ -6,7 +6,9 @@
 - ``POST /mogan-test/systems`` (a spec) -> 201 ``{"uuid", "name",
   "path"}``; ``GET`` lists them so. ``GET /mogan-test/systems/<uuid>`` ->
   the whole record (power, boot, BIOS current and pending, versions,
-  storage, ``last_boot``) plus ``media`` (virtual media per device);
+  storage, ``last_boot``, the installer's last run ``install`` and what it
+  wrote, ``disk``: see ``installer``) plus ``media`` (virtual media per
+  device);
   ``DELETE`` removes it;
   ``POST /mogan-test/systems/<uuid>/power {"state": "On"|"Off"}`` changes
   power out of band (powering on boots).
@@ -16,8 +18,8 @@
 - ``POST /mogan-test/faults`` ``{"action", "system"?, "times"? (default 1;
   null: forever), "status"?, "message"?, "method"?, "path"?}``;
   ``GET``/``DELETE /mogan-test/faults``. Actions: ``FAULT_ACTIONS``.
-- ``PUT /mogan-test/delays`` ``{"power", "boot", "firmware", "compose"}``
-  (seconds).
+- ``PUT /mogan-test/delays`` ``{"power", "boot", "firmware", "compose",
+  "install"}`` (seconds).
 - ``GET``/``DELETE /mogan-test/requests``: the request log.
 - ``DELETE /mogan-test/sessions``: every session expires (clients must log
   in again).
@@ -44,6 +46,7 @@ FAULT_ACTIONS = (
     "volume.delete",
     "compose",
     "decompose",
+    "install",
     "http",
 )
 
@@ -198,7 +201,7 @@ def faults() -> flask.Response:
 
 
 def delays() -> flask.Response:
-    """Set delays (seconds) for power, boot, firmware and compose."""
+    """Set delays (seconds) for power, boot, firmware, compose and install."""
     body = _body()
     if not isinstance(body, dict):
         raise ControlError("delays must be an object")

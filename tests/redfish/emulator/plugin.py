@@ -6,7 +6,7 @@ in place of the auth middleware, replaces or wraps the stock views, adds the
 new routes, and answers ``redfish.RedfishError`` with a Redfish error body.
 Virtual media keeps sushy-tools' own views and state (it really downloads
 the image); they are wrapped for scripted failures and for systems whose
-BMC has no virtual media.
+BMC has no virtual media, and the installer reads the downloaded copies.
 """
 
 from collections.abc import Callable
@@ -64,8 +64,15 @@ def _install_media(app: flask.Flask) -> None:
             if url or inserted:
                 app.vmedia.eject_image(system_uuid, device)
 
+    def media_file(system_uuid: str, device: str) -> str | None:
+        # NOTE: sushy-tools keeps the local copy of an inserted image under
+        # the device's private ``_local_file`` (removed at eject).
+        info = app.vmedia._get_device(system_uuid, device)
+        return info.get("_local_file") if info.get("Inserted") else None
+
     STORE.media_info = media_info
     STORE.eject_all = eject_all
+    STORE.media_file = media_file
 
 
 def install(app: flask.Flask) -> None:

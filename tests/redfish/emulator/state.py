@@ -2,7 +2,8 @@
 
 Everything the team adds lives here in memory (one emulator per test
 process, reset between tests): the systems (the fake driver's records, with
-BIOS, firmware, storage, boot and power state), scripted faults, delays,
+BIOS, firmware, storage, boot and power state, the installer's run and
+what it wrote to the disk), scripted faults, delays,
 firmware tasks, sessions, the composition pool and a log of requests.
 sushy-tools' own virtual-media state stays in its state directory.
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 FEATURES = ("bios", "firmware", "volumes", "virtual_media")
-DELAYS = ("power", "boot", "firmware", "compose")
+DELAYS = ("power", "boot", "firmware", "compose", "install")
 REQUEST_LOG_SIZE = 5000
 # NOTE: drive sizes as vendors count them (decimal gigabytes).
 GB = 1000**3
@@ -148,6 +149,9 @@ def normalize_system(spec: dict[str, Any]) -> dict[str, Any]:
         "booting_until": None,
         "boot_count": 0,
         "last_boot": None,
+        # NOTE: the installer's last run, and what it wrote to the disk.
+        "install": None,
+        "disk": None,
         "pending_power": None,
         "system_type": spec.get("system_type", "Physical"),
         "resource_blocks": list(spec.get("resource_blocks", [])),
@@ -186,6 +190,9 @@ class Store:
             False,
         )
         self.eject_all: Callable[[str], None] = lambda _s: None
+        # NOTE: set by the plugin too: (system uuid, device) -> the local
+        # copy of the inserted medium (None: nothing inserted).
+        self.media_file: Callable[[str, str], str | None] = lambda _s, _d: None
 
     def reset(self, systems: list[dict[str, Any]]) -> None:
         """Forget everything and start over with these system specs."""

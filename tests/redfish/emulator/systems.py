@@ -12,7 +12,8 @@ Differences from the stock driver:
   scripted), the boot source is chosen (a ``Once`` override is consumed, a
   ``Cd`` override boots the inserted virtual medium), and ``BootProgress``
   moves to ``OSRunning`` (after ``delays["boot"]``; never, when a boot
-  failure is scripted);
+  failure is scripted); booting the installer ISO from the CD installs
+  (``installer``), booting the disk boots what was installed;
 - BIOS attributes, firmware versions, processors and memory come from the
   system's record.
 """
@@ -23,7 +24,7 @@ from typing import Any
 from sushy_tools import error
 from sushy_tools.emulator.resources.systems import fakedriver
 
-from . import bios, redfish
+from . import bios, installer, redfish
 from .state import STORE
 
 ON_STATES = {"On", "ForceOn"}
@@ -110,9 +111,11 @@ class Driver(fakedriver.FakeDriver):
         if until is not None and now >= until:
             system["booting_until"] = None
             system["boot_progress"] = "OSRunning"
+        installer.tick(system, now, lambda: self._apply_power(system, "Off", now))
 
     def _apply_power(self, system: dict[str, Any], target: str, now: float) -> None:
         if target == "Off":
+            installer.abort(system, now)
             system["power_state"] = "Off"
             system["boot_progress"] = "None"
             system["booting_until"] = None
@@ -143,13 +146,19 @@ class Driver(fakedriver.FakeDriver):
                 image = url
             else:
                 device = "Hdd"
+        if device == "Hdd":
+            # NOTE: the disk boots what an installer wrote to it, if anything.
+            image = (system.get("disk") or {}).get("image_url")
         system["boot_count"] += 1
         system["last_boot"] = {"device": device, "image": image, "at": now}
         if STORE.take_fault("boot", system["uuid"]) is not None:
             # NOTE: a boot that never completes (a bad image, a hung POST).
             system["boot_progress"] = "OSBootStarted"
             system["booting_until"] = None
-        elif STORE.delays["boot"] > 0:
+            return
+        if device == "Cd" and installer.is_installer(system["uuid"]):
+            installer.start(system, now)
+        if STORE.delays["boot"] > 0:
             system["boot_progress"] = "OSBootStarted"
             system["booting_until"] = now + STORE.delays["boot"]
         else:

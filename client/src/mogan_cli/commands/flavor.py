@@ -23,6 +23,7 @@ FIELDS = (
     "resource_aggregates",
     "default_hardware_profile",
     "allowed_hardware_profiles",
+    "composable",
     "created_at",
     "updated_at",
 )
@@ -116,7 +117,8 @@ class CreateFlavor(common.ShowOne):
             action="append",
             type=common.key_amount,
             required=True,
-            help="Resource a node must offer, e.g. CUSTOM_BAREMETAL_GOLD=1 "
+            help="Resource a node must offer, e.g. CUSTOM_BAREMETAL_GOLD=1, or an "
+            "amount of a composable flavor, e.g. VCPU=16 "
             "(repeat for several)",
         )
         parser.add_argument(
@@ -151,6 +153,12 @@ class CreateFlavor(common.ShowOne):
             default=[],
             help="Hardware profile a server may name (repeatable; sends API 1.5)",
         )
+        parser.add_argument(
+            "--composable",
+            action="store_true",
+            help="Compose each server from resource blocks: the resources are "
+            "amounts, e.g. VCPU=16 MEMORY_MB=65536 (sends API 1.8)",
+        )
         return parser
 
     def take_action(
@@ -167,6 +175,7 @@ class CreateFlavor(common.ShowOne):
             resource_aggregates=dict(parsed_args.resource_aggregates),
             default_hardware_profile=parsed_args.default_hardware_profile,
             allowed_hardware_profiles=parsed_args.allowed_hardware_profiles,
+            composable=parsed_args.composable,
         )
         return common.show(flavor, FIELDS)
 

@@ -10,6 +10,8 @@ TRAITS_VERSION = "1.1"
 # NOTE: a flavor's hardware profiles exist from 1.5 on.
 HARDWARE_VERSION = "1.5"
 HARDWARE_FIELDS = ("default_hardware_profile", "allowed_hardware_profiles")
+# NOTE: composable flavors (servers built from resource blocks) exist from 1.8.
+COMPOSABLE_VERSION = "1.8"
 PATCHABLE = ("name", "description", "is_public", "disabled", *HARDWARE_FIELDS)
 
 
@@ -31,8 +33,14 @@ class FlavorManager(base.CollectionManager):
         resource_aggregates: Mapping[str, str] | None = None,
         default_hardware_profile: str | None = None,
         allowed_hardware_profiles: list[str] | None = None,
+        composable: bool = False,
     ) -> base.Resource:
-        """Create a flavor; traits send microversion 1.1, hardware profiles 1.5."""
+        """Create a flavor; traits send microversion 1.1, hardware profiles 1.5.
+
+        ``composable`` (1.8): ``resources`` are amounts (``VCPU``,
+        ``MEMORY_MB``, ``DISK_GB``, ``CUSTOM_*``) each server is composed
+        with from resource blocks.
+        """
         body: base.Resource = {
             "name": name,
             "resources": dict(resources),
@@ -53,6 +61,9 @@ class FlavorManager(base.CollectionManager):
         if allowed_hardware_profiles:
             body["allowed_hardware_profiles"] = list(allowed_hardware_profiles)
             min_version = HARDWARE_VERSION
+        if composable:
+            body["composable"] = True
+            min_version = COMPOSABLE_VERSION
         return dict(self.api.post("/v1/flavors", body, min_version=min_version))
 
     def update(self, flavor_uuid: str, **changes: object) -> base.Resource:

@@ -11,6 +11,7 @@ from mogan.services import flavor as flavor_svc
 TAG = "flavors"
 TRAITS_VERSION = microversion.Version(1, 1)
 HARDWARE_VERSION = microversion.Version(1, 5)
+COMPOSABLE_VERSION = microversion.Version(1, 8)
 HARDWARE_FIELDS = ("default_hardware_profile", "allowed_hardware_profiles")
 
 
@@ -27,6 +28,8 @@ def _view(ctx: mogan_context.RequestContext, flavor: models.Flavor) -> schema.Fl
             default_hardware_profile=flavor.default_hardware_profile,
             allowed_hardware_profiles=list(flavor.allowed_hardware_profiles or ()),
         )
+    if microversion.request_version() >= COMPOSABLE_VERSION:
+        fields["composable"] = bool(flavor.composable)
     if ctx.can_read_all:
         fields.update(
             disabled=flavor.disabled,
@@ -71,14 +74,13 @@ def create_flavor(
             field="resource_traits",
             reason=f"requires microversion {TRAITS_VERSION} or later",
         )
-    for field in HARDWARE_FIELDS:
-        if (
-            field in body.model_fields_set
-            and microversion.request_version() < HARDWARE_VERSION
-        ):
+    for field, version in (
+        *((f, HARDWARE_VERSION) for f in HARDWARE_FIELDS),
+        ("composable", COMPOSABLE_VERSION),
+    ):
+        if field in body.model_fields_set and microversion.request_version() < version:
             raise exception.InvalidParameter(
-                field=field,
-                reason=f"requires microversion {HARDWARE_VERSION} or later",
+                field=field, reason=f"requires microversion {version} or later"
             )
     flavor = flavor_svc.create(ctx, body.model_dump())
     state.set_location(state.links("flavors", flavor.uuid)[0]["href"])

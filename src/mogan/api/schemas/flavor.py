@@ -73,6 +73,16 @@ class FlavorCreate(common.Request):
         ),
     )
 
+    composable: Boolean = pydantic.Field(
+        default=False,
+        description=(
+            "Microversion 1.8: servers of this flavor are composed from "
+            "resource blocks within one zone; `resources` are the amounts "
+            "each server needs (VCPU, MEMORY_MB, DISK_GB, CUSTOM_*; VCPU "
+            "required). Cannot change after creation."
+        ),
+    )
+
     @pydantic.field_validator("resources", mode="before")
     @classmethod
     def _digit_strings(cls, value: object) -> object:
@@ -113,6 +123,7 @@ class Flavor(common.Response):
     resource_aggregates: dict[str, str] | None = None
     default_hardware_profile: str | None = None
     allowed_hardware_profiles: list[str] | None = None
+    composable: bool | None = None
     links: list[common.Link]
     created_at: str | None = None
     updated_at: str | None = None

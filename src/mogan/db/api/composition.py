@@ -16,6 +16,7 @@ from mogan.db.api import pagination
 
 CompositionService = models.CompositionService
 ResourceBlock = models.ResourceBlock
+ComposedSystem = models.ComposedSystem
 
 
 def _rowcount(result: sa.Result[Any]) -> int:
@@ -141,6 +142,51 @@ def put_block(session: orm.Session, service_uuid: str, values: dict[str, Any]) -
     row.updated_at = models.utcnow()
 
 
+def held_by_mogan(session: orm.Session, service_uuid: str) -> tuple[set[str], set[str]]:
+    """The service's blocks a Mogan claim holds, and the systems Mogan composed.
+
+    Returns:
+        ``(block ids with a consumer, system paths of composed servers)``.
+    """
+    claimed = session.scalars(
+        sa.select(ResourceBlock.block_id).where(
+            ResourceBlock.service_uuid == service_uuid,
+            ResourceBlock.consumer_uuid.is_not(None),
+        )
+    )
+    systems = session.scalars(
+        sa.select(ComposedSystem.system).where(
+            ComposedSystem.service_uuid == service_uuid,
+            ComposedSystem.system.is_not(None),
+        )
+    )
+    return set(claimed), {s.rstrip("/") for s in systems if s}
+
+
+def claimed_blocks(session: orm.Session, service_uuid: str) -> list[tuple[str, str]]:
+    """``(provider uuid, consumer)`` of the service's blocks the view says are held."""
+    stmt = sa.select(ResourceBlock.provider_uuid, ResourceBlock.consumer_uuid).where(
+        ResourceBlock.service_uuid == service_uuid,
+        ResourceBlock.consumer_uuid.is_not(None),
+    )
+    return [(str(p), str(c)) for p, c in session.execute(stmt)]
+
+
+def set_consumer(
+    session: orm.Session, provider_uuid: str, expect: str, consumer: str | None
+) -> bool:
+    """Change a block's consumer if it is still ``expect``; whether it was."""
+    stmt = (
+        sa.update(ResourceBlock)
+        .where(
+            ResourceBlock.provider_uuid == provider_uuid,
+            ResourceBlock.consumer_uuid == expect,
+        )
+        .values(consumer_uuid=consumer, updated_at=models.utcnow())
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
 def remove_block(session: orm.Session, service_uuid: str, block_id: str) -> bool:
     """Forget one block; whether it was there."""
     stmt = sa.delete(ResourceBlock).where(
@@ -242,12 +288,32 @@ def block_page(
 
 # -------------------------------------------------------- composed systems
 
-ComposedSystem = models.ComposedSystem
-
 
 def add_composed(session: orm.Session, values: dict[str, Any]) -> None:
     """Record the claimed blocks of a composed server (see ``ComposedSystem``)."""
     session.add(ComposedSystem(**values))
+
+
+def put_composed(session: orm.Session, values: dict[str, Any]) -> bool:
+    """Record a server's newly claimed blocks, replacing a row never composed.
+
+    A row left by an earlier claim of the same server that was released
+    before its system was made (a resumed schedule) is replaced; a row
+    whose system exists is kept (it must be decomposed first).
+
+    Returns:
+        Whether ``values`` were recorded.
+    """
+    row = composed_of(session, values["server_uuid"])
+    if row is None:
+        session.add(ComposedSystem(**values))
+        return True
+    if row.system is not None:
+        return False
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = models.utcnow()
+    return True
 
 
 def composed_of(session: orm.Session, server_uuid: str) -> ComposedSystem | None:
