@@ -392,10 +392,7 @@ class StartDeploy(steps.Teardown):
 
 
 class BuildFlow(workflow.Flow):
-    """Deploy a placed server's node and make the server ACTIVE.
-
-    A composed server's node is composed and enrolled first; others pass.
-    """
+    """Deploy a placed server's node (composed ones: composed first), ACTIVE."""
 
     kind = BUILD
     # NOTE: 2 added compose and enrol_composed before lock_node.

@@ -293,7 +293,7 @@ class ForgetComposed(ComposedStep):
     name = "forget_composed"
 
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
-        """The blocks' consumer and the ``composed_systems`` row go."""
+        """The ``composed_systems`` row goes."""
         if is_composed(ctx):
             forget(ctx)
         return workflow.DONE
@@ -364,9 +364,8 @@ def unenrol(ctx: workflow.StepContext, node_uuid: str) -> None:
 
 
 def forget(ctx: workflow.StepContext) -> None:
-    """The claim is released: no block has the server, its row goes."""
+    """The claim is released (the blocks freed in the view too): the row goes."""
     with ctx.deps.db.transaction() as session:
-        composition_db.unclaim_blocks(session, ctx.server_uuid)
         composition_db.remove_composed(session, ctx.server_uuid)
 
 

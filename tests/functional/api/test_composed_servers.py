@@ -3,10 +3,11 @@
 The API, a real engine on the ``redfish`` driver (its nodes in Mogan's
 database, its deploy media on a loopback file server), the embedded
 Placement and the team's sushy-tools emulator serving a CompositionService
-(``tests/redfish``). The pool is registered through the API; the claim of
-blocks is ``composed_support``'s stand-in for the scheduler. What happened
-is read back from the emulator (systems, blocks, media, power), Placement
-and the database, not from Mogan's answers.
+(``tests/redfish``), the real scheduler over the in-process bus. The pool
+is registered and the servers are created through the API with a
+composable flavor; the scheduler claims their blocks. What happened is
+read back from the emulator (systems, blocks, media, power), Placement and
+the database, not from Mogan's answers.
 """
 
 import uuid
@@ -19,10 +20,9 @@ from mogan import states
 from mogan.db import models
 from mogan.drivers import base as driver_base
 from mogan.drivers import redfish
-from mogan.engine import compose, node_store, node_sync, service
+from mogan.engine import compose, node_store, node_sync
 from tests.conftest import ADMIN, MEMBER
 from tests.drivers.test_redfish import FileMedia
-from tests.engine import conftest as engine_conftest
 from tests.functional.api import composed_support as support
 from tests.functional.api import engine_support
 from tests.redfish.fixtures import (  # noqa: F401 - fixtures
@@ -44,14 +44,8 @@ COMPUTE, OTHER_COMPUTE, STORAGE = (
 
 
 @pytest.fixture
-def stand_in(database, placement_client_):
-    """The scheduler's stand-in for composed servers (its service set later)."""
-    return support.StandInScheduler(database, placement_client_, [])
-
-
-@pytest.fixture
-def redfish_engine(econf, database, placement_client_, file_server, stand_in):
-    """An engine on the redfish driver; the stand-in answers its reschedules."""
+def redfish_engine(econf, database, file_server, engine_factory):
+    """An engine on the redfish driver, its deploy media on the file server."""
     econf.set_override("driver", "redfish", "engine")
     econf.set_override("sync_composition_interval", 3600, "engine")
     redfish.RedfishDriver.register_opts(econf)
@@ -59,18 +53,14 @@ def redfish_engine(econf, database, placement_client_, file_server, stand_in):
     econf.set_override("server_side_retries_delay", 0.1, "redfish")
     driver = redfish.RedfishDriver.from_conf(econf)
     node_store.attach(driver, database, econf, FileMedia(file_server))
-    deps = engine_conftest.make_deps(econf, database, driver, placement_client_)
-    deps.scheduler = stand_in
-    engine = service.EngineService(econf, database, deps)
-    engine.start()
+    engine_factory(with_driver=driver)
     yield driver
-    engine.stop()
     driver.close()
 
 
 @pytest.fixture
-def pool_service(redfish, redfish_engine, api, stand_in) -> str:
-    """A pool of two Compute blocks and a Storage block, registered; its uuid."""
+def pool_service(redfish, redfish_engine, api) -> str:
+    """``composed_support.pool()`` registered; its uuid."""
     del redfish_engine
     redfish.set_pool(support.pool())
     resp = api.post(
@@ -87,7 +77,22 @@ def pool_service(redfish, redfish_engine, api, stand_in) -> str:
         headers=V17,
     )
     assert resp.status_code == 201, resp.text
-    stand_in.service_uuid.append(resp.json()["uuid"])
+    return str(resp.json()["uuid"])
+
+
+@pytest.fixture
+def flavor(api) -> str:
+    """A composable flavor of ``composed_support.AMOUNTS``."""
+    resp = api.post(
+        "/v1/flavors",
+        json={
+            "name": f"composed-{uuid.uuid4().hex[:8]}",
+            "composable": True,
+            "resources": support.AMOUNTS,
+        },
+        headers={**ADMIN.headers, "OpenStack-API-Version": V18},
+    )
+    assert resp.status_code == 201, resp.text
     return str(resp.json()["uuid"])
 
 
@@ -103,8 +108,23 @@ def image(database, file_server) -> str:
     return image_uuid
 
 
-def _build_args(world, image_uuid: str) -> dict[str, Any]:
-    return {"image_uuid": image_uuid, "networks": [{"net_id": world.network_uuid}]}
+def _create(api, world, flavor: str, image: str) -> tuple[str, str]:
+    """A server of the flavor created by its owner; its uuid and request id."""
+    resp = api.post(
+        "/v1/servers",
+        json={
+            "server": {
+                "name": "composed",
+                "flavor_uuid": flavor,
+                "image_uuid": image,
+                "networks": [{"net_id": world.network_uuid}],
+            }
+        },
+        headers={**MEMBER.headers, "OpenStack-API-Version": V18},
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["composed"] is True
+    return str(resp.json()["uuid"]), resp.headers["X-OpenStack-Request-ID"]
 
 
 def _settled(world, server_uuid: str) -> models.Server:
@@ -129,17 +149,18 @@ def _rows(database, model, **where) -> list[Any]:
         return list(session.scalars(stmt))
 
 
-def _nothing_left(world, emulator, server_uuid: str, node_uuid: str) -> None:
+def _nothing_left(world, emulator, server_uuid: str) -> None:
     """No system, block, claim, row or node of the server is left anywhere."""
     assert _systems(emulator, server_uuid) == []
     blocks = emulator.pool()["blocks"]
     assert {b["state"] for b in blocks.values()} == {"Unused"}
     assert {b["system"] for b in blocks.values()} == {None}
     assert world.placement.allocations_of(server_uuid) == {}
-    assert support.composed(world.db, server_uuid) is None
+    assert _rows(world.db, models.ComposedSystem) == []
     assert _rows(world.db, models.ResourceBlock, consumer_uuid=server_uuid) == []
-    assert _rows(world.db, models.Node, uuid=node_uuid) == []
-    assert _rows(world.db, models.DriverNode, uuid=node_uuid) == []
+    # NOTE: the test's database had no node but the composed system's.
+    assert _rows(world.db, models.Node) == []
+    assert _rows(world.db, models.DriverNode) == []
 
 
 def _show(api, server_uuid: str, persona=MEMBER, version: str | None = V18) -> dict:
@@ -153,20 +174,15 @@ def _show(api, server_uuid: str, persona=MEMBER, version: str | None = V18) -> d
 
 class TestComposedServers:
     def test_composed_deployed_shown_and_deleted(
-        self, world, redfish, redfish_engine, pool_service, image, api
+        self, world, redfish, redfish_engine, pool_service, flavor, image, api
     ):
         """Composed of exactly its blocks, deployed, shown, then all of it freed."""
-        server = support.new_server(world.db, world.flavor_uuid, image)
-        node = support.claim(
-            world.db,
-            world.placement,
-            server,
-            pool_service,
-            [COMPUTE, STORAGE],
-            _build_args(world, image),
-        )
+        server, request_id = _create(api, world, flavor, image)
         row = _settled(world, server)
         assert row.status == states.ACTIVE, world.faults(server)
+        composed = support.composed(world.db, server)
+        assert composed.blocks == [COMPUTE, STORAGE]
+        node = composed.node_uuid
         assert (row.node_uuid, row.node) == (node, compose.node_name(node))
 
         [system] = _systems(redfish, server)
@@ -181,7 +197,7 @@ class TestComposedServers:
             STORAGE,
         }
         assert pool[OTHER_COMPUTE]["state"] == "Unused"
-        assert support.composed(world.db, server).system == system.path
+        assert composed.system == system.path
         [nic] = _rows(world.db, models.ServerNic, server_uuid=server)
         assert nic.mac_address == "52:54:00:c0:00:00"
 
@@ -214,9 +230,7 @@ class TestComposedServers:
             "system": system.path,
             "blocks": [COMPUTE, STORAGE],
         }
-        plain = support.new_server(
-            world.db, world.flavor_uuid, image, composed_server=False
-        )
+        plain = support.plain_server(world.db)
         assert _show(api, plain)["composed"] is False
         assert _show(api, plain, persona=ADMIN)["composition"] is None
         listed = api.get(
@@ -228,12 +242,14 @@ class TestComposedServers:
         assert by_uuid[server]["composition"]["blocks"] == [COMPUTE, STORAGE]
         assert by_uuid[plain]["composition"] is None
 
-        # NOTE: the composed steps are the create action's first events.
+        # NOTE: the composed steps are the create action's events after
+        # the schedule.
         events = api.get(
-            f"/v1/servers/{server}/actions/{row.request_id}",
+            f"/v1/servers/{server}/actions/{request_id}",
             headers={**MEMBER.headers, "OpenStack-API-Version": V18},
         ).json()["events"]
         assert [(e["event"], e["result"]) for e in events] == [
+            ("schedule", "Success"),
             ("compose", "Success"),
             ("enrol_composed", "Success"),
             ("lock_node", "Success"),
@@ -246,94 +262,65 @@ class TestComposedServers:
         resp = api.delete(f"/v1/servers/{server}", headers=MEMBER.headers)
         assert resp.status_code == 204, resp.text
         engine_support.wait_for(lambda: world.server(server) is None, TIMEOUT)
-        _nothing_left(world, redfish, server, node)
+        _nothing_left(world, redfish, server)
 
-    @pytest.mark.usefixtures("redfish_engine")
+    @pytest.mark.usefixtures("redfish_engine", "pool_service")
     def test_a_failed_compose_frees_the_claim(
-        self, world, redfish, pool_service, image, econf
+        self, world, redfish, flavor, image, api, econf
     ):
         """The service refuses: the fault says why, nothing is left."""
         econf.set_override("build_attempts", 1, "engine")
         redfish.fail("compose", message="the fabric is down")
-        server = support.new_server(world.db, world.flavor_uuid, image)
-        node = support.claim(
-            world.db,
-            world.placement,
-            server,
-            pool_service,
-            [COMPUTE],
-            _build_args(world, image),
-        )
+        server, _ = _create(api, world, flavor, image)
         row = _settled(world, server)
         assert row.status == states.ERROR
         [fault] = world.faults(server)
         assert "the fabric is down" in fault.message
-        _nothing_left(world, redfish, server, node)
+        _nothing_left(world, redfish, server)
 
-    @pytest.mark.usefixtures("redfish_engine")
+    @pytest.mark.usefixtures("redfish_engine", "pool_service")
     def test_a_compose_that_never_ends_times_out(
-        self, world, redfish, pool_service, image, econf
+        self, world, redfish, flavor, image, api, econf
     ):
         """Past ``[engine] compose_timeout``: a fault, the system decomposed."""
         econf.set_override("build_attempts", 1, "engine")
         econf.set_override("compose_timeout", 1, "engine")
         redfish.set_delays(compose=3600)
-        server = support.new_server(world.db, world.flavor_uuid, image)
-        node = support.claim(
-            world.db,
-            world.placement,
-            server,
-            pool_service,
-            [COMPUTE],
-            _build_args(world, image),
-        )
+        server, _ = _create(api, world, flavor, image)
         row = _settled(world, server)
         assert row.status == states.ERROR
         [fault] = world.faults(server)
         assert "composing the system timed out after 1 seconds" in fault.message
-        _nothing_left(world, redfish, server, node)
+        _nothing_left(world, redfish, server)
 
-    @pytest.mark.usefixtures("redfish_engine")
+    @pytest.mark.usefixtures("redfish_engine", "pool_service")
     def test_a_failed_deploy_decomposes(
-        self, world, redfish, pool_service, image, econf
+        self, world, redfish, flavor, image, api, econf
     ):
         """The system cannot take the image: torn down, unenrolled, decomposed."""
         econf.set_override("build_attempts", 1, "engine")
-        server = support.new_server(world.db, world.flavor_uuid, image)
-        redfish.fail(
-            "media.insert",
-            system=compose.system_name(server),
-            times=None,
-            message="no virtual media today",
-        )
-        node = support.claim(
-            world.db,
-            world.placement,
-            server,
-            pool_service,
-            [COMPUTE, STORAGE],
-            _build_args(world, image),
-        )
+        redfish.fail("media.insert", times=None, message="no virtual media today")
+        server, _ = _create(api, world, flavor, image)
         row = _settled(world, server)
         assert row.status == states.ERROR
         [fault] = world.faults(server)
         assert "no virtual media today" in fault.message
         redfish.clear_faults()
-        _nothing_left(world, redfish, server, node)
+        _nothing_left(world, redfish, server)
 
     def test_a_taken_block_is_reserved_and_the_server_placed_again(
-        self, world, redfish, redfish_engine, pool_service, image, stand_in
+        self, world, redfish, redfish_engine, pool_service, flavor, image, api
     ):
-        """A block composed behind Mogan's back: reserved; other blocks taken."""
+        """A block composed behind Mogan's back: reserved; other blocks taken.
+
+        The view still has the block free (no sync since), so the scheduler
+        claims it; the service refuses it; the next attempt takes the other.
+        """
         access = driver_base.BmcAccess(
             address=redfish.url,
             username=redfish.username,
             password=redfish.password,
             verify_tls=False,
-        )
-        server = support.new_server(world.db, world.flavor_uuid, image)
-        first = support.claim_blocks(
-            world.db, world.placement, server, pool_service, [COMPUTE]
         )
         redfish_engine.start_compose(
             access,
@@ -341,18 +328,19 @@ class TestComposedServers:
                 name="behind-the-back", resource_class="", blocks=(COMPUTE,)
             ),
         )
-        support.start_build(world.db, server, first, _build_args(world, image))
+        server, _ = _create(api, world, flavor, image)
 
         row = _settled(world, server)
         assert row.status == states.ACTIVE, world.faults(server)
         [fault] = world.faults(server)
         assert f"Resource block {COMPUTE}" in fault.message
         assert "taken" in fault.message
-        [request] = stand_in.calls
-        assert request.server_uuids == (server,)
-        assert support.composed(world.db, server).blocks == [OTHER_COMPUTE]
+        assert support.composed(world.db, server).blocks == [OTHER_COMPUTE, STORAGE]
         [system] = _systems(redfish, server)
-        assert redfish.system(system.uuid)["resource_blocks"] == [OTHER_COMPUTE]
+        assert redfish.system(system.uuid)["resource_blocks"] == [
+            OTHER_COMPUTE,
+            STORAGE,
+        ]
 
         view = support.blocks(world.db, pool_service)
         assert view[COMPUTE].reserved
@@ -362,7 +350,8 @@ class TestComposedServers:
             rc: v["total"] for rc, v in taken.items()
         }
         assert set(world.placement.allocations_of(server)) == {
-            view[OTHER_COMPUTE].provider_uuid
+            view[OTHER_COMPUTE].provider_uuid,
+            view[STORAGE].provider_uuid,
         }
-        # NOTE: the first attempt's node was never enrolled, its row is gone.
-        assert _rows(world.db, models.Node, uuid=first) == []
+        # NOTE: only the second attempt's node is enrolled.
+        assert [n.uuid for n in _rows(world.db, models.Node)] == [row.node_uuid]

@@ -211,16 +211,6 @@ def reserve_block(session: orm.Session, service_uuid: str, block_id: str) -> boo
     return _rowcount(session.execute(stmt)) == 1
 
 
-def unclaim_blocks(session: orm.Session, server_uuid: str) -> int:
-    """Record that ``server_uuid`` holds no block any more; how many it held."""
-    stmt = (
-        sa.update(ResourceBlock)
-        .where(ResourceBlock.consumer_uuid == server_uuid)
-        .values(consumer_uuid=None, updated_at=models.utcnow())
-    )
-    return _rowcount(session.execute(stmt))
-
-
 def counts(session: orm.Session) -> dict[str, tuple[int, int]]:
     """``{service uuid: (zones, blocks)}`` for every service with blocks."""
     stmt = sa.select(
