@@ -25,6 +25,7 @@ from tests.conftest import ADMIN, MEMBER
 from tests.drivers.test_redfish import FileMedia
 from tests.functional.api import composed_support as support
 from tests.functional.api import engine_support
+from tests.redfish import specs
 from tests.redfish.fixtures import (  # noqa: F401 - fixtures
     file_server_fixture,
     redfish_fixture,
@@ -355,3 +356,81 @@ class TestComposedServers:
         }
         # NOTE: only the second attempt's node is enrolled.
         assert [n.uuid for n in _rows(world.db, models.Node)] == [row.node_uuid]
+
+
+class TestManyComposed:
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_ten_requests_over_blocks_for_six(self, world, redfish, image, api):
+        """Six composed and deployed on distinct blocks, four refused saying why.
+
+        Ten one-server requests at once over two zones of three Compute
+        blocks each; then every server is deleted and every block is free.
+        """
+        blocks = [
+            {
+                **specs.compute_block(f"{zone}-compute-{i}", zone),
+                "nics": [{"mac": f"52:54:00:d0:{z:02x}:{i:02x}"}],
+            }
+            for z, zone in enumerate(("zone-a", "zone-b"))
+            for i in range(3)
+        ]
+        redfish.set_pool(specs.pool(blocks))
+        resp = api.post(
+            "/v1/composition_services",
+            json={
+                "name": f"pool-{uuid.uuid4().hex[:8]}",
+                "driver_info": {
+                    "address": redfish.url,
+                    "username": redfish.username,
+                    "password": redfish.password,
+                    "verify_ca": False,
+                },
+            },
+            headers=V17,
+        )
+        assert resp.status_code == 201, resp.text
+        resp = api.post(
+            "/v1/flavors",
+            json={
+                "name": f"compute-{uuid.uuid4().hex[:8]}",
+                "composable": True,
+                "resources": {"VCPU": 16, "MEMORY_MB": 64 * 1024},
+            },
+            headers={**ADMIN.headers, "OpenStack-API-Version": V18},
+        )
+        assert resp.status_code == 201, resp.text
+        flavor = resp.json()["uuid"]
+
+        servers = [_create(api, world, flavor, image)[0] for _ in range(10)]
+        rows = {s: _settled(world, s) for s in servers}
+        active = [s for s, r in rows.items() if r.status == states.ACTIVE]
+        failed = [s for s, r in rows.items() if r.status == states.ERROR]
+        assert (len(active), len(failed)) == (6, 4)
+        for server in failed:
+            [fault] = world.faults(server)
+            assert "No valid node" in fault.message
+            assert "without a free Compute block" in fault.message
+            assert world.placement.allocations_of(server) == {}
+        systems = {
+            s: redfish.system(system.uuid)["resource_blocks"]
+            for s in active
+            for system in _systems(redfish, s)
+        }
+        assert sorted(systems) == sorted(active)
+        used = [b for chosen in systems.values() for b in chosen]
+        assert sorted(used) == sorted(b["id"] for b in blocks)
+        for server in active:
+            assert (
+                redfish.system(_systems(redfish, server)[0].uuid)["power_state"] == "On"
+            )
+
+        for server in servers:
+            resp = api.delete(f"/v1/servers/{server}", headers=MEMBER.headers)
+            assert resp.status_code == 204, resp.text
+        for server in servers:
+            engine_support.wait_for(lambda s=server: world.server(s) is None, TIMEOUT)
+        pool = redfish.pool()["blocks"]
+        assert {b["state"] for b in pool.values()} == {"Unused"}
+        assert [s for s in redfish.systems() if s.name.startswith("mogan-")] == []
+        assert _rows(world.db, models.ComposedSystem) == []
+        assert _rows(world.db, models.Node) == []
