@@ -235,7 +235,7 @@ class EnrolComposed(ComposedStep):
         return workflow.DONE
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Unenrol the node (torn down and unlocked by the later undos)."""
+        """Unenrol the node (torn down and unlocked by the undos run before)."""
         if not is_composed(ctx):
             return workflow.DONE
         row = composed_of(ctx)
