@@ -129,6 +129,13 @@ def authorize(
     policy.authorize(app_state().enforcer, rule, ctx, target)
 
 
+def allowed(
+    ctx: mogan_context.RequestContext, rule: str, target: dict[str, Any] | None = None
+) -> bool:
+    """Whether ``rule`` passes for the caller (a field it may see), no refusal."""
+    return policy.check(app_state().enforcer, rule, ctx, target)
+
+
 def page_limit(requested: int | None) -> int:
     """The page size: what the client asked for, capped by ``[api] max_limit``."""
     max_limit: int = conf().api.max_limit

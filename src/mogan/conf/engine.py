@@ -94,6 +94,17 @@ opts = [
         ),
     ),
     cfg.IntOpt(
+        "compose_timeout",
+        default=600,
+        min=1,
+        help=(
+            "Seconds a composition service may take to compose a server's "
+            "system from its resource blocks, or to decompose it, before the "
+            "build (or delete) fails. A build that fails this way decomposes "
+            "what was made and frees the blocks."
+        ),
+    ),
+    cfg.IntOpt(
         "inventory_refresh_interval",
         default=86400,
         min=0,

@@ -158,7 +158,7 @@ def _after_step(
     index = flow.index_of(snap.step)
     if snap.reverting or actions is None or index is None:
         return
-    if not 0 <= index < len(flow.steps):
+    if not 0 <= index < len(flow.steps) or not flow.steps[index].recorded(ctx):
         return
     name = event_name(flow.steps[index].name)
     failed = bool(values.get("reverting"))

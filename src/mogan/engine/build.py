@@ -7,7 +7,8 @@ node, binds networks, builds the config drive, deploys and waits; on failure
 it undoes in reverse (teardown, unbind, release the claim, unlock), records a
 fault and reschedules on another node while attempts remain (and the error
 is one another node could fix: see ``mogan.exception.is_reschedulable``).
-The final fault names the cause and lists every attempt (``faults``).
+The final fault names the cause and lists every attempt (``faults``). A
+composed server's node is composed and enrolled first (``compose``).
 """
 
 from typing import Any
@@ -22,7 +23,7 @@ from mogan.db.api import server as server_db
 from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import faults, steps, workflow
+from mogan.engine import compose, faults, steps, workflow
 from mogan.engine import hardware as engine_hw
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
@@ -212,8 +213,13 @@ class BuildLock(steps.LockNode):
         return None
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Release the Placement claim, then the node, then re-sync it."""
-        steps.release_claim(ctx, ctx.server_uuid)
+        """Release the Placement claim, then the node, then re-sync it.
+
+        A composed server's claim goes once its blocks are decomposed
+        (``compose.release``), not while the service still has them.
+        """
+        if not compose.is_composed(ctx):
+            steps.release_claim(ctx, ctx.server_uuid)
         result = super().undo(ctx)
         steps.refresh_node(ctx, "a failed build")
         return result
@@ -386,12 +392,16 @@ class StartDeploy(steps.Teardown):
 
 
 class BuildFlow(workflow.Flow):
-    """Deploy a placed server's node and make the server ACTIVE."""
+    """Deploy a placed server's node (composed ones: composed first), ACTIVE."""
 
     kind = BUILD
+    # NOTE: 2 added compose and enrol_composed before lock_node.
+    version = 2
     transient_args = steps.CONFIG_DRIVE_ARGS
     transient_state = steps.CONFIG_DRIVE_STATE
     steps = (
+        compose.Compose(),
+        compose.EnrolComposed(),
         BuildLock(),
         BindNetworks(),
         steps.BuildConfigDrive(),
@@ -408,9 +418,14 @@ class BuildFlow(workflow.Flow):
             raise workflow.Aborted(reason=f"server is {status or 'gone'}")
 
     def before_finish(self, ctx: workflow.StepContext, ok: bool) -> None:
-        """The hardware result and deployed node's power state, for the finish."""
+        """The hardware result and deployed node's power state, for the finish.
+
+        A failed composed server's claim and row go (decomposed by the undos).
+        """
         engine_hw.collect(ctx)
-        if ok:
+        if not ok:
+            compose.release(ctx)
+        else:
             ctx.state["power_state"] = ctx.deps.driver.get_power_state(
                 ctx.state["node_uuid"]
             )

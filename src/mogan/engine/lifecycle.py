@@ -1,7 +1,8 @@
 """The ``delete``, ``power`` and ``rebuild`` flows of a placed server.
 
 ``delete`` waits for older work on the server (an aborting build reverts
-first), tears the node down, unbinds networks, releases the claim and
+first), tears the node down, unbinds networks, (for a composed server:
+unenrols the node and decomposes its system), releases the claim and
 removes the row; a node that fails cleaning goes to maintenance but the
 server is deleted all the same. ``power`` and ``rebuild`` lock the node,
 start the driver operation, poll it, and fire the FSM's ``done`` (or
@@ -18,7 +19,7 @@ from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
-from mogan.engine import adopt, build, steps, workflow
+from mogan.engine import adopt, build, compose, steps, workflow
 from mogan.services import manageable_server as manage_svc
 from mogan.services import server_state, workflow_args
 
@@ -176,15 +177,24 @@ class RefreshNode(workflow.Step):
 
 
 class DeleteFlow(workflow.Flow):
-    """Remove a server and free everything it held."""
+    """Remove a server and free everything it held.
+
+    A composed server's node is unenrolled and its system decomposed
+    before the claim on its blocks is released (``engine.compose``).
+    """
 
     kind = DELETE
+    # NOTE: 2 added unenrol_composed, decompose and forget_composed.
+    version = 2
     steps = (
         WaitForOthers(),
         DeleteLock(),
         DeleteTeardown(),
         Unbind(),
+        compose.UnenrolComposed(),
+        compose.Decompose(),
         Release(),
+        compose.ForgetComposed(),
         RefreshNode(),
     )
 

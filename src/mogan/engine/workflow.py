@@ -236,6 +236,11 @@ class Step:
         del ctx
         return DONE
 
+    def recorded(self, ctx: StepContext) -> bool:
+        """Whether this run is a server action event (not a step that passed)."""
+        del ctx
+        return True
+
 
 class UnknownStep(exception.MoganError):
     """A persisted step the flow no longer has (a release removed it)."""

@@ -62,6 +62,18 @@ rules = [
         description="Show a server.",
         operations=[{"path": SERVER, "method": "GET"}],
     ),
+    policy.RuleDefault(
+        name=PREFIX % "composition",
+        check_str=base.ADMIN,
+        scope_types=base.scopes(),
+        description=(
+            "See the composition a composed server is made of (its "
+            "composition service, zone, system and resource blocks): the "
+            "server's composition field at microversion 1.8, on top of "
+            "mogan:server:get or mogan:server:get_all. Everyone who sees a "
+            "server sees whether it is composed."
+        ),
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % "update",
         check_str=base.ADMIN_OR_PROJECT_MEMBER,

@@ -19,6 +19,7 @@ from mogan import context as mogan_context
 from mogan import exception, states
 from mogan.db import models
 from mogan.db.api import aggregate as aggregate_db
+from mogan.db.api import composition as composition_db
 from mogan.db.api import flavor as flavor_db
 from mogan.db.api import keypair as keypair_db
 from mogan.db.api import server as server_db
@@ -370,6 +371,14 @@ def get(ctx: mogan_context.RequestContext, server_uuid: str) -> models.Server:
     """
     with ctx.database.transaction(readonly=True) as session:
         return server_db.get(session, server_uuid)
+
+
+def compositions(
+    ctx: mogan_context.RequestContext, server_uuids: list[str]
+) -> dict[str, models.ComposedSystem]:
+    """The composed systems of those servers that have one, by server uuid."""
+    with ctx.database.transaction(readonly=True) as session:
+        return composition_db.composed_of_all(session, server_uuids)
 
 
 def get_all(

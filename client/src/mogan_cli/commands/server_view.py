@@ -38,6 +38,8 @@ FIELDS = (
     "fault",
     "partitions",
     "hardware",
+    "composed",
+    "composition",
     "project_id",
     "user_id",
     "node",
@@ -106,9 +108,13 @@ def shape(server: base.Resource, names: Mapping[str, str]) -> base.Resource:
 def show(
     mogan: v1_client.Client, server: base.Resource
 ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    """``ShowOne`` output of one server; ``fault`` and ``hardware`` when it has one."""
+    """``ShowOne`` output of one server; its optional parts when it has them.
+
+    ``fault``, ``hardware`` and ``composition`` (admins, composed servers)
+    are left out when empty.
+    """
     shaped = shape(server, network_names(mogan, [server]))
-    for optional in ("fault", "hardware"):
+    for optional in ("fault", "hardware", "composition"):
         if not shaped.get(optional):
             shaped.pop(optional, None)
     return common.show(shaped, FIELDS)

@@ -13,10 +13,11 @@ from typing import Any
 from mogan_cli import exceptions
 from mogan_cli.v1 import base
 
-# NOTE: the microversion whose server view has ``failure_domains``.
-PLACEMENT_VERSION = "1.2"
 # NOTE: ``server.hardware`` and ``networks[].bond`` exist from 1.5 on.
 HARDWARE_VERSION = "1.5"
+# NOTE: the microversion whose server view has ``composed`` (and for admins
+# ``composition``).
+COMPOSED_VERSION = "1.8"
 POWER_TARGETS = ("on", "off", "soft_off", "reboot", "soft_reboot")
 GONE = "deleted"
 """The status :meth:`ServerManager.wait` reports once the server no longer exists."""
@@ -90,12 +91,15 @@ class ServerManager(base.Manager):
         return base.paginate(fetch, limit=limit, marker=marker)
 
     def get(self, server_uuid: str) -> base.Resource:
-        """One server by UUID (at 1.2 unless the caller chose a version).
+        """One server by UUID (at 1.8 unless the caller chose a version).
 
-        1.2 adds ``failure_domains`` for admins: where the server landed.
+        1.2 adds ``failure_domains`` for admins: where the server landed;
+        1.5 its ``hardware``; 1.8 whether it is ``composed`` and, for
+        admins, the ``composition`` (service, zone, system, blocks) it is
+        made of.
         """
         # NOTE: an explicit --os-compute-api-version wins.
-        wanted = None if self.api.api_version else PLACEMENT_VERSION
+        wanted = None if self.api.api_version else COMPOSED_VERSION
         response = self.api.request(
             "GET", f"/v1/servers/{server_uuid}", min_version=wanted
         )

@@ -20,6 +20,8 @@ TAG = "servers"
 ADMIN_ONLY = ("node", "affinity_zone", "system_metadata", "failure_domains")
 FAILURE_DOMAINS_VERSION = microversion.Version(1, 2)
 HARDWARE_VERSION = microversion.Version(1, 5)
+COMPOSED_VERSION = microversion.Version(1, 8)
+COMPOSITION_RULE = "mogan:server:composition"
 # NOTE: raw sections a request may carry only where policy lets it (profiles
 # are for everyone).
 RAW_SECTION_RULES = {
@@ -48,8 +50,36 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def view(ctx: mogan_context.RequestContext, server: models.Server) -> schema.Server:
-    """The representation of ``server`` the caller may see (v1 section 1.5)."""
+def _sees_composition(ctx: mogan_context.RequestContext) -> bool:
+    """Whether the caller sees what composed servers are made of (1.8, admins)."""
+    return microversion.request_version() >= COMPOSED_VERSION and state.allowed(
+        ctx, COMPOSITION_RULE
+    )
+
+
+def _composition(
+    composed: models.ComposedSystem | None,
+) -> schema.ServerComposition | None:
+    if composed is None:
+        return None
+    return schema.ServerComposition(
+        service_uuid=composed.service_uuid,
+        zone=composed.zone,
+        system=composed.system,
+        blocks=list(composed.blocks or ()),
+    )
+
+
+def view(
+    ctx: mogan_context.RequestContext,
+    server: models.Server,
+    compositions: dict[str, models.ComposedSystem] | None = None,
+) -> schema.Server:
+    """The representation of ``server`` the caller may see (v1 section 1.5).
+
+    ``compositions`` are the composed systems of the servers of a listing
+    (read once for the page); a single server's is read here when shown.
+    """
     fields: dict[str, Any] = {
         "uuid": server.uuid,
         "name": server.name,
@@ -95,6 +125,16 @@ def view(ctx: mogan_context.RequestContext, server: models.Server) -> schema.Ser
             fields["failure_domains"] = dict(server.failure_domains or {})
     if microversion.request_version() >= HARDWARE_VERSION:
         fields["hardware"] = hardware_view.view(server, admin=ctx.can_read_all)
+    if microversion.request_version() >= COMPOSED_VERSION:
+        fields["composed"] = bool(server.composed)
+        if _sees_composition(ctx):
+            if compositions is None:
+                compositions = (
+                    server_svc.compositions(ctx, [server.uuid])
+                    if server.composed
+                    else {}
+                )
+            fields["composition"] = _composition(compositions.get(server.uuid))
     return schema.Server.model_validate(fields)
 
 
@@ -212,7 +252,12 @@ def _list(
         limit=state.page_limit(query.limit),
         marker=query.marker,
     )
-    return schema.ServerList(servers=[view(ctx, s) for s in servers])
+    compositions = (
+        server_svc.compositions(ctx, [s.uuid for s in servers if s.composed])
+        if _sees_composition(ctx)
+        else {}
+    )
+    return schema.ServerList(servers=[view(ctx, s, compositions) for s in servers])
 
 
 @router.route("GET", "/v1/servers", policy="mogan:server:get_all", tag=TAG)

@@ -122,6 +122,24 @@ class Address(common.Response):
     type: Literal["fixed", "floating"]
 
 
+class ServerComposition(common.Response):
+    """What a composed server is made of (admins, microversion 1.8)."""
+
+    service_uuid: str = pydantic.Field(
+        description="The composition service that composed it."
+    )
+    zone: str = pydantic.Field(description="The resource zone of its blocks.")
+    system: str | None = pydantic.Field(
+        description=(
+            "The composed system's path on the service; null before it is "
+            "composed and once it is decomposed."
+        )
+    )
+    blocks: list[str] = pydantic.Field(
+        description="The ids of the resource blocks claimed for it."
+    )
+
+
 class Server(common.Response):
     """A server (admins also see its node, zones and system_metadata)."""
 
@@ -157,6 +175,21 @@ class Server(common.Response):
         description=(
             "Microversion 1.5: the hardware asked for (profile and flavor default "
             "merged in) and, per section, its result."
+        ),
+    )
+    composed: bool | None = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.8: whether the server is composed from the "
+            "resource blocks of a composition service."
+        ),
+    )
+    composition: ServerComposition | None = pydantic.Field(
+        default=None,
+        description=(
+            "Admins (mogan:server:composition), microversion 1.8: what the "
+            "composed server is made of; null when it is not composed (or "
+            "not placed yet)."
         ),
     )
     locked: bool

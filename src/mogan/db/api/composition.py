@@ -222,6 +222,22 @@ def remove_block(session: orm.Session, service_uuid: str, block_id: str) -> bool
     return _rowcount(session.execute(stmt)) == 1
 
 
+def reserve_block(session: orm.Session, service_uuid: str, block_id: str) -> bool:
+    """Mark a block reserved in the view (a compose found it taken); whether found.
+
+    The next sync writes the service's own view of the block again.
+    """
+    stmt = (
+        sa.update(ResourceBlock)
+        .where(
+            ResourceBlock.service_uuid == service_uuid,
+            ResourceBlock.block_id == block_id,
+        )
+        .values(reserved=True, updated_at=models.utcnow())
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
 def counts(session: orm.Session) -> dict[str, tuple[int, int]]:
     """``{service uuid: (zones, blocks)}`` for every service with blocks."""
     stmt = sa.select(
@@ -327,6 +343,16 @@ def composed_on(session: orm.Session, node_uuid: str) -> ComposedSystem | None:
     """The composed system enrolled as ``node_uuid``, if any."""
     stmt = sa.select(ComposedSystem).where(ComposedSystem.node_uuid == node_uuid)
     return session.scalars(stmt).one_or_none()
+
+
+def composed_of_all(
+    session: orm.Session, server_uuids: list[str]
+) -> dict[str, ComposedSystem]:
+    """The composed systems of those servers that have one, by server uuid."""
+    if not server_uuids:
+        return {}
+    stmt = sa.select(ComposedSystem).where(ComposedSystem.server_uuid.in_(server_uuids))
+    return {row.server_uuid: row for row in session.scalars(stmt)}
 
 
 def set_system(session: orm.Session, server_uuid: str, system: str | None) -> bool:

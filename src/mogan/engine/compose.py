@@ -1,0 +1,405 @@
+"""Composed servers in the build and delete flows: compose, enrol, decompose.
+
+A composed server (``servers.composed``) has no node waiting in a rack:
+the scheduler claimed resource blocks of one zone of a composition service
+for it in Placement and wrote its ``composed_systems`` row (service, zone,
+blocks, and the uuid its node will have). These steps make that node, and
+take it apart again:
+
+- build, before the node lock: ``compose`` asks the service for a system
+  named ``mogan-<server uuid>`` made of exactly the row's blocks, notes its
+  path (``set_system``) and polls until the blocks are composed, within
+  ``[engine] compose_timeout``; ``enrol_composed`` enrols the system as a
+  node of the driver (``composed_bmc``, ``engine.enrolment``) under the
+  row's node uuid. The usual steps then lock, bind and deploy it.
+- a failed build undoes in reverse: the node is torn down and unlocked,
+  ``enrol_composed`` unenrols it, ``compose`` decomposes the system; then
+  ``BuildFlow.before_finish`` calls ``release`` (the claim and the row go),
+  before ``on_failed`` records the fault and reschedules.
+- a block the service says is taken (``BlockTaken``, composed behind
+  Mogan's back since the claim) is reserved in the view and in Placement,
+  so no scheduler offers it again, and the build fails reschedulably: the
+  next attempt is placed on other blocks.
+- delete, after teardown and unbind: ``unenrol_composed``, ``decompose``,
+  the claim released, ``forget_composed``.
+
+The node is enrolled with no resource class: the node sync gives such a
+node a row but never a Placement provider, and the scheduler's candidates
+match a flavor's class, so a composed node is never offered nor claimed
+(its capacity is its blocks', claimed by the server). Steps that find no
+composed system do nothing and record no server action event.
+
+Every driver and Placement call is made outside a database transaction;
+polls return ``Wait``.
+
+What must not live here: choosing and claiming blocks (the scheduler's),
+the blocks' sync (``composition_sync``), Redfish (the driver's).
+"""
+
+import contextlib
+import dataclasses
+import logging
+
+from mogan import exception, states
+from mogan.db.api import composition as composition_db
+from mogan.db.api import node as node_db
+from mogan.db.api import node_lock as node_lock_db
+from mogan.db.api import server as server_db
+from mogan.drivers import base as driver_base
+from mogan.drivers import capabilities as driver_caps
+from mogan.drivers import hardware, interfaces
+from mogan.engine import composition, composition_sync, enrolment, steps, workflow
+from mogan.placement import client as placement_client
+from mogan.services import node_enrolment
+
+LOG = logging.getLogger(__name__)
+WHAT = "compose nodes"
+# NOTE: the state key saying this workflow's server is composed: its
+# composed steps act and record events; BuildLock leaves the claim to them.
+COMPOSED = "composed"
+COMPOSE_STARTED = "compose_started_at"
+DECOMPOSE_STARTED = "decompose_started_at"
+TAKEN = "block_taken"
+# NOTE: a composed node has no class of its own (see the module docstring).
+RESOURCE_CLASS = ""
+GENERATION_RETRIES = 3
+
+
+def system_name(server_uuid: str) -> str:
+    """The name of a server's system on its composition service."""
+    return f"mogan-{server_uuid}"
+
+
+def node_name(node_uuid: str) -> str:
+    """The name a composed system is enrolled under."""
+    return f"composed-{node_uuid}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Composed:
+    """A server's ``composed_systems`` row, read outside its transaction."""
+
+    server_uuid: str
+    node_uuid: str
+    service_uuid: str
+    zone: str
+    blocks: tuple[str, ...]
+    system: str | None
+
+
+def composed_of(ctx: workflow.StepContext) -> Composed | None:
+    """The workflow's server's composed system, or None (not composed)."""
+    with ctx.deps.db.transaction(readonly=True) as session:
+        row = composition_db.composed_of(session, ctx.server_uuid)
+        if row is None:
+            return None
+        return Composed(
+            server_uuid=row.server_uuid,
+            node_uuid=row.node_uuid,
+            service_uuid=row.service_uuid,
+            zone=row.zone,
+            blocks=tuple(row.blocks or ()),
+            system=row.system,
+        )
+
+
+def is_composed(ctx: workflow.StepContext) -> bool:
+    """Whether a composed step of this workflow found a composed system."""
+    return bool(ctx.state.get(COMPOSED))
+
+
+def _composer(ctx: workflow.StepContext) -> interfaces.CompositionInterface:
+    return driver_caps.require(ctx.deps.driver, interfaces.CompositionInterface, WHAT)
+
+
+def _service(ctx: workflow.StepContext, row: Composed) -> driver_base.BmcAccess:
+    """How to reach the row's composition service.
+
+    Raises:
+        CompositionServiceNotFound: it was removed (it cannot be while
+            Placement holds the claim, so only by hand).
+    """
+    return composition.services(ctx.deps).access(row.service_uuid)[1]
+
+
+class ComposedStep(workflow.Step):
+    """A step of composed servers only: an event only where it acted."""
+
+    def recorded(self, ctx: workflow.StepContext) -> bool:
+        """Only composed servers' workflows show these steps."""
+        return is_composed(ctx)
+
+
+# ---------------------------------------------------------------- build
+
+
+class Compose(ComposedStep):
+    """Compose the claimed blocks into a system; undone by decomposing it."""
+
+    name = "compose"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Start the composition (once, idempotent at the service) and poll it.
+
+        Raises:
+            BlockTaken: a block is in another system; it is reserved first.
+            StepFailed: the composition failed or took too long.
+        """
+        row = composed_of(ctx)
+        if row is None:
+            return workflow.DONE
+        ctx.state[COMPOSED] = True
+        composer = _composer(ctx)
+        service = _service(ctx, row)
+        system = row.system
+        if system is None:
+            steps.mark_started(ctx, COMPOSE_STARTED)
+            request = hardware.ComposeRequest(
+                name=system_name(ctx.server_uuid),
+                resource_class=RESOURCE_CLASS,
+                blocks=row.blocks,
+            )
+            try:
+                system = composer.start_compose(service, request)
+            except driver_base.BlockTaken as err:
+                ctx.state[TAKEN] = err.block
+                reserve_taken(ctx, row.service_uuid, err.block)
+                raise
+            with ctx.deps.db.transaction() as session:
+                composition_db.set_system(session, ctx.server_uuid, system)
+            LOG.info(
+                "server %s: composing %s from %s",
+                ctx.server_uuid,
+                system,
+                ", ".join(row.blocks),
+            )
+        return steps.poll(
+            ctx,
+            composer.poll_compose(service, system),
+            COMPOSE_STARTED,
+            ctx.conf.engine.compose_timeout,
+            "composing the system",
+        )
+
+    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Decompose what was composed (the claim goes in ``release``)."""
+        if not is_composed(ctx):
+            return workflow.DONE
+        return decompose(ctx)
+
+
+class EnrolComposed(ComposedStep):
+    """Enrol the composed system as a node under the row's node uuid."""
+
+    name = "enrol_composed"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Enrol (idempotent by uuid) and sync it; the server names it.
+
+        Raises:
+            Retry: Placement failed; the enrolment was undone.
+            StepFailed: the system refused to be enrolled.
+        """
+        row = composed_of(ctx)
+        if row is None or not is_composed(ctx):
+            return workflow.DONE
+        if row.system is None:
+            raise workflow.StepFailed(reason="the server's system was not composed")
+        composer = _composer(ctx)
+        bmc = composer.composed_bmc(_service(ctx, row), row.system)
+        name = node_name(row.node_uuid)
+        node = node_enrolment.EnrolmentNode(
+            uuid=row.node_uuid, name=name, resource_class=RESOURCE_CLASS
+        )
+        info = node_enrolment.DriverInfo(
+            address=bmc.address,
+            username=bmc.username or "",
+            password=bmc.password or "",
+            verify_ca=bmc.verify_tls,
+        )
+        try:
+            enrolment.enroll(ctx.deps, node.to_wire(), info.to_wire())
+        except exception.ServiceUnavailable as err:
+            raise workflow.Retry(
+                err.message, ctx.conf.engine.hardware_poll_interval
+            ) from err
+        except (exception.InvalidParameter, exception.NodeExists) as err:
+            raise workflow.StepFailed(
+                reason=f"the composed system {row.system} could not be enrolled: "
+                f"{err.message}"
+            ) from err
+        with ctx.deps.db.transaction() as session:
+            server_db.update(
+                session, ctx.server_uuid, {"node": name}, expect_status=states.BUILDING
+            )
+        return workflow.DONE
+
+    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Unenrol the node (torn down and unlocked by the undos run before)."""
+        if not is_composed(ctx):
+            return workflow.DONE
+        row = composed_of(ctx)
+        if row is not None:
+            unenrol(ctx, row.node_uuid)
+        return workflow.DONE
+
+
+def release(ctx: workflow.StepContext) -> None:
+    """After a failed build: free the claim, then forget the composed system.
+
+    Called by ``BuildFlow.before_finish`` once every undo ran (the system is
+    decomposed, or decomposing it was given up: then the service still has
+    the blocks and the sync reserves them as not Mogan's).
+    """
+    if not is_composed(ctx):
+        return
+    steps.release_claim(ctx, ctx.server_uuid)
+    forget(ctx)
+
+
+# ---------------------------------------------------------------- delete
+
+
+class UnenrolComposed(ComposedStep):
+    """Remove the torn-down node of a composed server from the driver and Mogan."""
+
+    name = "unenrol_composed"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Unenrol it (gone already: nothing to do)."""
+        row = composed_of(ctx)
+        if row is None:
+            return workflow.DONE
+        ctx.state[COMPOSED] = True
+        unenrol(ctx, row.node_uuid)
+        return workflow.DONE
+
+
+class Decompose(ComposedStep):
+    """Give a deleted composed server's blocks back to the service."""
+
+    name = "decompose"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """Start (once) and poll the decomposition."""
+        if not is_composed(ctx):
+            return workflow.DONE
+        return decompose(ctx)
+
+
+class ForgetComposed(ComposedStep):
+    """Forget the composed system of a server whose claim was released."""
+
+    name = "forget_composed"
+
+    def do(self, ctx: workflow.StepContext) -> workflow.Result:
+        """The ``composed_systems`` row goes."""
+        if is_composed(ctx):
+            forget(ctx)
+        return workflow.DONE
+
+
+# ---------------------------------------------------------------- shared
+
+
+def decompose(ctx: workflow.StepContext) -> workflow.Result:
+    """Start (once) and poll the decomposition of the server's system.
+
+    Raises:
+        StepFailed: the service failed to decompose it in time.
+    """
+    row = composed_of(ctx)
+    if row is None or row.system is None:
+        return workflow.DONE
+    composer = _composer(ctx)
+    service = _service(ctx, row)
+    if DECOMPOSE_STARTED not in ctx.state:
+        composer.start_decompose(service, row.system)
+        steps.mark_started(ctx, DECOMPOSE_STARTED)
+    result = steps.poll(
+        ctx,
+        composer.poll_decompose(service, row.system),
+        DECOMPOSE_STARTED,
+        ctx.conf.engine.compose_timeout,
+        f"decomposing {row.system}",
+    )
+    if isinstance(result, workflow.Wait):
+        return result
+    with ctx.deps.db.transaction() as session:
+        composition_db.set_system(session, ctx.server_uuid, None)
+    ctx.state.pop(DECOMPOSE_STARTED, None)
+    LOG.info("server %s: decomposed %s", ctx.server_uuid, row.system)
+    return workflow.DONE
+
+
+def unenrol(ctx: workflow.StepContext, node_uuid: str) -> None:
+    """Free the node from the server, then unenrol it (``engine.enrolment``).
+
+    Raises:
+        NodeInUse: the driver refused (a server still on it).
+    """
+    with ctx.deps.db.transaction() as session:
+        row = node_db.find(session, node_uuid)
+        if row is not None:
+            node_lock_db.unlock(
+                session,
+                node_uuid,
+                ctx.deps.host,
+                steps.stale_before(ctx),
+                free_from=ctx.server_uuid,
+            )
+    if row is None:
+        # NOTE: enrolled by the driver but never synced (an engine died in
+        # between), or gone already.
+        enroller = driver_caps.require(
+            ctx.deps.driver, driver_base.EnrollInterface, enrolment.WHAT
+        )
+        with contextlib.suppress(driver_base.NodeNotFound):
+            enroller.unenroll(node_uuid)
+    else:
+        enrolment.unenroll(ctx.deps, node_uuid)
+    if ctx.state.get("node_uuid") == node_uuid:
+        # NOTE: nothing left to unlock, refresh or read once it is gone.
+        ctx.state.pop("node_uuid")
+
+
+def forget(ctx: workflow.StepContext) -> None:
+    """The claim is released (the blocks freed in the view too): the row goes."""
+    with ctx.deps.db.transaction() as session:
+        composition_db.remove_composed(session, ctx.server_uuid)
+
+
+def reserve_taken(ctx: workflow.StepContext, service_uuid: str, block_id: str) -> None:
+    """Keep a block composed behind Mogan's back from being offered again.
+
+    Reserved in the view and its whole inventory reserved in Placement
+    (its allocation, if any, is the failing claim, released just after).
+    The next sync of the service writes the block as the service shows it.
+    Only an optimisation: a failure is logged, the build fails all the same.
+    """
+    with ctx.deps.db.transaction() as session:
+        composition_db.reserve_block(session, service_uuid, block_id)
+    provider = composition_sync.block_provider(service_uuid, block_id)
+    placement = ctx.deps.placement
+    try:
+        for _ in range(GENERATION_RETRIES):
+            found = placement.get_provider(provider)
+            if found is None:
+                return
+            inventory = {
+                rc: {
+                    "total": int(v["total"]),
+                    "max_unit": int(v["max_unit"]),
+                    "min_unit": int(v["min_unit"]),
+                    "step_size": int(v["step_size"]),
+                    "reserved": int(v["total"]),
+                }
+                for rc, v in placement.get_inventory(provider).items()
+            }
+            try:
+                placement.set_inventory(provider, int(found["generation"]), inventory)
+            except placement_client.ClaimConflict:
+                continue
+            return
+    except placement_client.PlacementError as err:
+        LOG.warning("block %s not reserved in Placement: %s", block_id, err)
