@@ -26,7 +26,9 @@ EMBEDDED_TRANSPORT_URL = "fake://"
 def transport(conf: cfg.ConfigOpts) -> Any:
     """The RPC transport named by ``[DEFAULT] transport_url``."""
     # NOTE: lets domain errors (NoValidNode ...) cross the bus as themselves.
-    return messaging.get_rpc_transport(conf, allowed_remote_exmods=["mogan.exception"])
+    return messaging.get_rpc_transport(
+        conf, allowed_remote_exmods=list(exception.MODULES)
+    )
 
 
 class ContextSerializer(messaging.NoOpSerializer):  # type: ignore[misc]

@@ -20,7 +20,7 @@ from mogan.db.api import block_candidates
 from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import hardware, redfish
-from mogan.engine import composition_removal, composition_sync
+from mogan.engine import composition_removal, composition_sync, composition_tree
 from mogan.placement import client as placement_client
 from mogan.scheduler import blocks, candidates, claims
 from mogan.scheduler.request import SelectRequest
@@ -95,7 +95,7 @@ class TestCompositionSync:
             for i in range(n)
         )
         for zone in ZONES:
-            root = composition_sync.zone_provider(service, zone)
+            root = composition_tree.zone_provider(service, zone)
             tree = placement_client_.tree(root)
             assert tree[root]["name"] == f"pool-1:{zone}"
             assert tree[root]["parent_provider_uuid"] is None
@@ -133,7 +133,7 @@ class TestCompositionSync:
         assert gpu.zone == "zone-b"
         assert placement_client_.get_provider(gpu.provider_uuid)[
             "parent_provider_uuid"
-        ] == composition_sync.zone_provider(service, "zone-b")
+        ] == composition_tree.zone_provider(service, "zone-b")
 
     def test_pool_changes_follow(
         self, redfish, rf_driver, services, database, placement_client_
@@ -201,7 +201,7 @@ class TestCompositionSync:
         assert moved.zone == "zone-b"
         assert placement_client_.get_provider(moved.provider_uuid)[
             "parent_provider_uuid"
-        ] == composition_sync.zone_provider(service, "zone-b")
+        ] == composition_tree.zone_provider(service, "zone-b")
 
     def test_claimed_block_blocks_removal(
         self, redfish, services, database, placement_client_
@@ -233,7 +233,7 @@ class TestCompositionSync:
         for zone in ZONES:
             assert (
                 placement_client_.get_provider(
-                    composition_sync.zone_provider(service, zone)
+                    composition_tree.zone_provider(service, zone)
                 )
                 is None
             )
@@ -380,8 +380,8 @@ def _registered(redfish, services, database, name) -> tuple[str, list[str]]:
 
 def _assert_gone(placement_client_, database, service, block_ids) -> None:
     """Neither a provider nor a row of the service is left."""
-    wanted = [composition_sync.zone_provider(service, z) for z in ZONES] + [
-        composition_sync.block_provider(service, b) for b in block_ids
+    wanted = [composition_tree.zone_provider(service, z) for z in ZONES] + [
+        composition_tree.block_provider(service, b) for b in block_ids
     ]
     left = {u for u in wanted if placement_client_.get_provider(u) is not None}
     assert left == set()

@@ -5,7 +5,7 @@ import threading
 import oslo_messaging as messaging
 import pytest
 
-from mogan import rpc
+from mogan import exception, rpc
 from mogan.drivers import fake
 from mogan.engine import node_sync
 from mogan.scheduler import manager, rpcapi
@@ -52,7 +52,7 @@ def scheduler(sched_conf, database, placement_api, monkeypatch):
         # NOTE: what mogan.rpc.transport should do (requested from the lead):
         # let mogan.exception cross the bus as itself.
         return messaging.get_rpc_transport(
-            conf, allowed_remote_exmods=["mogan.exception"]
+            conf, allowed_remote_exmods=list(exception.MODULES)
         )
 
     monkeypatch.setattr(rpc, "transport", transport)

@@ -48,7 +48,7 @@ from mogan.db.api import server as server_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.drivers import hardware, interfaces
-from mogan.engine import composition, composition_sync, enrolment, steps, workflow
+from mogan.engine import composition, composition_tree, enrolment, steps, workflow
 from mogan.placement import client as placement_client
 from mogan.services import node_enrolment
 
@@ -379,7 +379,7 @@ def reserve_taken(ctx: workflow.StepContext, service_uuid: str, block_id: str) -
     """
     with ctx.deps.db.transaction() as session:
         composition_db.reserve_block(session, service_uuid, block_id)
-    provider = composition_sync.block_provider(service_uuid, block_id)
+    provider = composition_tree.block_provider(service_uuid, block_id)
     placement = ctx.deps.placement
     try:
         for _ in range(GENERATION_RETRIES):

@@ -21,7 +21,7 @@ import logging
 from mogan import exception
 from mogan.db import session as db_session
 from mogan.db.api import composition as composition_db
-from mogan.engine import composition_sync
+from mogan.engine import composition_tree
 from mogan.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def _withdraw_all(
         for block_id, provider, _zone in rows:
             _delete_provider(placement, service_uuid, block_id, provider)
         for zone in sorted({z for _b, _p, z in rows if z is not None}):
-            provider = composition_sync.zone_provider(service_uuid, zone)
+            provider = composition_tree.zone_provider(service_uuid, zone)
             _delete_provider(placement, service_uuid, zone, provider)
     except placement_client.PlacementError as err:
         raise exception.ServiceUnavailable(

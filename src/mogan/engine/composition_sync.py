@@ -52,7 +52,7 @@ from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.drivers import hardware, interfaces
-from mogan.placement import blocks as placement_blocks
+from mogan.engine import composition_tree
 from mogan.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
@@ -66,59 +66,6 @@ CANDIDATES = 1000
 # NOTE: when this engine last failed to sync each service (monotonic s);
 # kept across runs, which each build their own CompositionServices.
 _FAILED_AT: dict[str, float] = {}
-
-
-def zone_provider(service_uuid: str, zone_id: str) -> str:
-    """The Placement provider uuid of a zone of a service."""
-    return str(uuidlib.uuid5(uuidlib.UUID(service_uuid), f"zone:{zone_id}"))
-
-
-def block_provider(service_uuid: str, block_id: str) -> str:
-    """The Placement provider uuid of a block of a service."""
-    return str(uuidlib.uuid5(uuidlib.UUID(service_uuid), f"block:{block_id}"))
-
-
-def block_inventory(
-    block: hardware.ResourceBlock, *, ours: bool = False
-) -> dict[str, dict[str, int]]:
-    """The Placement inventory of what a block brings.
-
-    NOTE: whole-block amounts: total and max_unit are the block's capacity,
-    and a claim takes all of it, because a block cannot be split between
-    systems (the service composes blocks, never parts of one). A block the
-    scheduler must not offer has all of it reserved, unless it is ``ours``
-    (claimed or composed by Mogan: its claim already holds it, and
-    reserving it too would count it twice).
-    """
-    amounts = placement_blocks.amounts(
-        cores=block.cores,
-        memory_mb=block.memory_mb,
-        storage_gb=block.storage_gb,
-        accelerators=block.accelerators,
-    )
-    unavailable = not ours and (not block.free or block.reserved)
-    return {
-        rc: {
-            "total": n,
-            "max_unit": n,
-            "min_unit": 1,
-            "step_size": 1,
-            "reserved": n if unavailable else 0,
-        }
-        for rc, n in amounts.items()
-    }
-
-
-def _ours(block: hardware.ResourceBlock, claimed: set[str], systems: set[str]) -> bool:
-    """Whether Mogan holds the block: claimed it, or composed its system."""
-    return block.id in claimed or (
-        block.system is not None and block.system.rstrip("/") in systems
-    )
-
-
-def block_traits(block: hardware.ResourceBlock) -> list[str]:
-    """``CUSTOM_BLOCK_<TYPE>`` for each of the block's types."""
-    return placement_blocks.traits(block.block_types)
 
 
 @dataclasses.dataclass
@@ -324,9 +271,9 @@ class CompositionServices:
                 self._withdraw(service_uuid, written)
             raise
         for block in blocks:
-            result.reserved += not _ours(block, claimed, systems) and (
-                not block.free or block.reserved
-            )
+            result.reserved += not composition_tree.is_ours(
+                block, claimed, systems
+            ) and (not block.free or block.reserved)
         with self._db.transaction(readonly=True) as session:
             known = {
                 r.block_id: (r.provider_uuid, r.zone)
@@ -422,12 +369,12 @@ class CompositionServices:
         """
         zone_ids = {z.id for z in zones}
         for zone in zones:
-            written.append(zone_provider(service_uuid, zone.id))
+            written.append(composition_tree.zone_provider(service_uuid, zone.id))
             self._ensure_provider(written[-1], f"{name}:{zone.id}", None)
         rows = []
         for block in blocks:
             zone_id = next((z for z in block.zones if z in zone_ids), None)
-            provider = block_provider(service_uuid, block.id)
+            provider = composition_tree.block_provider(service_uuid, block.id)
             if zone_id is not None:
                 written.append(provider)
                 self._mirror(
@@ -436,9 +383,9 @@ class CompositionServices:
                     zone_id,
                     provider,
                     block,
-                    ours=_ours(block, *held),
+                    ours=composition_tree.is_ours(block, *held),
                 )
-            rows.append(_row(block, zone_id, provider))
+            rows.append(composition_tree.block_row(block, zone_id, provider))
         return rows
 
     def _withdraw(self, service_uuid: str, providers: list[str]) -> None:
@@ -466,7 +413,7 @@ class CompositionServices:
     def _drop_empty_zones(self, service_uuid: str, zones: set[str | None]) -> None:
         """Delete the providers of zones the service no longer has, if childless."""
         for zone in sorted(z for z in zones if z is not None):
-            provider = zone_provider(service_uuid, zone)
+            provider = composition_tree.zone_provider(service_uuid, zone)
             if set(self._placement.tree(provider)) - {provider}:
                 continue
             self._placement.delete_provider(provider)
@@ -500,9 +447,9 @@ class CompositionServices:
         *,
         ours: bool,
     ) -> None:
-        parent = zone_provider(service_uuid, zone_id)
+        parent = composition_tree.zone_provider(service_uuid, zone_id)
         generation = self._ensure_provider(provider, f"{name}:{block.id}", parent)
-        inventory = block_inventory(block, ours=ours)
+        inventory = composition_tree.block_inventory(block, ours=ours)
         for rc in inventory:
             self._placement.ensure_resource_class(rc)
         current = self._placement.get_inventory(provider)
@@ -516,26 +463,6 @@ class CompositionServices:
         }
         if current_view != wanted_view:
             generation = self._placement.set_inventory(provider, generation, inventory)
-        traits = block_traits(block)
+        traits = composition_tree.block_traits(block)
         if self._placement.get_traits(provider) != traits:
             self._placement.set_traits(provider, generation, traits)
-
-
-def _row(
-    block: hardware.ResourceBlock, zone: str | None, provider: str
-) -> dict[str, Any]:
-    return {
-        "block_id": block.id,
-        "block_types": list(block.block_types),
-        "zones": list(block.zones),
-        "zone": zone,
-        "composition_state": block.composition_state,
-        "reserved": block.reserved,
-        "system": block.system,
-        "cpus": block.cpus,
-        "cores": block.cores,
-        "memory_mb": block.memory_mb,
-        "storage_gb": block.storage_gb,
-        "accelerators": dict(block.accelerators),
-        "provider_uuid": provider,
-    }

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from mogan.db import models
 from mogan.drivers import hardware, redfish
 from mogan.engine import composition
-from mogan.engine import composition_sync as sync
+from mogan.engine import composition_tree as tree
 from tests.conftest import ADMIN
 from tests.functional.api import engine_support
 from tests.redfish import specs
@@ -110,7 +110,7 @@ class TestCompositionServices:
         by_id = {b["id"]: b for b in blocks.json()["blocks"]}
         assert len(by_id) == 6
         for zone in ZONES:
-            root = sync.zone_provider(svc["uuid"], zone)
+            root = tree.zone_provider(svc["uuid"], zone)
             assert (
                 world.placement.get_provider(root)["name"] == f"{body['name']}:{zone}"
             )
@@ -144,7 +144,7 @@ class TestCompositionServices:
         assert resp.status_code == 204, resp.text
         for zone in ZONES:
             assert (
-                world.placement.get_provider(sync.zone_provider(svc["uuid"], zone))
+                world.placement.get_provider(tree.zone_provider(svc["uuid"], zone))
                 is None
             )
         for b in by_id.values():
@@ -254,7 +254,7 @@ class TestCompositionServices:
         )
         assert resp.status_code == 200, resp.text
         assert resp.json()["name"] == "renamed"
-        root = sync.zone_provider(svc["uuid"], "zone-a")
+        root = tree.zone_provider(svc["uuid"], "zone-a")
         assert world.placement.get_provider(root)["name"] == "renamed:zone-a"
         resp = api.patch(
             f"{BASE}/{svc['uuid']}",
