@@ -23,6 +23,7 @@ state layout (``redfish_nodes``).
 """
 
 import dataclasses
+import threading
 import time
 import uuid
 from concurrent import futures
@@ -43,6 +44,9 @@ from mogan.drivers import redfish_provision as rprov
 
 DONE = base.Status(base.Progress.DONE)
 IN_PROGRESS = base.Status(base.Progress.IN_PROGRESS)
+# NOTE: how long the inventory an enrolment read stands for the node sync
+# that follows it (seconds); longer, and the BMC is read again.
+ENROLLED_FRESH = 30.0
 # NOTE: Mogan's power targets -> (Redfish reset type, power state expected).
 RESETS = {
     "on": (sushy.ResetType.ON, "power on"),
@@ -92,6 +96,11 @@ class RedfishDriver(
                 ca_file=opts.ca_file,
             )
         )
+        # NOTE: the inventory an enrolment just read, handed once to the
+        # node sync that follows it in this process (node uuid -> when
+        # read, what): the BMC is not asked twice in a row.
+        self._enrolled: dict[str, tuple[float, base.Inventory]] = {}
+        self._enrolled_lock = threading.Lock()
 
     def close(self) -> None:
         """Log out of every BMC (the driver stays usable)."""
@@ -117,7 +126,15 @@ class RedfishDriver(
         return self.spec(stored, self.power_of(stored))
 
     def get_inventory(self, node_uuid: str) -> base.Inventory:
-        """The node's hardware as its BMC describes it."""
+        """The node's hardware as its BMC describes it.
+
+        Right after this driver enrolled the node (``ENROLLED_FRESH``
+        seconds), the inventory the enrolment read, once.
+        """
+        with self._enrolled_lock:
+            read_at, fresh = self._enrolled.pop(node_uuid, (0.0, None))
+        if fresh is not None and time.monotonic() - read_at < ENROLLED_FRESH:
+            return fresh
         stored = self._stored(node_uuid)
         root, system = self.bmc(stored)
         with rc.translate(node_uuid, "read the inventory"):
@@ -186,7 +203,14 @@ class RedfishDriver(
             ports=ports,
         )
         state = {"instance_uuid": node.instance_uuid}
-        return self._store().add(spec, bmc, state)
+        added = self._store().add(spec, bmc, state)
+        with self._enrolled_lock:
+            now = time.monotonic()
+            self._enrolled = {
+                u: v for u, v in self._enrolled.items() if now - v[0] < ENROLLED_FRESH
+            }
+            self._enrolled[node.uuid] = (now, inventory)
+        return added
 
     def update_node(
         self, node: base.NodeSpec, bmc: base.BmcAccess | None = None

@@ -101,3 +101,22 @@ class TestRedfishEnrolment:
         assert "driver_info" in resp.json()["error_message"]
         assert "wrong-pass" not in resp.text
         assert redfish_engine.list_nodes() == []
+
+    def test_enrolment_reads_the_bmc_once(self, world, redfish, redfish_engine, api):
+        """The BMC check, the enrolment and the first sync share one inventory read."""
+        body = _body(world, redfish)
+        system = body["driver_info"]["system_id"]
+        before = len(redfish.requests())
+        resp = api.post("/v1/nodes", json=body, headers=V16)
+        assert resp.status_code == 201, resp.text
+        served = redfish.requests()[before:]
+        shown = api.get(f"/v1/nodes/{resp.json()['uuid']}", headers=V16).json()
+        # NOTE: the inventory the enrolment read reached Mogan's view.
+        assert shown["inventory"]["bios"], shown
+        # NOTE: each inventory read walks the processors and the BIOS; a
+        # check, an enrolment and a sync each reading them would be three.
+        for part in ("/Processors", "/BIOS"):
+            reads = [
+                r for r in served if r["method"] == "GET" and r["path"] == system + part
+            ]
+            assert len(reads) == 1, (part, [r["path"] for r in served])
