@@ -137,7 +137,7 @@ def _hardware(
         FlavorNotFound: the flavor is missing or hidden.
         InvalidParameter: the profile is unknown or not allowed, the
             merged request does not hold together, or the flavor is
-            composable (see ``_check_composed_hardware``).
+            composable (``hardware_request.refuse_composed``).
     """
     with ctx.database.transaction(readonly=True) as session:
         flavor = flavor_db.get(
@@ -147,45 +147,18 @@ def _hardware(
             all_visible=ctx.is_admin,
         )
         if flavor.composable:
-            _check_composed_hardware(flavor, request)
+            hardware_request.refuse_composed(
+                exception.labelled(flavor.name, flavor.uuid),
+                request.hardware,
+                request.bonds,
+                default_profile=flavor.default_hardware_profile,
+            )
         profile = hardware_profile.resolve(
             ctx, session, flavor, (request.hardware or {}).get("profile")
         )
         effective = hardware_request.merge(request.hardware, profile, request.bonds)
-        if flavor.composable and effective is not None:
-            # NOTE: a default profile a flavor had before it could not.
-            raise exception.InvalidParameter(
-                field="flavor_uuid",
-                reason=(
-                    f"flavor {exception.labelled(flavor.name, flavor.uuid)} is "
-                    "composable and names a hardware profile: hardware "
-                    "configuration is not supported for composed servers"
-                ),
-            )
         hardware_request.check(effective)
     return effective
-
-
-def _check_composed_hardware(flavor: models.Flavor, request: CreateRequest) -> None:
-    """A composed server takes no hardware request (RAID, BIOS, firmware, bonds...).
-
-    NOTE: the block chooser places on amounts only and the composed system
-    is deployed without hardware steps, so a request would be silently
-    ignored; it is refused instead.
-
-    Raises:
-        InvalidParameter: naming ``hardware``, or the network with a bond.
-    """
-    why = (
-        f"not supported for composed servers (flavor "
-        f"{exception.labelled(flavor.name, flavor.uuid)} is composable)"
-    )
-    if request.hardware:
-        raise exception.InvalidParameter(field="hardware", reason=why)
-    if request.bonds:
-        raise exception.InvalidParameter(
-            field=f"networks[{min(request.bonds)}].bond", reason=why
-        )
 
 
 def _check_flavor(
