@@ -92,6 +92,28 @@ def test_capacities_and_limits_from_the_standard_resources(lab):
     assert all(b.free and not b.reserved for b in blocks.values())
 
 
+def test_chassis_from_links_chassis(lab):
+    """Each block's chassis ids, in the service's order; none when it links none."""
+    pool = specs.pool(
+        [
+            specs.compute_block("cpu", "z1", chassis=("blade-7", "rack-2")),
+            specs.storage_block("disk", "z1", chassis="jbof-1"),
+            specs.memory_block("mem", "z1"),
+        ]
+    )
+    service = service_of(lab.emulator, pool)
+    with lab.emulator.http() as http:
+        raw = http.get("/redfish/v1/CompositionService/ResourceBlocks/cpu").json()
+    assert raw["Links"]["Chassis"] == [
+        {"@odata.id": "/redfish/v1/Chassis/blade-7"},
+        {"@odata.id": "/redfish/v1/Chassis/rack-2"},
+    ]
+    blocks = {b.id: b for b in lab.driver.list_resource_blocks(service)}
+    assert blocks["cpu"].chassis == ("blade-7", "rack-2")
+    assert blocks["disk"].chassis == ("jbof-1",)
+    assert blocks["mem"].chassis == ()
+
+
 def test_refusals_carry_the_services_message(lab):
     """Limits broken or zones mixed: DriverError with the service's reason."""
     pool = specs.simple_pool(("zone-a", "zone-b"), compute=2, gpu=1)

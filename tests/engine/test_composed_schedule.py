@@ -10,6 +10,7 @@ frees them in Placement and in the view.
 """
 
 import copy
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -116,6 +117,32 @@ class TestComposedSchedule:
                 blocks[b].provider_uuid for b in row.blocks
             }
         assert set(builds(world)) == set(servers)
+
+    def test_failure_domains_name_the_chassis_of_the_compute_block(
+        self, composable, svc, redfish
+    ):
+        """failure_domains: the composition zone, and the Compute block's chassis.
+
+        The GPU block sits in another chassis (a GPU drawer): it does not
+        count.
+        """
+        world = composable
+        pool = specs.pool(
+            [
+                specs.compute_block("cpu-0", "zone-a", chassis=("blade-4", "rack-1")),
+                specs.processor_block("gpu-0", "zone-a", chassis="gpu-drawer"),
+            ]
+        )
+        name = f"chassis-pool-{uuid.uuid4().hex[:6]}"
+        pools.register(redfish, svc, pool, name=name)
+        (server_uuid,), wf = world.create(1)
+        assert build.SelectAndClaim().do(step_context(world, wf)) is workflow.DONE
+        server = world.server(server_uuid)
+        assert server is not None
+        assert server.failure_domains == {
+            "composition_zone": f"{name}:zone-a",
+            "chassis": f"{name}:blade-4",
+        }
 
     def test_release_claim_frees_blocks_in_placement_and_the_view(
         self, composable, svc, redfish

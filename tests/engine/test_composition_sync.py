@@ -203,6 +203,41 @@ class TestCompositionSync:
             "parent_provider_uuid"
         ] == composition_tree.zone_provider(service, "zone-b")
 
+    def test_chassis_are_kept_and_follow_the_service(self, redfish, services, database):
+        """Each block's chassis ids as the service links them; changes follow."""
+        redfish.set_pool(
+            specs.pool(
+                [
+                    specs.compute_block("cpu-0", "zone-a", chassis="blade-1"),
+                    specs.compute_block("cpu-1", "zone-a", chassis=("blade-2", "r1")),
+                    specs.storage_block("disk-0", "zone-a"),
+                ]
+            )
+        )
+        service = services.register("pool-chassis", _access(redfish))
+        rows = _blocks(database, service)
+        assert {b: r.chassis for b, r in rows.items()} == {
+            "cpu-0": ["blade-1"],
+            "cpu-1": ["blade-2", "r1"],
+            "disk-0": [],
+        }
+        redfish.set_pool(
+            specs.pool(
+                [
+                    specs.compute_block("cpu-0", "zone-a", chassis="blade-3"),
+                    specs.compute_block("cpu-1", "zone-a"),
+                    specs.storage_block("disk-0", "zone-a", chassis="jbof-1"),
+                ]
+            )
+        )
+        services.sync(service)
+        rows = _blocks(database, service)
+        assert {b: r.chassis for b, r in rows.items()} == {
+            "cpu-0": ["blade-3"],
+            "cpu-1": [],
+            "disk-0": ["jbof-1"],
+        }
+
     def test_claimed_block_blocks_removal(
         self, redfish, services, database, placement_client_
     ):

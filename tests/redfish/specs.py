@@ -74,8 +74,13 @@ def block(
     memory: list[dict[str, Any]] | None = None,
     drives: list[dict[str, Any]] | None = None,
     nics: list[dict[str, Any]] | None = None,
+    chassis: str | tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """A resource block of any kind (Compute blocks get a NIC by default)."""
+    """A resource block of any kind (Compute blocks get a NIC by default).
+
+    ``chassis``: the chassis it is in (``Links.Chassis``, one id or several);
+    none when not given.
+    """
     spec: dict[str, Any] = {
         "id": block_id,
         "types": list(types),
@@ -86,6 +91,8 @@ def block(
     }
     if nics is not None:
         spec["nics"] = nics
+    if chassis is not None:
+        spec["chassis"] = [chassis] if isinstance(chassis, str) else list(chassis)
     return spec
 
 
@@ -97,6 +104,7 @@ def compute_block(
     cores: int = 16,
     memory_gib: int = 64,
     model: str = "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz",
+    chassis: str | tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """A CPU-memory complex (``Compute``): what every composed system needs."""
     return block(
@@ -105,6 +113,7 @@ def compute_block(
         (zone,),
         processors=[{"cores": cores, "model": model} for _ in range(sockets)],
         memory=[{"capacity_mib": 16 * GIB} for _ in range(memory_gib // 16)],
+        chassis=chassis,
     )
 
 
@@ -116,6 +125,7 @@ def processor_block(
     model: str = "NVIDIA A100",
     count: int = 1,
     cores: int = 108,
+    chassis: str | tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Accelerators (``Processor`` block of GPUs or FPGAs)."""
     return block(
@@ -126,16 +136,24 @@ def processor_block(
             {"type": kind, "model": model, "cores": cores, "threads": cores}
             for _ in range(count)
         ],
+        chassis=chassis,
     )
 
 
-def memory_block(block_id: str, zone: str, *, gib: int = 128) -> dict[str, Any]:
+def memory_block(
+    block_id: str,
+    zone: str,
+    *,
+    gib: int = 128,
+    chassis: str | tuple[str, ...] | None = None,
+) -> dict[str, Any]:
     """Extra memory (``Memory`` block of 32 GiB modules)."""
     return block(
         block_id,
         ("Memory",),
         (zone,),
         memory=[{"capacity_mib": 32 * GIB} for _ in range(max(1, gib // 32))],
+        chassis=chassis,
     )
 
 
@@ -146,6 +164,7 @@ def storage_block(
     drives_gb: tuple[int, ...] = (960,),
     media_type: str = "SSD",
     protocol: str = "NVMe",
+    chassis: str | tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Drives (``Storage`` block)."""
     return block(
@@ -156,6 +175,7 @@ def storage_block(
             {"capacity_bytes": gb * GB, "media_type": media_type, "protocol": protocol}
             for gb in drives_gb
         ],
+        chassis=chassis,
     )
 
 
@@ -181,15 +201,35 @@ def simple_pool(
     gpu: int = 0,
     memory: int = 0,
     storage: int = 0,
+    chassis: int = 0,
 ) -> dict[str, Any]:
     """Per zone: ``compute`` Compute blocks, and GPU, Memory, Storage blocks.
 
-    Block ids are ``<zone>-<kind>-<n>`` (``zone-a-compute-0``).
+    Block ids are ``<zone>-<kind>-<n>`` (``zone-a-compute-0``). With
+    ``chassis``, the zone's blocks of each kind go round-robin into that
+    many chassis, ``<zone>-chassis-<n>`` (block n in chassis n mod
+    ``chassis``); without, blocks link no chassis.
     """
+
+    def where(zone: str, index: int) -> str | None:
+        return f"{zone}-chassis-{index % chassis}" if chassis else None
+
     blocks = []
     for zone in zones:
-        blocks += [compute_block(f"{zone}-compute-{i}", zone) for i in range(compute)]
-        blocks += [processor_block(f"{zone}-gpu-{i}", zone) for i in range(gpu)]
-        blocks += [memory_block(f"{zone}-memory-{i}", zone) for i in range(memory)]
-        blocks += [storage_block(f"{zone}-storage-{i}", zone) for i in range(storage)]
+        blocks += [
+            compute_block(f"{zone}-compute-{i}", zone, chassis=where(zone, i))
+            for i in range(compute)
+        ]
+        blocks += [
+            processor_block(f"{zone}-gpu-{i}", zone, chassis=where(zone, i))
+            for i in range(gpu)
+        ]
+        blocks += [
+            memory_block(f"{zone}-memory-{i}", zone, chassis=where(zone, i))
+            for i in range(memory)
+        ]
+        blocks += [
+            storage_block(f"{zone}-storage-{i}", zone, chassis=where(zone, i))
+            for i in range(storage)
+        ]
     return pool(blocks, zones=zones)

@@ -275,8 +275,8 @@ class TestRelease:
         assert node
 
 
-def make_group(database, policy) -> str:
-    """A server group row; its uuid."""
+def make_group(database, policy, **rules) -> str:
+    """A server group row (with ``rules``); its uuid."""
     group_uuid = str(uuid.uuid4())
     with database.transaction() as session:
         session.add(
@@ -286,7 +286,7 @@ def make_group(database, policy) -> str:
                 project_id="project-a",
                 user_id="alice",
                 policy=policy,
-                rules={},
+                rules=rules,
             )
         )
     return group_uuid

@@ -84,7 +84,9 @@ HISTORY: dict[Version, str] = {
     Version(1, 8): (
         "Composed servers: flavors' composable (resources as amounts built "
         "from resource blocks within one zone); servers' composed, and for "
-        "admins the composition (service, zone, system, blocks) they are made of."
+        "admins the composition (service, zone, system, blocks) they are made "
+        "of; resource blocks' chassis; server groups scoped to composition_zone "
+        "or chassis, composed servers' failure_domains.chassis."
     ),
 }
 MIN_VERSION = min(HISTORY)

@@ -245,6 +245,8 @@ class ResourceBlock:
             ``ComposedAndAvailable``, ``Failed``, ``Unavailable``.
         reserved: the service's advisory ``Reserved`` flag.
         system: the path of the system it is composed into, when any.
+        chassis: the ids of the chassis it is in (Redfish ``Links.Chassis``,
+            in the service's order); empty when the service names none.
         cpus: logical CPUs (threads) of its general-purpose processors.
         cores: cores of its general-purpose processors.
         memory_mb: RAM it brings in MiB.
@@ -259,6 +261,7 @@ class ResourceBlock:
     composition_state: str = "Unused"
     reserved: bool = False
     system: str | None = None
+    chassis: tuple[str, ...] = ()
     cpus: int = 0
     cores: int = 0
     memory_mb: int = 0

@@ -178,6 +178,9 @@ class Service:
             id=str(raw.get("Id") or _tail(str(raw.get("@odata.id", "")))),
             block_types=(types,) if isinstance(types, str) else tuple(types),
             zones=tuple(_tail(z) for z in _links(links.get("Zones"))),
+            chassis=tuple(
+                dict.fromkeys(_tail(c) for c in _links(links.get("Chassis")))
+            ),
             composition_state=str(status.get("CompositionState") or "Unused"),
             reserved=bool(status.get("Reserved")),
             system=systems[0] if systems else None,

@@ -81,6 +81,7 @@ def block_row(
         "composition_state": block.composition_state,
         "reserved": block.reserved,
         "system": block.system,
+        "chassis": list(block.chassis),
         "cpus": block.cpus,
         "cores": block.cores,
         "memory_mb": block.memory_mb,

@@ -9,10 +9,13 @@ capacities covers every amount. Waste is kept low: for each short class
 the smallest block that covers it alone is added first (else the largest
 that helps), and among Compute blocks the set with the fewest blocks and
 the least surplus wins. Across zones the server group's policy decides
-first (composition zones are composed servers' failure domains), then the
-weigher (spread or pack over how many composed servers a zone holds), then
-waste. Each server's claim is every chosen block's whole inventory (a
-block is never split between systems), and ``claims`` claims all servers
+first, then the weigher (spread or pack over how many composed servers a
+zone holds), then waste. A group's domains are composition zones, or for
+a group scoped to ``chassis`` the chassis of the server's Compute block
+(``groups.block_domain``): a zone is then tried once per chassis of its
+free Compute blocks, the other blocks coming from anywhere in the zone.
+Each server's claim is every chosen block's whole inventory (a block is
+never split between systems), and ``claims`` claims all servers
 in one ``POST /allocations``. After the claim, each server's blocks record
 it as their consumer and a ``composed_systems`` row names the service, the
 zone, the blocks and the node uuid the system will be enrolled under.
@@ -217,35 +220,43 @@ class Blocks:
         members = collections.Counter(group.used if group else {})
         crowd = block_db.servers_per_zone(session)
         context = _Context(group=group, ruled_out=set())
+        scope = group.scope if group is not None else groups.COMPOSITION_SCOPE
         home = self._home(zones, members, group, count)
         chosen: list[picks.Pick] = []
         while len(chosen) < count:
-            options = {}
+            options: dict[tuple[str, str | None], _Fit] = {}
             for key, zone in zones.items():
-                if not _allowed(key, home, members, group):
+                refused = found = False
+                for domain, part in _parts(zone, scope).items():
+                    if not _allowed(domain, home, members, group):
+                        refused = True
+                        continue
+                    fit = _fit(part, self.need)
+                    if fit is not None:
+                        options[(key, domain)] = fit
+                        found = True
+                if refused and not found:
                     context.ruled_out.add(key)
-                    continue
-                fit = _fit(zone, self.need)
-                if fit is not None:
-                    options[key] = fit
             if not options:
                 break
-            key = min(
+            key, domain = min(
                 options,
-                key=lambda k: (
-                    _group_rank(k, home, members, group),
-                    self._weigh(crowd[k]),
-                    options[k].cost,
-                    zones[k].label,
+                key=lambda o: (
+                    _group_rank(o[1], home, members, group),
+                    self._weigh(crowd[o[0]]),
+                    options[o].cost,
+                    zones[o[0]].label,
+                    o[1] or "",
                 ),
             )
-            fit = options[key]
+            fit = options[(key, domain)]
             chosen.append(self._pick(zones[key], fit.blocks))
             zones[key] = zones[key].without(fit.blocks)
-            members[key] += 1
             crowd[key] += 1
-            if home is None and group is not None and group.affinity:
-                home = key
+            if domain is not None:
+                members[domain] += 1
+                if home is None and group is not None and group.affinity:
+                    home = domain
         return picks.Attempt(picks=chosen, context=context)
 
     def _home(
@@ -255,15 +266,21 @@ class Blocks:
         group: groups.Group | None,
         count: int,
     ) -> str | None:
-        """An affinity group's zone: its members', else the one most servers fit in."""
+        """An affinity group's domain: its members', else the one most fit in."""
         if group is None or not group.affinity:
             return None
         if any(members.values()):
             return min(members, key=lambda k: (-members[k], k))
-        room = {k: len(_fill(z, self.need, count)) for k, z in zones.items()}
+        room: collections.Counter[str] = collections.Counter()
+        labels: dict[str, str] = {}
+        for zone in zones.values():
+            for domain, part in _parts(zone, group.scope).items():
+                if domain is not None:
+                    room[domain] += len(_fill(part, self.need, count))
+                    labels[domain] = _label(part, group.scope)
         if not any(room.values()):
             return None
-        return min(room, key=lambda k: (-room[k], zones[k].label))
+        return min(room, key=lambda k: (-room[k], labels[k]))
 
     def _weigh(self, crowd: int) -> int:
         return -crowd if self.weigher.mode == "pack" else crowd
@@ -372,26 +389,71 @@ class Blocks:
         return f"room for {room} server{'s' if room != 1 else ''}"
 
 
+def _parts(zone: _Zone, scope: str) -> dict[str | None, _Zone]:
+    """The zone by the domain a server built on it lands in, at ``scope``.
+
+    At the composition-zone level the zone is one domain. At ``chassis``
+    each part keeps the Compute blocks of one chassis (None: blocks that
+    name none) and every other block of the zone.
+    """
+    if scope != groups.CHASSIS_SCOPE:
+        return {zone.key: zone}
+    by_chassis: dict[str | None, list[_Block]] = {}
+    for block in zone.compute:
+        by_chassis.setdefault(block.row.chassis_key, []).append(block)
+    return {
+        chassis: dataclasses.replace(zone, compute=blocks)
+        for chassis, blocks in by_chassis.items()
+    }
+
+
+def _label(part: _Zone, scope: str) -> str:
+    """A part's domain as people name it (``<service name>:<zone or chassis>``)."""
+    if scope == groups.CHASSIS_SCOPE and part.compute:
+        return part.compute[0].row.chassis_label or part.label
+    return part.label
+
+
 def _allowed(
-    key: str, home: str | None, members: Mapping[str, int], group: groups.Group | None
+    domain: str | None,
+    home: str | None,
+    members: Mapping[str, int],
+    group: groups.Group | None,
 ) -> bool:
-    """Whether the group's policy lets a server into zone ``key`` (soft: always)."""
+    """Whether the group's policy lets a server into ``domain`` (soft: always).
+
+    A hard policy never uses blocks without a domain at its scope, as it
+    never uses nodes without one.
+    """
     if group is None or not group.hard:
         return True
+    if domain is None:
+        return False
     if group.affinity:
-        return home is None or key == home
-    return members.get(key, 0) < group.max_per_domain
+        return home is None or domain == home
+    return members.get(domain, 0) < group.max_per_domain
 
 
 def _group_rank(
-    key: str, home: str | None, members: Mapping[str, int], group: groups.Group | None
-) -> tuple[int, int]:
-    """Zones in the group policy's order: home first, or the emptiest first."""
+    domain: str | None,
+    home: str | None,
+    members: Mapping[str, int],
+    group: groups.Group | None,
+) -> tuple[int, int, int]:
+    """Domains in the group policy's order: home first, or the emptiest first.
+
+    Blocks without a domain (soft policies only) come after every domain
+    that keeps the policy: an affinity group's home and its crowded
+    domains, an anti-affinity group's domains with as few members.
+    """
     if group is None:
-        return (0, 0)
+        return (0, 0, 0)
+    used = members.get(domain, 0) if domain is not None else 0
     if group.affinity:
-        return (0, 0) if key == home else (1, -members.get(key, 0))
-    return (0, members.get(key, 0))
+        if domain is not None and domain == home:
+            return (0, 0, 0)
+        return (1, int(domain is None), -used)
+    return (0, used, int(domain is None))
 
 
 def _shortfall(zone: _Zone, need: Mapping[str, int]) -> str:

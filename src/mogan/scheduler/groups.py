@@ -9,8 +9,10 @@ A group places its members by ``policy`` over the failure domains at its
   when it cannot hold, members go where they fit, least-crowded first.
 
 Hard policies only use nodes that have a domain at the scope. Composed
-servers' domains are their composition zones (``COMPOSITION_SCOPE``);
-``blocks`` applies the policies to them.
+servers have two levels of domains: their composition zone
+(``COMPOSITION_SCOPE``, whatever else the group's scope is) and, for a
+group scoped to ``chassis`` (``CHASSIS_SCOPE``), the chassis of their
+Compute block; ``blocks`` applies the policies to them.
 
 Two requests adding members to the same group at once must not both take
 the last free slot of a domain. Each claim for a group therefore also
@@ -49,8 +51,10 @@ SOFT_AFFINITY = "soft-affinity"
 SOFT_ANTI_AFFINITY = "soft-anti-affinity"
 POLICIES = (AFFINITY, ANTI_AFFINITY, SOFT_AFFINITY, SOFT_ANTI_AFFINITY)
 DEFAULT_SCOPE = "affinity_zone"
-# NOTE: composed servers' failure domain: the composition zone of their blocks.
-COMPOSITION_SCOPE = "composition_zone"
+# NOTE: composed servers' failure domains: the composition zone of their
+# blocks, and the chassis of their Compute block.
+COMPOSITION_SCOPE = block_view.COMPOSITION_ZONE
+CHASSIS_SCOPE = block_view.CHASSIS
 
 _ledger_ready: weakref.WeakSet[placement_client.PlacementClient] = weakref.WeakSet()
 _ledger_mutex = threading.Lock()
@@ -97,8 +101,8 @@ def load(
         group_uuid: the group.
         placing: servers of this request (not counted as placed members).
         composed: the request places composed servers: the domains are
-            composition zones (``COMPOSITION_SCOPE``, whatever the group's
-            scope), the only domain resource blocks have.
+            chassis for a group scoped to ``chassis``, else composition
+            zones (``COMPOSITION_SCOPE``), the domains resource blocks have.
 
     Raises:
         NoValidNode: the group no longer exists.
@@ -113,8 +117,10 @@ def load(
     scope = str(rules.get("scope") or DEFAULT_SCOPE)
     members = [m.server_uuid for m in row.members if m.server_uuid not in placing]
     if composed:
-        scope = COMPOSITION_SCOPE
-        used = collections.Counter(_member_zones(session, placement, members).values())
+        scope = CHASSIS_SCOPE if scope == CHASSIS_SCOPE else COMPOSITION_SCOPE
+        used = collections.Counter(
+            _member_domains(session, placement, members, scope).values()
+        )
     else:
         nodes = _member_nodes(session, placement, members)
         domains = view.domains_of(session, scope, set(nodes.values()))
@@ -159,34 +165,66 @@ def _member_nodes(
     return nodes
 
 
-def _member_zones(
+def _member_domains(
     session: orm.Session,
     placement: placement_client.PlacementClient,
     members: list[str],
+    scope: str,
 ) -> dict[str, str]:
-    """``{member: composition zone key}`` for every member composed (or claimed)."""
-    zones = {
-        server: block_view.zone_key(service, zone)
-        for server, (service, zone) in block_view.zones_of_servers(
-            session, members
-        ).items()
-    }
-    rest = [m for m in members if m not in zones]
-    if not rest:
-        return zones
-    building = session.scalars(
-        sa.select(models.Server.uuid).where(
-            models.Server.uuid.in_(rest), models.Server.status == states.BUILDING
+    """``{member: domain key}`` for every member composed (or claimed).
+
+    The domain is the composition zone, or at ``CHASSIS_SCOPE`` the chassis
+    of the member's Compute block; a member whose Compute block names no
+    chassis has no domain there (as a node without one).
+    """
+    known: dict[str, str | None]
+    if scope == CHASSIS_SCOPE:
+        known = {
+            server: row.chassis_key if row is not None else None
+            for server, row in block_view.compute_blocks_of_servers(
+                session, members
+            ).items()
+        }
+    else:
+        known = {
+            server: block_view.zone_key(service, zone)
+            for server, (service, zone) in block_view.zones_of_servers(
+                session, members
+            ).items()
+        }
+    rest = [m for m in members if m not in known]
+    if rest:
+        building = session.scalars(
+            sa.select(models.Server.uuid).where(
+                models.Server.uuid.in_(rest), models.Server.status == states.BUILDING
+            )
         )
-    )
-    for server in building:
-        # NOTE: being placed by another request right now: its claim may be
-        # in Placement before its composed_systems row is written.
-        held = [rp for rp in placement.allocations_of(str(server)) if rp != LEDGER_UUID]
-        blocks = block_view.by_provider(session, held)
-        if blocks:
-            zones[str(server)] = blocks[0].zone_key
-    return zones
+        for server in building:
+            # NOTE: being placed by another request right now: its claim may
+            # be in Placement before its composed_systems row is written.
+            held = [
+                rp for rp in placement.allocations_of(str(server)) if rp != LEDGER_UUID
+            ]
+            blocks = block_view.by_provider(session, held)
+            if blocks:
+                known[str(server)] = block_domain(blocks, scope)
+    return {server: domain for server, domain in known.items() if domain is not None}
+
+
+def block_domain(blocks: Sequence[block_view.BlockRow], scope: str) -> str | None:
+    """The domain a composed server on ``blocks`` is in at ``scope`` (if any).
+
+    NOTE: at ``CHASSIS_SCOPE`` it is the chassis of the Compute block: that
+    block is the system's processors and memory, so the system goes down
+    with its chassis. Other blocks (drives, GPUs, memory behind a fabric)
+    often sit in chassis shared by many systems (a JBOF, a GPU drawer);
+    counting them would put every server in those chassis and make
+    anti-affinity impossible, and a server must have one domain per level.
+    """
+    if scope != CHASSIS_SCOPE:
+        return blocks[0].zone_key if blocks else None
+    compute = next((b for b in blocks if b.compute), None)
+    return compute.chassis_key if compute is not None else None
 
 
 def choose(

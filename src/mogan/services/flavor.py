@@ -30,6 +30,8 @@ MUTABLE_FIELDS = (
     "allowed_hardware_profiles",
 )
 
+CUSTOM_PREFIX = "CUSTOM_"
+
 ACCESS = access.Access(
     rows=flavor_db.ACCESS,
     lookup=flavor_db.get,
@@ -47,12 +49,20 @@ def placement_resources(resources: dict[str, int]) -> dict[str, int]:
     """``resources`` keyed by Placement's class names.
 
     Raises:
-        InvalidParameter: two keys name the same class.
+        InvalidParameter: two keys name the same class, or one is a bare
+            ``CUSTOM_``.
     """
     out: dict[str, int] = {}
     given: dict[str, str] = {}
     for name, amount in resources.items():
         rc = placement_client.placement_class(name)
+        if rc == CUSTOM_PREFIX:
+            # NOTE: composed nodes are enrolled with an empty resource class,
+            # whose Placement class this would be.
+            raise exception.InvalidParameter(
+                field="resources",
+                reason=f"{name} names no resource class (nothing after CUSTOM_)",
+            )
         if rc in out:
             raise exception.InvalidParameter(
                 field="resources",
@@ -98,6 +108,25 @@ def check_composable(values: dict[str, Any]) -> None:
         if values.get(field):
             raise exception.InvalidParameter(
                 field=field, reason="not supported for a composable flavor yet"
+            )
+    _check_composable_profiles(values)
+
+
+def _check_composable_profiles(values: dict[str, Any]) -> None:
+    """A composable flavor names no hardware profile: composed servers take none.
+
+    Raises:
+        InvalidParameter: naming ``default_hardware_profile`` or
+            ``allowed_hardware_profiles``.
+    """
+    for field in ("default_hardware_profile", "allowed_hardware_profiles"):
+        if values.get(field):
+            raise exception.InvalidParameter(
+                field=field,
+                reason=(
+                    "a composable flavor takes no hardware profile: hardware "
+                    "configuration is not supported for composed servers"
+                ),
             )
 
 
@@ -162,6 +191,7 @@ def update(
     Raises:
         FlavorNotFound: no such flavor.
         FlavorExists: the new name is taken.
+        InvalidParameter: a composable flavor given a hardware profile.
     """
     with ctx.database.transaction() as session:
         flavor = flavor_db.get(session, flavor_uuid)
@@ -169,7 +199,12 @@ def update(
         current["allowed_hardware_profiles"] = list(
             flavor.allowed_hardware_profiles or ()
         )
-        new = _profiles(session, change(current))
+        proposed = change(current)
+        if flavor.composable:
+            _check_composable_profiles(
+                {k: v for k, v in proposed.items() if current.get(k) != v}
+            )
+        new = _profiles(session, proposed)
         changed = {k: v for k, v in new.items() if current.get(k) != v}
         if changed:
             flavor_db.update(session, flavor, changed)

@@ -6,7 +6,8 @@ merged over the hardware profile it names (or else the flavor's default
 profile) — request over profile, section by section, BIOS settings key by
 key — checked as a whole (what depends on several fields at once) and
 converted to the typed ``drivers.hardware.HardwareRequest`` the engine,
-scheduler and drivers share.
+scheduler and drivers share. A composed server takes none at all
+(``refuse_composed``).
 
 What must not live here: field bounds (the API schema's), and whether a
 node, or any node of the fleet, can take the request (the scheduler's
@@ -67,6 +68,44 @@ def merge(
     if not effective:
         return None
     return effective
+
+
+def refuse_composed(
+    flavor: str,
+    request: dict[str, Any] | None,
+    bonds: dict[int, dict[str, Any]],
+    *,
+    default_profile: str | None,
+) -> None:
+    """A composed server takes no hardware request (RAID, BIOS, firmware, bonds...).
+
+    NOTE: the block chooser places on amounts only and the composed system
+    is deployed without hardware steps, so a request would be silently
+    ignored; it is refused instead.
+
+    Args:
+        flavor: the composable flavor, as people name it.
+        request: the request's ``hardware``.
+        bonds: the request's bonds by network index.
+        default_profile: the flavor's default hardware profile (a flavor
+            stored with one before composable flavors refused it).
+
+    Raises:
+        InvalidParameter: naming ``hardware``, the bonded network, or
+            ``flavor_uuid``.
+    """
+    why = f"not supported for composed servers (flavor {flavor} is composable)"
+    if request:
+        raise exception.InvalidParameter(field="hardware", reason=why)
+    if bonds:
+        raise exception.InvalidParameter(
+            field=f"networks[{min(bonds)}].bond", reason=why
+        )
+    if default_profile is not None:
+        raise exception.InvalidParameter(
+            field="flavor_uuid",
+            reason=f"its default hardware profile is {why}",
+        )
 
 
 def _disk_set(disk: dict[str, Any]) -> tuple[str, str, tuple[str, ...]]:

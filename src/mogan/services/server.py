@@ -135,8 +135,9 @@ def _hardware(
 
     Raises:
         FlavorNotFound: the flavor is missing or hidden.
-        InvalidParameter: the profile is unknown or not allowed, or the
-            merged request does not hold together.
+        InvalidParameter: the profile is unknown or not allowed, the
+            merged request does not hold together, or the flavor is
+            composable (``hardware_request.refuse_composed``).
     """
     with ctx.database.transaction(readonly=True) as session:
         flavor = flavor_db.get(
@@ -145,6 +146,13 @@ def _hardware(
             visible_to=ctx.project_id,
             all_visible=ctx.is_admin,
         )
+        if flavor.composable:
+            hardware_request.refuse_composed(
+                exception.labelled(flavor.name, flavor.uuid),
+                request.hardware,
+                request.bonds,
+                default_profile=flavor.default_hardware_profile,
+            )
         profile = hardware_profile.resolve(
             ctx, session, flavor, (request.hardware or {}).get("profile")
         )

@@ -4,7 +4,10 @@ A group belongs to the project that created it; its owners and admins see
 and delete it (v1 bug 2 made that admin-only). Members join only at server
 create (``scheduler_hints.group``). ``rules`` say over which failure-domain
 level (``scope``) the policy applies and, for anti-affinity, how many
-members one domain may hold (``max_per_domain``).
+members one domain may hold (``max_per_domain``). The levels are
+``affinity_zone``, the configured hierarchy and orthogonal levels, and the
+levels of composed servers: ``composition_zone`` and ``chassis`` (the
+chassis of a composed server's Compute block; see ``mogan.scheduler.groups``).
 """
 
 import dataclasses
@@ -20,6 +23,7 @@ from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import aggregate as aggregate_db
+from mogan.db.api import block_candidates as block_db
 from mogan.db.api import server_group as group_db
 from mogan.placement import client as placement_client
 from mogan.services import quota as quota_svc
@@ -29,6 +33,10 @@ LOG = logging.getLogger(__name__)
 POLICIES = ("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")
 ANTI_AFFINITY = ("anti-affinity", "soft-anti-affinity")
 DEFAULT_SCOPE = aggregate_db.AFFINITY_ZONE
+# NOTE: composed servers' levels: their composition zone, and the chassis of
+# their Compute block. Nodes have no domain there (unless an operator named
+# a node level so), so a hard policy at them places only composed servers.
+COMPOSED_LEVELS = (block_db.COMPOSITION_ZONE, block_db.CHASSIS)
 DEFAULT_MAX_PER_DOMAIN = 1
 
 
@@ -40,8 +48,8 @@ class GroupDetail:
     member_domains: dict[str, str | None] | None
 
 
-def levels(conf: cfg.ConfigOpts) -> list[str]:
-    """The failure-domain levels a group may be scoped to."""
+def node_levels(conf: cfg.ConfigOpts) -> list[str]:
+    """The failure-domain levels of nodes: affinity_zone and the configured ones."""
     return list(
         dict.fromkeys(
             [
@@ -51,6 +59,16 @@ def levels(conf: cfg.ConfigOpts) -> list[str]:
             ]
         )
     )
+
+
+def levels(conf: cfg.ConfigOpts) -> list[str]:
+    """The failure-domain levels a group may be scoped to (nodes', then composed)."""
+    return list(dict.fromkeys([*node_levels(conf), *COMPOSED_LEVELS]))
+
+
+def composed_only(conf: cfg.ConfigOpts, scope: str) -> bool:
+    """Whether ``scope`` is a level of composed servers only (not a node level)."""
+    return scope in COMPOSED_LEVELS and scope not in node_levels(conf)
 
 
 def scope_of(group: models.ServerGroup) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import orm
 
 from mogan import exception, states
 from mogan.db import models
+from mogan.db.api import block_candidates as block_db
 from mogan.db.api import composition as composition_db
 from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
@@ -156,7 +157,9 @@ def place(session: orm.Session, server_uuid: str, node_uuid: str) -> bool:
     Where the server landed (affinity zone, failure domains) is kept as it
     was then. A composed server has no node yet (its system is composed
     and enrolled under ``node_uuid`` later): it landed in the composition
-    zone of its blocks, ``<service name>:<zone>``.
+    zone of its blocks, ``<service name>:<zone>``, and in the chassis of
+    its Compute block, ``<service name>:<chassis id>`` (when the service
+    names one).
 
     Returns:
         False when the server is no longer building (deleted meanwhile).
@@ -170,8 +173,14 @@ def place(session: orm.Session, server_uuid: str, node_uuid: str) -> bool:
     if composed is not None and composed.node_uuid == node_uuid:
         service = composition_db.find(session, composed.service_uuid)
         zone = f"{service.name if service else composed.service_uuid}:{composed.zone}"
+        domains = {block_db.COMPOSITION_ZONE: zone}
+        compute = block_db.compute_blocks_of_servers(session, [server_uuid]).get(
+            server_uuid
+        )
+        if compute is not None and compute.chassis_label is not None:
+            domains[block_db.CHASSIS] = compute.chassis_label
         values["affinity_zone"] = zone
-        values["failure_domains"] = {"composition_zone": zone}
+        values["failure_domains"] = domains
     elif node is not None:
         values["affinity_zone"] = node.affinity_zone
         values["failure_domains"] = dict(node.failure_domains or {})

@@ -133,6 +133,60 @@ class TestComposableFlavor:
         listed = client.get("/v1/flavors", headers=ADMIN.headers).json()
         assert listed["flavors"] == []
 
+    def test_hardware_profiles_are_400_naming_the_field(self, client):
+        """A composable flavor takes no hardware profile, at create or patch."""
+        profile = client.post(
+            "/v1/hardware_profiles",
+            json={"name": "bios-only", "bios": {"settings": {"NumLock": True}}},
+            headers={**ADMIN.headers, **V18},
+        )
+        assert profile.status_code == 201, profile.text
+        for field, value in (
+            ("default_hardware_profile", "bios-only"),
+            ("allowed_hardware_profiles", ["bios-only"]),
+        ):
+            resp = create(client, composable=True, **{field: value})
+            assert resp.status_code == 400, resp.text
+            assert f"'{field}'" in fault(resp)
+            assert "not supported for composed servers" in fault(resp)
+        flavor = create(client, composable=True).json()
+        resp = client.patch(
+            f"/v1/flavors/{flavor['uuid']}",
+            json=[
+                {
+                    "op": "replace",
+                    "path": "/default_hardware_profile",
+                    "value": "bios-only",
+                }
+            ],
+            headers={**ADMIN.headers, **V18},
+        )
+        assert resp.status_code == 400, resp.text
+        assert "'default_hardware_profile'" in fault(resp)
+        shown = client.get(
+            f"/v1/flavors/{flavor['uuid']}", headers={**ADMIN.headers, **V18}
+        ).json()
+        assert shown["default_hardware_profile"] is None
+        # NOTE: the same profile on a node flavor is fine.
+        node = create(
+            client,
+            name="nodes",
+            resources={"baremetal-gold": 1},
+            default_hardware_profile="bios-only",
+        )
+        assert node.status_code == 201, node.text
+
+    @pytest.mark.parametrize("composable", [False, True])
+    def test_a_bare_custom_class_is_400(self, client, composable):
+        """``CUSTOM_`` alone names no class (what a composed node's ``""`` maps to)."""
+        resources = {"CUSTOM_": 1, "VCPU": 1} if composable else {"CUSTOM_": 1}
+        resp = create(client, composable=composable, resources=resources)
+        assert resp.status_code == 400, resp.text
+        assert "'resources'" in fault(resp)
+        assert "CUSTOM_" in fault(resp)
+        listed = client.get("/v1/flavors", headers=ADMIN.headers).json()
+        assert listed["flavors"] == []
+
 
 @pytest.fixture
 def refs(client) -> dict[str, str]:
@@ -200,5 +254,84 @@ class TestComposedServers:
         assert resp.status_code == 400, resp.text
         assert "'availability_zone'" in fault(resp)
         assert "composable" in fault(resp)
+        with database.transaction() as session:
+            assert session.scalars(sa.select(models.Server)).all() == []
+
+    @pytest.mark.parametrize(
+        "hardware",
+        [
+            {"raid": {"logical_disks": [{"size_gb": 100, "raid_level": "1"}]}},
+            {"bios": {"settings": {"NumLock": True}}},
+            {
+                "firmware": {
+                    "updates": [
+                        {
+                            "component": "bios",
+                            "url": "http://fw.test/b.bin",
+                            "checksum": "sha256:" + "a" * 64,
+                        }
+                    ]
+                }
+            },
+            {
+                "partitions": {
+                    "root_gb": 10,
+                    "layout": [{"mount": "/data", "size_gb": 5, "fs": "xfs"}],
+                }
+            },
+            {"profile": "any-profile"},
+        ],
+        ids=["raid", "bios", "firmware", "partitions", "profile"],
+    )
+    def test_a_hardware_request_is_400(self, client, refs, database, hardware):
+        """Composed servers take no hardware request: 400 naming hardware.
+
+        Sent by an admin, whom every hardware section is allowed.
+        """
+        resp = client.post(
+            "/v1/servers",
+            json=server(refs, hardware=hardware),
+            headers={**ADMIN.headers, **V18},
+        )
+        assert resp.status_code == 400, resp.text
+        assert "'hardware'" in fault(resp)
+        assert "not supported for composed servers" in fault(resp)
+        with database.transaction() as session:
+            assert session.scalars(sa.select(models.Server)).all() == []
+
+    def test_a_bond_is_400(self, client, refs, database):
+        """A bond is a hardware request too: 400 naming the network's bond."""
+        body = server(refs)
+        body["server"]["networks"] = [
+            {"net_id": refs["net"], "bond": {"mode": "802.3ad", "miimon": 100}}
+        ]
+        resp = client.post("/v1/servers", json=body, headers={**MEMBER.headers, **V18})
+        assert resp.status_code == 400, resp.text
+        assert "'networks[0].bond'" in fault(resp)
+        assert "not supported for composed servers" in fault(resp)
+        with database.transaction() as session:
+            assert session.scalars(sa.select(models.Server)).all() == []
+
+    def test_a_profile_the_flavor_had_before_is_400(self, client, refs, database):
+        """A composable flavor stored with a default profile (before it was refused).
+
+        Its servers are refused naming the flavor, not built without it.
+        """
+        profile = client.post(
+            "/v1/hardware_profiles",
+            json={"name": "old-bios", "bios": {"settings": {"NumLock": True}}},
+            headers={**ADMIN.headers, **V18},
+        ).json()
+        with database.transaction() as session:
+            row = session.scalars(
+                sa.select(models.Flavor).where(models.Flavor.uuid == refs["flavor"])
+            ).one()
+            row.default_hardware_profile = profile["uuid"]
+        resp = client.post(
+            "/v1/servers", json=server(refs), headers={**ADMIN.headers, **V18}
+        )
+        assert resp.status_code == 400, resp.text
+        assert "'flavor_uuid'" in fault(resp)
+        assert "not supported for composed servers" in fault(resp)
         with database.transaction() as session:
             assert session.scalars(sa.select(models.Server)).all() == []

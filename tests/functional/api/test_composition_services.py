@@ -27,6 +27,7 @@ globals().update(engine_support.FIXTURES)
 pytestmark = pytest.mark.services
 
 V17 = {**ADMIN.headers, "OpenStack-API-Version": "baremetal-compute 1.7"}
+V18 = "baremetal-compute 1.8"
 BASE = "/v1/composition_services"
 ZONES = ("zone-a", "zone-b")
 
@@ -150,6 +151,25 @@ class TestCompositionServices:
         for b in by_id.values():
             assert world.placement.get_provider(b["provider_uuid"]) is None
         assert api.get(f"{BASE}/{svc['uuid']}", headers=V17).status_code == 404
+
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_blocks_show_their_chassis_from_1_8(self, redfish, api):
+        """Each block's chassis as the service links them at 1.8; not at 1.7."""
+        redfish.set_pool(
+            specs.simple_pool(("zone-a",), compute=2, storage=1, chassis=2)
+        )
+        resp = api.post(BASE, json=_body(redfish), headers=V17)
+        assert resp.status_code == 201, resp.text
+        path = f"{BASE}/{resp.json()['uuid']}/blocks"
+        v18 = api.get(path, headers={**V17, "OpenStack-API-Version": V18})
+        assert v18.status_code == 200, v18.text
+        assert {b["id"]: b["chassis"] for b in v18.json()["blocks"]} == {
+            "zone-a-compute-0": ["zone-a-chassis-0"],
+            "zone-a-compute-1": ["zone-a-chassis-1"],
+            "zone-a-storage-0": ["zone-a-chassis-0"],
+        }
+        v17 = api.get(path, headers=V17).json()["blocks"]
+        assert all("chassis" not in b for b in v17)
 
     def test_pool_changes_after_a_sync(self, world, redfish, redfish_engine, api):
         """A removed block is gone; one composed behind Mogan's back is reserved."""

@@ -411,6 +411,16 @@ class TestServerGroup:
         )
         assert group["rules"] == {"scope": "affinity_zone", "max_per_domain": 2}
 
+    def test_a_composed_scope_sends_1_8(self, mogan, recorder):
+        """--scope chassis (a level of composed servers) is sent at 1.8."""
+        group = group_create(
+            mogan, "apart", "--policy", "anti-affinity", "--scope", "chassis"
+        )
+        assert group["rules"] == {"scope": "chassis", "max_per_domain": 1}
+        assert recorder.requests[-1]["HTTP_OPENSTACK_API_VERSION"] == (
+            "baremetal-compute 1.8"
+        )
+
     def test_unknown_scope_is_the_apis_400(self, mogan):
         """A scope that is no failure-domain level is refused by the API."""
         result = mogan(

@@ -8,9 +8,11 @@ Faithful to DSP2050 (the composability white paper) and the schemas:
 - a block has ``ResourceBlockType`` (an array), ``CompositionStatus``
   (``CompositionState`` Unused -> Composing -> Composed -> Unused,
   ``Reserved``, not shareable), links to its Processors, Memory, Drives and
-  EthernetInterfaces (with capacities) and ``Links.Zones`` /
-  ``Links.ComputerSystems``; ``PATCH {"CompositionStatus": {"Reserved":
-  true}}`` sets the advisory flag the service does not enforce;
+  EthernetInterfaces (with capacities), ``Links.Zones`` /
+  ``Links.ComputerSystems`` and ``Links.Chassis`` (the chassis the spec
+  names it in, ``/redfish/v1/Chassis/<id>``; none by default);
+  ``PATCH {"CompositionStatus": {"Reserved": true}}`` sets the advisory
+  flag the service does not enforce;
 - a zone has ``Links.ResourceBlocks`` and ``@Redfish.CollectionCapabilities``
   (``UseCase: ComputerSystemComposition``, ``TargetCollection``
   ``/redfish/v1/Systems``, ``CapabilitiesObject`` ``/redfish/v1/Systems/
@@ -40,6 +42,7 @@ SERVICE = "/redfish/v1/CompositionService"
 BLOCKS = f"{SERVICE}/ResourceBlocks"
 ZONES = f"{SERVICE}/ResourceZones"
 CAPABILITIES = "/redfish/v1/Systems/Capabilities"
+CHASSIS = "/redfish/v1/Chassis"
 BLOCK_TYPES = (
     "Compute",
     "Processor",
@@ -57,9 +60,10 @@ def normalize_pool(spec: dict[str, Any]) -> dict[str, Any]:
 
     Spec: ``{"zones": ["z1", {"id": "z2", "name": ...}], "limits":
     {"MinCompute": 1, "MaxCompute": 1, ...}, "blocks": [{"id", "name",
-    "types": ["Compute"], "zones": ["z1"], "processors", "memory", "drives",
-    "nics"}]}`` (processors and memory as in a system spec; ``drives`` a
-    list of drive dicts; ``nics`` a list of ``{"mac"}``).
+    "types": ["Compute"], "zones": ["z1"], "chassis": ["c1"], "processors",
+    "memory", "drives", "nics"}]}`` (processors and memory as in a system
+    spec; ``drives`` a list of drive dicts; ``nics`` a list of ``{"mac"}``;
+    ``chassis`` the ids of the chassis the block is in, none by default).
 
     Raises:
         ValueError: a block names an unknown zone or type, or ids repeat.
@@ -94,6 +98,7 @@ def normalize_pool(spec: dict[str, Any]) -> dict[str, Any]:
             "memory": state.memory_from(block.get("memory", [])),
             "drives": state.drives_from(block.get("drives", []), ""),
             "nics": [{"mac": nic["mac"]} for nic in nics],
+            "chassis": _chassis(block),
             "reserved": False,
             "system": None,
         }
@@ -102,6 +107,15 @@ def normalize_pool(spec: dict[str, Any]) -> dict[str, Any]:
         "blocks": blocks,
         "limits": {**DEFAULT_LIMITS, **spec.get("limits", {})},
     }
+
+
+def _chassis(block: dict[str, Any]) -> list[str]:
+    """A block spec's chassis ids (it may name one id or a list)."""
+    value = block.get("chassis") or []
+    ids = [value] if isinstance(value, str) else list(value)
+    if not all(isinstance(c, str) and c and "/" not in c for c in ids):
+        raise ValueError(f"block {block['id']}: chassis {value!r}")
+    return ids
 
 
 def _pool() -> dict[str, Any]:
@@ -193,7 +207,7 @@ def block_body(block: dict[str, Any]) -> dict[str, Any]:
         Links={
             "ComputerSystems": systems,
             "Zones": [redfish.link(f"{ZONES}/{zone}") for zone in block["zones"]],
-            "Chassis": [],
+            "Chassis": [redfish.link(f"{CHASSIS}/{c}") for c in block["chassis"]],
         },
     )
 

@@ -176,6 +176,7 @@ def pool() -> flask.Response:
                     "system": block["system"],
                     "types": block["types"],
                     "zones": block["zones"],
+                    "chassis": block["chassis"],
                 }
                 for block_id, block in STORE.pool["blocks"].items()
             },

@@ -57,8 +57,9 @@ class CreateServerGroup(common.ShowOne):
         parser.add_argument(
             "--scope",
             metavar="<level>",
-            help="Failure-domain level the policy applies at, e.g. rack "
-            "(default: affinity_zone; sends API version 1.2)",
+            help="Failure-domain level the policy applies at, e.g. rack, or "
+            "chassis or composition_zone for composed servers (default: "
+            "affinity_zone; sends API version 1.2, 1.8 for the composed levels)",
         )
         parser.add_argument(
             "--max-per-domain",

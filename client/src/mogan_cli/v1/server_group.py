@@ -3,12 +3,15 @@
 A group's policy (affinity, anti-affinity and their soft variants) applies
 at a scope, a failure-domain level; anti-affinity allows ``max_per_domain``
 members per domain. Rules and the members' domains exist from
-microversion 1.2 on.
+microversion 1.2 on; the scopes of composed servers (``composition_zone``,
+``chassis``) from 1.8.
 """
 
 from mogan_cli.v1 import base
 
 RULES_VERSION = "1.2"
+COMPOSED_SCOPES = ("composition_zone", "chassis")
+COMPOSED_SCOPES_VERSION = "1.8"
 POLICIES = ("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")
 
 
@@ -66,6 +69,9 @@ class ServerGroupManager(base.CollectionManager):
     ) -> base.Resource:
         """Create a group; rules need (and send) microversion 1.2.
 
+        A scope of composed servers (:data:`COMPOSED_SCOPES`) needs (and
+        sends) 1.8.
+
         Args:
             name: the group name.
             policy: one of :data:`POLICIES`.
@@ -75,7 +81,8 @@ class ServerGroupManager(base.CollectionManager):
                 server default: 1).
 
         Raises:
-            CommandError: rules were given with an API version older than 1.2.
+            CommandError: rules were given with an API version older than
+                they need.
         """
         body: base.Resource = {"name": name, "policies": [policy]}
         rules: base.Resource = {}
@@ -86,5 +93,7 @@ class ServerGroupManager(base.CollectionManager):
         min_version = self._wanted()
         if rules:
             body["rules"] = rules
-            min_version = RULES_VERSION
+            min_version = (
+                COMPOSED_SCOPES_VERSION if scope in COMPOSED_SCOPES else RULES_VERSION
+            )
         return dict(self.api.post("/v1/server_groups", body, min_version=min_version))

@@ -21,6 +21,7 @@ from mogan.services import composition_service as cs_svc
 TAG = "composition_services"
 COLLECTION = "composition_services"
 VERSION = microversion.Version(1, 7)
+CHASSIS_VERSION = microversion.Version(1, 8)
 PATCHABLE = ("name", "driver_info")
 
 
@@ -45,7 +46,13 @@ def _view(svc: cs_svc.ServiceView) -> schema.CompositionService:
 
 
 def _block(row: models.ResourceBlock) -> schema.ResourceBlock:
+    # NOTE: a field left unset is left out of the response (1.7 shows no
+    # chassis).
+    extra: dict[str, Any] = {}
+    if microversion.request_version() >= CHASSIS_VERSION:
+        extra["chassis"] = list(row.chassis or ())
     return schema.ResourceBlock(
+        **extra,
         id=row.block_id,
         types=list(row.block_types),
         zone=row.zone,

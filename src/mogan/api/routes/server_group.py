@@ -1,5 +1,8 @@
 """Server group routes (v1 section 1.12; rules and member domains from 1.2).
 
+From 1.8 a group may be scoped to the levels of composed servers
+(``composition_zone``, ``chassis``).
+
 A group is visible to its project and to admins; another project's group is
 "not found" rather than forbidden, so ids cannot be probed.
 """
@@ -16,6 +19,7 @@ from mogan.services import server_group as group_svc
 TAG = "server_groups"
 GROUP = "/v1/server_groups/{server_group_uuid}"
 RULES_VERSION = microversion.Version(1, 2)
+COMPOSED_VERSION = microversion.Version(1, 8)
 
 
 def _iso(value: datetime.datetime | None) -> str | None:
@@ -78,6 +82,19 @@ def create_server_group(
     if body.rules is not None and microversion.request_version() < RULES_VERSION:
         raise exception.InvalidParameter(
             field="rules", reason=f"requires microversion {RULES_VERSION} or later"
+        )
+    scope = body.rules.scope if body.rules is not None else None
+    if (
+        scope is not None
+        and microversion.request_version() < COMPOSED_VERSION
+        and group_svc.composed_only(state.conf(), scope)
+    ):
+        raise exception.InvalidParameter(
+            field="rules.scope",
+            reason=(
+                f"{scope!r}, a level of composed servers, requires microversion "
+                f"{COMPOSED_VERSION} or later"
+            ),
         )
     group = group_svc.create(
         ctx,

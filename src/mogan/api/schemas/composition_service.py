@@ -85,6 +85,16 @@ class ResourceBlock(common.Response):
     system: str | None = pydantic.Field(
         description="The Redfish system it is composed into, if any."
     )
+    chassis: list[str] | None = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.8: the ids of the chassis the service links the "
+            "block to (Redfish Links.Chassis), in its order; empty when it "
+            "names none. A composed server's chassis (its failure domain at "
+            "a server group's chassis scope) is the first of its Compute "
+            "block's."
+        ),
+    )
     cpus: int
     cores: int
     memory_mb: int

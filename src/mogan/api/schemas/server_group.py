@@ -24,8 +24,11 @@ class GroupRules(common.Request):
     scope: Level = pydantic.Field(
         default="affinity_zone",
         description=(
-            "The failure-domain level the policy applies over: affinity_zone "
-            "or a configured hierarchy or orthogonal level."
+            "The failure-domain level the policy applies over: affinity_zone, "
+            "a configured hierarchy or orthogonal level, or (microversion 1.8) "
+            "a level of composed servers: composition_zone, or chassis (the "
+            "chassis of a composed server's Compute block). Composed servers "
+            "in a group of any other scope are placed over composition zones."
         ),
     )
     max_per_domain: Annotated[int, pydantic.Field(ge=1, le=common.MAX_COUNT)] | None = (

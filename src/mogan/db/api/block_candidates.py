@@ -6,7 +6,10 @@ Placement claim holds a block (``consumer_uuid``, as ``nodes`` has it).
 Placement stays the truth: a claim lost to someone the view did not know of
 is recorded from Placement's answer, and releases clear the record. A
 composition zone is ``(service uuid, zone id)``; ``zone_key`` spells it as
-one string. Query functions never commit.
+one string. A chassis is ``(service uuid, chassis id)`` (``chassis_key``):
+chassis ids are the service's own, so two services' chassis never mix. A
+composed server's chassis is the first chassis of its Compute block
+(``BlockRow.chassis_key``). Query functions never commit.
 """
 
 import collections
@@ -21,11 +24,20 @@ from mogan.db import models
 
 UNUSED = "Unused"
 COMPUTE = "Compute"
+# NOTE: the failure-domain levels composed servers have (server group
+# scopes and keys of ``servers.failure_domains``).
+COMPOSITION_ZONE = "composition_zone"
+CHASSIS = "chassis"
 
 
 def zone_key(service_uuid: str, zone: str) -> str:
     """One string for a zone of a service (a uuid has no ``:``, so it splits back)."""
     return f"{service_uuid}:{zone}"
+
+
+def chassis_key(service_uuid: str, chassis: str) -> str:
+    """One string for a chassis of a service."""
+    return f"{service_uuid}:{chassis}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +56,7 @@ class BlockRow:
     accelerators: Mapping[str, int]
     free: bool
     consumer_uuid: str | None
+    chassis: tuple[str, ...] = ()
 
     @property
     def zone_key(self) -> str:
@@ -54,6 +67,16 @@ class BlockRow:
     def label(self) -> str:
         """The zone as people name it: ``<service name>:<zone id>``."""
         return f"{self.service_name}:{self.zone}"
+
+    @property
+    def chassis_key(self) -> str | None:
+        """The block's chassis (the first the service links) as one string, if any."""
+        return chassis_key(self.service_uuid, self.chassis[0]) if self.chassis else None
+
+    @property
+    def chassis_label(self) -> str | None:
+        """That chassis as people name it: ``<service name>:<chassis id>``."""
+        return f"{self.service_name}:{self.chassis[0]}" if self.chassis else None
 
     @property
     def compute(self) -> bool:
@@ -87,6 +110,7 @@ def _select() -> sa.Select[Any]:
             rb.accelerators,
             _free(),
             rb.consumer_uuid,
+            rb.chassis,
         )
         .join(svc, svc.uuid == rb.service_uuid)
         .where(rb.zone.is_not(None))
@@ -109,8 +133,9 @@ def _rows(session: orm.Session, stmt: sa.Select[Any]) -> list[BlockRow]:
             accelerators=dict(a or {}),
             free=bool(f),
             consumer_uuid=None if u is None else str(u),
+            chassis=tuple(str(x) for x in h or ()),
         )
-        for s, n, b, z, p, t, c, m, d, a, f, u in session.execute(stmt)
+        for s, n, b, z, p, t, c, m, d, a, f, u, h in session.execute(stmt)
     ]
 
 
@@ -156,6 +181,44 @@ def zones_of_servers(
         cs.server_uuid.in_(list(servers))
     )
     return {str(u): (str(s), str(z)) for u, s, z in session.execute(stmt)}
+
+
+def compute_blocks_of_servers(
+    session: orm.Session, servers: Collection[str]
+) -> dict[str, BlockRow | None]:
+    """The Compute block of each server with a composed system row.
+
+    None for a server whose row names no Compute block the view still has.
+    """
+    if not servers:
+        return {}
+    cs, rb = models.ComposedSystem, models.ResourceBlock
+    composed = [
+        (str(u), str(s), [str(b) for b in blocks or ()])
+        for u, s, blocks in session.execute(
+            sa.select(cs.server_uuid, cs.service_uuid, cs.blocks).where(
+                cs.server_uuid.in_(list(servers))
+            )
+        )
+    ]
+    services = {service for _, service, _ in composed}
+    ids = {block for _, _, blocks in composed for block in blocks}
+    found = {
+        (row.service_uuid, row.block_id): row
+        for row in _rows(
+            session,
+            _select().where(
+                rb.service_uuid.in_(sorted(services)), rb.block_id.in_(sorted(ids))
+            ),
+        )
+        if row.compute
+    }
+    return {
+        server: next(
+            (found[(service, b)] for b in blocks if (service, b) in found), None
+        )
+        for server, service, blocks in composed
+    }
 
 
 def mark_claimed(session: orm.Session, holders: Mapping[str, str | None]) -> None:

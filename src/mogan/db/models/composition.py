@@ -59,6 +59,9 @@ class ResourceBlock(TimestampMixin, Base):
     composition_state: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     reserved: orm.Mapped[bool] = orm.mapped_column(default=False)
     system: orm.Mapped[str | None] = orm.mapped_column(sa.String(2048))
+    # NOTE: the ids of the chassis the service links the block to, in its
+    # order; the first of a Compute block's is a composed server's chassis.
+    chassis: orm.Mapped[list[str]] = orm.mapped_column(default=list)
     cpus: orm.Mapped[int] = orm.mapped_column(default=0)
     cores: orm.Mapped[int] = orm.mapped_column(default=0)
     memory_mb: orm.Mapped[int] = orm.mapped_column(default=0)
