@@ -102,7 +102,8 @@ class TestRedfishEnrolment:
         assert "wrong-pass" not in resp.text
         assert redfish_engine.list_nodes() == []
 
-    def test_enrolment_reads_the_bmc_once(self, world, redfish, redfish_engine, api):
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_enrolment_reads_the_bmc_once(self, world, redfish, api):
         """The BMC check, the enrolment and the first sync share one inventory read."""
         body = _body(world, redfish)
         system = body["driver_info"]["system_id"]
