@@ -257,3 +257,26 @@ def test_the_taken_block_without_related_properties(lab):
     assert redfish_composition._taken(svc, asked, named) == "zone-a-compute-0"
     silent = conflict("a block is in use")
     assert redfish_composition._taken(svc, asked, silent) == "zone-a-compute-1"
+
+
+def test_decompose_polls_read_only_the_systems_blocks(lab):
+    """Given the system's blocks, a decompose poll reads those, not the pool."""
+    service = service_of(lab.emulator, specs.simple_pool(compute=4))
+    path = lab.driver.start_compose(service, request("few", "zone-a-compute-1"))
+    assert settle(lab.driver.poll_compose, service, path) == DONE
+    lab.driver.start_decompose(service, path)
+    before = len(lab.emulator.requests())
+
+    def poll(svc, system):
+        return lab.driver.poll_decompose(svc, system, ("zone-a-compute-1",))
+
+    assert settle(poll, service, path) == DONE
+    read = {
+        r["path"].rsplit("/", 1)[1]
+        for r in lab.emulator.requests()[before:]
+        if "/ResourceBlocks/" in r["path"]
+    }
+    assert read == {"zone-a-compute-1"}
+    # NOTE: a block the service no longer has is not one still composed.
+    lab.emulator.set_pool(specs.simple_pool(compute=1))
+    assert lab.driver.poll_decompose(service, path, ("zone-a-compute-1",)) == DONE

@@ -235,8 +235,15 @@ class CompositionInterface(abc.ABC):
         """
 
     @abc.abstractmethod
-    def poll_decompose(self, service: BmcAccess, system_path: str) -> Status:
-        """Progress of a decomposition: DONE once the system is gone, blocks Unused."""
+    def poll_decompose(
+        self, service: BmcAccess, system_path: str, blocks: tuple[str, ...] = ()
+    ) -> Status:
+        """Progress of a decomposition: DONE once the system is gone, blocks Unused.
+
+        ``blocks``: the ids of the blocks the system was made of, when the
+        caller knows them: only those are read back (else every block of
+        the service is).
+        """
 
     def composed_bmc(self, service: BmcAccess, system_path: str) -> BmcAccess:
         """How to reach a composed system as a node (to ``enroll`` it).

@@ -143,6 +143,13 @@ class Service:
         body = self.conn.get(path).json()
         return body if isinstance(body, dict) else {}
 
+    def get_if_there(self, path: str) -> dict[str, Any]:
+        """The JSON of a resource; empty when it is gone (404)."""
+        try:
+            return self.get(path)
+        except sushy_exc.ResourceNotFoundError:
+            return {}
+
     def members(self, path: str) -> list[str]:
         """The member paths of a collection."""
         return _links(self.get(path).get("Members")) if path else []
@@ -432,14 +439,26 @@ class Composition:
                 return
 
     def poll_decompose(
-        self, service: models.BmcAccess, system_path: str
+        self,
+        service: models.BmcAccess,
+        system_path: str,
+        blocks: tuple[str, ...] = (),
     ) -> models.Status:
-        """DONE once the system is gone and no block is still in it."""
+        """DONE once the system is gone and no block is still in it.
+
+        With ``blocks``, only those are read (a poll costs one request per
+        block of the system, not one per block of the service).
+        """
         try:
             with self._service(service, "read the decomposition") as svc:
                 if svc.system_blocks(system_path) is not None:
                     return IN_PROGRESS
-                for raw in svc.raw_blocks():
+                raws = (
+                    svc.map(svc.get_if_there, svc.block_paths(blocks))
+                    if blocks
+                    else svc.raw_blocks()
+                )
+                for raw in raws:
                     if system_path in _block_systems(raw) and _state(raw) != "Unused":
                         return IN_PROGRESS
         except errors.DriverError:

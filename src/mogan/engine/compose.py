@@ -318,7 +318,7 @@ def decompose(ctx: workflow.StepContext) -> workflow.Result:
         steps.mark_started(ctx, DECOMPOSE_STARTED)
     result = steps.poll(
         ctx,
-        composer.poll_decompose(service, row.system),
+        composer.poll_decompose(service, row.system, tuple(row.blocks)),
         DECOMPOSE_STARTED,
         ctx.conf.engine.compose_timeout,
         f"decomposing {row.system}",
