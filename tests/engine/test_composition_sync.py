@@ -110,6 +110,17 @@ class TestCompositionSync:
         compute = blocks["zone-a-compute-0"]
         inv = placement_client_.get_inventory(compute.provider_uuid)
         assert inv["VCPU"]["total"] == inv["VCPU"]["max_unit"] == compute.cores == 16
+        # NOTE: whole blocks only: Placement refuses part of one.
+        assert inv["VCPU"]["min_unit"] == 16
+        with pytest.raises(
+            (placement_client.PlacementError, placement_client.ClaimConflict)
+        ):
+            placement_client_.claim(
+                {str(uuid.uuid4()): {compute.provider_uuid: {"VCPU": 8}}},
+                project_id="p",
+                user_id="u",
+            )
+        assert placement_client_.provider_allocations(compute.provider_uuid) == {}
         assert inv["MEMORY_MB"]["total"] == 64 * 1024
         assert inv["VCPU"]["reserved"] == 0
         assert placement_client_.get_traits(compute.provider_uuid) == [

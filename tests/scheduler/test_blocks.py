@@ -15,6 +15,7 @@ import pytest
 
 from mogan import exception
 from mogan.db import models
+from mogan.db.api import composition as composition_db
 from mogan.scheduler import blocks, candidates, claims, groups
 from mogan.scheduler.request import SelectRequest
 from tests.placement import support
@@ -139,6 +140,21 @@ class TestOneServer:
         )
         assert placement_api.allocations_of(req.server_uuids[0]) == {}
         assert pools.composed(database) == {}
+
+    def test_a_service_being_removed_offers_nothing(
+        self, scheduler, svc, redfish, database, placement_api
+    ):
+        """Its removal tombstone set, its free blocks are no candidates."""
+        service = pools.register(redfish, svc, specs.simple_pool(compute=1))
+        with database.transaction() as session:
+            assert composition_db.set_removing(session, service, True)
+        req = request()
+        with pytest.raises(exception.NoValidNode):
+            place(scheduler, req)
+        assert placement_api.allocations_of(req.server_uuids[0]) == {}
+        with database.transaction() as session:
+            composition_db.set_removing(session, service, False)
+        assert set(place(scheduler, request()).values())
 
 
 class TestMultiCreate:

@@ -29,9 +29,11 @@ def block_inventory(
 ) -> dict[str, dict[str, int]]:
     """The Placement inventory of what a block brings.
 
-    NOTE: whole-block amounts: total and max_unit are the block's capacity,
-    and a claim takes all of it, because a block cannot be split between
-    systems (the service composes blocks, never parts of one). A block the
+    NOTE: whole-block amounts: total, min_unit and max_unit are the
+    block's capacity, so Placement itself refuses a claim of part of a
+    block (say one made from a stale view while a sync rewrote the
+    inventory) and two servers can never share one: a block cannot be
+    split between systems (the service composes blocks, never parts). A block the
     scheduler must not offer has all of it reserved, unless it is ``ours``
     (claimed or composed by Mogan: its claim already holds it, and
     reserving it too would count it twice).
@@ -47,7 +49,7 @@ def block_inventory(
         rc: {
             "total": n,
             "max_unit": n,
-            "min_unit": 1,
+            "min_unit": n,
             "step_size": 1,
             "reserved": n if unavailable else 0,
         }

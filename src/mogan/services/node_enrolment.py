@@ -24,6 +24,7 @@ from oslo_utils import uuidutils
 
 from mogan import context as mogan_context
 from mogan import exception
+from mogan.db.api import composition as composition_db
 from mogan.db.api import node as node_db
 from mogan.db.api import node_view as node_db_view
 from mogan.services import engine_calls
@@ -190,6 +191,7 @@ def update(
     """
     if driver_info is not None:
         check_address(configured_driver, driver_info)
+    _check_not_composed(ctx, node_uuid)
     _check_name_free(ctx, node.name, node_uuid)
     engine_calls.require_engine(ctx, heartbeat_interval, UPDATE)
     engine_calls.call_engine(
@@ -221,10 +223,30 @@ def delete(
         if row is None:
             raise exception.NodeNotFound(node=node_uuid)
         check_free(row.uuid, row.server_uuid, row.reservation)
+    _check_not_composed(ctx, node_uuid)
     engine_calls.require_engine(ctx, heartbeat_interval, UNENROL)
     engine_calls.call_engine(
         UNENROL, engine.unenroll_node, engine_calls.rpc_context(ctx), node_uuid
     )
+
+
+def _check_not_composed(ctx: mogan_context.RequestContext, node_uuid: str) -> None:
+    """Refuse to change or remove a composed server's system by hand.
+
+    NOTE: the engine enrols, unenrols and decomposes it with its server;
+    given a resource class by hand it would become a node anyone could
+    schedule on, blocks and all.
+
+    Raises:
+        NodeInUse: the node is (or is about to be) a composed system.
+    """
+    with ctx.database.transaction(readonly=True) as session:
+        row = composition_db.composed_on(session, node_uuid)
+    if row is not None:
+        raise exception.NodeInUse(
+            node=node_uuid,
+            reason=f"it is the composed system of server {row.server_uuid}",
+        )
 
 
 def check_free(

@@ -18,7 +18,6 @@ from sqlalchemy import orm
 from mogan import context as mogan_context
 from mogan import exception, states
 from mogan.db import models
-from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import composition as composition_db
 from mogan.db.api import flavor as flavor_db
 from mogan.db.api import keypair as keypair_db
@@ -161,40 +160,6 @@ def _hardware(
     return effective
 
 
-def _check_flavor(
-    session: orm.Session, flavor: models.Flavor, request: CreateRequest
-) -> None:
-    """The flavor can build servers, in the zone asked for.
-
-    Raises:
-        InvalidParameter: the flavor is disabled, or composable with an
-            availability zone.
-        AvailabilityZoneNotFound: no aggregate with nodes has the zone.
-    """
-    if flavor.disabled:
-        raise exception.InvalidParameter(
-            field="flavor_uuid",
-            reason=(
-                f"flavor {exception.labelled(flavor.name, flavor.uuid)} is disabled"
-            ),
-        )
-    if flavor.composable and request.availability_zone is not None:
-        # NOTE: availability zones are node aggregates; a composed
-        # server is built in a composition zone the scheduler picks.
-        raise exception.InvalidParameter(
-            field="availability_zone",
-            reason=(
-                f"flavor {exception.labelled(flavor.name, flavor.uuid)} is "
-                "composable: its servers are built in a composition zone, "
-                "not in an availability zone"
-            ),
-        )
-    if request.availability_zone is not None and (
-        request.availability_zone not in aggregate_db.availability_zones(session)
-    ):
-        raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)
-
-
 def _names(name: str, count: int, uuids: list[str]) -> list[str]:
     if count == 1:
         return [name]
@@ -269,7 +234,7 @@ def create(
             visible_to=ctx.project_id,
             all_visible=ctx.is_admin,
         )
-        _check_flavor(session, flavor, request)
+        server_request.check_flavor(session, flavor, request)
         group = _group(ctx, session, request.group)
         count = quota_svc.servers_that_fit(
             session,

@@ -10,8 +10,11 @@ import dataclasses
 from typing import Any
 
 from oslo_config import cfg
+from sqlalchemy import orm
 
 from mogan import crypto, exception
+from mogan.db import models
+from mogan.db.api import aggregate as aggregate_db
 from mogan.db.api import server_action as action_db
 from mogan.image import base as image_base
 from mogan.network import base as network_base
@@ -224,3 +227,41 @@ def partitions(request: CreateRequest, image: image_base.ImageInfo) -> dict[str,
             reason=f"image {image_label(image)} needs at least {image.min_disk} GiB",
         )
     return partitions
+
+
+def check_flavor(
+    session: orm.Session, flavor: models.Flavor, request: CreateRequest
+) -> None:
+    """The flavor can build servers, in the zone asked for.
+
+    Raises:
+        InvalidParameter: the flavor is disabled, or composable with an
+            availability zone.
+
+    NOTE: a composable flavor builds composed servers at any microversion:
+    the operator offered it, and a client older than 1.8 gets a working
+    server (without ``composed`` in its answers), as it gets any flavor's.
+        AvailabilityZoneNotFound: no aggregate with nodes has the zone.
+    """
+    if flavor.disabled:
+        raise exception.InvalidParameter(
+            field="flavor_uuid",
+            reason=(
+                f"flavor {exception.labelled(flavor.name, flavor.uuid)} is disabled"
+            ),
+        )
+    if flavor.composable and request.availability_zone is not None:
+        # NOTE: availability zones are node aggregates; a composed
+        # server is built in a composition zone the scheduler picks.
+        raise exception.InvalidParameter(
+            field="availability_zone",
+            reason=(
+                f"flavor {exception.labelled(flavor.name, flavor.uuid)} is "
+                "composable: its servers are built in a composition zone, "
+                "not in an availability zone"
+            ),
+        )
+    if request.availability_zone is not None and (
+        request.availability_zone not in aggregate_db.availability_zones(session)
+    ):
+        raise exception.AvailabilityZoneNotFound(zone=request.availability_zone)

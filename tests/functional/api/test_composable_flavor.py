@@ -226,7 +226,9 @@ class TestComposedServers:
     def test_servers_of_a_composable_flavor_are_composed(self, client, refs, database):
         """The server rows say composed; a node flavor's do not."""
         made = client.post(
-            "/v1/servers", json=server(refs, max_count=2), headers=MEMBER.headers
+            "/v1/servers",
+            json=server(refs, max_count=2),
+            headers={**MEMBER.headers, **V18},
         )
         assert made.status_code == 201, made.text
         plain = client.post(
@@ -244,12 +246,22 @@ class TestComposedServers:
             }
         assert rows == {"c-1": True, "c-2": True, "n": False}
 
+    def test_below_1_8_a_composable_flavor_still_builds(self, client, refs, database):
+        """An older client gets a composed server of the flavor it was offered."""
+        resp = client.post(
+            "/v1/servers", json=server(refs), headers={**MEMBER.headers, **V17}
+        )
+        assert resp.status_code == 201, resp.text
+        assert "composed" not in resp.json()
+        with database.transaction() as session:
+            assert session.scalars(sa.select(models.Server.composed)).all() == [True]
+
     def test_an_availability_zone_is_400(self, client, refs, database):
         """Availability zones are node aggregates: a composed server takes none."""
         resp = client.post(
             "/v1/servers",
             json=server(refs, availability_zone="az-1"),
-            headers=MEMBER.headers,
+            headers={**MEMBER.headers, **V18},
         )
         assert resp.status_code == 400, resp.text
         assert "'availability_zone'" in fault(resp)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from mogan import states
 from mogan.db import models
+from mogan.db.api import composition as composition_db
 from mogan.drivers import base as driver_base
 from mogan.engine import node_sync
 from mogan.placement import client as placement_client
@@ -324,6 +325,38 @@ class TestDelete:
         assert world.placement.get_provider(free["uuid"]) is None
         assert free["uuid"] not in [n.uuid for n in world.driver.list_nodes()]
         assert api.get(f"{URL}/{free['uuid']}", headers=V16).status_code == 404
+
+    def test_a_composed_system_is_not_changed_or_removed_by_hand(
+        self, world, engine_factory, api
+    ):
+        """The engine owns a composed server's node: PATCH and DELETE are 409."""
+        engine_factory()
+        node = _enrol(api, world)
+        server = str(uuid.uuid4())
+        with world.db.transaction() as session:
+            composition_db.add_composed(
+                session,
+                {
+                    "server_uuid": server,
+                    "node_uuid": node["uuid"],
+                    "service_uuid": str(uuid.uuid4()),
+                    "zone": "zone-a",
+                    "blocks": ["zone-a-compute-0"],
+                },
+            )
+        for resp in (
+            _patch(
+                api,
+                node["uuid"],
+                [{"op": "add", "path": "/resource_class", "value": "gold"}],
+            ),
+            api.delete(f"{URL}/{node['uuid']}", headers=V16),
+        ):
+            assert resp.status_code == 409, resp.text
+            assert resp.json()["code"] == "mogan.node.in_use"
+            assert server in resp.json()["error_message"]
+        assert _row(world, node["uuid"]) is not None
+        assert node["uuid"] in [n.uuid for n in world.driver.list_nodes()]
 
     def test_a_claim_or_a_driver_refusal_keeps_the_node(
         self, world, engine_factory, api

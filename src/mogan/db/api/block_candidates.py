@@ -85,12 +85,16 @@ class BlockRow:
 
 
 def _free() -> sa.ColumnElement[bool]:
-    rb = models.ResourceBlock
+    # NOTE: used with ``_select``'s join of the block's service: a service
+    # being removed (its tombstone set) offers nothing, so no claim races
+    # its DELETE into a 409.
+    rb, svc = models.ResourceBlock, models.CompositionService
     return sa.and_(
         rb.composition_state == UNUSED,
         rb.reserved.is_(False),
         rb.system.is_(None),
         rb.consumer_uuid.is_(None),
+        svc.removing_at.is_(None),
     )
 
 
@@ -142,8 +146,8 @@ def _rows(session: orm.Session, stmt: sa.Select[Any]) -> list[BlockRow]:
 def zoned_blocks(session: orm.Session, *, free_only: bool) -> list[BlockRow]:
     """Every block that hangs under a zone (only the free ones with ``free_only``).
 
-    Free: ``Unused``, in no system, not ``Reserved`` by the service, and
-    held by no claim the view knows of.
+    Free: ``Unused``, in no system, not ``Reserved`` by the service, held
+    by no claim the view knows of, and of a service not being removed.
     """
     stmt = _select()
     if free_only:
