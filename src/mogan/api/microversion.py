@@ -86,7 +86,10 @@ HISTORY: dict[Version, str] = {
         "from resource blocks within one zone); servers' composed, and for "
         "admins the composition (service, zone, system, blocks) they are made "
         "of; resource blocks' chassis; server groups scoped to composition_zone "
-        "or chassis, composed servers' failure_domains.chassis."
+        "or chassis, composed servers' failure_domains.chassis. Embedded "
+        "networks: external (floating IP pools), POST "
+        "/v1/networks/{uuid}/floating_ips, GET /v1/floating_ips and GET|DELETE "
+        "/v1/floating_ips/{uuid}."
     ),
 }
 MIN_VERSION = min(HISTORY)

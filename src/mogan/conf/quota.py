@@ -86,6 +86,17 @@ opts = [
         max=MAX_LIMIT,
         help="Keypairs each user may hold; -1 means unlimited.",
     ),
+    cfg.IntOpt(
+        "floating_ips_hard_limit",
+        default=10,
+        min=-1,
+        max=MAX_LIMIT,
+        help=(
+            "Floating IPs each project may hold on the embedded network "
+            "backend's external networks; -1 means unlimited. (With Neutron, "
+            "Neutron's own quota applies.)"
+        ),
+    ),
 ]
 
 

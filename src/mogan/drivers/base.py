@@ -13,7 +13,8 @@ Interfaces
     log), ``ManageInterface`` (adoption of nodes deployed outside Mogan),
     ``EnrollInterface`` (adding nodes from BMC credentials),
     ``HardwareInterface`` (RAID, BIOS, firmware and bonds while deploying),
-    ``CompositionInterface`` (nodes composed from resource blocks). The
+    ``CompositionInterface`` (nodes composed from resource blocks),
+    ``VifInterface`` (VIFs plugged and unplugged on a deployed node). The
     engine discovers them (``mogan.drivers.capabilities``); asking a driver
     for one it lacks answers 409 ``driver X cannot ...``, never a server
     error. The required ones are declared here; the optional ones live in
@@ -119,6 +120,7 @@ from mogan.drivers.interfaces import (
     EnrollInterface,
     HardwareInterface,
     ManageInterface,
+    VifInterface,
 )
 from mogan.drivers.inventory import (
     BiosAttribute,
@@ -189,6 +191,7 @@ __all__ = [
     "SectionResult",
     "Status",
     "SwitchPort",
+    "VifInterface",
 ]
 
 # ---------------------------------------------------------------- required

@@ -30,6 +30,7 @@ class Capability(enum.StrEnum):
     ENROLMENT = "enrolment"
     HARDWARE = "hardware"
     COMPOSITION = "composition"
+    VIFS = "vifs"
 
 
 INTERFACES: dict[Capability, type[abc.ABC]] = {
@@ -41,6 +42,7 @@ INTERFACES: dict[Capability, type[abc.ABC]] = {
     Capability.ENROLMENT: base.EnrollInterface,
     Capability.HARDWARE: base.HardwareInterface,
     Capability.COMPOSITION: base.CompositionInterface,
+    Capability.VIFS: base.VifInterface,
 }
 REQUIRED = frozenset({Capability.INVENTORY, Capability.POWER, Capability.DEPLOY})
 

@@ -17,7 +17,9 @@ console lines it prints) is decided when the operation starts, so a poll
 never writes. Behaviour is scriptable per node (``fake_scripting``):
 durations, the next N failures of deploys (and rebuilds), power actions or
 cleanings, maintenance, out-of-band power changes, the inventory, and
-hardware sections that fail or take time.
+hardware sections that fail or take time. The VIFs plugged on each node's
+ports (by deploys, teardowns and interface attach/detach) are
+``fake_vifs``'s, mixed in.
 
 What must not live here: SQL, connections and the node record (those are
 ``fake_fleet``'s), anything of Mogan's database or services (drivers reach
@@ -41,6 +43,7 @@ from mogan.drivers import (
     fake_inventory,
     fake_opts,
     fake_scripting,
+    fake_vifs,
 )
 
 # NOTE: re-exported so callers (and tests) keep naming them ``fake.X``.
@@ -61,6 +64,7 @@ class FakeDriver(
     fake_scripting.Scripting,
     fake_configurer.Configurer,
     fake_enrolment.Enrolment,
+    fake_vifs.Vifs,
     base.Driver,
     base.ConsoleInterface,
     base.ManageInterface,
@@ -354,6 +358,7 @@ class FakeDriver(
             raise base.DriverError(node=node.uuid, reason=reason)
         record, extra, error = self._hardware_deploy(conn, node, op, request)
         node.instance_uuid = request.server_uuid
+        fake_vifs.plug_deployed(conn, node.uuid, request.nics)
         end = self._begin(
             conn,
             node,
@@ -393,6 +398,7 @@ class FakeDriver(
             if not node.power_settled:
                 raise base.NodeLocked(node=node_uuid, reason="it is busy")
             record, error = self._hardware_teardown(conn, node)
+            fake_vifs.unplug_all(conn, node.uuid)
             end = self._begin(conn, node, "teardown", error=error)
             self._hardware_done(conn, node.uuid, record, end, deployed=False)
 

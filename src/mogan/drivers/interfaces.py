@@ -4,8 +4,10 @@ A driver mixes in the ones it can implement on top of ``base.Driver``:
 ``ConsoleInterface`` (serial console and its log), ``ManageInterface``
 (adoption of nodes deployed outside Mogan), ``EnrollInterface`` (adding
 nodes from BMC credentials), ``HardwareInterface`` (RAID, BIOS, firmware
-and bonds while deploying) and ``CompositionInterface`` (systems
-composed from the resource blocks of a composition service). The engine
+and bonds while deploying), ``CompositionInterface`` (systems
+composed from the resource blocks of a composition service) and
+``VifInterface`` (network ports plugged and unplugged one at a time on a
+node that carries a server: interface attach and detach). The engine
 discovers them through ``mogan.drivers.capabilities``. The rules every
 driver follows (threads, idempotency, time, errors) are in
 ``mogan.drivers.base``, which re-exports these classes: driver authors and
@@ -23,7 +25,7 @@ from mogan.drivers.hardware import (
     ResourceZone,
 )
 from mogan.drivers.inventory import Inventory
-from mogan.drivers.models import BmcAccess, ManageableNode, NodeSpec, Status
+from mogan.drivers.models import BmcAccess, ManageableNode, Nic, NodeSpec, Status
 
 __all__ = [
     "CompositionInterface",
@@ -31,6 +33,7 @@ __all__ = [
     "EnrollInterface",
     "HardwareInterface",
     "ManageInterface",
+    "VifInterface",
 ]
 
 
@@ -254,3 +257,37 @@ class CompositionInterface(abc.ABC):
         return dataclasses.replace(
             service, address=service.address.rstrip("/") + system_path
         )
+
+
+class VifInterface(abc.ABC):
+    """Network ports (VIFs) plugged on a deployed node one at a time.
+
+    A deploy plugs ``DeployRequest.nics`` and a teardown unplugs every VIF
+    (``DeployInterface``); this interface adds one VIF to a node that
+    carries a server, or removes one, while it runs (v1's interface attach
+    and detach). The guest's network configuration is not changed.
+    """
+
+    @abc.abstractmethod
+    def attach_vif(self, node_uuid: str, nic: Nic) -> None:
+        """Plug the VIF ``nic.port_id`` on the node's port ``nic.mac``.
+
+        Idempotent: the same VIF already plugged is a no-op. A backend that
+        picks the physical port itself (Ironic) may plug it elsewhere.
+
+        Raises:
+            NodeNotFound: the backend does not know the node.
+            NodeLocked: the node is busy (retry later).
+            DriverError: the node carries no server, has no port ``nic.mac``,
+                or that port has another VIF.
+        """
+
+    @abc.abstractmethod
+    def detach_vif(self, node_uuid: str, port_id: str) -> None:
+        """Unplug the VIF ``port_id`` from the node; one not plugged is a no-op.
+
+        Raises:
+            NodeNotFound: the backend does not know the node.
+            NodeLocked: the node is busy (retry later).
+            DriverError: the backend refused.
+        """

@@ -43,6 +43,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "power": tuple(action_db.POWER.values()),
     "rebuild": (action_db.REBUILD,),
     "adopt": (action_db.MANAGE,),
+    "attach_interface": (action_db.ATTACH_INTERFACE,),
+    "detach_interface": (action_db.DETACH_INTERFACE,),
 }
 # NOTE: the workflow kinds that carry out each action.
 KINDS: dict[str, tuple[str, ...]] = {}

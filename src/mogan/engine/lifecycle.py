@@ -19,7 +19,7 @@ from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
-from mogan.engine import adopt, build, compose, steps, workflow
+from mogan.engine import adopt, build, compose, interface, steps, workflow
 from mogan.services import manageable_server as manage_svc
 from mogan.services import server_state, workflow_args
 
@@ -434,5 +434,7 @@ def all_flows() -> dict[str, workflow.Flow]:
         PowerFlow(),
         RebuildFlow(),
         adopt.AdoptFlow(),
+        interface.AttachInterfaceFlow(),
+        interface.DetachInterfaceFlow(),
     ]
     return {flow.kind: flow for flow in flows}

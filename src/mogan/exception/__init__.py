@@ -27,11 +27,14 @@ Hierarchy (the API's status in brackets)::
     ├── NotFound               [404] absent or not visible to the caller
     └── Conflict               [409] clashes with the current state
         └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable,
-            DriverCannot, NetworkFull, RPCVersionCapped
+            DriverCannot, NetworkFull, RPCVersionCapped, PortInUse,
+            InterfaceAttachFailed, InterfaceDetachFailed, FloatingIpInUse,
+            FloatingIpAmbiguous
 
 Modules: ``base`` (MoganError, its categories, the API's and the
 deployment's own errors), ``resources`` (tenant resources), ``fleet``
-(nodes, drivers, scheduling, composition). Everything is re-exported
+(nodes, drivers, scheduling, composition), ``network`` (ports,
+interfaces, floating IPs). Everything is re-exported
 here: callers write ``exception.NodeNotFound``; ``MODULES`` lists where
 the classes live, for the RPC transport's allow-list.
 """
@@ -71,6 +74,18 @@ from mogan.exception.fleet import (
     NodeNotFound,
     NodeNotManageable,
     NoValidNode,
+)
+from mogan.exception.network import (
+    FloatingIpAmbiguous,
+    FloatingIpInUse,
+    FloatingIpNotAssociated,
+    FloatingIpNotFound,
+    InterfaceAttachFailed,
+    InterfaceDetachFailed,
+    InterfaceNotFound,
+    NetworkNotUsable,
+    PortInUse,
+    PortNotFound,
 )
 from mogan.exception.resources import (
     AggregateEmptyZone,
@@ -112,6 +127,7 @@ MODULES = (
     "mogan.exception",
     "mogan.exception.base",
     "mogan.exception.fleet",
+    "mogan.exception.network",
     "mogan.exception.resources",
 )
 
@@ -137,6 +153,10 @@ __all__ = [
     "FlavorExists",
     "FlavorInUse",
     "FlavorNotFound",
+    "FloatingIpAmbiguous",
+    "FloatingIpInUse",
+    "FloatingIpNotAssociated",
+    "FloatingIpNotFound",
     "Forbidden",
     "HardwareImpossible",
     "HardwareProfileAccessNotFound",
@@ -147,6 +167,9 @@ __all__ = [
     "HardwareProfileNotFound",
     "ImageNotFound",
     "ImageUnusable",
+    "InterfaceAttachFailed",
+    "InterfaceDetachFailed",
+    "InterfaceNotFound",
     "Invalid",
     "InvalidParameter",
     "InvalidState",
@@ -156,6 +179,7 @@ __all__ = [
     "MoganError",
     "NetworkFull",
     "NetworkNotFound",
+    "NetworkNotUsable",
     "NoValidNode",
     "NodeExists",
     "NodeInOtherZone",
@@ -168,6 +192,8 @@ __all__ = [
     "NotFound",
     "OverQuota",
     "PatchError",
+    "PortInUse",
+    "PortNotFound",
     "ProjectScopeRequired",
     "QuotaNotEditable",
     "RPCVersionCapped",

@@ -3,7 +3,13 @@
 Used when there is no Neutron. A port is a row in ``ports`` holding one
 address; the unique (network, address) constraint is what keeps two
 concurrent binds from handing out one address twice, whatever the
-database's isolation level. Each call opens its own transaction on the
+database's isolation level. Every port is Mogan's own (there are no tenant
+ports to bring), so ``bind_port`` finds only the server's own ports and
+``unbind_port`` always deletes. An external network holds floating IPs
+(``floating_ips``, allocated by ``mogan.services.floating_ip``) and takes no
+server port; a floating IP is mapped onto a port with one conditional
+UPDATE, and a port carries one at most (unique constraint), so racing
+associations cannot both win. Each call opens its own transaction on the
 context's database. No HTTP or policy here.
 """
 
@@ -14,6 +20,7 @@ from oslo_utils import uuidutils
 from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
+from mogan.db.api import floating_ip as fip_db
 from mogan.db.api import network as network_db
 from mogan.network import base, ipam
 
@@ -27,7 +34,33 @@ def info(network: models.Network) -> base.NetworkInfo:
         gateway=network.gateway,
         shared=network.shared,
         project_id=network.project_id,
+        external=network.external,
     )
+
+
+def floating_ip(row: models.FloatingIp) -> base.FloatingIp:
+    """The backend-neutral view of a floating IP row."""
+    return base.FloatingIp(
+        id=row.uuid,
+        address=row.address,
+        network_id=row.network_uuid,
+        project_id=row.project_id,
+        port_id=row.port_uuid,
+        fixed_address=row.fixed_address,
+    )
+
+
+def _usable(network: models.Network) -> None:
+    """Refuse an external network for server ports.
+
+    Raises:
+        NetworkNotUsable: the network is external.
+    """
+    if network.external:
+        raise exception.NetworkNotUsable(
+            network=exception.labelled(network.name, network.uuid),
+            reason="it is external and holds floating IPs only",
+        )
 
 
 def _nic(network: models.Network, port: models.Port) -> base.Nic:
@@ -47,10 +80,11 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
     def get_network(
         self, ctx: mogan_context.RequestContext, network_id: str
     ) -> base.NetworkInfo:
-        """A network the caller may use (shared, their project's, or admin).
+        """A network the caller may bind servers to (shared, their project's, or admin).
 
         Raises:
             NetworkNotFound: no such network, or not visible to the caller.
+            NetworkNotUsable: it is external (floating IPs only).
         """
         with ctx.database.transaction() as session:
             network = network_db.get(
@@ -59,6 +93,7 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
                 visible_to=ctx.project_id,
                 all_visible=ctx.is_admin,
             )
+            _usable(network)
             return info(network)
 
     def bind(
@@ -74,11 +109,13 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
 
         Raises:
             NetworkNotFound: no such network.
+            NetworkNotUsable: it is external (floating IPs only).
             NetworkFull: the network has no free address.
         """
         mac = mac_address.lower()
         with ctx.database.transaction() as session:
             network = network_db.get(session, network_id)
+            _usable(network)
             existing = network_db.get_port(session, server_uuid, network.uuid, mac)
             if existing is not None:
                 return _nic(network, existing)
@@ -107,6 +144,103 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
             )
 
     def unbind_all(self, ctx: mogan_context.RequestContext, server_uuid: str) -> None:
-        """Free every port and address of the server (idempotent)."""
+        """Free every port and address of the server, unmapping floating IPs."""
         with ctx.database.transaction() as session:
             network_db.delete_ports(session, server_uuid)
+
+    def bind_port(
+        self,
+        ctx: mogan_context.RequestContext,
+        server_uuid: str,
+        port_id: str,
+        mac_address: str,
+    ) -> base.Nic:
+        """The server's own port ``port_id`` (a repeat); no other port is free.
+
+        Every embedded port is bound to the server it was made for, so a
+        port of another server is as good as absent to the caller (and its
+        existence is not disclosed).
+
+        Raises:
+            PortNotFound: not a port of this server.
+        """
+        del mac_address
+        with ctx.database.transaction() as session:
+            port = network_db.find_port(session, port_id)
+            if port is None or port.server_uuid != server_uuid:
+                raise exception.PortNotFound(port=port_id)
+            return _nic(network_db.get(session, port.network_uuid), port)
+
+    def unbind_port(
+        self, ctx: mogan_context.RequestContext, server_uuid: str, port_id: str
+    ) -> None:
+        """Delete the server's port, unmapping its floating IP (idempotent)."""
+        with ctx.database.transaction() as session:
+            network_db.delete_port(session, server_uuid, port_id)
+
+    def find_floating_ip(
+        self, ctx: mogan_context.RequestContext, address: str
+    ) -> base.FloatingIp:
+        """The caller's floating IP with ``address`` (any project's for admins).
+
+        Raises:
+            FloatingIpNotFound: none is visible.
+            FloatingIpAmbiguous: several external networks hold it.
+        """
+        owner = None if ctx.can_read_all else ctx.project_id or ""
+        with ctx.database.transaction(readonly=True) as session:
+            rows = fip_db.find(session, address, project_id=owner)
+            found = [floating_ip(row) for row in rows]
+        if not found:
+            raise exception.FloatingIpNotFound(address=address)
+        if len(found) > 1:
+            raise exception.FloatingIpAmbiguous(address=address, count=len(found))
+        return found[0]
+
+    def associate_floating_ip(
+        self,
+        ctx: mogan_context.RequestContext,
+        fip: base.FloatingIp,
+        port_id: str,
+        fixed_address: str,
+    ) -> base.FloatingIp:
+        """Map ``fip`` onto the port with one conditional UPDATE.
+
+        Raises:
+            PortNotFound: the port is gone.
+            FloatingIpNotFound: it was released meanwhile.
+            FloatingIpInUse: it is on another port, or the port has one.
+        """
+        with ctx.database.transaction() as session:
+            port = network_db.find_port(session, port_id)
+            if port is None:
+                raise exception.PortNotFound(port=port_id)
+            outcome = fip_db.map_onto(session, fip.id, port_id, fixed_address)
+            if outcome is fip_db.Mapped.GONE:
+                raise exception.FloatingIpNotFound(address=fip.address)
+            if outcome is fip_db.Mapped.TAKEN:
+                holder = fip_db.get(session, fip.id).port_uuid
+                raise exception.FloatingIpInUse(
+                    address=fip.address,
+                    reason=f"it is associated with port {holder}",
+                )
+            if outcome is fip_db.Mapped.PORT_BUSY:
+                raise exception.FloatingIpInUse(
+                    address=fip.address,
+                    reason=f"port {port_id} already has a floating IP",
+                )
+            return floating_ip(fip_db.get(session, fip.id))
+
+    def disassociate_floating_ip(
+        self, ctx: mogan_context.RequestContext, fip: base.FloatingIp
+    ) -> None:
+        """Unmap ``fip`` from the port it was found on (moved since: left there).
+
+        Raises:
+            FloatingIpNotFound: it was released meanwhile.
+        """
+        if fip.port_id is None:
+            return
+        with ctx.database.transaction() as session:
+            if not fip_db.unmap(session, fip.id, fip.port_id):
+                raise exception.FloatingIpNotFound(address=fip.address)

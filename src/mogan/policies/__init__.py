@@ -17,6 +17,7 @@ from mogan.policies import (
     composition_service,
     console,
     flavor,
+    floating_ip,
     hardware_profile,
     image,
     keypair,
@@ -27,6 +28,7 @@ from mogan.policies import (
     server,
     server_action,
     server_group,
+    server_network,
 )
 
 
@@ -40,7 +42,9 @@ def list_rules() -> list[policy.RuleDefault]:
         *availability_zone.rules,
         *image.rules,
         *network.rules,
+        *floating_ip.rules,
         *server.rules,
+        *server_network.rules,
         *aggregate.rules,
         *node.rules,
         *server_group.rules,

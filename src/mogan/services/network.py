@@ -2,7 +2,9 @@
 
 Admins see every network; other callers see shared networks and their
 project's, and anything else is "not found" to them. Binding servers to
-networks is the engine's job through ``mogan.network.get_backend``.
+networks is the engine's job through ``mogan.network.get_backend``. An
+``external`` network holds floating IPs (``mogan.services.floating_ip``)
+instead of server ports.
 """
 
 from collections.abc import Sequence
@@ -13,6 +15,7 @@ from oslo_utils import uuidutils
 from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import models
+from mogan.db.api import floating_ip as fip_db
 from mogan.db.api import network as network_db
 from mogan.network import ipam
 
@@ -90,21 +93,30 @@ def create(ctx: mogan_context.RequestContext, values: dict[str, Any]) -> models.
 
 
 def delete(ctx: mogan_context.RequestContext, network_uuid: str) -> None:
-    """Delete a network that has no ports.
+    """Delete a network that has no ports and no floating IPs.
 
     Raises:
         NetworkNotFound: no such network.
-        Conflict: servers still have addresses on it.
+        Conflict: servers still have addresses on it, or projects hold
+            floating IPs of it.
     """
     with ctx.database.transaction() as session:
         network = network_db.get(session, network_uuid)
+        label = exception.labelled(network.name, network.uuid)
         ports = network_db.count_ports(session, network.uuid)
         if ports:
             raise exception.Conflict(
                 reason=(
-                    f"network {exception.labelled(network.name, network.uuid)} "
-                    f"still has {ports} port(s); "
+                    f"network {label} still has {ports} port(s); "
                     "delete the servers using it first"
+                )
+            )
+        fips = fip_db.count_on_network(session, network.uuid)
+        if fips:
+            raise exception.Conflict(
+                reason=(
+                    f"network {label} still has {fips} floating IP(s); "
+                    "release them first"
                 )
             )
         network_db.destroy(session, network)

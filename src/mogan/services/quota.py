@@ -2,8 +2,9 @@
 
 Resources: ``servers``, each Placement resource class a flavor asks for
 (``CUSTOM_BAREMETAL_GOLD``: "at most 4 gold nodes"), ``server_groups`` per
-project, ``server_group_members`` per group, ``metadata_items`` per server
-and ``keypairs`` per user. Limits come from a ``LimitSource`` (the
+project, ``server_group_members`` per group, ``metadata_items`` per server,
+``keypairs`` per user and ``floating_ips`` per project (the embedded
+network backend's; Neutron counts its own). Limits come from a ``LimitSource`` (the
 ``[quota]`` defaults with per-project overrides in the database, or
 Keystone's unified limits); usage is always counted from Mogan's own rows,
 under a lock (``mogan.db.api.quota.lock``) taken in the caller's
@@ -24,6 +25,7 @@ from sqlalchemy import orm
 from mogan import context as mogan_context
 from mogan import exception
 from mogan.db import session as db_session
+from mogan.db.api import floating_ip as fip_db
 from mogan.db.api import keypair as keypair_db
 from mogan.db.api import quota as quota_db
 from mogan.placement import client as placement_client
@@ -33,7 +35,15 @@ SERVER_GROUPS = "server_groups"
 SERVER_GROUP_MEMBERS = "server_group_members"
 METADATA_ITEMS = "metadata_items"
 KEYPAIRS = "keypairs"
-NAMED = (SERVERS, SERVER_GROUPS, SERVER_GROUP_MEMBERS, METADATA_ITEMS, KEYPAIRS)
+FLOATING_IPS = "floating_ips"
+NAMED = (
+    SERVERS,
+    SERVER_GROUPS,
+    SERVER_GROUP_MEMBERS,
+    METADATA_ITEMS,
+    KEYPAIRS,
+    FLOATING_IPS,
+)
 UNLIMITED = -1
 
 _PLACEMENT_CLASS = re.compile(r"^[A-Z0-9_]+$")
@@ -98,6 +108,7 @@ class DatabaseLimits:
             SERVER_GROUP_MEMBERS: quota.server_group_members_hard_limit,
             METADATA_ITEMS: quota.metadata_items_hard_limit,
             KEYPAIRS: quota.keypairs_hard_limit,
+            FLOATING_IPS: quota.floating_ips_hard_limit,
         }
         for name, value in quota.resource_class_hard_limits.items():
             values[resource_class(name.strip())] = int(value)
@@ -249,6 +260,17 @@ def check_keypair(session: orm.Session, limits: Effective, user_id: str) -> None
         raise exception.OverQuota(resources=KEYPAIRS)
 
 
+def check_floating_ip(session: orm.Session, limits: Effective, project_id: str) -> None:
+    """Lock the project's floating IP quota; raise unless one more fits.
+
+    Raises:
+        OverQuota: the project holds as many floating IPs as it may.
+    """
+    quota_db.lock(session, FLOATING_IPS, project_id)
+    if _room(limits.of(FLOATING_IPS), fip_db.count(session, project_id)) == 0:
+        raise exception.OverQuota(resources=FLOATING_IPS)
+
+
 # ---------------------------------------------------------------- API
 
 
@@ -269,10 +291,12 @@ def project_limits(
         usage = server_usage(session, project_id)
         groups = quota_db.server_groups(session, project_id)
         keypairs = keypair_db.count(session, ctx.user_id or "")
+        floating_ips = fip_db.count(session, project_id)
     used: dict[str, int | None] = {
         SERVERS: usage.servers,
         SERVER_GROUPS: groups,
         KEYPAIRS: keypairs,
+        FLOATING_IPS: floating_ips,
         **usage.classes,
     }
     values = {**{c: effective.of(c) for c in usage.classes}, **effective.values}

@@ -4,10 +4,10 @@
 Keystone against Mogan's endpoint (``[oslo_limit] endpoint_id``, or its
 service type and region) — registered limits are the cloud's defaults,
 project limits the overrides. Names: ``servers``, ``server_groups``,
-``server_group_members``, ``metadata_items``, ``keypairs`` and
-``class:<RESOURCE_CLASS>`` (``class:CUSTOM_BAREMETAL_GOLD``), as Nova names
-classes. A name Keystone has no limit for falls back to the ``[quota]``
-option (so a class nobody registered stays unlimited by default, where
+``server_group_members``, ``metadata_items``, ``keypairs``,
+``floating_ips`` and ``class:<RESOURCE_CLASS>``
+(``class:CUSTOM_BAREMETAL_GOLD``), as Nova names classes. A name Keystone
+has no limit for falls back to the ``[quota]`` option (so a class nobody registered stays unlimited by default, where
 oslo.limit alone would read "no limit" as zero).
 
 Usage is still counted by Mogan under its own lock; only the limits come

@@ -2,9 +2,9 @@
 
 Every action on a server records one action row, keyed by the API request
 id, in the transaction that starts the action (create, delete, power,
-rebuild, lock, unlock, manage). The engine adds one event per step it
-runs (``mogan.engine.action_events``) and finishes the action with the
-work's result. Owners read their servers' actions without node names,
+rebuild, lock, unlock, manage, attach_interface, detach_interface). The
+engine adds one event per step it runs (``mogan.engine.action_events``)
+and finishes the action with the work's result. Owners read their servers' actions without node names,
 driver errors or tracebacks (``db.api.server_action.public_error``
 decides what they see); admins read everything.
 
@@ -31,6 +31,8 @@ REBUILD = action_db.REBUILD
 LOCK = action_db.LOCK
 UNLOCK = action_db.UNLOCK
 MANAGE = action_db.MANAGE
+ATTACH_INTERFACE = action_db.ATTACH_INTERFACE
+DETACH_INTERFACE = action_db.DETACH_INTERFACE
 POWER = action_db.POWER
 DEFAULT_KEEP = action_db.DEFAULT_KEEP
 

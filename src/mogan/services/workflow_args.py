@@ -33,6 +33,8 @@ class Kind(enum.StrEnum):
     POWER = "power"
     REBUILD = "rebuild"
     ADOPT = "adopt"
+    ATTACH_INTERFACE = "attach_interface"
+    DETACH_INTERFACE = "detach_interface"
 
 
 class Args(pydantic.BaseModel):
@@ -210,6 +212,23 @@ class AdoptArgs(Args):
     networks: list[str] = pydantic.Field(default_factory=list)
 
 
+class AttachInterfaceArgs(Args):
+    """Attach an interface: a new port on ``net_id``, or the caller's ``port_id``."""
+
+    KIND: ClassVar[Kind] = Kind.ATTACH_INTERFACE
+
+    net_id: str | None = None
+    port_id: str | None = None
+
+
+class DetachInterfaceArgs(Args):
+    """Detach the server's interface ``port_id`` (and release its port)."""
+
+    KIND: ClassVar[Kind] = Kind.DETACH_INTERFACE
+
+    port_id: str
+
+
 ARGS: dict[Kind, type[Args]] = {
     model.KIND: model
     for model in (
@@ -219,6 +238,8 @@ ARGS: dict[Kind, type[Args]] = {
         PowerArgs,
         RebuildArgs,
         AdoptArgs,
+        AttachInterfaceArgs,
+        DetachInterfaceArgs,
     )
 }
 
@@ -268,6 +289,20 @@ class AdoptState(State):
     image_uuid: str | None = None
 
 
+class InterfaceState(State):
+    """An interface attach's or detach's state.
+
+    ``mac_address`` is the node port chosen for the new port (kept so a
+    resumed attach binds on the same one); ``port_id`` the port bound and
+    ``nic`` the NIC it makes (``port_id``, ``network_id``, ``mac_address``,
+    ``fixed_ips`` as ``server_nics`` keeps them).
+    """
+
+    mac_address: str | None = None
+    port_id: str | None = None
+    nic: dict[str, Any] | None = None
+
+
 STATES: dict[Kind, type[State]] = {
     Kind.SCHEDULE: State,
     Kind.BUILD: BuildState,
@@ -275,6 +310,8 @@ STATES: dict[Kind, type[State]] = {
     Kind.POWER: PowerState,
     Kind.REBUILD: RebuildState,
     Kind.ADOPT: AdoptState,
+    Kind.ATTACH_INTERFACE: InterfaceState,
+    Kind.DETACH_INTERFACE: InterfaceState,
 }
 
 

@@ -7,6 +7,7 @@ from mogan.api.routes import (
     console,
     deploy_media,
     flavor,
+    floating_ip,
     hardware_profile,
     image,
     keypair,
@@ -19,6 +20,7 @@ from mogan.api.routes import (
     server,
     server_action,
     server_group,
+    server_network,
 )
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "console",
     "deploy_media",
     "flavor",
+    "floating_ip",
     "hardware_profile",
     "image",
     "keypair",
@@ -40,4 +43,5 @@ __all__ = [
     "server",
     "server_action",
     "server_group",
+    "server_network",
 ]

@@ -1,31 +1,36 @@
-"""Network routes: the embedded flat networks (admins define, users read)."""
+"""Network routes: the embedded flat networks (admins define, users read).
+
+From microversion 1.8 a network may be ``external``: it holds floating IPs
+(``mogan.api.routes.floating_ip``) instead of server ports.
+"""
 
 from mogan import context as mogan_context
-from mogan.api import router, state
+from mogan import exception
+from mogan.api import microversion, router, state
 from mogan.api.schemas import common
 from mogan.api.schemas import network as schema
 from mogan.db import models
 from mogan.services import network as network_svc
 
 TAG = "networks"
+EXTERNAL_VERSION = microversion.Version(1, 8)
 
 
 def _view(network: models.Network) -> schema.Network:
-    return schema.Network.model_validate(
-        {
-            "uuid": network.uuid,
-            "name": network.name,
-            "cidr": network.cidr,
-            "gateway": network.gateway,
-            "shared": network.shared,
-            "project_id": network.project_id,
-            "links": state.links("networks", network.uuid),
-            "created_at": network.created_at.isoformat(),
-            "updated_at": (
-                network.updated_at.isoformat() if network.updated_at else None
-            ),
-        }
-    )
+    fields = {
+        "uuid": network.uuid,
+        "name": network.name,
+        "cidr": network.cidr,
+        "gateway": network.gateway,
+        "shared": network.shared,
+        "project_id": network.project_id,
+        "links": state.links("networks", network.uuid),
+        "created_at": network.created_at.isoformat(),
+        "updated_at": (network.updated_at.isoformat() if network.updated_at else None),
+    }
+    if microversion.request_version() >= EXTERNAL_VERSION:
+        fields["external"] = network.external
+    return schema.Network.model_validate(fields)
 
 
 @router.route("GET", "/v1/networks", policy="mogan:network:get_all", tag=TAG)
@@ -51,7 +56,15 @@ def list_networks(
 def create_network(
     ctx: mogan_context.RequestContext, body: schema.NetworkCreate
 ) -> schema.Network:
-    """Define a flat network."""
+    """Define a flat network (from 1.8, possibly an external one)."""
+    if (
+        "external" in body.model_fields_set
+        and microversion.request_version() < EXTERNAL_VERSION
+    ):
+        raise exception.InvalidParameter(
+            field="external",
+            reason=f"requires microversion {EXTERNAL_VERSION} or later",
+        )
     state.authorize(ctx, "mogan:network:create")
     values = body.model_dump()
     if "gateway" not in body.model_fields_set:

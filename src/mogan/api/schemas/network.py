@@ -2,6 +2,7 @@
 
 The CIDR and gateway are checked by ``mogan.services.network`` (with
 ``ipaddress``), which names the field in its 400; here they are strings.
+``external`` (microversion 1.8) marks a network of floating IPs.
 """
 
 from typing import Annotated, Literal
@@ -30,6 +31,13 @@ class NetworkCreate(common.Request):
     shared: bool = pydantic.Field(
         default=True, description="Every project may use the network."
     )
+    external: bool = pydantic.Field(
+        default=False,
+        description=(
+            "Microversion 1.8: the network holds floating IPs (allocated with "
+            "POST /v1/networks/{uuid}/floating_ips) instead of server ports."
+        ),
+    )
     project_id: common.ProjectId | None = pydantic.Field(
         default=None,
         description="Project that owns (and may use) the network.",
@@ -56,6 +64,10 @@ class Network(common.Response):
     gateway: str | None
     shared: bool
     project_id: str | None
+    external: bool | None = pydantic.Field(
+        default=None,
+        description="Microversion 1.8: the network holds floating IPs.",
+    )
     links: list[common.Link]
     created_at: str
     updated_at: str | None

@@ -2,8 +2,9 @@
 
 A limit of -1 means unlimited. Resource names are ``servers``,
 ``server_groups``, ``server_group_members``, ``metadata_items``,
-``keypairs`` and Placement resource classes (``CUSTOM_BAREMETAL_GOLD``; the
-node spelling ``baremetal-gold`` is accepted and stored as the former).
+``keypairs``, ``floating_ips`` and Placement resource classes
+(``CUSTOM_BAREMETAL_GOLD``; the node spelling ``baremetal-gold`` is
+accepted and stored as the former).
 """
 
 from typing import Annotated
@@ -20,7 +21,7 @@ ResourceName = Annotated[
         min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:-]+$"
     ),
 ]
-# NOTE: five named resources and a few dozen classes at most; the bound
+# NOTE: six named resources and a few dozen classes at most; the bound
 # only keeps one request small.
 MAX_ITEMS = 128
 

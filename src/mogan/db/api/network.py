@@ -3,7 +3,8 @@
 Address *choice* is not here (``mogan.network.ipam`` and ``embedded``);
 these functions read and write rows, and ``add_port`` turns the unique
 (network, address) constraint into a plain ``False`` so the allocator can
-try the next address.
+try the next address. Deleting ports unmaps the floating IPs on them
+(``floating_ip``) first, as Neutron does.
 """
 
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from sqlalchemy import orm
 
 from mogan import exception
 from mogan.db import models
+from mogan.db.api import floating_ip as fip_db
 from mogan.db.api import visibility
 
 
@@ -140,8 +142,47 @@ def add_port(session: orm.Session, values: dict[str, Any]) -> models.Port | None
     return port
 
 
+def find_port(session: orm.Session, port_uuid: str) -> models.Port | None:
+    """The port with ``port_uuid``, or None."""
+    stmt = sa.select(models.Port).where(models.Port.uuid == port_uuid)
+    return session.scalars(stmt).one_or_none()
+
+
+def servers_of(session: orm.Session, port_uuids: list[str]) -> dict[str, str | None]:
+    """The server each of the ports is bound to (ports absent: left out)."""
+    if not port_uuids:
+        return {}
+    stmt = sa.select(models.Port.uuid, models.Port.server_uuid).where(
+        models.Port.uuid.in_(port_uuids)
+    )
+    return dict(session.execute(stmt).tuples().all())
+
+
+def delete_port(session: orm.Session, server_uuid: str, port_uuid: str) -> int:
+    """Delete the server's port ``port_uuid`` (unmapping its floating IP).
+
+    Returns:
+        How many ports were deleted (0: gone already, or another server's).
+    """
+    stmt = sa.select(models.Port.uuid).where(
+        models.Port.uuid == port_uuid, models.Port.server_uuid == server_uuid
+    )
+    ports = list(session.scalars(stmt))
+    fip_db.unmap_ports(session, ports)
+    if not ports:
+        return 0
+    result = session.execute(sa.delete(models.Port).where(models.Port.uuid.in_(ports)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def delete_ports(session: orm.Session, server_uuid: str) -> int:
-    """Delete every port of the server; return how many there were."""
+    """Delete every port of the server (unmapping their floating IPs); how many."""
+    ports = list(
+        session.scalars(
+            sa.select(models.Port.uuid).where(models.Port.server_uuid == server_uuid)
+        )
+    )
+    fip_db.unmap_ports(session, ports)
     result = session.execute(
         sa.delete(models.Port).where(models.Port.server_uuid == server_uuid)
     )

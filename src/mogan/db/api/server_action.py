@@ -28,6 +28,8 @@ REBUILD = "rebuild"
 LOCK = "lock"
 UNLOCK = "unlock"
 MANAGE = "manage"
+ATTACH_INTERFACE = "attach_interface"
+DETACH_INTERFACE = "detach_interface"
 # NOTE: one action per power target, named as the notifications name them.
 POWER = {
     "on": "power_on",

@@ -19,7 +19,8 @@ resources and the engine), ``scheduling`` (aggregates, node indexes, server
 groups), ``server_action`` (server actions and their events), ``hardware_profile``
 (hardware profiles and their access lists), ``deploy_media`` (media
 served to BMCs), ``driver_node`` (the nodes a driver with no registry of
-its own keeps in Mogan), ``composition`` (composition services and
+its own keeps in Mogan), ``floating_ip`` (floating IPs of the embedded
+network backend), ``composition`` (composition services and
 their resource blocks, composed systems). Everything
 is re-exported here: callers write ``models.Node``.
 """
@@ -40,6 +41,7 @@ from mogan.db.models.composition import (
 )
 from mogan.db.models.deploy_media import DeployMedium
 from mogan.db.models.driver_node import DriverNode
+from mogan.db.models.floating_ip import FloatingIp
 from mogan.db.models.hardware_profile import HardwareProfile, HardwareProfileProject
 from mogan.db.models.scheduling import (
     Aggregate,
@@ -84,6 +86,7 @@ __all__ = [
     "Engine",
     "Flavor",
     "FlavorProject",
+    "FloatingIp",
     "HardwareClass",
     "HardwareProfile",
     "HardwareProfileProject",

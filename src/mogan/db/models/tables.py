@@ -331,6 +331,8 @@ class Network(TimestampMixin, Base):
     gateway: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     shared: orm.Mapped[bool] = orm.mapped_column(default=True)
     project_id: orm.Mapped[str | None] = orm.mapped_column(identifier(255))
+    # NOTE: holds floating IPs (``floating_ips``) instead of server ports.
+    external: orm.Mapped[bool] = orm.mapped_column(default=False)
 
 
 class Port(TimestampMixin, Base):
