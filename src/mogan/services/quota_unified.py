@@ -4,11 +4,11 @@
 Keystone against Mogan's endpoint (``[oslo_limit] endpoint_id``, or its
 service type and region) — registered limits are the cloud's defaults,
 project limits the overrides. Names: ``servers``, ``server_groups``,
-``server_group_members``, ``metadata_items``, ``keypairs``,
-``floating_ips`` and ``class:<RESOURCE_CLASS>``
-(``class:CUSTOM_BAREMETAL_GOLD``), as Nova names classes. A name Keystone
-has no limit for falls back to the ``[quota]`` option (so a class nobody registered stays unlimited by default, where
-oslo.limit alone would read "no limit" as zero).
+``server_group_members``, ``metadata_items``, ``keypairs``, ``floating_ips``
+and ``class:<RESOURCE_CLASS>`` (``class:CUSTOM_BAREMETAL_GOLD``), as Nova
+names classes. A name Keystone has no limit for falls back to the
+``[quota]`` option (so a class nobody registered stays unlimited by default,
+where oslo.limit alone would read "no limit" as zero).
 
 Usage is still counted by Mogan under its own lock; only the limits come
 from Keystone, read before the counting transaction (never while a

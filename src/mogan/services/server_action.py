@@ -3,10 +3,11 @@
 Every action on a server records one action row, keyed by the API request
 id, in the transaction that starts the action (create, delete, power,
 rebuild, lock, unlock, manage, attach_interface, detach_interface). The
-engine adds one event per step it runs (``mogan.engine.action_events``)
-and finishes the action with the work's result. Owners read their servers' actions without node names,
-driver errors or tracebacks (``db.api.server_action.public_error``
-decides what they see); admins read everything.
+engine adds one event per step it runs (``mogan.engine.action_events``) and
+finishes the action with the work's result. Owners read their servers'
+actions without node names, driver errors or tracebacks
+(``db.api.server_action.public_error`` decides what they see); admins read
+everything.
 
 What must not live here: who may call (the routes' policy checks) and
 anything the engine does for an action.

@@ -155,7 +155,7 @@ def servers_of(session: orm.Session, port_uuids: list[str]) -> dict[str, str | N
     stmt = sa.select(models.Port.uuid, models.Port.server_uuid).where(
         models.Port.uuid.in_(port_uuids)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return {row.uuid: row.server_uuid for row in session.execute(stmt)}
 
 
 def delete_port(session: orm.Session, server_uuid: str, port_uuid: str) -> int:
