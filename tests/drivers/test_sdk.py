@@ -259,6 +259,7 @@ class TestCapabilities:
                 capabilities.Capability.ADOPTION,
                 capabilities.Capability.ENROLMENT,
                 capabilities.Capability.HARDWARE,
+                capabilities.Capability.VIFS,
             }
         finally:
             driver.close()

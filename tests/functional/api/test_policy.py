@@ -248,6 +248,46 @@ EXPECTED: dict[tuple[str, str], Case] = {
         statuses(202, 202, 403, 404, 403, 403, 403, 202),
         {"target": "rebuild"},
     ),
+    # NOTE: {server} has no NIC and no node (no engine built it): a floating
+    # IP finds no NIC (400), {floating} is on no server (400), attaching
+    # needs an engine (409) and no port is an interface of it (404).
+    ("GET", "/v1/servers/{server_uuid}/networks"): Case(
+        "/v1/servers/{server}/networks",
+        statuses(200, 200, 200, 404, 403, 403, 200, 200),
+    ),
+    ("POST", "/v1/servers/{server_uuid}/networks/floatingips"): Case(
+        "/v1/servers/{server}/networks/floatingips",
+        statuses(400, 400, 403, 404, 403, 403, 403, 400),
+        {"address": "172.24.4.2"},
+    ),
+    ("DELETE", "/v1/servers/{server_uuid}/networks/floatingips/{address}"): Case(
+        "/v1/servers/{server}/networks/floatingips/{floating_address}",
+        statuses(400, 400, 403, 404, 403, 403, 403, 400),
+    ),
+    ("POST", "/v1/servers/{server_uuid}/networks/interfaces"): Case(
+        "/v1/servers/{server}/networks/interfaces",
+        statuses(409, 409, 403, 404, 403, 403, 403, 409),
+        {"net_id": "{shared_network}"},
+    ),
+    ("DELETE", "/v1/servers/{server_uuid}/networks/interfaces/{port_id}"): Case(
+        "/v1/servers/{server}/networks/interfaces/{any_port}",
+        statuses(404, 404, 403, 404, 403, 403, 403, 404),
+    ),
+    # NOTE: {floating} is a floating IP of project-a on {external_network};
+    # allocating needs a project (like creating servers).
+    ("POST", "/v1/networks/{network_uuid}/floating_ips"): Case(
+        "/v1/networks/{external_network}/floating_ips",
+        statuses(201, 201, 403, 201, 403, 403, 403, 403),
+    ),
+    ("GET", "/v1/floating_ips"): Case(
+        "/v1/floating_ips", statuses(200, 200, 200, 200, 403, 403, 200, 200)
+    ),
+    ("GET", "/v1/floating_ips/{floating_ip_uuid}"): Case(
+        "/v1/floating_ips/{floating}", statuses(200, 200, 200, 404, 403, 403, 200, 200)
+    ),
+    ("DELETE", "/v1/floating_ips/{floating_ip_uuid}"): Case(
+        "/v1/floating_ips/{floating}", statuses(204, 204, 403, 404, 403, 403, 403, 204)
+    ),
     # NOTE: {server} has no node (no engine built it): its console is a 409.
     ("POST", "/v1/servers/{server_uuid}/remote_consoles"): Case(
         "/v1/servers/{server}/remote_consoles",
@@ -540,7 +580,22 @@ def resources(client, database) -> dict[str, str]:
         headers=MEMBER.headers,
     )
     assert group.status_code == 201, group.text
+    external = client.post(
+        "/v1/networks",
+        json={"name": "public", "cidr": "172.24.4.0/24", "external": True},
+        headers={**ADMIN.headers, **LATEST},
+    )
+    assert external.status_code == 201, external.text
+    floating = client.post(
+        f"/v1/networks/{external.json()['uuid']}/floating_ips",
+        headers={**MEMBER.headers, **LATEST},
+    )
+    assert floating.status_code == 201, floating.text
     return {
+        "external_network": external.json()["uuid"],
+        "floating": floating.json()["uuid"],
+        "floating_address": floating.json()["address"],
+        "any_port": str(uuid.uuid4()),
         "aggregate": aggregate.json()["uuid"],
         "node": "policy-node",
         "composition": composition,

@@ -210,7 +210,7 @@ class TestFloatingIps:
         # NOTE: the same request again on the same server is a no-op.
         assert associate(api, server["uuid"], fip["address"]).status_code == 204
 
-    def test_nic_with_a_floating_ip_takes_no_second(self, api, world, server):
+    def test_nic_with_a_floating_ip_takes_no_second(self, api, server):
         """fixed_address naming a NIC that has one: 409 (v1); without: 400."""
         network = external_network(api)
         first, second = allocate(api, network), allocate(api, network)
@@ -246,7 +246,7 @@ class TestFloatingIps:
         assert disassociate(api, server["uuid"], fip["address"]).status_code == 400
         assert networks(api, second["uuid"])[0]["floating_ip"] == fip["address"]
 
-    def test_another_projects_floating_ip_or_server_is_404(self, api, world, server):
+    def test_another_projects_floating_ip_or_server_is_404(self, api, server):
         """Project b's floating IP is not found for a; a's server not for b."""
         network = external_network(api)
         theirs = allocate(api, network, OTHER)

@@ -36,9 +36,11 @@ IpAddress = Annotated[
     pydantic.AfterValidator(_canonical_ip),
     pydantic.WithJsonSchema(
         {
-            "type": "string",
-            "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}],
             "maxLength": MAX_ADDRESS,
+            "anyOf": [
+                {"type": "string", "format": "ipv4", "maxLength": MAX_ADDRESS},
+                {"type": "string", "format": "ipv6", "maxLength": MAX_ADDRESS},
+            ]
         }
     ),
 ]
