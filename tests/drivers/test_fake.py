@@ -488,6 +488,67 @@ print(json.dumps(won))
 """
 
 
+class TestVifs:
+    MACS = ("52:54:00:00:00:01", "52:54:00:00:00:02")
+
+    def _deployed(self, driver) -> tuple[str, base.Nic]:
+        node_uuid = enroll(driver, ports=self.MACS)
+        first = base.Nic(mac=self.MACS[0], port_id="port-1", network_id="net-1")
+        driver.start_deploy(node_uuid, request(nics=(first,)))
+        assert wait(driver.poll_deploy, node_uuid) == DONE
+        return node_uuid, first
+
+    def test_deploy_plugs_its_nics_and_teardown_unplugs_them(self, driver):
+        """The deploy request's NICs are the node's VIFs until the teardown."""
+        node_uuid, first = self._deployed(driver)
+        assert driver.vifs(node_uuid) == [first]
+        driver.start_teardown(node_uuid)
+        assert wait(driver.poll_teardown, node_uuid) == DONE
+        assert driver.vifs(node_uuid) == []
+
+    def test_attach_and_detach_one_vif(self, driver):
+        """A second VIF on the free port, logged on the console; then unplugged."""
+        node_uuid, first = self._deployed(driver)
+        second = base.Nic(mac=self.MACS[1].upper(), port_id="port-2", network_id="n2")
+        driver.attach_vif(node_uuid, second)
+        driver.attach_vif(node_uuid, second)
+        assert [v.port_id for v in driver.vifs(node_uuid)] == ["port-1", "port-2"]
+        assert driver.vifs(node_uuid)[1].mac == self.MACS[1]
+        driver.detach_vif(node_uuid, "port-2")
+        driver.detach_vif(node_uuid, "port-2")
+        assert driver.vifs(node_uuid) == [first]
+        log = driver.console_log(node_uuid)
+        assert f"VIF port-2 of network n2 plugged on {self.MACS[1]}" in log
+        assert f"VIF port-2 unplugged from {self.MACS[1]}" in log
+
+    def test_a_port_carries_one_vif(self, driver):
+        """Another VIF on a port that has one is refused, naming it."""
+        node_uuid, _ = self._deployed(driver)
+        other = base.Nic(mac=self.MACS[0], port_id="port-9", network_id="n")
+        with pytest.raises(base.DriverError, match="already has VIF port-1"):
+            driver.attach_vif(node_uuid, other)
+
+    def test_unknown_port_and_free_node_are_refused(self, driver):
+        """A MAC the node lacks, or a node without a server: DriverError."""
+        node_uuid, _ = self._deployed(driver)
+        stray = base.Nic(mac="52:54:00:ff:ff:ff", port_id="p", network_id="n")
+        with pytest.raises(base.DriverError, match="has no port"):
+            driver.attach_vif(node_uuid, stray)
+        free = enroll(driver, name="free", ports=self.MACS)
+        nic = base.Nic(mac=self.MACS[0], port_id="p", network_id="n")
+        with pytest.raises(base.DriverError, match="carries no server"):
+            driver.attach_vif(free, nic)
+
+    def test_busy_node_is_locked(self, make_driver):
+        """During a deploy the node is busy: NodeLocked, to retry."""
+        driver = make_driver(deploy_seconds=60)
+        node_uuid = enroll(driver, ports=self.MACS)
+        driver.start_deploy(node_uuid, request())
+        nic = base.Nic(mac=self.MACS[1], port_id="p", network_id="n")
+        with pytest.raises(base.NodeLocked):
+            driver.attach_vif(node_uuid, nic)
+
+
 class TestSharing:
     def test_two_drivers_on_one_state_dir_share_the_fleet(self, make_driver):
         """Changes through one driver instance are seen through another."""

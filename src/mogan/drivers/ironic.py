@@ -76,7 +76,11 @@ def load_client(conf: cfg.ConfigOpts) -> ironic_client.IronicClient:
 
 
 class IronicDriver(
-    base.Driver, base.ConsoleInterface, base.ManageInterface, base.HardwareInterface
+    base.Driver,
+    base.ConsoleInterface,
+    base.ManageInterface,
+    base.HardwareInterface,
+    base.VifInterface,
 ):
     """Nodes of an Ironic, reached over its REST API."""
 
@@ -426,6 +430,16 @@ class IronicDriver(
     def hardware_result(self, node_uuid: str) -> base.HardwareResult:
         """What Ironic recorded for each section the last deploy asked for."""
         return self.hardware.result(node_uuid)
+
+    # ------------------------------------------------------------ VIFs
+
+    def attach_vif(self, node_uuid: str, nic: base.Nic) -> None:
+        """``POST /v1/nodes/{uuid}/vifs`` (attached already: no-op)."""
+        ironic_vifs.attach_one(self.client, node_uuid, nic.port_id)
+
+    def detach_vif(self, node_uuid: str, port_id: str) -> None:
+        """``DELETE /v1/nodes/{uuid}/vifs/{port_id}`` (not attached: no-op)."""
+        ironic_vifs.detach_one(self.client, node_uuid, port_id)
 
     # ------------------------------------------------------------ console
 

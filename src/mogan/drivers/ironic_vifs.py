@@ -1,5 +1,8 @@
 """VIFs of an Ironic node: attached for a deploy, detached at teardown.
 
+One VIF at a time too (``attach_one``/``detach_one``): interface attach
+and detach on a deployed node.
+
 The VIFs attached are the deploy request's NICs (``DeployRequest.nics``,
 through ``ironic_nodes.vifs``), not read back out of the config drive (a
 fix over v1). Both calls are idempotent: a VIF attached already, or
@@ -58,3 +61,46 @@ def detach(client: ironic_client.IronicClient, node_uuid: str) -> None:
         except base.DriverError:
             # NOTE: a VIF detached meanwhile is what was wanted.
             continue
+
+
+def _attached(client: ironic_client.IronicClient, node_uuid: str) -> set[str]:
+    listed = client.request("GET", f"/v1/nodes/{node_uuid}/vifs", node=node_uuid)
+    return {str(vif["id"]) for vif in listed.get("vifs") or []}
+
+
+def attach_one(
+    client: ironic_client.IronicClient, node_uuid: str, port_id: str
+) -> None:
+    """Attach one VIF to a deployed node (interface attach); attached: no-op.
+
+    Ironic picks the node's free port for it (as for a deploy's VIFs).
+
+    Raises:
+        NodeLocked, NodeNotFound: as Ironic answered.
+        DriverError: Ironic refused (no free port, a binding failure ...).
+    """
+    if port_id in _attached(client, node_uuid):
+        return
+    client.request(
+        "POST",
+        f"/v1/nodes/{node_uuid}/vifs",
+        {"id": port_id},
+        ok=(204,),
+        node=node_uuid,
+    )
+
+
+def detach_one(
+    client: ironic_client.IronicClient, node_uuid: str, port_id: str
+) -> None:
+    """Detach one VIF (interface detach); one not attached is left alone.
+
+    Raises:
+        NodeLocked, NodeNotFound: as Ironic answered.
+        DriverError: Ironic refused.
+    """
+    if port_id not in _attached(client, node_uuid):
+        return
+    client.request(
+        "DELETE", f"/v1/nodes/{node_uuid}/vifs/{port_id}", ok=(204,), node=node_uuid
+    )

@@ -40,7 +40,7 @@ IpAddress = Annotated[
             "anyOf": [
                 {"type": "string", "format": "ipv4", "maxLength": MAX_ADDRESS},
                 {"type": "string", "format": "ipv6", "maxLength": MAX_ADDRESS},
-            ]
+            ],
         }
     ),
 ]

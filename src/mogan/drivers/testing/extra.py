@@ -1,6 +1,6 @@
 """Conformance tests of the optional interfaces and of how a driver declares itself.
 
-Console, adoption and enrolment are tested when the driver has them (the
+Console, adoption, enrolment and VIFs are tested when the driver has them (the
 tests skip otherwise, saying which interface is missing); a missing one is
 refused by ``capabilities.require`` with "driver X cannot ...". The declaration
 tests check the name, the option groups (one per driver, registered twice
@@ -316,3 +316,33 @@ class ExtraTests(harness.Harness):
         """Asking for no hardware change is always acceptable."""
         configurer = self.need(driver, base.HardwareInterface)
         configurer.validate_hardware(node_uuid, base.HardwareRequest())
+
+    # ------------------------------------------------------------ VIFs
+
+    @harness.needs(base.VifInterface)
+    def test_vif_plugs_and_unplugs_on_a_deployed_node(
+        self, driver: base.Driver, deployed: str
+    ) -> None:
+        """Attach and detach one VIF; each again is a no-op, not an error."""
+        vifs = self.need(driver, base.VifInterface)
+        nic = base.Nic(
+            mac=driver.get_node(deployed).ports[0],
+            port_id=str(uuid.uuid4()),
+            network_id=str(uuid.uuid4()),
+        )
+        vifs.attach_vif(deployed, nic)
+        vifs.attach_vif(deployed, nic)
+        vifs.detach_vif(deployed, nic.port_id)
+        vifs.detach_vif(deployed, nic.port_id)
+        vifs.detach_vif(deployed, str(uuid.uuid4()))
+
+    @harness.needs(base.VifInterface)
+    def test_vif_of_an_unknown_node_is_not_found(self, driver: base.Driver) -> None:
+        """NodeNotFound, both ways."""
+        vifs = self.need(driver, base.VifInterface)
+        unknown = str(uuid.uuid4())
+        nic = base.Nic(mac=harness.random_mac(), port_id="p", network_id="n")
+        with pytest.raises(base.NodeNotFound):
+            vifs.attach_vif(unknown, nic)
+        with pytest.raises(base.NodeNotFound):
+            vifs.detach_vif(unknown, "p")
