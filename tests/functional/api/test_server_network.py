@@ -277,6 +277,36 @@ class TestFloatingIps:
         assert resp.status_code == 409
         assert resp.json()["code"] == "mogan.floating_ip.ambiguous"
 
+    def test_associated_floating_ip_is_not_released(self, api, server):
+        """Release waits for the disassociation: 409 naming the server."""
+        fip = allocate(api, external_network(api))
+        assert associate(api, server["uuid"], fip["address"]).status_code == 204
+        url = f"/v1/floating_ips/{fip['uuid']}"
+        resp = api.delete(url, headers={**MEMBER.headers, **V18})
+        assert resp.status_code == 409
+        assert server["uuid"] in _fault(resp)
+        assert disassociate(api, server["uuid"], fip["address"]).status_code == 204
+        assert api.delete(url, headers={**MEMBER.headers, **V18}).status_code == 204
+
+    def test_server_on_an_external_network_is_refused(self, api, world, server):
+        """Servers are not bound to a floating IP pool: 400 at create."""
+        network = external_network(api)
+        resp = api.post(
+            "/v1/servers",
+            json={
+                "server": {
+                    "name": "bad",
+                    "flavor_uuid": world.flavor_uuid,
+                    "image_uuid": world.image_uuid,
+                    "networks": [{"net_id": network}],
+                }
+            },
+            headers=MEMBER.headers,
+        )
+        assert resp.status_code == 400
+        assert resp.json()["code"] == "mogan.network.not_usable"
+        del server
+
     def test_reader_may_not_associate(self, api, server):
         """Readers read; changing floating IPs is for members: 403."""
         fip = allocate(api, external_network(api))
@@ -418,6 +448,33 @@ class TestInterfaces:
         assert resp.status_code == 400
         assert resp.json()["code"] == "mogan.server.locked"
         assert attach(api, server["uuid"], ADMIN, net_id=second_net).status_code == 204
+
+    def test_server_in_transition_refuses(self, api, world, server):
+        """Neither active nor stopped (powering off): 400 naming the state."""
+        world.driver.set_behaviour(server["node"], power_seconds=30)
+        resp = api.put(
+            f"/v1/servers/{server['uuid']}/states/power",
+            json={"target": "off"},
+            headers=MEMBER.headers,
+        )
+        assert resp.status_code == 202
+        resp = attach(api, server["uuid"], net_id=_network(world, "n2", "10.30.0.0/24"))
+        assert resp.status_code == 400
+        assert resp.json()["code"] == "mogan.invalid_state"
+        assert "powering-off" in _fault(resp)
+
+    def test_stopped_server_takes_an_interface(self, api, world, server):
+        """A powered-off server's node takes a VIF too."""
+        resp = api.put(
+            f"/v1/servers/{server['uuid']}/states/power",
+            json={"target": "off"},
+            headers=MEMBER.headers,
+        )
+        assert resp.status_code == 202
+        wait_for(lambda: show(api, server["uuid"]).json()["status"] == states.STOPPED)
+        second_net = _network(world, "second", "10.30.0.0/24")
+        assert attach(api, server["uuid"], net_id=second_net).status_code == 204
+        assert len(world.driver.vifs(server["node"])) == 2
 
     @pytest.mark.parametrize(
         ("body", "field"),
