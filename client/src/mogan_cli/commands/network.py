@@ -1,5 +1,7 @@
 """``mogan network ...``: flat networks of the embedded IPAM.
 
+``--external`` makes a network of floating IPs (``floating ip create``).
+
 A ``<network>`` argument is a UUID or a name; names are looked up in the
 network list (see :meth:`mogan_cli.v1.network.NetworkManager.find`).
 """
@@ -18,6 +20,7 @@ FIELDS = (
     "cidr",
     "gateway",
     "shared",
+    "external",
     "project_id",
     "created_at",
     "updated_at",
@@ -29,7 +32,7 @@ LIST_COLUMNS = (
     ("Gateway", "gateway"),
     ("Shared", "shared"),
 )
-LONG_COLUMNS = (("Project", "project_id"),)
+LONG_COLUMNS = (("Project", "project_id"), ("External", "external"))
 
 
 class CreateNetwork(common.ShowOne):
@@ -73,6 +76,12 @@ class CreateNetwork(common.ShowOne):
         parser.add_argument(
             "--project", metavar="<project>", help="Project that owns the network"
         )
+        parser.add_argument(
+            "--external",
+            action="store_true",
+            help="A network of floating IPs (allocated with 'floating ip create'), "
+            "not of server ports (API version 1.8)",
+        )
         return parser
 
     def take_action(
@@ -88,6 +97,7 @@ class CreateNetwork(common.ShowOne):
             gateway=gateway,
             shared=parsed_args.shared,
             project_id=parsed_args.project,
+            external=parsed_args.external,
         )
         return common.show(network, FIELDS)
 

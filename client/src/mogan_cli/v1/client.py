@@ -17,6 +17,7 @@ from mogan_cli.v1 import (
     composition,
     console,
     flavor,
+    floating_ip,
     hardware_profile,
     image,
     keypair,
@@ -27,6 +28,7 @@ from mogan_cli.v1 import (
     server,
     server_event,
     server_group,
+    server_network,
 )
 
 
@@ -50,7 +52,9 @@ class Client:
         self.availability_zones = availability_zone.AvailabilityZoneManager(api)
         self.images = image.ImageManager(api)
         self.networks = network.NetworkManager(api)
+        self.floating_ips = floating_ip.FloatingIpManager(api)
         self.servers = server.ServerManager(api)
+        self.server_networks = server_network.ServerNetworkManager(api)
         self.nodes = node.NodeManager(api)
         self.composition_services = composition.CompositionServiceManager(api)
         self.aggregates = aggregate.AggregateManager(api)

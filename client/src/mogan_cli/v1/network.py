@@ -1,7 +1,12 @@
-"""Flat networks of the embedded IPAM (``/v1/networks``)."""
+"""Flat networks of the embedded IPAM (``/v1/networks``).
+
+An ``external`` network (API version 1.8) holds floating IPs
+(:mod:`mogan_cli.v1.floating_ip`) instead of server ports.
+"""
 
 from mogan_cli.v1 import base
 
+EXTERNAL_VERSION = "1.8"
 NO_GATEWAY = object()
 """Pass as ``gateway`` to define a network without a gateway."""
 
@@ -20,6 +25,7 @@ class NetworkManager(base.CollectionManager):
         gateway: object = None,
         shared: bool = True,
         project_id: str | None = None,
+        external: bool = False,
     ) -> base.Resource:
         """Define a network.
 
@@ -30,6 +36,7 @@ class NetworkManager(base.CollectionManager):
                 (the first host), :data:`NO_GATEWAY` for none.
             shared: whether every project may use it.
             project_id: the owning project.
+            external: a network of floating IPs (sends API version 1.8).
         """
         body: base.Resource = {"name": name, "cidr": cidr, "shared": shared}
         if gateway is NO_GATEWAY:
@@ -38,4 +45,9 @@ class NetworkManager(base.CollectionManager):
             body["gateway"] = gateway
         if project_id is not None:
             body["project_id"] = project_id
+        if external:
+            body["external"] = True
+            return dict(
+                self.api.post("/v1/networks", body, min_version=EXTERNAL_VERSION)
+            )
         return dict(self.api.post("/v1/networks", body))
