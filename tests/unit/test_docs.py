@@ -65,6 +65,13 @@ DOCUMENTED = [
     exception.NodeNotManageable,
     exception.ConsoleUnavailable,
     exception.EngineUnavailable,
+    exception.NetworkNotUsable,
+    exception.FloatingIpNotAssociated,
+    exception.FloatingIpInUse,
+    exception.FloatingIpAmbiguous,
+    exception.PortInUse,
+    exception.InterfaceAttachFailed,
+    exception.InterfaceDetachFailed,
 ]
 
 

@@ -18,6 +18,7 @@ NAMED = (
     ("server_group_members", "Servers per server group"),
     ("metadata_items", "Metadata items per server"),
     ("keypairs", "Keypairs per user"),
+    ("floating_ips", "Floating IPs per project (embedded network backend)"),
 )
 
 
