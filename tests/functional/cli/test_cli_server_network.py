@@ -190,6 +190,14 @@ class TestFloatingIps:
         every = ok(mogan("floating", "ip", "list", "--all-projects", "-f", "json"))
         assert sorted(r["Address"] for r in every) == ["172.24.4.2", "172.24.4.3"]
 
+    def test_quota_set_floating_ips_limits_allocation(self, mogan, setup):
+        """``quota set --floating-ips`` caps what the project may allocate."""
+        ok(mogan("quota", "set", "project-a", "--floating-ips", "1", "-f", "json"))
+        ok(mogan("floating", "ip", "create", "public", "-f", "json", persona=MEMBER))
+        line = error_line(mogan("floating", "ip", "create", "public", persona=MEMBER))
+        assert "Quota exceeded for resources: floating_ips" in line
+        del setup
+
     def test_unknown_floating_ip_fails_naming_it(self, mogan, setup):
         """A floating IP nobody allocated: exit 1, v1's message."""
         line = error_line(
