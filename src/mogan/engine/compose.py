@@ -9,7 +9,8 @@ take it apart again:
 - build, before the node lock: ``compose`` asks the service for a system
   named ``mogan-<server uuid>`` made of exactly the row's blocks, notes its
   path (``set_system``) and polls until the blocks are composed, within
-  ``[engine] compose_timeout``; ``enrol_composed`` enrols the system as a
+  ``[engine] compose_timeout`` (then the blocks' view rows say
+  ``Composed`` in it); ``enrol_composed`` enrols the system as a
   node of the driver (``composed_bmc``, ``engine.enrolment``) under the
   row's node uuid. The usual steps then lock, bind and deploy it.
 - a failed build undoes in reverse: the node is torn down and unlocked,
@@ -21,7 +22,9 @@ take it apart again:
   so no scheduler offers it again, and the build fails reschedulably: the
   next attempt is placed on other blocks.
 - delete, after teardown and unbind: ``unenrol_composed``, ``decompose``,
-  the claim released, ``forget_composed``.
+  the claim released, ``forget_composed``. A finished decompose marks its
+  blocks ``Unused`` in no system in the view, so the scheduler offers
+  them at once, not after the next composition sync.
 
 The node is enrolled with no resource class: the node sync gives such a
 node a row but never a Placement provider, and the scheduler's candidates
@@ -173,13 +176,21 @@ class Compose(ComposedStep):
                 system,
                 ", ".join(row.blocks),
             )
-        return steps.poll(
+        result = steps.poll(
             ctx,
             composer.poll_compose(service, system),
             COMPOSE_STARTED,
             ctx.conf.engine.compose_timeout,
             "composing the system",
         )
+        if not isinstance(result, workflow.Wait):
+            # NOTE: the view says what the service now does, so that the
+            # decompose can free the blocks in it at once (see ``decompose``).
+            with ctx.deps.db.transaction() as session:
+                composition_db.mark_composed(
+                    session, row.service_uuid, row.blocks, system
+                )
+        return result
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
         """Decompose what was composed (the claim goes in ``release``)."""
@@ -327,6 +338,12 @@ def decompose(ctx: workflow.StepContext) -> workflow.Result:
         return result
     with ctx.deps.db.transaction() as session:
         composition_db.set_system(session, ctx.server_uuid, None)
+        # NOTE: the blocks are free on the service: free in the view too, so
+        # the scheduler offers them now rather than after the next sync
+        # (only where the view still has them in this system).
+        composition_db.mark_decomposed(
+            session, row.service_uuid, row.blocks, row.system
+        )
     ctx.state.pop(DECOMPOSE_STARTED, None)
     LOG.info("server %s: decomposed %s", ctx.server_uuid, row.system)
     return workflow.DONE

@@ -45,8 +45,11 @@ COMPUTE, OTHER_COMPUTE, STORAGE = (
 
 
 @pytest.fixture
-def redfish_engine(econf, database, file_server, engine_factory):
-    """An engine on the redfish driver, its deploy media on the file server."""
+def redfish_stack(econf, database, file_server, engine_factory):
+    """An engine on the redfish driver, its deploy media on the file server.
+
+    The periodic composition sync never runs by itself (an hour apart).
+    """
     econf.set_override("driver", "redfish", "engine")
     econf.set_override("sync_composition_interval", 3600, "engine")
     redfish.RedfishDriver.register_opts(econf)
@@ -54,9 +57,21 @@ def redfish_engine(econf, database, file_server, engine_factory):
     econf.set_override("server_side_retries_delay", 0.1, "redfish")
     driver = redfish.RedfishDriver.from_conf(econf)
     node_store.attach(driver, database, econf, FileMedia(file_server))
-    engine_factory(with_driver=driver)
-    yield driver
+    engine = engine_factory(with_driver=driver)
+    yield driver, engine
     driver.close()
+
+
+@pytest.fixture
+def redfish_engine(redfish_stack):
+    """The engine's redfish driver."""
+    return redfish_stack[0]
+
+
+@pytest.fixture
+def sync_composition(redfish_stack):
+    """Run the engine's composition sync once, as its periodic task does."""
+    return redfish_stack[1].sync_composition
 
 
 @pytest.fixture
@@ -356,6 +371,49 @@ class TestComposedServers:
         }
         # NOTE: only the second attempt's node is enrolled.
         assert [n.uuid for n in _rows(world.db, models.Node)] == [row.node_uuid]
+
+
+class TestFreedBlocks:
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_a_deleted_servers_blocks_are_offered_at_once(
+        self, world, pool_service, flavor, image, api, sync_composition
+    ):
+        """Deleted: its blocks are free in the view before any sync.
+
+        A sync while the server is ACTIVE writes its blocks as composed
+        into its system; the delete's decompose frees them in the view, so
+        a new server gets the same blocks at once (the next periodic sync
+        is an hour away).
+        """
+        first, _ = _create(api, world, flavor, image)
+        assert _settled(world, first).status == states.ACTIVE, world.faults(first)
+        system = support.composed(world.db, first).system
+        sync_composition()
+        view = support.blocks(world.db, pool_service)
+        for block in (COMPUTE, STORAGE):
+            assert view[block].composition_state == "Composed"
+            assert view[block].system == system
+
+        resp = api.delete(f"/v1/servers/{first}", headers=MEMBER.headers)
+        assert resp.status_code == 204, resp.text
+        engine_support.wait_for(lambda: world.server(first) is None, TIMEOUT)
+        view = support.blocks(world.db, pool_service)
+        for block in (COMPUTE, STORAGE):
+            assert (view[block].composition_state, view[block].system) == (
+                "Unused",
+                None,
+            )
+
+        second, _ = _create(api, world, flavor, image)
+        row = _settled(world, second)
+        assert row.status == states.ACTIVE, world.faults(second)
+        assert support.composed(world.db, second).blocks == [COMPUTE, STORAGE]
+        # NOTE: the compose that finished wrote the view as the service has it.
+        view = support.blocks(world.db, pool_service)
+        now = support.composed(world.db, second).system
+        assert {
+            (view[b].composition_state, view[b].system) for b in (COMPUTE, STORAGE)
+        } == {("Composed", now)}
 
 
 class TestManyComposed:
