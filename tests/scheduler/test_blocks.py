@@ -141,6 +141,28 @@ class TestOneServer:
         assert pools.composed(database) == {}
 
 
+class TestExcluded:
+    def test_blocks_an_earlier_attempt_failed_on_are_left_out(
+        self, scheduler, svc, redfish, database, placement_api
+    ):
+        """``exclude_blocks``: never chosen, and named when nothing else fits."""
+        pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=2))
+        rows = pools.blocks(database)
+        first, second = (rows[f"zone-a-compute-{i}"].provider_uuid for i in range(2))
+        placed = place(scheduler, request(exclude_blocks=(first,)))
+        ((server, _),) = placed.items()
+        assert set(placement_api.allocations_of(server)) == {second}
+
+        req = request(exclude_blocks=(first,))
+        with pytest.raises(exception.NoValidNode) as err:
+            place(scheduler, req)
+        assert err.value.message.endswith(
+            "; 1 zone: 1 without a free Compute block; "
+            "1 free block left out: earlier attempts failed on them"
+        )
+        assert placement_api.allocations_of(req.server_uuids[0]) == {}
+
+
 class TestMultiCreate:
     def test_all_servers_in_one_post(
         self, scheduler, svc, redfish, database, placement_api

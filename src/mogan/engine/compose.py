@@ -63,6 +63,9 @@ COMPOSED = "composed"
 COMPOSE_STARTED = "compose_started_at"
 DECOMPOSE_STARTED = "decompose_started_at"
 TAKEN = "block_taken"
+# NOTE: the block providers a reschedule leaves out should this attempt
+# fail (``failed_blocks``): all of the attempt's, or the one found taken.
+FAILED_BLOCKS = "failed_blocks"
 # NOTE: a composed node has no class of its own (see the module docstring).
 RESOURCE_CLASS = ""
 GENERATION_RETRIES = 3
@@ -152,6 +155,9 @@ class Compose(ComposedStep):
         if row is None:
             return workflow.DONE
         ctx.state[COMPOSED] = True
+        ctx.state[FAILED_BLOCKS] = [
+            composition_tree.block_provider(row.service_uuid, b) for b in row.blocks
+        ]
         composer = _composer(ctx)
         service = _service(ctx, row)
         system = row.system
@@ -166,6 +172,11 @@ class Compose(ComposedStep):
                 system = composer.start_compose(service, request)
             except driver_base.BlockTaken as err:
                 ctx.state[TAKEN] = err.block
+                # NOTE: the service named the one block in the way; the
+                # others may well do for the next attempt.
+                ctx.state[FAILED_BLOCKS] = [
+                    composition_tree.block_provider(row.service_uuid, err.block)
+                ]
                 reserve_taken(ctx, row.service_uuid, err.block)
                 raise
             with ctx.deps.db.transaction() as session:
@@ -253,6 +264,16 @@ class EnrolComposed(ComposedStep):
         if row is not None:
             unenrol(ctx, row.node_uuid)
         return workflow.DONE
+
+
+def failed_blocks(ctx: workflow.StepContext) -> list[str]:
+    """The block providers the next attempt must not use if this one failed.
+
+    Every block of the attempt (the service, the system or its deploy
+    failed on them, and which block is to blame is not known), or only
+    the one the service said is taken. None for a server not composed.
+    """
+    return list(ctx.state.get(FAILED_BLOCKS) or ())
 
 
 def release(ctx: workflow.StepContext) -> None:

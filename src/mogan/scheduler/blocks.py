@@ -80,9 +80,14 @@ class Blocks:
         avoid: frozenset[str],
         group: groups.Group | None,
     ) -> picks.Attempt:
-        """Block sets for up to ``count`` servers, none of them on ``avoid``."""
+        """Block sets for up to ``count`` servers, none of them on ``avoid``.
+
+        Nor on the blocks earlier attempts of the request failed on
+        (``Request.exclude_blocks``).
+        """
         rows = block_db.zoned_blocks(session, free_only=True)
-        zones = block_fit.by_zone(r for r in rows if r.provider_uuid not in avoid)
+        skip = avoid | self.request.exclude_blocks
+        zones = block_fit.by_zone(r for r in rows if r.provider_uuid not in skip)
         members = collections.Counter(group.used if group else {})
         crowd = block_db.servers_per_zone(session)
         context = _Context(group=group, ruled_out=set())
@@ -238,13 +243,23 @@ class Blocks:
         every = {r.zone_key for r in rows}
         if not every:
             return f"{head}; no composition service has resource blocks in a zone"
-        zones = block_fit.by_zone(r for r in rows if r.free)
+        excluded = self.request.exclude_blocks
+        zones = block_fit.by_zone(
+            r for r in rows if r.free and r.provider_uuid not in excluded
+        )
         counts: collections.Counter[str] = collections.Counter()
         for key in sorted(every):
             counts[self._why(zones.get(key), key in ruled_out)] += 1
         parts = ", ".join(f"{n} {why}" for why, n in sorted(counts.items(), key=_order))
         zones_word = "zone" if len(every) == 1 else "zones"
-        return f"{head}; {len(every)} {zones_word}: {parts}"
+        left_out = sum(1 for r in rows if r.free and r.provider_uuid in excluded)
+        tail = (
+            f"; {left_out} free block{'s' if left_out != 1 else ''} left out: "
+            "earlier attempts failed on them"
+            if left_out
+            else ""
+        )
+        return f"{head}; {len(every)} {zones_word}: {parts}{tail}"
 
     def _why(self, zone: block_fit.Zone | None, ruled_out: bool) -> str:
         if zone is None or not zone.compute:

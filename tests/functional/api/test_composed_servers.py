@@ -124,6 +124,16 @@ def image(database, file_server) -> str:
     return image_uuid
 
 
+def _info(emulator) -> dict[str, Any]:
+    """The emulator's composition service as ``driver_info``."""
+    return {
+        "address": emulator.url,
+        "username": emulator.username,
+        "password": emulator.password,
+        "verify_ca": False,
+    }
+
+
 def _create(api, world, flavor: str, image: str) -> tuple[str, str]:
     """A server of the flavor created by its owner; its uuid and request id."""
     resp = api.post(
@@ -371,6 +381,71 @@ class TestComposedServers:
         }
         # NOTE: only the second attempt's node is enrolled.
         assert [n.uuid for n in _rows(world.db, models.Node)] == [row.node_uuid]
+
+
+class TestRescheduled:
+    def test_a_refused_compose_is_placed_on_other_blocks(
+        self, world, redfish, redfish_engine, api, image
+    ):
+        """The service refuses every system with one block: the next attempt avoids it.
+
+        Two Compute and two Storage blocks: the first attempt's blocks are
+        left out of the second (which of them the service minded is not
+        known), so the server is composed of the other two and ACTIVE.
+        """
+        del redfish_engine
+        blocks = [
+            {
+                **specs.compute_block(f"zone-a-compute-{i}", "zone-a"),
+                "nics": [{"mac": f"52:54:00:e0:00:0{i}"}],
+            }
+            for i in range(2)
+        ] + [specs.storage_block(f"zone-a-storage-{i}", "zone-a") for i in range(2)]
+        redfish.set_pool(specs.pool(blocks))
+        resp = api.post(
+            "/v1/composition_services",
+            json={
+                "name": f"pool-{uuid.uuid4().hex[:8]}",
+                "driver_info": _info(redfish),
+            },
+            headers=V17,
+        )
+        assert resp.status_code == 201, resp.text
+        service = resp.json()["uuid"]
+        redfish.fail(
+            "compose",
+            block="zone-a-compute-0",
+            times=None,
+            status=400,
+            message="zone-a-compute-0 has a failed DIMM",
+        )
+        resp = api.post(
+            "/v1/flavors",
+            json={
+                "name": f"composed-{uuid.uuid4().hex[:8]}",
+                "composable": True,
+                "resources": support.AMOUNTS,
+            },
+            headers={**ADMIN.headers, "OpenStack-API-Version": V18},
+        )
+        assert resp.status_code == 201, resp.text
+        server, _ = _create(api, world, resp.json()["uuid"], image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert "failed DIMM" in fault.message
+        chosen = ["zone-a-compute-1", "zone-a-storage-1"]
+        assert support.composed(world.db, server).blocks == chosen
+        [system] = _systems(redfish, server)
+        assert redfish.system(system.uuid)["resource_blocks"] == chosen
+        view = support.blocks(world.db, service)
+        assert set(world.placement.allocations_of(server)) == {
+            view[b].provider_uuid for b in chosen
+        }
+        # NOTE: what was left out is not reserved: only not offered again
+        # to this server.
+        assert not view["zone-a-compute-0"].reserved
 
 
 class TestFreedBlocks:
