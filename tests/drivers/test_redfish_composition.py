@@ -16,7 +16,7 @@ import pytest
 import requests
 import sushy
 
-from mogan.drivers import base, configdrive_iso, redfish_composition
+from mogan.drivers import base, configdrive_iso, redfish_blocks, redfish_composition
 from tests.drivers.test_redfish_deploy import DRIVE, Lab, wait
 from tests.redfish import specs
 from tests.redfish.fixtures import (  # noqa: F401 - fixtures
@@ -250,7 +250,7 @@ def test_the_taken_block_without_related_properties(lab):
     service = service_of(lab.emulator, specs.simple_pool(compute=2, gpu=1))
     lab.driver.start_compose(service, request("in-use", "zone-a-compute-1"))
     root = lab.driver.connections.root_at(lab.emulator.url, service)
-    svc = redfish_composition.Service(root, service.address, 2)
+    svc = redfish_blocks.Service(root, service.address, 2)
     asked = request("x", "zone-a-gpu-0", "zone-a-compute-0", "zone-a-compute-1")
     blocks = "/redfish/v1/CompositionService/ResourceBlocks"
     named = conflict(f"{blocks}/zone-a-compute-0 is in use")
