@@ -280,3 +280,20 @@ def test_decompose_polls_read_only_the_systems_blocks(lab):
     # NOTE: a block the service no longer has is not one still composed.
     lab.emulator.set_pool(specs.simple_pool(compute=1))
     assert lab.driver.poll_decompose(service, path, ("zone-a-compute-1",)) == DONE
+
+
+def test_find_system_reads_only_the_blocks_systems(lab):
+    """Given blocks, ``find_system`` reads those and their systems, not every one."""
+    service = service_of(lab.emulator, specs.simple_pool(compute=4))
+    path = lab.driver.start_compose(service, request("found", "zone-a-compute-1"))
+    lab.driver.start_compose(service, request("other", "zone-a-compute-2"))
+    before = len(lab.emulator.requests())
+    assert lab.driver.find_system(service, "found", ("zone-a-compute-1",)) == path
+    read = {r["path"] for r in lab.emulator.requests()[before:] if r["method"] == "GET"}
+    blocks = "/redfish/v1/CompositionService/ResourceBlocks"
+    assert read - {"/redfish/v1/CompositionService"} == {
+        f"{blocks}/zone-a-compute-1",
+        path,
+    }
+    # NOTE: without blocks, every system is looked at.
+    assert lab.driver.find_system(service, "other") is not None

@@ -217,6 +217,23 @@ class CompositionInterface(abc.ABC):
         """
 
     @abc.abstractmethod
+    def find_system(
+        self, service: BmcAccess, name: str, blocks: tuple[str, ...] = ()
+    ) -> str | None:
+        """The path of the service's system named ``name``, or None.
+
+        How a caller finds a system whose ``start_compose`` answer it never
+        got (the service made it, the response was lost). ``blocks``: the
+        ids of the blocks it would be made of, when the caller knows them:
+        only the systems those blocks are in are read (else every system
+        of the service is).
+
+        Raises:
+            BmcRefused: unreachable, or the credentials are refused.
+            DriverError: the service could not be read.
+        """
+
+    @abc.abstractmethod
     def poll_compose(self, service: BmcAccess, system_path: str) -> Status:
         """Progress of a composition: DONE once the system's blocks are Composed.
 

@@ -184,6 +184,23 @@ class Composition:
             ) from err
         return None
 
+    def find_system(
+        self, service: models.BmcAccess, name: str, blocks: tuple[str, ...] = ()
+    ) -> str | None:
+        """The path of the system named ``name`` (among the blocks' systems)."""
+        with self._service(service, f"find the system {name}") as svc:
+            if blocks:
+                raws = svc.map(svc.get_if_there, svc.block_paths(blocks))
+                paths = list(
+                    dict.fromkeys(p for raw in raws for p in rb.block_systems(raw))
+                )
+            else:
+                paths = svc.members(svc.systems)
+            for path in paths:
+                if svc.get_if_there(path).get("Name") == name:
+                    return _system_path(path)
+        return None
+
     def poll_compose(
         self, service: models.BmcAccess, system_path: str
     ) -> models.Status:

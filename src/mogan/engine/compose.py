@@ -7,16 +7,20 @@ blocks, and the uuid its node will have). These steps make that node, and
 take it apart again:
 
 - build, before the node lock: ``compose`` asks the service for a system
-  named ``mogan-<server uuid>`` made of exactly the row's blocks, notes its
-  path (``set_system``) and polls until the blocks are composed, within
-  ``[engine] compose_timeout`` (then the blocks' view rows say
-  ``Composed`` in it); ``enrol_composed`` enrols the system as a
-  node of the driver (``composed_bmc``, ``engine.enrolment``) under the
-  row's node uuid. The usual steps then lock, bind and deploy it.
+  named ``mogan-<node uuid>`` (new for each placement) made of exactly
+  the row's blocks, notes its path (``set_system``) and polls until the
+  blocks are composed, within ``[engine] compose_timeout`` (then the
+  blocks' view rows say ``Composed`` in it); ``enrol_composed`` enrols
+  the system as a node of the driver (``composed_bmc``,
+  ``engine.enrolment``) under the row's node uuid. The usual steps then
+  lock, bind and deploy it.
 - a failed build undoes in reverse: the node is torn down and unlocked,
-  ``enrol_composed`` unenrols it, ``compose`` decomposes the system; then
-  ``BuildFlow.before_finish`` calls ``release`` (the claim and the row go),
-  before ``on_failed`` records the fault and reschedules.
+  ``enrol_composed`` unenrols it, ``compose`` decomposes the system (one
+  whose path was never noted, the service's answer lost, is found by its
+  name: ``find_system``); then ``BuildFlow.before_finish`` calls
+  ``release`` (the claim and the row go), before ``on_failed`` records
+  the fault and reschedules, leaving the attempt's blocks out
+  (``failed_blocks``).
 - a block the service says is taken (``BlockTaken``, composed behind
   Mogan's back since the claim) is reserved in the view and in Placement,
   so no scheduler offers it again, and the build fails reschedulably: the
@@ -71,9 +75,14 @@ RESOURCE_CLASS = ""
 GENERATION_RETRIES = 3
 
 
-def system_name(server_uuid: str) -> str:
-    """The name of a server's system on its composition service."""
-    return f"mogan-{server_uuid}"
+def system_name(node_uuid: str) -> str:
+    """The name of a composed system on its service: after its node's uuid.
+
+    NOTE: the node uuid is new for each placement of a server (and kept
+    when a workflow resumes), so a system an attempt left behind never
+    takes the name the next attempt asks for.
+    """
+    return f"mogan-{node_uuid}"
 
 
 def node_name(node_uuid: str) -> str:
@@ -161,10 +170,14 @@ class Compose(ComposedStep):
         composer = _composer(ctx)
         service = _service(ctx, row)
         system = row.system
+        if system is None and COMPOSE_STARTED in ctx.state:
+            # NOTE: started before without noting the system (its answer
+            # lost, or this step run again): adopt what the service made.
+            system = _lost_system(ctx, composer, service, row)
         if system is None:
             steps.mark_started(ctx, COMPOSE_STARTED)
             request = hardware.ComposeRequest(
-                name=system_name(ctx.server_uuid),
+                name=system_name(row.node_uuid),
                 resource_class=RESOURCE_CLASS,
                 blocks=row.blocks,
             )
@@ -341,19 +354,29 @@ def decompose(ctx: workflow.StepContext) -> workflow.Result:
         StepFailed: the service failed to decompose it in time.
     """
     row = composed_of(ctx)
-    if row is None or row.system is None:
+    if row is None:
+        return workflow.DONE
+    system = row.system
+    if system is None and COMPOSE_STARTED not in ctx.state:
         return workflow.DONE
     composer = _composer(ctx)
     service = _service(ctx, row)
+    if system is None:
+        # NOTE: a compose started whose system was never noted (the
+        # service's answer lost): it may exist all the same, under its name.
+        system = _lost_system(ctx, composer, service, row)
+        if system is None:
+            ctx.state.pop(COMPOSE_STARTED, None)
+            return workflow.DONE
     if DECOMPOSE_STARTED not in ctx.state:
-        composer.start_decompose(service, row.system)
+        composer.start_decompose(service, system)
         steps.mark_started(ctx, DECOMPOSE_STARTED)
     result = steps.poll(
         ctx,
-        composer.poll_decompose(service, row.system, tuple(row.blocks)),
+        composer.poll_decompose(service, system, tuple(row.blocks)),
         DECOMPOSE_STARTED,
         ctx.conf.engine.compose_timeout,
-        f"decomposing {row.system}",
+        f"decomposing {system}",
     )
     if isinstance(result, workflow.Wait):
         return result
@@ -362,12 +385,34 @@ def decompose(ctx: workflow.StepContext) -> workflow.Result:
         # NOTE: the blocks are free on the service: free in the view too, so
         # the scheduler offers them now rather than after the next sync
         # (only where the view still has them in this system).
-        composition_db.mark_decomposed(
-            session, row.service_uuid, row.blocks, row.system
-        )
+        composition_db.mark_decomposed(session, row.service_uuid, row.blocks, system)
     ctx.state.pop(DECOMPOSE_STARTED, None)
-    LOG.info("server %s: decomposed %s", ctx.server_uuid, row.system)
+    ctx.state.pop(COMPOSE_STARTED, None)
+    LOG.info("server %s: decomposed %s", ctx.server_uuid, system)
     return workflow.DONE
+
+
+def _lost_system(
+    ctx: workflow.StepContext,
+    composer: interfaces.CompositionInterface,
+    service: driver_base.BmcAccess,
+    row: Composed,
+) -> str | None:
+    """The system a started compose made though its path was never noted.
+
+    Found by its name among the systems of the row's blocks, and noted in
+    the row (``set_system``) so that what follows knows it.
+    """
+    system = composer.find_system(service, system_name(row.node_uuid), row.blocks)
+    if system is not None:
+        LOG.warning(
+            "server %s: found %s, composed though its start was not answered",
+            ctx.server_uuid,
+            system,
+        )
+        with ctx.deps.db.transaction() as session:
+            composition_db.set_system(session, ctx.server_uuid, system)
+    return system
 
 
 def unenrol(ctx: workflow.StepContext, node_uuid: str) -> None:

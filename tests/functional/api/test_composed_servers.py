@@ -162,9 +162,17 @@ def _settled(world, server_uuid: str) -> models.Server:
     return found
 
 
-def _systems(emulator, server_uuid: str) -> list[Any]:
-    """The emulator's systems named for the server."""
-    return [s for s in emulator.systems() if s.name == compose.system_name(server_uuid)]
+def _systems(world, emulator, server_uuid: str) -> list[Any]:
+    """The emulator's systems named for the server's node (its composed system)."""
+    server = world.server(server_uuid)
+    assert server is not None
+    name = compose.system_name(server.node_uuid)
+    return [s for s in emulator.systems() if s.name == name]
+
+
+def _mogan_systems(emulator) -> list[Any]:
+    """Every system on the emulator that Mogan composed."""
+    return [s for s in emulator.systems() if s.name.startswith("mogan-")]
 
 
 def _rows(database, model, **where) -> list[Any]:
@@ -177,7 +185,7 @@ def _rows(database, model, **where) -> list[Any]:
 
 def _nothing_left(world, emulator, server_uuid: str) -> None:
     """No system, block, claim, row or node of the server is left anywhere."""
-    assert _systems(emulator, server_uuid) == []
+    assert _mogan_systems(emulator) == []
     blocks = emulator.pool()["blocks"]
     assert {b["state"] for b in blocks.values()} == {"Unused"}
     assert {b["system"] for b in blocks.values()} == {None}
@@ -211,7 +219,7 @@ class TestComposedServers:
         node = composed.node_uuid
         assert (row.node_uuid, row.node) == (node, compose.node_name(node))
 
-        [system] = _systems(redfish, server)
+        [system] = _systems(world, redfish, server)
         seen = redfish.system(system.uuid)
         assert seen["resource_blocks"] == [COMPUTE, STORAGE]
         assert seen["power_state"] == "On"
@@ -362,7 +370,7 @@ class TestComposedServers:
         assert f"Resource block {COMPUTE}" in fault.message
         assert "taken" in fault.message
         assert support.composed(world.db, server).blocks == [OTHER_COMPUTE, STORAGE]
-        [system] = _systems(redfish, server)
+        [system] = _systems(world, redfish, server)
         assert redfish.system(system.uuid)["resource_blocks"] == [
             OTHER_COMPUTE,
             STORAGE,
@@ -383,9 +391,30 @@ class TestComposedServers:
         assert [n.uuid for n in _rows(world.db, models.Node)] == [row.node_uuid]
 
 
+@pytest.fixture
+def twin_pool(redfish, redfish_engine, api) -> str:
+    """Two Compute and two Storage blocks in one zone, registered; its uuid."""
+    del redfish_engine
+    blocks = [
+        {
+            **specs.compute_block(f"zone-a-compute-{i}", "zone-a"),
+            "nics": [{"mac": f"52:54:00:e0:00:0{i}"}],
+        }
+        for i in range(2)
+    ] + [specs.storage_block(f"zone-a-storage-{i}", "zone-a") for i in range(2)]
+    redfish.set_pool(specs.pool(blocks))
+    resp = api.post(
+        "/v1/composition_services",
+        json={"name": f"pool-{uuid.uuid4().hex[:8]}", "driver_info": _info(redfish)},
+        headers=V17,
+    )
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["uuid"])
+
+
 class TestRescheduled:
     def test_a_refused_compose_is_placed_on_other_blocks(
-        self, world, redfish, redfish_engine, api, image
+        self, world, redfish, twin_pool, flavor, api, image
     ):
         """The service refuses every system with one block: the next attempt avoids it.
 
@@ -393,25 +422,7 @@ class TestRescheduled:
         left out of the second (which of them the service minded is not
         known), so the server is composed of the other two and ACTIVE.
         """
-        del redfish_engine
-        blocks = [
-            {
-                **specs.compute_block(f"zone-a-compute-{i}", "zone-a"),
-                "nics": [{"mac": f"52:54:00:e0:00:0{i}"}],
-            }
-            for i in range(2)
-        ] + [specs.storage_block(f"zone-a-storage-{i}", "zone-a") for i in range(2)]
-        redfish.set_pool(specs.pool(blocks))
-        resp = api.post(
-            "/v1/composition_services",
-            json={
-                "name": f"pool-{uuid.uuid4().hex[:8]}",
-                "driver_info": _info(redfish),
-            },
-            headers=V17,
-        )
-        assert resp.status_code == 201, resp.text
-        service = resp.json()["uuid"]
+        service = twin_pool
         redfish.fail(
             "compose",
             block="zone-a-compute-0",
@@ -419,17 +430,7 @@ class TestRescheduled:
             status=400,
             message="zone-a-compute-0 has a failed DIMM",
         )
-        resp = api.post(
-            "/v1/flavors",
-            json={
-                "name": f"composed-{uuid.uuid4().hex[:8]}",
-                "composable": True,
-                "resources": support.AMOUNTS,
-            },
-            headers={**ADMIN.headers, "OpenStack-API-Version": V18},
-        )
-        assert resp.status_code == 201, resp.text
-        server, _ = _create(api, world, resp.json()["uuid"], image)
+        server, _ = _create(api, world, flavor, image)
 
         row = _settled(world, server)
         assert row.status == states.ACTIVE, world.faults(server)
@@ -437,7 +438,7 @@ class TestRescheduled:
         assert "failed DIMM" in fault.message
         chosen = ["zone-a-compute-1", "zone-a-storage-1"]
         assert support.composed(world.db, server).blocks == chosen
-        [system] = _systems(redfish, server)
+        [system] = _systems(world, redfish, server)
         assert redfish.system(system.uuid)["resource_blocks"] == chosen
         view = support.blocks(world.db, service)
         assert set(world.placement.allocations_of(server)) == {
@@ -446,6 +447,44 @@ class TestRescheduled:
         # NOTE: what was left out is not reserved: only not offered again
         # to this server.
         assert not view["zone-a-compute-0"].reserved
+
+    def test_a_system_whose_compose_answer_was_lost_is_decomposed(
+        self, world, redfish, twin_pool, flavor, api, image
+    ):
+        """The service composes but its answer is lost: found by name, decomposed.
+
+        The first attempt's system exists though Mogan never learnt its
+        path; the failed attempt's undo finds it by its name and
+        decomposes it, and the next attempt (a new node uuid, so a new
+        name) is composed and ACTIVE. Nothing of the first is left.
+        """
+        del twin_pool
+        redfish.fail("compose", after=True, status=500, message="the answer got lost")
+        server, _ = _create(api, world, flavor, image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert "the answer got lost" in fault.message
+        composed = support.composed(world.db, server)
+        [system] = _mogan_systems(redfish)
+        assert system.name == compose.system_name(composed.node_uuid)
+        assert composed.system == system.path
+        chosen = ["zone-a-compute-1", "zone-a-storage-1"]
+        assert redfish.system(system.uuid)["resource_blocks"] == chosen
+        pool = redfish.pool()["blocks"]
+        assert {b for b, v in pool.items() if v["system"] is None} == {
+            "zone-a-compute-0",
+            "zone-a-storage-0",
+        }
+        assert {pool[b]["state"] for b in ("zone-a-compute-0", "zone-a-storage-0")} == {
+            "Unused"
+        }
+
+        resp = api.delete(f"/v1/servers/{server}", headers=MEMBER.headers)
+        assert resp.status_code == 204, resp.text
+        engine_support.wait_for(lambda: world.server(server) is None, TIMEOUT)
+        _nothing_left(world, redfish, server)
 
 
 class TestFreedBlocks:
@@ -547,14 +586,15 @@ class TestManyComposed:
         systems = {
             s: redfish.system(system.uuid)["resource_blocks"]
             for s in active
-            for system in _systems(redfish, s)
+            for system in _systems(world, redfish, s)
         }
         assert sorted(systems) == sorted(active)
         used = [b for chosen in systems.values() for b in chosen]
         assert sorted(used) == sorted(b["id"] for b in blocks)
         for server in active:
             assert (
-                redfish.system(_systems(redfish, server)[0].uuid)["power_state"] == "On"
+                redfish.system(_systems(world, redfish, server)[0].uuid)["power_state"]
+                == "On"
             )
 
         for server in servers:
@@ -564,6 +604,6 @@ class TestManyComposed:
             engine_support.wait_for(lambda s=server: world.server(s) is None, TIMEOUT)
         pool = redfish.pool()["blocks"]
         assert {b["state"] for b in pool.values()} == {"Unused"}
-        assert [s for s in redfish.systems() if s.name.startswith("mogan-")] == []
+        assert _mogan_systems(redfish) == []
         assert _rows(world.db, models.ComposedSystem) == []
         assert _rows(world.db, models.Node) == []
