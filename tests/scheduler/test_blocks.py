@@ -275,8 +275,8 @@ class TestRelease:
 
         The earlier claim (its answer lost) is found on a consumer
         generation conflict and kept; the other block is an outsider's, so
-        the request fails, and the kept claim goes from Placement and from
-        the blocks' consumers.
+        the request fails, and the kept claim goes from Placement, from
+        the blocks' consumers and from composed_systems.
         """
         pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=2))
         rows = pools.blocks(database)
@@ -289,6 +289,9 @@ class TestRelease:
         with pytest.raises(exception.NoValidNode):
             place(scheduler, req)
         assert placement_api.allocations_of(first) == {}
+        # NOTE: the kept claim was recorded (a row for its system to be);
+        # dropped, it leaves none.
+        assert pools.composed(database) == {}
         after = pools.blocks(database)
         assert after["zone-a-compute-0"].consumer_uuid is None
         assert after["zone-a-compute-1"].consumer_uuid == outsider

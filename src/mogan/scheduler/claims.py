@@ -25,6 +25,7 @@ from sqlalchemy import orm
 from mogan import exception
 from mogan.db import session as db_session
 from mogan.db.api import block_candidates as block_db
+from mogan.db.api import composition as composition_db
 from mogan.db.api import node as node_db
 from mogan.placement import client as placement_client
 from mogan.scheduler import candidates as candidates_mod
@@ -244,9 +245,14 @@ def _claim(
 
 
 def release_view(session: orm.Session, server: str) -> None:
-    """Forget in the view every claim ``server`` held (nodes and blocks)."""
+    """Forget in the view every claim ``server`` held (nodes and blocks).
+
+    A composed server's ``composed_systems`` row goes too: the scheduler
+    drops only claims no build has used, so no system was made of them.
+    """
     node_db.mark_released(session, server)
     block_db.mark_released(session, server)
+    composition_db.remove_uncomposed(session, server)
 
 
 def _release(

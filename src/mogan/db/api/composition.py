@@ -415,6 +415,17 @@ def set_system(session: orm.Session, server_uuid: str, system: str | None) -> bo
     return _rowcount(session.execute(stmt)) == 1
 
 
+def remove_uncomposed(session: orm.Session, server_uuid: str) -> bool:
+    """Forget a server's claimed blocks if no system was made of them yet.
+
+    A row whose system exists stays (it must be decomposed first).
+    """
+    stmt = sa.delete(ComposedSystem).where(
+        ComposedSystem.server_uuid == server_uuid, ComposedSystem.system.is_(None)
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
 def remove_composed(session: orm.Session, server_uuid: str) -> bool:
     """Forget a server's composed system (decomposed, claim released)."""
     stmt = sa.delete(ComposedSystem).where(ComposedSystem.server_uuid == server_uuid)
