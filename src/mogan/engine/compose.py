@@ -22,9 +22,9 @@ take it apart again:
   the fault and reschedules, leaving the attempt's blocks out
   (``failed_blocks``).
 - a block the service says is taken (``BlockTaken``, composed behind
-  Mogan's back since the claim) is reserved in the view and in Placement,
-  so no scheduler offers it again, and the build fails reschedulably: the
-  next attempt is placed on other blocks.
+  Mogan's back since the claim) is reserved in the view and in Placement
+  (``taken_blocks``), so no scheduler offers it again, and the build
+  fails reschedulably: the next attempt is placed on other blocks.
 - delete, after teardown and unbind: ``unenrol_composed``, ``decompose``,
   the claim released, ``forget_composed``. A finished decompose marks its
   blocks ``Unused`` in no system in the view, so the scheduler offers
@@ -55,8 +55,14 @@ from mogan.db.api import server as server_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.drivers import hardware, interfaces
-from mogan.engine import composition, composition_tree, enrolment, steps, workflow
-from mogan.placement import client as placement_client
+from mogan.engine import (
+    composition,
+    composition_tree,
+    enrolment,
+    steps,
+    taken_blocks,
+    workflow,
+)
 from mogan.services import node_enrolment
 
 LOG = logging.getLogger(__name__)
@@ -72,7 +78,6 @@ TAKEN = "block_taken"
 FAILED_BLOCKS = "failed_blocks"
 # NOTE: a composed node has no class of its own (see the module docstring).
 RESOURCE_CLASS = ""
-GENERATION_RETRIES = 3
 
 
 def system_name(node_uuid: str) -> str:
@@ -190,7 +195,7 @@ class Compose(ComposedStep):
                 ctx.state[FAILED_BLOCKS] = [
                     composition_tree.block_provider(row.service_uuid, err.block)
                 ]
-                reserve_taken(ctx, row.service_uuid, err.block)
+                taken_blocks.reserve(ctx.deps, row.service_uuid, err.block)
                 raise
             with ctx.deps.db.transaction() as session:
                 composition_db.set_system(session, ctx.server_uuid, system)
@@ -450,39 +455,3 @@ def forget(ctx: workflow.StepContext) -> None:
     """The claim is released (the blocks freed in the view too): the row goes."""
     with ctx.deps.db.transaction() as session:
         composition_db.remove_composed(session, ctx.server_uuid)
-
-
-def reserve_taken(ctx: workflow.StepContext, service_uuid: str, block_id: str) -> None:
-    """Keep a block composed behind Mogan's back from being offered again.
-
-    Reserved in the view and its whole inventory reserved in Placement
-    (its allocation, if any, is the failing claim, released just after).
-    The next sync of the service writes the block as the service shows it.
-    Only an optimisation: a failure is logged, the build fails all the same.
-    """
-    with ctx.deps.db.transaction() as session:
-        composition_db.reserve_block(session, service_uuid, block_id)
-    provider = composition_tree.block_provider(service_uuid, block_id)
-    placement = ctx.deps.placement
-    try:
-        for _ in range(GENERATION_RETRIES):
-            found = placement.get_provider(provider)
-            if found is None:
-                return
-            inventory = {
-                rc: {
-                    "total": int(v["total"]),
-                    "max_unit": int(v["max_unit"]),
-                    "min_unit": int(v["min_unit"]),
-                    "step_size": int(v["step_size"]),
-                    "reserved": int(v["total"]),
-                }
-                for rc, v in placement.get_inventory(provider).items()
-            }
-            try:
-                placement.set_inventory(provider, int(found["generation"]), inventory)
-            except placement_client.ClaimConflict:
-                continue
-            return
-    except placement_client.PlacementError as err:
-        LOG.warning("block %s not reserved in Placement: %s", block_id, err)

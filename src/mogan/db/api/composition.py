@@ -160,13 +160,20 @@ def blocks_of(session: orm.Session, service_uuid: str) -> list[ResourceBlock]:
     return list(session.scalars(stmt))
 
 
-def put_block(session: orm.Session, service_uuid: str, values: dict[str, Any]) -> None:
-    """Insert or replace the block ``values["block_id"]`` of the service."""
+def find_block(
+    session: orm.Session, service_uuid: str, block_id: str
+) -> ResourceBlock | None:
+    """The service's block ``block_id`` in the view, or None."""
     stmt = sa.select(ResourceBlock).where(
         ResourceBlock.service_uuid == service_uuid,
-        ResourceBlock.block_id == values["block_id"],
+        ResourceBlock.block_id == block_id,
     )
-    row = session.scalars(stmt).one_or_none()
+    return session.scalars(stmt).one_or_none()
+
+
+def put_block(session: orm.Session, service_uuid: str, values: dict[str, Any]) -> None:
+    """Insert or replace the block ``values["block_id"]`` of the service."""
+    row = find_block(session, service_uuid, values["block_id"])
     if row is None:
         session.add(ResourceBlock(service_uuid=service_uuid, **values))
         return
