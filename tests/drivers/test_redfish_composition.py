@@ -257,6 +257,23 @@ def test_the_taken_block_without_related_properties(lab):
     assert redfish_composition._taken(svc, asked, named) == "zone-a-compute-0"
     silent = conflict("a block is in use")
     assert redfish_composition._taken(svc, asked, silent) == "zone-a-compute-1"
+    # NOTE: none of the blocks asked for is in use: it cannot be told.
+    free = request("y", "zone-a-gpu-0", "zone-a-compute-0")
+    assert redfish_composition._taken(svc, free, silent) is None
+
+
+def test_a_refusal_naming_no_block_is_block_taken_of_none(lab):
+    """A 409 ``ResourceInUse`` that cannot be pinned: ``BlockTaken`` with no block."""
+    service = service_of(lab.emulator, specs.simple_pool(compute=2))
+    lab.emulator.fail(
+        "compose", status=409, message_id="ResourceInUse", message="a block is in use"
+    )
+    with pytest.raises(base.BlockTaken) as raised:
+        lab.driver.start_compose(service, request("z", "zone-a-compute-0"))
+    assert raised.value.block is None
+    assert "did not say which" in raised.value.message
+    assert "a block is in use" in raised.value.message
+    assert raised.value.reschedulable
 
 
 def test_decompose_polls_read_only_the_systems_blocks(lab):

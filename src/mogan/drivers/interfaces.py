@@ -208,8 +208,9 @@ class CompositionInterface(abc.ABC):
         that name and blocks that exists already gives its path.
 
         Raises:
-            BlockTaken: a block is in another system (names the block;
-                nothing was allocated).
+            BlockTaken: a block is in another system (names the block,
+                or ``block`` is None when the service did not say which
+                and it cannot be told; nothing was allocated).
             BmcRefused: unreachable, or the credentials are refused.
             DriverError: the service refused the blocks (unknown, of
                 different zones, outside the zone's limits: its message),

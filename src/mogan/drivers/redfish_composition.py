@@ -160,7 +160,7 @@ class Composition:
             # NOTE: a repeated start (a resumed workflow, or sushy resending a
             # POST after a dropped connection) finds the blocks in its own system.
             found = None
-            if taken in request.blocks:
+            if taken is not None:
                 with contextlib.suppress(sushy_exc.SushyError):
                     block = svc.get(paths[request.blocks.index(taken)])
                     found = svc.existing(request.name, paths, rb.block_systems(block))
@@ -262,8 +262,12 @@ class Composition:
         return DONE
 
 
-def _taken(svc: rb.Service, request: hardware.ComposeRequest, err: Any) -> str:
-    """Which requested block the service says is in use."""
+def _taken(svc: rb.Service, request: hardware.ComposeRequest, err: Any) -> str | None:
+    """Which requested block the service says is in use; None: it cannot tell.
+
+    From the message's ``RelatedProperties``, else a block path in its
+    text, else the first requested block the service shows in use.
+    """
     for info in err.extended_info or []:
         for related in (info or {}).get("RelatedProperties") or []:
             index = str(related).rsplit("/", 1)[-1]
@@ -284,4 +288,4 @@ def _taken(svc: rb.Service, request: hardware.ComposeRequest, err: Any) -> str:
         for block_id in request.blocks:
             if block_id in used:
                 return block_id
-    return ", ".join(request.blocks)
+    return None

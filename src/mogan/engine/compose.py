@@ -189,14 +189,7 @@ class Compose(ComposedStep):
             try:
                 system = composer.start_compose(service, request)
             except driver_base.BlockTaken as err:
-                ctx.state[TAKEN] = err.block
-                # NOTE: the service named the one block in the way; the
-                # others may well do for the next attempt.
-                ctx.state[FAILED_BLOCKS] = [
-                    composition_tree.block_provider(row.service_uuid, err.block)
-                ]
-                taken_blocks.reserve(ctx.deps, row.service_uuid, err.block)
-                raise
+                raise _taken(ctx, composer, service, row, err) from err
             with ctx.deps.db.transaction() as session:
                 composition_db.set_system(session, ctx.server_uuid, system)
             LOG.info(
@@ -282,6 +275,41 @@ class EnrolComposed(ComposedStep):
         if row is not None:
             unenrol(ctx, row.node_uuid)
         return workflow.DONE
+
+
+def _taken(
+    ctx: workflow.StepContext,
+    composer: interfaces.CompositionInterface,
+    service: driver_base.BmcAccess,
+    row: Composed,
+    err: driver_base.BlockTaken,
+) -> driver_base.BlockTaken:
+    """Reserve the blocks in the way; the error the step fails with.
+
+    The block the service named, else those of the row it shows taken when
+    read again (the error then names the first). The next attempt leaves
+    out only those (the others may well do), or every block of the row
+    when none is found taken (any may be).
+    """
+    taken = (
+        [err.block]
+        if err.block is not None
+        else taken_blocks.find(composer, service, row.blocks)
+    )
+    ctx.state[TAKEN] = taken
+    ctx.state[FAILED_BLOCKS] = [
+        composition_tree.block_provider(row.service_uuid, b)
+        for b in (taken or row.blocks)
+    ]
+    for block_id in taken:
+        taken_blocks.reserve(ctx.deps, row.service_uuid, block_id)
+    if err.block is None and taken:
+        return driver_base.BlockTaken(
+            block=taken[0],
+            service=err.kwargs.get("service", service.address),
+            reason=err.kwargs.get("reason", ""),
+        )
+    return err
 
 
 def failed_blocks(ctx: workflow.StepContext) -> list[str]:

@@ -5,16 +5,20 @@ not make (``BlockTaken``, since the scheduler's claim). ``reserve`` marks
 it reserved in the view and reserves its whole inventory in Placement
 (the inventory ``composition_tree.block_inventory`` gives a reserved
 block, from what the view knows of it), so no scheduler offers it until
-the next sync writes it as the service shows it.
+the next sync writes it as the service shows it. When the service did
+not say which block (``BlockTaken.block`` is None), ``find`` reads the
+service's blocks again for those of the composition that are not free.
 
 Every Placement and driver call is made outside a database transaction.
 What must not live here: the compose step itself (``compose``), the sync.
 """
 
 import logging
+from collections.abc import Sequence
 
 from mogan.db.api import composition as composition_db
-from mogan.drivers import hardware
+from mogan.drivers import base as driver_base
+from mogan.drivers import hardware, interfaces
 from mogan.engine import composition_tree, workflow
 from mogan.placement import client as placement_client
 
@@ -68,3 +72,21 @@ def reserve(deps: workflow.Deps, service_uuid: str, block_id: str) -> None:
             return
     except placement_client.PlacementError as err:
         LOG.warning("block %s not reserved in Placement: %s", block_id, err)
+
+
+def find(
+    composer: interfaces.CompositionInterface,
+    service: driver_base.BmcAccess,
+    blocks: Sequence[str],
+) -> list[str]:
+    """Which of ``blocks`` the service shows taken (not free), read again now.
+
+    For a refusal that named no block. Empty when none is (any more), or
+    when the service cannot be read: the compose fails all the same.
+    """
+    try:
+        listed = {b.id: b for b in composer.list_resource_blocks(service)}
+    except driver_base.DriverError as err:
+        LOG.warning("blocks of %s not read again: %s", service.address, err)
+        return []
+    return [b for b in blocks if b in listed and not listed[b].free]

@@ -487,6 +487,82 @@ class TestRescheduled:
         _nothing_left(world, redfish, server)
 
 
+class TestUnnamedTakenBlock:
+    def test_a_refusal_naming_no_block_reserves_none(
+        self, world, redfish, twin_pool, flavor, api, image
+    ):
+        """``ResourceInUse`` without a block, none taken when read again.
+
+        Nothing is reserved (no block is taken), the fault says the
+        service did not say which, and the next attempt leaves every block
+        of the first out: ACTIVE on the other two.
+        """
+        redfish.fail(
+            "compose", status=409, message_id="ResourceInUse", message="in use"
+        )
+        server, _ = _create(api, world, flavor, image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert "did not say which" in fault.message
+        assert support.composed(world.db, server).blocks == [
+            "zone-a-compute-1",
+            "zone-a-storage-1",
+        ]
+        view = support.blocks(world.db, twin_pool)
+        assert not any(b.reserved for b in view.values())
+        for block in view.values():
+            inventory = world.placement.get_inventory(block.provider_uuid)
+            assert {v["reserved"] for v in inventory.values()} == {0}
+
+    def test_a_refusal_naming_no_block_reserves_the_taken_one(
+        self, world, redfish, redfish_engine, pool_service, flavor, image, api
+    ):
+        """``ResourceInUse`` without a block: read again, the taken one is reserved.
+
+        A block composed behind Mogan's back (the view, not synced since,
+        has it free); the service refuses without naming it, and the
+        driver cannot read the blocks just then (two 503s: the driver's
+        read and its retry). The engine reads the blocks again, reserves
+        that one only, and the next attempt keeps the other blocks: ACTIVE.
+        """
+        access = driver_base.BmcAccess(
+            address=redfish.url,
+            username=redfish.username,
+            password=redfish.password,
+            verify_tls=False,
+        )
+        redfish_engine.start_compose(
+            access,
+            driver_base.ComposeRequest(
+                name="behind-the-back", resource_class="", blocks=(COMPUTE,)
+            ),
+        )
+        redfish.fail(
+            "compose", status=409, message_id="ResourceInUse", message="in use"
+        )
+        redfish.fail(
+            "http",
+            method="GET",
+            path="/redfish/v1/CompositionService/ResourceBlocks",
+            times=2,
+        )
+        server, _ = _create(api, world, flavor, image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert f"Resource block {COMPUTE}" in fault.message
+        assert support.composed(world.db, server).blocks == [OTHER_COMPUTE, STORAGE]
+        view = support.blocks(world.db, pool_service)
+        assert {b for b, v in view.items() if v.reserved} == {COMPUTE}
+        taken = world.placement.get_inventory(view[COMPUTE].provider_uuid)
+        assert {rc: v["reserved"] for rc, v in taken.items()} == {
+            rc: v["total"] for rc, v in taken.items()
+        }
+
+
 class TestFreedBlocks:
     @pytest.mark.usefixtures("redfish_engine")
     def test_a_deleted_servers_blocks_are_offered_at_once(

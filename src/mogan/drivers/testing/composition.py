@@ -240,7 +240,7 @@ class CompositionTests(harness.Harness):
         assert len(set(made)) == RACE_BLOCKS
         assert all(isinstance(r, base.BlockTaken) for r in refused), refused
         assert sorted(
-            r.block for r in refused if isinstance(r, base.BlockTaken)
+            str(r.block) for r in refused if isinstance(r, base.BlockTaken)
         ) == sorted(compute[: RACERS - RACE_BLOCKS])
         for path in made:
             assert self.settle(composer.poll_compose, service, path) == DONE
