@@ -189,7 +189,10 @@ class Compose(ComposedStep):
             try:
                 system = composer.start_compose(service, request)
             except driver_base.BlockTaken as err:
-                raise _taken(ctx, composer, service, row, err) from err
+                failure = _taken(ctx, composer, service, row, err)
+                if failure is err:
+                    raise
+                raise failure from err
             with ctx.deps.db.transaction() as session:
                 composition_db.set_system(session, ctx.server_uuid, system)
             LOG.info(
