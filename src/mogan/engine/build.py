@@ -76,6 +76,7 @@ class SelectAndClaim(workflow.Step):
             availability_zone=args.availability_zone,
             group_uuid=args.group_uuid,
             exclude_nodes=tuple(args.build_args.excluded_nodes),
+            exclude_blocks=tuple(args.build_args.excluded_blocks),
             project_id=args.project_id or "",
             user_id=args.user_id or "",
             hardware=args.build_args.hardware or None,
@@ -490,7 +491,7 @@ class BuildFlow(workflow.Flow):
             workflow_args.ScheduleArgs.reschedule(
                 server,
                 server_db.group_of(session, server.uuid),
-                build.next_attempt(failed_node, attempts),
+                build.next_attempt(failed_node, attempts, compose.failed_blocks(ctx)),
             ),
             server.uuid,
             context=ctx.workflow.context,
