@@ -296,6 +296,7 @@ def deploy_request(
     request = driver_base.DeployRequest(
         server_uuid=ctx.server_uuid,
         image_url=image.url,
+        glance_image_id=image.glance_id,
         image_checksum=image.checksum,
         disk_format=image.disk_format,
         kernel_url=image.kernel_url,
