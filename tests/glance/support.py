@@ -216,6 +216,8 @@ class Glance:
         self._register()
         self.proc: subprocess.Popen[bytes] | None = None
         self.http = httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT)
+        self._admin_service: dict[str, str] | None = None
+        self._lock = threading.Lock()
 
     def _service_user(self) -> dict[str, str]:
         """The ``glance`` user with ``service`` in the ``service`` project."""
@@ -225,6 +227,31 @@ class Glance:
         )
         self.keystone.assign(user, "service", project=project)
         return {"username": user.name, "password": user.password}
+
+    def admin_service_user(self) -> dict[str, str]:
+        """A client's service user that reads every project's images.
+
+        Glance shows another project's private image only to ``admin``
+        (``context_is_admin``; the ``service`` role alone sees nothing of
+        it), so a service deploying tenants' images, as Mogan's ``[glance]``
+        user does, holds ``admin`` and ``service`` on the ``service``
+        project. Created on first call; its name, password and project.
+        """
+        with self._lock:
+            if self._admin_service is None:
+                project = self.keystone.service_user()["project_id"]
+                user = self.keystone.create_user(
+                    f"images-{uuid.uuid4().hex[:8]}", password=SERVICE_PASSWORD
+                )
+                for role in ("admin", "service"):
+                    self.keystone.assign(user, role, project=project)
+                self._admin_service = {
+                    "username": user.name,
+                    "password": user.password,
+                    "project_name": "service",
+                    "project_id": project,
+                }
+            return self._admin_service
 
     def _authtoken_section(self) -> str:
         options = {
