@@ -74,14 +74,18 @@ def make_conf(
     glance: support.Glance,
     auth_strategy: str = "keystone",
     glance_section: dict[str, str] | None = None,
+    **api: object,
 ) -> cfg.ConfigOpts:
-    """Mogan with ``[image] backend = glance`` and Keystone auth on ``glance``'s."""
+    """Mogan with ``[image] backend = glance`` and Keystone auth on ``glance``'s.
+
+    ``auth_strategy`` and more ``[api]`` options (``api``) may say otherwise.
+    """
     path = write_conf(tmp_path / "mogan.conf", glance, glance_section)
     return mogan_conf.make_conf(
         default_config_files=[path],
         overrides={
             "DEFAULT": {"state_path": str(tmp_path), "transport_url": "fake://"},
-            "api": {"auth_strategy": auth_strategy},
+            "api": {"auth_strategy": auth_strategy, **api},
             "image": {"backend": "glance"},
             "deploy_media": {"base_url": BASE_URL},
         },

@@ -176,9 +176,11 @@ def instance_info(
     """The ``instance_info`` keys that describe the request's image (v1 2.5).
 
     A partition image (kernel and ramdisk) gets its partitions and local
-    boot; a checksum ``algo:hex`` becomes Ironic's ``image_os_hash_*``. An
-    image Ironic reads from Glance (``image_source``) has its kernel and
-    ramdisk found by Ironic in the image's properties, not sent.
+    boot; a checksum ``algo:hex`` becomes Ironic's ``image_os_hash_*``. For
+    an image Ironic reads from Glance (``image_source`` a Glance id) the
+    image type, kernel and ramdisk are not sent: Ironic finds them in the
+    image's properties (``kernel_id``, ``ramdisk_id``, ``img_type``) and
+    records the type itself, as it does for Nova.
     """
     source = image_source(request, use_glance)
     from_glance = use_glance and bool(request.glance_image_id)
@@ -195,17 +197,18 @@ def instance_info(
         else:
             info["image_checksum"] = checksum
     if request.kernel_url or request.ramdisk_url:
-        info["image_type"] = "partition"
-        if request.kernel_url and not from_glance:
-            info["kernel"] = request.kernel_url
-        if request.ramdisk_url and not from_glance:
-            info["ramdisk"] = request.ramdisk_url
+        if not from_glance:
+            info["image_type"] = "partition"
+            if request.kernel_url:
+                info["kernel"] = request.kernel_url
+            if request.ramdisk_url:
+                info["ramdisk"] = request.ramdisk_url
         parts = request.partitions
         info["root_gb"] = str(parts.get("root_gb", 10))
         info["swap_mb"] = str(parts.get("swap_mb", 0))
         info["ephemeral_gb"] = str(parts.get("ephemeral_gb", 0))
         info["capabilities"] = {"boot_option": "local"}
-    else:
+    elif not from_glance:
         info["image_type"] = "whole-disk"
     attached = vifs(request)
     if attached:
