@@ -8,6 +8,7 @@ token creates servers from Glance images; what reaches the driver is
 checked against Glance's record and the bytes uploaded.
 """
 
+import dataclasses
 import hashlib
 import threading
 from collections.abc import Iterator
@@ -15,10 +16,16 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from mogan import image as image_backends
 from mogan import states
+from mogan.db import models
 from mogan.drivers import base as driver_base
 from mogan.drivers import fake
+from mogan.engine import service
+from tests import children
+from tests.engine import conftest as engine_conftest
 from tests.functional.api import engine_support
 from tests.glance import fixtures
 
@@ -222,6 +229,64 @@ class TestCreate:
         assert server["status"] == states.ERROR
         assert image["id"] in server["fault"]["message"]
         assert "deactivated" in server["fault"]["message"]
+
+    def test_a_glance_outage_at_deploy_time_is_retried_not_failed(
+        self,
+        glance,
+        world,
+        econf,
+        database,
+        driver,
+        placement_client_,
+        scheduler_server,
+        engine_factory,
+        api,
+        tmp_path,
+    ):
+        """Glance unreachable from the engine: the deploy step waits, then goes on."""
+        del scheduler_server
+        member = glance.keystone.project_persona("member")
+        image = glance.create_image(member.token, DATA)
+        world.enroll(1)
+        resp = api.post(
+            "/v1/servers", json=body(world, image["id"]), headers=member.headers
+        )
+        assert resp.status_code == 201, resp.text
+        server_uuid = resp.json()["uuid"]
+        dead = {
+            **fixtures.glance_options(glance),
+            "endpoint_override": f"http://127.0.0.1:{children.free_port()}",
+        }
+        (tmp_path / "dead").mkdir()
+        dead_conf = fixtures.make_conf(tmp_path / "dead", glance, glance_section=dead)
+        deps = dataclasses.replace(
+            engine_conftest.make_deps(econf, database, driver, placement_client_),
+            image=image_backends.get_backend(dead_conf),
+        )
+        engine = service.EngineService(econf, database, deps)
+        engine.start()
+        try:
+            retried = wait_for(lambda: build_error(database, server_uuid))
+        finally:
+            engine.stop()
+        assert "image service is unavailable" in retried
+        assert show(api, member, server_uuid).json()["status"] == states.BUILDING
+        assert driver.sent_for(server_uuid) == []
+        engine_factory()
+        assert settled(api, member, server_uuid)["status"] == states.ACTIVE
+        assert driver.sent_for(server_uuid)[0].glance_image_id == image["id"]
+
+
+def build_error(database, server_uuid: str) -> str | None:
+    """The last error of the server's build workflow, once it has one."""
+    with database.transaction() as session:
+        return session.scalar(
+            sa.select(models.Workflow.last_error).where(
+                models.Workflow.server_uuid == server_uuid,
+                models.Workflow.kind == "build",
+                models.Workflow.step == "start_deploy",
+            )
+        )
 
 
 class TestRebuild:
