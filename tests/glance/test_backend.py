@@ -10,13 +10,16 @@ import dataclasses
 import hashlib
 import uuid
 
+import httpx
 import pytest
 
 from mogan import context as mogan_context
 from mogan import exception
 from mogan import image as image_backends
+from mogan.api import app as api_app
 from mogan.drivers import configdrive_iso
 from mogan.image import glance as glance_backend
+from tests.conftest import mark_nodes_loaded
 from tests.glance import fixtures, support
 from tests.keystone import support as keystone_support
 
@@ -200,6 +203,34 @@ class TestCatalog:
         built = image_backends.get_backend(conf)
         assert isinstance(built, glance_backend.GlanceImageBackend)
         assert built.client.download_url("x") == f"{glance.url}/v2/images/x/file"
+
+    def test_the_api_answers_503_when_glance_is_unreachable(
+        self, glance, tenants, tmp_path, database
+    ):
+        """POST /v1/servers with Glance down: 503 with Retry-After, not a 500."""
+        dead = f"http://127.0.0.1:{keystone_support.free_port()}"
+        section = {**fixtures.glance_options(glance), "endpoint_override": dead}
+        conf = fixtures.make_conf(tmp_path, glance, glance_section=section)
+        mark_nodes_loaded(database)
+        app = api_app.create_app(conf, database)
+        with httpx.Client(
+            transport=httpx.WSGITransport(app=app), base_url=fixtures.BASE_URL
+        ) as client:
+            resp = client.post(
+                "/v1/servers",
+                json={
+                    "server": {
+                        "name": "s",
+                        "flavor_uuid": str(uuid.uuid4()),
+                        "image_uuid": str(uuid.uuid4()),
+                        "networks": [{"net_id": str(uuid.uuid4())}],
+                    }
+                },
+                headers=tenants.owner.headers,
+            )
+        assert resp.status_code == 503, resp.text
+        assert resp.json()["code"] == "mogan.image.service_unavailable"
+        assert resp.headers["Retry-After"]
 
     def test_an_unreachable_glance_is_service_unavailable(
         self, glance, tenants, tmp_path
