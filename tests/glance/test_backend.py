@@ -125,6 +125,19 @@ class TestVisibility:
         for caller in (tenants.owner, tenants.other, tenants.third):
             assert visible(backend, caller, image["id"], with_token)
 
+    def test_without_keystone_auth_a_token_sent_along_is_ignored(
+        self, glance, tenants, tmp_path
+    ):
+        """Under noauth nobody validated X-Auth-Token: it lends no visibility."""
+        conf = fixtures.make_conf(tmp_path, glance, auth_strategy="noauth")
+        noauth = image_backends.get_backend(conf)
+        image = glance.create_image(tenants.owner.token, DATA)
+        # NOTE: the other project's identity, the owner's token.
+        ctx = dataclasses.replace(ctx_of(tenants.other), auth_token=tenants.owner.token)
+        with pytest.raises(exception.ImageNotFound):
+            noauth.get(ctx, image["id"])
+        assert noauth.get(ctx_of(tenants.owner), image["id"]).uuid == image["id"]
+
     def test_unknown_and_malformed_ids_are_not_found(self, tenants, backend):
         """Glance's 404 is Mogan's ImageNotFound, naming the id."""
         for image_id in (str(uuid.uuid4()), "not-a-uuid"):

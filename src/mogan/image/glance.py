@@ -12,10 +12,11 @@ absent from the tenant's image list).
 
 Processes acting for themselves (the engine deploying, the API serving a
 temporary URL) have no user token: they read as the ``[glance]`` service
-user, which must see every project's images (``admin`` in Glance). A
-caller without a token who is not an admin (``noauth`` or ``http_basic``
-with Glance) gets the same rules applied by Mogan from the service user's
-reading: owner, public, community, or an accepted member.
+user, which must see every project's images (``admin`` in Glance). Under
+``noauth`` or ``http_basic`` no token was validated (one a client sends
+is ignored): callers who are not admins get the same rules applied by
+Mogan from the service user's reading: owner, public, community, or an
+accepted member.
 
 What drivers get (``ImageInfo``): ``glance_id`` (an Ironic configured with
 the same Glance takes the id), a checksum ``<os_hash_algo>:<os_hash_value>``
@@ -60,12 +61,20 @@ class GlanceImageBackend(base.ImageBackend):
         sealer: crypto.Sealer,
         base_url: str | None,
         temp_url_ttl: float,
+        user_tokens: bool = True,
     ) -> None:
-        """Read through ``client``; temporary URLs on ``base_url`` (None: none)."""
+        """Read through ``client``; temporary URLs on ``base_url`` (None: none).
+
+        ``user_tokens``: send callers' tokens to Glance (``auth_strategy =
+        keystone``, where keystonemiddleware validated them). Otherwise an
+        ``X-Auth-Token`` a client sent was checked by nobody and says
+        nothing of the identity Mogan authenticated: it is ignored.
+        """
         self.client = client
         self.sealer = sealer
         self.base_url = base_url
         self.temp_url_ttl = temp_url_ttl
+        self.user_tokens = user_tokens
 
     def get(self, ctx: mogan_context.RequestContext, image_uuid: str) -> base.ImageInfo:
         """The image if Glance shows it to the caller (see the module's docstring).
@@ -75,7 +84,7 @@ class GlanceImageBackend(base.ImageBackend):
                 project has not accepted.
             ImageServiceUnavailable: Glance cannot answer.
         """
-        token = ctx.auth_token
+        token = ctx.auth_token if self.user_tokens else None
         image = self.client.show(image_uuid, token=token)
         if not self._visible(ctx, image, token):
             raise exception.ImageNotFound(image=image_uuid)
@@ -179,4 +188,5 @@ def from_conf(conf: cfg.ConfigOpts) -> GlanceImageBackend:
         crypto.Sealer.from_conf(conf),
         conf.deploy_media.base_url,
         float(conf.glance.temp_url_ttl),
+        user_tokens=conf.api.auth_strategy == "keystone",
     )
