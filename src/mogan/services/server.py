@@ -194,11 +194,7 @@ def create(
     server_request.check_user_data(request.user_data)
     server_request.check_personality(request.personality)
     image = backends.images.get(ctx, request.image_uuid)
-    if image.status != "active":
-        raise exception.InvalidParameter(
-            field="image_uuid",
-            reason=f"image {server_request.image_label(image)} is not active",
-        )
+    server_request.check_active(image)
     partitions = server_request.partitions(request, image)
     hardware = _hardware(ctx, request)
     typed_hardware = hardware_request.typed(hardware, request.networks)

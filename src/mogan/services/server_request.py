@@ -181,6 +181,22 @@ def image_label(image: image_base.ImageInfo) -> str:
     return exception.labelled(image.name, image.uuid)
 
 
+def check_active(image: image_base.ImageInfo) -> None:
+    """Only an ``active`` image is deployed (not queued, deactivated ...).
+
+    Raises:
+        InvalidParameter: naming ``image_uuid``, the image and its status.
+    """
+    if image.status != "active":
+        raise exception.InvalidParameter(
+            field="image_uuid",
+            reason=(
+                f"image {image_label(image)} is {image.status or 'in no state'}, "
+                "not active: only active images can be deployed"
+            ),
+        )
+
+
 def requested_partitions(request: CreateRequest) -> dict[str, int]:
     """v1's partition sizes, given at the top level or in ``hardware.partitions``.
 
