@@ -16,6 +16,7 @@ from mogan.conf import (
     deploy_media,
     engine,
     hardware,
+    network,
     placement,
     quota,
     scheduler,
@@ -46,6 +47,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     database.register_opts(conf)
     engine.register_opts(conf)
     hardware.register_opts(conf)
+    network.register_opts(conf)
     placement.register_opts(conf)
     quota.register_opts(conf)
     scheduler.register_opts(conf)
