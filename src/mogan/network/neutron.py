@@ -423,22 +423,24 @@ class NeutronNetworkBackend(base.NetworkBackend):
             raise exception.NetworkRefused(
                 action=f"delete port {port['id']}", reason=resp.error
             )
-        # NOTE: Ironic's unbind: no host, no profile, and a new MAC, so the
-        # node's MAC is free for the next server on this network.
-        resp = self.client.request(
-            "PUT",
-            f"ports/{port['id']}",
+        # NOTE: Ironic's unbind: no host, no profile, then a new MAC (so the
+        # node's is free for its next server on this network); Neutron
+        # refuses a MAC change while the port is still bound.
+        for attributes in (
             {
-                "port": {
-                    "device_id": "",
-                    "device_owner": "",
-                    "binding:host_id": "",
-                    "binding:profile": {},
-                    "mac_address": None,
-                }
+                "device_id": "",
+                "device_owner": "",
+                "binding:host_id": "",
+                "binding:profile": {},
             },
-        )
-        if not resp.ok and resp.status != NOT_FOUND:
-            raise exception.NetworkRefused(
-                action=f"unbind port {port['id']}", reason=resp.error
+            {"mac_address": None},
+        ):
+            resp = self.client.request(
+                "PUT", f"ports/{port['id']}", {"port": attributes}
             )
+            if resp.status == NOT_FOUND:
+                return
+            if not resp.ok:
+                raise exception.NetworkRefused(
+                    action=f"unbind port {port['id']}", reason=resp.error
+                )
