@@ -220,6 +220,41 @@ def create_database(name: str, dump: pathlib.Path | None = None) -> None:
             raise NeutronUnavailable(msg) from err
 
 
+def drop_stale_databases() -> list[str]:
+    """Drop the databases of Neutrons whose test process is gone; their names.
+
+    A test run killed hard cannot drop its Neutron's database at exit; the
+    next run does (``mogan_neutron_<pid>_...`` with no such process).
+    """
+    try:
+        conn = pymysql.connect(connect_timeout=5, **_server())
+    except pymysql.MySQLError:
+        return []
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SHOW DATABASES LIKE 'mogan\\_neutron\\_%'")
+            names = [str(row[0]) for row in cursor.fetchall()]
+    finally:
+        conn.close()
+    stale = []
+    for name in names:
+        pid = name.split("_")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            drop_database(name)
+            stale.append(name)
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def drop_database(name: str) -> None:
     """Drop the database (absent is fine); errors are ignored at teardown."""
     with contextlib.suppress(NeutronUnavailable, pymysql.MySQLError):
@@ -592,6 +627,7 @@ def shared(template_root: pathlib.Path | None = None) -> Neutron:
             try:
                 keystone = keystone_support.shared()
                 bin_dir = ensure_venv()
+                drop_stale_databases()
                 template = prepare_template(
                     template_root or default_template(), bin_dir
                 )
