@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 
+from mogan import context as mogan_context
+from mogan import network as mogan_network
 from mogan import states
+from mogan.network import base as network_base
 from tests.neutron import fixtures
 from tests.neutron.fixtures import DEVICE_OWNER, V18, cable, switch_port
 
@@ -393,3 +396,27 @@ class TestPortQuota:
         for server in listed:
             _delete(api, tenant, server["uuid"])
         assert tenant.ports(project_id=tenant.project_id) == []
+
+
+class TestBackendDirectly:
+    def test_bind_and_unbind_are_idempotent(self, econf, database, tenant):
+        """A resumed bind gets its port back; unbinding twice is harmless."""
+        backend = mogan_network.get_backend(econf)
+        ctx = mogan_context.RequestContext(
+            user_id="mogan-engine", roles=["admin"], db=database
+        )
+        server = str(uuid.uuid4())
+        request = network_base.PortRequest(network_id=tenant.network_id)
+        binding = network_base.PortBinding(
+            host_id=str(uuid.uuid4()),
+            links=(network_base.Link(mac="52:54:00:AB:CD:01", port_id="Eth1"),),
+        )
+        first = backend.bind(ctx, server, request, binding, tenant.project_id)
+        again = backend.bind(ctx, server, request, binding, tenant.project_id)
+        assert first == again
+        assert first.mac_address == "52:54:00:ab:cd:01"
+        assert [p["id"] for p in tenant.ports(device_id=server)] == [first.port_id]
+        assert first.fixed_ips[0]["cidr"] == tenant.cidr
+        backend.unbind_all(ctx, server)
+        backend.unbind_all(ctx, server)
+        assert tenant.ports(device_id=server) == []
