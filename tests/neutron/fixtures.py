@@ -30,7 +30,7 @@ from tests.conftest import unavailable
 from tests.engine import conftest as engine_conftest
 from tests.functional.api import engine_support
 from tests.keystone import support as keystone_support
-from tests.neutron import support
+from tests.neutron import mariadb, support
 
 V18 = {"OpenStack-API-Version": "baremetal-compute 1.8"}
 DEVICE_OWNER = "baremetal:none"
@@ -40,7 +40,11 @@ def running() -> support.Neutron:
     """This process's Neutron; skips (or fails) the test when there is none."""
     try:
         return support.shared()
-    except (support.NeutronUnavailable, keystone_support.KeystoneUnavailable) as err:
+    except (
+        support.NeutronUnavailable,
+        mariadb.MariaDBUnavailable,
+        keystone_support.KeystoneUnavailable,
+    ) as err:
         unavailable("Neutron", err)
         raise  # pragma: no cover - unavailable() always raises
 

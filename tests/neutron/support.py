@@ -10,15 +10,16 @@ version (``MOGAN_NEUTRON_VENV``, default
 ``~/.cache/mogan-bench/neutron-<version>-venv``); the shared Ironic and
 Keystone venvs are never touched.
 
-Neutron's migrations run on MariaDB only (``MOGAN_NEUTRON_MYSQL``, default
-``root@127.0.0.1:3306``; a database in ``utf8mb4``). Migrating a database
+Neutron's migrations run on MariaDB only (``mariadb``: the server, the
+databases and their dumps). Migrating a database
 (``neutron-db-manage upgrade heads``) costs about 13 s, so it is done once
 per machine into a *template*: a ``mysqldump`` of the migrated schema, kept
 beside the venv and keyed by everything that goes into it
 (``default_template``). Every Neutron gets a database of its own loaded from
-that dump (about 2 s for its 123 tables, measured here; dropping and
-reloading beats truncating them all, and tests need no reset: each works in
-projects of its own), then starts in about 3 s. ``shared()`` keeps one
+that dump (about 2 s for its 123 tables, measured here) and starts in a
+few seconds more (7.5 s here for Keystone's and Neutron's first start in a
+process, templates ready). Nothing is reset between the tests of a process:
+each works in Keystone projects of its own, which Neutron scopes by. ``shared()`` keeps one
 Neutron per test process and stops it (dropping its database) at exit.
 
 The team's test ML2 mechanism driver (``mech/``, entry point
@@ -55,17 +56,16 @@ import uuid
 from typing import Any
 
 import httpx
-import pymysql
 
 from tests import children
 from tests.keystone import support as keystone_support
+from tests.neutron import mariadb
 
 VERSION = os.environ.get("MOGAN_NEUTRON_VERSION", "29.0.0")
 SPECS = (f"neutron=={VERSION}", "gunicorn>=27,<28", "pymysql>=1.1")
 VENV = os.environ.get(
     "MOGAN_NEUTRON_VENV", f"~/.cache/mogan-bench/neutron-{VERSION}-venv"
 )
-MYSQL = os.environ.get("MOGAN_NEUTRON_MYSQL", "root@127.0.0.1:3306")
 MECH = pathlib.Path(__file__).parent / "mech"
 MECH_DRIVER = "mogan_test_baremetal"
 PHYSNETS = ("physnet1", "physnet2")
@@ -144,123 +144,6 @@ def ensure_venv(venv: str = VENV, specs: tuple[str, ...] = SPECS) -> pathlib.Pat
         raise NeutronUnavailable(str(err)) from err
 
 
-# ---------------------------------------------------------------- MariaDB
-
-
-def _server() -> dict[str, Any]:
-    user, _, address = MYSQL.rpartition("@")
-    host, _, port = address.partition(":")
-    user, _, password = (user or "root").partition(":")
-    return {"host": host, "port": int(port or 3306), "user": user, "password": password}
-
-
-def _connection_url(database: str) -> str:
-    s = _server()
-    secret = f":{s['password']}" if s["password"] else ""
-    return (
-        f"mysql+pymysql://{s['user']}{secret}@{s['host']}:{s['port']}/"
-        f"{database}?charset=utf8mb4"
-    )
-
-
-def _admin_sql(*statements: str) -> None:
-    """Run statements on the MariaDB server (no database selected)."""
-    try:
-        conn = pymysql.connect(connect_timeout=5, **_server())
-    except pymysql.MySQLError as err:
-        raise NeutronUnavailable(f"MariaDB at {MYSQL} unreachable: {err}") from err
-    try:
-        with conn.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-        conn.commit()
-    finally:
-        conn.close()
-
-
-def _client_tool(*names: str) -> str:
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    msg = f"none of {', '.join(names)} is installed (MariaDB's client)"
-    raise NeutronUnavailable(msg)
-
-
-def _client_args() -> list[str]:
-    s = _server()
-    args = ["-h", s["host"], "-P", str(s["port"]), "-u", s["user"]]
-    return [*args, f"-p{s['password']}"] if s["password"] else args
-
-
-def create_database(name: str, dump: pathlib.Path | None = None) -> None:
-    """A new ``utf8mb4`` database, loaded from ``dump`` when given.
-
-    Raises:
-        NeutronUnavailable: MariaDB is unreachable or refused the load.
-    """
-    _admin_sql(
-        f"DROP DATABASE IF EXISTS `{name}`",
-        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
-    )
-    if dump is None:
-        return
-    with dump.open("rb") as source:
-        try:
-            subprocess.run(
-                [_client_tool("mariadb", "mysql"), *_client_args(), name],
-                stdin=source,
-                check=True,
-                capture_output=True,
-                timeout=MANAGE_TIMEOUT,
-            )
-        except (OSError, subprocess.SubprocessError) as err:
-            detail = getattr(err, "stderr", b"") or b""
-            msg = f"loading {dump} into {name} failed: {err} {detail[-800:]!r}"
-            raise NeutronUnavailable(msg) from err
-
-
-def drop_stale_databases() -> list[str]:
-    """Drop the databases of Neutrons whose test process is gone; their names.
-
-    A test run killed hard cannot drop its Neutron's database at exit; the
-    next run does (``mogan_neutron_<pid>_...`` with no such process).
-    """
-    try:
-        conn = pymysql.connect(connect_timeout=5, **_server())
-    except pymysql.MySQLError:
-        return []
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("SHOW DATABASES LIKE 'mogan\\_neutron\\_%'")
-            names = [str(row[0]) for row in cursor.fetchall()]
-    finally:
-        conn.close()
-    stale = []
-    for name in names:
-        pid = name.split("_")[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            drop_database(name)
-            stale.append(name)
-    return stale
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def drop_database(name: str) -> None:
-    """Drop the database (absent is fine); errors are ignored at teardown."""
-    with contextlib.suppress(NeutronUnavailable, pymysql.MySQLError):
-        _admin_sql(f"DROP DATABASE IF EXISTS `{name}`")
-
-
 # ---------------------------------------------------------------- template
 
 
@@ -280,7 +163,7 @@ def _write_conf(
         CONF.format(
             paste=_paste(bin_dir),
             state=state,
-            connection=_connection_url(database),
+            connection=mariadb.connection_url(database),
             mech=mech,
             authtoken="\n".join(f"{k} = {v}" for k, v in authtoken.items()),
         )
@@ -299,7 +182,8 @@ def prepare_template(
     waits and reuses it. Returns ``directory``.
 
     Raises:
-        NeutronUnavailable: Neutron or MariaDB cannot be used.
+        NeutronUnavailable: Neutron cannot be used.
+        MariaDBUnavailable: MariaDB or its client tools cannot be.
     """
     bin_dir = bin_dir or ensure_venv()
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -312,7 +196,7 @@ def prepare_template(
         work.mkdir()
         database = f"mogan_neutron_tmpl_{uuid.uuid4().hex[:8]}"
         try:
-            create_database(database)
+            mariadb.create_database(database)
             # NOTE: migrations need neither Keystone nor the mech driver.
             conf = _write_conf(work, bin_dir, database, {}, mech="")
             _run(
@@ -328,8 +212,8 @@ def prepare_template(
             with (work / "neutron.sql").open("wb") as out:
                 _run(
                     [
-                        _client_tool("mariadb-dump", "mysqldump"),
-                        *_client_args(),
+                        mariadb.client_tool("mariadb-dump", "mysqldump"),
+                        *mariadb.client_args(),
                         "--skip-comments",
                         database,
                     ],
@@ -337,11 +221,11 @@ def prepare_template(
                     stdout=out,
                 )
             (work / "neutron.conf").unlink()
-        except NeutronUnavailable:
+        except (NeutronUnavailable, mariadb.MariaDBUnavailable):
             shutil.rmtree(work, ignore_errors=True)
             raise
         finally:
-            drop_database(database)
+            mariadb.drop_database(database)
         shutil.rmtree(directory, ignore_errors=True)
         work.rename(directory)
     return directory
@@ -415,7 +299,8 @@ class Neutron:
         Nothing runs yet.
 
         Raises:
-            NeutronUnavailable: Neutron or MariaDB cannot be used.
+            NeutronUnavailable: Neutron cannot be used.
+            MariaDBUnavailable: MariaDB or its client tools cannot be.
         """
         self.bin_dir = bin_dir or ensure_venv()
         self.state = state
@@ -425,7 +310,7 @@ class Neutron:
         self.database = f"mogan_neutron_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         state.mkdir(parents=True, exist_ok=True)
         (state / "locks").mkdir(exist_ok=True)
-        create_database(self.database, template / "neutron.sql")
+        mariadb.create_database(self.database, template / "neutron.sql")
         self.conf = _write_conf(
             state, self.bin_dir, self.database, self._authtoken_options()
         )
@@ -541,7 +426,7 @@ class Neutron:
                 proc.wait(timeout=10)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-        drop_database(self.database)
+        mariadb.drop_database(self.database)
         self.http.close()
 
     def log_tail(self, size: int = 3000) -> str:
@@ -616,6 +501,7 @@ def shared(template_root: pathlib.Path | None = None) -> Neutron:
 
     Raises:
         NeutronUnavailable: Neutron cannot be installed, prepared or started.
+        MariaDBUnavailable: MariaDB cannot be used.
         KeystoneUnavailable: its Keystone cannot be (tried once per process:
             later calls raise the same error at once).
     """
@@ -627,14 +513,18 @@ def shared(template_root: pathlib.Path | None = None) -> Neutron:
             try:
                 keystone = keystone_support.shared()
                 bin_dir = ensure_venv()
-                drop_stale_databases()
+                mariadb.drop_stale_databases()
                 template = prepare_template(
                     template_root or default_template(), bin_dir
                 )
                 neutron = Neutron(state / "run", template, keystone, bin_dir)
                 atexit.register(_stop_and_remove, neutron, state)
                 neutron.start()
-            except (NeutronUnavailable, keystone_support.KeystoneUnavailable) as err:
+            except (
+                NeutronUnavailable,
+                mariadb.MariaDBUnavailable,
+                keystone_support.KeystoneUnavailable,
+            ) as err:
                 shutil.rmtree(state, ignore_errors=True)
                 _FAILED.append(err)
                 raise
