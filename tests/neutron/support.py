@@ -19,8 +19,9 @@ beside the venv and keyed by everything that goes into it
 that dump (about 2 s for its 123 tables, measured here) and starts in a
 few seconds more (7.5 s here for Keystone's and Neutron's first start in a
 process, templates ready). Nothing is reset between the tests of a process:
-each works in Keystone projects of its own, which Neutron scopes by. ``shared()`` keeps one
-Neutron per test process and stops it (dropping its database) at exit.
+each works in Keystone projects of its own, which Neutron scopes by.
+``shared()`` keeps one Neutron per test process and stops it (dropping its
+database) at exit.
 
 The team's test ML2 mechanism driver (``mech/``, entry point
 ``neutron.ml2.mechanism_drivers``) binds ``baremetal`` ports ACTIVE and
