@@ -55,8 +55,12 @@ def neutron_fixture() -> support.Neutron:
     return running()
 
 
-def write_conf(path: pathlib.Path, keystone: keystone_support.Keystone) -> pathlib.Path:
-    """``[keystone_authtoken]`` and ``[neutron]`` as an operator writes them."""
+def write_conf(
+    path: pathlib.Path,
+    keystone: keystone_support.Keystone,
+    more: dict[str, dict[str, str]] | None = None,
+) -> pathlib.Path:
+    """``[keystone_authtoken]``, ``[neutron]`` (and ``more``) as an operator would."""
     service = keystone.service_user()
     neutron = {
         "auth_type": "password",
@@ -70,7 +74,11 @@ def write_conf(path: pathlib.Path, keystone: keystone_support.Keystone) -> pathl
         "valid_interfaces": "public",
         "timeout": "30",
     }
-    sections = {"keystone_authtoken": keystone.authtoken_options(), "neutron": neutron}
+    sections = {
+        "keystone_authtoken": keystone.authtoken_options(),
+        "neutron": neutron,
+        **(more or {}),
+    }
     lines = []
     for name, values in sections.items():
         lines += [f"[{name}]", *(f"{k} = {v}" for k, v in values.items()), ""]
@@ -78,13 +86,13 @@ def write_conf(path: pathlib.Path, keystone: keystone_support.Keystone) -> pathl
     return path
 
 
-@pytest.fixture(name="econf")
-def econf_fixture(
-    tmp_path: pathlib.Path, neutron: support.Neutron, placement_state: str
+def make_econf(
+    tmp_path: pathlib.Path,
+    neutron: support.Neutron,
+    more: dict[str, dict[str, str]] | None = None,
 ) -> cfg.ConfigOpts:
-    """Mogan on Keystone and Neutron, with tests/engine's fast engine settings."""
-    del placement_state
-    path = write_conf(tmp_path / "mogan.conf", neutron.keystone)
+    """Mogan on Keystone and Neutron (and ``more`` sections), engine tuned."""
+    path = write_conf(tmp_path / "mogan.conf", neutron.keystone, more)
     return mogan_conf.make_conf(
         default_config_files=[str(path)],
         overrides={
@@ -108,6 +116,15 @@ def econf_fixture(
             },
         },
     )
+
+
+@pytest.fixture(name="econf")
+def econf_fixture(
+    tmp_path: pathlib.Path, neutron: support.Neutron, placement_state: str
+) -> cfg.ConfigOpts:
+    """Mogan on Keystone and Neutron, with tests/engine's fast engine settings."""
+    del placement_state
+    return make_econf(tmp_path, neutron)
 
 
 # NOTE: what a test module binds (``globals().update(FIXTURES)``):
