@@ -86,7 +86,8 @@ HISTORY: dict[Version, str] = {
         "from resource blocks within one zone); servers' composed, and for "
         "admins the composition (service, zone, system, blocks) they are made "
         "of; resource blocks' chassis; server groups scoped to composition_zone "
-        "or chassis, composed servers' failure_domains.chassis."
+        "or chassis, composed servers' failure_domains.chassis. Server "
+        "create: networks[].fixed_ip and networks[].security_groups."
     ),
 }
 MIN_VERSION = min(HISTORY)

@@ -17,6 +17,7 @@ from mogan.conf import (
     engine,
     hardware,
     image,
+    network,
     placement,
     quota,
     scheduler,
@@ -48,6 +49,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     engine.register_opts(conf)
     hardware.register_opts(conf)
     image.register_opts(conf)
+    network.register_opts(conf)
     placement.register_opts(conf)
     quota.register_opts(conf)
     scheduler.register_opts(conf)

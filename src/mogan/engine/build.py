@@ -18,9 +18,15 @@ from sqlalchemy import orm
 
 from mogan import exception, states
 from mogan.db.api import flavor as flavor_db
-from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
-from mogan.engine import compose, deploy_requests, faults, steps, workflow
+from mogan.engine import (
+    compose,
+    deploy_requests,
+    faults,
+    network_steps,
+    steps,
+    workflow,
+)
 from mogan.engine import hardware as engine_hw
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
@@ -223,53 +229,6 @@ class BuildLock(steps.LockNode):
         return result
 
 
-class BindNetworks(workflow.Step):
-    """One NIC per requested network on the node's ports; bonds take several.
-
-    Plain networks go on the node's ports in order; a bonded network takes
-    ``links`` ports on one physical network of the node (``engine.hardware``)
-    and its VIF is bound on the first of them.
-    """
-
-    name = "bind_networks"
-
-    def do(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Bind every requested network (idempotent in the backend)."""
-        networks = self.networks(ctx)
-        with ctx.deps.db.transaction() as session:
-            node = node_db.find(session, ctx.state["node_uuid"])
-            ports = list(node.ports) if node else []
-        physnets: dict[str, str | None] = {}
-        if any(workflow_args.bond_of(net) for net in networks):
-            inventory = ctx.deps.driver.get_inventory(ctx.state["node_uuid"])
-            physnets = {nic.mac.lower(): nic.physical_network for nic in inventory.nics}
-        plan = engine_hw.plan_ports(networks, ports, physnets)
-        rctx = ctx.request_context()
-        rows = []
-        for item in plan:
-            nic = ctx.deps.network.bind(
-                rctx, ctx.server_uuid, item.net_id, item.macs[0]
-            )
-            rows.append(nic)
-        bonds = [item.bond for item in plan if item.bond]
-        if bonds:
-            ctx.state["bonds"] = engine_hw.bonds_json(bonds)
-        with ctx.deps.db.transaction() as session:
-            server_state.set_nics(session, ctx.server_uuid, rows)
-        return workflow.DONE
-
-    def networks(self, ctx: workflow.StepContext) -> list[dict[str, Any]]:
-        """The networks to bind (``BuildArgs.networks`` entries)."""
-        return workflow_args.BuildArgs.model_validate(ctx.args).networks
-
-    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Release every port of the server and forget its NICs."""
-        ctx.deps.network.unbind_all(ctx.request_context(), ctx.server_uuid)
-        with ctx.deps.db.transaction() as session:
-            server_state.clear_nics(session, ctx.server_uuid)
-        return workflow.DONE
-
-
 class StartDeploy(steps.Teardown):
     """Start deploying the node; undone by tearing it down."""
 
@@ -314,7 +273,7 @@ class BuildFlow(workflow.Flow):
         compose.Compose(),
         compose.EnrolComposed(),
         BuildLock(),
-        BindNetworks(),
+        network_steps.BindNetworks(),
         steps.BuildConfigDrive(),
         StartDeploy(),
         steps.WaitDeploy("deploy_started_at", "deploy"),

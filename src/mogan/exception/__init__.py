@@ -20,18 +20,22 @@ Hierarchy (the API's status in brackets)::
     ├── VersionNotSupported    [406]
     ├── UnsupportedMediaType   [415] the body is not of a type the route takes
     ├── ServiceUnavailable     [503] not ready yet: retry after a while
+    │   └── NetworkServiceError
     ├── NotAuthenticated       [401]
     ├── Forbidden              [403] policy or ownership refused it
     │   ├── ProjectScopeRequired
     │   └── OverQuota
     ├── NotFound               [404] absent or not visible to the caller
+    │   └── PortNotFound, NetworkNotFound ...
     └── Conflict               [409] clashes with the current state
         └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable,
-            DriverCannot, NetworkFull, RPCVersionCapped
+            DriverCannot, NetworkFull, RPCVersionCapped, PortInUse,
+            NetworkRefused
 
 Modules: ``base`` (MoganError, its categories, the API's and the
 deployment's own errors), ``resources`` (tenant resources), ``fleet``
-(nodes, drivers, scheduling, composition). Everything is re-exported
+(nodes, drivers, scheduling, composition), ``network`` (ports and the
+network service). Everything is re-exported
 here: callers write ``exception.NodeNotFound``; ``MODULES`` lists where
 the classes live, for the RPC transport's allow-list.
 """
@@ -71,6 +75,12 @@ from mogan.exception.fleet import (
     NodeNotFound,
     NodeNotManageable,
     NoValidNode,
+)
+from mogan.exception.network import (
+    NetworkRefused,
+    NetworkServiceError,
+    PortInUse,
+    PortNotFound,
 )
 from mogan.exception.resources import (
     AggregateEmptyZone,
@@ -114,6 +124,7 @@ MODULES = (
     "mogan.exception",
     "mogan.exception.base",
     "mogan.exception.fleet",
+    "mogan.exception.network",
     "mogan.exception.resources",
 )
 
@@ -160,6 +171,8 @@ __all__ = [
     "MoganError",
     "NetworkFull",
     "NetworkNotFound",
+    "NetworkRefused",
+    "NetworkServiceError",
     "NoValidNode",
     "NodeExists",
     "NodeInOtherZone",
@@ -172,6 +185,8 @@ __all__ = [
     "NotFound",
     "OverQuota",
     "PatchError",
+    "PortInUse",
+    "PortNotFound",
     "ProjectScopeRequired",
     "QuotaNotEditable",
     "RPCVersionCapped",

@@ -1,13 +1,16 @@
 """The built-in flat-network backend: networks and addresses in Mogan's DB.
 
 Used when there is no Neutron. A port is a row in ``ports`` holding one
-address; the unique (network, address) constraint is what keeps two
-concurrent binds from handing out one address twice, whatever the
-database's isolation level. Each call opens its own transaction on the
+address (the lowest free one, or the fixed IP the request names); the
+unique (network, address) constraint is what keeps two concurrent binds
+from handing out one address twice, whatever the database's isolation
+level. Each call opens its own transaction on the
 context's database. No HTTP or policy here.
 """
 
 import ipaddress
+from collections.abc import Sequence
+from typing import Any
 
 from oslo_utils import uuidutils
 
@@ -41,6 +44,17 @@ def _nic(network: models.Network, port: models.Port) -> base.Nic:
     )
 
 
+def _usable(network: ipam.IPNetwork, address: str, gateway: str | None) -> bool:
+    """Whether ``address`` may be a server's on ``network``."""
+    try:
+        # NOTE: the checks a gateway passes are a host's: inside the network,
+        # neither its network nor its broadcast address.
+        parsed = ipam.check_gateway(network, address)
+    except ValueError:
+        return False
+    return str(parsed) != gateway
+
+
 class EmbeddedNetworkBackend(base.NetworkBackend):
     """Flat networks with lowest-free-address IPAM."""
 
@@ -61,40 +75,96 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
             )
             return info(network)
 
+    def check_requests(
+        self,
+        ctx: mogan_context.RequestContext,
+        requests: Sequence[base.PortRequest],
+    ) -> list[base.PortRequest]:
+        """Every network visible, every fixed IP inside it; no ``port_id``.
+
+        Raises:
+            NetworkNotFound: a network the caller may not use.
+            InvalidParameter: a ``port_id`` or security groups (the embedded
+                networks have neither), or a fixed IP outside the network.
+        """
+        for index, request in enumerate(requests):
+            if request.port_id is not None:
+                raise exception.InvalidParameter(
+                    field=f"networks[{index}].port_id",
+                    reason=(
+                        "the embedded network backend has no ports of its own to "
+                        "use: give net_id (ports need [network] backend = neutron)"
+                    ),
+                )
+            if request.security_groups:
+                raise exception.InvalidParameter(
+                    field=f"networks[{index}].security_groups",
+                    reason="the embedded network backend has no security groups",
+                )
+            network = self.get_network(ctx, request.network_id)
+            parsed = ipam.parse_cidr(network.cidr)
+            for address in request.fixed_ips:
+                if not _usable(parsed, address, network.gateway):
+                    raise exception.InvalidParameter(
+                        field=f"networks[{index}].fixed_ip",
+                        reason=(
+                            f"{address} is not a host address of network "
+                            f"{exception.labelled(network.name, network.uuid)} "
+                            f"({network.cidr}) other than its gateway"
+                        ),
+                    )
+        return list(requests)
+
+    def ports_that_fit(
+        self, ctx: mogan_context.RequestContext, project_id: str
+    ) -> int | None:
+        """No port quota here: the network's size is the only limit."""
+        del ctx, project_id
+        return None
+
     def bind(
         self,
         ctx: mogan_context.RequestContext,
         server_uuid: str,
-        network_id: str,
-        mac_address: str,
+        request: base.PortRequest,
+        binding: base.PortBinding,
+        project_id: str,
     ) -> base.Nic:
-        """Give the NIC the lowest free address of the network.
+        """Give the NIC the requested address, or the lowest free one.
 
         Idempotent per (server, network, mac): the existing port comes back.
 
         Raises:
             NetworkNotFound: no such network.
             NetworkFull: the network has no free address.
+            InvalidParameter: a ``port_id`` (no ports to use here).
+            NetworkRefused: the requested fixed IP is taken.
         """
-        mac = mac_address.lower()
+        del project_id
+        if request.port_id is not None:
+            raise exception.InvalidParameter(
+                field="networks.port_id",
+                reason="the embedded network backend cannot use existing ports",
+            )
+        mac = binding.mac.lower()
         with ctx.database.transaction() as session:
-            network = network_db.get(session, network_id)
+            network = network_db.get(session, request.network_id)
             existing = network_db.get_port(session, server_uuid, network.uuid, mac)
             if existing is not None:
                 return _nic(network, existing)
             parsed = ipam.parse_cidr(network.cidr)
+            if request.fixed_ips:
+                wanted = ipaddress.ip_address(request.fixed_ips[0])
+                port = self._add(session, network, server_uuid, mac, wanted)
+                if port is None:
+                    raise exception.NetworkRefused(
+                        action=f"give {wanted} on network {network.uuid}",
+                        reason="the address is taken",
+                    )
+                return _nic(network, port)
             taken = network_db.taken_addresses(session, network.uuid)
             for address in ipam.candidates(parsed, network.gateway, taken):
-                port = network_db.add_port(
-                    session,
-                    {
-                        "uuid": uuidutils.generate_uuid(),
-                        "network_uuid": network.uuid,
-                        "mac_address": mac,
-                        "fixed_ip": str(address),
-                        "server_uuid": server_uuid,
-                    },
-                )
+                port = self._add(session, network, server_uuid, mac, address)
                 if port is not None:
                     return _nic(network, port)
                 # NOTE: another transaction took this address first; make
@@ -105,6 +175,26 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
                 network=exception.labelled(network.name, network.uuid),
                 cidr=network.cidr,
             )
+
+    @staticmethod
+    def _add(
+        session: Any,
+        network: models.Network,
+        server_uuid: str,
+        mac: str,
+        address: ipam.IPAddress,
+    ) -> models.Port | None:
+        """A port holding ``address``; None when another port has it."""
+        return network_db.add_port(
+            session,
+            {
+                "uuid": uuidutils.generate_uuid(),
+                "network_uuid": network.uuid,
+                "mac_address": mac,
+                "fixed_ip": str(address),
+                "server_uuid": server_uuid,
+            },
+        )
 
     def unbind_all(self, ctx: mogan_context.RequestContext, server_uuid: str) -> None:
         """Free every port and address of the server (idempotent)."""

@@ -29,7 +29,7 @@ class CreateRequest:
     name: str
     flavor_uuid: str
     image_uuid: str
-    networks: list[dict[str, str]]
+    networks: list[dict[str, Any]]
     description: str | None = None
     availability_zone: str | None = None
     metadata: dict[str, str] = dataclasses.field(default_factory=dict)
