@@ -16,7 +16,7 @@ import pytest
 import requests
 import sushy
 
-from mogan.drivers import base, configdrive_iso, redfish_composition
+from mogan.drivers import base, configdrive_iso, redfish_blocks, redfish_composition
 from tests.drivers.test_redfish_deploy import DRIVE, Lab, wait
 from tests.redfish import specs
 from tests.redfish.fixtures import (  # noqa: F401 - fixtures
@@ -250,13 +250,30 @@ def test_the_taken_block_without_related_properties(lab):
     service = service_of(lab.emulator, specs.simple_pool(compute=2, gpu=1))
     lab.driver.start_compose(service, request("in-use", "zone-a-compute-1"))
     root = lab.driver.connections.root_at(lab.emulator.url, service)
-    svc = redfish_composition.Service(root, service.address, 2)
+    svc = redfish_blocks.Service(root, service.address, 2)
     asked = request("x", "zone-a-gpu-0", "zone-a-compute-0", "zone-a-compute-1")
     blocks = "/redfish/v1/CompositionService/ResourceBlocks"
     named = conflict(f"{blocks}/zone-a-compute-0 is in use")
     assert redfish_composition._taken(svc, asked, named) == "zone-a-compute-0"
     silent = conflict("a block is in use")
     assert redfish_composition._taken(svc, asked, silent) == "zone-a-compute-1"
+    # NOTE: none of the blocks asked for is in use: it cannot be told.
+    free = request("y", "zone-a-gpu-0", "zone-a-compute-0")
+    assert redfish_composition._taken(svc, free, silent) is None
+
+
+def test_a_refusal_naming_no_block_is_block_taken_of_none(lab):
+    """A 409 ``ResourceInUse`` that cannot be pinned: ``BlockTaken`` with no block."""
+    service = service_of(lab.emulator, specs.simple_pool(compute=2))
+    lab.emulator.fail(
+        "compose", status=409, message_id="ResourceInUse", message="a block is in use"
+    )
+    with pytest.raises(base.BlockTaken) as raised:
+        lab.driver.start_compose(service, request("z", "zone-a-compute-0"))
+    assert raised.value.block is None
+    assert "did not say which" in raised.value.message
+    assert "a block is in use" in raised.value.message
+    assert raised.value.reschedulable
 
 
 def test_decompose_polls_read_only_the_systems_blocks(lab):
@@ -280,3 +297,20 @@ def test_decompose_polls_read_only_the_systems_blocks(lab):
     # NOTE: a block the service no longer has is not one still composed.
     lab.emulator.set_pool(specs.simple_pool(compute=1))
     assert lab.driver.poll_decompose(service, path, ("zone-a-compute-1",)) == DONE
+
+
+def test_find_system_reads_only_the_blocks_systems(lab):
+    """Given blocks, ``find_system`` reads those and their systems, not every one."""
+    service = service_of(lab.emulator, specs.simple_pool(compute=4))
+    path = lab.driver.start_compose(service, request("found", "zone-a-compute-1"))
+    lab.driver.start_compose(service, request("other", "zone-a-compute-2"))
+    before = len(lab.emulator.requests())
+    assert lab.driver.find_system(service, "found", ("zone-a-compute-1",)) == path
+    read = {r["path"] for r in lab.emulator.requests()[before:] if r["method"] == "GET"}
+    blocks = "/redfish/v1/CompositionService/ResourceBlocks"
+    assert read - {"/redfish/v1/CompositionService"} == {
+        f"{blocks}/zone-a-compute-1",
+        path,
+    }
+    # NOTE: without blocks, every system is looked at.
+    assert lab.driver.find_system(service, "other") is not None

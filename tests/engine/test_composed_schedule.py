@@ -16,8 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from mogan.db import models
+from mogan.db.api import composition as composition_db
 from mogan.db.api import workflow as workflow_db
 from mogan.engine import build, steps, workflow
+from mogan.scheduler.request import SelectRequest
 from mogan.services import workflow_args
 from tests.engine.conftest import make_deps
 from tests.redfish import specs
@@ -147,7 +149,7 @@ class TestComposedSchedule:
     def test_release_claim_frees_blocks_in_placement_and_the_view(
         self, composable, svc, redfish
     ):
-        """release_claim drops the allocation and the consumers; the row stays."""
+        """release_claim drops the allocation, the consumers and the uncomposed row."""
         world = composable
         pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=1, gpu=1))
         (server,), wf = world.create(1)
@@ -162,9 +164,54 @@ class TestComposedSchedule:
         for block in pools.blocks(world.db).values():
             assert block.consumer_uuid is None
             assert world.placement.provider_allocations(block.provider_uuid) == {}
-        # NOTE: the composed_systems row is the engine's to remove, once its
-        # system is decomposed.
+        # NOTE: no system was made of the blocks: nothing keeps the row.
+        assert server not in pools.composed(world.db)
+
+    def test_release_claim_keeps_the_row_of_a_composed_system(
+        self, composable, svc, redfish
+    ):
+        """A row naming a system stays: the system must be decomposed first."""
+        world = composable
+        pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=1, gpu=1))
+        (server,), wf = world.create(1)
+        ctx = step_context(world, wf)
+        build.SelectAndClaim().do(ctx)
+        with world.db.transaction() as session:
+            composition_db.set_system(session, server, "/redfish/v1/Systems/x")
+
+        steps.release_claim(ctx, server)
+
+        assert world.allocations(server) == {}
+        assert pools.composed(world.db)[server].system == "/redfish/v1/Systems/x"
+
+    def test_a_failed_schedule_leaves_no_row(self, composable, svc, redfish):
+        """Claimed, then the schedule fails before placing: claim and row go.
+
+        As when a server is deleted while it is being placed: the
+        schedule flow's ``before_finish`` drops what an unplaced server
+        holds.
+        """
+        world = composable
+        pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=1, gpu=1))
+        (server,), wf = world.create(1)
+        ctx = step_context(world, wf)
+        req = SelectRequest(
+            server_uuids=(server,),
+            resources=dict(AMOUNTS),
+            project_id="project-a",
+            user_id="alice",
+            composable=True,
+        )
+        assert set(ctx.deps.scheduler.select_and_claim(ctx.rpc_context(), req)) == {
+            server
+        }
         assert server in pools.composed(world.db)
+
+        build.ScheduleFlow().before_finish(ctx, ok=False)
+
+        assert world.allocations(server) == {}
+        assert pools.composed(world.db) == {}
+        assert {b.consumer_uuid for b in pools.blocks(world.db).values()} == {None}
 
     def test_no_blocks_fail_the_servers_saying_why(self, composable, svc, redfish):
         """A pool without GPUs: the server fails with the scheduler's counts."""

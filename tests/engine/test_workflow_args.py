@@ -88,6 +88,15 @@ class TestModels:
         assert (second.history, third.history) == (one, one * 3)
         assert (build.attempt, build.history) == (1, [])
 
+    def test_next_attempt_adds_the_failed_blocks_once(self):
+        """A composed server's failed blocks add up over attempts, each once."""
+        build = workflow_args.BuildArgs(image_uuid="img")
+        second = build.next_attempt(None, [], ["b1", "b2"])
+        third = second.next_attempt(None, [], ["b2", "b3"]).next_attempt(None, [])
+        assert second.excluded_blocks == ["b1", "b2"]
+        assert third.excluded_blocks == ["b1", "b2", "b3"]
+        assert build.excluded_blocks == []
+
     def test_unknown_keys_are_ignored_for_rolling_upgrades(self):
         """A newer release's extra argument does not stop an older engine."""
         args = workflow_args.RebuildArgs.model_validate(

@@ -299,6 +299,9 @@ class Emulator:
         message: str | None = None,
         method: str | None = None,
         path: str | None = None,
+        block: str | None = None,
+        after: bool | None = None,
+        message_id: str | None = None,
     ) -> None:
         """Script a failure (actions: ``emulator/control.py`` FAULT_ACTIONS).
 
@@ -314,6 +317,10 @@ class Emulator:
             message: the error message.
             method: for ``http``: only this method.
             path: for ``http``: only paths starting with this.
+            block: for ``compose``: only compositions of this block.
+            after: for ``compose``: the system is made, then the error is
+                answered (the response lost).
+            message_id: for ``compose``: the error's ``MessageId``.
         """
         given = {
             "system": system,
@@ -321,6 +328,9 @@ class Emulator:
             "message": message,
             "method": method,
             "path": path,
+            "block": block,
+            "after": after,
+            "message_id": message_id,
         }
         fault = {"action": action, "times": times}
         fault.update({key: value for key, value in given.items() if value is not None})

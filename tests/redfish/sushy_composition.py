@@ -15,7 +15,7 @@ with ``Links.ResourceBlocks`` (201 + ``Location``) and ``DELETE`` of the
 system, through sushy's connector (its auth, retries and TLS settings).
 
 The smoke tests use this module; the ``redfish`` driver carries its own
-workaround (``mogan/drivers/redfish_composition.py``: the standard JSON
+workaround (``mogan/drivers/redfish_blocks.py``: the standard JSON
 through sushy's connector) until sushy is fixed. Only sushy here: no
 Mogan, no pytest.
 """

@@ -9,6 +9,7 @@ the database.
 """
 
 import concurrent.futures
+import threading
 import uuid
 
 import pytest
@@ -67,6 +68,54 @@ def claim_directly(database, placement_api, req, in_flight, retries=10):
         in_flight=in_flight,
         target=blocks.Blocks(typed, weigher=candidates.Weigher()),
     )
+
+
+class TakeInTurn(claims.InFlight):
+    """One process's in-flight set that makes two requests overlap (a test hook).
+
+    The first ``take`` of each of the threads named ``first`` and
+    ``second`` waits until both have chosen (so both chose from the same
+    view); ``first`` takes, then ``second``; ``first`` releases its
+    providers only once ``second`` has taken. Later calls are plain.
+    """
+
+    WAIT = 30.0
+
+    def __init__(self) -> None:
+        """Nobody has chosen yet."""
+        super().__init__()
+        self._both_chose = threading.Barrier(2)
+        self._first_took = threading.Event()
+        self._second_took = threading.Event()
+        self._local = threading.local()
+
+    def run_as(self, name, call, *args):
+        """``call(*args)`` as the request ``name`` (``first`` or ``second``)."""
+        self._local.name = name
+        self._local.staged = False
+        return call(*args)
+
+    def take(self, candidates, count):
+        """The first take of each request in turn; then as ``InFlight``."""
+        name = getattr(self._local, "name", None)
+        if name is None or self._local.staged:
+            return super().take(candidates, count)
+        self._local.staged = True
+        self._both_chose.wait(self.WAIT)
+        if name == "first":
+            taken = super().take(candidates, count)
+            self._first_took.set()
+            return taken
+        assert self._first_took.wait(self.WAIT)
+        taken = super().take(candidates, count)
+        self._second_took.set()
+        return taken
+
+    def release(self, providers):
+        """``first`` keeps its providers in flight until ``second`` took."""
+        if getattr(self._local, "name", None) == "first":
+            self._second_took.wait(self.WAIT)
+        super().release(providers)
 
 
 def by_provider(database) -> dict[str, models.ResourceBlock]:
@@ -157,6 +206,28 @@ class TestOneServer:
         assert set(place(scheduler, request()).values())
 
 
+class TestExcluded:
+    def test_blocks_an_earlier_attempt_failed_on_are_left_out(
+        self, scheduler, svc, redfish, database, placement_api
+    ):
+        """``exclude_blocks``: never chosen, and named when nothing else fits."""
+        pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=2))
+        rows = pools.blocks(database)
+        first, second = (rows[f"zone-a-compute-{i}"].provider_uuid for i in range(2))
+        placed = place(scheduler, request(exclude_blocks=(first,)))
+        ((server, _),) = placed.items()
+        assert set(placement_api.allocations_of(server)) == {second}
+
+        req = request(exclude_blocks=(first,))
+        with pytest.raises(exception.NoValidNode) as err:
+            place(scheduler, req)
+        assert err.value.message.endswith(
+            "; 1 zone: 1 without a free Compute block; "
+            "1 free block left out: earlier attempts failed on them"
+        )
+        assert placement_api.allocations_of(req.server_uuids[0]) == {}
+
+
 class TestMultiCreate:
     def test_all_servers_in_one_post(
         self, scheduler, svc, redfish, database, placement_api
@@ -244,6 +315,46 @@ class TestConcurrency:
         for req in (r for r, o in zip(reqs, outcomes, strict=True) if o in failed):
             assert placement_api.allocations_of(req.server_uuids[0]) == {}
 
+    def test_two_multi_creates_in_one_process_get_all_their_servers(
+        self, svc, redfish, database, placement_api
+    ):
+        """Two requests choose from one view; the second's picks partly taken.
+
+        Five Compute blocks, a request for two and one for three (each
+        ``min_count`` 1), one scheduler process. Both choose before either
+        takes (``TakeInTurn``), so both want blocks 0 and 1; the first
+        takes them and keeps them in flight until the second has taken
+        what was left of its picks. The second must not claim just block
+        2: it chooses again and gets three servers, every block used once.
+        """
+        pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=5))
+        in_flight = TakeInTurn()
+        first, second = request(2, min_count=1), request(3, min_count=1)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            futures = [
+                pool.submit(
+                    in_flight.run_as,
+                    name,
+                    claim_directly,
+                    database,
+                    placement_api,
+                    req,
+                    in_flight,
+                )
+                for name, req in (("first", first), ("second", second))
+            ]
+            outcomes = [f.result(timeout=60) for f in futures]
+        assert [len(o) for o in outcomes] == [2, 3]
+        assert_no_block_shared(placement_api, database)
+        held = [
+            rp
+            for o in outcomes
+            for server in o
+            for rp in placement_api.allocations_of(server)
+        ]
+        assert len(held) == len(set(held)) == 5
+        assert set(pools.composed(database)) == set(outcomes[0]) | set(outcomes[1])
+
     def test_a_block_claimed_behind_the_view_is_learned(
         self, scheduler, svc, redfish, database, placement_api
     ):
@@ -269,8 +380,8 @@ class TestRelease:
 
         The earlier claim (its answer lost) is found on a consumer
         generation conflict and kept; the other block is an outsider's, so
-        the request fails, and the kept claim goes from Placement and from
-        the blocks' consumers.
+        the request fails, and the kept claim goes from Placement, from
+        the blocks' consumers and from composed_systems.
         """
         pools.register(redfish, svc, specs.simple_pool(("zone-a",), compute=2))
         rows = pools.blocks(database)
@@ -283,6 +394,9 @@ class TestRelease:
         with pytest.raises(exception.NoValidNode):
             place(scheduler, req)
         assert placement_api.allocations_of(first) == {}
+        # NOTE: the kept claim was recorded (a row for its system to be);
+        # dropped, it leaves none.
+        assert pools.composed(database) == {}
         after = pools.blocks(database)
         assert after["zone-a-compute-0"].consumer_uuid is None
         assert after["zone-a-compute-1"].consumer_uuid == outsider

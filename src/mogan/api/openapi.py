@@ -51,6 +51,11 @@ ERROR_SCHEMA = {
 
 TAGS = {
     "availability_zones": "Availability zones that nodes are grouped into.",
+    "deploy_images": (
+        "Glance images at temporary URLs, for BMCs, installers and Ironic "
+        "(no authentication: the URL's signed, expiring token is the "
+        "authority)."
+    ),
     "deploy_media": (
         "Media BMCs boot from (config drives), at URLs that expire "
         "(no authentication: the URL's token is the authority)."

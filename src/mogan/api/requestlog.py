@@ -26,7 +26,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 SHOWN = 6
 # NOTE: with and without /v1, as the router serves both.
-_SECRET_SEGMENT = re.compile(r"(/deploy_media/)([^/]*)")
+_SECRET_SEGMENT = re.compile(r"(/deploy_media/|/deploy_images/)([^/]*)")
 
 
 def redact(path: str) -> str:

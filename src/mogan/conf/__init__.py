@@ -16,6 +16,8 @@ from mogan.conf import (
     deploy_media,
     engine,
     hardware,
+    image,
+    network,
     placement,
     quota,
     scheduler,
@@ -46,6 +48,8 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     database.register_opts(conf)
     engine.register_opts(conf)
     hardware.register_opts(conf)
+    image.register_opts(conf)
+    network.register_opts(conf)
     placement.register_opts(conf)
     quota.register_opts(conf)
     scheduler.register_opts(conf)

@@ -8,6 +8,8 @@ another composition has (the engine may pick other blocks); any other
 ``DriverError`` fails the step with the backend's reason.
 """
 
+from typing import Any
+
 from mogan import exception
 
 
@@ -85,12 +87,23 @@ class BlockTaken(DriverError):
     """
 
     msg_fmt = "Resource block {block} of {service} is taken: {reason}"
+    unnamed_fmt = (
+        "A resource block of {service} is taken (the service did not say "
+        "which): {reason}"
+    )
     code = "mogan.driver.block_taken"
     # NOTE: the same blocks stay taken, but a retry that claims other
     # blocks (a new placement) may succeed.
     reschedulable = True
 
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        """``block`` None: the service said a block is taken, not which."""
+        if message is None and kwargs.get("block") is None:
+            message = self.unnamed_fmt.format(**kwargs)
+        super().__init__(message, **kwargs)
+
     @property
-    def block(self) -> str:
-        """The id of the block that is taken."""
-        return str(self.kwargs.get("block", ""))
+    def block(self) -> str | None:
+        """The id of the block that is taken; None when the service did not say."""
+        block = self.kwargs.get("block")
+        return None if block is None else str(block)

@@ -211,12 +211,30 @@ class CompositionInterface(abc.ABC):
         that name and blocks that exists already gives its path.
 
         Raises:
-            BlockTaken: a block is in another system (names the block;
-                nothing was allocated).
+            BlockTaken: a block is in another system (names the block,
+                or ``block`` is None when the service did not say which
+                and it cannot be told; nothing was allocated).
             BmcRefused: unreachable, or the credentials are refused.
             DriverError: the service refused the blocks (unknown, of
                 different zones, outside the zone's limits: its message),
                 or the name is another system's.
+        """
+
+    @abc.abstractmethod
+    def find_system(
+        self, service: BmcAccess, name: str, blocks: tuple[str, ...] = ()
+    ) -> str | None:
+        """The path of the service's system named ``name``, or None.
+
+        How a caller finds a system whose ``start_compose`` answer it never
+        got (the service made it, the response was lost). ``blocks``: the
+        ids of the blocks it would be made of, when the caller knows them:
+        only the systems those blocks are in are read (else every system
+        of the service is).
+
+        Raises:
+            BmcRefused: unreachable, or the credentials are refused.
+            DriverError: the service could not be read.
         """
 
     @abc.abstractmethod

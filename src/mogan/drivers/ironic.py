@@ -116,6 +116,7 @@ class IronicDriver(
         self.consoles = ironic_console.Consoles(
             self.client, conf.ironic.console_timeout
         )
+        self.use_glance = conf.ironic.image_source == ironic_opts.GLANCE
 
     # ------------------------------------------------------------ reading
 
@@ -262,7 +263,7 @@ class IronicDriver(
         if maintenance or state not in {nodes.AVAILABLE, nodes.DEPLOY_FAILED}:
             raise base.DriverError(node=node_uuid, reason=nodes.why_not(node) or state)
         patch = [{"op": "add", "path": "/instance_uuid", "value": server}]
-        patch += nodes.image_patch(node, request)
+        patch += nodes.image_patch(node, request, self.use_glance)
         try:
             self.client.request(
                 "PATCH", f"/v1/nodes/{node_uuid}", patch, node=node_uuid
@@ -304,7 +305,7 @@ class IronicDriver(
         state = node.get("provision_state")
         if state in nodes.DEPLOYING:
             info = node.get("instance_info") or {}
-            if info.get("image_source") == request.image_url:
+            if info.get("image_source") == nodes.image_source(request, self.use_glance):
                 return
             raise base.NodeLocked(node=node_uuid, reason=f"it is {state}")
         if node.get("target_power_state"):
@@ -312,7 +313,7 @@ class IronicDriver(
         if state != nodes.ACTIVE:
             reason = f"provision state is {state}"
             raise base.DriverError(node=node_uuid, reason=reason)
-        patch = nodes.image_patch(node, request)
+        patch = nodes.image_patch(node, request, self.use_glance)
         patch.append(
             {
                 "op": "add",

@@ -156,14 +156,36 @@ def to_manageable(node: dict[str, Any], ports: tuple[str, ...]) -> base.Manageab
     )
 
 
-def instance_info(request: base.DeployRequest) -> dict[str, Any]:
+def image_source(request: base.DeployRequest, use_glance: bool = True) -> str:
+    """What goes in ``instance_info/image_source``.
+
+    The Glance image id when the image comes from Glance and ``use_glance``
+    (``[ironic] image_source = glance``): Ironic then reads the image, its
+    checksums, kernel and ramdisk from Glance with its own credentials.
+    Otherwise the URL, which needs none (for a Glance image, Mogan's
+    temporary URL).
+    """
+    if use_glance and request.glance_image_id:
+        return request.glance_image_id
+    return request.image_url
+
+
+def instance_info(
+    request: base.DeployRequest, use_glance: bool = True
+) -> dict[str, Any]:
     """The ``instance_info`` keys that describe the request's image (v1 2.5).
 
     A partition image (kernel and ramdisk) gets its partitions and local
-    boot; a checksum ``algo:hex`` becomes Ironic's ``image_os_hash_*``.
+    boot; a checksum ``algo:hex`` becomes Ironic's ``image_os_hash_*``. For
+    an image Ironic reads from Glance (``image_source`` a Glance id) the
+    image type, kernel and ramdisk are not sent: Ironic finds them in the
+    image's properties (``kernel_id``, ``ramdisk_id``, ``img_type``) and
+    records the type itself, as it does for Nova.
     """
+    source = image_source(request, use_glance)
+    from_glance = use_glance and bool(request.glance_image_id)
     info: dict[str, Any] = {
-        "image_source": request.image_url,
+        "image_source": source,
         "image_disk_format": request.disk_format,
     }
     checksum = request.image_checksum
@@ -175,17 +197,18 @@ def instance_info(request: base.DeployRequest) -> dict[str, Any]:
         else:
             info["image_checksum"] = checksum
     if request.kernel_url or request.ramdisk_url:
-        info["image_type"] = "partition"
-        if request.kernel_url:
-            info["kernel"] = request.kernel_url
-        if request.ramdisk_url:
-            info["ramdisk"] = request.ramdisk_url
+        if not from_glance:
+            info["image_type"] = "partition"
+            if request.kernel_url:
+                info["kernel"] = request.kernel_url
+            if request.ramdisk_url:
+                info["ramdisk"] = request.ramdisk_url
         parts = request.partitions
         info["root_gb"] = str(parts.get("root_gb", 10))
         info["swap_mb"] = str(parts.get("swap_mb", 0))
         info["ephemeral_gb"] = str(parts.get("ephemeral_gb", 0))
         info["capabilities"] = {"boot_option": "local"}
-    else:
+    elif not from_glance:
         info["image_type"] = "whole-disk"
     attached = vifs(request)
     if attached:
@@ -201,14 +224,14 @@ def vifs(request: base.DeployRequest) -> list[str]:
 
 
 def image_patch(
-    node: dict[str, Any], request: base.DeployRequest
+    node: dict[str, Any], request: base.DeployRequest, use_glance: bool = True
 ) -> list[dict[str, Any]]:
     """The JSON patch describing the request's image on ``node``.
 
     Image keys a previous deploy left but this one does not send are
     removed (``preserve_ephemeral`` is the rebuild's to set).
     """
-    info = instance_info(request)
+    info = instance_info(request, use_glance)
     current = node.get("instance_info") or {}
     patch = [
         {"op": "add", "path": f"/instance_info/{key}", "value": value}

@@ -18,6 +18,8 @@ from oslo_config import cfg, types
 group = cfg.OptGroup("ironic", title="Ironic driver options")
 
 DEFAULT_TIMEOUT = 30
+GLANCE = "glance"
+URL = "url"
 # NOTE: Ironic's interfaces with these deploy steps (Ironic 2024.x and
 # later): the Redfish family out of band, the agent's RAID in band.
 DEPLOY_STEP_INTERFACES = (
@@ -89,6 +91,31 @@ opts = [
             "kind is listed here. ``raid:agent`` needs a deploy interface "
             "that runs the agent's in-band steps."
         ),
+    ),
+    cfg.StrOpt(
+        "image_source",
+        default=GLANCE,
+        choices=[
+            (
+                GLANCE,
+                (
+                    "An image from Glance ([image] backend = glance) goes to "
+                    "Ironic as its Glance id: Ironic, configured with the same "
+                    "Glance, reads it there with its own service user (which "
+                    "must see the tenant's image: admin, see docs/deployment."
+                    "md). Images of the embedded catalogue go as their URL."
+                ),
+            ),
+            (
+                URL,
+                (
+                    "Always a URL: for a Glance image, Mogan's temporary URL "
+                    "(needs [deploy_media] base_url, reachable from Ironic's "
+                    "conductors). For an Ironic without Glance."
+                ),
+            ),
+        ],
+        help="What Mogan sends as the node's instance_info/image_source.",
     ),
     cfg.FloatOpt(
         "console_timeout",

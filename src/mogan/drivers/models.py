@@ -134,7 +134,12 @@ class DeployRequest:
 
     Attributes:
         server_uuid: the server the node is deployed for (its instance id).
-        image_url: where the image is fetched from.
+        image_url: where the image is fetched from, with no credentials
+            (for a Glance image, a temporary URL Mogan's API serves).
+        glance_image_id: the image's Glance id when it comes from Glance
+            (``[image] backend = glance``), else None. A driver whose
+            service reads the same Glance itself (Ironic configured for
+            Glance) sends the id instead of ``image_url``.
         image_checksum: checksum of the image (``sha256:<hex>``, or a bare
             hex or URL checksum).
         disk_format: ``raw``, ``qcow2`` ...
@@ -155,6 +160,7 @@ class DeployRequest:
 
     server_uuid: str
     image_url: str
+    glance_image_id: str | None = None
     image_checksum: str | None = None
     disk_format: str = "raw"
     kernel_url: str | None = None

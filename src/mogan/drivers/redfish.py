@@ -129,13 +129,21 @@ class RedfishDriver(
         """The node's hardware as its BMC describes it.
 
         Right after this driver enrolled the node (``ENROLLED_FRESH``
-        seconds), the inventory the enrolment read, once.
+        seconds, nothing done to it since), the inventory the enrolment
+        read, once.
         """
         with self._enrolled_lock:
             read_at, fresh = self._enrolled.pop(node_uuid, (0.0, None))
-        if fresh is not None and time.monotonic() - read_at < ENROLLED_FRESH:
-            return fresh
         stored = self._stored(node_uuid)
+        # NOTE: only while the node's state was never written since it was
+        # stored (version 1): a deploy, teardown or power change writes it,
+        # and may have changed what the BMC would say (firmware, volumes).
+        if (
+            fresh is not None
+            and stored.version == 1
+            and time.monotonic() - read_at < ENROLLED_FRESH
+        ):
+            return fresh
         root, system = self.bmc(stored)
         with rc.translate(node_uuid, "read the inventory"):
             return rinv.read(root, system)
@@ -204,6 +212,8 @@ class RedfishDriver(
         )
         state = {"instance_uuid": node.instance_uuid}
         added = self._store().add(spec, bmc, state)
+        if not added:
+            return added
         with self._enrolled_lock:
             now = time.monotonic()
             self._enrolled = {

@@ -10,17 +10,8 @@ naming it), blocks that cannot go together 400 with the service's message.
 ``DELETE`` of the system decomposes it. Polls read the blocks'
 ``CompositionStatus`` back, so nothing is kept in memory.
 
-NOTE: sushy 5.14 is read around, not used, for the composition resources:
-its ``CompositionService.resource_blocks`` and ``.resource_zones`` raise
-``AttributeError: 'function' object has no attribute 'decode'`` (the path
-method is passed to the collection uncalled), and its
-``ResourceBlock.resource_block_type`` maps the ``ResourceBlockType`` array
-as one value (always ``None``); it has no compose or decompose at all. So
-this module reads the standard JSON through sushy's connector (its session,
-retries, timeouts and TLS settings). Drop the reading part for sushy's
-resources once a release fixes both defects
-(``tests/redfish/test_composition.py::test_read_the_service_through_the_workaround``
-asserts them and fails when they are fixed).
+The service is read through sushy's connector, not sushy's composition
+resources (``redfish_blocks``, where the NOTE on sushy 5.14 says why).
 
 What must not live here: enrolment and deploys of the composed system
 (the driver's own, as for any node), Placement and the engine's flow.
@@ -29,30 +20,22 @@ What must not live here: enrolment and deploys of the composed system
 import contextlib
 import dataclasses
 import urllib.parse
-from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent import futures
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 from oslo_config import cfg
 from sushy import exceptions as sushy_exc
 
 from mogan.drivers import errors, hardware, models
+from mogan.drivers import redfish_blocks as rb
 from mogan.drivers import redfish_client as rc
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 DONE = models.Status(models.Progress.DONE)
 IN_PROGRESS = models.Status(models.Progress.IN_PROGRESS)
-GIB = 1024**3
 SERVICE_SUFFIXES = ("", "/redfish/v1", "/redfish/v1/CompositionService")
 COMPOSED = frozenset({"Composed", "ComposedAndAvailable"})
-USE_CASE = "ComputerSystemComposition"
-LIMITS = "@Redfish.ResourceBlockLimits"
-# NOTE: a block's parts read for its capacities, and where each goes.
 CONFLICT = 409
 SERVER_ERROR = 500
-PART_LINKS = ("Processors", "Memory", "Drives", "EthernetInterfaces", "Storage")
 
 
 def service_base(address: str) -> str:
@@ -76,18 +59,6 @@ def service_base(address: str) -> str:
     return f"{scheme}://{parts.netloc}"
 
 
-def _tail(path: str) -> str:
-    return path.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _links(value: Any) -> list[str]:
-    """The ``@odata.id`` of each reference in a list (or one reference)."""
-    items = value if isinstance(value, list) else [value] if value else []
-    return [
-        str(i["@odata.id"]) for i in items if isinstance(i, dict) and i.get("@odata.id")
-    ]
-
-
 def _system_path(location: str) -> str:
     """The path of a ``Location`` (which may be an absolute URL)."""
     path = urllib.parse.urlsplit(location).path or location
@@ -104,201 +75,6 @@ def _message_ids(err: sushy_exc.HTTPError) -> list[str]:
     return [*ids, str(err.code or "")]
 
 
-class Service:
-    """One composition service, read through sushy's connector."""
-
-    def __init__(self, root: Any, address: str, workers: int) -> None:
-        """Find the service's collections from the (cached) service root.
-
-        Raises:
-            DriverError: the root links no CompositionService.
-        """
-        self.address = address
-        self.workers = workers
-        # NOTE: sushy offers no public accessor of its connector.
-        self.conn = root._conn  # noqa: SLF001
-        self.systems = (_links(root.json.get("Systems")) or ["/redfish/v1/Systems"])[0]
-        service = _links(root.json.get("CompositionService"))
-        if not service:
-            raise errors.DriverError(
-                node=address, reason="the service has no CompositionService"
-            )
-        try:
-            body = self.get(service[0])
-        except sushy_exc.ResourceNotFoundError as err:
-            # NOTE: the root is read once per connection; a service turned
-            # off since then answers 404 here.
-            raise errors.DriverError(
-                node=address, reason="the service has no CompositionService"
-            ) from err
-        self.blocks_path = (_links(body.get("ResourceBlocks")) or [""])[0]
-        self.zones_path = (_links(body.get("ResourceZones")) or [""])[0]
-        if not self.blocks_path:
-            raise errors.DriverError(
-                node=address, reason="the CompositionService has no ResourceBlocks"
-            )
-
-    def get(self, path: str) -> dict[str, Any]:
-        """The JSON of a resource."""
-        body = self.conn.get(path).json()
-        return body if isinstance(body, dict) else {}
-
-    def get_if_there(self, path: str) -> dict[str, Any]:
-        """The JSON of a resource; empty when it is gone (404)."""
-        try:
-            return self.get(path)
-        except sushy_exc.ResourceNotFoundError:
-            return {}
-
-    def members(self, path: str) -> list[str]:
-        """The member paths of a collection."""
-        return _links(self.get(path).get("Members")) if path else []
-
-    def map(self, read: Callable[[_T], _R], items: list[_T]) -> list[_R]:
-        """``read`` of every item, a few at a time, in order."""
-        if len(items) <= 1:
-            return [read(i) for i in items]
-        with futures.ThreadPoolExecutor(min(len(items), self.workers)) as pool:
-            return list(pool.map(read, items))
-
-    # ------------------------------------------------------------ blocks
-
-    def block_paths(self, ids: tuple[str, ...]) -> list[str]:
-        """The paths of blocks named by id."""
-        return [f"{self.blocks_path}/{block_id}" for block_id in ids]
-
-    def raw_blocks(self) -> list[dict[str, Any]]:
-        """Every block's own JSON (no parts)."""
-        return self.map(self.get, self.members(self.blocks_path))
-
-    def block(self, raw: dict[str, Any]) -> hardware.ResourceBlock:
-        """A block with the capacities of its parts."""
-        types = raw.get("ResourceBlockType") or []
-        status = raw.get("CompositionStatus") or {}
-        links = raw.get("Links") or {}
-        systems = _links(links.get("ComputerSystems"))
-        parts = Parts()
-        for name in PART_LINKS:
-            for path in _links(raw.get(name)):
-                parts.add(name, self.get(path), self)
-        return hardware.ResourceBlock(
-            id=str(raw.get("Id") or _tail(str(raw.get("@odata.id", "")))),
-            block_types=(types,) if isinstance(types, str) else tuple(types),
-            zones=tuple(_tail(z) for z in _links(links.get("Zones"))),
-            chassis=tuple(
-                dict.fromkeys(_tail(c) for c in _links(links.get("Chassis")))
-            ),
-            composition_state=str(status.get("CompositionState") or "Unused"),
-            reserved=bool(status.get("Reserved")),
-            system=systems[0] if systems else None,
-            cpus=parts.cpus,
-            cores=parts.cores,
-            memory_mb=parts.memory_mb,
-            storage_gb=parts.storage_bytes // GIB,
-            accelerators=dict(parts.accelerators),
-            macs=tuple(parts.macs),
-        )
-
-    def zone(
-        self, path: str, limits: dict[str, dict[str, int]]
-    ) -> hardware.ResourceZone:
-        """A zone with its blocks and its composition limits."""
-        raw = self.get(path)
-        found: dict[str, int] = {}
-        capabilities = raw.get("@Redfish.CollectionCapabilities") or {}
-        for capability in capabilities.get("Capabilities") or []:
-            if capability.get("UseCase") != USE_CASE:
-                continue
-            for template in _links(capability.get("CapabilitiesObject")):
-                if template not in limits:
-                    body = self.get(template).get(LIMITS)
-                    limits[template] = dict(body) if isinstance(body, dict) else {}
-                found.update(limits[template])
-        return hardware.ResourceZone(
-            id=str(raw.get("Id") or _tail(path)),
-            name=str(raw.get("Name") or _tail(path)),
-            blocks=tuple(
-                _tail(b) for b in _links((raw.get("Links") or {}).get("ResourceBlocks"))
-            ),
-            limits={k: int(v) for k, v in found.items() if isinstance(v, int)},
-        )
-
-    # ------------------------------------------------------------ systems
-
-    def existing(
-        self, name: str, block_paths: list[str], candidates: list[str] | None = None
-    ) -> str | None:
-        """The path of a system of that name made of those blocks, if any.
-
-        Looks among ``candidates`` (system paths) or every system.
-        """
-        if candidates is None:
-            candidates = self.members(self.systems)
-        for path in candidates:
-            with contextlib.suppress(sushy_exc.ResourceNotFoundError):
-                body = self.get(path)
-                made_of = _links((body.get("Links") or {}).get("ResourceBlocks"))
-                if body.get("Name") == name and sorted(made_of) == sorted(block_paths):
-                    return path
-        return None
-
-    def system_blocks(self, system_path: str) -> list[dict[str, Any]] | None:
-        """The JSON of a system's blocks; None when the system is gone."""
-        try:
-            body = self.get(system_path)
-        except sushy_exc.ResourceNotFoundError:
-            return None
-        paths = _links((body.get("Links") or {}).get("ResourceBlocks"))
-        if paths:
-            return self.map(self.get, paths)
-        # NOTE: a service that does not list them on the system still links
-        # the system from each of its blocks.
-        return [b for b in self.raw_blocks() if system_path in _block_systems(b)]
-
-
-def _block_systems(raw: dict[str, Any]) -> list[str]:
-    return _links((raw.get("Links") or {}).get("ComputerSystems"))
-
-
-def _state(raw: dict[str, Any]) -> str:
-    return str((raw.get("CompositionStatus") or {}).get("CompositionState") or "")
-
-
-class Parts:
-    """The capacities a block's parts add up to."""
-
-    def __init__(self) -> None:
-        """Nothing counted yet."""
-        self.cpus = 0
-        self.cores = 0
-        self.memory_mb = 0
-        self.storage_bytes = 0
-        self.accelerators: Counter[str] = Counter()
-        self.macs: list[str] = []
-
-    def add(self, kind: str, body: dict[str, Any], service: Service) -> None:
-        """Count one part (a Storage subsystem: its drives)."""
-        if kind == "Processors":
-            processor_type = str(body.get("ProcessorType") or "CPU")
-            if processor_type == "CPU":
-                cores = int(body.get("TotalCores") or 0)
-                self.cores += cores
-                self.cpus += int(body.get("TotalThreads") or cores)
-            else:
-                self.accelerators[str(body.get("Model") or processor_type)] += 1
-        elif kind == "Memory":
-            self.memory_mb += int(body.get("CapacityMiB") or 0)
-        elif kind == "Drives":
-            self.storage_bytes += int(body.get("CapacityBytes") or 0)
-        elif kind == "EthernetInterfaces":
-            mac = body.get("MACAddress") or body.get("PermanentMACAddress")
-            if mac:
-                self.macs.append(str(mac).lower())
-        elif kind == "Storage":
-            for drive in _links(body.get("Drives")):
-                self.add("Drives", service.get(drive), service)
-
-
 class Composition:
     """``CompositionInterface`` of the Redfish driver (mixed into it)."""
 
@@ -306,12 +82,12 @@ class Composition:
     connections: rc.Connections
 
     @contextlib.contextmanager
-    def _service(self, service: models.BmcAccess, what: str) -> Iterator[Service]:
+    def _service(self, service: models.BmcAccess, what: str) -> Iterator[rb.Service]:
         """The composition service, sushy's errors raised as the driver's."""
         base_url = service_base(service.address)
         root = self.connections.root_at(base_url, service)
         with rc.translate(service.address, what):
-            yield Service(root, service.address, self.conf.redfish.sync_workers)
+            yield rb.Service(root, service.address, self.conf.redfish.sync_workers)
 
     def composed_bmc(
         self, service: models.BmcAccess, system_path: str
@@ -370,7 +146,7 @@ class Composition:
 
     def _refused(
         self,
-        svc: Service,
+        svc: rb.Service,
         request: hardware.ComposeRequest,
         paths: list[str],
         err: sushy_exc.HTTPError,
@@ -384,10 +160,10 @@ class Composition:
             # NOTE: a repeated start (a resumed workflow, or sushy resending a
             # POST after a dropped connection) finds the blocks in its own system.
             found = None
-            if taken in request.blocks:
+            if taken is not None:
                 with contextlib.suppress(sushy_exc.SushyError):
                     block = svc.get(paths[request.blocks.index(taken)])
-                    found = svc.existing(request.name, paths, _block_systems(block))
+                    found = svc.existing(request.name, paths, rb.block_systems(block))
             if found is not None:
                 return found
             raise errors.BlockTaken(
@@ -408,6 +184,23 @@ class Composition:
             ) from err
         return None
 
+    def find_system(
+        self, service: models.BmcAccess, name: str, blocks: tuple[str, ...] = ()
+    ) -> str | None:
+        """The path of the system named ``name`` (among the blocks' systems)."""
+        with self._service(service, f"find the system {name}") as svc:
+            if blocks:
+                raws = svc.map(svc.get_if_there, svc.block_paths(blocks))
+                paths = list(
+                    dict.fromkeys(p for raw in raws for p in rb.block_systems(raw))
+                )
+            else:
+                paths = svc.members(svc.systems)
+            for path in paths:
+                if svc.get_if_there(path).get("Name") == name:
+                    return _system_path(path)
+        return None
+
     def poll_compose(
         self, service: models.BmcAccess, system_path: str
     ) -> models.Status:
@@ -421,7 +214,7 @@ class Composition:
             return models.Status(
                 models.Progress.FAILED, f"the composed system {system_path} is gone"
             )
-        states = [_state(b) for b in blocks]
+        states = [rb.state_of(b) for b in blocks]
         if not states:
             return IN_PROGRESS
         if "Failed" in states:
@@ -459,15 +252,22 @@ class Composition:
                     else svc.raw_blocks()
                 )
                 for raw in raws:
-                    if system_path in _block_systems(raw) and _state(raw) != "Unused":
+                    if (
+                        system_path in rb.block_systems(raw)
+                        and rb.state_of(raw) != "Unused"
+                    ):
                         return IN_PROGRESS
         except errors.DriverError:
             return IN_PROGRESS
         return DONE
 
 
-def _taken(svc: Service, request: hardware.ComposeRequest, err: Any) -> str:
-    """Which requested block the service says is in use."""
+def _taken(svc: rb.Service, request: hardware.ComposeRequest, err: Any) -> str | None:
+    """Which requested block the service says is in use; None: it cannot tell.
+
+    From the message's ``RelatedProperties``, else a block path in its
+    text, else the first requested block the service shows in use.
+    """
     for info in err.extended_info or []:
         for related in (info or {}).get("RelatedProperties") or []:
             index = str(related).rsplit("/", 1)[-1]
@@ -481,11 +281,11 @@ def _taken(svc: Service, request: hardware.ComposeRequest, err: Any) -> str:
             return block_id
     with contextlib.suppress(sushy_exc.SushyError):
         used = {
-            _tail(str(b.get("@odata.id", "")))
+            rb.tail(str(b.get("@odata.id", "")))
             for b in svc.raw_blocks()
-            if _state(b) != "Unused"
+            if rb.state_of(b) != "Unused"
         }
         for block_id in request.blocks:
             if block_id in used:
                 return block_id
-    return ", ".join(request.blocks)
+    return None

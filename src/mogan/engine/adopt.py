@@ -20,7 +20,7 @@ from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
-from mogan.engine import build, node_sync, steps, workflow
+from mogan.engine import network_steps, node_sync, steps, workflow
 from mogan.placement import client as placement_client
 from mogan.services import manageable_server as manage_svc
 from mogan.services import server_state, workflow_args
@@ -187,7 +187,7 @@ def _claim(
     raise workflow.Retry(f"claiming node {node_uuid} failed: {last}")
 
 
-class AdoptBindNetworks(build.BindNetworks):
+class AdoptBindNetworks(network_steps.BindNetworks):
     """One NIC per requested network, on the node's ports in order."""
 
     def networks(self, ctx: workflow.StepContext) -> list[dict[str, Any]]:

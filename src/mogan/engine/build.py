@@ -18,12 +18,15 @@ from sqlalchemy import orm
 
 from mogan import exception, states
 from mogan.db.api import flavor as flavor_db
-from mogan.db.api import node as node_db
 from mogan.db.api import server as server_db
-from mogan.db.api import server_nic as nic_db
-from mogan.drivers import base as driver_base
-from mogan.drivers import capabilities as driver_caps
-from mogan.engine import compose, faults, steps, workflow
+from mogan.engine import (
+    compose,
+    deploy_requests,
+    faults,
+    network_steps,
+    steps,
+    workflow,
+)
 from mogan.engine import hardware as engine_hw
 from mogan.scheduler import request as select_request
 from mogan.services import server_state, workflow_args
@@ -76,6 +79,7 @@ class SelectAndClaim(workflow.Step):
             availability_zone=args.availability_zone,
             group_uuid=args.group_uuid,
             exclude_nodes=tuple(args.build_args.excluded_nodes),
+            exclude_blocks=tuple(args.build_args.excluded_blocks),
             project_id=args.project_id or "",
             user_id=args.user_id or "",
             hardware=args.build_args.hardware or None,
@@ -225,142 +229,6 @@ class BuildLock(steps.LockNode):
         return result
 
 
-class BindNetworks(workflow.Step):
-    """One NIC per requested network on the node's ports; bonds take several.
-
-    Plain networks go on the node's ports in order; a bonded network takes
-    ``links`` ports on one physical network of the node (``engine.hardware``)
-    and its VIF is bound on the first of them.
-    """
-
-    name = "bind_networks"
-
-    def do(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Bind every requested network (idempotent in the backend)."""
-        networks = self.networks(ctx)
-        with ctx.deps.db.transaction() as session:
-            node = node_db.find(session, ctx.state["node_uuid"])
-            ports = list(node.ports) if node else []
-        physnets: dict[str, str | None] = {}
-        if any(workflow_args.bond_of(net) for net in networks):
-            inventory = ctx.deps.driver.get_inventory(ctx.state["node_uuid"])
-            physnets = {nic.mac.lower(): nic.physical_network for nic in inventory.nics}
-        plan = engine_hw.plan_ports(networks, ports, physnets)
-        rctx = ctx.request_context()
-        rows = []
-        for item in plan:
-            nic = ctx.deps.network.bind(
-                rctx, ctx.server_uuid, item.net_id, item.macs[0]
-            )
-            rows.append(nic)
-        bonds = [item.bond for item in plan if item.bond]
-        if bonds:
-            ctx.state["bonds"] = engine_hw.bonds_json(bonds)
-        with ctx.deps.db.transaction() as session:
-            server_state.set_nics(session, ctx.server_uuid, rows)
-        return workflow.DONE
-
-    def networks(self, ctx: workflow.StepContext) -> list[dict[str, Any]]:
-        """The networks to bind (``BuildArgs.networks`` entries)."""
-        return workflow_args.BuildArgs.model_validate(ctx.args).networks
-
-    def undo(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Release every port of the server and forget its NICs."""
-        ctx.deps.network.unbind_all(ctx.request_context(), ctx.server_uuid)
-        with ctx.deps.db.transaction() as session:
-            server_state.clear_nics(session, ctx.server_uuid)
-        return workflow.DONE
-
-
-def deploy_request(
-    ctx: workflow.StepContext,
-    image_uuid: str,
-    partitions: dict[str, Any],
-    preserve_ephemeral: bool = False,
-    hardware: driver_base.HardwareRequest | None = None,
-) -> driver_base.DeployRequest:
-    """What to put on the node: image, partitions, config drive, NICs, hardware.
-
-    Raises:
-        ImageNotFound: the image is gone.
-        ImageUnusable: it is no longer active (deactivated since the request).
-        DriverCannot: a hardware request for a driver without the hardware
-            interface.
-    """
-    image = ctx.deps.image.get(ctx.request_context(), image_uuid)
-    if image.status != "active":
-        raise exception.ImageUnusable(
-            image=exception.labelled(image.name, image.uuid),
-            reason=f"its status is {image.status}",
-        )
-    request = driver_base.DeployRequest(
-        server_uuid=ctx.server_uuid,
-        image_url=image.url,
-        image_checksum=image.checksum,
-        disk_format=image.disk_format,
-        kernel_url=image.kernel_url,
-        ramdisk_url=image.ramdisk_url,
-        partitions={k: int(v) for k, v in (partitions or {}).items()},
-        config_drive=ctx.sealer.open_json(ctx.state.get("config_drive")),
-        preserve_ephemeral=preserve_ephemeral,
-        nics=_nics(ctx),
-        hardware=hardware or driver_base.HardwareRequest(),
-    )
-    if request.hardware:
-        driver_caps.require(
-            ctx.deps.driver, driver_base.HardwareInterface, "configure hardware"
-        )
-    return request
-
-
-def _nics(ctx: workflow.StepContext) -> tuple[driver_base.Nic, ...]:
-    """The server's NICs in the order of the node's ports (binding order).
-
-    A bonded network's VIF is on every member port, each NIC naming its bond
-    (the bonds this build resolved, or for a rebuild those the build applied).
-    """
-    with ctx.deps.db.transaction(readonly=True) as session:
-        server = server_db.find(session, ctx.server_uuid)
-        found = engine_hw.bonds_of(ctx.state) or engine_hw.recorded_bonds(
-            server.hardware_result if server else None
-        )
-        bonds = {b.links[0].lower(): b for b in found}
-        rows = nic_db.get_all(session, ctx.server_uuid)
-        node = node_db.find(session, ctx.state.get("node_uuid") or "")
-        ports = [str(mac).lower() for mac in (node.ports if node else [])]
-        nics: list[driver_base.Nic] = []
-        for row in rows:
-            bond = bonds.get(str(row.mac_address).lower())
-            nics.extend(
-                driver_base.Nic(
-                    mac=mac,
-                    port_id=row.port_id,
-                    network_id=row.network_id,
-                    fixed_ips=tuple(_fixed_ip(f) for f in row.fixed_ips or []),
-                    bond=bond.name if bond else None,
-                )
-                for mac in (bond.links if bond else (row.mac_address,))
-            )
-
-    def order(nic: driver_base.Nic) -> tuple[int, str]:
-        mac = nic.mac.lower()
-        return (ports.index(mac) if mac in ports else len(ports), nic.port_id)
-
-    return tuple(sorted(nics, key=order))
-
-
-def _fixed_ip(fixed: dict[str, Any]) -> driver_base.FixedIp:
-    """A NIC row's ``fixed_ips`` entry (see ``network.base.Nic``) as the driver's."""
-    address = str(fixed.get("ip_address") or "")
-    return driver_base.FixedIp(
-        ip_address=address,
-        version=int(fixed.get("version") or (6 if ":" in address else 4)),
-        cidr=fixed.get("cidr"),
-        netmask=fixed.get("netmask"),
-        gateway=fixed.get("gateway"),
-    )
-
-
 class StartDeploy(steps.Teardown):
     """Start deploying the node; undone by tearing it down."""
 
@@ -375,7 +243,9 @@ class StartDeploy(steps.Teardown):
         if args.partitions:
             partitions = dict(args.partitions)
         hardware = engine_hw.request_for(ctx)
-        request = deploy_request(ctx, args.image_uuid, partitions, hardware=hardware)
+        request = deploy_requests.deploy_request(
+            ctx, args.image_uuid, partitions, hardware=hardware
+        )
         node_uuid = ctx.state["node_uuid"]
         engine_hw.check(ctx.deps.driver, node_uuid, request.hardware)
         sections = [s.value for s in request.hardware.sections()]
@@ -403,7 +273,7 @@ class BuildFlow(workflow.Flow):
         compose.Compose(),
         compose.EnrolComposed(),
         BuildLock(),
-        BindNetworks(),
+        network_steps.BindNetworks(),
         steps.BuildConfigDrive(),
         StartDeploy(),
         steps.WaitDeploy("deploy_started_at", "deploy"),
@@ -490,7 +360,7 @@ class BuildFlow(workflow.Flow):
             workflow_args.ScheduleArgs.reschedule(
                 server,
                 server_db.group_of(session, server.uuid),
-                build.next_attempt(failed_node, attempts),
+                build.next_attempt(failed_node, attempts, compose.failed_blocks(ctx)),
             ),
             server.uuid,
             context=ctx.workflow.context,

@@ -7,21 +7,28 @@ blocks, and the uuid its node will have). These steps make that node, and
 take it apart again:
 
 - build, before the node lock: ``compose`` asks the service for a system
-  named ``mogan-<server uuid>`` made of exactly the row's blocks, notes its
-  path (``set_system``) and polls until the blocks are composed, within
-  ``[engine] compose_timeout``; ``enrol_composed`` enrols the system as a
-  node of the driver (``composed_bmc``, ``engine.enrolment``) under the
-  row's node uuid. The usual steps then lock, bind and deploy it.
+  named ``mogan-<node uuid>`` (new for each placement) made of exactly
+  the row's blocks, notes its path (``set_system``) and polls until the
+  blocks are composed, within ``[engine] compose_timeout`` (then the
+  blocks' view rows say ``Composed`` in it); ``enrol_composed`` enrols
+  the system as a node of the driver (``composed_bmc``,
+  ``engine.enrolment``) under the row's node uuid. The usual steps then
+  lock, bind and deploy it.
 - a failed build undoes in reverse: the node is torn down and unlocked,
-  ``enrol_composed`` unenrols it, ``compose`` decomposes the system; then
-  ``BuildFlow.before_finish`` calls ``release`` (the claim and the row go),
-  before ``on_failed`` records the fault and reschedules.
+  ``enrol_composed`` unenrols it, ``compose`` decomposes the system (one
+  whose path was never noted, the service's answer lost, is found by its
+  name: ``find_system``); then ``BuildFlow.before_finish`` calls
+  ``release`` (the claim and the row go), before ``on_failed`` records
+  the fault and reschedules, leaving the attempt's blocks out
+  (``failed_blocks``).
 - a block the service says is taken (``BlockTaken``, composed behind
-  Mogan's back since the claim) is reserved in the view and in Placement,
-  so no scheduler offers it again, and the build fails reschedulably: the
-  next attempt is placed on other blocks.
+  Mogan's back since the claim) is reserved in the view and in Placement
+  (``taken_blocks``), so no scheduler offers it again, and the build
+  fails reschedulably: the next attempt is placed on other blocks.
 - delete, after teardown and unbind: ``unenrol_composed``, ``decompose``,
-  the claim released, ``forget_composed``.
+  the claim released, ``forget_composed``. A finished decompose marks its
+  blocks ``Unused`` in no system in the view, so the scheduler offers
+  them at once, not after the next composition sync.
 
 The node is enrolled with no resource class: the node sync gives such a
 node a row but never a Placement provider, and the scheduler's candidates
@@ -48,8 +55,14 @@ from mogan.db.api import server as server_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.drivers import hardware, interfaces
-from mogan.engine import composition, composition_tree, enrolment, steps, workflow
-from mogan.placement import client as placement_client
+from mogan.engine import (
+    composition,
+    composition_tree,
+    enrolment,
+    steps,
+    taken_blocks,
+    workflow,
+)
 from mogan.services import node_enrolment
 
 LOG = logging.getLogger(__name__)
@@ -60,14 +73,21 @@ COMPOSED = "composed"
 COMPOSE_STARTED = "compose_started_at"
 DECOMPOSE_STARTED = "decompose_started_at"
 TAKEN = "block_taken"
+# NOTE: the block providers a reschedule leaves out should this attempt
+# fail (``failed_blocks``): all of the attempt's, or the one found taken.
+FAILED_BLOCKS = "failed_blocks"
 # NOTE: a composed node has no class of its own (see the module docstring).
 RESOURCE_CLASS = ""
-GENERATION_RETRIES = 3
 
 
-def system_name(server_uuid: str) -> str:
-    """The name of a server's system on its composition service."""
-    return f"mogan-{server_uuid}"
+def system_name(node_uuid: str) -> str:
+    """The name of a composed system on its service: after its node's uuid.
+
+    NOTE: the node uuid is new for each placement of a server (and kept
+    when a workflow resumes), so a system an attempt left behind never
+    takes the name the next attempt asks for.
+    """
+    return f"mogan-{node_uuid}"
 
 
 def node_name(node_uuid: str) -> str:
@@ -149,22 +169,30 @@ class Compose(ComposedStep):
         if row is None:
             return workflow.DONE
         ctx.state[COMPOSED] = True
+        ctx.state[FAILED_BLOCKS] = [
+            composition_tree.block_provider(row.service_uuid, b) for b in row.blocks
+        ]
         composer = _composer(ctx)
         service = _service(ctx, row)
         system = row.system
+        if system is None and COMPOSE_STARTED in ctx.state:
+            # NOTE: started before without noting the system (its answer
+            # lost, or this step run again): adopt what the service made.
+            system = _lost_system(ctx, composer, service, row)
         if system is None:
             steps.mark_started(ctx, COMPOSE_STARTED)
             request = hardware.ComposeRequest(
-                name=system_name(ctx.server_uuid),
+                name=system_name(row.node_uuid),
                 resource_class=RESOURCE_CLASS,
                 blocks=row.blocks,
             )
             try:
                 system = composer.start_compose(service, request)
             except driver_base.BlockTaken as err:
-                ctx.state[TAKEN] = err.block
-                reserve_taken(ctx, row.service_uuid, err.block)
-                raise
+                failure = _taken(ctx, composer, service, row, err)
+                if failure is err:
+                    raise
+                raise failure from err
             with ctx.deps.db.transaction() as session:
                 composition_db.set_system(session, ctx.server_uuid, system)
             LOG.info(
@@ -173,13 +201,21 @@ class Compose(ComposedStep):
                 system,
                 ", ".join(row.blocks),
             )
-        return steps.poll(
+        result = steps.poll(
             ctx,
             composer.poll_compose(service, system),
             COMPOSE_STARTED,
             ctx.conf.engine.compose_timeout,
             "composing the system",
         )
+        if not isinstance(result, workflow.Wait):
+            # NOTE: the view says what the service now does, so that the
+            # decompose can free the blocks in it at once (see ``decompose``).
+            with ctx.deps.db.transaction() as session:
+                composition_db.mark_composed(
+                    session, row.service_uuid, row.blocks, system
+                )
+        return result
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
         """Decompose what was composed (the claim goes in ``release``)."""
@@ -242,6 +278,51 @@ class EnrolComposed(ComposedStep):
         if row is not None:
             unenrol(ctx, row.node_uuid)
         return workflow.DONE
+
+
+def _taken(
+    ctx: workflow.StepContext,
+    composer: interfaces.CompositionInterface,
+    service: driver_base.BmcAccess,
+    row: Composed,
+    err: driver_base.BlockTaken,
+) -> driver_base.BlockTaken:
+    """Reserve the blocks in the way; the error the step fails with.
+
+    The block the service named, else those of the row it shows taken when
+    read again (the error then names the first). The next attempt leaves
+    out only those (the others may well do), or every block of the row
+    when none is found taken (any may be).
+    """
+    taken = (
+        [err.block]
+        if err.block is not None
+        else taken_blocks.find(composer, service, row.blocks)
+    )
+    ctx.state[TAKEN] = taken
+    ctx.state[FAILED_BLOCKS] = [
+        composition_tree.block_provider(row.service_uuid, b)
+        for b in (taken or row.blocks)
+    ]
+    for block_id in taken:
+        taken_blocks.reserve(ctx.deps, row.service_uuid, block_id)
+    if err.block is None and taken:
+        return driver_base.BlockTaken(
+            block=taken[0],
+            service=err.kwargs.get("service", service.address),
+            reason=err.kwargs.get("reason", ""),
+        )
+    return err
+
+
+def failed_blocks(ctx: workflow.StepContext) -> list[str]:
+    """The block providers the next attempt must not use if this one failed.
+
+    Every block of the attempt (the service, the system or its deploy
+    failed on them, and which block is to blame is not known), or only
+    the one the service said is taken. None for a server not composed.
+    """
+    return list(ctx.state.get(FAILED_BLOCKS) or ())
 
 
 def release(ctx: workflow.StepContext) -> None:
@@ -309,27 +390,65 @@ def decompose(ctx: workflow.StepContext) -> workflow.Result:
         StepFailed: the service failed to decompose it in time.
     """
     row = composed_of(ctx)
-    if row is None or row.system is None:
+    if row is None:
+        return workflow.DONE
+    system = row.system
+    if system is None and COMPOSE_STARTED not in ctx.state:
         return workflow.DONE
     composer = _composer(ctx)
     service = _service(ctx, row)
+    if system is None:
+        # NOTE: a compose started whose system was never noted (the
+        # service's answer lost): it may exist all the same, under its name.
+        system = _lost_system(ctx, composer, service, row)
+        if system is None:
+            ctx.state.pop(COMPOSE_STARTED, None)
+            return workflow.DONE
     if DECOMPOSE_STARTED not in ctx.state:
-        composer.start_decompose(service, row.system)
+        composer.start_decompose(service, system)
         steps.mark_started(ctx, DECOMPOSE_STARTED)
     result = steps.poll(
         ctx,
-        composer.poll_decompose(service, row.system, tuple(row.blocks)),
+        composer.poll_decompose(service, system, tuple(row.blocks)),
         DECOMPOSE_STARTED,
         ctx.conf.engine.compose_timeout,
-        f"decomposing {row.system}",
+        f"decomposing {system}",
     )
     if isinstance(result, workflow.Wait):
         return result
     with ctx.deps.db.transaction() as session:
         composition_db.set_system(session, ctx.server_uuid, None)
+        # NOTE: the blocks are free on the service: free in the view too, so
+        # the scheduler offers them now rather than after the next sync
+        # (only where the view still has them in this system).
+        composition_db.mark_decomposed(session, row.service_uuid, row.blocks, system)
     ctx.state.pop(DECOMPOSE_STARTED, None)
-    LOG.info("server %s: decomposed %s", ctx.server_uuid, row.system)
+    ctx.state.pop(COMPOSE_STARTED, None)
+    LOG.info("server %s: decomposed %s", ctx.server_uuid, system)
     return workflow.DONE
+
+
+def _lost_system(
+    ctx: workflow.StepContext,
+    composer: interfaces.CompositionInterface,
+    service: driver_base.BmcAccess,
+    row: Composed,
+) -> str | None:
+    """The system a started compose made though its path was never noted.
+
+    Found by its name among the systems of the row's blocks, and noted in
+    the row (``set_system``) so that what follows knows it.
+    """
+    system = composer.find_system(service, system_name(row.node_uuid), row.blocks)
+    if system is not None:
+        LOG.warning(
+            "server %s: found %s, composed though its start was not answered",
+            ctx.server_uuid,
+            system,
+        )
+        with ctx.deps.db.transaction() as session:
+            composition_db.set_system(session, ctx.server_uuid, system)
+    return system
 
 
 def unenrol(ctx: workflow.StepContext, node_uuid: str) -> None:
@@ -367,39 +486,3 @@ def forget(ctx: workflow.StepContext) -> None:
     """The claim is released (the blocks freed in the view too): the row goes."""
     with ctx.deps.db.transaction() as session:
         composition_db.remove_composed(session, ctx.server_uuid)
-
-
-def reserve_taken(ctx: workflow.StepContext, service_uuid: str, block_id: str) -> None:
-    """Keep a block composed behind Mogan's back from being offered again.
-
-    Reserved in the view and its whole inventory reserved in Placement
-    (its allocation, if any, is the failing claim, released just after).
-    The next sync of the service writes the block as the service shows it.
-    Only an optimisation: a failure is logged, the build fails all the same.
-    """
-    with ctx.deps.db.transaction() as session:
-        composition_db.reserve_block(session, service_uuid, block_id)
-    provider = composition_tree.block_provider(service_uuid, block_id)
-    placement = ctx.deps.placement
-    try:
-        for _ in range(GENERATION_RETRIES):
-            found = placement.get_provider(provider)
-            if found is None:
-                return
-            inventory = {
-                rc: {
-                    "total": int(v["total"]),
-                    "max_unit": int(v["max_unit"]),
-                    "min_unit": int(v["min_unit"]),
-                    "step_size": int(v["step_size"]),
-                    "reserved": int(v["total"]),
-                }
-                for rc, v in placement.get_inventory(provider).items()
-            }
-            try:
-                placement.set_inventory(provider, int(found["generation"]), inventory)
-            except placement_client.ClaimConflict:
-                continue
-            return
-    except placement_client.PlacementError as err:
-        LOG.warning("block %s not reserved in Placement: %s", block_id, err)

@@ -4,7 +4,8 @@ The provider uuids of zones and blocks (``uuid5`` of the service's uuid),
 a block's inventory (whole-block amounts, reserved when the scheduler must
 not offer it) and traits, whether Mogan holds a block, and the view's row
 of a block. Pure functions: the sync (``composition_sync``), the removal
-(``composition_removal``) and the compose steps (``compose``) share them.
+(``composition_removal``) and the compose steps (``compose``,
+``taken_blocks``) share them.
 """
 
 import uuid as uuidlib

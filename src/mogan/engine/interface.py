@@ -5,7 +5,7 @@ failure half way (a port made, its VIF refused) leaked the port. Here each
 is a workflow, so an engine that dies mid-way leaves work that another
 engine finishes or undoes, and a delete of the server waits for it
 (``lifecycle.WaitForOthers``); the API waits for the workflow to end and
-answers as v1 did (``services.server_network``).
+answers as v1 did (``services.server_interface``).
 
 Attach: lock the node; choose a node port that carries none of the
 server's networks (v1 never checked there was one); bind a port on it
@@ -18,7 +18,7 @@ detaching again finishes the job (each step is idempotent).
 The guest's network configuration (the config drive) is not changed.
 
 What must not live here: the checks made before the workflow starts and
-waiting for it (``services.server_network``), the port bookkeeping of
+waiting for it (``services.server_interface``), the port bookkeeping of
 each backend (``mogan.network``).
 """
 
@@ -34,7 +34,8 @@ from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from mogan.drivers import capabilities as driver_caps
 from mogan.engine import hardware as engine_hw
-from mogan.engine import steps, workflow
+from mogan.engine import network_steps, steps, workflow
+from mogan.network import base as network_base
 from mogan.services import workflow_args
 
 LOG = logging.getLogger(__name__)
@@ -143,17 +144,30 @@ class BindInterface(workflow.Step):
     def do(self, ctx: workflow.StepContext) -> workflow.Result:
         """Bind (idempotent in the backend) and keep the NIC in the state.
 
+        The port is bound as a build's are (``network_steps``): on the node,
+        with the chosen NIC's cabling from the driver's inventory.
+
         Raises:
             NetworkNotFound, NetworkNotUsable, NetworkFull: for ``net_id``.
             PortNotFound, PortInUse: for ``port_id``.
         """
         args = _attach_args(ctx)
         mac = ctx.state["mac_address"]
-        rctx = ctx.request_context()
-        if args.port_id is not None:
-            nic = ctx.deps.network.bind_port(rctx, ctx.server_uuid, args.port_id, mac)
-        else:
-            nic = ctx.deps.network.bind(rctx, ctx.server_uuid, str(args.net_id), mac)
+        node_uuid = ctx.state["node_uuid"]
+        with ctx.deps.db.transaction(readonly=True) as session:
+            server = server_db.find(session, ctx.server_uuid)
+            project_id = server.project_id if server else ""
+        inventory = ctx.deps.driver.get_inventory(node_uuid)
+        nics = {nic.mac.lower(): nic for nic in inventory.nics}
+        binding = network_steps.port_binding(
+            node_uuid, engine_hw.PortPlan(net_id=str(args.net_id), macs=(mac,)), nics
+        )
+        request = network_base.PortRequest(
+            network_id=str(args.net_id), port_id=args.port_id
+        )
+        nic = ctx.deps.network.bind(
+            ctx.request_context(), ctx.server_uuid, request, binding, project_id
+        )
         ctx.state["port_id"] = nic.port_id
         ctx.state["nic"] = {
             "port_id": nic.port_id,

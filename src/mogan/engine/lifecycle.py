@@ -19,7 +19,15 @@ from mogan.db.api import node_lock as node_lock_db
 from mogan.db.api import server as server_db
 from mogan.db.api import workflow as workflow_db
 from mogan.drivers import base as driver_base
-from mogan.engine import adopt, build, compose, interface, steps, workflow
+from mogan.engine import (
+    adopt,
+    build,
+    compose,
+    deploy_requests,
+    interface,
+    steps,
+    workflow,
+)
 from mogan.services import manageable_server as manage_svc
 from mogan.services import server_state, workflow_args
 
@@ -365,7 +373,7 @@ class StartRebuild(workflow.Step):
         with ctx.deps.db.transaction() as session:
             server = server_db.find(session, ctx.server_uuid)
             partitions = dict(server.partitions or {}) if server else {}
-        request = build.deploy_request(
+        request = deploy_requests.deploy_request(
             ctx,
             _rebuild(ctx).image_uuid,
             partitions,

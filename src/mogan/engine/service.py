@@ -102,8 +102,13 @@ class EngineService:
         self._rpc_server: Any = None
         self._serve_rpc = serve_rpc
         engine_conf = conf.engine
+        # NOTE: the heartbeat has a thread of its own: a long sync (a large
+        # fleet, a slow BMC or composition service) must not make this
+        # engine look dead to the API and to the other engines' hash ring.
+        self.heartbeat_task = _Periodic(
+            "heartbeat", engine_conf.heartbeat_interval, self.heartbeat
+        )
         self.periodic = [
-            _Periodic("heartbeat", engine_conf.heartbeat_interval, self.heartbeat),
             _Periodic("sync_nodes", engine_conf.sync_nodes_interval, self.sync_nodes),
             _Periodic(
                 "sync_composition",
@@ -153,6 +158,7 @@ class EngineService:
         for target, name in (
             (self._run_loop, "mogan-engine-runner"),
             (self._periodic_loop, "mogan-engine-periodic"),
+            (self._heartbeat_loop, "mogan-engine-heartbeat"),
         ):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -205,6 +211,11 @@ class EngineService:
                     return
                 task.run_if_due(now)
             self._stop.wait(0.2)
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.is_set():
+            self.heartbeat_task.run_if_due(time.monotonic())
+            self._stop.wait(min(0.2, self.heartbeat_task.interval))
 
     # ------------------------------------------------------------ periodic tasks
 

@@ -12,6 +12,7 @@ from sqlalchemy import orm
 from mogan import exception
 from mogan.db import models
 from mogan.db.api import block_candidates as block_db
+from mogan.db.api import composition as composition_db
 from mogan.db.api import keypair as keypair_db
 from mogan.db.api import node as node_db
 from mogan.db.api import node_lock as node_lock_db
@@ -166,13 +167,16 @@ class LockNode(workflow.Step):
 def release_claim(ctx: workflow.StepContext, server_uuid: str) -> None:
     """Drop the server's Placement allocation, then the view's record of it.
 
-    A composed server's blocks are freed in the view too; its
-    ``composed_systems`` row stays (its system is decomposed first).
+    A composed server's blocks are freed in the view too, and its
+    ``composed_systems`` row goes when no system was made of them yet
+    (a server placed but never built); a row with a system stays until
+    that system is decomposed.
     """
     ctx.deps.placement.release(server_uuid)
     with ctx.deps.db.transaction() as session:
         node_db.mark_released(session, server_uuid)
         block_db.mark_released(session, server_uuid)
+        composition_db.remove_uncomposed(session, server_uuid)
 
 
 def refresh_node(ctx: workflow.StepContext, why: str) -> None:

@@ -20,21 +20,23 @@ Hierarchy (the API's status in brackets)::
     ├── VersionNotSupported    [406]
     ├── UnsupportedMediaType   [415] the body is not of a type the route takes
     ├── ServiceUnavailable     [503] not ready yet: retry after a while
+    │   └── NetworkServiceError
     ├── NotAuthenticated       [401]
     ├── Forbidden              [403] policy or ownership refused it
     │   ├── ProjectScopeRequired
     │   └── OverQuota
     ├── NotFound               [404] absent or not visible to the caller
+    │   └── PortNotFound, NetworkNotFound ...
     └── Conflict               [409] clashes with the current state
         └── NodeNotManageable, ConsoleUnavailable, EngineUnavailable,
             DriverCannot, NetworkFull, RPCVersionCapped, PortInUse,
-            InterfaceAttachFailed, InterfaceDetachFailed, FloatingIpInUse,
-            FloatingIpAmbiguous
+            NetworkRefused, InterfaceAttachFailed, InterfaceDetachFailed,
+            FloatingIpInUse, FloatingIpAmbiguous
 
 Modules: ``base`` (MoganError, its categories, the API's and the
 deployment's own errors), ``resources`` (tenant resources), ``fleet``
-(nodes, drivers, scheduling, composition), ``network`` (ports,
-interfaces, floating IPs). Everything is re-exported
+(nodes, drivers, scheduling, composition), ``network`` (ports, the
+network service, interfaces, floating IPs). Everything is re-exported
 here: callers write ``exception.NodeNotFound``; ``MODULES`` lists where
 the classes live, for the RPC transport's allow-list.
 """
@@ -83,7 +85,10 @@ from mogan.exception.network import (
     InterfaceAttachFailed,
     InterfaceDetachFailed,
     InterfaceNotFound,
+    NetworkCannot,
     NetworkNotUsable,
+    NetworkRefused,
+    NetworkServiceError,
     PortInUse,
     PortNotFound,
 )
@@ -93,6 +98,7 @@ from mogan.exception.resources import (
     AggregateNotEmpty,
     AggregateNotFound,
     AvailabilityZoneNotFound,
+    DeployImageNotFound,
     FlavorAccessNotFound,
     FlavorAccessPublic,
     FlavorAccessPublicConflict,
@@ -106,6 +112,7 @@ from mogan.exception.resources import (
     HardwareProfileInUse,
     HardwareProfileNotFound,
     ImageNotFound,
+    ImageServiceUnavailable,
     ImageUnusable,
     KeypairExists,
     KeypairNotFound,
@@ -143,6 +150,7 @@ __all__ = [
     "CompositionServiceNotFound",
     "Conflict",
     "ConsoleUnavailable",
+    "DeployImageNotFound",
     "DeployMediumNotFound",
     "DriverCannot",
     "DriverFailed",
@@ -166,6 +174,7 @@ __all__ = [
     "HardwareProfileInUse",
     "HardwareProfileNotFound",
     "ImageNotFound",
+    "ImageServiceUnavailable",
     "ImageUnusable",
     "InterfaceAttachFailed",
     "InterfaceDetachFailed",
@@ -177,9 +186,12 @@ __all__ = [
     "KeypairExists",
     "KeypairNotFound",
     "MoganError",
+    "NetworkCannot",
     "NetworkFull",
     "NetworkNotFound",
     "NetworkNotUsable",
+    "NetworkRefused",
+    "NetworkServiceError",
     "NoValidNode",
     "NodeExists",
     "NodeInOtherZone",

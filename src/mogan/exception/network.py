@@ -1,19 +1,19 @@
-"""Errors of ports, interfaces and floating IPs (v1 sections 1.6 and 5.3).
+"""Errors of the network backends beyond a missing or full network.
 
-Raised by the network backends (embedded or Neutron), the services that
-attach interfaces and map floating IPs, and the engine's interface flows.
-Callers import them through ``mogan.exception``.
+A tenant's own port that is not there, not usable or taken, and the network
+service (Neutron) refusing a request or not answering; a network servers
+cannot use (an external one); interfaces that could not be attached or
+detached (v1 section 5.3); floating IPs not found, ambiguous, in use or not
+on the server (v1 section 1.6). Callers import them through
+``mogan.exception``.
 """
 
-from mogan.exception.base import Conflict, Invalid, NotFound
-
-
-class NetworkNotUsable(Invalid):
-    """A network servers cannot be bound to (an external one, embedded)."""
-
-    msg_fmt = "Network {network} cannot take server ports: {reason}"
-    code = "mogan.network.not_usable"
-    reschedulable = False
+from mogan.exception.base import (
+    Conflict,
+    Invalid,
+    NotFound,
+    ServiceUnavailable,
+)
 
 
 class PortNotFound(NotFound):
@@ -24,10 +24,45 @@ class PortNotFound(NotFound):
 
 
 class PortInUse(Conflict):
-    """The port is bound to another server or device."""
+    """A requested port cannot be used: bound elsewhere, or without an address."""
 
-    msg_fmt = "Port {port} is still in use: {reason}"
+    msg_fmt = "Port {port} cannot be used: {reason}"
     code = "mogan.port.in_use"
+    reschedulable = False
+
+
+class NetworkRefused(Conflict):
+    """The network service refused a port request (an address taken, quota).
+
+    No other node would change its answer.
+    """
+
+    msg_fmt = "The network service refused to {action}: {reason}"
+    code = "mogan.network.refused"
+    reschedulable = False
+
+
+class NetworkServiceError(ServiceUnavailable):
+    """The network service could not be reached or failed; retry later."""
+
+    msg_fmt = "The network service is unavailable: {reason}"
+    code = "mogan.network.unavailable"
+    reschedulable = False
+
+
+class NetworkCannot(Conflict):
+    """The configured network backend does not offer this (yet)."""
+
+    msg_fmt = "The {backend} network backend cannot {what}."
+    code = "mogan.network.unsupported"
+    reschedulable = False
+
+
+class NetworkNotUsable(Invalid):
+    """A network servers cannot be bound to (an external one, embedded)."""
+
+    msg_fmt = "Network {network} cannot take server ports: {reason}"
+    code = "mogan.network.not_usable"
     reschedulable = False
 
 

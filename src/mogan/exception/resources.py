@@ -10,6 +10,7 @@ from mogan.exception.base import (
     Forbidden,
     Invalid,
     NotFound,
+    ServiceUnavailable,
 )
 
 
@@ -144,6 +145,23 @@ class ImageUnusable(Invalid):
 
     msg_fmt = "Image {image} cannot be deployed: {reason}"
     code = "mogan.image.unusable"
+
+
+class ImageServiceUnavailable(ServiceUnavailable):
+    """The image service (Glance) could not be reached or answered an error."""
+
+    msg_fmt = "The image service is unavailable: {reason}"
+    code = "mogan.image.service_unavailable"
+
+
+class DeployImageNotFound(NotFound):
+    """No image answers to that temporary URL (never issued, expired, deleted).
+
+    The message never repeats the token: it is the URL's only secret.
+    """
+
+    msg_fmt = "No deploy image at this URL (it expired or was never issued)."
+    code = "mogan.deploy_image.not_found"
 
 
 class NetworkNotFound(NotFound):

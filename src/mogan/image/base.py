@@ -8,7 +8,19 @@ from mogan import context as mogan_context
 
 @dataclasses.dataclass(frozen=True)
 class ImageInfo:
-    """What deploying and validating a server needs to know about an image."""
+    """What deploying and validating a server needs to know about an image.
+
+    Attributes:
+        url: where a node (or the driver) fetches the image from without
+            further credentials: the embedded catalogue's URL, or a
+            temporary URL of Mogan's for a Glance image.
+        checksum: ``<algo>:<hex>`` (Glance's ``os_hash_algo`` and
+            ``os_hash_value``, else ``md5:<checksum>``), or what the
+            embedded catalogue was given.
+        glance_id: the image's id in Glance when it comes from Glance
+            (drivers whose service reads the same Glance send it instead of
+            ``url``), else None.
+    """
 
     uuid: str
     name: str
@@ -22,6 +34,7 @@ class ImageInfo:
     status: str
     visibility: str
     owner: str | None
+    glance_id: str | None = None
 
     @property
     def is_partition_image(self) -> bool:
@@ -38,4 +51,5 @@ class ImageBackend(abc.ABC):
 
         Raises:
             ImageNotFound: no such image, or private to another project.
+            ImageServiceUnavailable: the image service cannot answer.
         """

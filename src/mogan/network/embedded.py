@@ -1,10 +1,10 @@
 """The built-in flat-network backend: networks and addresses in Mogan's DB.
 
 Used when there is no Neutron. A port is a row in ``ports`` holding one
-address; the unique (network, address) constraint is what keeps two
-concurrent binds from handing out one address twice, whatever the
-database's isolation level. Every port is Mogan's own (there are no tenant
-ports to bring), so ``bind_port`` finds only the server's own ports and
+address (the lowest free one, or the fixed IP the request names); the
+unique (network, address) constraint is what keeps two concurrent binds
+from handing out one address twice, whatever the database's isolation
+level. Every port is Mogan's own (there are no tenant ports to bring), so
 ``unbind_port`` always deletes. An external network holds floating IPs
 (``floating_ips``, allocated by ``mogan.services.floating_ip``) and takes no
 server port; a floating IP is mapped onto a port with one conditional
@@ -14,6 +14,8 @@ context's database. No HTTP or policy here.
 """
 
 import ipaddress
+from collections.abc import Sequence
+from typing import Any
 
 from oslo_utils import uuidutils
 
@@ -50,7 +52,7 @@ def floating_ip(row: models.FloatingIp) -> base.FloatingIp:
     )
 
 
-def _usable(network: models.Network) -> None:
+def _not_external(network: models.Network) -> None:
     """Refuse an external network for server ports.
 
     Raises:
@@ -74,6 +76,17 @@ def _nic(network: models.Network, port: models.Port) -> base.Nic:
     )
 
 
+def _usable(network: ipam.IPNetwork, address: str, gateway: str | None) -> bool:
+    """Whether ``address`` may be a server's on ``network``."""
+    try:
+        # NOTE: the checks a gateway passes are a host's: inside the network,
+        # neither its network nor its broadcast address.
+        parsed = ipam.check_gateway(network, address)
+    except ValueError:
+        return False
+    return str(parsed) != gateway
+
+
 class EmbeddedNetworkBackend(base.NetworkBackend):
     """Flat networks with lowest-free-address IPAM."""
 
@@ -93,17 +106,65 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
                 visible_to=ctx.project_id,
                 all_visible=ctx.is_admin,
             )
-            _usable(network)
+            _not_external(network)
             return info(network)
+
+    def check_requests(
+        self,
+        ctx: mogan_context.RequestContext,
+        requests: Sequence[base.PortRequest],
+    ) -> list[base.PortRequest]:
+        """Every network visible, every fixed IP inside it; no ``port_id``.
+
+        Raises:
+            NetworkNotFound: a network the caller may not use.
+            InvalidParameter: a ``port_id`` or security groups (the embedded
+                networks have neither), or a fixed IP outside the network.
+        """
+        for index, request in enumerate(requests):
+            if request.port_id is not None:
+                raise exception.InvalidParameter(
+                    field=f"networks[{index}].port_id",
+                    reason=(
+                        "the embedded network backend has no ports of its own to "
+                        "use: give net_id (ports need [network] backend = neutron)"
+                    ),
+                )
+            if request.security_groups:
+                raise exception.InvalidParameter(
+                    field=f"networks[{index}].security_groups",
+                    reason="the embedded network backend has no security groups",
+                )
+            network = self.get_network(ctx, request.network_id)
+            parsed = ipam.parse_cidr(network.cidr)
+            for address in request.fixed_ips:
+                if not _usable(parsed, address, network.gateway):
+                    raise exception.InvalidParameter(
+                        field=f"networks[{index}].fixed_ip",
+                        reason=(
+                            f"{address} is not a host address of network "
+                            f"{exception.labelled(network.name, network.uuid)} "
+                            f"({network.cidr}) other than its gateway"
+                        ),
+                    )
+        return list(requests)
+
+    def ports_that_fit(
+        self, ctx: mogan_context.RequestContext, project_id: str
+    ) -> int | None:
+        """No port quota here: the network's size is the only limit."""
+        del ctx, project_id
+        return None
 
     def bind(
         self,
         ctx: mogan_context.RequestContext,
         server_uuid: str,
-        network_id: str,
-        mac_address: str,
+        request: base.PortRequest,
+        binding: base.PortBinding,
+        project_id: str,
     ) -> base.Nic:
-        """Give the NIC the lowest free address of the network.
+        """Give the NIC the requested address, or the lowest free one.
 
         Idempotent per (server, network, mac): the existing port comes back.
 
@@ -111,27 +172,35 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
             NetworkNotFound: no such network.
             NetworkNotUsable: it is external (floating IPs only).
             NetworkFull: the network has no free address.
+            InvalidParameter: a ``port_id`` (no ports to use here).
+            NetworkRefused: the requested fixed IP is taken.
         """
-        mac = mac_address.lower()
+        del project_id
+        if request.port_id is not None:
+            raise exception.InvalidParameter(
+                field="networks.port_id",
+                reason="the embedded network backend cannot use existing ports",
+            )
+        mac = binding.mac.lower()
         with ctx.database.transaction() as session:
-            network = network_db.get(session, network_id)
-            _usable(network)
+            network = network_db.get(session, request.network_id)
+            _not_external(network)
             existing = network_db.get_port(session, server_uuid, network.uuid, mac)
             if existing is not None:
                 return _nic(network, existing)
             parsed = ipam.parse_cidr(network.cidr)
+            if request.fixed_ips:
+                wanted = ipaddress.ip_address(request.fixed_ips[0])
+                port = self._add(session, network, server_uuid, mac, wanted)
+                if port is None:
+                    raise exception.NetworkRefused(
+                        action=f"give {wanted} on network {network.uuid}",
+                        reason="the address is taken",
+                    )
+                return _nic(network, port)
             taken = network_db.taken_addresses(session, network.uuid)
             for address in ipam.candidates(parsed, network.gateway, taken):
-                port = network_db.add_port(
-                    session,
-                    {
-                        "uuid": uuidutils.generate_uuid(),
-                        "network_uuid": network.uuid,
-                        "mac_address": mac,
-                        "fixed_ip": str(address),
-                        "server_uuid": server_uuid,
-                    },
-                )
+                port = self._add(session, network, server_uuid, mac, address)
                 if port is not None:
                     return _nic(network, port)
                 # NOTE: another transaction took this address first; make
@@ -143,33 +212,30 @@ class EmbeddedNetworkBackend(base.NetworkBackend):
                 cidr=network.cidr,
             )
 
+    @staticmethod
+    def _add(
+        session: Any,
+        network: models.Network,
+        server_uuid: str,
+        mac: str,
+        address: ipam.IPAddress,
+    ) -> models.Port | None:
+        """A port holding ``address``; None when another port has it."""
+        return network_db.add_port(
+            session,
+            {
+                "uuid": uuidutils.generate_uuid(),
+                "network_uuid": network.uuid,
+                "mac_address": mac,
+                "fixed_ip": str(address),
+                "server_uuid": server_uuid,
+            },
+        )
+
     def unbind_all(self, ctx: mogan_context.RequestContext, server_uuid: str) -> None:
         """Free every port and address of the server, unmapping floating IPs."""
         with ctx.database.transaction() as session:
             network_db.delete_ports(session, server_uuid)
-
-    def bind_port(
-        self,
-        ctx: mogan_context.RequestContext,
-        server_uuid: str,
-        port_id: str,
-        mac_address: str,
-    ) -> base.Nic:
-        """The server's own port ``port_id`` (a repeat); no other port is free.
-
-        Every embedded port is bound to the server it was made for, so a
-        port of another server is as good as absent to the caller (and its
-        existence is not disclosed).
-
-        Raises:
-            PortNotFound: not a port of this server.
-        """
-        del mac_address
-        with ctx.database.transaction() as session:
-            port = network_db.find_port(session, port_id)
-            if port is None or port.server_uuid != server_uuid:
-                raise exception.PortNotFound(port=port_id)
-            return _nic(network_db.get(session, port.network_uuid), port)
 
     def unbind_port(
         self, ctx: mogan_context.RequestContext, server_uuid: str, port_id: str

@@ -8,7 +8,7 @@ has one CPU-memory complex) plus other blocks until the sum of their
 capacities covers every amount. Waste is kept low: for each short class
 the smallest block that covers it alone is added first (else the largest
 that helps), and among Compute blocks the set with the fewest blocks and
-the least surplus wins. Across zones the server group's policy decides
+the least surplus wins (``block_fit``). Across zones the server group's policy decides
 first, then the weigher (spread or pack over how many composed servers a
 zone holds), then waste. A group's domains are composition zones, or for
 a group scoped to ``chassis`` the chassis of the server's Compute block
@@ -20,21 +20,21 @@ in one ``POST /allocations``. After the claim, each server's blocks record
 it as their consumer and a ``composed_systems`` row names the service, the
 zone, the blocks and the node uuid the system will be enrolled under.
 What must not live here: the claiming loop (``claims``), node candidates
-(``candidates``).
+(``candidates``), the blocks that fit one server in one zone
+(``block_fit``).
 """
 
 import collections
 import dataclasses
 import logging
 import uuid as uuid_lib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import orm
 
 from mogan.db.api import block_candidates as block_db
 from mogan.db.api import composition as composition_db
-from mogan.placement import blocks as placement_blocks
-from mogan.scheduler import candidates, groups, picks
+from mogan.scheduler import block_fit, candidates, groups, picks
 
 LOG = logging.getLogger(__name__)
 NO_COMPUTE = "without a free Compute block"
@@ -51,146 +51,12 @@ class BlockPick(picks.Pick):
     blocks: tuple[str, ...]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Block:
-    row: block_db.BlockRow
-    amounts: Mapping[str, int]
-
-    @property
-    def shape(self) -> tuple[tuple[str, int], ...]:
-        """What it brings, for telling blocks of one size apart from others."""
-        return tuple(sorted(self.amounts.items()))
-
-
-@dataclasses.dataclass
-class _Zone:
-    key: str
-    label: str
-    service_uuid: str
-    zone: str
-    compute: list[_Block] = dataclasses.field(default_factory=list)
-    others: list[_Block] = dataclasses.field(default_factory=list)
-
-    def without(self, taken: Iterable[_Block]) -> "_Zone":
-        """The zone with ``taken`` blocks gone."""
-        gone = {b.row.provider_uuid for b in taken}
-        return dataclasses.replace(
-            self,
-            compute=[b for b in self.compute if b.row.provider_uuid not in gone],
-            others=[b for b in self.others if b.row.provider_uuid not in gone],
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class _Fit:
-    blocks: tuple[_Block, ...]
-    surplus: float
-
-    @property
-    def cost(self) -> tuple[int, float]:
-        """Fewer blocks first, then less surplus."""
-        return (len(self.blocks), self.surplus)
-
-
 @dataclasses.dataclass
 class _Context:
     """What ``explain`` needs: the group and the zones its policy ruled out."""
 
     group: groups.Group | None
     ruled_out: set[str]
-
-
-def _block(row: block_db.BlockRow) -> _Block:
-    return _Block(
-        row=row,
-        amounts=placement_blocks.amounts(
-            cores=row.cores,
-            memory_mb=row.memory_mb,
-            storage_gb=row.storage_gb,
-            accelerators=row.accelerators,
-        ),
-    )
-
-
-def _zones(rows: Iterable[block_db.BlockRow]) -> dict[str, _Zone]:
-    zones: dict[str, _Zone] = {}
-    for row in rows:
-        zone = zones.setdefault(
-            row.zone_key, _Zone(row.zone_key, row.label, row.service_uuid, row.zone)
-        )
-        (zone.compute if row.compute else zone.others).append(_block(row))
-    return zones
-
-
-def _short(have: Mapping[str, int], need: Mapping[str, int]) -> dict[str, int]:
-    return {rc: n - have.get(rc, 0) for rc, n in need.items() if have.get(rc, 0) < n}
-
-
-def _cover(
-    start: _Block, others: Sequence[_Block], need: Mapping[str, int]
-) -> tuple[list[_Block], dict[str, int]]:
-    """``start`` plus others until ``need`` is covered; the blocks and what is short."""
-    have = collections.Counter(start.amounts)
-    chosen = [start]
-    pool = list(others)
-    stuck: set[str] = set()
-    while True:
-        short = _short(have, need)
-        open_ = {rc: n for rc, n in short.items() if rc not in stuck}
-        if not open_:
-            return chosen, short
-        # NOTE: the class short by the largest share of its amount first.
-        rc = max(sorted(open_), key=lambda c: open_[c] / need[c])
-        helpers = [b for b in pool if b.amounts.get(rc, 0) > 0]
-        if not helpers:
-            stuck.add(rc)
-            continue
-        enough = [b for b in helpers if b.amounts[rc] >= open_[rc]]
-        if enough:
-            pick = min(
-                enough,
-                key=lambda b: (b.amounts[rc], sum(b.amounts.values()), b.row.block_id),
-            )
-        else:
-            pick = max(helpers, key=lambda b: (b.amounts[rc], b.row.block_id))
-        pool.remove(pick)
-        chosen.append(pick)
-        have.update(pick.amounts)
-
-
-def _fit(zone: _Zone, need: Mapping[str, int]) -> _Fit | None:
-    """The cheapest set of the zone's free blocks for one server, if any."""
-    best: _Fit | None = None
-    seen: set[tuple[tuple[str, int], ...]] = set()
-    for compute in sorted(zone.compute, key=lambda b: (b.shape, b.row.block_id)):
-        # NOTE: Compute blocks of one size give one answer: try each size once.
-        if compute.shape in seen:
-            continue
-        seen.add(compute.shape)
-        chosen, short = _cover(compute, zone.others, need)
-        if short:
-            continue
-        have = collections.Counter[str]()
-        for b in chosen:
-            have.update(b.amounts)
-        # NOTE: what it brings beyond the amounts, and classes not asked for
-        # (a GPU nobody asked for is waste too).
-        surplus = sum((have[rc] - n) / n for rc, n in need.items()) + sum(
-            1 for rc in have if rc not in need
-        )
-        fit = _Fit(tuple(chosen), surplus)
-        if best is None or fit.cost < best.cost:
-            best = fit
-    return best
-
-
-def _fill(zone: _Zone, need: Mapping[str, int], count: int) -> list[_Fit]:
-    """Up to ``count`` servers' sets from one zone, one after another."""
-    fits: list[_Fit] = []
-    while len(fits) < count and (fit := _fit(zone, need)) is not None:
-        fits.append(fit)
-        zone = zone.without(fit.blocks)
-    return fits
 
 
 class Blocks:
@@ -214,9 +80,14 @@ class Blocks:
         avoid: frozenset[str],
         group: groups.Group | None,
     ) -> picks.Attempt:
-        """Block sets for up to ``count`` servers, none of them on ``avoid``."""
+        """Block sets for up to ``count`` servers, none of them on ``avoid``.
+
+        Nor on the blocks earlier attempts of the request failed on
+        (``Request.exclude_blocks``).
+        """
         rows = block_db.zoned_blocks(session, free_only=True)
-        zones = _zones(r for r in rows if r.provider_uuid not in avoid)
+        skip = avoid | self.request.exclude_blocks
+        zones = block_fit.by_zone(r for r in rows if r.provider_uuid not in skip)
         members = collections.Counter(group.used if group else {})
         crowd = block_db.servers_per_zone(session)
         context = _Context(group=group, ruled_out=set())
@@ -224,14 +95,14 @@ class Blocks:
         home = self._home(zones, members, group, count)
         chosen: list[picks.Pick] = []
         while len(chosen) < count:
-            options: dict[tuple[str, str | None], _Fit] = {}
+            options: dict[tuple[str, str | None], block_fit.Fit] = {}
             for key, zone in zones.items():
                 refused = found = False
                 for domain, part in _parts(zone, scope).items():
                     if not _allowed(domain, home, members, group):
                         refused = True
                         continue
-                    fit = _fit(part, self.need)
+                    fit = block_fit.cheapest(part, self.need)
                     if fit is not None:
                         options[(key, domain)] = fit
                         found = True
@@ -261,7 +132,7 @@ class Blocks:
 
     def _home(
         self,
-        zones: Mapping[str, _Zone],
+        zones: Mapping[str, block_fit.Zone],
         members: Mapping[str, int],
         group: groups.Group | None,
         count: int,
@@ -276,7 +147,7 @@ class Blocks:
         for zone in zones.values():
             for domain, part in _parts(zone, group.scope).items():
                 if domain is not None:
-                    room[domain] += len(_fill(part, self.need, count))
+                    room[domain] += len(block_fit.fill(part, self.need, count))
                     labels[domain] = _label(part, group.scope)
         if not any(room.values()):
             return None
@@ -285,7 +156,9 @@ class Blocks:
     def _weigh(self, crowd: int) -> int:
         return -crowd if self.weigher.mode == "pack" else crowd
 
-    def _pick(self, zone: _Zone, blocks: Sequence[_Block]) -> BlockPick:
+    def _pick(
+        self, zone: block_fit.Zone, blocks: Sequence[block_fit.Block]
+    ) -> BlockPick:
         return BlockPick(
             node=str(uuid_lib.uuid4()),
             allocation={b.row.provider_uuid: dict(b.amounts) for b in blocks},
@@ -370,26 +243,36 @@ class Blocks:
         every = {r.zone_key for r in rows}
         if not every:
             return f"{head}; no composition service has resource blocks in a zone"
-        zones = _zones(r for r in rows if r.free)
+        excluded = self.request.exclude_blocks
+        zones = block_fit.by_zone(
+            r for r in rows if r.free and r.provider_uuid not in excluded
+        )
         counts: collections.Counter[str] = collections.Counter()
         for key in sorted(every):
             counts[self._why(zones.get(key), key in ruled_out)] += 1
         parts = ", ".join(f"{n} {why}" for why, n in sorted(counts.items(), key=_order))
         zones_word = "zone" if len(every) == 1 else "zones"
-        return f"{head}; {len(every)} {zones_word}: {parts}"
+        left_out = sum(1 for r in rows if r.free and r.provider_uuid in excluded)
+        tail = (
+            f"; {left_out} free block{'s' if left_out != 1 else ''} left out: "
+            "earlier attempts failed on them"
+            if left_out
+            else ""
+        )
+        return f"{head}; {len(every)} {zones_word}: {parts}{tail}"
 
-    def _why(self, zone: _Zone | None, ruled_out: bool) -> str:
+    def _why(self, zone: block_fit.Zone | None, ruled_out: bool) -> str:
         if zone is None or not zone.compute:
             return NO_COMPUTE
-        if _fit(zone, self.need) is None:
-            return "short of " + _shortfall(zone, self.need)
+        if block_fit.cheapest(zone, self.need) is None:
+            return "short of " + block_fit.shortfall(zone, self.need)
         if ruled_out:
             return BY_GROUP
-        room = len(_fill(zone, self.need, len(self.request.server_uuids)))
+        room = len(block_fit.fill(zone, self.need, len(self.request.server_uuids)))
         return f"room for {room} server{'s' if room != 1 else ''}"
 
 
-def _parts(zone: _Zone, scope: str) -> dict[str | None, _Zone]:
+def _parts(zone: block_fit.Zone, scope: str) -> dict[str | None, block_fit.Zone]:
     """The zone by the domain a server built on it lands in, at ``scope``.
 
     At the composition-zone level the zone is one domain. At ``chassis``
@@ -398,7 +281,7 @@ def _parts(zone: _Zone, scope: str) -> dict[str | None, _Zone]:
     """
     if scope != groups.CHASSIS_SCOPE:
         return {zone.key: zone}
-    by_chassis: dict[str | None, list[_Block]] = {}
+    by_chassis: dict[str | None, list[block_fit.Block]] = {}
     for block in zone.compute:
         by_chassis.setdefault(block.row.chassis_key, []).append(block)
     return {
@@ -407,7 +290,7 @@ def _parts(zone: _Zone, scope: str) -> dict[str | None, _Zone]:
     }
 
 
-def _label(part: _Zone, scope: str) -> str:
+def _label(part: block_fit.Zone, scope: str) -> str:
     """A part's domain as people name it (``<service name>:<zone or chassis>``)."""
     if scope == groups.CHASSIS_SCOPE and part.compute:
         return part.compute[0].row.chassis_label or part.label
@@ -454,20 +337,6 @@ def _group_rank(
             return (0, 0, 0)
         return (1, int(domain is None), -used)
     return (0, used, int(domain is None))
-
-
-def _shortfall(zone: _Zone, need: Mapping[str, int]) -> str:
-    """The least a zone lacks for one server, as ``MEMORY_MB 65536``."""
-    best: dict[str, int] | None = None
-    for compute in zone.compute:
-        _, short = _cover(compute, zone.others, need)
-        if best is None or _lack(short, need) < _lack(best, need):
-            best = short
-    return ", ".join(f"{rc} {n}" for rc, n in sorted((best or {}).items()))
-
-
-def _lack(short: Mapping[str, int], need: Mapping[str, int]) -> tuple[int, float]:
-    return (len(short), sum(n / need[rc] for rc, n in short.items()))
 
 
 def _order(item: tuple[str, int]) -> tuple[int, int, str]:

@@ -67,6 +67,7 @@ class Request:
     availability_zone: str | None = None
     group_uuid: str | None = None
     exclude_nodes: frozenset[str] = frozenset()
+    exclude_blocks: frozenset[str] = frozenset()
     project_id: str = ""
     user_id: str = ""
     hardware: hw.HardwareRequest | None = None
@@ -94,6 +95,7 @@ class Request:
             availability_zone=request.availability_zone or None,
             group_uuid=request.group_uuid or None,
             exclude_nodes=frozenset(request.exclude_nodes),
+            exclude_blocks=frozenset(request.exclude_blocks),
             project_id=request.project_id,
             user_id=request.user_id,
             hardware=hardware,

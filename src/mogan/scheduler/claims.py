@@ -7,7 +7,8 @@ jittered pause scaled to how long claims take, and another single claim, up
 to ``[scheduler] claim_retries`` times. No lock is held around a claim, in or
 across processes: requests served side by side in one process only note the
 providers they are claiming (``InFlight``) so that they do not pick each
-other's; across processes Placement alone arbitrates. The same loop places
+other's (a request whose picks another took meanwhile chooses again);
+across processes Placement alone arbitrates. The same loop places
 servers on nodes and composed servers on resource blocks: what a server
 gets is the ``picks.Target``'s choice. What must not live here: how
 candidates are found (see ``candidates`` and ``blocks``).
@@ -25,6 +26,7 @@ from sqlalchemy import orm
 from mogan import exception
 from mogan.db import session as db_session
 from mogan.db.api import block_candidates as block_db
+from mogan.db.api import composition as composition_db
 from mogan.db.api import node as node_db
 from mogan.placement import client as placement_client
 from mogan.scheduler import candidates as candidates_mod
@@ -35,6 +37,9 @@ BACKOFF_BASE = 0.02
 BACKOFF_CAP = 0.5
 # NOTE: longer than any one claim takes; only a bound in case one hangs.
 IN_FLIGHT_WAIT = 30.0
+# NOTE: how often one call chooses again because requests of this process
+# took some of its picks meanwhile (each time they made progress).
+RECHOOSE_LIMIT = 10
 # NOTE: Placement names the provider that lacked capacity in its 409.
 _PROVIDER = re.compile(r"resource provider '([0-9a-f-]{36})'")
 
@@ -136,11 +141,15 @@ def select_and_claim(
         pending = [uuid for uuid in servers if uuid not in placed]
         if not pending:
             return _answer(placed)
-        busy = in_flight.snapshot()
-        with database.transaction(readonly=True) as session:
-            group = _group(session, placement, request, servers)
-            choice = target.choose(session, len(pending), avoid=busy, group=group)
-        chosen_picks = in_flight.take(choice.picks, len(pending))
+        choice, chosen_picks, group = _choose(
+            database,
+            placement,
+            request,
+            target,
+            in_flight=in_flight,
+            servers=servers,
+            count=len(pending),
+        )
         taken = _providers(chosen_picks)
         if len(placed) + len(chosen_picks) < request.min_count:
             in_flight.release(taken)
@@ -181,6 +190,37 @@ def select_and_claim(
     raise exception.NoValidNode(
         reason=f"claims kept losing races with other requests ({retries} retries)"
     )
+
+
+def _choose(
+    database: db_session.Database,
+    placement: placement_client.PlacementClient,
+    request: candidates_mod.Request,
+    target: picks.Target,
+    *,
+    in_flight: InFlight,
+    servers: list[str],
+    count: int,
+) -> tuple[picks.Attempt, list[picks.Pick], groups.Group | None]:
+    """The target's picks for ``count`` servers, those taken into ``in_flight``.
+
+    Returns:
+        The choice, the picks now held in flight, and the group as read.
+    """
+    for rechosen in range(RECHOOSE_LIMIT + 1):
+        busy = in_flight.snapshot()
+        with database.transaction(readonly=True) as session:
+            group = _group(session, placement, request, servers)
+            choice = target.choose(session, count, avoid=busy, group=group)
+        taken = in_flight.take(choice.picks, count)
+        if len(taken) >= min(len(choice.picks), count) or rechosen == RECHOOSE_LIMIT:
+            break
+        # NOTE: another request of this process took some of these providers
+        # since the snapshot: claiming the rest would leave servers out
+        # though other providers may be free. Choose again, now seeing them
+        # (not a lost race: no retry is spent).
+        in_flight.release(_providers(taken))
+    return choice, taken, group
 
 
 def _group(
@@ -244,9 +284,14 @@ def _claim(
 
 
 def release_view(session: orm.Session, server: str) -> None:
-    """Forget in the view every claim ``server`` held (nodes and blocks)."""
+    """Forget in the view every claim ``server`` held (nodes and blocks).
+
+    A composed server's ``composed_systems`` row goes too: the scheduler
+    drops only claims no build has used, so no system was made of them.
+    """
     node_db.mark_released(session, server)
     block_db.mark_released(session, server)
+    composition_db.remove_uncomposed(session, server)
 
 
 def _release(

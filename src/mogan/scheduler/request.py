@@ -25,6 +25,8 @@ class SelectRequest(pydantic.BaseModel):
         availability_zone: the zone the nodes must be in, if any.
         group_uuid: the server group whose policy applies, if any.
         exclude_nodes: nodes not to use (earlier attempts failed on them).
+        exclude_blocks: resource blocks (their provider uuids) not to use
+            for a composable request (earlier attempts failed on them).
         project_id: the consumers' project, for Placement.
         user_id: the consumers' user, for Placement.
         hardware: the hardware configuration every node must be able to
@@ -46,6 +48,7 @@ class SelectRequest(pydantic.BaseModel):
     availability_zone: str | None = None
     group_uuid: str | None = None
     exclude_nodes: tuple[str, ...] = ()
+    exclude_blocks: tuple[str, ...] = ()
     project_id: str = ""
     user_id: str = ""
     hardware: dict[str, Any] | None = None

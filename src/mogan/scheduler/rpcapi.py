@@ -19,6 +19,8 @@ class SchedulerAPI(rpc.RPCAPIBase):
             never asked to place one it would ignore).
         1.3: ``select_and_claim`` honours ``SelectRequest.composable``
             (resource blocks instead of nodes; sent as 1.3 only then).
+            Its ``exclude_blocks`` came later without a bump: a scheduler
+            that predates it ignores it (and may offer those blocks again).
 
     ``[upgrade_levels] scheduler`` caps what is sent (see ``RPCAPIBase``).
     """

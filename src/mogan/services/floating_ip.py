@@ -5,7 +5,7 @@ Neutron: an admin marks a network ``external`` when defining it; a project
 member allocates a floating IP from it for their project (the lowest free
 address of its CIDR, gateway excluded; the ``floating_ips`` quota applies);
 the address is then associated with a server through the v1 path
-(``mogan.services.server_network``) and released when no longer wanted.
+(``mogan.services.server_floating_ip``) and released when no longer wanted.
 With Neutron, floating IPs are allocated in Neutron instead and these calls
 are not used.
 

@@ -28,6 +28,7 @@ from mogan.services import (
     hardware_fit,
     hardware_profile,
     hardware_request,
+    server_network,
     server_request,
     workflow_args,
 )
@@ -179,8 +180,11 @@ def create(
     Raises:
         InvalidParameter: counts, user data, personality, partitions or the
             hardware request are bad.
-        FlavorNotFound, ImageNotFound, NetworkNotFound, KeypairNotFound:
-            a referenced resource is missing or hidden.
+        FlavorNotFound, ImageNotFound, NetworkNotFound, KeypairNotFound,
+            PortNotFound: a referenced resource is missing or hidden.
+        PortInUse: a requested port is bound or has no address.
+        OverQuota: fewer than ``min_count`` servers fit (the network
+            service's port quota first, then Mogan's).
         AvailabilityZoneNotFound: no aggregate with nodes has the zone.
         InvalidParameter: ``scheduler_hints.group`` names no group the
             caller may use.
@@ -194,11 +198,7 @@ def create(
     server_request.check_user_data(request.user_data)
     server_request.check_personality(request.personality)
     image = backends.images.get(ctx, request.image_uuid)
-    if image.status != "active":
-        raise exception.InvalidParameter(
-            field="image_uuid",
-            reason=f"image {server_request.image_label(image)} is not active",
-        )
+    server_request.check_active(image)
     partitions = server_request.partitions(request, image)
     hardware = _hardware(ctx, request)
     typed_hardware = hardware_request.typed(hardware, request.networks)
@@ -207,14 +207,18 @@ def create(
         # with the reasons counted, not left to fail in the scheduler.
         with ctx.database.transaction(readonly=True) as session:
             hardware_fit.check_fleet(session, typed_hardware)
-    for index, net in enumerate(request.networks):
-        if "net_id" not in net:
-            raise exception.InvalidParameter(
-                field=f"networks[{index}]",
-                reason="only net_id is supported by the embedded network backend",
-            )
-        backends.networks.get_network(ctx, net["net_id"])
+    networks = server_network.check(ctx, backends.networks, request.networks, max_count)
     project_id = ctx.require_project("Creating servers")
+    # NOTE: v1's order: the network service's port quota shrinks max_count
+    # first, then Mogan's own quotas (inside the transaction below).
+    max_count = server_network.fit_ports(
+        ctx,
+        backends.networks,
+        project_id,
+        networks,
+        min_count=request.min_count,
+        max_count=max_count,
+    )
     limits = backends.limits.limits(ctx.database, project_id)
     quota_svc.check_metadata(limits, len(request.metadata))
     group_limits = _group_limits(ctx, backends, request.group, project_id, limits)
@@ -308,8 +312,8 @@ def create(
                     networks=[
                         {**net, "bond": request.bonds[index]}
                         if index in request.bonds
-                        else dict(net)
-                        for index, net in enumerate(request.networks)
+                        else net
+                        for index, net in enumerate(networks)
                     ],
                     user_data=request.user_data,
                     # NOTE: sealed before it rests in the workflow row.

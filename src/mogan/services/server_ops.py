@@ -111,13 +111,31 @@ def rebuild(
 
     Raises:
         ServerNotFound: no such server.
-        ImageNotFound: the image is missing or hidden.
+        ImageNotFound: the image given is missing or hidden.
+        InvalidParameter: the image is not active, or the server's own
+            image (none given) is gone.
         ServerLocked: locked, and the caller is not an admin.
         InvalidState: not active, stopped, or error with its node.
     """
+    given = image_uuid is not None
     if image_uuid is None:
         image_uuid = server_svc.get(ctx, server_uuid).image_uuid
-    image = backends.images.get(ctx, image_uuid or "")
+    try:
+        image = backends.images.get(ctx, image_uuid or "")
+    except exception.ImageNotFound as err:
+        if given:
+            raise
+        # NOTE: the server's own image went (deleted in Glance, or its share
+        # withdrawn): say so, and how to rebuild anyway.
+        raise exception.InvalidParameter(
+            field="image_uuid",
+            reason=(
+                f"the server's image {image_uuid} no longer exists (deleted, "
+                "or no longer visible to the project): give image_uuid to "
+                "rebuild from another image"
+            ),
+        ) from err
+    server_request.check_active(image)
     with ctx.database.transaction() as session:
         server = server_db.get(session, server_uuid, for_update=True)
         _check_lock(ctx, server)

@@ -29,7 +29,7 @@ class CreateRequest:
     name: str
     flavor_uuid: str
     image_uuid: str
-    networks: list[dict[str, str]]
+    networks: list[dict[str, Any]]
     description: str | None = None
     availability_zone: str | None = None
     metadata: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -179,6 +179,22 @@ def check_personality(files: list[dict[str, str]]) -> None:
 def image_label(image: image_base.ImageInfo) -> str:
     """``name (uuid)`` of an image, for messages."""
     return exception.labelled(image.name, image.uuid)
+
+
+def check_active(image: image_base.ImageInfo) -> None:
+    """Only an ``active`` image is deployed (not queued, deactivated ...).
+
+    Raises:
+        InvalidParameter: naming ``image_uuid``, the image and its status.
+    """
+    if image.status != "active":
+        raise exception.InvalidParameter(
+            field="image_uuid",
+            reason=(
+                f"image {image_label(image)} is {image.status or 'in no state'}, "
+                "not active: only active images can be deployed"
+            ),
+        )
 
 
 def requested_partitions(request: CreateRequest) -> dict[str, int]:

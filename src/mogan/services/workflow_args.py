@@ -13,6 +13,7 @@ What must not live here: how a flow runs (``mogan.engine``).
 
 import enum
 import functools
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import pydantic
@@ -76,7 +77,9 @@ class BuildArgs(Args):
     (``hardware_of`` reads it); its bonds carry only their link count and
     network (what scheduling needs): the engine resolves them to the node's
     ports from ``networks`` once the node is known. ``excluded_nodes`` are the nodes
-    earlier attempts failed on; ``attempt`` counts from 1.
+    earlier attempts failed on, ``excluded_blocks`` the resource blocks
+    (provider uuids) a composed server's earlier attempts failed on;
+    ``attempt`` counts from 1.
     """
 
     KIND: ClassVar[Kind] = Kind.BUILD
@@ -92,21 +95,27 @@ class BuildArgs(Args):
     hardware: dict[str, Any] | None = None
     attempt: int = pydantic.Field(default=1, ge=1)
     excluded_nodes: list[str] = pydantic.Field(default_factory=list)
+    excluded_blocks: list[str] = pydantic.Field(default_factory=list)
     # NOTE: one record per failed attempt so far (``engine.faults.record``):
     # the final fault names the cause and lists them.
     history: list[dict[str, Any]] = pydantic.Field(default_factory=list)
 
     def next_attempt(
-        self, failed_node: str | None, history: list[dict[str, Any]]
+        self,
+        failed_node: str | None,
+        history: list[dict[str, Any]],
+        failed_blocks: Sequence[str] = (),
     ) -> "BuildArgs":
-        """The next attempt's arguments: ``failed_node`` excluded, ``history``."""
+        """The next attempt's arguments: what failed excluded, ``history``."""
         excluded = list(self.excluded_nodes)
         if failed_node and failed_node not in excluded:
             excluded.append(failed_node)
+        blocks = list(dict.fromkeys([*self.excluded_blocks, *failed_blocks]))
         return self.model_copy(
             update={
                 "attempt": self.attempt + 1,
                 "excluded_nodes": excluded,
+                "excluded_blocks": blocks,
                 "history": history,
             }
         )

@@ -30,6 +30,7 @@ PUBLIC_PATHS = ["/", "/v1", "/v1/", "/v1/openapi.json", "/openapi.json", "/healt
 # under every auth strategy.
 TESTED_ELSEWHERE = {
     "/v1/deploy_media/{token}": "tests/functional/api/test_deploy_media.py",
+    "/v1/deploy_images/{token}": "tests/glance/test_deploy_image.py",
 }
 # NOTE: an address nothing listens on: keystonemiddleware fails fast.
 UNREACHABLE_KEYSTONE = "http://127.0.0.1:9/identity"

@@ -28,6 +28,7 @@ from tests.redfish.fixtures import (  # noqa: F401 - fixtures
 
 globals().update(engine_support.FIXTURES)
 # NOTE: the composed-server tests' engine on the redfish driver and image.
+redfish_stack = composed.redfish_stack
 redfish_engine = composed.redfish_engine
 image = composed.image
 pytestmark = pytest.mark.services
@@ -99,7 +100,7 @@ def create_server(api, world, flavor: str, image: str, group: str) -> str:
 
 def chassis_of(world, redfish, server: str) -> str:
     """The chassis of the Compute block of the server's system, on the emulator."""
-    [system] = composed._systems(redfish, server)
+    [system] = composed._systems(world, redfish, server)
     blocks = redfish.system(system.uuid)["resource_blocks"]
     pool = redfish.pool()["blocks"]
     [compute] = [b for b in blocks if "Compute" in pool[b]["types"]]

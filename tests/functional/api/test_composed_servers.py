@@ -45,8 +45,11 @@ COMPUTE, OTHER_COMPUTE, STORAGE = (
 
 
 @pytest.fixture
-def redfish_engine(econf, database, file_server, engine_factory):
-    """An engine on the redfish driver, its deploy media on the file server."""
+def redfish_stack(econf, database, file_server, engine_factory):
+    """An engine on the redfish driver, its deploy media on the file server.
+
+    The periodic composition sync never runs by itself (an hour apart).
+    """
     econf.set_override("driver", "redfish", "engine")
     econf.set_override("sync_composition_interval", 3600, "engine")
     redfish.RedfishDriver.register_opts(econf)
@@ -54,9 +57,21 @@ def redfish_engine(econf, database, file_server, engine_factory):
     econf.set_override("server_side_retries_delay", 0.1, "redfish")
     driver = redfish.RedfishDriver.from_conf(econf)
     node_store.attach(driver, database, econf, FileMedia(file_server))
-    engine_factory(with_driver=driver)
-    yield driver
+    engine = engine_factory(with_driver=driver)
+    yield driver, engine
     driver.close()
+
+
+@pytest.fixture
+def redfish_engine(redfish_stack):
+    """The engine's redfish driver."""
+    return redfish_stack[0]
+
+
+@pytest.fixture
+def sync_composition(redfish_stack):
+    """Run the engine's composition sync once, as its periodic task does."""
+    return redfish_stack[1].sync_composition
 
 
 @pytest.fixture
@@ -109,6 +124,16 @@ def image(database, file_server) -> str:
     return image_uuid
 
 
+def _info(emulator) -> dict[str, Any]:
+    """The emulator's composition service as ``driver_info``."""
+    return {
+        "address": emulator.url,
+        "username": emulator.username,
+        "password": emulator.password,
+        "verify_ca": False,
+    }
+
+
 def _create(api, world, flavor: str, image: str) -> tuple[str, str]:
     """A server of the flavor created by its owner; its uuid and request id."""
     resp = api.post(
@@ -137,9 +162,17 @@ def _settled(world, server_uuid: str) -> models.Server:
     return found
 
 
-def _systems(emulator, server_uuid: str) -> list[Any]:
-    """The emulator's systems named for the server."""
-    return [s for s in emulator.systems() if s.name == compose.system_name(server_uuid)]
+def _systems(world, emulator, server_uuid: str) -> list[Any]:
+    """The emulator's systems named for the server's node (its composed system)."""
+    server = world.server(server_uuid)
+    assert server is not None
+    name = compose.system_name(server.node_uuid)
+    return [s for s in emulator.systems() if s.name == name]
+
+
+def _mogan_systems(emulator) -> list[Any]:
+    """Every system on the emulator that Mogan composed."""
+    return [s for s in emulator.systems() if s.name.startswith("mogan-")]
 
 
 def _rows(database, model, **where) -> list[Any]:
@@ -152,7 +185,7 @@ def _rows(database, model, **where) -> list[Any]:
 
 def _nothing_left(world, emulator, server_uuid: str) -> None:
     """No system, block, claim, row or node of the server is left anywhere."""
-    assert _systems(emulator, server_uuid) == []
+    assert _mogan_systems(emulator) == []
     blocks = emulator.pool()["blocks"]
     assert {b["state"] for b in blocks.values()} == {"Unused"}
     assert {b["system"] for b in blocks.values()} == {None}
@@ -186,7 +219,7 @@ class TestComposedServers:
         node = composed.node_uuid
         assert (row.node_uuid, row.node) == (node, compose.node_name(node))
 
-        [system] = _systems(redfish, server)
+        [system] = _systems(world, redfish, server)
         seen = redfish.system(system.uuid)
         assert seen["resource_blocks"] == [COMPUTE, STORAGE]
         assert seen["power_state"] == "On"
@@ -337,7 +370,7 @@ class TestComposedServers:
         assert f"Resource block {COMPUTE}" in fault.message
         assert "taken" in fault.message
         assert support.composed(world.db, server).blocks == [OTHER_COMPUTE, STORAGE]
-        [system] = _systems(redfish, server)
+        [system] = _systems(world, redfish, server)
         assert redfish.system(system.uuid)["resource_blocks"] == [
             OTHER_COMPUTE,
             STORAGE,
@@ -356,6 +389,221 @@ class TestComposedServers:
         }
         # NOTE: only the second attempt's node is enrolled.
         assert [n.uuid for n in _rows(world.db, models.Node)] == [row.node_uuid]
+
+
+@pytest.fixture
+def twin_pool(redfish, redfish_engine, api) -> str:
+    """Two Compute and two Storage blocks in one zone, registered; its uuid."""
+    del redfish_engine
+    blocks = [
+        {
+            **specs.compute_block(f"zone-a-compute-{i}", "zone-a"),
+            "nics": [{"mac": f"52:54:00:e0:00:0{i}"}],
+        }
+        for i in range(2)
+    ] + [specs.storage_block(f"zone-a-storage-{i}", "zone-a") for i in range(2)]
+    redfish.set_pool(specs.pool(blocks))
+    resp = api.post(
+        "/v1/composition_services",
+        json={"name": f"pool-{uuid.uuid4().hex[:8]}", "driver_info": _info(redfish)},
+        headers=V17,
+    )
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["uuid"])
+
+
+class TestRescheduled:
+    def test_a_refused_compose_is_placed_on_other_blocks(
+        self, world, redfish, twin_pool, flavor, api, image
+    ):
+        """The service refuses every system with one block: the next attempt avoids it.
+
+        Two Compute and two Storage blocks: the first attempt's blocks are
+        left out of the second (which of them the service minded is not
+        known), so the server is composed of the other two and ACTIVE.
+        """
+        service = twin_pool
+        redfish.fail(
+            "compose",
+            block="zone-a-compute-0",
+            times=None,
+            status=400,
+            message="zone-a-compute-0 has a failed DIMM",
+        )
+        server, _ = _create(api, world, flavor, image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert "failed DIMM" in fault.message
+        chosen = ["zone-a-compute-1", "zone-a-storage-1"]
+        assert support.composed(world.db, server).blocks == chosen
+        [system] = _systems(world, redfish, server)
+        assert redfish.system(system.uuid)["resource_blocks"] == chosen
+        view = support.blocks(world.db, service)
+        assert set(world.placement.allocations_of(server)) == {
+            view[b].provider_uuid for b in chosen
+        }
+        # NOTE: what was left out is not reserved: only not offered again
+        # to this server.
+        assert not view["zone-a-compute-0"].reserved
+
+    def test_a_system_whose_compose_answer_was_lost_is_decomposed(
+        self, world, redfish, twin_pool, flavor, api, image
+    ):
+        """The service composes but its answer is lost: found by name, decomposed.
+
+        The first attempt's system exists though Mogan never learnt its
+        path; the failed attempt's undo finds it by its name and
+        decomposes it, and the next attempt (a new node uuid, so a new
+        name) is composed and ACTIVE. Nothing of the first is left.
+        """
+        del twin_pool
+        redfish.fail("compose", after=True, status=500, message="the answer got lost")
+        server, _ = _create(api, world, flavor, image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert "the answer got lost" in fault.message
+        composed = support.composed(world.db, server)
+        [system] = _mogan_systems(redfish)
+        assert system.name == compose.system_name(composed.node_uuid)
+        assert composed.system == system.path
+        chosen = ["zone-a-compute-1", "zone-a-storage-1"]
+        assert redfish.system(system.uuid)["resource_blocks"] == chosen
+        pool = redfish.pool()["blocks"]
+        assert {b for b, v in pool.items() if v["system"] is None} == {
+            "zone-a-compute-0",
+            "zone-a-storage-0",
+        }
+        assert {pool[b]["state"] for b in ("zone-a-compute-0", "zone-a-storage-0")} == {
+            "Unused"
+        }
+
+        resp = api.delete(f"/v1/servers/{server}", headers=MEMBER.headers)
+        assert resp.status_code == 204, resp.text
+        engine_support.wait_for(lambda: world.server(server) is None, TIMEOUT)
+        _nothing_left(world, redfish, server)
+
+
+class TestUnnamedTakenBlock:
+    def test_a_refusal_naming_no_block_reserves_none(
+        self, world, redfish, twin_pool, flavor, api, image
+    ):
+        """``ResourceInUse`` without a block, none taken when read again.
+
+        Nothing is reserved (no block is taken), the fault says the
+        service did not say which, and the next attempt leaves every block
+        of the first out: ACTIVE on the other two.
+        """
+        redfish.fail(
+            "compose", status=409, message_id="ResourceInUse", message="in use"
+        )
+        server, _ = _create(api, world, flavor, image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert "did not say which" in fault.message
+        assert support.composed(world.db, server).blocks == [
+            "zone-a-compute-1",
+            "zone-a-storage-1",
+        ]
+        view = support.blocks(world.db, twin_pool)
+        assert not any(b.reserved for b in view.values())
+        for block in view.values():
+            inventory = world.placement.get_inventory(block.provider_uuid)
+            assert {v["reserved"] for v in inventory.values()} == {0}
+
+    def test_a_refusal_naming_no_block_reserves_the_taken_one(
+        self, world, redfish, redfish_engine, pool_service, flavor, image, api
+    ):
+        """``ResourceInUse`` without a block: read again, the taken one is reserved.
+
+        A block composed behind Mogan's back (the view, not synced since,
+        has it free); the service refuses without naming it, and the
+        driver cannot read the blocks just then (two 503s: the driver's
+        read and its retry). The engine reads the blocks again, reserves
+        that one only, and the next attempt keeps the other blocks: ACTIVE.
+        """
+        access = driver_base.BmcAccess(
+            address=redfish.url,
+            username=redfish.username,
+            password=redfish.password,
+            verify_tls=False,
+        )
+        redfish_engine.start_compose(
+            access,
+            driver_base.ComposeRequest(
+                name="behind-the-back", resource_class="", blocks=(COMPUTE,)
+            ),
+        )
+        redfish.fail(
+            "compose", status=409, message_id="ResourceInUse", message="in use"
+        )
+        redfish.fail(
+            "http",
+            method="GET",
+            path="/redfish/v1/CompositionService/ResourceBlocks",
+            times=2,
+        )
+        server, _ = _create(api, world, flavor, image)
+
+        row = _settled(world, server)
+        assert row.status == states.ACTIVE, world.faults(server)
+        [fault] = world.faults(server)
+        assert f"Resource block {COMPUTE}" in fault.message
+        assert support.composed(world.db, server).blocks == [OTHER_COMPUTE, STORAGE]
+        view = support.blocks(world.db, pool_service)
+        assert {b for b, v in view.items() if v.reserved} == {COMPUTE}
+        taken = world.placement.get_inventory(view[COMPUTE].provider_uuid)
+        assert {rc: v["reserved"] for rc, v in taken.items()} == {
+            rc: v["total"] for rc, v in taken.items()
+        }
+
+
+class TestFreedBlocks:
+    @pytest.mark.usefixtures("redfish_engine")
+    def test_a_deleted_servers_blocks_are_offered_at_once(
+        self, world, pool_service, flavor, image, api, sync_composition
+    ):
+        """Deleted: its blocks are free in the view before any sync.
+
+        A sync while the server is ACTIVE writes its blocks as composed
+        into its system; the delete's decompose frees them in the view, so
+        a new server gets the same blocks at once (the next periodic sync
+        is an hour away).
+        """
+        first, _ = _create(api, world, flavor, image)
+        assert _settled(world, first).status == states.ACTIVE, world.faults(first)
+        system = support.composed(world.db, first).system
+        sync_composition()
+        view = support.blocks(world.db, pool_service)
+        for block in (COMPUTE, STORAGE):
+            assert view[block].composition_state == "Composed"
+            assert view[block].system == system
+
+        resp = api.delete(f"/v1/servers/{first}", headers=MEMBER.headers)
+        assert resp.status_code == 204, resp.text
+        engine_support.wait_for(lambda: world.server(first) is None, TIMEOUT)
+        view = support.blocks(world.db, pool_service)
+        for block in (COMPUTE, STORAGE):
+            assert (view[block].composition_state, view[block].system) == (
+                "Unused",
+                None,
+            )
+
+        second, _ = _create(api, world, flavor, image)
+        row = _settled(world, second)
+        assert row.status == states.ACTIVE, world.faults(second)
+        assert support.composed(world.db, second).blocks == [COMPUTE, STORAGE]
+        # NOTE: the compose that finished wrote the view as the service has it.
+        view = support.blocks(world.db, pool_service)
+        now = support.composed(world.db, second).system
+        assert {
+            (view[b].composition_state, view[b].system) for b in (COMPUTE, STORAGE)
+        } == {("Composed", now)}
 
 
 class TestManyComposed:
@@ -414,14 +662,15 @@ class TestManyComposed:
         systems = {
             s: redfish.system(system.uuid)["resource_blocks"]
             for s in active
-            for system in _systems(redfish, s)
+            for system in _systems(world, redfish, s)
         }
         assert sorted(systems) == sorted(active)
         used = [b for chosen in systems.values() for b in chosen]
         assert sorted(used) == sorted(b["id"] for b in blocks)
         for server in active:
             assert (
-                redfish.system(_systems(redfish, server)[0].uuid)["power_state"] == "On"
+                redfish.system(_systems(world, redfish, server)[0].uuid)["power_state"]
+                == "On"
             )
 
         for server in servers:
@@ -431,6 +680,6 @@ class TestManyComposed:
             engine_support.wait_for(lambda s=server: world.server(s) is None, TIMEOUT)
         pool = redfish.pool()["blocks"]
         assert {b["state"] for b in pool.values()} == {"Unused"}
-        assert [s for s in redfish.systems() if s.name.startswith("mogan-")] == []
+        assert _mogan_systems(redfish) == []
         assert _rows(world.db, models.ComposedSystem) == []
         assert _rows(world.db, models.Node) == []

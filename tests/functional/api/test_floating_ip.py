@@ -24,6 +24,7 @@ from mogan.services import floating_ip as fip_svc
 from mogan.services import network as network_svc
 from mogan.services import quota as quota_svc
 from tests.conftest import ADMIN, MEMBER, OTHER, READER
+from tests.functional.api import test_network
 
 V18 = {"OpenStack-API-Version": "baremetal-compute 1.8"}
 
@@ -295,7 +296,9 @@ def ports(conf, database: db_session.Database, count: int) -> list[str]:
     backend = mogan_network.get_backend(conf)
     made = []
     for index in range(count):
-        nic = backend.bind(admin, str(uuid.uuid4()), net, f"52:54:00:00:01:{index:02x}")
+        nic = test_network.bind(
+            backend, admin, str(uuid.uuid4()), net, f"52:54:00:00:01:{index:02x}"
+        )
         made.append(nic.port_id)
     return made
 

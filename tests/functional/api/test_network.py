@@ -18,8 +18,31 @@ from mogan import exception
 from mogan import network as mogan_network
 from mogan.db import migration
 from mogan.db import session as db_session
+from mogan.network import base as network_base
 from mogan.services import network as network_svc
 from tests.conftest import ADMIN, MEMBER, OTHER, READER
+
+
+def bind(
+    backend: network_base.NetworkBackend,
+    ctx: mogan_context.RequestContext,
+    server_uuid: str,
+    network_id: str,
+    mac_address: str,
+    fixed_ip: str | None = None,
+) -> network_base.Nic:
+    """Bind one NIC of a server the way the engine does (a node of one NIC)."""
+    return backend.bind(
+        ctx,
+        server_uuid,
+        network_base.PortRequest(
+            network_id=network_id, fixed_ips=(fixed_ip,) if fixed_ip else ()
+        ),
+        network_base.PortBinding(
+            host_id="node-1", links=(network_base.Link(mac=mac_address),)
+        ),
+        project_id="project-a",
+    )
 
 
 def fault(resp) -> str:
@@ -182,7 +205,7 @@ class TestDelete:
         backend = mogan_network.get_backend(conf)
         ctx = admin_context(database)
         server = str(uuid.uuid4())
-        backend.bind(ctx, server, net["uuid"], mac(1))
+        bind(backend, ctx, server, net["uuid"], mac(1))
         resp = client.delete(f"/v1/networks/{net['uuid']}", headers=ADMIN.headers)
         assert resp.status_code == 409
         assert "port" in fault(resp)
@@ -219,12 +242,12 @@ class TestBind:
         ctx = admin_context(any_database)
         servers = [str(uuid.uuid4()) for _ in range(3)]
         ips = [
-            backend.bind(ctx, s, net, mac(i)).fixed_ips[0]["ip_address"]
+            bind(backend, ctx, s, net, mac(i)).fixed_ips[0]["ip_address"]
             for i, s in enumerate(servers)
         ]
         assert ips == ["192.168.1.2", "192.168.1.3", "192.168.1.4"]
         backend.unbind_all(ctx, servers[0])
-        again = backend.bind(ctx, str(uuid.uuid4()), net, mac(9))
+        again = bind(backend, ctx, str(uuid.uuid4()), net, mac(9))
         assert again.fixed_ips[0]["ip_address"] == "192.168.1.2"
 
     def test_bind_is_idempotent_per_server_network_mac(self, conf, database):
@@ -233,17 +256,21 @@ class TestBind:
         backend = mogan_network.get_backend(conf)
         ctx = admin_context(database)
         server = str(uuid.uuid4())
-        first = backend.bind(ctx, server, net, "52:54:00:AA:BB:CC")
-        second = backend.bind(ctx, server, net, "52:54:00:aa:bb:cc")
-        other_nic = backend.bind(ctx, server, net, mac(2))
+        first = bind(backend, ctx, server, net, "52:54:00:AA:BB:CC")
+        second = bind(backend, ctx, server, net, "52:54:00:aa:bb:cc")
+        other_nic = bind(backend, ctx, server, net, mac(2))
         assert first == second
         assert other_nic.port_id != first.port_id
 
     def test_nic_describes_the_subnet_for_network_data(self, conf, database):
         """A NIC's fixed IP carries what network_data.json needs."""
         net = define(database, "10.2.0.0/16", gateway="10.2.255.254")
-        nic = mogan_network.get_backend(conf).bind(
-            admin_context(database), str(uuid.uuid4()), net, mac(1)
+        nic = bind(
+            mogan_network.get_backend(conf),
+            admin_context(database),
+            str(uuid.uuid4()),
+            net,
+            mac(1),
         )
         assert nic.network_id == net
         assert nic.mac_address == mac(1)
@@ -261,8 +288,12 @@ class TestBind:
     def test_ipv6_network_hands_out_addresses(self, conf, database):
         """IPv6 networks skip the subnet-router address and the gateway."""
         net = define(database, "2001:db8::/64")
-        nic = mogan_network.get_backend(conf).bind(
-            admin_context(database), str(uuid.uuid4()), net, mac(1)
+        nic = bind(
+            mogan_network.get_backend(conf),
+            admin_context(database),
+            str(uuid.uuid4()),
+            net,
+            mac(1),
         )
         assert nic.fixed_ips[0]["ip_address"] == "2001:db8::2"
         assert nic.fixed_ips[0]["version"] == 6
@@ -273,16 +304,61 @@ class TestBind:
         backend = mogan_network.get_backend(conf)
         ctx = admin_context(database)
         for index in range(5):
-            backend.bind(ctx, str(uuid.uuid4()), net, mac(index))
+            bind(backend, ctx, str(uuid.uuid4()), net, mac(index))
         with pytest.raises(exception.Conflict, match="no free IP address"):
-            backend.bind(ctx, str(uuid.uuid4()), net, mac(99))
+            bind(backend, ctx, str(uuid.uuid4()), net, mac(99))
 
     def test_unknown_network_raises_not_found(self, conf, database):
         """Binding to a network that does not exist raises NetworkNotFound."""
         with pytest.raises(exception.NetworkNotFound):
-            mogan_network.get_backend(conf).bind(
-                admin_context(database), str(uuid.uuid4()), str(uuid.uuid4()), mac(1)
+            bind(
+                mogan_network.get_backend(conf),
+                admin_context(database),
+                str(uuid.uuid4()),
+                str(uuid.uuid4()),
+                mac(1),
             )
+
+    def test_requested_fixed_ip_is_the_one_given(self, conf, database):
+        """A NIC asking for an address gets it; another asking for it is refused."""
+        net = define(database, "10.5.0.0/24")
+        backend = mogan_network.get_backend(conf)
+        ctx = admin_context(database)
+        nic = bind(backend, ctx, str(uuid.uuid4()), net, mac(1), fixed_ip="10.5.0.77")
+        assert nic.fixed_ips[0]["ip_address"] == "10.5.0.77"
+        with pytest.raises(exception.NetworkRefused, match=r"10\.5\.0\.77"):
+            bind(backend, ctx, str(uuid.uuid4()), net, mac(2), fixed_ip="10.5.0.77")
+        # NOTE: the lowest free address is still handed out around it.
+        other = bind(backend, ctx, str(uuid.uuid4()), net, mac(3))
+        assert other.fixed_ips[0]["ip_address"] == "10.5.0.2"
+
+    def test_check_refuses_what_the_embedded_backend_cannot_do(self, conf, database):
+        """A port_id, security groups or an address outside the network: 400s."""
+        net = define(database, "10.6.0.0/24")
+        backend = mogan_network.get_backend(conf)
+        ctx = admin_context(database)
+        cases = {
+            "networks[0].port_id": network_base.PortRequest(
+                network_id="", port_id=str(uuid.uuid4())
+            ),
+            "networks[0].security_groups": network_base.PortRequest(
+                network_id=net, security_groups=(str(uuid.uuid4()),)
+            ),
+            "networks[0].fixed_ip": network_base.PortRequest(
+                network_id=net, fixed_ips=("10.7.0.5",)
+            ),
+        }
+        for field, request in cases.items():
+            with pytest.raises(exception.InvalidParameter) as caught:
+                backend.check_requests(ctx, [request])
+            assert caught.value.kwargs["field"] == field
+        for address in ("10.6.0.1", "10.6.0.255", "10.6.0.0"):
+            request = network_base.PortRequest(network_id=net, fixed_ips=(address,))
+            with pytest.raises(exception.InvalidParameter, match="gateway"):
+                backend.check_requests(ctx, [request])
+        good = network_base.PortRequest(network_id=net, fixed_ips=("10.6.0.9",))
+        assert backend.check_requests(ctx, [good]) == [good]
+        assert backend.ports_that_fit(ctx, "project-a") is None
 
     def test_unbind_all_is_idempotent(self, conf, database):
         """Unbinding a server with no ports does nothing and raises nothing."""
@@ -296,13 +372,13 @@ class TestBind:
         hosts = 30 - 1  # NOTE: a /27 has 30 hosts; the gateway takes one.
         attempts = hosts + 3
 
-        def bind(index: int) -> str:
+        def bind_one(index: int) -> str:
             ctx = admin_context(any_database)
-            nic = backend.bind(ctx, str(uuid.uuid4()), net, mac(index))
+            nic = bind(backend, ctx, str(uuid.uuid4()), net, mac(index))
             return str(nic.fixed_ips[0]["ip_address"])
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(bind, i) for i in range(attempts)]
+            futures = [pool.submit(bind_one, i) for i in range(attempts)]
             results = [f.exception() or f.result() for f in futures]
         ips = [r for r in results if isinstance(r, str)]
         errors = [r for r in results if not isinstance(r, str)]

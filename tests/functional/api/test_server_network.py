@@ -417,12 +417,12 @@ class TestInterfaces:
         )
 
     def test_embedded_ports_cannot_be_brought(self, api, world, server):
-        """port_id of another server's port: not found (embedded has no free ports)."""
+        """port_id: 400 naming it (embedded has no free ports); its own: 409."""
         second = build(api, world, "db")
         [theirs] = networks(api, second["uuid"])
         resp = attach(api, server["uuid"], port_id=theirs["port_id"])
-        assert resp.status_code == 404
-        assert resp.json()["code"] == "mogan.port.not_found"
+        assert resp.status_code == 400
+        assert "'port_id'" in _fault(resp)
         [own] = networks(api, server["uuid"])
         resp = attach(api, server["uuid"], port_id=own["port_id"])
         assert resp.status_code == 409

@@ -234,11 +234,12 @@ class TestInterfaces:
         del world
 
     def test_errors_are_one_line(self, mogan, setup):
-        """Another server's port, a network without interface, an unknown port."""
+        """A port on embedded networks, a network without interface, an unknown port."""
         line = error_line(
             mogan("server", "add", "port", "web", str(uuid.uuid4()), persona=MEMBER)
         )
-        assert "could not be found" in line
+        assert "'port_id'" in line
+        assert "embedded network backend" in line
         line = error_line(
             mogan("server", "remove", "network", "web", "second", persona=MEMBER)
         )

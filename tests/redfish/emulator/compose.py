@@ -104,6 +104,14 @@ def _system_spec(name: str, chosen: list[str], pool: dict[str, Any]) -> dict[str
     return spec
 
 
+def _faulted(fault: dict[str, Any]) -> redfish.RedfishError:
+    return redfish.RedfishError(
+        int(fault.get("status") or 500),
+        str(fault.get("message_id") or "GeneralError"),
+        text=fault.get("message") or "scripted failure: compose",
+    )
+
+
 def compose() -> flask.Response:
     """Specific composition: 201 with the new system's ``Location``."""
     body = redfish.request_json()
@@ -117,14 +125,11 @@ def compose() -> flask.Response:
             )
         pool = STORE.pool
         chosen = _requested_blocks(body, pool)
+        # NOTE: a scripted refusal replaces whatever the checks would say.
+        fault = STORE.take_fault("compose", blocks=tuple(chosen))
+        if fault is not None and not fault.get("after"):
+            raise _faulted(fault)
         _check(chosen, pool)
-        fault = STORE.take_fault("compose")
-        if fault is not None:
-            raise redfish.RedfishError(
-                int(fault.get("status") or 500),
-                "GeneralError",
-                text=fault.get("message") or "scripted failure: compose",
-            )
         if any(s["name"] == name for s in STORE.systems.values()):
             raise redfish.RedfishError(
                 409, "ResourceAlreadyExists", "ComputerSystem", "Name", name
@@ -136,6 +141,10 @@ def compose() -> flask.Response:
             record["status"] = "Starting"
         for block_id in chosen:
             pool["blocks"][block_id]["system"] = record["uuid"]
+        if fault is not None:
+            # NOTE: composed, but the client never learns where (a lost
+            # response): only the system's name finds it again.
+            raise _faulted(fault)
     location = f"{system_views.SYSTEMS}/{record['uuid']}"
     return redfish.respond(
         redfish.odata(

@@ -18,6 +18,11 @@
 - ``POST /mogan-test/faults`` ``{"action", "system"?, "times"? (default 1;
   null: forever), "status"?, "message"?, "method"?, "path"?}``;
   ``GET``/``DELETE /mogan-test/faults``. Actions: ``FAULT_ACTIONS``.
+  ``compose`` faults answer before the service's own checks and also
+  take ``block`` (only compositions of that block fail), ``after``
+  (true: the system is composed, then the error is answered, as when the
+  service's response is lost) and ``message_id`` (the error's
+  ``MessageId``, default ``GeneralError``).
 - ``PUT /mogan-test/delays`` ``{"power", "boot", "firmware", "compose",
   "install"}`` (seconds).
 - ``GET``/``DELETE /mogan-test/requests``: the request log.

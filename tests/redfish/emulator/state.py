@@ -234,16 +234,24 @@ class Store:
             self.faults.append(dict(fault))
 
     def take_fault(
-        self, action: str, system: str | None = None, path: str = "", method: str = ""
+        self,
+        action: str,
+        system: str | None = None,
+        path: str = "",
+        method: str = "",
+        blocks: tuple[str, ...] = (),
     ) -> dict[str, Any] | None:
         """The first scripted fault for ``action`` on ``system``, consumed once.
 
         A fault without ``system`` matches every system; ``http`` faults
-        match a method (any when absent) and a path prefix.
+        match a method (any when absent) and a path prefix; a fault with a
+        ``block`` matches only compositions of that block (``blocks``).
         """
         with self.lock:
             for fault in self.faults:
                 if fault["action"] != action:
+                    continue
+                if fault.get("block") and fault["block"] not in blocks:
                     continue
                 if fault.get("system") and fault["system"] not in {
                     system,

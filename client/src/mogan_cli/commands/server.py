@@ -18,6 +18,7 @@ from cliff import command
 
 from mogan_cli import exceptions
 from mogan_cli.commands import common, hardware_args, server_view, server_wait
+from mogan_cli.v1 import base as v1_base
 from mogan_cli.v1 import client as v1_client
 from mogan_cli.v1 import server as v1_server
 
@@ -50,16 +51,28 @@ BOND_KEYS = {
 BOND_NUMBERS = frozenset({"links", "miimon", "mtu"})
 
 
+NIC_KEYS = {
+    "net-id": "net_id",
+    "port-id": "port_id",
+    "v4-fixed-ip": "fixed_ip",
+    "v6-fixed-ip": "fixed_ip",
+}
+
+
 def nic(text: str) -> dict[str, Any]:
-    """One ``--nic net-id=<network>[,bond-...]`` value.
+    """One ``--nic net-id=<network>[,v4-fixed-ip=<ip>,bond-...]|port-id=<port>``.
 
     Raises:
-        ArgumentTypeError: no net-id, an unknown key or a non-number count.
+        ArgumentTypeError: not exactly one of net-id and port-id, an
+            unknown key or a non-number count.
     """
-    fields = hardware_args.pairs(text, {"net-id": "net_id", **BOND_KEYS}, ("net-id",))
+    fields = hardware_args.pairs(text, {**NIC_KEYS, **BOND_KEYS}, ())
+    if ("net_id" in fields) == ("port_id" in fields):
+        msg = f"{text!r}: give exactly one of net-id and port-id"
+        raise argparse.ArgumentTypeError(msg)
     bond: dict[str, Any] = {}
     for key, value in fields.items():
-        if key == "net_id":
+        if key in NIC_KEYS.values():
             continue
         if key in BOND_NUMBERS:
             try:
@@ -69,10 +82,23 @@ def nic(text: str) -> dict[str, Any]:
                 raise argparse.ArgumentTypeError(msg) from err
         else:
             bond[key] = value
-    out: dict[str, Any] = {"net_id": fields["net_id"]}
+    out: dict[str, Any] = {k: v for k, v in fields.items() if k in NIC_KEYS.values()}
     if bond:
         out["bond"] = bond
     return out
+
+
+def _nic_item(mogan: v1_client.Client, nic: dict[str, Any]) -> dict[str, Any]:
+    """A ``--nic`` as a ``networks[]`` item; a network name becomes its uuid.
+
+    A uuid is sent as it is: with the Neutron backend it names a Neutron
+    network, which Mogan's own network list does not hold.
+    """
+    item = {k: v for k, v in nic.items() if k != "bond"}
+    net = item.get("net_id")
+    if net is not None and not v1_base.is_uuid(net):
+        item["net_id"] = mogan.networks.find(net)["uuid"]
+    return item
 
 
 def _hardware(parsed_args: argparse.Namespace) -> dict[str, Any] | None:
@@ -106,13 +132,15 @@ class CreateServer(common.ShowOne):
         )
         parser.add_argument(
             "--nic",
-            metavar="net-id=<network>[,bond-mode=<mode>,bond-links=<n>,...]",
+            metavar="net-id=<network>[,v4-fixed-ip=<ip>,bond-mode=<mode>,...]",
             dest="nics",
             action="append",
             type=nic,
             default=[],
-            help="NIC on a network (name or UUID), optionally a bond of the "
-            "node's NICs: bond-mode, bond-links, bond-miimon, "
+            help="NIC on a network (name or UUID), or port-id=<port> (your "
+            "own Neutron port); v4-fixed-ip or v6-fixed-ip asks for an "
+            "address (API version 1.8); optionally a bond of the node's "
+            "NICs: bond-mode, bond-links, bond-miimon, "
             "bond-xmit-hash-policy, bond-lacp-rate, bond-mtu (repeatable; "
             "bonds send API version 1.5)",
         )
@@ -202,11 +230,8 @@ class CreateServer(common.ShowOne):
             mogan.flavors.find(parsed_args.flavor)["uuid"],
             mogan.images.find(parsed_args.image)["uuid"],
             [
-                mogan.networks.find(n)["uuid"]
-                for n in [
-                    *parsed_args.networks,
-                    *(n["net_id"] for n in parsed_args.nics),
-                ]
+                *(mogan.networks.find(n)["uuid"] for n in parsed_args.networks),
+                *(_nic_item(mogan, n) for n in parsed_args.nics),
             ],
             description=parsed_args.description,
             availability_zone=parsed_args.availability_zone,

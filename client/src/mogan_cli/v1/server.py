@@ -18,6 +18,8 @@ HARDWARE_VERSION = "1.5"
 # NOTE: the microversion whose server view has ``composed`` (and for admins
 # ``composition``).
 COMPOSED_VERSION = "1.8"
+# NOTE: a NIC's ``fixed_ip`` and ``security_groups`` exist from 1.8 on.
+NIC_VERSION = "1.8"
 POWER_TARGETS = ("on", "off", "soft_off", "reboot", "soft_reboot")
 GONE = "deleted"
 """The status :meth:`ServerManager.wait` reports once the server no longer exists."""
@@ -149,7 +151,7 @@ class ServerManager(base.Manager):
         name: str,
         flavor_uuid: str,
         image_uuid: str,
-        network_uuids: Sequence[str],
+        network_uuids: Sequence[str | Mapping[str, Any]],
         *,
         description: str | None = None,
         availability_zone: str | None = None,
@@ -169,7 +171,10 @@ class ServerManager(base.Manager):
             name: the server name (``name-1`` ... ``name-N`` for several).
             flavor_uuid: the flavor.
             image_uuid: the image to deploy.
-            network_uuids: one NIC per network, in order.
+            network_uuids: one NIC per entry, in order: a network uuid, or
+                a whole ``networks[]`` item (``net_id`` or ``port_id``,
+                ``fixed_ip``, ``security_groups``; the last two send API
+                version 1.8).
             description: free text.
             availability_zone: the zone to build in.
             metadata: user metadata (``key: value``).
@@ -187,7 +192,10 @@ class ServerManager(base.Manager):
             "name": name,
             "flavor_uuid": flavor_uuid,
             "image_uuid": image_uuid,
-            "networks": [{"net_id": net} for net in network_uuids],
+            "networks": [
+                {"net_id": net} if isinstance(net, str) else dict(net)
+                for net in network_uuids
+            ],
             "min_count": min_count,
         }
         optional: dict[str, Any] = {
@@ -209,6 +217,10 @@ class ServerManager(base.Manager):
         for index, bond in (bonds or {}).items():
             server["networks"][index]["bond"] = dict(bond)
             min_version = HARDWARE_VERSION
+        if any(
+            "fixed_ip" in nic or "security_groups" in nic for nic in server["networks"]
+        ):
+            min_version = NIC_VERSION
         body: base.Resource = {"server": server}
         if group is not None:
             body["scheduler_hints"] = {"group": group}

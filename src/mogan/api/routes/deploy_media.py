@@ -36,7 +36,7 @@ UNSATISFIABLE = 416
 Token = Annotated[str, pydantic.StringConstraints(max_length=common.MAX_NAME)]
 
 
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     """The one ``[start, stop)`` a ``Range`` header asks of ``size`` bytes.
 
     Returns:
@@ -74,7 +74,7 @@ def show_deploy_medium(token: Token) -> flask.Response:
     database = state.app_state().database
     medium = media_svc.find(database, token)
     try:
-        wanted = _byte_range(flask.request.headers.get("Range"), medium.size)
+        wanted = byte_range(flask.request.headers.get("Range"), medium.size)
     except ValueError as err:
         return errors.response(
             UNSATISFIABLE,

@@ -21,6 +21,8 @@ ADMIN_ONLY = ("node", "affinity_zone", "system_metadata", "failure_domains")
 FAILURE_DOMAINS_VERSION = microversion.Version(1, 2)
 HARDWARE_VERSION = microversion.Version(1, 5)
 COMPOSED_VERSION = microversion.Version(1, 8)
+# NOTE: a NIC's ``fixed_ip`` and ``security_groups`` (the Neutron backend).
+NIC_VERSION = microversion.Version(1, 8)
 COMPOSITION_RULE = "mogan:server:composition"
 # NOTE: raw sections a request may carry only where policy lets it (profiles
 # are for everyone).
@@ -157,6 +159,19 @@ def _authorize(
     return server
 
 
+def _check_nics(req: schema.ServerCreateBody) -> None:
+    """A NIC's fixed IP and security groups need microversion 1.8."""
+    if microversion.request_version() >= NIC_VERSION:
+        return
+    for index, nic in enumerate(req.networks):
+        for name in ("fixed_ip", "security_groups"):
+            if getattr(nic, name) is not None:
+                raise exception.InvalidParameter(
+                    field=f"networks[{index}].{name}",
+                    reason=f"requires microversion {NIC_VERSION} or later",
+                )
+
+
 def _check_hardware(
     ctx: mogan_context.RequestContext, req: schema.ServerCreateBody
 ) -> None:
@@ -197,6 +212,7 @@ def create_server(
     req = body.server
     # NOTE: the raw-section rules first: the route's own rule is checked last.
     _check_hardware(ctx, req)
+    _check_nics(req)
     state.authorize(ctx, "mogan:server:create")
     state.readiness().require()
     servers = server_svc.create(

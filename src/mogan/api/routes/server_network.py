@@ -4,7 +4,7 @@
 and ``POST|DELETE .../networks/interfaces``, with v1's bodies and codes
 (204 for the changes) and its bugs fixed (``mogan.api.schemas
 .server_network``). Another project's server is "not found". Interfaces
-are attached by the engine (``mogan.services.server_network`` waits for
+are attached by the engine (``mogan.services.server_interface`` waits for
 it, as v1's synchronous call did).
 """
 
@@ -15,7 +15,8 @@ from mogan.api.schemas import common
 from mogan.api.schemas import server_network as schema
 from mogan.db import models
 from mogan.services import server as server_svc
-from mogan.services import server_network as server_network_svc
+from mogan.services import server_floating_ip as floating_svc
+from mogan.services import server_interface as interface_svc
 
 TAG = "servers"
 NETWORKS = "/v1/servers/{server_uuid}/networks"
@@ -74,7 +75,7 @@ def associate_floating_ip(
 ) -> None:
     """Associate a floating IP with one of the server's fixed addresses."""
     server = _authorize(ctx, "mogan:server:associate_floatingip", server_uuid)
-    server_network_svc.associate_floating_ip(
+    floating_svc.associate_floating_ip(
         ctx,
         state.server_backends().networks,
         server,
@@ -97,7 +98,7 @@ def disassociate_floating_ip(
 ) -> None:
     """Disassociate a floating IP (IPv4 or IPv6) from the server."""
     server = _authorize(ctx, "mogan:server:disassociate_floatingip", server_uuid)
-    server_network_svc.disassociate_floating_ip(
+    floating_svc.disassociate_floating_ip(
         ctx, state.server_backends().networks, server, address
     )
 
@@ -116,7 +117,7 @@ def attach_interface(
 ) -> None:
     """Attach an interface: a new port on ``net_id``, or the caller's ``port_id``."""
     _authorize(ctx, "mogan:server:attach_interface", server_uuid)
-    server_network_svc.attach_interface(
+    interface_svc.attach_interface(
         ctx,
         state.server_backends(),
         server_uuid,
@@ -140,7 +141,7 @@ def detach_interface(
 ) -> None:
     """Detach an interface from the server (its port: deleted, or the caller's)."""
     _authorize(ctx, "mogan:server:detach_interface", server_uuid)
-    server_network_svc.detach_interface(
+    interface_svc.detach_interface(
         ctx,
         state.server_backends(),
         server_uuid,

@@ -6,6 +6,7 @@ and nothing else (bug 8); ids are validated as UUIDs; ``project_id`` and
 ``name`` filters by prefix (bug 5).
 """
 
+import ipaddress
 from typing import Annotated, Literal
 
 import pydantic
@@ -22,11 +23,52 @@ Blob = Annotated[str, pydantic.StringConstraints(max_length=common.MAX_BLOB)]
 AdminPass = Annotated[str, pydantic.StringConstraints(max_length=255)]
 
 
+# NOTE: the longest textual IPv6 address (an IPv4 tail) has 45 characters.
+IP_MAX_LENGTH = 45
+MAX_SECURITY_GROUPS = 16
+
+
+def _normalize_ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError as err:
+        msg = f"Expected an IPv4 or IPv6 address but received {value!r}"
+        raise ValueError(msg) from err
+
+
+IPAddress = Annotated[
+    str,
+    pydantic.StringConstraints(max_length=IP_MAX_LENGTH),
+    pydantic.AfterValidator(_normalize_ip),
+]
+"""An IPv4 or IPv6 address, normalized (``10.0.0.05`` is refused)."""
+
+
 class NetworkRequest(common.Request):
-    """One NIC of the new server: a network to put it on."""
+    """One NIC of the new server: a network to put it on, or the caller's port."""
 
     net_id: common.UUID | None = None
     port_id: common.UUID | None = None
+    fixed_ip: IPAddress | None = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.8: the address the NIC gets on ``net_id`` (v1 "
+            "clients' ``--nic v4-fixed-ip``); one server per request then."
+        ),
+    )
+    security_groups: (
+        Annotated[
+            list[common.UUID],
+            pydantic.Field(min_length=1, max_length=MAX_SECURITY_GROUPS),
+        ]
+        | None
+    ) = pydantic.Field(
+        default=None,
+        description=(
+            "Microversion 1.8: security groups of the port made on ``net_id`` "
+            "(Neutron backend; the project's default group when left out)."
+        ),
+    )
     bond: hardware_schema.Bond | None = pydantic.Field(
         default=None,
         description=(
@@ -38,6 +80,11 @@ class NetworkRequest(common.Request):
     def _exactly_one(self) -> "NetworkRequest":
         if (self.net_id is None) == (self.port_id is None):
             msg = "give exactly one of net_id and port_id"
+            raise ValueError(msg)
+        if self.port_id is not None and (
+            self.fixed_ip is not None or self.security_groups is not None
+        ):
+            msg = "a port keeps its own addresses and security groups: give net_id"
             raise ValueError(msg)
         return self
 

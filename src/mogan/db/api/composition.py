@@ -2,9 +2,12 @@
 
 Rows are the engine's (``mogan.engine.composition_sync`` owns the
 transactions); a service's password arrives here sealed. Blocks are the
-sync's indexed view of each service: one row per ``(service, block id)``.
+sync's indexed view of each service: one row per ``(service, block id)``;
+the compose steps also write what they composed and decomposed
+(``mark_composed``, ``mark_decomposed``) so freed blocks need no sync.
 """
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +20,9 @@ from mogan.db.api import pagination
 CompositionService = models.CompositionService
 ResourceBlock = models.ResourceBlock
 ComposedSystem = models.ComposedSystem
+# NOTE: the Redfish ``CompositionState`` values the engine writes itself.
+UNUSED = "Unused"
+COMPOSED = "Composed"
 
 
 def _rowcount(result: sa.Result[Any]) -> int:
@@ -154,13 +160,20 @@ def blocks_of(session: orm.Session, service_uuid: str) -> list[ResourceBlock]:
     return list(session.scalars(stmt))
 
 
-def put_block(session: orm.Session, service_uuid: str, values: dict[str, Any]) -> None:
-    """Insert or replace the block ``values["block_id"]`` of the service."""
+def find_block(
+    session: orm.Session, service_uuid: str, block_id: str
+) -> ResourceBlock | None:
+    """The service's block ``block_id`` in the view, or None."""
     stmt = sa.select(ResourceBlock).where(
         ResourceBlock.service_uuid == service_uuid,
-        ResourceBlock.block_id == values["block_id"],
+        ResourceBlock.block_id == block_id,
     )
-    row = session.scalars(stmt).one_or_none()
+    return session.scalars(stmt).one_or_none()
+
+
+def put_block(session: orm.Session, service_uuid: str, values: dict[str, Any]) -> None:
+    """Insert or replace the block ``values["block_id"]`` of the service."""
+    row = find_block(session, service_uuid, values["block_id"])
     if row is None:
         session.add(ResourceBlock(service_uuid=service_uuid, **values))
         return
@@ -236,6 +249,50 @@ def reserve_block(session: orm.Session, service_uuid: str, block_id: str) -> boo
         .values(reserved=True, updated_at=models.utcnow())
     )
     return _rowcount(session.execute(stmt)) == 1
+
+
+def mark_composed(
+    session: orm.Session, service_uuid: str, block_ids: Collection[str], system: str
+) -> int:
+    """Record in the view that the blocks are composed into ``system``; how many.
+
+    What the engine saw when its composition finished; the next sync writes
+    the service's own view again.
+    """
+    if not block_ids:
+        return 0
+    stmt = (
+        sa.update(ResourceBlock)
+        .where(
+            ResourceBlock.service_uuid == service_uuid,
+            ResourceBlock.block_id.in_(list(block_ids)),
+        )
+        .values(composition_state=COMPOSED, system=system, updated_at=models.utcnow())
+    )
+    return _rowcount(session.execute(stmt))
+
+
+def mark_decomposed(
+    session: orm.Session, service_uuid: str, block_ids: Collection[str], system: str
+) -> int:
+    """Record that the blocks left ``system`` (decomposed): Unused, in none; how many.
+
+    Only rows the view still has in that system change: a block a newer
+    sync shows elsewhere keeps what the sync wrote.
+    """
+    if not block_ids:
+        return 0
+    path = system.rstrip("/")
+    stmt = (
+        sa.update(ResourceBlock)
+        .where(
+            ResourceBlock.service_uuid == service_uuid,
+            ResourceBlock.block_id.in_(list(block_ids)),
+            ResourceBlock.system.in_([path, f"{path}/"]),
+        )
+        .values(composition_state=UNUSED, system=None, updated_at=models.utcnow())
+    )
+    return _rowcount(session.execute(stmt))
 
 
 def counts(session: orm.Session) -> dict[str, tuple[int, int]]:
@@ -361,6 +418,17 @@ def set_system(session: orm.Session, server_uuid: str, system: str | None) -> bo
         sa.update(ComposedSystem)
         .where(ComposedSystem.server_uuid == server_uuid)
         .values(system=system, updated_at=models.utcnow())
+    )
+    return _rowcount(session.execute(stmt)) == 1
+
+
+def remove_uncomposed(session: orm.Session, server_uuid: str) -> bool:
+    """Forget a server's claimed blocks if no system was made of them yet.
+
+    A row whose system exists stays (it must be decomposed first).
+    """
+    stmt = sa.delete(ComposedSystem).where(
+        ComposedSystem.server_uuid == server_uuid, ComposedSystem.system.is_(None)
     )
     return _rowcount(session.execute(stmt)) == 1
 

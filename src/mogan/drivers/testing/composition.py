@@ -7,10 +7,11 @@ for, every block free. The tests know blocks only through the driver's
 listing (kinds by ``ResourceBlockType``: ``Compute``, ``Processor``,
 ``Storage``), never by the backend's names, and check: the listing and its
 capacities; two compositions from disjoint blocks; a taken block refused
-as ``BlockTaken`` with the pool unchanged; ten concurrent compositions over
-blocks for six (six made, four ``BlockTaken``, no block in two systems);
-decomposition freeing the blocks; blocks of two zones refused; and a
-composed system enrolled, deployed, torn down, unenrolled, decomposed.
+as ``BlockTaken`` with the pool unchanged; a system found by its name;
+ten concurrent compositions over blocks for six (six made, four
+``BlockTaken``, no block in two systems); decomposition freeing the
+blocks; blocks of two zones refused; and a composed system enrolled,
+deployed, torn down, unenrolled, decomposed.
 
 What must not live here: hooks of the other interfaces (``harness``).
 """
@@ -239,12 +240,32 @@ class CompositionTests(harness.Harness):
         assert len(set(made)) == RACE_BLOCKS
         assert all(isinstance(r, base.BlockTaken) for r in refused), refused
         assert sorted(
-            r.block for r in refused if isinstance(r, base.BlockTaken)
+            str(r.block) for r in refused if isinstance(r, base.BlockTaken)
         ) == sorted(compute[: RACERS - RACE_BLOCKS])
         for path in made:
             assert self.settle(composer.poll_compose, service, path) == DONE
         owners = [b.system for b in self.blocks(composer, service).values()]
         assert sorted(o for o in owners if o) == sorted(made)
+
+    @harness.needs(base.CompositionInterface)
+    def test_a_system_is_found_by_its_name(self, driver: base.Driver) -> None:
+        """``find_system``: by name, among its blocks' systems too; None once gone."""
+        composer = self.composer(driver)
+        service = self.make_composition_service(driver, Pool(compute=2))
+        first, second = self.of_kind(self.blocks(composer, service), COMPUTE)
+        name = f"contract-{uuid.uuid4().hex[:8]}"
+        path = composer.start_compose(
+            service, base.ComposeRequest(name, self.resource_class, (first,))
+        )
+        assert self.settle(composer.poll_compose, service, path) == DONE
+        assert composer.find_system(service, name) == path
+        assert composer.find_system(service, name, (first,)) == path
+        # NOTE: given blocks, only their systems are looked at.
+        assert composer.find_system(service, name, (second,)) is None
+        assert composer.find_system(service, f"{name}-none") is None
+        self.decompose(composer, service, path)
+        assert composer.find_system(service, name) is None
+        assert composer.find_system(service, name, (first,)) is None
 
     @harness.needs(base.CompositionInterface)
     def test_decompose_frees_the_blocks(self, driver: base.Driver) -> None:
