@@ -72,6 +72,7 @@ DOCUMENTED = [
     exception.PortInUse,
     exception.InterfaceAttachFailed,
     exception.InterfaceDetachFailed,
+    exception.NetworkCannot,
 ]
 
 

@@ -19,7 +19,7 @@ from mogan.db import models
 from mogan.drivers import base as driver_base
 from tests.conftest import ADMIN, MEMBER, OTHER, READER
 from tests.functional.api import engine_support
-from tests.functional.api.engine_support import show, wait_for
+from tests.functional.api.engine_support import RequiredOnly, show, wait_for
 
 globals().update(engine_support.FIXTURES)
 
@@ -405,6 +405,19 @@ class TestInterfaces:
         assert "already has VIF stray" in _fault(resp)
         assert len(networks(api, server["uuid"])) == 1
         assert len(_rows(world, models.Port)) == 1
+
+    def test_driver_without_vifs_refuses_and_leaves_nothing(
+        self, api, world, engine_factory
+    ):
+        """A driver with the required interfaces only: 409 naming it, no port kept."""
+        engine_factory(with_driver=RequiredOnly(world.driver))
+        made = build(api, world, "plain")
+        resp = attach(api, made["uuid"], net_id=_network(world, "n2", "10.30.0.0/24"))
+        assert resp.status_code == 409
+        assert resp.json()["code"] == "mogan.driver.unsupported"
+        assert _fault(resp) == "driver fake cannot attach or detach interfaces"
+        assert len(_rows(world, models.Port)) == 1
+        assert len(networks(api, made["uuid"])) == 1
 
     def test_detach_of_a_port_not_on_the_server_is_404(self, api, server):
         """v1's 404 wording."""
