@@ -63,6 +63,17 @@ opts = [
             "it is closed."
         ),
     ),
+    cfg.FloatOpt(
+        "interface_timeout",
+        default=60.0,
+        min=0.1,
+        help=(
+            "Seconds an interface attach or detach request waits for the "
+            "engine's workflow (v1 answered once it was done). Past it the "
+            "answer is 409 (mogan.engine.unavailable) and the workflow goes "
+            "on; the server's actions tell how it ended."
+        ),
+    ),
     cfg.IntOpt(
         "max_limit",
         default=1000,

@@ -25,8 +25,9 @@ from mogan.network import base as network_base
 from mogan.services import engine_calls, server_request, workflow_args
 from mogan.services import server_action as action_svc
 
-# NOTE: how long a request waits for its interface workflow (v1's RPC call
-# timeout was 60 s); past it the workflow goes on and the caller is told.
+# NOTE: how long a request waits for its interface workflow unless told
+# (``[api] interface_timeout``; v1's RPC call timeout was 60 s); past it the
+# workflow goes on and the caller is told.
 WAIT_TIMEOUT = 60.0
 _FIRST_POLL = 0.02
 _MAX_POLL = 0.5

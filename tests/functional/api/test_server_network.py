@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from mogan import states
 from mogan.db import models
+from mogan.db.api import engine_host as engine_host_db
 from mogan.drivers import base as driver_base
 from tests.conftest import ADMIN, MEMBER, OTHER, READER
 from tests.functional.api import engine_support
@@ -418,6 +419,28 @@ class TestInterfaces:
         assert _fault(resp) == "driver fake cannot attach or detach interfaces"
         assert len(_rows(world, models.Port)) == 1
         assert len(networks(api, made["uuid"])) == 1
+
+    def test_an_engine_too_slow_is_a_409_and_the_attach_goes_on(
+        self, api, world, econf, engine_factory
+    ):
+        """Past [api] interface_timeout: 409, and the workflow ends later."""
+        engine = engine_factory()
+        made = build(api, world, "slow")
+        engine.stop()
+        # NOTE: an engine that heart-beats but takes no work (busy, or
+        # about to die): the request cannot know.
+        with world.db.transaction() as session:
+            engine_host_db.heartbeat(session, "busy-engine")
+        econf.set_override("interface_timeout", 0.3, "api")
+        second_net = _network(world, "second", "10.30.0.0/24")
+        resp = attach(api, made["uuid"], net_id=second_net)
+        assert resp.status_code == 409
+        assert resp.json()["code"] == "mogan.engine.unavailable"
+        assert "it goes on" in _fault(resp)
+        assert len(networks(api, made["uuid"])) == 1
+        engine_factory(host="engine-b")
+        wait_for(lambda: len(networks(api, made["uuid"])) == 2)
+        assert len(world.driver.vifs(made["node"])) == 2
 
     def test_detach_of_a_port_not_on_the_server_is_404(self, api, server):
         """v1's 404 wording."""

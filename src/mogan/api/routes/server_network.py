@@ -124,6 +124,7 @@ def attach_interface(
         net_id=body.net_id,
         port_id=body.port_id,
         heartbeat_interval=state.conf().engine.heartbeat_interval,
+        timeout=state.conf().api.interface_timeout,
     )
 
 
@@ -147,4 +148,5 @@ def detach_interface(
         server_uuid,
         port_id,
         heartbeat_interval=state.conf().engine.heartbeat_interval,
+        timeout=state.conf().api.interface_timeout,
     )
