@@ -183,6 +183,27 @@ class TestResync:
         assert set(rows(database)) >= {first, second}
         assert rows(database)[first].provider_synced
 
+    def test_a_single_node_sync_racing_the_full_run_is_no_conflict(
+        self, database, driver, placement_api, node_rc, tmp_path
+    ):
+        """The other way round: the full run inserts the node an enrolment syncs.
+
+        The single-node sync read no row; a full run inserts it before the
+        single sync writes: the single sync updates it, it does not fail
+        (a composed server's enrolment failed so under load).
+        """
+        (node,) = support.enroll(driver, 1, node_rc)
+
+        class Racing(type(driver)):
+            # NOTE: the single sync reads the inventory after its row.
+            def get_inventory(self, node_uuid):
+                node_sync.sync(database, driver, placement_api, "host-2")
+                return super().get_inventory(node_uuid)
+
+        racing = Racing(str(tmp_path))
+        node_sync.sync_node(database, racing, placement_api, node)
+        assert rows(database)[node].provider_synced
+
     def test_maintenance_toggles_reserved(
         self, database, driver, placement_api, node_rc
     ):

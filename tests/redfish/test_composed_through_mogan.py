@@ -259,7 +259,7 @@ def test_ten_concurrent_creates_over_blocks_for_six(aio, emulator, made):
     }
     active = [s for s, v in shown.items() if v["status"] == states.ACTIVE]
     failed = [s for s, v in shown.items() if v["status"] == states.ERROR]
-    assert len(active) == 6, {s: v.get("fault") for s, v in shown.items()}
+    assert len(active) == 6, [v.get("fault", {}).get("message") for v in shown.values()]
     assert len(failed) == 4
     for server in failed:
         message = shown[server]["fault"]["message"]

@@ -306,7 +306,9 @@ def sync_node(
             hardware_class_db.ensure(session, fingerprint, facts)
         lost = row is not None and not node_db.staying(session, [node_uuid])
         if row is None:
-            node_db.create(session, {"uuid": node_uuid, **values})
+            # NOTE: a full run (or another engine) may have inserted it since
+            # the row was read: an update then, not a failed enrolment.
+            node_db.create_or_update(session, {"uuid": node_uuid, **values})
         elif not lost:
             node_db.update(session, node_uuid, values)
     if lost and created:
