@@ -236,7 +236,15 @@ class TestFailures:
         open_create_action(world, server_uuid)
         engine_factory()
         wait_for(lambda: status(world, server_uuid) == states.ERROR)
-        recorded_events = events(world, server_uuid)
+        # NOTE: the sections' events are written as the failed build ends,
+        # after the server's status: wait for them too.
+        recorded_events = wait_for(
+            lambda: (
+                (e := events(world, server_uuid)).keys()
+                >= {"hardware_raid", "hardware_bios", "hardware_bonds"}
+                and e
+            )
+        )
         assert recorded_events["hardware_raid"] == (action_db.SUCCESS, None)
         assert recorded_events["hardware_bios"][0] == action_db.SUCCESS
         result_, details = recorded_events["hardware_bonds"]
