@@ -45,6 +45,34 @@ def _server_parser(
     return parser
 
 
+class _ServerAnd(command.Command):
+    """A command on one server and one more thing (``ARG``), as a positional."""
+
+    ARG = ""
+    METAVAR = ""
+    HELP = ""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        """The server, then ``ARG``, then ``--all-projects``."""
+        parser = super().get_parser(prog_name)
+        server_wait.server_argument(parser, "Server (name or UUID)")
+        parser.add_argument(self.ARG, metavar=self.METAVAR, help=self.HELP)
+        server_wait.all_projects_option(parser)
+        return parser
+
+
+class _ServerAndFloatingIp(_ServerAnd):
+    ARG, METAVAR, HELP = "ip_address", "<ip-address>", "Floating IP (IPv4 or IPv6)"
+
+
+class _ServerAndNetwork(_ServerAnd):
+    ARG, METAVAR, HELP = "network", "<network>", "Network (name or UUID)"
+
+
+class _ServerAndPort(_ServerAnd):
+    ARG, METAVAR, HELP = "port", "<port>", "Port (UUID)"
+
+
 def _addresses(nic: dict[str, Any]) -> list[str]:
     return [str(ip.get("ip_address")) for ip in nic.get("fixed_ips") or []]
 
@@ -66,23 +94,18 @@ class ListServerNetwork(common.Lister):
         return common.rows(shown, LIST_COLUMNS)
 
 
-class AddFloatingIp(command.Command):
+class AddFloatingIp(_ServerAndFloatingIp):
     """Associate a floating IP with a server."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         """The server, the floating IP and optionally the fixed address."""
         parser = super().get_parser(prog_name)
-        server_wait.server_argument(parser, "Server (name or UUID)")
-        parser.add_argument(
-            "ip_address", metavar="<ip-address>", help="Floating IP (IPv4 or IPv6)"
-        )
         parser.add_argument(
             "--fixed-ip-address",
             metavar="<ip-address>",
             help="The server's fixed address to map it onto (default: the first "
             "NIC without a floating IP that has an address of its IP version)",
         )
-        server_wait.all_projects_option(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
@@ -93,18 +116,8 @@ class AddFloatingIp(command.Command):
         )
 
 
-class RemoveFloatingIp(command.Command):
+class RemoveFloatingIp(_ServerAndFloatingIp):
     """Disassociate a floating IP from a server."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The server and the floating IP."""
-        parser = super().get_parser(prog_name)
-        server_wait.server_argument(parser, "Server (name or UUID)")
-        parser.add_argument(
-            "ip_address", metavar="<ip-address>", help="Floating IP (IPv4 or IPv6)"
-        )
-        server_wait.all_projects_option(parser)
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Disassociate it."""
@@ -114,18 +127,8 @@ class RemoveFloatingIp(command.Command):
         )
 
 
-class AddNetwork(command.Command):
+class AddNetwork(_ServerAndNetwork):
     """Attach an interface on a network to a server (a new port)."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The server and the network."""
-        parser = super().get_parser(prog_name)
-        server_wait.server_argument(parser, "Server (name or UUID)")
-        parser.add_argument(
-            "network", metavar="<network>", help="Network (name or UUID)"
-        )
-        server_wait.all_projects_option(parser)
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Find both and attach."""
@@ -135,16 +138,8 @@ class AddNetwork(command.Command):
         mogan.server_networks.attach_interface(server["uuid"], net_id=network["uuid"])
 
 
-class AddPort(command.Command):
+class AddPort(_ServerAndPort):
     """Attach your own port (Neutron) to a server as an interface."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The server and the port."""
-        parser = super().get_parser(prog_name)
-        server_wait.server_argument(parser, "Server (name or UUID)")
-        parser.add_argument("port", metavar="<port>", help="Port (UUID)")
-        server_wait.all_projects_option(parser)
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Attach the port."""
@@ -154,16 +149,8 @@ class AddPort(command.Command):
         )
 
 
-class RemovePort(command.Command):
+class RemovePort(_ServerAndPort):
     """Detach an interface (by its port) from a server."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The server and the port."""
-        parser = super().get_parser(prog_name)
-        server_wait.server_argument(parser, "Server (name or UUID)")
-        parser.add_argument("port", metavar="<port>", help="Port (UUID)")
-        server_wait.all_projects_option(parser)
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Detach it (a port Mogan made is deleted; your own is left to you)."""
@@ -173,18 +160,8 @@ class RemovePort(command.Command):
         )
 
 
-class RemoveNetwork(command.Command):
+class RemoveNetwork(_ServerAndNetwork):
     """Detach every interface a server has on a network."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        """The server and the network."""
-        parser = super().get_parser(prog_name)
-        server_wait.server_argument(parser, "Server (name or UUID)")
-        parser.add_argument(
-            "network", metavar="<network>", help="Network (name or UUID)"
-        )
-        server_wait.all_projects_option(parser)
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
         """Detach each of the server's ports on the network.
