@@ -50,6 +50,9 @@ class FloatingIp:
             not say).
         port_id: the port it is mapped onto, or None when free.
         fixed_address: the port's address it maps to, or None when free.
+        revision: the backend's revision of it when read (Neutron's
+            ``revision_number``), so a change only applies to what was
+            read; None when the backend keeps none.
     """
 
     id: str
@@ -58,6 +61,7 @@ class FloatingIp:
     project_id: str | None
     port_id: str | None
     fixed_address: str | None
+    revision: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,11 +231,9 @@ class NetworkBackend(abc.ABC):
         """
 
     # NOTE: the calls below came with interface attach/detach and floating
-    # IPs (v1 section 1.6). They are not abstract so that a backend that
-    # does not offer them yet still loads: it answers 409 "the <name>
-    # network backend cannot ..." (``NetworkCannot``) until it does.
-    # TODO(#13): the Neutron backend implements them (the Neutron calls are
-    # named in each docstring).
+    # IPs (v1 section 1.6). Both backends implement them; they are not
+    # abstract so that a backend that does not offer them still loads: it
+    # answers 409 "the <name> network backend cannot ..." (``NetworkCannot``).
 
     def cannot(self, what: str) -> exception.NetworkCannot:
         """The 409 saying this backend cannot do ``what`` (yet)."""

@@ -8,6 +8,8 @@ Who acts:
   included. The port quota is read the same way. Without a token (``noauth``)
   the service user reads and Mogan applies the simple rule: shared, the
   caller's project's, or an admin.
+- Floating IPs are found and mapped with the caller's token too
+  (``neutron_floating_ip``): they are the tenant's.
 - The engine binds and unbinds as **Mogan's service user** (``[neutron]``
   credentials, the ``service`` role): no user token rests in workflow rows,
   a build may resume or be rescheduled long after the token expired, and a
@@ -22,7 +24,8 @@ the node, ``binding:profile.local_link_information`` = where each of the
 node NICs is cabled (one entry per bond member) and, for a bond,
 ``local_group_information`` (Ironic's shape). Ports Mogan creates are named
 ``mogan-<server uuid>``: that is how ``unbind_all`` tells them (deleted)
-from a tenant's own port (unbound and kept, its MAC reset as Ironic does),
+from a tenant's own port (unbound and kept, its MAC reset as Ironic does;
+``unbind_port`` does the same for one port, an interface detach),
 and it is written in the same request that creates the port, so no crash
 can leave a tenant's port looking like Mogan's.
 
@@ -40,7 +43,7 @@ from oslo_config import cfg
 
 from mogan import context as mogan_context
 from mogan import exception
-from mogan.network import base, neutron_client
+from mogan.network import base, neutron_client, neutron_floating_ip
 
 LOG = logging.getLogger(__name__)
 
@@ -116,6 +119,7 @@ class NeutronNetworkBackend(base.NetworkBackend):
     ) -> None:
         """Reach Neutron as ``[neutron]`` says (on first use)."""
         self.client = client or neutron_client.NeutronClient(conf)
+        self.floating_ips = neutron_floating_ip.FloatingIps(self.client)
 
     # ------------------------------------------------------------ reading
 
@@ -214,6 +218,13 @@ class NeutronNetworkBackend(base.NetworkBackend):
         port = resp.body.get("port") if resp.ok else None
         if port is None or not self._visible(ctx, port):
             raise exception.PortNotFound(port=port_id)
+        # NOTE: the owner of a network sees every port on it, other
+        # projects' too; only the caller's own port may be used (Nova's
+        # rule), or an admin's choice.
+        if not ctx.is_admin and port.get("project_id") != ctx.project_id:
+            raise exception.PortInUse(
+                port=port_id, reason=f"it belongs to project {port.get('project_id')}"
+            )
         if port.get("device_id"):
             raise exception.PortInUse(
                 port=port_id, reason=f"it is bound to device {port['device_id']}"
@@ -410,6 +421,24 @@ class NeutronNetworkBackend(base.NetworkBackend):
         for port in resp.body.get("ports") or [] if resp.ok else []:
             self.release(server_uuid, port)
 
+    def unbind_port(
+        self, ctx: mogan_context.RequestContext, server_uuid: str, port_id: str
+    ) -> None:
+        """Release one port of the server as ``unbind_all`` does (idempotent).
+
+        A port that is gone, or no longer bound to the server, is left alone.
+
+        Raises:
+            NetworkServiceError: Neutron is unreachable (the step retries).
+            NetworkRefused: Neutron refused to delete or unbind it.
+        """
+        del ctx
+        resp = self.client.request("GET", f"ports/{port_id}")
+        port = resp.body.get("port") if resp.ok else None
+        if port is None or port.get("device_id") != server_uuid:
+            return
+        self.release(server_uuid, dict(port))
+
     def release(self, server_uuid: str, port: dict[str, Any]) -> None:
         """Delete ``port`` if Mogan made it for the server, else unbind it.
 
@@ -423,7 +452,10 @@ class NeutronNetworkBackend(base.NetworkBackend):
             raise exception.NetworkRefused(
                 action=f"delete port {port['id']}", reason=resp.error
             )
-        # NOTE: Ironic's unbind: no host, no profile, then a new MAC (so the
+        # NOTE: a floating IP on the tenant's port stays mapped (as Nova
+        # leaves it): the port and the mapping are the tenant's, and
+        # Neutron lets only the tenant (not the service role) change it.
+        # Ironic's unbind: no host, no profile, then a new MAC (so the
         # node's is free for its next server on this network); Neutron
         # refuses a MAC change while the port is still bound.
         for attributes in (
@@ -444,3 +476,28 @@ class NeutronNetworkBackend(base.NetworkBackend):
                 raise exception.NetworkRefused(
                     action=f"unbind port {port['id']}", reason=resp.error
                 )
+
+    # ------------------------------------------------------------ floating IPs
+    # NOTE: as the caller, with the errors of ``neutron_floating_ip``.
+
+    def find_floating_ip(
+        self, ctx: mogan_context.RequestContext, address: str
+    ) -> base.FloatingIp:
+        """The caller's floating IP with ``address`` (``FloatingIps.find``)."""
+        return self.floating_ips.find(ctx, address)
+
+    def associate_floating_ip(
+        self,
+        ctx: mogan_context.RequestContext,
+        fip: base.FloatingIp,
+        port_id: str,
+        fixed_address: str,
+    ) -> base.FloatingIp:
+        """Map ``fip`` onto the port's address (``FloatingIps.associate``)."""
+        return self.floating_ips.associate(ctx, fip, port_id, fixed_address)
+
+    def disassociate_floating_ip(
+        self, ctx: mogan_context.RequestContext, fip: base.FloatingIp
+    ) -> None:
+        """Unmap ``fip`` from its port (``FloatingIps.disassociate``)."""
+        self.floating_ips.disassociate(ctx, fip)

@@ -94,8 +94,11 @@ class NeutronClient:
         path: str,
         body: dict[str, Any] | None = None,
         token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         """``method /v2.0/<path>``: as the service user, or with ``token``.
+
+        ``headers`` are sent as given (``If-Match: revision_number=<n>``).
 
         Raises:
             NetworkServiceError: Neutron cannot be found or reached, or it
@@ -105,11 +108,14 @@ class NeutronClient:
         kwargs: dict[str, Any] = {"raise_exc": False}
         if body is not None:
             kwargs["json"] = body
+        sent = dict(headers or {})
         if token is not None:
             # NOTE: the caller's token instead of the service user's; the
             # adapter's auth still finds the endpoint in the catalog.
             kwargs["authenticated"] = False
-            kwargs["headers"] = {"X-Auth-Token": token}
+            sent["X-Auth-Token"] = token
+        if sent:
+            kwargs["headers"] = sent
         if adapter.session.timeout is None:
             kwargs["timeout"] = DEFAULT_TIMEOUT
         url = "/v2.0/" + path.lstrip("/")
