@@ -137,3 +137,86 @@ class TestIronicNeutronInterface:
         assert neutron.call("GET", f"/ports?id={port['id']}")["ports"] == []
         assert ironic.call("GET", f"/v1/nodes/{node}/vifs")["vifs"] == []
         assert ironic.node(node)["instance_uuid"] is None
+
+    def test_interface_attached_as_a_vif_and_detached(
+        self, world, api, engine_factory, tenant, neutron, ironic, econf
+    ):
+        """A second network's port becomes the node's second VIF; detach frees both."""
+        macs = [
+            "52:54:00:" + ":".join(f"{b:02x}" for b in uuid.uuid4().bytes[:3])
+            for _ in range(2)
+        ]
+        links = [{**LINK, "port_id": f"Ethernet1/{8 + i}"} for i in range(2)]
+        node = neutron_ironic.enroll(
+            ironic,
+            world.resource_class,
+            [
+                {
+                    "address": mac,
+                    "physical_network": "physnet1",
+                    "local_link_connection": link,
+                }
+                for mac, link in zip(macs, links, strict=True)
+            ],
+        )
+        driver = ironic_driver.IronicDriver(econf)
+        world.placement.ensure_resource_class(world.placement_rc)
+        node_sync.sync(world.db, driver, world.placement, econf.host)
+        engine_factory(with_driver=driver)
+        second_net, _ = tenant.network(
+            f"10.{uuid.uuid4().int % 200 + 20}.{uuid.uuid4().int % 250}.0/24"
+        )
+        resp = api.post(
+            "/v1/servers",
+            json={
+                "server": {
+                    "name": "two-nics",
+                    "flavor_uuid": world.flavor_uuid,
+                    "image_uuid": world.image_uuid,
+                    "networks": [{"net_id": tenant.network_id}],
+                }
+            },
+            headers=tenant.headers,
+        )
+        assert resp.status_code == 201, resp.text
+        server = resp.json()["uuid"]
+
+        def status() -> str:
+            shown = api.get(f"/v1/servers/{server}", headers=tenant.headers)
+            return str(shown.json()["status"])
+
+        wait_for(lambda: status() in {states.ACTIVE, states.ERROR}, timeout=120)
+        assert status() == states.ACTIVE, world.faults(server)
+        (first,) = tenant.ports(device_id=server)
+        path = f"/v1/servers/{server}/networks/interfaces"
+        resp = api.post(path, json={"net_id": second_net}, headers=tenant.headers)
+        assert resp.status_code == 204, resp.text + ironic.log_tail(8000)
+        (second,) = tenant.ports(device_id=server, network_id=second_net)
+        assert second["binding:host_id"] == node
+        vifs = ironic.call("GET", f"/v1/nodes/{node}/vifs")["vifs"]
+        assert {v["id"] for v in vifs} == {first["id"], second["id"]}
+        (bound,) = [
+            b
+            for b in neutron.bindings()
+            if b["port_id"] == second["id"] and b["profile"]
+        ][:1]
+        assert bound["profile"]["local_link_information"] == [links[1]]
+
+        resp = api.delete(f"{path}/{second['id']}", headers=tenant.headers)
+        assert resp.status_code == 204, resp.text
+        assert neutron.call("GET", f"/ports?id={second['id']}")["ports"] == []
+        vifs = ironic.call("GET", f"/v1/nodes/{node}/vifs")["vifs"]
+        assert [v["id"] for v in vifs] == [first["id"]]
+        assert (
+            api.delete(f"/v1/servers/{server}", headers=tenant.headers).status_code
+            == 204
+        )
+        wait_for(
+            lambda: (
+                api.get(f"/v1/servers/{server}", headers=tenant.headers).status_code
+                == 404
+            ),
+            timeout=120,
+        )
+        assert tenant.ports(device_id=server) == []
+        assert ironic.call("GET", f"/v1/nodes/{node}/vifs")["vifs"] == []
