@@ -249,6 +249,13 @@ class TestInterfaces:
             mogan("server", "remove", "port", "web", port, persona=MEMBER)
         )
         assert f"Interface {port} not found" in line
+        # NOTE: a network UUID goes to the API as it is (with Neutron it is
+        # none of Mogan's networks): the API, not the CLI, says not found.
+        network = str(uuid.uuid4())
+        line = error_line(
+            mogan("server", "add", "network", "web", network, persona=MEMBER)
+        )
+        assert f"Network {network} could not be found" in line
         del setup
 
     def test_another_project_cannot_touch_it(self, mogan, setup):

@@ -4,7 +4,8 @@
 and ``server network list``.
 
 v1's paths (``/v1/servers/{uuid}/networks``). A ``<server>`` is a name or
-UUID, a ``<network>`` a name or UUID; a ``<port>`` is a port UUID (the
+UUID, a ``<network>`` a name or UUID (a UUID is sent as it is: with the
+Neutron backend, a Neutron network's); a ``<port>`` is a port UUID (the
 server's, to remove it; the caller's own Neutron port, to add it).
 ``server remove network`` detaches every interface the server has on the
 network. Adding and removing interfaces returns once the engine is done.
@@ -131,11 +132,18 @@ class AddNetwork(_ServerAndNetwork):
     """Attach an interface on a network to a server (a new port)."""
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
-        """Find both and attach."""
+        """Find both and attach.
+
+        A network UUID goes to the API as it is: with the Neutron backend it
+        is a Neutron network, which Mogan's own network list does not hold
+        (the API checks it as the caller); a name is one of Mogan's.
+        """
         mogan = common.client(self)
         server = _server(self, parsed_args)
-        network = mogan.networks.find(parsed_args.network)
-        mogan.server_networks.attach_interface(server["uuid"], net_id=network["uuid"])
+        wanted = parsed_args.network
+        if not v1_base.is_uuid(wanted):
+            wanted = mogan.networks.find(wanted)["uuid"]
+        mogan.server_networks.attach_interface(server["uuid"], net_id=wanted)
 
 
 class AddPort(_ServerAndPort):
