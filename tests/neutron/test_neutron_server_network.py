@@ -199,6 +199,34 @@ class TestFloatingIps:
         assert resp.status_code == 404
         assert resp.json()["code"] == "mogan.server.not_found"
 
+    def test_unmapped_in_neutron_directly_is_cleared_by_the_delete(
+        self, world, api, engine_factory, tenant, neutron
+    ):
+        """Unset behind Mogan's back: the NIC still says so until a DELETE, 204."""
+        engine_factory()
+        server = _build(api, world, tenant, ports=1)["uuid"]
+        l3.route(neutron, tenant.member.token, tenant.subnet_id)
+        fip = l3.floating_ip(neutron, tenant.member.token)
+        address = fip["floating_ip_address"]
+        resp = _fip_call(api, tenant, server, "POST", address=address)
+        assert resp.status_code == 204, resp.text
+        neutron.call(
+            "PUT",
+            f"/floatingips/{fip['id']}",
+            {"floatingip": {"port_id": None}},
+            token=tenant.member.token,
+        )
+        # NOTE: as v1, the NIC shows what Mogan recorded.
+        assert _networks(api, tenant.headers, server)[0]["floating_ip"] == address
+        resp = _fip_call(api, tenant, server, "DELETE", address=address)
+        assert resp.status_code == 204, resp.text
+        assert _networks(api, tenant.headers, server)[0]["floating_ip"] is None
+        resp = _fip_call(api, tenant, server, "DELETE", address=address)
+        assert resp.status_code == 400, resp.text
+        resp = _fip_call(api, tenant, server, "POST", address=address)
+        assert resp.status_code == 204, resp.text
+        assert l3.show(neutron, fip["id"])["port_id"] is not None
+
 
 class TestInterfaces:
     def test_attach_by_net_id_then_detach_deletes_the_port(

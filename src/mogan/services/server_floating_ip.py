@@ -183,6 +183,10 @@ def disassociate_floating_ip(
 ) -> None:
     """Unmap the floating IP ``address`` (IPv4 or IPv6) from the server.
 
+    A NIC that still records the address while the backend has it
+    elsewhere (unmapped in Neutron directly) is only cleared: the mapping
+    asked to go is gone already.
+
     Raises:
         FloatingIpNotFound: no such floating IP visible to the caller.
         FloatingIpAmbiguous: several are.
@@ -191,6 +195,11 @@ def disassociate_floating_ip(
     fip = networks.find_floating_ip(ctx, address)
     ports = {nic.port_id for nic in server.nics}
     if fip.port_id is None or fip.port_id not in ports:
-        raise exception.FloatingIpNotAssociated(address=address, server=server.uuid)
+        stale = [n.port_id for n in server.nics if n.floating_ip == fip.address]
+        if not stale:
+            raise exception.FloatingIpNotAssociated(address=address, server=server.uuid)
+        for port_id in stale:
+            _record(ctx, server.uuid, port_id, None)
+        return
     networks.disassociate_floating_ip(ctx, fip)
     _record(ctx, server.uuid, fip.port_id, None)
