@@ -121,8 +121,8 @@ def parse_delays(parser: argparse.ArgumentParser, text: str) -> tuple[float, flo
 
 def emulator_cpu(emulator: support.Emulator) -> float:
     """CPU seconds (user + system) the emulator process has used so far."""
-    assert emulator.proc is not None  # noqa: S101 - started first
-    times = psutil.Process(emulator.proc.pid).cpu_times()
+    assert emulator.process.proc is not None  # noqa: S101 - started first
+    times = psutil.Process(emulator.process.proc.pid).cpu_times()
     return float(times.user + times.system)
 
 
