@@ -261,25 +261,7 @@ class Glance:
 
     def _register(self) -> None:
         """This Glance in Keystone's catalog: service ``image``, ``public`` URL."""
-        service = self.keystone.call(
-            "POST",
-            "/services",
-            {"service": {"type": "image", "name": "glance"}},
-            ok=CREATED,
-        )["service"]
-        self.keystone.call(
-            "POST",
-            "/endpoints",
-            {
-                "endpoint": {
-                    "service_id": service["id"],
-                    "interface": "public",
-                    "url": self.url,
-                    "region_id": keystone_support.REGION,
-                }
-            },
-            ok=CREATED,
-        )
+        self.keystone.register("image", "glance", self.url)
 
     # ------------------------------------------------------------ process
 

@@ -460,6 +460,34 @@ class Keystone:
 
     # ------------------------------------------------------------ services
 
+    def register(self, service_type: str, name: str, url: str, *interfaces: str) -> str:
+        """Add a service of ``service_type`` to the catalog at ``url``; its id.
+
+        One endpoint per interface (``public`` when none is named), in
+        ``REGION``.
+        """
+        service = self.call(
+            "POST",
+            "/services",
+            {"service": {"type": service_type, "name": name}},
+            ok=CREATED,
+        )["service"]["id"]
+        for interface in interfaces or ("public",):
+            self.call(
+                "POST",
+                "/endpoints",
+                {
+                    "endpoint": {
+                        "service_id": service,
+                        "interface": interface,
+                        "url": url,
+                        "region_id": REGION,
+                    }
+                },
+                ok=CREATED,
+            )
+        return str(service)
+
     def service_user(self) -> dict[str, str]:
         """The ``mogan`` service user (``service`` role in project ``service``).
 

@@ -360,25 +360,7 @@ class Neutron:
 
     def _register(self) -> None:
         """Add Neutron to Keystone's catalog as service type ``network``."""
-        service = self.keystone.call(
-            "POST",
-            "/services",
-            {"service": {"type": "network", "name": "neutron"}},
-            ok=CREATED,
-        )["service"]
-        self.keystone.call(
-            "POST",
-            "/endpoints",
-            {
-                "endpoint": {
-                    "service_id": service["id"],
-                    "interface": "public",
-                    "url": self.url,
-                    "region_id": keystone_support.REGION,
-                }
-            },
-            ok=CREATED,
-        )
+        self.keystone.register("network", "neutron", self.url)
 
     def stop(self) -> None:
         """Stop Neutron's process group, drop its database, close the client."""
