@@ -170,6 +170,9 @@ class Served:
         server = wsgi.Server(
             ("127.0.0.1", 0), app, numthreads=4, server_name=uuid.uuid4().hex
         )
+        # NOTE: how often the serving loop looks up from its select(); stop()
+        # waits for that (half a second by default, per server).
+        server.expiration_interval = 0.05
         server.prepare()
         thread = threading.Thread(target=server.serve, daemon=True)
         thread.start()

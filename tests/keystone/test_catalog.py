@@ -235,6 +235,18 @@ class TestIronicFromTheCatalog:
         spec = driver.get_node(node)
         assert spec.resource_class == ironic.node(node)["resource_class"]
 
+    def test_a_catalog_url_ending_in_v1_is_the_same_ironic(
+        self, keystone, ironic, tmp_path
+    ):
+        """Ironic listed as ``.../v1/`` (as some clouds do) on ``internal``."""
+        with catalog.registered(
+            keystone, "baremetal", {"internal": f"{ironic.url}/v1/"}
+        ):
+            driver = self.driver(tmp_path, keystone, valid_interfaces="internal")
+            assert driver.client.endpoint == ironic.url
+            node = ironic.create()
+            assert driver.get_node(node).uuid == node
+
     @pytest.mark.usefixtures("ironic")
     def test_no_catalog_entry_is_a_clear_error(self, keystone, tmp_path):
         """An interface the catalog lacks for ``baremetal``: DriverError."""
