@@ -261,7 +261,7 @@ class Glance:
 
     def _register(self) -> None:
         """This Glance in Keystone's catalog: service ``image``, ``public`` URL."""
-        self.keystone.register("image", "glance", self.url)
+        self.keystone.register("image", "glance", {"public": self.url})
 
     # ------------------------------------------------------------ process
 

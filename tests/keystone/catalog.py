@@ -42,33 +42,6 @@ IDENTITY_KEYS = {
 }
 
 
-def register(
-    keystone: support.Keystone,
-    service_type: str,
-    endpoints: Mapping[str, str],
-    region: str = support.REGION,
-) -> str:
-    """Add a ``service_type`` service with an endpoint per interface; its id.
-
-    Args:
-        keystone: the Keystone whose catalog gets it.
-        service_type: ``placement``, ``baremetal`` ...
-        endpoints: URL by interface (``public``, ``internal``, ``admin``).
-        region: the endpoints' region.
-    """
-    body = {"service": {"type": service_type, "name": f"{service_type}-test"}}
-    service = keystone.call("POST", "/services", body, ok=CREATED)["service"]
-    for interface, url in endpoints.items():
-        endpoint = {
-            "service_id": service["id"],
-            "interface": interface,
-            "url": url,
-            "region_id": region,
-        }
-        keystone.call("POST", "/endpoints", {"endpoint": endpoint}, ok=CREATED)
-    return str(service["id"])
-
-
 def unregister(keystone: support.Keystone, service_id: str) -> None:
     """Remove a service and its endpoints from the catalog."""
     listed = keystone.call("GET", f"/endpoints?service_id={service_id}")
@@ -82,7 +55,7 @@ def registered(
     keystone: support.Keystone, service_type: str, endpoints: Mapping[str, str]
 ) -> Iterator[str]:
     """``register`` for the duration of the block; yields the service id."""
-    service_id = register(keystone, service_type, endpoints)
+    service_id = keystone.register(service_type, f"{service_type}-test", endpoints)
     try:
         yield service_id
     finally:

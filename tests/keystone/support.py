@@ -36,6 +36,7 @@ import sqlite3
 import subprocess
 import threading
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -460,32 +461,31 @@ class Keystone:
 
     # ------------------------------------------------------------ services
 
-    def register(self, service_type: str, name: str, url: str, *interfaces: str) -> str:
-        """Add a service of ``service_type`` to the catalog at ``url``; its id.
+    def register(
+        self,
+        service_type: str,
+        name: str,
+        endpoints: Mapping[str, str],
+        region: str = REGION,
+    ) -> str:
+        """Add a ``service_type`` service with an endpoint per interface; its id.
 
-        One endpoint per interface (``public`` when none is named), in
-        ``REGION``.
+        Args:
+            service_type: ``image``, ``placement``, ``baremetal`` ...
+            name: the service's name.
+            endpoints: URL by interface (``public``, ``internal``, ``admin``).
+            region: the endpoints' region.
         """
-        service = self.call(
-            "POST",
-            "/services",
-            {"service": {"type": service_type, "name": name}},
-            ok=CREATED,
-        )["service"]["id"]
-        for interface in interfaces or ("public",):
-            self.call(
-                "POST",
-                "/endpoints",
-                {
-                    "endpoint": {
-                        "service_id": service,
-                        "interface": interface,
-                        "url": url,
-                        "region_id": REGION,
-                    }
-                },
-                ok=CREATED,
-            )
+        body = {"service": {"type": service_type, "name": name}}
+        service = self.call("POST", "/services", body, ok=CREATED)["service"]["id"]
+        for interface, url in endpoints.items():
+            endpoint = {
+                "service_id": service,
+                "interface": interface,
+                "url": url,
+                "region_id": region,
+            }
+            self.call("POST", "/endpoints", {"endpoint": endpoint}, ok=CREATED)
         return str(service)
 
     def service_user(self) -> dict[str, str]:

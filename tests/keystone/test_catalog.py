@@ -46,9 +46,9 @@ class Placements:
             wrapped, self.seen[interface] = catalog.behind_keystone(app, keystone)
             self.served[interface] = catalog.Served.start(wrapped)
         self.keystone = keystone
-        self.service_id = catalog.register(
-            keystone,
+        self.service_id = keystone.register(
             "placement",
+            "placement-test",
             {name: served.url for name, served in self.served.items()},
         )
 

@@ -360,7 +360,7 @@ class Neutron:
 
     def _register(self) -> None:
         """Add Neutron to Keystone's catalog as service type ``network``."""
-        self.keystone.register("network", "neutron", self.url)
+        self.keystone.register("network", "neutron", {"public": self.url})
 
     def stop(self) -> None:
         """Stop Neutron's process group, drop its database, close the client."""
