@@ -2,13 +2,13 @@
 
 OpenStack services calling each other for a user send the user's token and
 their own (``X-Service-Token``). Mogan's keystonemiddleware
-(``[keystone_authtoken] service_token_roles = service``,
-``service_token_roles_required = true``, as docs/deployment.md configures
-it) accepts a service token only from a holder of the ``service`` role; it
-then lets the user's token be used even if it expired meanwhile, and the
-request still acts as the *user*. The ``service`` role alone confers
-nothing on Mogan's API: Mogan's own service user (``service`` on project
-``service``) is refused every route the persona table lists (403).
+(``[keystone_authtoken] service_token_roles = service``, and
+``service_token_roles_required``, which Mogan defaults to true) accepts
+a service token only from a holder of the ``service`` role; it then lets
+the user's token be used even if it expired meanwhile, and the request
+still acts as the *user*. The ``service`` role alone confers nothing on
+Mogan's API: Mogan's own service user (``service`` on project ``service``)
+is refused (403) on a route of each kind.
 """
 
 import dataclasses
@@ -56,11 +56,12 @@ def peer(
     shutil.copyfile(sqlite_template, tmp / "mogan.sqlite")
     database = db_session.Database.from_url(f"sqlite:///{tmp / 'mogan.sqlite'}")
     mark_nodes_loaded(database)
+    # NOTE: service_token_roles_required left to Mogan's default (true).
     authtoken = {
         **keystone.authtoken_options(),
         "service_token_roles": "service",
-        "service_token_roles_required": "true",
     }
+    del authtoken["service_token_roles_required"]
     conf = mogan_conf.make_conf(
         default_config_files=[fixtures.write_conf(tmp / "mogan.conf", authtoken)],
         overrides={
@@ -69,6 +70,7 @@ def peer(
         },
     )
     app = api_app.create_app(conf, database)
+    assert conf.keystone_authtoken.service_token_roles_required
     project = keystone.create_project()
     with httpx.Client(
         transport=httpx.WSGITransport(app=app), base_url="http://mogan.test"
