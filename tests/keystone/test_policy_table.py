@@ -27,7 +27,6 @@ the file copied over), instead of making them again.
 """
 
 import dataclasses
-import pathlib
 import shutil
 from collections.abc import Iterator
 
@@ -37,7 +36,7 @@ import pytest
 from mogan.api import app as api_app
 from mogan.db import session as db_session
 from tests.conftest import mark_nodes_loaded
-from tests.functional.api.policy_resources import build_resources
+from tests.functional.api.policy_resources import Snapshot, build_resources
 from tests.functional.api.policy_table import (
     EXPECTED,
     FORBIDDEN_CODES,
@@ -74,19 +73,7 @@ class Table:
     client: httpx.Client
     tokens: dict[str, support.Token]
     resources: dict[str, str]
-    database: db_session.Database
-    live: pathlib.Path
-    built: pathlib.Path
-    dirty: bool = False
-
-    def restore(self) -> None:
-        """Put the database back to the resources as built (cheap: a file copy)."""
-        # NOTE: no connection may keep the old file (or its WAL) open.
-        self.database.dispose()
-        for suffix in ("-wal", "-shm"):
-            pathlib.Path(f"{self.live}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(self.built, self.live)
-        self.dirty = False
+    snapshot: Snapshot
 
 
 @pytest.fixture(scope="module")
@@ -107,19 +94,14 @@ def table(
     ) as client:
         tokens = make_tokens(keystone)
         resources = build_resources(client, tokens, database)
-        # NOTE: closing every connection checkpoints the WAL into the file.
-        database.dispose()
-        built = tmp / "built.sqlite"
-        shutil.copyfile(live, built)
-        yield Table(client, tokens, resources, database, live, built)
+        yield Table(client, tokens, resources, Snapshot.take(database, live))
     database.dispose()
 
 
 @pytest.fixture
 def fresh(table: Table) -> Table:
     """The module's table, its database as built if the last test wrote."""
-    if table.dirty:
-        table.restore()
+    table.snapshot.restore()
     return table
 
 
@@ -153,7 +135,7 @@ def test_token_gets_expected_status(fresh, route, persona):
     case = EXPECTED[route]
     # NOTE: a refused or read-only request changes nothing; anything else
     # may have, so the next test starts from the built database.
-    fresh.dirty = method != "GET"
+    fresh.snapshot.dirty = method != "GET"
     resp = fresh.client.request(
         method,
         fill(case.url, fresh.resources),

@@ -7,8 +7,15 @@ noauth headers (``tests.conftest.PERSONAS``) or real Keystone tokens
 an engine (an active server, a node, a composition service) is written to
 the database directly. It returns the placeholders ``policy_table.fill``
 puts into the table's URLs and bodies.
+
+``Snapshot`` keeps the database as built, so a module makes the resources
+once and puts the file back after a test that may have written, instead
+of making them again per test (one app, one ``Database``, per module).
 """
 
+import dataclasses
+import pathlib
+import shutil
 import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -56,6 +63,43 @@ def make_keypair(client: httpx.Client, persona: Caller, name: str) -> None:
         headers=persona.headers,
     )
     assert resp.status_code == 201, resp.text
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """An SQLite database as built, put back under its live ``Database``.
+
+    Attributes:
+        database: the live database (the app's), on the file ``live``.
+        live: the file it uses.
+        built: the copy taken when the resources were made.
+        dirty: whether a test may have written since the last restore.
+    """
+
+    database: db_session.Database
+    live: pathlib.Path
+    built: pathlib.Path
+    dirty: bool = False
+
+    @classmethod
+    def take(cls, database: db_session.Database, live: pathlib.Path) -> "Snapshot":
+        """Copy ``live`` as it is now (``database``'s connections closed)."""
+        # NOTE: closing every connection checkpoints the WAL into the file.
+        database.dispose()
+        built = live.with_name(f"built-{live.name}")
+        shutil.copyfile(live, built)
+        return cls(database, live, built)
+
+    def restore(self) -> None:
+        """Put the database back as built, if a test may have written (a copy)."""
+        if not self.dirty:
+            return
+        # NOTE: no connection may keep the old file (or its WAL) open.
+        self.database.dispose()
+        for suffix in ("-wal", "-shm"):
+            pathlib.Path(f"{self.live}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.built, self.live)
+        self.dirty = False
 
 
 def _created(resp: httpx.Response) -> dict[str, Any]:

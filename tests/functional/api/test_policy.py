@@ -8,21 +8,28 @@ identity headers keystonemiddleware would set (``tests.conftest.PERSONAS``,
 ``auth_strategy = noauth``); ``tests/keystone/test_policy_table.py`` drives
 the same table with real Keystone tokens.
 
-The requests act on resources set up per test (``policy_resources``): a
+The requests act on resources made once per module (``policy_resources``;
+the database file is put back after each test that may have written): a
 public flavor, a private flavor shared with ``project-a`` (the project of
 ``member`` and ``reader``), a keypair of ``member``, a private image, an
 unshared network and a server group of ``project-a``, an aggregate and a
 node.
 """
 
+import dataclasses
+import shutil
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
 from mogan import conf as mogan_conf
 from mogan.api import app as api_app
-from tests.conftest import ADMIN, MEMBER, OTHER, PERSONAS, READER
+from mogan.db import session as db_session
+from tests.conftest import ADMIN, MEMBER, OTHER, PERSONAS, READER, mark_nodes_loaded
 from tests.factories import make_flavor
 from tests.functional.api.policy_resources import (
+    Snapshot,
     build_resources,
     make_keypair,
     ssh_public_key,
@@ -37,10 +44,45 @@ from tests.functional.api.policy_table import (
 )
 
 
+@dataclasses.dataclass
+class Table:
+    """One noauth app for the module, and the resources the table acts on."""
+
+    client: httpx.Client
+    resources: dict[str, str]
+    snapshot: Snapshot
+
+
+@pytest.fixture(scope="module")
+def table(
+    sqlite_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Table]:
+    """The app and the resources, made once; tests put the database back."""
+    tmp = tmp_path_factory.mktemp("policy")
+    live = tmp / "mogan.sqlite"
+    shutil.copyfile(sqlite_template, live)
+    database = db_session.Database.from_url(f"sqlite:///{live}")
+    mark_nodes_loaded(database)
+    conf = mogan_conf.make_conf(
+        overrides={
+            "DEFAULT": {"state_path": str(tmp), "transport_url": "fake://"},
+            "api": {"auth_strategy": "noauth"},
+        }
+    )
+    app = api_app.create_app(conf, database)
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://mogan.test"
+    ) as client:
+        resources = build_resources(client, PERSONAS, database)
+        yield Table(client, resources, Snapshot.take(database, live))
+    database.dispose()
+
+
 @pytest.fixture
-def resources(client, database) -> dict[str, str]:
-    """The flavors, keypair, image and network the persona table acts on."""
-    return build_resources(client, PERSONAS, database)
+def fresh(table: Table) -> Table:
+    """The module's table, its database as built if the last test wrote."""
+    table.snapshot.restore()
+    return table
 
 
 class TestPersonaTable:
@@ -60,14 +102,17 @@ class TestPersonaTable:
 
     @pytest.mark.parametrize("persona", PERSONA_NAMES)
     @pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
-    def test_persona_gets_expected_status(self, client, resources, route, persona):
+    def test_persona_gets_expected_status(self, fresh, route, persona):
         """The persona gets exactly the status the table states for the route."""
         method, _ = route
         case = EXPECTED[route]
-        resp = client.request(
+        # NOTE: a read changes nothing; anything else may have, so the next
+        # test starts from the database as built.
+        fresh.snapshot.dirty = method != "GET"
+        resp = fresh.client.request(
             method,
-            fill(case.url, resources),
-            json=fill(case.body, resources),
+            fill(case.url, fresh.resources),
+            json=fill(case.body, fresh.resources),
             headers={**PERSONAS[persona].headers, **LATEST},
         )
         assert resp.status_code == case.expected[persona], resp.text
