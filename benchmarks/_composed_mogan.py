@@ -19,6 +19,7 @@ from typing import Any
 
 from _provision_common import BenchError, wait_until
 from _provision_mogan import Mogan
+from _redfish_mogan import create_all
 from _redfish_peer import Timing
 
 V18 = {"OpenStack-API-Version": "baremetal-compute 1.8"}
@@ -92,29 +93,14 @@ def _ts(value: str) -> datetime.datetime:
 def create(mogan: Mogan, refs: dict[str, str], n: int, timeout: float) -> Timing:
     """One multi-create POST of ``n`` composed servers, awaited ACTIVE."""
     t0 = time.monotonic()
-    _post(
+    at = create_all(
         mogan,
-        "/v1/servers",
-        {
-            "server": {
-                "name": "composed-bench",
-                "flavor_uuid": refs["flavor"],
-                "image_uuid": refs["image"],
-                "networks": [{"net_id": refs["network"]}],
-                "min_count": n,
-                "max_count": n,
-            }
-        },
+        refs,
+        "composed-bench",
+        n,
+        timeout,
+        post=lambda path, body: _post(mogan, path, body),
     )
-
-    def all_active() -> bool:
-        mogan.alive()
-        by_status = mogan.statuses()
-        if by_status.get("error"):
-            raise BenchError(f"servers in error: {by_status}")
-        return by_status.get("active", 0) == n
-
-    at = wait_until(f"{n} servers ACTIVE", all_active, timeout)
     rows = mogan.query(
         "mogan.sqlite", "SELECT created_at, launched_at FROM servers WHERE composed"
     )

@@ -77,8 +77,8 @@ class IronicProc:
         """Configure and start Ironic; ``self.up`` is the seconds it took."""
         self.ironic = support.Ironic(state)
         self.up = self.ironic.start()
-        assert self.ironic.proc is not None  # noqa: S101 - just started
-        self.ps = psutil.Process(self.ironic.proc.pid)
+        assert self.ironic.process.proc is not None  # noqa: S101 - just started
+        self.ps = psutil.Process(self.ironic.process.proc.pid)
 
     def cpu(self) -> float:
         """CPU seconds of Ironic's processes (launcher, API and conductor)."""

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
@@ -155,21 +156,25 @@ def _ts(value: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(value)
 
 
-def create(
-    mogan: Mogan, refs: dict[str, str], count: int, timeout: float
-) -> tuple[Timing, dict[str, str]]:
-    """One multi-create POST of ``count`` servers, awaited ACTIVE.
+def create_all(
+    mogan: Mogan,
+    refs: dict[str, str],
+    name: str,
+    count: int,
+    timeout: float,
+    *,
+    post: Callable[[str, dict[str, Any]], Any] | None = None,
+) -> float:
+    """POST one multi-create of ``count`` servers; when all are ACTIVE.
 
-    Returns:
-        The timing (per server ``launched_at - created_at``) and each
-        server's node.
+    ``post(path, body)`` sends it (``mogan.post`` by default); a server in
+    ERROR ends the wait.
     """
-    t0 = time.monotonic()
-    mogan.post(
+    (post or mogan.post)(
         "/v1/servers",
         {
             "server": {
-                "name": "rf-bench",
+                "name": name,
                 "flavor_uuid": refs["flavor"],
                 "image_uuid": refs["image"],
                 "networks": [{"net_id": refs["network"]}],
@@ -186,7 +191,20 @@ def create(
             raise BenchError(f"servers in error: {by_status}")
         return by_status.get("active", 0) == count
 
-    at = wait_until(f"{count} servers ACTIVE", all_active, timeout)
+    return wait_until(f"{count} servers ACTIVE", all_active, timeout)
+
+
+def create(
+    mogan: Mogan, refs: dict[str, str], count: int, timeout: float
+) -> tuple[Timing, dict[str, str]]:
+    """One multi-create POST of ``count`` servers, awaited ACTIVE.
+
+    Returns:
+        The timing (per server ``launched_at - created_at``) and each
+        server's node.
+    """
+    t0 = time.monotonic()
+    at = create_all(mogan, refs, "rf-bench", count, timeout)
     rows = mogan.query(
         "mogan.sqlite", "SELECT uuid, created_at, launched_at, node_uuid FROM servers"
     )

@@ -35,10 +35,8 @@ import argparse
 import os
 import pathlib
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 
 import _composed_mogan as cm
@@ -46,7 +44,7 @@ import _redfish_mogan as rm
 from _composed_peer import ComposingPeer, Composition
 from _provision_common import BenchError, wait_until
 from _redfish_peer import Timing
-from redfish_servers import CONFIG_DRIVE, bmc_requests, emulator_cpu, row
+from redfish_servers import bmc_requests, emulator_cpu, on_emulator, row
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -278,37 +276,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.systems < 1:
         parser.error("--systems must be at least 1")
     delays = parse_delays(parser, args.delays)
-    root = pathlib.Path(tempfile.mkdtemp(prefix="mogan-compose-bench-"))
-    (root / "emulator").mkdir()
-    (root / "mogan").mkdir()
     load0 = os.getloadavg()
-    server = files.FileServer()
-    emulator = None
-    try:
-        server.add_iso("images/bench.iso", label="BENCH")
-        for i in range(args.systems):
-            server.add_iso(f"config/c{i:02d}.iso", CONFIG_DRIVE, label="config-2")
-        emulator = support.Emulator(root / "emulator", systems=())
-        print(f"-- emulator up after {emulator.start():.1f} s", flush=True)
+
+    def run(
+        emulator: support.Emulator, server: files.FileServer, root: pathlib.Path
+    ) -> None:
         peers = [run_peer(args, emulator, server, delays, "before Mogan")]
         mogan = run_mogan(args, emulator, server, delays, root / "mogan")
         peers.append(run_peer(args, emulator, server, delays, "after Mogan"))
         report(args, delays, peers, mogan, (load0, os.getloadavg()))
-    except (BenchError, support.EmulatorUnavailable, AssertionError) as err:
-        print(f"FAILED: {err}", file=sys.stderr)
-        print(f"(logs under {root})", file=sys.stderr)
-        args.keep = True
-        return 1
-    finally:
-        if emulator is not None:
-            emulator.close_clients()
-            emulator.stop()
-        server.stop()
-        if args.keep:
-            print(f"(state kept in {root})")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-    return 0
+
+    configs = [f"c{i:02d}" for i in range(args.systems)]
+    return on_emulator(args, "mogan-compose-bench-", configs, run)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 import _redfish_mogan as rm
 import psutil
@@ -121,8 +122,8 @@ def parse_delays(parser: argparse.ArgumentParser, text: str) -> tuple[float, flo
 
 def emulator_cpu(emulator: support.Emulator) -> float:
     """CPU seconds (user + system) the emulator process has used so far."""
-    assert emulator.proc is not None  # noqa: S101 - started first
-    times = psutil.Process(emulator.proc.pid).cpu_times()
+    assert emulator.process.proc is not None  # noqa: S101 - started first
+    times = psutil.Process(emulator.process.proc.pid).cpu_times()
     return float(times.user + times.system)
 
 
@@ -329,33 +330,31 @@ def report(
         )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; 0 when every phase and check passed."""
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    args.keep = args.keep or args.profile
-    if args.systems < 1:
-        parser.error("--systems must be at least 1")
-    power, boot = parse_delays(parser, args.delays)
-    delays = {"power": power, "boot": boot}
-    root = pathlib.Path(tempfile.mkdtemp(prefix="mogan-rf-bench-"))
+def on_emulator(
+    args: argparse.Namespace,
+    prefix: str,
+    configs: list[str],
+    run: Callable[[support.Emulator, files.FileServer, pathlib.Path], None],
+) -> int:
+    """``run(emulator, files, root)`` with an emulator and the ISOs served.
+
+    The file server holds the image ISO and one config-drive ISO per name
+    in ``configs``; ``root`` has ``emulator`` and ``mogan`` directories,
+    removed afterwards unless ``args.keep`` (or a failure). 0 when ``run``
+    passed, 1 (after saying why) when it did not.
+    """
+    root = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
     (root / "emulator").mkdir()
     (root / "mogan").mkdir()
-    specs_ = [specs.system(f"rf-bench-{i:02d}") for i in range(args.systems)]
-    load0 = os.getloadavg()
     server = files.FileServer()
     emulator = None
     try:
         server.add_iso("images/bench.iso", label="BENCH")
-        for spec in specs_:
-            server.add_iso(f"config/{spec['name']}.iso", CONFIG_DRIVE, label="config-2")
+        for name in configs:
+            server.add_iso(f"config/{name}.iso", CONFIG_DRIVE, label="config-2")
         emulator = support.Emulator(root / "emulator", systems=())
         print(f"-- emulator up after {emulator.start():.1f} s", flush=True)
-        setup = Setup(args, emulator, specs_, delays, server)
-        peers = [run_peer(setup, "before Mogan")]
-        mogan = run_mogan(setup, root / "mogan")
-        peers.append(run_peer(setup, "after Mogan"))
-        report(args, delays, peers, mogan, (load0, os.getloadavg()))
+        run(emulator, server, root)
     except (BenchError, support.EmulatorUnavailable, AssertionError) as err:
         print(f"FAILED: {err}", file=sys.stderr)
         print(f"(logs under {root})", file=sys.stderr)
@@ -371,6 +370,30 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(root, ignore_errors=True)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when every phase and check passed."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    args.keep = args.keep or args.profile
+    if args.systems < 1:
+        parser.error("--systems must be at least 1")
+    power, boot = parse_delays(parser, args.delays)
+    delays = {"power": power, "boot": boot}
+    specs_ = [specs.system(f"rf-bench-{i:02d}") for i in range(args.systems)]
+    load0 = os.getloadavg()
+
+    def run(
+        emulator: support.Emulator, server: files.FileServer, root: pathlib.Path
+    ) -> None:
+        setup = Setup(args, emulator, specs_, delays, server)
+        peers = [run_peer(setup, "before Mogan")]
+        mogan = run_mogan(setup, root / "mogan")
+        peers.append(run_peer(setup, "after Mogan"))
+        report(args, delays, peers, mogan, (load0, os.getloadavg()))
+
+    return on_emulator(args, "mogan-rf-bench-", [spec["name"] for spec in specs_], run)
 
 
 if __name__ == "__main__":

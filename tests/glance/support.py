@@ -23,19 +23,14 @@ What must not live here: pytest, and anything of Mogan (tests check Mogan
 against this).
 """
 
-import atexit
-import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
-import tempfile
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -214,7 +209,9 @@ class Glance:
         (state / "glance-api.conf").write_text(conf)
         (state / "mogan_glance_wsgi.py").write_text(WSGI_MODULE)
         self._register()
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.process = children.Process(
+            state, ("gunicorn.stderr", "glance-api.log"), GlanceUnavailable, "Glance"
+        )
         self.http = httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT)
         self._admin_service: dict[str, str] | None = None
         self._lock = threading.Lock()
@@ -264,25 +261,7 @@ class Glance:
 
     def _register(self) -> None:
         """This Glance in Keystone's catalog: service ``image``, ``public`` URL."""
-        service = self.keystone.call(
-            "POST",
-            "/services",
-            {"service": {"type": "image", "name": "glance"}},
-            ok=CREATED,
-        )["service"]
-        self.keystone.call(
-            "POST",
-            "/endpoints",
-            {
-                "endpoint": {
-                    "service_id": service["id"],
-                    "interface": "public",
-                    "url": self.url,
-                    "region_id": keystone_support.REGION,
-                }
-            },
-            ok=CREATED,
-        )
+        self.keystone.register("image", "glance", {"public": self.url})
 
     # ------------------------------------------------------------ process
 
@@ -292,70 +271,26 @@ class Glance:
         Raises:
             GlanceUnavailable: it exited or did not answer in time.
         """
-        started = time.monotonic()
-        stderr = (self.state / "gunicorn.stderr").open("wb")
         env = dict(os.environ, OS_GLANCE_CONFIG_DIR=str(self.state))
-        self.proc = subprocess.Popen(
-            [
-                str(self.bin_dir / "gunicorn"),
-                "--chdir",
-                str(self.state),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--no-control-socket",
-                "mogan_glance_wsgi:application",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=env,
-            # NOTE: its own process group, so stop() also ends the worker.
-            start_new_session=True,
-            preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
+        self.process.spawn(
+            children.gunicorn(
+                self.bin_dir, self.state, self.port, "mogan_glance_wsgi:application"
+            ),
+            env,
         )
-        stderr.close()
-        while True:
-            if self.proc.poll() is not None:
-                raise GlanceUnavailable(
-                    f"gunicorn exited with {self.proc.returncode}: {self.log_tail()}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                if self.http.get("/healthcheck", timeout=2).status_code == OK:
-                    return time.monotonic() - started
-            if time.monotonic() - started > timeout:
-                self.stop()
-                raise GlanceUnavailable(
-                    f"Glance did not answer in {timeout} s: {self.log_tail()}"
-                )
-            time.sleep(0.1)
+        return self.process.wait(
+            lambda: self.http.get("/healthcheck", timeout=2).status_code == OK,
+            timeout,
+        )
 
     def stop(self) -> None:
         """Stop Glance's process group (SIGTERM, then SIGKILL); close the client."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+        self.process.stop()
         self.http.close()
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of gunicorn's stderr and Glance's log, for failure messages."""
-        text = ""
-        for name in ("gunicorn.stderr", "glance-api.log"):
-            path = self.state / name
-            if path.exists():
-                text += f"--- {name}\n" + path.read_text(errors="replace")[-size:]
-        return text
+        return self.process.log_tail(size)
 
     # ------------------------------------------------------------ images API
 
@@ -458,9 +393,7 @@ class Glance:
         self.call(token, "DELETE", f"/v2/images/{image_id}", ok=NO_CONTENT)
 
 
-_SHARED: dict[str, Glance] = {}
-_FAILED: list[GlanceUnavailable] = []
-_SHARED_LOCK = threading.Lock()
+_SHARED: children.PerProcess[Glance] = children.PerProcess((GlanceUnavailable,))
 
 
 def shared(template_root: pathlib.Path | None = None) -> Glance:
@@ -471,31 +404,14 @@ def shared(template_root: pathlib.Path | None = None) -> Glance:
             or started (tried once per process: later calls raise the same
             error at once).
     """
-    with _SHARED_LOCK:
-        if _FAILED:
-            raise _FAILED[0]
-        if "glance" not in _SHARED:
-            state = pathlib.Path(tempfile.mkdtemp(prefix="mogan-glance-"))
-            try:
-                try:
-                    keystone = keystone_support.shared()
-                except keystone_support.KeystoneUnavailable as err:
-                    msg = f"its Keystone is unavailable: {err}"
-                    raise GlanceUnavailable(msg) from err
-                template = prepare_template(
-                    template_root or default_template(), ensure_venv()
-                )
-                glance = Glance(state / "run", template, keystone)
-                glance.start()
-            except GlanceUnavailable as err:
-                shutil.rmtree(state, ignore_errors=True)
-                _FAILED.append(err)
-                raise
-            atexit.register(_stop_and_remove, glance, state)
-            _SHARED["glance"] = glance
-        return _SHARED["glance"]
 
+    def build(state: pathlib.Path) -> Glance:
+        try:
+            keystone = keystone_support.shared()
+        except keystone_support.KeystoneUnavailable as err:
+            msg = f"its Keystone is unavailable: {err}"
+            raise GlanceUnavailable(msg) from err
+        template = prepare_template(template_root or default_template(), ensure_venv())
+        return Glance(state / "run", template, keystone)
 
-def _stop_and_remove(glance: Glance, state: pathlib.Path) -> None:
-    glance.stop()
-    shutil.rmtree(state, ignore_errors=True)
+    return _SHARED.get("glance", build, Glance.start, Glance.stop)

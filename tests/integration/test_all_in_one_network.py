@@ -3,9 +3,11 @@
 The all-in-one runs with the fake driver and the embedded network backend,
 as a user would start it; the test enrolls a node in the fake fleet (its
 SQLite file is shared with the process), then, as a project member over
-HTTP: creates a server, associates a floating IP of an external network,
-attaches a second interface, removes both, deletes the server, and counts
-what is left in Mogan's database and on the node: nothing.
+HTTP: creates a server with a fixed IP of its choosing, associates a
+floating IP of an external network, attaches a second interface, removes
+both, deletes the server, and counts what is left in Mogan's database and
+on the node: nothing. A member of another project sees none of it and can
+act on none of it.
 """
 
 import pathlib
@@ -16,11 +18,12 @@ import httpx
 
 from mogan.drivers import base as driver_base
 from mogan.drivers import fake
-from tests.conftest import MEMBER
+from tests.conftest import MEMBER, OTHER
 from tests.integration import conftest as it
 
 V18 = {"OpenStack-API-Version": "baremetal-compute 1.8"}
 TIMEOUT = 60.0
+FIXED_IP = "10.30.0.77"
 
 
 def _ok(resp: httpx.Response, status: int) -> Any:
@@ -82,7 +85,7 @@ def test_server_with_floating_ip_and_second_interface_leaves_nothing(tmp_path):
                         "name": "web",
                         "flavor_uuid": made["flavor"],
                         "image_uuid": made["image"],
-                        "networks": [{"net_id": made["network"]}],
+                        "networks": [{"net_id": made["network"], "fixed_ip": FIXED_IP}],
                     }
                 },
                 headers=member,
@@ -129,6 +132,9 @@ def test_server_with_floating_ip_and_second_interface_leaves_nothing(tmp_path):
             made["network"]
         ]
         assert {v.port_id for v in driver.vifs(node)} == {n["port_id"] for n in nics}
+        [first] = [n for n in nics if n["network_id"] == made["network"]]
+        assert [ip["ip_address"] for ip in first["fixed_ips"]] == [FIXED_IP]
+        _other_project_sees_nothing(client, url, fip)
 
         [added] = [n for n in nics if n["network_id"] == second["uuid"]]
         _ok(
@@ -177,3 +183,24 @@ def test_server_with_floating_ip_and_second_interface_leaves_nothing(tmp_path):
         )
         assert driver.vifs(node) == []
         driver.close()
+
+
+def _other_project_sees_nothing(
+    client: httpx.Client, url: str, fip: dict[str, Any]
+) -> None:
+    """A member of another project neither sees nor touches the server or its IP."""
+    other = {**OTHER.headers, **V18}
+    servers = _ok(client.get("/v1/servers/detail", headers=other), 200)["servers"]
+    assert servers == []
+    for path in (url, f"{url}/networks"):
+        assert client.get(path, headers=other).status_code == 404
+    floating = _ok(client.get("/v1/floating_ips", headers=other), 200)
+    assert floating["floating_ips"] == []
+    assert (
+        client.delete(f"/v1/floating_ips/{fip['uuid']}", headers=other).status_code
+        == 404
+    )
+    detach = client.delete(
+        f"{url}/networks/floatingips/{fip['address']}", headers=other
+    )
+    assert detach.status_code == 404, detach.text

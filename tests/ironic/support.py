@@ -23,14 +23,9 @@ What must not live here: pytest (``tools/ironic-dev`` imports this module)
 and anything of Mogan's driver (tests check the driver against this).
 """
 
-import atexit
-import contextlib
 import os
 import pathlib
-import shutil
-import signal
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -187,7 +182,9 @@ class Ironic(faults.Faults, hardware.Hardware):
             )
             + extra_conf
         )
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.process = children.Process(
+            state, ("ironic.stderr", "ironic.log"), IronicUnavailable, "ironic"
+        )
         self.http = httpx.Client(
             base_url=self.url, headers=HEADERS, timeout=60, auth=http_basic
         )
@@ -215,8 +212,6 @@ class Ironic(faults.Faults, hardware.Hardware):
         Raises:
             IronicUnavailable: it exited or did not answer in time.
         """
-        started = time.monotonic()
-        stderr = (self.state / "ironic.stderr").open("wb")
         tools = self.state / "bin"
         tools.mkdir(exist_ok=True)
         (tools / "ipmitool").write_text(IPMITOOL)
@@ -226,61 +221,33 @@ class Ironic(faults.Faults, hardware.Hardware):
             PATH=f"{tools}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             PYTHONPATH=hardware.plugin_path(self.state),
         )
-        self.proc = subprocess.Popen(
-            [str(self.bin_dir / "ironic"), "--config-file", str(self.conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=env,
-            # NOTE: its own process group, so stop() also ends the API and
-            # conductor workers and the console (socat) processes it forks.
-            start_new_session=True,
-            preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
+        # NOTE: its own process group also holds the API and conductor
+        # workers and the console (socat) processes it forks.
+        self.process.spawn(
+            [str(self.bin_dir / "ironic"), "--config-file", str(self.conf)], env
         )
-        stderr.close()
-        while True:
-            if self.proc.poll() is not None:
-                raise IronicUnavailable(
-                    f"ironic exited with {self.proc.returncode}: {self.log_tail()}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                if self.http.get("/v1/nodes", params={"limit": 1}).status_code == OK:
-                    return time.monotonic() - started
-            log = self.state / "ironic.log"
-            # NOTE: a conductor that cannot load its drivers is restarted
-            # forever while the API never answers: fail at the first error.
-            if log.exists() and " ERROR " in log.read_text(errors="replace"):
-                self.stop()
-                raise IronicUnavailable(f"Ironic failed to start: {self.log_tail()}")
-            if time.monotonic() - started > timeout:
-                self.stop()
-                raise IronicUnavailable(f"Ironic's API did not answer in {timeout} s")
-            time.sleep(0.1)
+        return self.process.wait(
+            lambda: self.http.get("/v1/nodes", params={"limit": 1}).status_code == OK,
+            timeout,
+            failed=self._failed_to_start,
+        )
+
+    def _failed_to_start(self) -> str | None:
+        # NOTE: a conductor that cannot load its drivers is restarted
+        # forever while the API never answers: fail at the first error.
+        log = self.state / "ironic.log"
+        if log.exists() and " ERROR " in log.read_text(errors="replace"):
+            return f"Ironic failed to start: {self.log_tail()}"
+        return None
 
     def stop(self) -> None:
         """Stop Ironic's process group (SIGTERM, then SIGKILL); close the client."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            # NOTE: workers may outlive the launcher for a moment.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+        self.process.stop()
         self.http.close()
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of Ironic's stderr and log, for failure messages."""
-        text = ""
-        for name in ("ironic.stderr", "ironic.log"):
-            path = self.state / name
-            if path.exists():
-                text += f"--- {name}\n" + path.read_text(errors="replace")[-size:]
-        return text
+        return self.process.log_tail(size)
 
     # ------------------------------------------------------------ API
 
@@ -450,9 +417,7 @@ def _htpasswd_line(user: str, password: str) -> str:
     return f"{user}:{hashed}\n"
 
 
-_SHARED: dict[str, Ironic] = {}
-_FAILED: list[IronicUnavailable] = []
-_SHARED_LOCK = threading.Lock()
+_SHARED: children.PerProcess[Ironic] = children.PerProcess((IronicUnavailable,))
 
 
 def shared() -> Ironic:
@@ -462,23 +427,4 @@ def shared() -> Ironic:
         IronicUnavailable: Ironic cannot be installed or started (tried once
             per process: later calls raise the same error at once).
     """
-    with _SHARED_LOCK:
-        if _FAILED:
-            raise _FAILED[0]
-        if "noauth" not in _SHARED:
-            state = pathlib.Path(tempfile.mkdtemp(prefix="mogan-ironic-"))
-            try:
-                ironic = Ironic(state)
-                ironic.start()
-            except IronicUnavailable as err:
-                shutil.rmtree(state, ignore_errors=True)
-                _FAILED.append(err)
-                raise
-            atexit.register(_stop_and_remove, ironic)
-            _SHARED["noauth"] = ironic
-        return _SHARED["noauth"]
-
-
-def _stop_and_remove(ironic: Ironic) -> None:
-    ironic.stop()
-    shutil.rmtree(ironic.state, ignore_errors=True)
+    return _SHARED.get("ironic", Ironic, Ironic.start, Ironic.stop)

@@ -22,7 +22,6 @@ What must not live here: pytest, and anything of Mogan (tests check Mogan
 against this).
 """
 
-import atexit
 import contextlib
 import dataclasses
 import fcntl
@@ -33,13 +32,11 @@ import os
 import pathlib
 import pwd
 import shutil
-import signal
 import sqlite3
 import subprocess
-import tempfile
 import threading
-import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -266,7 +263,9 @@ class Keystone:
             db.execute("UPDATE endpoint SET url = ?", (self.url + "/",))
             db.commit()
         (state / "mogan_keystone_wsgi.py").write_text(WSGI_MODULE)
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.process = children.Process(
+            state, ("gunicorn.stderr", "keystone.log"), KeystoneUnavailable, "Keystone"
+        )
         self.http = httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT)
         self._admin_token: str | None = None
         self._roles: dict[str, str] = {}
@@ -281,70 +280,25 @@ class Keystone:
         Raises:
             KeystoneUnavailable: it exited or did not answer in time.
         """
-        started = time.monotonic()
-        stderr = (self.state / "gunicorn.stderr").open("wb")
         env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=str(self.conf))
-        self.proc = subprocess.Popen(
-            [
-                str(self.bin_dir / "gunicorn"),
-                "--chdir",
-                str(self.state),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--no-control-socket",
-                "mogan_keystone_wsgi:application",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=env,
-            # NOTE: its own process group, so stop() also ends the worker.
-            start_new_session=True,
-            preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
+        self.process.spawn(
+            children.gunicorn(
+                self.bin_dir, self.state, self.port, "mogan_keystone_wsgi:application"
+            ),
+            env,
         )
-        stderr.close()
-        while True:
-            if self.proc.poll() is not None:
-                raise KeystoneUnavailable(
-                    f"gunicorn exited with {self.proc.returncode}: {self.log_tail()}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                if self.http.get("/", timeout=2).status_code == OK:
-                    return time.monotonic() - started
-            if time.monotonic() - started > timeout:
-                self.stop()
-                raise KeystoneUnavailable(
-                    f"Keystone did not answer in {timeout} s: {self.log_tail()}"
-                )
-            time.sleep(0.1)
+        return self.process.wait(
+            lambda: self.http.get("/", timeout=2).status_code == OK, timeout
+        )
 
     def stop(self) -> None:
         """Stop Keystone's process group (SIGTERM, then SIGKILL); close the client."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+        self.process.stop()
         self.http.close()
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of gunicorn's stderr and Keystone's log, for failure messages."""
-        text = ""
-        for name in ("gunicorn.stderr", "keystone.log"):
-            path = self.state / name
-            if path.exists():
-                text += f"--- {name}\n" + path.read_text(errors="replace")[-size:]
-        return text
+        return self.process.log_tail(size)
 
     # ------------------------------------------------------------ tokens
 
@@ -507,6 +461,33 @@ class Keystone:
 
     # ------------------------------------------------------------ services
 
+    def register(
+        self,
+        service_type: str,
+        name: str,
+        endpoints: Mapping[str, str],
+        region: str = REGION,
+    ) -> str:
+        """Add a ``service_type`` service with an endpoint per interface; its id.
+
+        Args:
+            service_type: ``image``, ``placement``, ``baremetal`` ...
+            name: the service's name.
+            endpoints: URL by interface (``public``, ``internal``, ``admin``).
+            region: the endpoints' region.
+        """
+        body = {"service": {"type": service_type, "name": name}}
+        service = self.call("POST", "/services", body, ok=CREATED)["service"]["id"]
+        for interface, url in endpoints.items():
+            endpoint = {
+                "service_id": service,
+                "interface": interface,
+                "url": url,
+                "region_id": region,
+            }
+            self.call("POST", "/endpoints", {"endpoint": endpoint}, ok=CREATED)
+        return str(service)
+
     def service_user(self) -> dict[str, str]:
         """The ``mogan`` service user (``service`` role in project ``service``).
 
@@ -554,9 +535,7 @@ class Keystone:
         }
 
 
-_SHARED: dict[str, Keystone] = {}
-_FAILED: list[KeystoneUnavailable] = []
-_SHARED_LOCK = threading.Lock()
+_SHARED: children.PerProcess[Keystone] = children.PerProcess((KeystoneUnavailable,))
 
 
 def shared(template_root: pathlib.Path | None = None) -> Keystone:
@@ -571,26 +550,9 @@ def shared(template_root: pathlib.Path | None = None) -> Keystone:
             started (tried once per process: later calls raise the same
             error at once).
     """
-    with _SHARED_LOCK:
-        if _FAILED:
-            raise _FAILED[0]
-        if "keystone" not in _SHARED:
-            state = pathlib.Path(tempfile.mkdtemp(prefix="mogan-keystone-"))
-            try:
-                template = prepare_template(
-                    template_root or default_template(), ensure_venv()
-                )
-                keystone = Keystone(state / "run", template)
-                keystone.start()
-            except KeystoneUnavailable as err:
-                shutil.rmtree(state, ignore_errors=True)
-                _FAILED.append(err)
-                raise
-            atexit.register(_stop_and_remove, keystone, state)
-            _SHARED["keystone"] = keystone
-        return _SHARED["keystone"]
 
+    def build(state: pathlib.Path) -> Keystone:
+        template = prepare_template(template_root or default_template(), ensure_venv())
+        return Keystone(state / "run", template)
 
-def _stop_and_remove(keystone: Keystone, state: pathlib.Path) -> None:
-    keystone.stop()
-    shutil.rmtree(state, ignore_errors=True)
+    return _SHARED.get("keystone", build, Keystone.start, Keystone.stop)

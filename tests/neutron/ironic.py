@@ -14,14 +14,11 @@ physical network one of the node's ports is on) and unbinds it on detach.
 What must not live here: pytest.
 """
 
-import atexit
 import pathlib
-import shutil
-import tempfile
-import threading
 import uuid
 from typing import Any
 
+from tests import children
 from tests.ironic import support as ironic_support
 from tests.keystone import support as keystone_support
 from tests.neutron import support
@@ -47,8 +44,8 @@ provisioning_network = {network}
 """
 
 
-def start(neutron: support.Neutron, state: pathlib.Path) -> ironic_support.Ironic:
-    """An Ironic on ``state`` whose ``neutron`` interface uses ``neutron``.
+def build(neutron: support.Neutron, state: pathlib.Path) -> ironic_support.Ironic:
+    """An Ironic on ``state`` whose ``neutron`` interface uses ``neutron``; not started.
 
     Raises:
         IronicUnavailable: Ironic cannot be installed or started.
@@ -76,7 +73,7 @@ def start(neutron: support.Neutron, state: pathlib.Path) -> ironic_support.Ironi
         {"subnet": {"network_id": network, "ip_version": 4, "cidr": "10.99.0.0/24"}},
         ok=CREATED,
     )
-    ironic = ironic_support.Ironic(
+    return ironic_support.Ironic(
         state,
         extra_conf=EXTRA_CONF.format(
             auth_url=keystone.url,
@@ -86,8 +83,6 @@ def start(neutron: support.Neutron, state: pathlib.Path) -> ironic_support.Ironi
             network=network,
         ),
     )
-    ironic.start()
-    return ironic
 
 
 def enroll(
@@ -105,8 +100,9 @@ def enroll(
     return node
 
 
-_SHARED: dict[str, ironic_support.Ironic] = {}
-_LOCK = threading.Lock()
+_SHARED: children.PerProcess[ironic_support.Ironic] = children.PerProcess(
+    (ironic_support.IronicUnavailable,)
+)
 
 
 def shared(neutron: support.Neutron) -> ironic_support.Ironic:
@@ -115,19 +111,9 @@ def shared(neutron: support.Neutron) -> ironic_support.Ironic:
     Raises:
         IronicUnavailable: Ironic cannot be installed or started.
     """
-    with _LOCK:
-        if "ironic" not in _SHARED:
-            state = pathlib.Path(tempfile.mkdtemp(prefix="mogan-ironic-neutron-"))
-            try:
-                ironic = start(neutron, state)
-            except ironic_support.IronicUnavailable:
-                shutil.rmtree(state, ignore_errors=True)
-                raise
-            atexit.register(_stop, ironic, state)
-            _SHARED["ironic"] = ironic
-        return _SHARED["ironic"]
-
-
-def _stop(ironic: ironic_support.Ironic, state: pathlib.Path) -> None:
-    ironic.stop()
-    shutil.rmtree(state, ignore_errors=True)
+    return _SHARED.get(
+        "ironic-neutron",
+        lambda state: build(neutron, state),
+        ironic_support.Ironic.start,
+        ironic_support.Ironic.stop,
+    )

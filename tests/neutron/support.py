@@ -39,17 +39,13 @@ What must not live here: pytest, and anything of Mogan (tests check Mogan
 against this).
 """
 
-import atexit
-import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
-import tempfile
 import threading
 import time
 import tomllib
@@ -317,7 +313,9 @@ class Neutron:
         )
         (state / "mogan_neutron_wsgi.py").write_text(WSGI_MODULE)
         self.record = state / "ml2-bindings.jsonl"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.process = children.Process(
+            state, ("gunicorn.stderr", "neutron.log"), NeutronUnavailable, "Neutron"
+        )
         self.http = httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT)
         self._admin: keystone_support.Token | None = None
         self._lock = threading.Lock()
@@ -341,8 +339,6 @@ class Neutron:
         Raises:
             NeutronUnavailable: it exited or did not answer in time.
         """
-        started = time.monotonic()
-        stderr = (self.state / "gunicorn.stderr").open("wb")
         env = dict(
             os.environ,
             OS_NEUTRON_CONFIG_DIR=str(self.state),
@@ -350,94 +346,31 @@ class Neutron:
             PYTHONPATH=mech_path(self.state),
             MOGAN_TEST_ML2_RECORD=str(self.record),
         )
-        self.proc = subprocess.Popen(
-            [
-                str(self.bin_dir / "gunicorn"),
-                "--chdir",
-                str(self.state),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "120",
-                "--no-control-socket",
-                "mogan_neutron_wsgi:application",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=env,
-            # NOTE: its own process group, so stop() also ends the worker.
-            start_new_session=True,
-            preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
+        self.process.spawn(
+            children.gunicorn(
+                self.bin_dir, self.state, self.port, "mogan_neutron_wsgi:application"
+            ),
+            env,
         )
-        stderr.close()
-        while True:
-            if self.proc.poll() is not None:
-                raise NeutronUnavailable(
-                    f"gunicorn exited with {self.proc.returncode}: {self.log_tail()}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                if self.http.get("/", timeout=2).status_code == OK:
-                    break
-            if time.monotonic() - started > timeout:
-                self.stop()
-                raise NeutronUnavailable(
-                    f"Neutron did not answer in {timeout} s: {self.log_tail()}"
-                )
-            time.sleep(0.1)
+        took = self.process.wait(
+            lambda: self.http.get("/", timeout=2).status_code == OK, timeout
+        )
         self._register()
-        return time.monotonic() - started
+        return took
 
     def _register(self) -> None:
         """Add Neutron to Keystone's catalog as service type ``network``."""
-        service = self.keystone.call(
-            "POST",
-            "/services",
-            {"service": {"type": "network", "name": "neutron"}},
-            ok=CREATED,
-        )["service"]
-        self.keystone.call(
-            "POST",
-            "/endpoints",
-            {
-                "endpoint": {
-                    "service_id": service["id"],
-                    "interface": "public",
-                    "url": self.url,
-                    "region_id": keystone_support.REGION,
-                }
-            },
-            ok=CREATED,
-        )
+        self.keystone.register("network", "neutron", {"public": self.url})
 
     def stop(self) -> None:
         """Stop Neutron's process group, drop its database, close the client."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+        self.process.stop()
         mariadb.drop_database(self.database)
         self.http.close()
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of gunicorn's stderr and Neutron's log, for failure messages."""
-        text = ""
-        for name in ("gunicorn.stderr", "neutron.log"):
-            path = self.state / name
-            if path.exists():
-                text += f"--- {name}\n" + path.read_text(errors="replace")[-size:]
-        return text
+        return self.process.log_tail(size)
 
     # ------------------------------------------------------------ API
 
@@ -492,9 +425,13 @@ class Neutron:
         ]
 
 
-_SHARED: dict[str, Neutron] = {}
-_FAILED: list[Exception] = []
-_SHARED_LOCK = threading.Lock()
+_SHARED: children.PerProcess[Neutron] = children.PerProcess(
+    (
+        NeutronUnavailable,
+        mariadb.MariaDBUnavailable,
+        keystone_support.KeystoneUnavailable,
+    )
+)
 
 
 def shared(template_root: pathlib.Path | None = None) -> Neutron:
@@ -506,36 +443,15 @@ def shared(template_root: pathlib.Path | None = None) -> Neutron:
         KeystoneUnavailable: its Keystone cannot be (tried once per process:
             later calls raise the same error at once).
     """
-    with _SHARED_LOCK:
-        if _FAILED:
-            raise _FAILED[0]
-        if "neutron" not in _SHARED:
-            state = pathlib.Path(tempfile.mkdtemp(prefix="mogan-neutron-"))
-            try:
-                keystone = keystone_support.shared()
-                bin_dir = ensure_venv()
-                mariadb.drop_stale_databases()
-                template = prepare_template(
-                    template_root or default_template(), bin_dir
-                )
-                neutron = Neutron(state / "run", template, keystone, bin_dir)
-                atexit.register(_stop_and_remove, neutron, state)
-                neutron.start()
-            except (
-                NeutronUnavailable,
-                mariadb.MariaDBUnavailable,
-                keystone_support.KeystoneUnavailable,
-            ) as err:
-                shutil.rmtree(state, ignore_errors=True)
-                _FAILED.append(err)
-                raise
-            _SHARED["neutron"] = neutron
-        return _SHARED["neutron"]
 
+    def build(state: pathlib.Path) -> Neutron:
+        keystone = keystone_support.shared()
+        bin_dir = ensure_venv()
+        mariadb.drop_stale_databases()
+        template = prepare_template(template_root or default_template(), bin_dir)
+        return Neutron(state / "run", template, keystone, bin_dir)
 
-def _stop_and_remove(neutron: Neutron, state: pathlib.Path) -> None:
-    neutron.stop()
-    shutil.rmtree(state, ignore_errors=True)
+    return _SHARED.get("neutron", build, Neutron.start, Neutron.stop)
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """The Placement client against the real embedded Placement (no mocks)."""
 
+import socket
 import uuid
 
+import httpx
 import pytest
 
 from mogan.placement import client as placement_client
@@ -143,3 +145,17 @@ class TestCandidates:
         for _ in range(4):
             provider(placement_api, rc)
         assert len(placement_api.allocation_candidates({rc: 1}, limit=2)) == 2
+
+
+class TestUnreachable:
+    def test_no_answer_is_a_placement_error(self):
+        """A Placement nobody answers for is PlacementError, not httpx's error."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        # NOTE: the port was free a moment ago and nothing listens on it.
+        http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=2)
+        api = placement_client.PlacementClient(http)
+        with pytest.raises(placement_client.PlacementError, match="no answer"):
+            api.get_provider(str(uuid.uuid4()))
+        api.close()

@@ -22,17 +22,10 @@ What must not live here: pytest, and anything of Mogan (tests check Mogan's
 driver against this).
 """
 
-import atexit
 import contextlib
 import dataclasses
 import os
 import pathlib
-import shutil
-import signal
-import subprocess
-import tempfile
-import threading
-import time
 from typing import Any
 
 import bcrypt
@@ -154,7 +147,9 @@ class Emulator:
             self.verify = str(ca)
         self.conf = state / "emulator.conf"
         self.conf.write_text(conf)
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.process = children.Process(
+            state, ("emulator.log",), EmulatorUnavailable, "the emulator"
+        )
         self._clients: list[Any] = []
         self.control = httpx.Client(
             base_url=f"{self.url}/mogan-test", timeout=HTTP_TIMEOUT, verify=self.verify
@@ -168,7 +163,6 @@ class Emulator:
         Raises:
             EmulatorUnavailable: it exited or did not answer in time.
         """
-        started = time.monotonic()
         tmp = self.state / "tmp"
         tmp.mkdir(exist_ok=True)
         env = dict(
@@ -178,59 +172,33 @@ class Emulator:
             TMPDIR=str(tmp),
         )
         env.pop("PYTHONHOME", None)
-        with (self.state / "emulator.log").open("wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    str(self.bin_dir / "python"),
-                    "-m",
-                    "emulator",
-                    "--config",
-                    str(self.conf),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.state,
-                start_new_session=True,
-                preexec_fn=children.child_setup,  # noqa: PLW1509 - signal mask and prctl only
-            )
-        while True:
-            if self.proc.poll() is not None:
-                code = self.proc.returncode
-                raise EmulatorUnavailable(
-                    f"the emulator exited with {code}: {self.log_tail()}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                resp = httpx.get(
-                    f"{self.url}/redfish/v1/", timeout=2, verify=self.verify
-                )
-                if resp.status_code == OK:
-                    return time.monotonic() - started
-            if time.monotonic() - started > timeout:
-                self.stop()
-                raise EmulatorUnavailable(
-                    f"the emulator did not answer in {timeout} s: {self.log_tail()}"
-                )
-            time.sleep(0.05)
+        self.process.spawn(
+            [
+                str(self.bin_dir / "python"),
+                "-m",
+                "emulator",
+                "--config",
+                str(self.conf),
+            ],
+            env,
+            cwd=self.state,
+            merge_stdout=True,
+        )
+        root = f"{self.url}/redfish/v1/"
+        return self.process.wait(
+            lambda: httpx.get(root, timeout=2, verify=self.verify).status_code == OK,
+            timeout,
+            interval=0.05,
+        )
 
     def stop(self) -> None:
         """Stop the emulator's process group; close the control client."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        self.process.stop()
         self.control.close()
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of the emulator's log, for failure messages."""
-        path = self.state / "emulator.log"
-        return path.read_text(errors="replace")[-size:] if path.exists() else ""
+        return self.process.log_tail(size)
 
     # ------------------------------------------------------------ control
 
@@ -407,9 +375,7 @@ class Emulator:
         )
 
 
-_SHARED: dict[bool, Emulator] = {}
-_FAILED: dict[bool, EmulatorUnavailable] = {}
-_SHARED_LOCK = threading.Lock()
+_SHARED: children.PerProcess[Emulator] = children.PerProcess((EmulatorUnavailable,))
 
 
 def shared(tls: bool = False) -> Emulator:
@@ -421,23 +387,9 @@ def shared(tls: bool = False) -> Emulator:
         EmulatorUnavailable: it cannot be installed or started (tried once
             per process: later calls raise the same error at once).
     """
-    with _SHARED_LOCK:
-        if tls in _FAILED:
-            raise _FAILED[tls]
-        if tls not in _SHARED:
-            state = pathlib.Path(tempfile.mkdtemp(prefix="mogan-redfish-"))
-            try:
-                emulator = Emulator(state, tls=tls)
-                emulator.start()
-            except EmulatorUnavailable as err:
-                shutil.rmtree(state, ignore_errors=True)
-                _FAILED[tls] = err
-                raise
-            atexit.register(_stop_and_remove, emulator)
-            _SHARED[tls] = emulator
-        return _SHARED[tls]
-
-
-def _stop_and_remove(emulator: Emulator) -> None:
-    emulator.stop()
-    shutil.rmtree(emulator.state, ignore_errors=True)
+    return _SHARED.get(
+        f"redfish-tls-{tls}",
+        lambda state: Emulator(state, tls=tls),
+        Emulator.start,
+        Emulator.stop,
+    )

@@ -5,7 +5,9 @@ Each mode ends the same way: the WSGI environ carries ``X-User-Id``,
 from which ``state.context_from_environ`` builds the caller's context.
 
 - ``keystone``: keystonemiddleware's auth_token validates the token and sets
-  the headers (stripping any the client sent).
+  the headers (stripping any the client sent). A service token
+  (``X-Service-Token``) beside it counts only from a holder of the
+  ``service`` role (``service_token_roles_required`` defaults to true).
 - ``http_basic``: an htpasswd file with bcrypt hashes (as Ironic does); the
   client's identity headers are stripped and replaced with the user's
   configured project and roles.
@@ -283,5 +285,14 @@ def wrap(app: WSGIApp, conf: cfg.ConfigOpts) -> WSGIApp:
         # options from the ConfigOpts we hand it.
         from keystonemiddleware import auth_token  # noqa: PLC0415
 
+        # NOTE: a service token (X-Service-Token) counts only from a holder
+        # of [keystone_authtoken] service_token_roles (``service``), also
+        # with a keystonemiddleware whose default still accepts any token
+        # there; a mogan.conf that says false keeps false.
+        for group, opts in auth_token.list_opts():
+            conf.register_opts(opts, group=group)
+        conf.set_default(
+            "service_token_roles_required", True, group="keystone_authtoken"
+        )
         authed = auth_token.AuthProtocol(app, {"oslo_config_config": conf})
     return PublicPathSplitter(app, authed, public_path_pattern(router.ROUTES))

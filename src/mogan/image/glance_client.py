@@ -4,10 +4,15 @@ The adapter carries ``[glance]``'s session (TLS, timeout), the service
 user's auth and the endpoint: ``endpoint_override`` when set, else the
 catalog's ``image`` service on ``valid_interfaces`` in ``region_name``.
 
-A call made *for a user* sends the user's own token (``X-Auth-Token``) and
-not the service user's, so Glance applies its visibility, membership and
-policy rules to that user; only the endpoint comes from the service user's
-catalog (or the override). A call without a token is the service user's.
+A call made *for a user* sends the user's own token (``X-Auth-Token``), so
+Glance applies its visibility, membership and policy rules to that user,
+and with it the service user's token (``X-Service-Token``, keystoneauth's
+``ServiceTokenAuthWrapper``): Glance's keystonemiddleware then knows a
+service is acting for the user, and accepts the user's token even if it
+expired in the meantime (its ``service_token_roles``, ``service`` by
+default, must be among the service user's roles). Only the endpoint comes
+from the service user's catalog (or the override). A call without a token
+is the service user's.
 
 What must not live here: what Mogan makes of an image (``mogan.image.
 glance``), HTTP serving (``mogan.api``).
@@ -20,6 +25,8 @@ from typing import Any
 
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import plugin as ks_plugin
+from keystoneauth1 import service_token, token_endpoint
 
 from mogan import exception
 
@@ -84,6 +91,17 @@ class GlanceClient:
             self._endpoint = str(url).rstrip("/")
         return self._endpoint
 
+    def for_user(self, token: str) -> ks_plugin.BaseAuthPlugin:
+        """The auth of a request made for the user holding ``token``.
+
+        The user's token, plus the service user's as ``X-Service-Token``
+        when the adapter has a service user (it always has in a cloud).
+        """
+        user = token_endpoint.Token(self.endpoint(), token)
+        if self.adapter.auth is None:
+            return user
+        return service_token.ServiceTokenAuthWrapper(user, self.adapter.auth)
+
     def download_url(self, image_id: str) -> str:
         """Glance's own download URL of ``image_id`` (it needs a token)."""
         return f"{self.endpoint()}/v2/images/{image_id}/file"
@@ -108,8 +126,7 @@ class GlanceClient:
             "endpoint_override": self.endpoint(),
         }
         if token is not None:
-            kwargs["headers"]["X-Auth-Token"] = token
-            kwargs["authenticated"] = False
+            kwargs["auth"] = self.for_user(token)
         try:
             return self.adapter.get(path, **kwargs)
         except ks_exc.ClientException as err:

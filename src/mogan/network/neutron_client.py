@@ -4,7 +4,11 @@ keystoneauth reads ``[neutron]`` (session, auth, adapter options): Mogan's
 service user, and the endpoint from the catalog's service type ``network``
 (or ``endpoint_override``). A call goes either as that service user or
 with a caller's token (``token=``), so Neutron applies its own visibility
-rules to what the caller may see and use; the endpoint is the same.
+rules to what the caller may see and use; the endpoint is the same. A
+caller's token travels with the service user's as ``X-Service-Token``
+(keystoneauth's ``ServiceTokenAuthWrapper``), so Neutron's
+keystonemiddleware knows a service acts for the caller and accepts the
+caller's token even if it expired meanwhile.
 
 ``Response`` is what came back: the status and the decoded body, with
 Neutron's error message. A transport failure or a 5xx raises
@@ -22,6 +26,8 @@ from typing import Any
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import plugin as ks_plugin
+from keystoneauth1 import service_token, token_endpoint
 from oslo_config import cfg
 
 from mogan import exception
@@ -88,6 +94,30 @@ class NeutronClient:
                 )
             return self._adapter
 
+    def for_user(self, token: str) -> tuple[ks_plugin.BaseAuthPlugin, str]:
+        """The auth of a request for the holder of ``token``, and the endpoint.
+
+        The caller's token, plus the service user's as ``X-Service-Token``
+        when ``[neutron]`` has a service user.
+
+        Raises:
+            NetworkServiceError: no endpoint (catalog or override).
+        """
+        adapter = self.adapter()
+        try:
+            endpoint = adapter.get_endpoint()
+        except ks_exc.ClientException as err:
+            raise exception.NetworkServiceError(reason=f"no endpoint: {err}") from err
+        if not endpoint:
+            raise exception.NetworkServiceError(
+                reason="no network endpoint: set [neutron] endpoint_override "
+                "or register the network service in the catalog"
+            )
+        user = token_endpoint.Token(endpoint, token)
+        if adapter.auth is None:
+            return user, endpoint
+        return service_token.ServiceTokenAuthWrapper(user, adapter.auth), endpoint
+
     def request(
         self,
         method: str,
@@ -108,18 +138,17 @@ class NeutronClient:
         kwargs: dict[str, Any] = {"raise_exc": False}
         if body is not None:
             kwargs["json"] = body
-        sent = dict(headers or {})
-        if token is not None:
-            # NOTE: the caller's token instead of the service user's; the
-            # adapter's auth still finds the endpoint in the catalog.
-            kwargs["authenticated"] = False
-            sent["X-Auth-Token"] = token
-        if sent:
-            kwargs["headers"] = sent
+        if headers:
+            kwargs["headers"] = dict(headers)
+        url = "/v2.0/" + path.lstrip("/")
         if adapter.session.timeout is None:
             kwargs["timeout"] = DEFAULT_TIMEOUT
-        url = "/v2.0/" + path.lstrip("/")
         try:
+            if token is not None:
+                # NOTE: the caller's token instead of the service user's
+                # (with it as X-Service-Token); the service user's catalog
+                # still gives the endpoint.
+                kwargs["auth"], kwargs["endpoint_override"] = self.for_user(token)
             resp = adapter.request(url, method, **kwargs)
         except ks_exc.ClientException as err:
             raise exception.NetworkServiceError(

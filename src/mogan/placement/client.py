@@ -81,9 +81,19 @@ class PlacementClient:
     def _request(
         self, method: str, path: str, json: Any = None, ok: Iterable[int] = (200,)
     ) -> httpx.Response:
-        resp = self.http.request(
-            method, path, json=json, headers={"OpenStack-API-Version": MICROVERSION}
-        )
+        try:
+            resp = self.http.request(
+                method, path, json=json, headers={"OpenStack-API-Version": MICROVERSION}
+            )
+        except httpx.TransportError as err:
+            # NOTE: an unreachable Placement is Placement failing, as its 5xx
+            # is: callers retry or fault on PlacementError alone.
+            raise PlacementError(
+                method=method,
+                path=path,
+                status="no answer",
+                detail=f"{type(err).__name__}: {err}"[:500],
+            ) from err
         if resp.status_code not in set(ok):
             raise PlacementError(
                 method=method,

@@ -17,6 +17,7 @@ from collections.abc import Generator
 from typing import Any
 
 import httpx
+from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import noauth as ks_noauth
 from oslo_config import cfg
@@ -42,7 +43,9 @@ def get_client(conf: cfg.ConfigOpts) -> client.PlacementClient:
         A client on the embedded Placement or on the remote endpoint.
 
     Raises:
-        PlacementError: no Placement endpoint could be found.
+        PlacementError: no Placement endpoint could be found (none
+            configured and none in the catalogue, or Keystone refused the
+            credentials or could not be reached).
     """
     if conf.placement.embedded:
         app = embedded.shared_app(conf.state_path, conf.placement.embedded_connection)
@@ -66,7 +69,14 @@ class _KeystoneAuth(httpx.Auth):
     def _headers(self) -> dict[str, str]:
         if self._auth is None or isinstance(self._auth, ks_noauth.NoAuth):
             return {"X-Auth-Token": NOAUTH_ADMIN_TOKEN}
-        headers: dict[str, str] = self._session.get_auth_headers(self._auth) or {}
+        try:
+            headers: dict[str, str] = self._session.get_auth_headers(self._auth) or {}
+        except ks_exc.ClientException as err:
+            # NOTE: Keystone refused the service user or is unreachable:
+            # callers handle PlacementError, not keystoneauth's exceptions.
+            raise client.PlacementError(
+                message=f"cannot authenticate for Placement: {err}"
+            ) from err
         return headers
 
     def auth_flow(
@@ -101,7 +111,22 @@ def _remote_http(conf: cfg.ConfigOpts) -> httpx.Client:
     adapter = ks_loading.load_adapter_from_conf_options(
         conf, GROUP, session=session, auth=auth, service_type=SERVICE_TYPE
     )
-    endpoint = adapter.get_endpoint()
+    try:
+        endpoint = adapter.get_endpoint()
+    except ks_exc.EndpointNotFound as err:
+        # NOTE: the catalog lacks the service for the interfaces and region
+        # asked for (keystoneauth raises here rather than returning None).
+        raise client.PlacementError(
+            message=(
+                f"no Placement endpoint: {err}; set [placement] "
+                "endpoint_override, or valid_interfaces and region_name to "
+                "where the catalogue lists service type placement"
+            )
+        ) from err
+    except ks_exc.ClientException as err:
+        raise client.PlacementError(
+            message=f"cannot find Placement's endpoint in the catalogue: {err}"
+        ) from err
     if not endpoint:
         raise client.PlacementError(
             message=(
