@@ -420,3 +420,38 @@ class TestBackendDirectly:
         backend.unbind_all(ctx, server)
         backend.unbind_all(ctx, server)
         assert tenant.ports(device_id=server) == []
+
+
+class TestTokensOutsideKeystone:
+    """Under noauth an X-Auth-Token is what the client sent: Neutron never sees it."""
+
+    @pytest.fixture
+    def econf(self, tmp_path, neutron, placement_state):
+        """Mogan on Neutron, but with ``auth_strategy = noauth``."""
+        del placement_state
+        conf = fixtures.make_econf(tmp_path, neutron)
+        conf.set_override("auth_strategy", "noauth", group="api")
+        return conf
+
+    def test_a_token_sent_along_lends_no_visibility(
+        self, world, api, engine_factory, tenant
+    ):
+        """Another project's token does not open that project's private network."""
+        world.enroll(1, ports=1)
+        engine_factory()
+        headers = {
+            "X-User-Id": "intruder",
+            "X-Project-Id": uuid.uuid4().hex,
+            "X-Roles": "member",
+            # NOTE: a real, valid token of the network's project.
+            "X-Auth-Token": tenant.member.token,
+            **V18,
+        }
+        resp = api.post(
+            "/v1/servers",
+            json=_body(world, [{"net_id": tenant.network_id}]),
+            headers=headers,
+        )
+        assert resp.status_code == 404, resp.text
+        assert tenant.network_id in _fault(resp)
+        assert tenant.ports(network_id=tenant.network_id) == []

@@ -103,7 +103,13 @@ def context_from_environ(
         roles=roles,
         user_name=environ.get("HTTP_X_USER_NAME"),
         project_name=environ.get("HTTP_X_PROJECT_NAME"),
-        auth_token=environ.get("HTTP_X_AUTH_TOKEN"),
+        # NOTE: only a token keystonemiddleware validated is the caller's;
+        # under noauth or http_basic an X-Auth-Token is whatever the client
+        # sent, and must never reach Glance or Neutron (with Mogan's service
+        # token beside it, a peer would accept even an expired one).
+        auth_token=environ.get("HTTP_X_AUTH_TOKEN")
+        if conf().api.auth_strategy == "keystone"
+        else None,
         request_id=environ.get("openstack.request_id")
         or mogan_context.new_request_id(),
         db=app_state().database,
