@@ -178,8 +178,13 @@ class BindInterface(workflow.Step):
         return workflow.DONE
 
     def undo(self, ctx: workflow.StepContext) -> workflow.Result:
-        """Release the port: deleted when Mogan made it, else unbound."""
-        port_id = ctx.state.get("port_id")
+        """Release the port: deleted when Mogan made it, else unbound.
+
+        A bind that failed midway recorded no port: the caller's own port is
+        still known from the request (and unbound only if bound to this
+        server); a port Mogan made goes with the server's ports on delete.
+        """
+        port_id = ctx.state.get("port_id") or _attach_args(ctx).port_id
         if port_id:
             ctx.deps.network.unbind_port(
                 ctx.request_context(), ctx.server_uuid, port_id

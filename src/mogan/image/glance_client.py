@@ -127,6 +127,9 @@ class GlanceClient:
         }
         if token is not None:
             kwargs["auth"] = self.for_user(token)
+            # NOTE: a 401 must not make keystoneauth drop and renew the
+            # service user's token (the wrapper's invalidate does both).
+            kwargs["allow_reauth"] = False
         try:
             return self.adapter.get(path, **kwargs)
         except ks_exc.ClientException as err:

@@ -35,7 +35,6 @@ of backend (``mogan.network.get_backend``).
 
 import ipaddress
 import logging
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,70 +42,13 @@ from oslo_config import cfg
 
 from mogan import context as mogan_context
 from mogan import exception
-from mogan.network import base, neutron_client, neutron_floating_ip
+from mogan.network import base, neutron_client, neutron_floating_ip, neutron_ports
 
 LOG = logging.getLogger(__name__)
 
-DEVICE_OWNER = "baremetal:none"
-VNIC_TYPE = "baremetal"
-NAME_PREFIX = "mogan-"
 NOT_FOUND = 404
 CONFLICT = 409
 FORBIDDEN = 403
-# NOTE: a deterministic id for a bond's ``local_group_information`` (Ironic
-# sends its port group's uuid; Mogan's bond has none until the driver
-# makes one).
-BOND_NAMESPACE = uuid.UUID("5b0e4c55-7a35-4f43-9b3e-1d8e0c2b4a61")
-
-
-def port_name(server_uuid: str) -> str:
-    """The name of every port Mogan creates for the server."""
-    return f"{NAME_PREFIX}{server_uuid}"
-
-
-def binding_profile(binding: base.PortBinding) -> dict[str, Any]:
-    """``binding:profile`` for a bare-metal port on ``binding``'s node NICs."""
-    links = []
-    for link in binding.links:
-        entry = {
-            "switch_id": link.switch_id,
-            "port_id": link.port_id,
-            "switch_info": link.switch_info,
-        }
-        links.append({k: v for k, v in entry.items() if v})
-    profile: dict[str, Any] = {"local_link_information": links}
-    physnets = {link.physical_network for link in binding.links}
-    if len(physnets) == 1 and None not in physnets:
-        profile["physical_network"] = physnets.pop()
-    if binding.bond is not None:
-        bond = binding.bond
-        profile["local_group_information"] = {
-            "id": str(uuid.uuid5(BOND_NAMESPACE, f"{binding.host_id}/{bond.name}")),
-            "name": bond.name,
-            "bond_mode": bond.mode,
-            "bond_properties": {
-                (k if k.startswith("bond_") else f"bond_{k}"): v
-                for k, v in bond.properties.items()
-            },
-        }
-    return profile
-
-
-def _fixed_ip(subnet: dict[str, Any] | None, address: str) -> dict[str, Any]:
-    """One ``Nic.fixed_ips`` entry from a port's address and its subnet."""
-    if subnet is None:
-        parsed = ipaddress.ip_address(address)
-        return {"ip_address": address, "version": parsed.version}
-    network = ipaddress.ip_network(subnet["cidr"], strict=False)
-    return {
-        "ip_address": address,
-        "version": network.version,
-        "cidr": str(network),
-        "prefixlen": network.prefixlen,
-        "netmask": str(network.netmask),
-        "gateway": subnet.get("gateway_ip"),
-        "subnet_id": subnet["id"],
-    }
 
 
 class NeutronNetworkBackend(base.NetworkBackend):
@@ -317,11 +259,11 @@ class NeutronNetworkBackend(base.NetworkBackend):
         del ctx
         attributes = {
             "device_id": server_uuid,
-            "device_owner": DEVICE_OWNER,
+            "device_owner": neutron_ports.DEVICE_OWNER,
             "mac_address": binding.mac.lower(),
-            "binding:vnic_type": VNIC_TYPE,
+            "binding:vnic_type": neutron_ports.VNIC_TYPE,
             "binding:host_id": binding.host_id,
-            "binding:profile": binding_profile(binding),
+            "binding:profile": neutron_ports.binding_profile(binding),
         }
         if request.port_id is not None:
             port = self._bind_own(server_uuid, request.port_id, attributes)
@@ -338,7 +280,7 @@ class NeutronNetworkBackend(base.NetworkBackend):
         resp = self.client.request(
             "GET",
             f"ports?device_id={server_uuid}&network_id={network_id}"
-            f"&mac_address={mac.lower()}",
+            f"&mac_address={mac.lower()}&name={neutron_ports.port_name(server_uuid)}",
         )
         ports = resp.body.get("ports") or [] if resp.ok else []
         return dict(ports[0]) if ports else None
@@ -354,7 +296,7 @@ class NeutronNetworkBackend(base.NetworkBackend):
             **attributes,
             "network_id": request.network_id,
             "project_id": project_id,
-            "name": port_name(server_uuid),
+            "name": neutron_ports.port_name(server_uuid),
         }
         if request.fixed_ips:
             body["fixed_ips"] = [{"ip_address": ip} for ip in request.fixed_ips]
@@ -402,7 +344,9 @@ class NeutronNetworkBackend(base.NetworkBackend):
             network_id=port["network_id"],
             mac_address=mac.lower(),
             fixed_ips=[
-                _fixed_ip(subnets.get(ip.get("subnet_id")), ip["ip_address"])
+                neutron_ports.fixed_ip(
+                    subnets.get(ip.get("subnet_id")), ip["ip_address"]
+                )
                 for ip in port.get("fixed_ips") or []
             ],
         )
@@ -418,7 +362,13 @@ class NeutronNetworkBackend(base.NetworkBackend):
         """
         del ctx
         resp = self.client.request("GET", f"ports?device_id={server_uuid}")
-        for port in resp.body.get("ports") or [] if resp.ok else []:
+        if not resp.ok:
+            # NOTE: never "nothing to release" on a refusal: the ports
+            # would stay bound to the node with nobody left to free them.
+            raise exception.NetworkRefused(
+                action=f"list the ports of server {server_uuid}", reason=resp.error
+            )
+        for port in resp.body.get("ports") or []:
             self.release(server_uuid, port)
 
     def unbind_port(
@@ -434,7 +384,13 @@ class NeutronNetworkBackend(base.NetworkBackend):
         """
         del ctx
         resp = self.client.request("GET", f"ports/{port_id}")
-        port = resp.body.get("port") if resp.ok else None
+        if resp.status == NOT_FOUND:
+            return
+        if not resp.ok:
+            raise exception.NetworkRefused(
+                action=f"read port {port_id}", reason=resp.error
+            )
+        port = resp.body.get("port")
         if port is None or port.get("device_id") != server_uuid:
             return
         self.release(server_uuid, dict(port))
@@ -445,7 +401,7 @@ class NeutronNetworkBackend(base.NetworkBackend):
         Raises:
             NetworkRefused: Neutron refused to unbind the tenant's port.
         """
-        if port.get("name") == port_name(server_uuid):
+        if port.get("name") == neutron_ports.port_name(server_uuid):
             resp = self.client.request("DELETE", f"ports/{port['id']}")
             if resp.ok or resp.status == NOT_FOUND:
                 return

@@ -149,6 +149,9 @@ class NeutronClient:
                 # (with it as X-Service-Token); the service user's catalog
                 # still gives the endpoint.
                 kwargs["auth"], kwargs["endpoint_override"] = self.for_user(token)
+                # NOTE: a 401 must not make keystoneauth drop and renew the
+                # service user's token (the wrapper's invalidate does both).
+                kwargs["allow_reauth"] = False
             resp = adapter.request(url, method, **kwargs)
         except ks_exc.ClientException as err:
             raise exception.NetworkServiceError(
@@ -161,9 +164,11 @@ class NeutronClient:
         result = Response(
             resp.status_code, decoded if isinstance(decoded, dict) else {}
         )
-        if result.status >= SERVER_ERROR or (
-            result.status == UNAUTHORIZED and token is None
-        ):
+        # NOTE: a 401 is never the caller's fault: Mogan validated their
+        # token, and Mogan's service token lets an expired one through; it
+        # is the service user refused (wrong password, role), as a 5xx is
+        # Neutron failing.
+        if result.status >= SERVER_ERROR or result.status == UNAUTHORIZED:
             raise exception.NetworkServiceError(
                 reason=f"{method} {url}: {result.status} {result.error}"
             )

@@ -64,6 +64,13 @@ def _record(
         return nic_db.set_floating_ip(session, server_uuid, port_id, fip)
 
 
+def _forget(
+    ctx: mogan_context.RequestContext, server_uuid: str, port_id: str, address: str
+) -> None:
+    with ctx.database.transaction() as session:
+        nic_db.clear_floating_ip(session, server_uuid, port_id, address)
+
+
 def _pick_nic(
     server: models.Server, nics: list[_Nic], address: str, fixed_address: str | None
 ) -> tuple[_Nic, str]:
@@ -199,7 +206,7 @@ def disassociate_floating_ip(
         if not stale:
             raise exception.FloatingIpNotAssociated(address=address, server=server.uuid)
         for port_id in stale:
-            _record(ctx, server.uuid, port_id, None)
+            _forget(ctx, server.uuid, port_id, fip.address)
         return
     networks.disassociate_floating_ip(ctx, fip)
-    _record(ctx, server.uuid, fip.port_id, None)
+    _forget(ctx, server.uuid, fip.port_id, fip.address)

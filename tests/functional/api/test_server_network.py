@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from mogan import states
 from mogan.db import models
 from mogan.db.api import engine_host as engine_host_db
+from mogan.db.api import server_nic as nic_db
 from mogan.drivers import base as driver_base
 from tests.conftest import ADMIN, MEMBER, OTHER, READER
 from tests.functional.api import engine_support
@@ -175,6 +176,23 @@ class TestFloatingIps:
         [row] = _rows(world, models.FloatingIp)
         assert (row.port_uuid, row.fixed_address) == (None, None)
         assert row.project_id == "project-a"
+
+    def test_forgetting_an_address_never_erases_a_newer_one(self, api, world, server):
+        """The NIC's record is cleared only while it still holds that address."""
+        fip = allocate(api, external_network(api))
+        assert associate(api, server["uuid"], fip["address"]).status_code == 204
+        [nic] = networks(api, server["uuid"])
+        with world.db.transaction() as session:
+            # NOTE: a disassociate of an older address landing late.
+            nic_db.clear_floating_ip(
+                session, server["uuid"], nic["port_id"], "172.24.4.99"
+            )
+        assert networks(api, server["uuid"])[0]["floating_ip"] == fip["address"]
+        with world.db.transaction() as session:
+            nic_db.clear_floating_ip(
+                session, server["uuid"], nic["port_id"], fip["address"]
+            )
+        assert networks(api, server["uuid"])[0]["floating_ip"] is None
 
     def test_ipv6_floating_ip_is_associated_and_removed(
         self, api, world, engine_factory

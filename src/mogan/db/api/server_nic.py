@@ -81,3 +81,23 @@ def set_floating_ip(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def clear_floating_ip(
+    session: orm.Session, server_uuid: str, port_id: str, address: str
+) -> None:
+    """Forget the NIC's floating IP if it is still ``address``.
+
+    Conditional, so a disassociate racing an associate of another address
+    on the same NIC never erases the newer record.
+    """
+    session.execute(
+        sa.update(models.ServerNic)
+        .where(
+            models.ServerNic.server_uuid == server_uuid,
+            models.ServerNic.port_id == port_id,
+            models.ServerNic.floating_ip == address,
+        )
+        .values(floating_ip=None)
+        .execution_options(synchronize_session=False)
+    )
