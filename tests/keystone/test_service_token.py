@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from oslo_config import cfg
 
 from mogan import conf as mogan_conf
 from mogan.api import app as api_app
@@ -71,6 +72,11 @@ def peer(
     )
     app = api_app.create_app(conf, database)
     assert conf.keystone_authtoken.service_token_roles_required
+    # NOTE: Mogan's own default, not keystonemiddleware's (which older
+    # releases Mogan accepts set to false).
+    where = conf.get_location("service_token_roles_required", "keystone_authtoken")
+    assert where is not None
+    assert where.location is cfg.Locations.set_default
     project = keystone.create_project()
     with httpx.Client(
         transport=httpx.WSGITransport(app=app), base_url="http://mogan.test"

@@ -8,6 +8,7 @@ Neutron as its admin (ports, their bindings, floating IP mappings, counted
 before and after), from the fake driver's VIFs and from Mogan's API.
 """
 
+import logging
 import uuid
 from typing import Any
 
@@ -371,7 +372,7 @@ class TestInterfaces:
 
 class TestBackendDirectly:
     def test_a_stale_revision_is_retried_unless_mapped_elsewhere(
-        self, econf, database, tenant, neutron
+        self, econf, database, tenant, neutron, caplog
     ):
         """412 on a stale If-Match: retried while free, refused once it moved."""
         backend = mogan_network.get_backend(econf)
@@ -392,7 +393,13 @@ class TestBackendDirectly:
             "PUT", f"/floatingips/{fip.id}", {"floatingip": {"description": "x"}}
         )
         fixed = first["fixed_ips"][0]["ip_address"]
-        mapped = backend.associate_floating_ip(ctx, fip, first["id"], fixed)
+        with caplog.at_level(logging.DEBUG, logger="mogan.network.neutron_client"):
+            mapped = backend.associate_floating_ip(ctx, fip, first["id"], fixed)
+        # NOTE: the first PUT carried the stale revision and got 412.
+        assert any(
+            f"PUT /v2.0/floatingips/{fip.id}: 412" in r.getMessage()
+            for r in caplog.records
+        ), [r.getMessage() for r in caplog.records]
         assert (mapped.port_id, mapped.fixed_address) == (first["id"], fixed)
         assert mapped.revision is not None
         assert mapped.revision > (fip.revision or 0) + 1
