@@ -29,6 +29,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import httpx
@@ -137,6 +138,19 @@ exit 0
 """
 
 
+class _TokenAuth(httpx.Auth):
+    """``X-Auth-Token`` from a callable on every request."""
+
+    def __init__(self, token: Callable[[], str]) -> None:
+        self.token = token
+
+    def auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["X-Auth-Token"] = self.token()
+        yield request
+
+
 class Ironic(faults.Faults, hardware.Hardware):
     """One all-in-one Ironic process on its own state directory and port."""
 
@@ -147,6 +161,8 @@ class Ironic(faults.Faults, hardware.Hardware):
         http_basic: tuple[str, str] | None = None,
         port: int | None = None,
         extra_conf: str = "",
+        authtoken: Mapping[str, str] | None = None,
+        token: Callable[[], str] | None = None,
     ) -> None:
         """Write the configuration and create the schema; nothing runs yet.
 
@@ -157,6 +173,13 @@ class Ironic(faults.Faults, hardware.Hardware):
                 instead of ``noauth``.
             port: the API's port (a free one when None).
             extra_conf: more ``ironic.conf`` text (``[fake]`` delays ...).
+            authtoken: a ``[keystone_authtoken]`` section: Ironic validates
+                Keystone tokens (``auth_strategy = keystone``, its new RBAC
+                defaults, and a ``service`` role holder in the ``service``
+                project acting as a system member:
+                ``rbac_service_role_elevated_access``).
+            token: with ``authtoken``, what this object's own calls send as
+                ``X-Auth-Token`` (a system admin's token, say).
 
         Raises:
             IronicUnavailable: Ironic cannot be installed or its schema made.
@@ -168,17 +191,22 @@ class Ironic(faults.Faults, hardware.Hardware):
         self.auth = http_basic
         (state / "locks").mkdir(parents=True, exist_ok=True)
         basic = ""
+        strategy = "noauth"
         if http_basic:
             htpasswd = state / "htpasswd"
             htpasswd.write_text(_htpasswd_line(*http_basic))
             basic = f"http_basic_auth_user_file = {htpasswd}"
+            strategy = "http_basic"
+        if authtoken is not None:
+            strategy = "keystone"
+            basic = "rbac_service_role_elevated_access = true"
+            extra_conf += "\n[keystone_authtoken]\n" + "".join(
+                f"{key} = {value}\n" for key, value in authtoken.items()
+            )
         self.conf = state / "ironic.conf"
         self.conf.write_text(
             CONF.format(
-                state=state,
-                port=self.port,
-                auth_strategy="http_basic" if http_basic else "noauth",
-                http_basic=basic,
+                state=state, port=self.port, auth_strategy=strategy, http_basic=basic
             )
             + extra_conf
         )
@@ -186,7 +214,10 @@ class Ironic(faults.Faults, hardware.Hardware):
             state, ("ironic.stderr", "ironic.log"), IronicUnavailable, "ironic"
         )
         self.http = httpx.Client(
-            base_url=self.url, headers=HEADERS, timeout=60, auth=http_basic
+            base_url=self.url,
+            headers=HEADERS,
+            timeout=60,
+            auth=_TokenAuth(token) if token is not None else http_basic,
         )
         self._lock = threading.Lock()
         try:

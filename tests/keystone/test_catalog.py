@@ -27,8 +27,11 @@ from mogan.drivers import ironic as ironic_driver
 from mogan.engine import node_sync
 from mogan.placement import client as placement_client
 from mogan.placement import embedded
+from tests.conftest import unavailable
 from tests.ironic import fixtures as ironic_fixtures
+from tests.ironic import support as ironic_support
 from tests.keystone import catalog, support
+from tests.keystone import ironic as keystone_ironic
 from tests.placement import support as placement_support
 
 pytestmark = pytest.mark.services
@@ -256,3 +259,51 @@ class TestIronicFromTheCatalog:
         driver = self.driver(tmp_path, keystone, valid_interfaces="admin")
         with pytest.raises(base.DriverError, match="endpoint for baremetal"):
             driver.list_nodes()
+
+
+class TestIronicBehindKeystone:
+    """Mogan acts for itself at an Ironic that validates tokens (the service role)."""
+
+    @pytest.fixture(scope="class")
+    def ironic(self, keystone) -> Iterator[object]:
+        """The process's Keystone-protected Ironic as ``baremetal`` in the catalog."""
+        try:
+            ironic = keystone_ironic.shared(keystone)
+        except ironic_support.IronicUnavailable as err:
+            unavailable("Ironic", err)
+        with catalog.registered(keystone, "baremetal", {"public": ironic.url}):
+            yield ironic
+
+    def driver(
+        self, tmp_path: pathlib.Path, keystone: support.Keystone, **extra: str
+    ) -> ironic_driver.IronicDriver:
+        """Mogan's Ironic driver as the service user (or ``extra``'s user)."""
+        section = catalog.service_section(keystone, api_retry_interval="0.05", **extra)
+        return ironic_driver.IronicDriver(mogan_conf_with(tmp_path, "ironic", section))
+
+    def test_the_service_role_reads_and_powers_nodes(self, keystone, ironic, tmp_path):
+        """Mogan's user holds only ``service``: Ironic lets it see and act."""
+        node = ironic.enroll(resource_class=f"ks-{uuid.uuid4().hex[:8]}")
+        driver = self.driver(tmp_path, keystone)
+        assert node in {spec.uuid for spec in driver.list_nodes()}
+        assert driver.get_node(node).uuid == node
+        driver.start_power(node, "off")
+        ironic.wait(node, "power_state", "power off")
+        assert driver.get_power_state(node) == "power off"
+
+    def test_without_the_service_role_ironic_shows_nothing(
+        self, keystone, ironic, tmp_path
+    ):
+        """A member of the same service project: Ironic hides the nodes."""
+        node = ironic.enroll(resource_class=f"ks-{uuid.uuid4().hex[:8]}")
+        user = keystone.create_user(
+            f"not-mogan-{uuid.uuid4().hex[:6]}", password="not-mogan-pw"
+        )
+        keystone.assign(user, "member", project=keystone.service_user()["project_id"])
+        driver = self.driver(
+            tmp_path, keystone, username=user.name, password="not-mogan-pw"
+        )
+        assert node not in {spec.uuid for spec in driver.list_nodes()}
+        with pytest.raises(base.DriverError):
+            driver.start_power(node, "off")
+        assert ironic.node(node)["power_state"] == "power on"
