@@ -70,7 +70,7 @@ enabled_rescue_interfaces = fake,no-rescue
 enabled_storage_interfaces = fake,noop
 enabled_vendor_interfaces = fake,no-vendor
 default_network_interface = noop
-{http_basic}
+{auth_options}
 [api]
 host_ip = 127.0.0.1
 port = {port}
@@ -190,23 +190,24 @@ class Ironic(faults.Faults, hardware.Hardware):
         self.url = f"http://127.0.0.1:{self.port}"
         self.auth = http_basic
         (state / "locks").mkdir(parents=True, exist_ok=True)
-        basic = ""
+        # NOTE: [DEFAULT] options of the chosen auth strategy.
+        auth = ""
         strategy = "noauth"
         if http_basic:
             htpasswd = state / "htpasswd"
             htpasswd.write_text(_htpasswd_line(*http_basic))
-            basic = f"http_basic_auth_user_file = {htpasswd}"
+            auth = f"http_basic_auth_user_file = {htpasswd}"
             strategy = "http_basic"
         if authtoken is not None:
             strategy = "keystone"
-            basic = "rbac_service_role_elevated_access = true"
+            auth = "rbac_service_role_elevated_access = true"
             extra_conf += "\n[keystone_authtoken]\n" + "".join(
                 f"{key} = {value}\n" for key, value in authtoken.items()
             )
         self.conf = state / "ironic.conf"
         self.conf.write_text(
             CONF.format(
-                state=state, port=self.port, auth_strategy=strategy, http_basic=basic
+                state=state, port=self.port, auth_strategy=strategy, auth_options=auth
             )
             + extra_conf
         )
