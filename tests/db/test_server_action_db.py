@@ -56,6 +56,40 @@ class TestBounds:
         assert [e.event for e in got.events] == ["step-0", "step-4", "step-5"]
 
 
+class TestOrder:
+    def test_events_are_listed_attempt_by_attempt(self, db):
+        """A failed attempt's reschedule, written late, still precedes the next one."""
+        action = _action(db, str(uuid.uuid4()), finished=False)
+        second = datetime.timedelta(seconds=1)
+        for event, attempt, at in (
+            ("deploy", 1, T0),
+            ("reschedule", 1, T0 + second),
+            # NOTE: the next attempt began before the failed one's
+            # reschedule was written, with an earlier start.
+            ("schedule", 3, T0 + 2 * second),
+            ("reschedule", 2, T0 + 3 * second),
+        ):
+            action_db.end_event(
+                db,
+                action,
+                event,
+                result=action_db.SUCCESS,
+                at=at,
+                attempt=attempt,
+                max_attempts=3,
+                keep=10,
+            )
+        db.flush()
+        db.expire_all()
+        got = action_db.get(db, action.server_uuid, action.request_id)
+        assert [(e.event, e.attempt) for e in got.events] == [
+            ("deploy", 1),
+            ("reschedule", 1),
+            ("reschedule", 2),
+            ("schedule", 3),
+        ]
+
+
 class TestClipping:
     def test_long_messages_are_cut(self, db):
         """A message past 255 characters and a traceback past its bound are cut."""

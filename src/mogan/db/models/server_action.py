@@ -39,12 +39,18 @@ class ServerAction(Base):
     # NOTE: shown to the server's owner: never node names or driver output.
     message: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
 
-    # NOTE: by start: a schedule's event is written when its step ends,
-    # after the build it started may have recorded its first steps.
+    # NOTE: attempt by attempt, then by start: a schedule's event is written
+    # when its step ends, after the build it started may have recorded its
+    # first steps; and a failed build's ``reschedule`` is written as that
+    # build finishes, when the next attempt may already have begun.
     events: orm.Mapped[list["ServerActionEvent"]] = orm.relationship(
         cascade="all, delete-orphan",
         passive_deletes=True,
-        order_by="(ServerActionEvent.started_at, ServerActionEvent.id)",
+        order_by=lambda: (
+            sa.func.coalesce(ServerActionEvent.attempt, 0),
+            ServerActionEvent.started_at,
+            ServerActionEvent.id,
+        ),
     )
 
 
