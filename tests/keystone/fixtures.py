@@ -56,6 +56,25 @@ def make_conf(tmp_path: pathlib.Path, keystone: support.Keystone) -> cfg.ConfigO
     )
 
 
+def section_conf(
+    tmp_path: pathlib.Path, group: str, section: dict[str, str]
+) -> cfg.ConfigOpts:
+    """Mogan's configuration read from a file holding ``[group]`` as given.
+
+    A file, as an operator writes it: keystoneauth registers its auth
+    plugin's options (``username`` ...) only while loading it.
+    """
+    path = tmp_path / "mogan.conf"
+    lines = [f"[{group}]", *(f"{key} = {value}" for key, value in section.items())]
+    path.write_text("\n".join(lines) + "\n")
+    return mogan_conf.make_conf(
+        default_config_files=[str(path)],
+        overrides={
+            "DEFAULT": {"state_path": str(tmp_path), "transport_url": "fake://"}
+        },
+    )
+
+
 @pytest.fixture(name="keystone", scope="session")
 def keystone_fixture() -> support.Keystone:
     """The real Keystone of this test process."""

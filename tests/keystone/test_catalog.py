@@ -18,9 +18,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from oslo_config import cfg
 
-from mogan import conf as mogan_conf
 from mogan import placement
 from mogan.drivers import base, fake
 from mogan.drivers import ironic as ironic_driver
@@ -30,7 +28,7 @@ from mogan.placement import embedded
 from tests.conftest import unavailable
 from tests.ironic import fixtures as ironic_fixtures
 from tests.ironic import support as ironic_support
-from tests.keystone import catalog, support
+from tests.keystone import catalog, fixtures, support
 from tests.keystone import ironic as keystone_ironic
 from tests.placement import support as placement_support
 
@@ -79,30 +77,11 @@ def placements(keystone, tmp_path_factory) -> Iterator[Placements]:
     served.close()
 
 
-def mogan_conf_with(
-    tmp_path: pathlib.Path, group: str, section: dict[str, str]
-) -> cfg.ConfigOpts:
-    """Mogan's configuration read from a file holding ``[group]`` as given.
-
-    A file, as an operator writes it: keystoneauth registers its auth
-    plugin's options (``username`` ...) only while loading it.
-    """
-    path = tmp_path / "mogan.conf"
-    lines = [f"[{group}]", *(f"{key} = {value}" for key, value in section.items())]
-    path.write_text("\n".join(lines) + "\n")
-    return mogan_conf.make_conf(
-        default_config_files=[str(path)],
-        overrides={
-            "DEFAULT": {"state_path": str(tmp_path), "transport_url": "fake://"}
-        },
-    )
-
-
 def placement_from(
     tmp_path: pathlib.Path, keystone: support.Keystone, **extra: str
 ) -> placement_client.PlacementClient:
     """Mogan's Placement client for ``[placement]`` = the service user + ``extra``."""
-    conf = mogan_conf_with(
+    conf = fixtures.section_conf(
         tmp_path, "placement", catalog.service_section(keystone, **extra)
     )
     return placement.get_client(conf)
@@ -228,7 +207,9 @@ class TestIronicFromTheCatalog:
     ) -> ironic_driver.IronicDriver:
         """Mogan's Ironic driver for ``[ironic]`` = the service user + ``extra``."""
         section = catalog.service_section(keystone, api_retry_interval="0.05", **extra)
-        return ironic_driver.IronicDriver(mogan_conf_with(tmp_path, "ironic", section))
+        return ironic_driver.IronicDriver(
+            fixtures.section_conf(tmp_path, "ironic", section)
+        )
 
     def test_the_driver_reads_nodes_through_the_catalog(
         self, keystone, ironic, tmp_path
@@ -279,7 +260,9 @@ class TestIronicBehindKeystone:
     ) -> ironic_driver.IronicDriver:
         """Mogan's Ironic driver as the service user (or ``extra``'s user)."""
         section = catalog.service_section(keystone, api_retry_interval="0.05", **extra)
-        return ironic_driver.IronicDriver(mogan_conf_with(tmp_path, "ironic", section))
+        return ironic_driver.IronicDriver(
+            fixtures.section_conf(tmp_path, "ironic", section)
+        )
 
     def test_the_service_role_reads_and_powers_nodes(self, keystone, ironic, tmp_path):
         """Mogan's user holds only ``service``: Ironic lets it see and act."""
