@@ -22,7 +22,6 @@ What must not live here: pytest, anything of Mogan.
 import os
 import pathlib
 import sys
-import threading
 import uuid
 from typing import Any
 
@@ -95,8 +94,6 @@ class RemotePlacement:
             state, ("server.stderr", "placement.log"), PlacementUnavailable, "Placement"
         )
         self.http = httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT)
-        self._admin: str | None = None
-        self._lock = threading.Lock()
 
     def start(self, timeout: float = START_TIMEOUT) -> float:
         """Start the process and wait for Placement's root; the seconds it took.
@@ -126,16 +123,8 @@ class RemotePlacement:
         return self.process.log_tail(size)
 
     def admin_token(self) -> str:
-        """The bootstrap admin's token scoped to the ``admin`` project (cached)."""
-        with self._lock:
-            if self._admin is None:
-                (project,) = self.keystone.call("GET", "/projects?name=admin")[
-                    "projects"
-                ]
-                self._admin = self.keystone.issue(
-                    "admin", support.ADMIN_PASSWORD, project=project["id"]
-                ).token
-            return self._admin
+        """The bootstrap admin's token on the ``admin`` project (cached)."""
+        return self.keystone.admin_project_token()
 
     def request(self, method: str, path: str, token: str) -> httpx.Response:
         """``method path`` with ``token`` at Mogan's microversion."""

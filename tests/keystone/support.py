@@ -268,6 +268,7 @@ class Keystone:
         )
         self.http = httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT)
         self._admin_token: str | None = None
+        self._admin_project_token: str | None = None
         self._roles: dict[str, str] = {}
         self._service: dict[str, str] | None = None
         self._lock = threading.RLock()
@@ -354,6 +355,20 @@ class Keystone:
                     "admin", ADMIN_PASSWORD, system=True
                 ).token
             return self._admin_token
+
+    def admin_project_token(self) -> str:
+        """The bootstrap admin's token on the ``admin`` project (cached).
+
+        What services whose policies take project-scoped tokens only
+        (Neutron, Placement) accept as their admin.
+        """
+        with self._lock:
+            if self._admin_project_token is None:
+                (project,) = self.call("GET", "/projects?name=admin")["projects"]
+                self._admin_project_token = self.issue(
+                    "admin", ADMIN_PASSWORD, project=project["id"]
+                ).token
+            return self._admin_project_token
 
     # ------------------------------------------------------------ admin API
 

@@ -46,7 +46,6 @@ import os
 import pathlib
 import shutil
 import subprocess
-import threading
 import time
 import tomllib
 import uuid
@@ -317,8 +316,6 @@ class Neutron:
             state, ("gunicorn.stderr", "neutron.log"), NeutronUnavailable, "Neutron"
         )
         self.http = httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT)
-        self._admin: keystone_support.Token | None = None
-        self._lock = threading.Lock()
 
     def _authtoken_options(self) -> dict[str, str]:
         """Neutron's ``[keystone_authtoken]``: its own ``neutron-*`` service user."""
@@ -375,16 +372,8 @@ class Neutron:
     # ------------------------------------------------------------ API
 
     def admin_token(self) -> str:
-        """A token of Keystone's bootstrap admin on the ``admin`` project (cached)."""
-        with self._lock:
-            if self._admin is None:
-                projects = self.keystone.call("GET", "/projects?name=admin")
-                self._admin = self.keystone.issue(
-                    "admin",
-                    keystone_support.ADMIN_PASSWORD,
-                    project=projects["projects"][0]["id"],
-                )
-            return self._admin.token
+        """The bootstrap admin's token on the ``admin`` project (cached)."""
+        return self.keystone.admin_project_token()
 
     def call(
         self,
