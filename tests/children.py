@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
@@ -277,3 +278,33 @@ def _stop_and_remove(
 ) -> None:
     stop(service)
     shutil.rmtree(state, ignore_errors=True)
+
+
+def entry_point_path(source: pathlib.Path, target: pathlib.Path) -> str:
+    """A ``PYTHONPATH`` entry holding the package of ``source``, entry points too.
+
+    ``source`` is a directory with a ``pyproject.toml`` and the package; the
+    copy goes to ``target`` with a ``*.dist-info`` directory written from
+    that file: services load plugins (Ironic's drivers, Neutron's mechanism
+    drivers) by entry point, which Python reads from such directories.
+    """
+    # NOTE: not installed into the service's venv: that venv is shared by
+    # every checkout on the machine, each with its own version of the
+    # plugin. A copy, not the source directory, so build leftovers there (an
+    # egg-info from a pip install) cannot register the entry points twice.
+    project = tomllib.loads((source / "pyproject.toml").read_text())["project"]
+    name, version = project["name"].replace("-", "_"), project["version"]
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(
+        source / name, target / name, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    info = target / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {version}\n"
+    )
+    lines = []
+    for group, entries in project["entry-points"].items():
+        lines += [f"[{group}]", *(f"{k} = {v}" for k, v in entries.items()), ""]
+    (info / "entry_points.txt").write_text("\n".join(lines))
+    return str(target)

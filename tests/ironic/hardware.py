@@ -22,10 +22,10 @@ process finds it; the readers below (``raid_config``, ``bios``,
 import datetime
 import json
 import pathlib
-import shutil
 import sqlite3
-import tomllib
 from typing import Any
+
+from tests import children
 
 PLUGIN = pathlib.Path(__file__).parent / "plugin"
 MOGAN_FAKE = "mogan-fake-hardware"
@@ -54,27 +54,7 @@ def plugin_path(state: pathlib.Path) -> str:
     ``plugin/pyproject.toml``: Ironic finds drivers by entry points, which
     Python reads from such directories on its path.
     """
-    # NOTE: not installed into Ironic's venv: that venv is shared by every
-    # checkout on the machine, each with its own version of the plugin. A
-    # copy, not the source directory, so build leftovers there (an
-    # egg-info from a pip install) cannot register the entry points twice.
-    project = tomllib.loads((PLUGIN / "pyproject.toml").read_text())["project"]
-    name, version = project["name"].replace("-", "_"), project["version"]
-    root = state / "plugin"
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.copytree(
-        PLUGIN / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
-    )
-    info = root / f"{name}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {version}\n"
-    )
-    lines = []
-    for group, entries in project["entry-points"].items():
-        lines += [f"[{group}]", *(f"{k} = {v}" for k, v in entries.items()), ""]
-    (info / "entry_points.txt").write_text("\n".join(lines))
-    return str(root)
+    return children.entry_point_path(PLUGIN, state / "plugin")
 
 
 class Hardware:

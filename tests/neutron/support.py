@@ -47,7 +47,6 @@ import pathlib
 import shutil
 import subprocess
 import time
-import tomllib
 import uuid
 from typing import Any
 
@@ -257,23 +256,7 @@ def mech_path(state: pathlib.Path) -> str:
     written from ``mech/pyproject.toml``: Neutron loads mechanism drivers by
     entry point, which Python reads from such directories on its path.
     """
-    project = tomllib.loads((MECH / "pyproject.toml").read_text())["project"]
-    name, version = project["name"].replace("-", "_"), project["version"]
-    root = state / "mech"
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.copytree(
-        MECH / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
-    )
-    info = root / f"{name}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {version}\n"
-    )
-    lines = []
-    for group, entries in project["entry-points"].items():
-        lines += [f"[{group}]", *(f"{k} = {v}" for k, v in entries.items()), ""]
-    (info / "entry_points.txt").write_text("\n".join(lines))
-    return str(root)
+    return children.entry_point_path(MECH, state / "mech")
 
 
 # ---------------------------------------------------------------- Neutron

@@ -67,6 +67,32 @@ def econf(tmp_path, neutron, ironic, placement_state):
     )
 
 
+def _active_server(api, world, tenant, name: str) -> str:
+    """A server of the tenant on its network, created and awaited ACTIVE."""
+    resp = api.post(
+        "/v1/servers",
+        json={
+            "server": {
+                "name": name,
+                "flavor_uuid": world.flavor_uuid,
+                "image_uuid": world.image_uuid,
+                "networks": [{"net_id": tenant.network_id}],
+            }
+        },
+        headers=tenant.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    server = str(resp.json()["uuid"])
+
+    def status() -> str:
+        shown = api.get(f"/v1/servers/{server}", headers=tenant.headers)
+        return str(shown.json()["status"])
+
+    wait_for(lambda: status() in {states.ACTIVE, states.ERROR}, timeout=120)
+    assert status() == states.ACTIVE, world.faults(server)
+    return server
+
+
 class TestIronicNeutronInterface:
     def test_vif_attached_bound_from_ironic_ports_and_gone_after_delete(
         self, world, api, engine_factory, tenant, neutron, ironic, econf
@@ -88,27 +114,7 @@ class TestIronicNeutronInterface:
         world.placement.ensure_resource_class(world.placement_rc)
         node_sync.sync(world.db, driver, world.placement, econf.host)
         engine_factory(with_driver=driver)
-        resp = api.post(
-            "/v1/servers",
-            json={
-                "server": {
-                    "name": "on-ironic",
-                    "flavor_uuid": world.flavor_uuid,
-                    "image_uuid": world.image_uuid,
-                    "networks": [{"net_id": tenant.network_id}],
-                }
-            },
-            headers=tenant.headers,
-        )
-        assert resp.status_code == 201, resp.text
-        server = resp.json()["uuid"]
-
-        def status() -> str:
-            shown = api.get(f"/v1/servers/{server}", headers=tenant.headers)
-            return str(shown.json()["status"])
-
-        wait_for(lambda: status() in {states.ACTIVE, states.ERROR}, timeout=120)
-        assert status() == states.ACTIVE, world.faults(server)
+        server = _active_server(api, world, tenant, "on-ironic")
         (port,) = tenant.ports(device_id=server)
         assert port["project_id"] == tenant.project_id
         assert port["binding:host_id"] == node
@@ -166,27 +172,7 @@ class TestIronicNeutronInterface:
         second_net, _ = tenant.network(
             f"10.{uuid.uuid4().int % 200 + 20}.{uuid.uuid4().int % 250}.0/24"
         )
-        resp = api.post(
-            "/v1/servers",
-            json={
-                "server": {
-                    "name": "two-nics",
-                    "flavor_uuid": world.flavor_uuid,
-                    "image_uuid": world.image_uuid,
-                    "networks": [{"net_id": tenant.network_id}],
-                }
-            },
-            headers=tenant.headers,
-        )
-        assert resp.status_code == 201, resp.text
-        server = resp.json()["uuid"]
-
-        def status() -> str:
-            shown = api.get(f"/v1/servers/{server}", headers=tenant.headers)
-            return str(shown.json()["status"])
-
-        wait_for(lambda: status() in {states.ACTIVE, states.ERROR}, timeout=120)
-        assert status() == states.ACTIVE, world.faults(server)
+        server = _active_server(api, world, tenant, "two-nics")
         (first,) = tenant.ports(device_id=server)
         path = f"/v1/servers/{server}/networks/interfaces"
         resp = api.post(path, json={"net_id": second_net}, headers=tenant.headers)
